@@ -1,0 +1,58 @@
+//! `hosp-logs generate`
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::GlobalArgs;
+use crate::error::{ExitStatus, UsageError};
+use crate::generate::{run as generate, GenerateOptions};
+use crate::window::parse_duration;
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Seed: the same seed and options give the same bytes
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// First instant (RFC 3339)
+    #[arg(long, default_value = "2026-11-20T00:00:00Z")]
+    pub start: String,
+    /// How long (90m, 24h, 7d)
+    #[arg(long, default_value = "24h")]
+    pub duration: String,
+    /// Mean requests per second over the day
+    #[arg(long, default_value_t = 1.16)]
+    pub rate: f64,
+    /// Output folder (written as AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/mm/dd/…)
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitStatus> {
+    let start = chrono::DateTime::parse_from_rfc3339(&args.start)
+        .map_err(|e| UsageError(format!("--start {:?}: {e}", args.start)))?
+        .with_timezone(&chrono::Utc);
+    let duration_us = parse_duration(&args.duration)
+        .ok_or_else(|| UsageError(format!("--duration {:?}: expected e.g. 24h", args.duration)))?;
+    if !(args.rate > 0.0 && args.rate.is_finite()) {
+        return Err(UsageError(format!("--rate {}: expected a positive number", args.rate)).into());
+    }
+    let opts = GenerateOptions {
+        seed: args.seed,
+        start,
+        duration: chrono::Duration::microseconds(duration_us),
+        rate: args.rate,
+        out: args.out.clone(),
+    };
+    let summary = generate(&opts).with_context(|| format!("generating into {}", args.out.display()))?;
+    if !global.quiet {
+        eprintln!(
+            "hosp-logs: wrote {} lines in {} files; truth in {}",
+            summary.lines,
+            summary.files,
+            summary.truth_path.display()
+        );
+    }
+    Ok(ExitStatus::Ok)
+}

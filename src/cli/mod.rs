@@ -1,0 +1,73 @@
+//! Command-line definitions (clap) and the thin glue from flags to the pipeline.
+//! One module per subcommand; each returns the exit status it earned.
+
+pub mod generate;
+pub mod input;
+pub mod meta;
+pub mod slo;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::ExitStatus;
+
+const EXAMPLES: &str = "\
+Examples:
+  hosp-logs slo --source fixtures/day --config fixtures/hosp-logs.toml
+  hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
+  hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
+  zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
+  hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge.";
+
+/// Turn AWS Application Load Balancer access logs into SLO, error, latency and security answers.
+#[derive(Debug, Parser)]
+#[command(name = "hosp-logs", version, about, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file (TOML); every option has a default. See hosp-logs.example.toml
+    #[arg(long, global = true, env = "HOSP_LOGS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More detail on stderr (-vv for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors on stderr: no progress bar, no warnings
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Success rate against the SLO, error budget, burn rates and the control-panel periods
+    Slo(slo::SloArgs),
+    /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
+    Generate(generate::GenerateArgs),
+    /// The columns of the typed frame (the schema `query` and exports use)
+    Schema,
+    /// Shell completions: bash, zsh, fish, powershell, elvish
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff), generated from these same definitions
+    Man,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Slo(args) => slo::run(&cli.global, args),
+        Command::Generate(args) => generate::run(&cli.global, args),
+        Command::Schema => meta::schema(),
+        Command::Completions { shell } => meta::completions(shell),
+        Command::Man => meta::man(),
+    }
+}

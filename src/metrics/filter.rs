@@ -1,0 +1,176 @@
+//! Client matching: user-agent globs and CIDR networks (exclusions now, allowlists later).
+
+use std::net::IpAddr;
+
+use crate::error::UsageError;
+
+/// An IPv4 or IPv6 network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Result<Cidr, UsageError> {
+        let bad = || UsageError(format!("{text:?}: expected a network like 10.99.0.0/24 or 2001:db8::/32"));
+        let (a, p) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let addr: IpAddr = a.trim().parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p.trim().parse::<u8>().map_err(|_| bad())?,
+            None => max,
+        };
+        if prefix > max {
+            return Err(bad());
+        }
+        Ok(Cidr { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A case-insensitive glob over the whole text; `*` matches any run of characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    parts: Vec<String>,
+    anchored_start: bool,
+    anchored_end: bool,
+}
+
+impl Glob {
+    pub fn new(pattern: &str) -> Glob {
+        let lower = pattern.to_ascii_lowercase();
+        Glob {
+            anchored_start: !lower.starts_with('*'),
+            anchored_end: !lower.ends_with('*'),
+            parts: lower.split('*').filter(|p| !p.is_empty()).map(str::to_string).collect(),
+        }
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        let text = text.to_ascii_lowercase();
+        let mut rest = text.as_str();
+        let n = self.parts.len();
+        if n == 0 {
+            return !self.anchored_start || text.is_empty();
+        }
+        for (i, part) in self.parts.iter().enumerate() {
+            if i == 0 && self.anchored_start {
+                if !rest.starts_with(part.as_str()) {
+                    return false;
+                }
+                rest = &rest[part.len()..];
+            } else if i == n - 1 && self.anchored_end {
+                return rest.len() >= part.len() && rest.ends_with(part.as_str());
+            } else {
+                match rest.find(part.as_str()) {
+                    Some(pos) => rest = &rest[pos + part.len()..],
+                    None => return false,
+                }
+            }
+        }
+        !self.anchored_end || rest.is_empty()
+    }
+}
+
+/// Matches a request's client by user agent or network.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    pub user_agents: Vec<Glob>,
+    pub cidrs: Vec<Cidr>,
+}
+
+impl ClientFilter {
+    pub fn new(user_agents: &[String], cidrs: &[String]) -> Result<ClientFilter, UsageError> {
+        Ok(ClientFilter {
+            user_agents: user_agents.iter().map(|p| Glob::new(p)).collect(),
+            cidrs: cidrs.iter().map(|c| Cidr::parse(c)).collect::<Result<_, _>>()?,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.user_agents.is_empty() && self.cidrs.is_empty()
+    }
+
+    pub fn matches(&self, client_ip: Option<&str>, user_agent: Option<&str>) -> bool {
+        if let Some(ua) = user_agent {
+            if self.user_agents.iter().any(|g| g.matches(ua)) {
+                return true;
+            }
+        }
+        if self.cidrs.is_empty() {
+            return false;
+        }
+        match client_ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
+            Some(ip) => self.cidrs.iter().any(|c| c.contains(ip)),
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs() {
+        let c = Cidr::parse("10.99.0.0/24").unwrap();
+        assert!(c.contains("10.99.0.7".parse().unwrap()));
+        assert!(c.contains("10.99.0.255".parse().unwrap()));
+        assert!(!c.contains("10.99.1.0".parse().unwrap()));
+        assert!(!c.contains("2001:db8::1".parse().unwrap()));
+        let v6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains("2001:db8:ffff::1".parse().unwrap()));
+        assert!(!v6.contains("2001:db9::1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.1").unwrap().contains("10.0.0.1".parse().unwrap()));
+        for bad in ["10.0.0.0/33", "nope/8", "10.0.0.0/x", "::/129"] {
+            assert!(Cidr::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn globs() {
+        let g = Glob::new("hosp-loadtest/*");
+        assert!(g.matches("hosp-loadtest/1.0 (k6)"));
+        assert!(g.matches("HOSP-LOADTEST/2"));
+        assert!(!g.matches("x hosp-loadtest/1.0"));
+        let g = Glob::new("*k6*");
+        assert!(g.matches("hosp-loadtest/1.0 (k6)"));
+        assert!(!g.matches("curl/8"));
+        let g = Glob::new("curl/*.0");
+        assert!(g.matches("curl/7.0"));
+        assert!(!g.matches("curl/7.1"));
+        assert!(Glob::new("exact").matches("Exact"));
+        assert!(!Glob::new("exact").matches("exactly"));
+        assert!(Glob::new("*").matches("anything"));
+        // overlapping head and tail must not share characters
+        assert!(!Glob::new("ab*ba").matches("aba"));
+    }
+
+    #[test]
+    fn filter_matches_either_rule() {
+        let f = ClientFilter::new(&["hosp-loadtest/*".into()], &["10.99.0.0/24".into()]).unwrap();
+        assert!(f.matches(Some("1.2.3.4"), Some("hosp-loadtest/1.0 (k6)")));
+        assert!(f.matches(Some("10.99.0.3"), Some("Mozilla/5.0")));
+        assert!(!f.matches(Some("10.98.0.3"), Some("Mozilla/5.0")));
+        assert!(!f.matches(None, None));
+        assert!(ClientFilter::new(&[], &["bad".into()]).is_err());
+    }
+}

@@ -1,0 +1,361 @@
+//! The availability SLO: good / valid over the window, error budget, burn rates, and the HOSP
+//! control-panel periods.
+//!
+//! Definitions (also printed with every result and written in the README):
+//! - total: requests whose `time` falls in the window;
+//! - excluded: requests from non-user traffic (config `[exclude]`: user-agent globs, client CIDRs);
+//! - valid: total − excluded − requests with no `elb_status_code`;
+//! - good: valid requests with `elb_status_code` < 500 and, with a latency threshold, a
+//!   `latency_ms` at or under it (requests without a latency, a -1 time, are judged on status);
+//! - success rate: good / valid, a ratio of sums over the window, never an average of ratios.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, TimeZone, Utc};
+use polars::prelude::{DataFrame, PolarsResult};
+use serde::Serialize;
+
+use super::filter::ClientFilter;
+use crate::frame::{Col, ColumnSet, InputStats};
+use crate::window::{format_duration, format_us, Window};
+
+const SEC: i64 = 1_000_000;
+const MIN: i64 = 60 * SEC;
+const HOUR: i64 = 60 * MIN;
+const DAY: i64 = 24 * HOUR;
+/// The control panel lists at most this many days (the JSON and "All" still cover the window).
+const MAX_DAY_ROWS: i64 = 31;
+
+/// The SRE workbook's multi-window, multi-burn-rate pairs (Table 5-8 plus the 24h/2h ticket).
+pub const BURN_RATE_PAIRS: [(&str, i64, i64, f64); 4] = [
+    ("page", HOUR, 5 * MIN, 14.4),
+    ("page", 6 * HOUR, 30 * MIN, 6.0),
+    ("ticket", DAY, 2 * HOUR, 3.0),
+    ("ticket", 3 * DAY, 6 * HOUR, 1.0),
+];
+
+#[derive(Debug, Clone)]
+pub struct SloConfig {
+    /// Fraction, e.g. 0.99.
+    pub target: f64,
+    pub latency_threshold_ms: Option<f64>,
+    pub exclude: ClientFilter,
+}
+
+impl SloConfig {
+    /// The columns the SLO reads: nothing more is materialised.
+    pub fn columns(&self) -> ColumnSet {
+        let mut set = ColumnSet::of(&[Col::Time, Col::ElbStatusCode]);
+        if self.latency_threshold_ms.is_some() {
+            set = set.with(Col::LatencyMs);
+        }
+        if !self.exclude.user_agents.is_empty() {
+            set = set.with(Col::UserAgent);
+        }
+        if !self.exclude.cidrs.is_empty() {
+            set = set.with(Col::ClientIp);
+        }
+        set
+    }
+}
+
+/// Request counts for one second.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: u64,
+    pub excluded: u64,
+    pub no_status: u64,
+    pub good: u64,
+}
+
+impl Counts {
+    pub fn valid(&self) -> u64 {
+        self.total - self.excluded - self.no_status
+    }
+
+    pub fn bad(&self) -> u64 {
+        self.valid() - self.good
+    }
+
+    fn add(&mut self, o: &Counts) {
+        self.total += o.total;
+        self.excluded += o.excluded;
+        self.no_status += o.no_status;
+        self.good += o.good;
+    }
+}
+
+/// Per-second counts: mergeable, so memory follows the window's length, not the input's size.
+#[derive(Debug, Clone, Default)]
+pub struct SloCounts {
+    per_second: HashMap<i64, Counts>,
+}
+
+impl SloCounts {
+    /// Folds one batch (a frame with `SloConfig::columns`) into the counts.
+    pub fn fold(&mut self, df: &DataFrame, cfg: &SloConfig) -> PolarsResult<()> {
+        let time = df.column(Col::Time.name())?.datetime()?.physical().clone();
+        let status = df.column(Col::ElbStatusCode.name())?.u16()?.clone();
+        let latency = match cfg.latency_threshold_ms {
+            Some(_) => Some(df.column(Col::LatencyMs.name())?.f64()?.clone()),
+            None => None,
+        };
+        let ua = match cfg.exclude.user_agents.is_empty() {
+            false => Some(df.column(Col::UserAgent.name())?.str()?.clone()),
+            true => None,
+        };
+        let ip = match cfg.exclude.cidrs.is_empty() {
+            false => Some(df.column(Col::ClientIp.name())?.str()?.clone()),
+            true => None,
+        };
+        for i in 0..df.height() {
+            let Some(t) = time.get(i) else { continue };
+            let c = self.per_second.entry(t.div_euclid(SEC)).or_default();
+            c.total += 1;
+            let excluded = !cfg.exclude.is_empty()
+                && cfg.exclude.matches(
+                    ip.as_ref().and_then(|a| a.get(i)),
+                    ua.as_ref().and_then(|a| a.get(i)),
+                );
+            if excluded {
+                c.excluded += 1;
+                continue;
+            }
+            let Some(code) = status.get(i) else {
+                c.no_status += 1;
+                continue;
+            };
+            let fast_enough = match (cfg.latency_threshold_ms, &latency) {
+                (Some(limit), Some(l)) => l.get(i).is_none_or(|ms| ms <= limit),
+                _ => true,
+            };
+            if code < 500 && fast_enough {
+                c.good += 1;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn merge(&mut self, other: SloCounts) {
+        if self.per_second.len() < other.per_second.len() {
+            let mine = std::mem::replace(&mut self.per_second, other.per_second);
+            for (k, v) in mine {
+                self.per_second.entry(k).or_default().add(&v);
+            }
+        } else {
+            for (k, v) in other.per_second {
+                self.per_second.entry(k).or_default().add(&v);
+            }
+        }
+    }
+
+    fn sorted(&self) -> BTreeMap<i64, Counts> {
+        self.per_second.iter().map(|(k, v)| (*k, *v)).collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SloReport {
+    pub definitions: Definitions,
+    pub window: WindowInfo,
+    pub input: InputStats,
+    pub requests: RequestCounts,
+    /// good / valid, a fraction 0..1; null when there are no valid requests.
+    pub success_rate: Option<f64>,
+    pub target: f64,
+    /// False when there are no valid requests: the SLO cannot be shown to be met.
+    pub met: bool,
+    pub latency_threshold_ms: Option<f64>,
+    pub error_budget: ErrorBudget,
+    /// Observed error ratio over the window / (1 − target).
+    pub burn_rate: Option<f64>,
+    pub burn_rate_alerts: Vec<BurnRateAlert>,
+    pub periods: Vec<Period>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Definitions {
+    pub total: String,
+    pub excluded: String,
+    pub valid: String,
+    pub good: String,
+    pub success_rate: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowInfo {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct RequestCounts {
+    pub total: u64,
+    pub excluded: u64,
+    pub no_status: u64,
+    pub valid: u64,
+    pub good: u64,
+    pub bad: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorBudget {
+    /// Bad requests the target allows over the window: (1 − target) × valid.
+    pub allowed: f64,
+    pub consumed: u64,
+    /// allowed − consumed (negative when overspent).
+    pub remaining: f64,
+    /// remaining / allowed; null when nothing is allowed (no valid requests).
+    pub remaining_fraction: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BurnRateAlert {
+    pub severity: &'static str,
+    pub long_window: String,
+    pub short_window: String,
+    pub threshold: f64,
+    pub long_burn_rate: Option<f64>,
+    pub short_burn_rate: Option<f64>,
+    /// Both windows burn faster than the threshold.
+    pub firing: bool,
+    /// The long window reaches back before the data: its rate covers less than its length.
+    pub partial: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Period {
+    pub period: String,
+    pub start: String,
+    pub end: String,
+    pub successful: u64,
+    pub failed: u64,
+    pub success_rate: Option<f64>,
+}
+
+/// Computes the report from the merged counts.
+pub fn compute(counts: &SloCounts, window: &Window, cfg: &SloConfig, input: InputStats) -> SloReport {
+    let per_second = counts.sorted();
+    let first = per_second.keys().next().map(|s| s * SEC);
+    let last = per_second.keys().next_back().map(|s| (s + 1) * SEC);
+    let start = window.since_us.or(first);
+    let end = window.until_us.or(last);
+
+    let sum = |from: i64, to: i64| -> Counts {
+        let mut c = Counts::default();
+        if from < to {
+            for (_, v) in per_second.range(from.div_euclid(SEC)..to.div_euclid(SEC)) {
+                c.add(v);
+            }
+        }
+        c
+    };
+    let all = match (start, end) {
+        (Some(s), Some(e)) => sum(s, e),
+        _ => Counts::default(),
+    };
+    let budget_fraction = 1.0 - cfg.target;
+    let ratio = |c: &Counts| (c.valid() > 0).then(|| c.good as f64 / c.valid() as f64);
+    let burn = |c: &Counts| (c.valid() > 0).then(|| (c.bad() as f64 / c.valid() as f64) / budget_fraction);
+
+    let success_rate = ratio(&all);
+    let allowed = budget_fraction * all.valid() as f64;
+    let remaining = allowed - all.bad() as f64;
+
+    let mut burn_rate_alerts = Vec::new();
+    let mut periods = Vec::new();
+    if let (Some(s), Some(e)) = (start, end) {
+        for (severity, long, short, threshold) in BURN_RATE_PAIRS {
+            let lb = burn(&sum(e - long, e));
+            let sb = burn(&sum(e - short, e));
+            burn_rate_alerts.push(BurnRateAlert {
+                severity,
+                long_window: format_duration(long),
+                short_window: format_duration(short),
+                threshold,
+                long_burn_rate: lb,
+                short_burn_rate: sb,
+                firing: lb.is_some_and(|b| b > threshold) && sb.is_some_and(|b| b > threshold),
+                partial: e - long < s,
+            });
+        }
+        let mut period = |name: String, from: i64, to: i64, keep_empty: bool| {
+            let from = from.max(s);
+            let to = to.min(e);
+            let c = sum(from, to);
+            if !keep_empty && c.total == 0 {
+                return;
+            }
+            periods.push(Period {
+                period: name,
+                start: format_us(from),
+                end: format_us(to),
+                successful: c.good,
+                failed: c.bad(),
+                success_rate: ratio(&c),
+            });
+        };
+        period("Past hour".into(), e - HOUR, e, true);
+        period("Past 24 hours".into(), e - DAY, e, true);
+        // one row per UTC day with traffic, newest first, for at most MAX_DAY_ROWS days back
+        let mut day = (e - 1).div_euclid(DAY) * DAY;
+        let oldest = day - (MAX_DAY_ROWS - 1) * DAY;
+        while day + DAY > s && day >= oldest {
+            let label = Utc
+                .timestamp_micros(day)
+                .single()
+                .map(|d| format!("{} ({})", d.format("%Y-%m-%d"), d.weekday()))
+                .unwrap_or_default();
+            period(label, day, day + DAY, false);
+            day -= DAY;
+        }
+        period("All".into(), s, e, true);
+    }
+
+    SloReport {
+        definitions: definitions(cfg),
+        window: WindowInfo {
+            start: start.map(format_us),
+            end: end.map(format_us),
+        },
+        input,
+        requests: RequestCounts {
+            total: all.total,
+            excluded: all.excluded,
+            no_status: all.no_status,
+            valid: all.valid(),
+            good: all.good,
+            bad: all.bad(),
+        },
+        success_rate,
+        target: cfg.target,
+        met: success_rate.is_some_and(|r| r >= cfg.target),
+        latency_threshold_ms: cfg.latency_threshold_ms,
+        error_budget: ErrorBudget {
+            allowed,
+            consumed: all.bad(),
+            remaining,
+            remaining_fraction: (allowed > 0.0).then(|| remaining / allowed),
+        },
+        burn_rate: burn(&all),
+        burn_rate_alerts,
+        periods,
+    }
+}
+
+fn definitions(cfg: &SloConfig) -> Definitions {
+    let good = match cfg.latency_threshold_ms {
+        Some(ms) => format!(
+            "valid requests with elb_status_code < 500 and latency_ms <= {ms} \
+             (requests with no latency, a -1 processing time, are judged on status alone)"
+        ),
+        None => "valid requests with elb_status_code < 500".to_string(),
+    };
+    Definitions {
+        total: "requests whose time falls in the window".into(),
+        excluded: "non-user traffic matched by the config's [exclude] user_agents or client_cidrs".into(),
+        valid: "total minus excluded minus requests with no elb_status_code".into(),
+        good,
+        success_rate: "good / valid over the whole window (a ratio of sums)".into(),
+    }
+}

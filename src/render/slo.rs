@@ -1,0 +1,123 @@
+//! How the SLO report reads as tables.
+
+use super::{percent, Document, Report, Section};
+use crate::frame::InputStats;
+use crate::metrics::slo::SloReport;
+
+impl Report for SloReport {
+    fn document(&self) -> Document {
+        let r = &self.requests;
+        let b = &self.error_budget;
+        let verdict = if self.met { "MET" } else { "NOT MET" };
+        let mut summary = vec![
+            (
+                "Window".to_string(),
+                format!(
+                    "{} → {}",
+                    self.window.start.as_deref().unwrap_or("-"),
+                    self.window.end.as_deref().unwrap_or("-")
+                ),
+            ),
+            ("Success rate".into(), percent(self.success_rate)),
+            ("SLO target".into(), format!("{} — {verdict}", percent(Some(self.target)))),
+            (
+                "Requests".into(),
+                format!(
+                    "{} total, {} excluded, {} without status, {} valid: {} good, {} bad",
+                    r.total, r.excluded, r.no_status, r.valid, r.good, r.bad
+                ),
+            ),
+            (
+                "Error budget".into(),
+                format!(
+                    "{:.1} bad allowed, {} consumed, {:.1} remaining ({})",
+                    b.allowed,
+                    b.consumed,
+                    b.remaining,
+                    percent(b.remaining_fraction)
+                ),
+            ),
+            (
+                "Burn rate (window)".into(),
+                self.burn_rate.map_or("n/a".into(), |x| format!("{x:.2}×")),
+            ),
+        ];
+        if let Some(ms) = self.latency_threshold_ms {
+            summary.push(("Latency threshold".into(), format!("{ms} ms")));
+        }
+
+        let periods = Section {
+            title: "Control panel".into(),
+            headers: vec!["Period".into(), "Successful".into(), "Failed".into(), "Success rate".into()],
+            rows: self
+                .periods
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.period.clone(),
+                        p.successful.to_string(),
+                        p.failed.to_string(),
+                        percent(p.success_rate),
+                    ]
+                })
+                .collect(),
+        };
+        let burn = Section {
+            title: "Burn-rate alerts (SRE workbook, evaluated at the window's end)".into(),
+            headers: vec![
+                "Severity".into(),
+                "Long".into(),
+                "Short".into(),
+                "Threshold".into(),
+                "Long burn".into(),
+                "Short burn".into(),
+                "Firing".into(),
+            ],
+            rows: self
+                .burn_rate_alerts
+                .iter()
+                .map(|a| {
+                    let rate = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{x:.2}"));
+                    vec![
+                        a.severity.to_string(),
+                        format!("{}{}", a.long_window, if a.partial { " (partial)" } else { "" }),
+                        a.short_window.clone(),
+                        format!("{}", a.threshold),
+                        rate(a.long_burn_rate),
+                        rate(a.short_burn_rate),
+                        if a.firing { "FIRING".into() } else { "no".into() },
+                    ]
+                })
+                .collect(),
+        };
+        let d = &self.definitions;
+        let mut notes = vec![
+            format!("valid: {}.", d.valid),
+            format!("good: {}.", d.good),
+            format!("excluded: {}.", d.excluded),
+            format!("success rate: {}.", d.success_rate),
+        ];
+        notes.extend(input_notes(&self.input));
+        Document {
+            title: "HOSP availability SLO".into(),
+            summary,
+            sections: vec![periods, burn],
+            notes,
+        }
+    }
+}
+
+/// The input accounting every report ends with: lines read = parsed + malformed.
+pub fn input_notes(i: &InputStats) -> Vec<String> {
+    let mut notes = vec![format!(
+        "input: {} files, {} lines read = {} parsed + {} malformed; {} outside the window; {} files pruned by name, {} skipped.",
+        i.files, i.lines, i.parsed, i.malformed, i.out_of_window, i.pruned_files, i.skipped_files
+    )];
+    for m in &i.malformed_samples {
+        notes.push(format!("malformed: {}:{}: {}", m.source, m.line, m.reason));
+    }
+    for e in &i.source_errors {
+        notes.push(format!("source error: {}: {}", e.source, e.reason));
+    }
+    notes
+}

@@ -1,0 +1,109 @@
+//! Where log bytes come from: local files, folders, globs and stdin (S3 and Athena later).
+//! A source yields `InputFile`s; `open` turns one into a byte stream, gzip or plain.
+
+pub mod local;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+use chrono::NaiveDateTime;
+use flate2::bufread::MultiGzDecoder;
+
+pub use local::{discover, Discovery};
+
+/// One readable input: a file on disk or standard input.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// What the user sees in reports and the `source` column.
+    pub name: String,
+    pub location: Location,
+    /// Size on disk (compressed size for .gz), for progress.
+    pub size: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Location {
+    Path(PathBuf),
+    Stdin,
+}
+
+/// Opens an input for reading, decoding gzip (all members: ALB files can hold several) when the
+/// bytes start with the gzip magic, whatever the name says.
+pub fn open(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
+    decode(open_raw(input)?)
+}
+
+/// Opens an input's bytes as stored (still compressed).
+pub fn open_raw(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
+    Ok(match &input.location {
+        Location::Path(p) => Box::new(File::open(p)?),
+        Location::Stdin => Box::new(io::stdin()),
+    })
+}
+
+/// Wraps a raw byte stream, decompressing it when it is gzip.
+pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    let mut buffered = BufReader::with_capacity(1 << 20, raw);
+    let head = buffered.fill_buf()?;
+    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+        Ok(Box::new(MultiGzDecoder::new(buffered)))
+    } else {
+        Ok(Box::new(buffered))
+    }
+}
+
+/// The end time ALB writes in its file names (`…_20261120T1405Z_…`), as µs since the epoch.
+/// A file whose interval ends at E holds requests from about E-5m to E.
+pub fn alb_file_end_time_us(name: &str) -> Option<i64> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.split('_').find_map(|part| {
+        if part.len() == 14 && part.as_bytes()[8] == b'T' && part.ends_with('Z') {
+            NaiveDateTime::parse_from_str(&part[..13], "%Y%m%dT%H%M")
+                .ok()
+                .map(|t| t.and_utc().timestamp_micros())
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn end_time_from_alb_name() {
+        let name = "AWSLogs/123456789012/elasticloadbalancing/eu-west-1/2026/11/20/\
+                    123456789012_elasticloadbalancing_eu-west-1_app.hosp-alb.5e4f3a2b1c0d9e8f_20261120T1405Z_10.0.0.5_abcd1234.log.gz";
+        let t = alb_file_end_time_us(name).unwrap();
+        assert_eq!(crate::window::format_us(t), "2026-11-20T14:05:00Z");
+        assert_eq!(alb_file_end_time_us("access.log"), None);
+        assert_eq!(alb_file_end_time_us("x_2026112XT1405Z_y"), None);
+    }
+
+    #[test]
+    fn decodes_multi_member_gzip_and_plain() {
+        use flate2::{write::GzEncoder, Compression};
+        let mut bytes = Vec::new();
+        for part in ["line one\n", "line two\n"] {
+            let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+            e.write_all(part.as_bytes()).unwrap();
+            bytes.extend(e.finish().unwrap());
+        }
+        let mut out = String::new();
+        decode(Box::new(io::Cursor::new(bytes)))
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "line one\nline two\n");
+
+        let mut out = String::new();
+        decode(Box::new(io::Cursor::new(b"plain\n".to_vec())))
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "plain\n");
+    }
+}

@@ -1,0 +1,173 @@
+//! The time window a command looks at: `--since` / `--until` as durations back from now
+//! (90m, 24h, 7d, 1h30m) or RFC 3339 times.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::error::UsageError;
+
+/// A half-open window `[since, until)` in µs since the Unix epoch; `None` is unbounded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub since_us: Option<i64>,
+    pub until_us: Option<i64>,
+}
+
+impl Window {
+    pub fn contains(&self, t_us: i64) -> bool {
+        self.since_us.is_none_or(|s| t_us >= s) && self.until_us.is_none_or(|u| t_us < u)
+    }
+
+    /// Builds the window from the `--since` / `--until` texts, resolving durations against `now`.
+    pub fn parse(
+        since: Option<&str>,
+        until: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Window, UsageError> {
+        let now_us = now.timestamp_micros();
+        let since_us = since
+            .map(|s| parse_instant(s, now_us, "--since"))
+            .transpose()?;
+        let until_us = until
+            .map(|s| parse_instant(s, now_us, "--until"))
+            .transpose()?;
+        if let (Some(s), Some(u)) = (since_us, until_us) {
+            if s >= u {
+                return Err(UsageError(format!(
+                    "--since ({}) must be before --until ({})",
+                    format_us(s),
+                    format_us(u)
+                )));
+            }
+        }
+        Ok(Window { since_us, until_us })
+    }
+}
+
+fn parse_instant(text: &str, now_us: i64, flag: &str) -> Result<i64, UsageError> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc).timestamp_micros());
+    }
+    if text == "now" {
+        return Ok(now_us);
+    }
+    match parse_duration(text) {
+        Some(d) => Ok(now_us - d),
+        None => Err(UsageError(format!(
+            "{flag} {text:?}: expected a duration back from now (90m, 24h, 7d, 1h30m) \
+             or an RFC 3339 time (2026-11-20T00:00:00Z)"
+        ))),
+    }
+}
+
+/// Parses `90s`, `90m`, `24h`, `7d`, `2w`, `1h30m` (and `1.5h`) into microseconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let secs = match unit {
+            "ms" => 0.001,
+            "s" | "sec" | "secs" => 1.0,
+            "m" | "min" | "mins" => 60.0,
+            "h" | "hr" | "hrs" => 3600.0,
+            "d" | "day" | "days" => 86_400.0,
+            "w" | "week" | "weeks" => 604_800.0,
+            _ => return None,
+        };
+        total += n * secs;
+    }
+    let us = (total * 1e6).round();
+    (us.is_finite() && us > 0.0 && us < i64::MAX as f64).then_some(us as i64)
+}
+
+/// Formats a duration in µs the way users write it: 5m, 1h, 3d, 1h30m.
+pub fn format_duration(us: i64) -> String {
+    let mut secs = us / 1_000_000;
+    if secs == 0 {
+        return format!("{}ms", us / 1000);
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        // a day reads better as 24h; days from two on
+        if unit == "d" && secs < 2 * 86_400 {
+            continue;
+        }
+        if secs >= size {
+            out.push_str(&format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    out
+}
+
+/// RFC 3339 with seconds, UTC: 2026-11-20T14:00:00Z.
+pub fn format_us(us: i64) -> String {
+    Utc.timestamp_micros(us)
+        .single()
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| format!("{us}µs"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000_000;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90m"), Some(90 * 60_000_000));
+        assert_eq!(parse_duration("24h"), Some(24 * H));
+        assert_eq!(parse_duration("7d"), Some(7 * 24 * H));
+        assert_eq!(parse_duration("1h30m"), Some(H + H / 2));
+        assert_eq!(parse_duration("1.5h"), Some(H + H / 2));
+        assert_eq!(parse_duration("3s"), Some(3_000_000));
+        assert_eq!(parse_duration("250ms"), Some(250_000));
+        for bad in ["", "h", "24", "24x", "-3h", "1h-", "0m"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        assert_eq!(format_duration(H + H / 2), "1h30m");
+        assert_eq!(format_duration(3 * 24 * H), "3d");
+        assert_eq!(format_duration(5 * 60_000_000), "5m");
+        assert_eq!(format_duration(24 * H), "24h");
+    }
+
+    #[test]
+    fn window_from_flags() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let w = Window::parse(Some("24h"), None, now).unwrap();
+        assert_eq!(w.since_us, Some(now.timestamp_micros() - 24 * H));
+        assert_eq!(w.until_us, None);
+        let w = Window::parse(
+            Some("2026-11-20T00:00:00Z"),
+            Some("2026-11-20T02:00:00+01:00"),
+            now,
+        )
+        .unwrap();
+        assert_eq!(w.until_us.unwrap() - w.since_us.unwrap(), H);
+        // an empty window is rejected
+        assert!(Window::parse(Some("2026-11-20T00:00:00Z"), Some("2026-11-20T00:00:00Z"), now).is_err());
+        let err = Window::parse(Some("yesterday"), None, now).unwrap_err();
+        assert!(err.0.contains("--since \"yesterday\""), "{err}");
+        let w = Window::parse(Some("2026-11-20T00:00:00Z"), Some("1d"), now).unwrap();
+        assert!(w.contains(w.since_us.unwrap()));
+        assert!(!w.contains(w.until_us.unwrap()));
+    }
+}
