@@ -92,7 +92,11 @@ pub fn parse_target(t: f64) -> Result<f64, UsageError> {
 pub fn parse_latency_ms(text: &str) -> Result<f64, UsageError> {
     parse_duration(text)
         .map(|us| us as f64 / 1000.0)
-        .ok_or_else(|| UsageError(format!("latency threshold {text:?}: expected a duration like 3s or 800ms")))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "latency threshold {text:?}: expected a duration like 3s or 800ms"
+            ))
+        })
 }
 
 #[cfg(test)]

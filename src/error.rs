@@ -55,7 +55,12 @@ pub enum InputError {
 /// Maps an error chain to its exit code: usage and input errors are 2, anything else 1.
 pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
     for cause in err.chain() {
-        if cause.is::<UsageError>() || cause.is::<InputError>() || cause.is::<clap::Error>() {
+        let input = cause.is::<InputError>()
+            || matches!(
+                cause.downcast_ref::<crate::frame::LoadError>(),
+                Some(crate::frame::LoadError::Input(_))
+            );
+        if input || cause.is::<UsageError>() || cause.is::<clap::Error>() {
             return ExitStatus::Usage;
         }
     }

@@ -10,14 +10,21 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // --help and --version are not errors
-            return ExitCode::from(if e.use_stderr() { ExitStatus::Usage.code() } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                ExitStatus::Usage.code()
+            } else {
+                0
+            });
         }
     };
     match run(cli) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {
             let text = format!("{err:#}");
-            eprintln!("hosp-logs: error: {}", hosp_logs::render::sanitize(&text, 2000));
+            eprintln!(
+                "hosp-logs: error: {}",
+                hosp_logs::render::sanitize(&text, 2000)
+            );
             ExitCode::from(exit_status_for(&err).code())
         }
     }

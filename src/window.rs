@@ -163,7 +163,12 @@ mod tests {
         .unwrap();
         assert_eq!(w.until_us.unwrap() - w.since_us.unwrap(), H);
         // an empty window is rejected
-        assert!(Window::parse(Some("2026-11-20T00:00:00Z"), Some("2026-11-20T00:00:00Z"), now).is_err());
+        assert!(Window::parse(
+            Some("2026-11-20T00:00:00Z"),
+            Some("2026-11-20T00:00:00Z"),
+            now
+        )
+        .is_err());
         let err = Window::parse(Some("yesterday"), None, now).unwrap_err();
         assert!(err.0.contains("--since \"yesterday\""), "{err}");
         let w = Window::parse(Some("2026-11-20T00:00:00Z"), Some("1d"), now).unwrap();

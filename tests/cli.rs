@@ -27,14 +27,24 @@ fn truth() -> Value {
 /// The binary with a clean environment: no config or colour settings leak in.
 fn hosp_logs() -> Command {
     let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
-    for var in ["HOSP_LOGS_CONFIG", "HOSP_LOGS_NOW", "HOSP_LOGS_THREADS", "NO_COLOR", "AWS_PROFILE"] {
+    for var in [
+        "HOSP_LOGS_CONFIG",
+        "HOSP_LOGS_NOW",
+        "HOSP_LOGS_THREADS",
+        "NO_COLOR",
+        "AWS_PROFILE",
+    ] {
         cmd.env_remove(var);
     }
     cmd
 }
 
 fn run_json(args: &[&str]) -> Value {
-    let out = hosp_logs().args(args).args(["--format", "json"]).output().unwrap();
+    let out = hosp_logs()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "exit {:?}\nstderr: {}",
@@ -72,6 +82,12 @@ fn slo_on_the_fixture_day_matches_truth() {
     assert_eq!(r["input"]["lines"], t["lines"]);
     assert_eq!(u(&r["input"]["malformed"]), 0);
     assert_eq!(u(&r["input"]["parsed"]), u(&t["lines"]));
+    // by default the window ends the second after the last request
+    let end = r["window"]["end"].as_str().unwrap();
+    assert!(
+        end > "2026-11-20T23:59:00Z" && end <= "2026-11-21T00:00:00Z",
+        "{end}"
+    );
     // the excluded traffic is exactly the load test
     assert_eq!(r["requests"]["excluded"], t["excluded_traffic"]["requests"]);
 
@@ -88,13 +104,19 @@ fn slo_on_the_fixture_day_matches_truth() {
 #[test]
 fn control_panel_periods_match_truth_by_hour() {
     let t = truth();
-    let r = slo_day(&[]);
+    // anchored at an explicit end, so "past hour" is the truth's last hour
+    let r = slo_day(&["--until", "2026-11-21T00:00:00Z"]);
     let hourly = t["hourly"].as_array().unwrap();
     assert_eq!(hourly.len(), 24);
     let periods = r["periods"].as_array().unwrap();
-    let names: Vec<&str> = periods.iter().map(|p| p["period"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Past hour", "Past 24 hours", "2026-11-20 (Fri)", "All"]);
-    // the window ends at the last request's second, 2026-11-21T00:00:00Z: the past hour is 23:00-24:00
+    let names: Vec<&str> = periods
+        .iter()
+        .map(|p| p["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Past hour", "Past 24 hours", "2026-11-20 (Fri)", "All"]
+    );
     assert_eq!(r["window"]["end"], "2026-11-21T00:00:00Z");
     let last = &hourly[23];
     assert_eq!(periods[0]["successful"], last["good"]);
@@ -108,7 +130,7 @@ fn control_panel_periods_match_truth_by_hour() {
 #[test]
 fn burn_rate_windows_match_hourly_truth() {
     let t = truth();
-    let r = slo_day(&[]);
+    let r = slo_day(&["--until", "2026-11-21T00:00:00Z"]);
     let hourly = t["hourly"].as_array().unwrap();
     let burn_over = |hours: &[Value]| {
         let bad: u64 = hours.iter().map(|h| u(&h["bad"])).sum();
@@ -146,7 +168,10 @@ fn a_window_of_one_hour_counts_that_hour() {
         }
         assert!(u(&r["input"]["out_of_window"]) > 0);
         // files wholly outside the window are never opened
-        assert!(u(&r["input"]["files"]) < u(&t["files"]) / 4, "pruning by file name");
+        assert!(
+            u(&r["input"]["files"]) < u(&t["files"]) / 4,
+            "pruning by file name"
+        );
     }
 }
 
@@ -171,19 +196,39 @@ fn without_the_exclusions_the_load_test_counts() {
 fn table_output_states_the_definitions_and_the_accounting() {
     let t = truth();
     let out = hosp_logs()
-        .args(["slo", "--source", &fixture_day(), "--config", &fixture_config()])
+        .args([
+            "slo",
+            "--source",
+            &fixture_day(),
+            "--config",
+            &fixture_config(),
+        ])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
     let text = String::from_utf8(out).unwrap();
-    for needle in ["Control panel", "Past hour", "Past 24 hours", "2026-11-20 (Fri)", "Burn-rate", "valid:", "good:"] {
+    for needle in [
+        "Control panel",
+        "Past hour",
+        "Past 24 hours",
+        "2026-11-20 (Fri)",
+        "Burn-rate",
+        "valid:",
+        "good:",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
-    let lines = format!("{} lines read = {} parsed + 0 malformed", t["lines"], t["lines"]);
+    let lines = format!(
+        "{} lines read = {} parsed + 0 malformed",
+        t["lines"], t["lines"]
+    );
     assert!(text.contains(&lines), "missing {lines:?}");
-    assert!(!text.contains('\u{1b}'), "no ANSI escapes when stdout is not a terminal");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no ANSI escapes when stdout is not a terminal"
+    );
 }
 
 #[test]
@@ -197,7 +242,10 @@ fn csv_and_markdown_carry_the_control_panel() {
         .stdout
         .clone();
     let csv = String::from_utf8(csv).unwrap();
-    assert_eq!(csv.lines().next(), Some("Period,Successful,Failed,Success rate"));
+    assert_eq!(
+        csv.lines().next(),
+        Some("Period,Successful,Failed,Success rate")
+    );
     assert_eq!(csv.lines().count(), 5);
     let md = hosp_logs()
         .args(["slo", "--source", &day, "--format", "markdown"])
@@ -219,17 +267,43 @@ fn fail_on_breach_exit_codes() {
     let cfg = fixture_config();
     let met = good / valid >= 0.99;
     hosp_logs()
-        .args(["slo", "-q", "--source", &day, "--config", &cfg, "--fail-on-breach"])
+        .args([
+            "slo",
+            "-q",
+            "--source",
+            &day,
+            "--config",
+            &cfg,
+            "--fail-on-breach",
+        ])
         .assert()
         .code(if met { 0 } else { 3 });
     // a target the day certainly meets
     hosp_logs()
-        .args(["slo", "-q", "--source", &day, "--config", &cfg, "--fail-on-breach", "--target", "50"])
+        .args([
+            "slo",
+            "-q",
+            "--source",
+            &day,
+            "--config",
+            &cfg,
+            "--fail-on-breach",
+            "--target",
+            "50",
+        ])
         .assert()
         .code(0);
     // no request in the window: fail closed
     hosp_logs()
-        .args(["slo", "-q", "--source", &day, "--since", "2030-01-01T00:00:00Z", "--fail-on-breach"])
+        .args([
+            "slo",
+            "-q",
+            "--source",
+            &day,
+            "--since",
+            "2030-01-01T00:00:00Z",
+            "--fail-on-breach",
+        ])
         .assert()
         .code(4);
 }
@@ -265,7 +339,14 @@ fn malformed_lines_are_counted_and_located_never_fatal() {
     let samples = r["input"]["malformed_samples"].as_array().unwrap();
     assert_eq!(samples[0]["line"], 2);
     assert_eq!(samples[1]["line"], 5);
-    assert!(samples[1]["reason"].as_str().unwrap().contains("elb_status_code"), "{}", samples[1]);
+    assert!(
+        samples[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("elb_status_code"),
+        "{}",
+        samples[1]
+    );
     assert_eq!(samples[0]["source"].as_str(), Some(f.as_str()));
 
     // the warning names the file and line on stderr; stdout stays data
@@ -301,14 +382,23 @@ fn truncated_gzip_keeps_what_it_read_and_names_the_file() {
     assert_eq!(errors[0]["source"].as_str(), Some(p.as_str()));
     let lines_read = u(&r["input"]["lines"]);
     assert!(lines_read > 0 && lines_read <= 50, "{lines_read}");
-    assert_eq!(u(&r["input"]["parsed"]) + u(&r["input"]["malformed"]), lines_read);
+    assert_eq!(
+        u(&r["input"]["parsed"]) + u(&r["input"]["malformed"]),
+        lines_read
+    );
 
-    hosp_logs().args(["slo", "--source", &p, "--strict"]).assert().code(2);
+    hosp_logs()
+        .args(["slo", "--source", &p, "--strict"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn stdin_plain_and_gzip() {
-    let text = (0..10).map(|i| good_line(i, if i < 9 { 200 } else { 502 })).collect::<Vec<_>>().join("\n");
+    let text = (0..10)
+        .map(|i| good_line(i, if i < 9 { 200 } else { 502 }))
+        .collect::<Vec<_>>()
+        .join("\n");
     let out = hosp_logs()
         .args(["slo", "--source", "-", "--format", "json"])
         .write_stdin(text.clone())
@@ -327,13 +417,19 @@ fn usage_errors_exit_2_with_a_clear_message() {
         .args(["slo", "--source", "/no/such/dir"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("/no/such/dir: no such file or directory"));
+        .stderr(predicate::str::contains(
+            "/no/such/dir: no such file or directory",
+        ));
     hosp_logs()
         .args(["slo", "--source", &fixture_day(), "--since", "yesterday"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--since \"yesterday\""));
-    hosp_logs().args(["slo"]).assert().code(2).stderr(predicate::str::contains("--source"));
+    hosp_logs()
+        .args(["slo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--source"));
     hosp_logs().args(["slo", "--bogus"]).assert().code(2);
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
@@ -358,12 +454,14 @@ fn help_completions_and_man_page() {
         .assert()
         .success()
         .stdout(predicate::str::contains("hosp-logs"));
-    hosp_logs().args(["man"]).assert().success().stdout(predicate::str::contains(".TH"));
     hosp_logs()
-        .args(["schema"])
+        .args(["man"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("elb_status_code").and(predicate::str::contains("latency_ms")));
+        .stdout(predicate::str::contains(".TH"));
+    hosp_logs().args(["schema"]).assert().success().stdout(
+        predicate::str::contains("elb_status_code").and(predicate::str::contains("latency_ms")),
+    );
 }
 
 #[test]
@@ -372,7 +470,17 @@ fn generate_is_deterministic_and_its_truth_matches_slo() {
     let b = tempfile::tempdir().unwrap();
     for dir in [a.path(), b.path()] {
         hosp_logs()
-            .args(["generate", "-q", "--seed", "7", "--start", "2026-11-20T13:50:00Z", "--duration", "30m", "--out"])
+            .args([
+                "generate",
+                "-q",
+                "--seed",
+                "7",
+                "--start",
+                "2026-11-20T13:50:00Z",
+                "--duration",
+                "30m",
+                "--out",
+            ])
             .arg(dir)
             .assert()
             .success();
@@ -381,10 +489,22 @@ fn generate_is_deterministic_and_its_truth_matches_slo() {
     assert!(!files_a.is_empty());
     assert_eq!(files_a, list(b.path()));
     for f in &files_a {
-        assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
     }
-    let t: Value = serde_json::from_str(&std::fs::read_to_string(a.path().join("truth.json")).unwrap()).unwrap();
-    let r = run_json(&["slo", "--source", &a.path().display().to_string(), "--config", &fixture_config()]);
+    let t: Value =
+        serde_json::from_str(&std::fs::read_to_string(a.path().join("truth.json")).unwrap())
+            .unwrap();
+    let r = run_json(&[
+        "slo",
+        "--source",
+        &a.path().display().to_string(),
+        "--config",
+        &fixture_config(),
+    ]);
     for key in ["total", "excluded", "valid", "good", "bad"] {
         assert_eq!(r["requests"][key], t["requests"][key], "requests.{key}");
     }

@@ -22,7 +22,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value = "24h")]
     pub duration: String,
     /// Mean requests per second over the day
-    #[arg(long, default_value_t = 1.16)]
+    #[arg(long, default_value_t = 1.1)]
     pub rate: f64,
     /// Output folder (written as AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/mm/dd/…)
     #[arg(long)]
@@ -45,7 +45,8 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitStatus
         rate: args.rate,
         out: args.out.clone(),
     };
-    let summary = generate(&opts).with_context(|| format!("generating into {}", args.out.display()))?;
+    let summary =
+        generate(&opts).with_context(|| format!("generating into {}", args.out.display()))?;
     if !global.quiet {
         eprintln!(
             "hosp-logs: wrote {} lines in {} files; truth in {}",

@@ -72,7 +72,10 @@ impl Prepared {
         let found = discover(&sources, &window)?;
         if global.verbose > 0 {
             for (path, why) in &found.skipped {
-                eprintln!("hosp-logs: skipped {}: {why}", crate::render::sanitize(path, 200));
+                eprintln!(
+                    "hosp-logs: skipped {}: {why}",
+                    crate::render::sanitize(path, 200)
+                );
             }
         }
         let routes = Routes::new(&config.routes.templates)
@@ -140,12 +143,25 @@ pub fn warn_about_input(global: &GlobalArgs, stats: &InputStats) {
             "hosp-logs: warning: {} of {} lines were malformed and left out (--strict to fail on them)",
             stats.malformed, stats.lines
         );
-        for m in stats.malformed_samples.iter().take(if global.verbose > 0 { 20 } else { 3 }) {
-            eprintln!("  {}:{}: {}", sanitize(&m.source, 200), m.line, sanitize(&m.reason, 200));
+        for m in stats
+            .malformed_samples
+            .iter()
+            .take(if global.verbose > 0 { 20 } else { 3 })
+        {
+            eprintln!(
+                "  {}:{}: {}",
+                sanitize(&m.source, 200),
+                m.line,
+                sanitize(&m.reason, 200)
+            );
         }
     }
     for e in &stats.source_errors {
-        eprintln!("hosp-logs: warning: {}: {}", sanitize(&e.source, 200), sanitize(&e.reason, 200));
+        eprintln!(
+            "hosp-logs: warning: {}: {}",
+            sanitize(&e.source, 200),
+            sanitize(&e.reason, 200)
+        );
     }
     if global.verbose > 0 {
         eprintln!(
@@ -156,7 +172,11 @@ pub fn warn_about_input(global: &GlobalArgs, stats: &InputStats) {
 }
 
 /// Writes a report to stdout; a closed pipe (`| head`) is not an error.
-pub fn emit(report: &impl crate::render::Report, format: Format, style: Style) -> anyhow::Result<()> {
+pub fn emit(
+    report: &impl crate::render::Report,
+    format: Format,
+    style: Style,
+) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let res = crate::render::write(report, format, style, &mut out).and_then(|_| {
@@ -168,4 +188,3 @@ pub fn emit(report: &impl crate::render::Report, format: Format, style: Style) -
         other => other.context("writing to stdout"),
     }
 }
-

@@ -11,7 +11,13 @@ use crate::frame::Col;
 pub fn schema() -> anyhow::Result<ExitStatus> {
     let mut out = std::io::stdout().lock();
     for c in Col::ALL {
-        writeln!(out, "{:<26} {:<24} {}", c.name(), format!("{}", c.kind().dtype()), c.doc())?;
+        writeln!(
+            out,
+            "{:<26} {:<24} {}",
+            c.name(),
+            format!("{}", c.kind().dtype()),
+            c.doc()
+        )?;
     }
     Ok(ExitStatus::Ok)
 }

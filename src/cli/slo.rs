@@ -40,12 +40,14 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
     warn_about_input(global, &stats);
     let report = compute(&counts, &prep.window, &cfg, stats);
     emit(&report, args.input.format, prep.style)?;
-    Ok(match (args.fail_on_breach, report.success_rate, report.met) {
-        (false, _, _) => ExitStatus::Ok,
-        (true, None, _) => ExitStatus::NoData,
-        (true, Some(_), false) => ExitStatus::Breach,
-        (true, Some(_), true) => ExitStatus::Ok,
-    })
+    Ok(
+        match (args.fail_on_breach, report.success_rate, report.met) {
+            (false, _, _) => ExitStatus::Ok,
+            (true, None, _) => ExitStatus::NoData,
+            (true, Some(_), false) => ExitStatus::Breach,
+            (true, Some(_), true) => ExitStatus::Ok,
+        },
+    )
 }
 
 fn slo_config(prep: &Prepared, args: &SloArgs) -> anyhow::Result<SloConfig> {

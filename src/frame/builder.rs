@@ -95,7 +95,9 @@ impl BatchBuilder {
         let derived = self.need_url.then(|| {
             let url = r.url.map(split_url);
             let endpoint = if self.need_endpoint {
-                url.as_ref().and_then(|u| u.path).map(|p| routes.endpoint(p))
+                url.as_ref()
+                    .and_then(|u| u.path)
+                    .map(|p| routes.endpoint(p))
             } else {
                 None
             };

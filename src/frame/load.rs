@@ -139,7 +139,8 @@ where
     let results: Vec<Result<(A, WorkerStats), PolarsError>> = std::thread::scope(|s| {
         for _ in 0..readers {
             let tx = tx.clone();
-            let (next_file, cancel, failures, progress) = (&next_file, &cancel, &failures, &progress);
+            let (next_file, cancel, failures, progress) =
+                (&next_file, &cancel, &failures, &progress);
             s.spawn(move || read_files(files, next_file, cancel, failures, progress, tx));
         }
         drop(tx);
@@ -262,7 +263,10 @@ fn read_files(
     tx: Sender<RawChunk>,
 ) {
     let fail = |i: usize, reason: String| {
-        failures.lock().unwrap_or_else(|e| e.into_inner()).push((i, reason));
+        failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((i, reason));
     };
     loop {
         let i = next_file.fetch_add(1, Ordering::Relaxed);
@@ -293,10 +297,7 @@ fn read_files(
                     let got = buf.len() - before;
                     fail(
                         i,
-                        format!(
-                            "read failed after {} bytes: {e}",
-                            read_total + got as u64
-                        ),
+                        format!("read failed after {} bytes: {e}", read_total + got as u64),
                     );
                     (got, true)
                 }
@@ -304,14 +305,25 @@ fn read_files(
             read_total += n as u64;
             if eof {
                 if !buf.is_empty() {
-                    let _ = tx.send(RawChunk { source: i, chunk, data: buf });
+                    let _ = tx.send(RawChunk {
+                        source: i,
+                        chunk,
+                        data: buf,
+                    });
                 }
                 break;
             }
             match memchr::memrchr(b'\n', &buf) {
                 Some(pos) => {
                     carry = buf.split_off(pos + 1);
-                    if tx.send(RawChunk { source: i, chunk, data: buf }).is_err() {
+                    if tx
+                        .send(RawChunk {
+                            source: i,
+                            chunk,
+                            data: buf,
+                        })
+                        .is_err()
+                    {
                         return;
                     }
                     chunk += 1;
@@ -353,7 +365,11 @@ where
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(&raw.data),
         };
-        let mut batch = BatchBuilder::new(opts.columns, raw.data.len() / 300 + 16, &files[raw.source].name);
+        let mut batch = BatchBuilder::new(
+            opts.columns,
+            raw.data.len() / 300 + 16,
+            &files[raw.source].name,
+        );
         let mut line_no = 0u64;
         for line in text.split_terminator('\n') {
             line_no += 1;

@@ -6,7 +6,9 @@ pub mod schema;
 
 use polars::prelude::{Column, DataFrame};
 
-pub use load::{load, load_frame, Batch, InputStats, LoadError, LoadOptions, Malformed, SourceFailure};
+pub use load::{
+    load, load_frame, Batch, InputStats, LoadError, LoadOptions, Malformed, SourceFailure,
+};
 pub use schema::{Col, ColumnSet};
 
 /// A frame with the projected columns and no rows.

@@ -159,52 +159,184 @@ impl Col {
 
 /// (name, kind, meaning), indexed by `Col as usize`.
 const COLUMNS: [(&str, Kind, &str); 48] = [
-    ("type", Kind::Str, "request type: http, https, h2, grpcs, ws, wss"),
-    ("time", Kind::Time, "when the ALB sent the response (ws/wss: connection close), UTC"),
-    ("elb", Kind::Str, "load balancer resource id, e.g. app/hosp-alb/5e4f3a2b1c0d9e8f"),
-    ("client_ip", Kind::Str, "client address (behind a CDN: the CDN edge)"),
+    (
+        "type",
+        Kind::Str,
+        "request type: http, https, h2, grpcs, ws, wss",
+    ),
+    (
+        "time",
+        Kind::Time,
+        "when the ALB sent the response (ws/wss: connection close), UTC",
+    ),
+    (
+        "elb",
+        Kind::Str,
+        "load balancer resource id, e.g. app/hosp-alb/5e4f3a2b1c0d9e8f",
+    ),
+    (
+        "client_ip",
+        Kind::Str,
+        "client address (behind a CDN: the CDN edge)",
+    ),
     ("client_port", Kind::U16, "client port"),
-    ("target_ip", Kind::Str, "target address; null when no target was reached or for Lambda"),
+    (
+        "target_ip",
+        Kind::Str,
+        "target address; null when no target was reached or for Lambda",
+    ),
     ("target_port", Kind::U16, "target port"),
-    ("request_processing_time", Kind::F64, "seconds; null when the ALB logged -1"),
-    ("target_processing_time", Kind::F64, "seconds; null when the ALB logged -1"),
-    ("response_processing_time", Kind::F64, "seconds; null when the ALB logged -1"),
-    ("elb_status_code", Kind::U16, "status the client received from the ALB"),
-    ("target_status_code", Kind::U16, "status the target answered; null when no target response"),
-    ("received_bytes", Kind::U64, "request bytes from the client, headers included"),
-    ("sent_bytes", Kind::U64, "response bytes to the client, headers included"),
-    ("request", Kind::Str, "the raw request field: METHOD URL PROTOCOL"),
-    ("method", Kind::Str, "HTTP method; null for malformed requests"),
-    ("url", Kind::Str, "the URL as the client sent it (ALB escapes kept raw)"),
+    (
+        "request_processing_time",
+        Kind::F64,
+        "seconds; null when the ALB logged -1",
+    ),
+    (
+        "target_processing_time",
+        Kind::F64,
+        "seconds; null when the ALB logged -1",
+    ),
+    (
+        "response_processing_time",
+        Kind::F64,
+        "seconds; null when the ALB logged -1",
+    ),
+    (
+        "elb_status_code",
+        Kind::U16,
+        "status the client received from the ALB",
+    ),
+    (
+        "target_status_code",
+        Kind::U16,
+        "status the target answered; null when no target response",
+    ),
+    (
+        "received_bytes",
+        Kind::U64,
+        "request bytes from the client, headers included",
+    ),
+    (
+        "sent_bytes",
+        Kind::U64,
+        "response bytes to the client, headers included",
+    ),
+    (
+        "request",
+        Kind::Str,
+        "the raw request field: METHOD URL PROTOCOL",
+    ),
+    (
+        "method",
+        Kind::Str,
+        "HTTP method; null for malformed requests",
+    ),
+    (
+        "url",
+        Kind::Str,
+        "the URL as the client sent it (ALB escapes kept raw)",
+    ),
     ("protocol", Kind::Str, "HTTP version, e.g. HTTP/1.1"),
     ("scheme", Kind::Str, "URL scheme: http or https"),
     ("host", Kind::Str, "URL host"),
     ("port", Kind::U16, "URL port"),
     ("path", Kind::Str, "URL path, without the query"),
     ("query", Kind::Str, "URL query, without the '?'"),
-    ("user_agent", Kind::Str, "User-Agent header (attacker-controlled; ALB escapes kept raw)"),
+    (
+        "user_agent",
+        Kind::Str,
+        "User-Agent header (attacker-controlled; ALB escapes kept raw)",
+    ),
     ("ssl_cipher", Kind::Str, "TLS cipher; null on plain HTTP"),
-    ("ssl_protocol", Kind::Str, "TLS protocol; null on plain HTTP"),
+    (
+        "ssl_protocol",
+        Kind::Str,
+        "TLS protocol; null on plain HTTP",
+    ),
     ("target_group_arn", Kind::Str, "target group ARN"),
     ("trace_id", Kind::Str, "X-Amzn-Trace-Id"),
     ("domain_name", Kind::Str, "TLS SNI domain"),
-    ("chosen_cert_arn", Kind::Str, "certificate ARN presented, or session-reused"),
-    ("matched_rule_priority", Kind::I32, "listener rule priority (0 default rule, -1 error)"),
-    ("request_creation_time", Kind::Time, "when the ALB received the request, UTC"),
-    ("actions_executed", Kind::Str, "comma list: waf, forward, redirect, fixed-response, …"),
+    (
+        "chosen_cert_arn",
+        Kind::Str,
+        "certificate ARN presented, or session-reused",
+    ),
+    (
+        "matched_rule_priority",
+        Kind::I32,
+        "listener rule priority (0 default rule, -1 error)",
+    ),
+    (
+        "request_creation_time",
+        Kind::Time,
+        "when the ALB received the request, UTC",
+    ),
+    (
+        "actions_executed",
+        Kind::Str,
+        "comma list: waf, forward, redirect, fixed-response, …",
+    ),
     ("redirect_url", Kind::Str, "Location of a redirect"),
-    ("error_reason", Kind::Str, "ALB error reason code (Athena: lambda_error_reason)"),
-    ("target_port_list", Kind::Str, "space-separated target:port list"),
-    ("target_status_code_list", Kind::Str, "space-separated target status list"),
-    ("classification", Kind::Str, "desync classification: Acceptable, Ambiguous, Severe"),
-    ("classification_reason", Kind::Str, "desync classification reason code"),
-    ("conn_trace_id", Kind::Str, "connection traceability id (TID_…)"),
-    ("transformed_host", Kind::Str, "host after a host-header rewrite transform"),
-    ("transformed_uri", Kind::Str, "URI after a URL rewrite transform"),
-    ("request_transform_status", Kind::Str, "status of the rewrite transform"),
-    ("endpoint", Kind::Str, "route with ids templated: /patients/123/screen -> /patients/{id}/screen"),
-    ("latency_ms", Kind::F64, "sum of the three processing times in ms; null if any is -1"),
-    ("alb_generated", Kind::Bool, "true when no target response (target_status_code null)"),
+    (
+        "error_reason",
+        Kind::Str,
+        "ALB error reason code (Athena: lambda_error_reason)",
+    ),
+    (
+        "target_port_list",
+        Kind::Str,
+        "space-separated target:port list",
+    ),
+    (
+        "target_status_code_list",
+        Kind::Str,
+        "space-separated target status list",
+    ),
+    (
+        "classification",
+        Kind::Str,
+        "desync classification: Acceptable, Ambiguous, Severe",
+    ),
+    (
+        "classification_reason",
+        Kind::Str,
+        "desync classification reason code",
+    ),
+    (
+        "conn_trace_id",
+        Kind::Str,
+        "connection traceability id (TID_…)",
+    ),
+    (
+        "transformed_host",
+        Kind::Str,
+        "host after a host-header rewrite transform",
+    ),
+    (
+        "transformed_uri",
+        Kind::Str,
+        "URI after a URL rewrite transform",
+    ),
+    (
+        "request_transform_status",
+        Kind::Str,
+        "status of the rewrite transform",
+    ),
+    (
+        "endpoint",
+        Kind::Str,
+        "route with ids templated: /patients/123/screen -> /patients/{id}/screen",
+    ),
+    (
+        "latency_ms",
+        Kind::F64,
+        "sum of the three processing times in ms; null if any is -1",
+    ),
+    (
+        "alb_generated",
+        Kind::Bool,
+        "true when no target response (target_status_code null)",
+    ),
     ("target_group", Kind::Str, "target group name, from the ARN"),
     ("source", Kind::Str, "file or object the line came from"),
 ];
@@ -268,7 +400,10 @@ mod tests {
         let s = ColumnSet::of(&[Col::Time, Col::ElbStatusCode]);
         assert!(s.contains(Col::Time) && s.contains(Col::ElbStatusCode));
         assert!(!s.contains(Col::UserAgent));
-        assert_eq!(s.iter().collect::<Vec<_>>(), vec![Col::Time, Col::ElbStatusCode]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![Col::Time, Col::ElbStatusCode]
+        );
         assert_eq!(ColumnSet::all().iter().count(), 48);
     }
 }

@@ -505,7 +505,7 @@ impl Default for Definitions {
             no_latency: "requests with any processing time = -1",
             hourly: "bucketed by the line's `time` field (UTC hour); excluded/valid/good/bad as above",
             by_target_group: "by the target group name in target_group_arn; '-' = no target group (fixed-response 404s, malformed request)",
-            ipv6_requests: "client address is IPv6 (written without brackets, e.g. 2001:db8:4a1:10::20:51234)",
+            ipv6_requests: "client address is IPv6 (written without brackets, e.g. 2001:db8:4a1:49::35:51234)",
         }
     }
 }

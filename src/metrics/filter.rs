@@ -13,7 +13,11 @@ pub struct Cidr {
 
 impl Cidr {
     pub fn parse(text: &str) -> Result<Cidr, UsageError> {
-        let bad = || UsageError(format!("{text:?}: expected a network like 10.99.0.0/24 or 2001:db8::/32"));
+        let bad = || {
+            UsageError(format!(
+                "{text:?}: expected a network like 10.99.0.0/24 or 2001:db8::/32"
+            ))
+        };
         let (a, p) = match text.split_once('/') {
             Some((a, p)) => (a, Some(p)),
             None => (text, None),
@@ -33,11 +37,15 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -59,7 +67,11 @@ impl Glob {
         Glob {
             anchored_start: !lower.starts_with('*'),
             anchored_end: !lower.ends_with('*'),
-            parts: lower.split('*').filter(|p| !p.is_empty()).map(str::to_string).collect(),
+            parts: lower
+                .split('*')
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
         }
     }
 
@@ -100,7 +112,10 @@ impl ClientFilter {
     pub fn new(user_agents: &[String], cidrs: &[String]) -> Result<ClientFilter, UsageError> {
         Ok(ClientFilter {
             user_agents: user_agents.iter().map(|p| Glob::new(p)).collect(),
-            cidrs: cidrs.iter().map(|c| Cidr::parse(c)).collect::<Result<_, _>>()?,
+            cidrs: cidrs
+                .iter()
+                .map(|c| Cidr::parse(c))
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -138,8 +153,12 @@ mod tests {
         let v6 = Cidr::parse("2001:db8::/32").unwrap();
         assert!(v6.contains("2001:db8:ffff::1".parse().unwrap()));
         assert!(!v6.contains("2001:db9::1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
-        assert!(Cidr::parse("10.0.0.1").unwrap().contains("10.0.0.1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.1")
+            .unwrap()
+            .contains("10.0.0.1".parse().unwrap()));
         for bad in ["10.0.0.0/33", "nope/8", "10.0.0.0/x", "::/129"] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
         }

@@ -234,7 +234,12 @@ pub struct Period {
 }
 
 /// Computes the report from the merged counts.
-pub fn compute(counts: &SloCounts, window: &Window, cfg: &SloConfig, input: InputStats) -> SloReport {
+pub fn compute(
+    counts: &SloCounts,
+    window: &Window,
+    cfg: &SloConfig,
+    input: InputStats,
+) -> SloReport {
     let per_second = counts.sorted();
     let first = per_second.keys().next().map(|s| s * SEC);
     let last = per_second.keys().next_back().map(|s| (s + 1) * SEC);
@@ -256,7 +261,8 @@ pub fn compute(counts: &SloCounts, window: &Window, cfg: &SloConfig, input: Inpu
     };
     let budget_fraction = 1.0 - cfg.target;
     let ratio = |c: &Counts| (c.valid() > 0).then(|| c.good as f64 / c.valid() as f64);
-    let burn = |c: &Counts| (c.valid() > 0).then(|| (c.bad() as f64 / c.valid() as f64) / budget_fraction);
+    let burn =
+        |c: &Counts| (c.valid() > 0).then(|| (c.bad() as f64 / c.valid() as f64) / budget_fraction);
 
     let success_rate = ratio(&all);
     let allowed = budget_fraction * all.valid() as f64;
@@ -353,7 +359,8 @@ fn definitions(cfg: &SloConfig) -> Definitions {
     };
     Definitions {
         total: "requests whose time falls in the window".into(),
-        excluded: "non-user traffic matched by the config's [exclude] user_agents or client_cidrs".into(),
+        excluded: "non-user traffic matched by the config's [exclude] user_agents or client_cidrs"
+            .into(),
         valid: "total minus excluded minus requests with no elb_status_code".into(),
         good,
         success_rate: "good / valid over the whole window (a ratio of sums)".into(),

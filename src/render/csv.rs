@@ -57,6 +57,9 @@ mod tests {
     fn quotes_when_needed() {
         let mut out = Vec::new();
         write_row(&mut out, &["a,b".into(), "say \"hi\"".into(), "=1".into()]).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "\"a,b\",\"say \"\"hi\"\"\",'=1\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a,b\",\"say \"\"hi\"\"\",'=1\n"
+        );
     }
 }

@@ -17,10 +17,22 @@ pub fn write(doc: &Document, out: &mut dyn Write) -> io::Result<()> {
     }
     for s in &doc.sections {
         writeln!(out, "### {}\n", cell(&s.title))?;
-        writeln!(out, "| {} |", s.headers.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "))?;
+        writeln!(
+            out,
+            "| {} |",
+            s.headers
+                .iter()
+                .map(|h| cell(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )?;
         writeln!(out, "|{}", "---|".repeat(s.headers.len()))?;
         for row in &s.rows {
-            writeln!(out, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "))?;
+            writeln!(
+                out,
+                "| {} |",
+                row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+            )?;
         }
         writeln!(out)?;
     }

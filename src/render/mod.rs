@@ -65,7 +65,12 @@ impl Style {
     }
 }
 
-pub fn write(report: &impl Report, format: Format, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    report: &impl Report,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
@@ -107,7 +112,9 @@ pub fn sanitize(text: &str, max: usize) -> String {
             }
             continue;
         }
-        if c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+        if c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
             continue;
         }
         if n == max {

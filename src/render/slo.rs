@@ -19,7 +19,10 @@ impl Report for SloReport {
                 ),
             ),
             ("Success rate".into(), percent(self.success_rate)),
-            ("SLO target".into(), format!("{} — {verdict}", percent(Some(self.target)))),
+            (
+                "SLO target".into(),
+                format!("{} — {verdict}", percent(Some(self.target))),
+            ),
             (
                 "Requests".into(),
                 format!(
@@ -48,7 +51,12 @@ impl Report for SloReport {
 
         let periods = Section {
             title: "Control panel".into(),
-            headers: vec!["Period".into(), "Successful".into(), "Failed".into(), "Success rate".into()],
+            headers: vec![
+                "Period".into(),
+                "Successful".into(),
+                "Failed".into(),
+                "Success rate".into(),
+            ],
             rows: self
                 .periods
                 .iter()
@@ -80,12 +88,20 @@ impl Report for SloReport {
                     let rate = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{x:.2}"));
                     vec![
                         a.severity.to_string(),
-                        format!("{}{}", a.long_window, if a.partial { " (partial)" } else { "" }),
+                        format!(
+                            "{}{}",
+                            a.long_window,
+                            if a.partial { " (partial)" } else { "" }
+                        ),
                         a.short_window.clone(),
                         format!("{}", a.threshold),
                         rate(a.long_burn_rate),
                         rate(a.short_burn_rate),
-                        if a.firing { "FIRING".into() } else { "no".into() },
+                        if a.firing {
+                            "FIRING".into()
+                        } else {
+                            "no".into()
+                        },
                     ]
                 })
                 .collect(),

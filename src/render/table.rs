@@ -17,7 +17,10 @@ pub fn write(doc: &Document, style: Style, out: &mut dyn Write) -> io::Result<()
     if !doc.summary.is_empty() {
         let mut t = new_table(style);
         for (k, v) in &doc.summary {
-            t.add_row(vec![Cell::new(sanitize(k, MAX_CELL)), Cell::new(sanitize(v, MAX_CELL))]);
+            t.add_row(vec![
+                Cell::new(sanitize(k, MAX_CELL)),
+                Cell::new(sanitize(v, MAX_CELL)),
+            ]);
         }
         writeln!(out, "{t}")?;
     }

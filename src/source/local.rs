@@ -53,9 +53,14 @@ pub fn discover(sources: &[String], window: &Window) -> Result<Discovery, InputE
                 path: src.clone(),
                 reason: format!("bad glob pattern: {e}"),
             })?;
-            let mut matched: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+            let mut matched: Vec<PathBuf> = paths
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
             if matched.is_empty() {
-                return Err(InputError::NoMatch { pattern: src.clone() });
+                return Err(InputError::NoMatch {
+                    pattern: src.clone(),
+                });
             }
             matched.sort();
             for p in matched {
@@ -136,10 +141,19 @@ mod tests {
     fn walks_folders_skips_non_logs_and_prunes_by_name() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
-        touch(root, "a/x_elasticloadbalancing_r_app.lb.1_20261120T0005Z_10.0.0.1_aa.log.gz");
-        touch(root, "a/x_elasticloadbalancing_r_app.lb.1_20261120T1205Z_10.0.0.1_bb.log.gz");
+        touch(
+            root,
+            "a/x_elasticloadbalancing_r_app.lb.1_20261120T0005Z_10.0.0.1_aa.log.gz",
+        );
+        touch(
+            root,
+            "a/x_elasticloadbalancing_r_app.lb.1_20261120T1205Z_10.0.0.1_bb.log.gz",
+        );
         touch(root, "a/ELBAccessLogTestFile");
-        touch(root, "a/conn_log_x_elasticloadbalancing_r_app.lb.1_20261120T0005Z_10.0.0.1_cc.log.gz");
+        touch(
+            root,
+            "a/conn_log_x_elasticloadbalancing_r_app.lb.1_20261120T0005Z_10.0.0.1_cc.log.gz",
+        );
         touch(root, "truth.json");
         touch(root, "b/plain.log");
 
@@ -148,12 +162,9 @@ mod tests {
         assert_eq!(all.skipped.len(), 3);
         assert_eq!(all.pruned, 0);
 
-        let since = crate::window::Window::parse(
-            Some("2026-11-20T06:00:00Z"),
-            None,
-            chrono::Utc::now(),
-        )
-        .unwrap();
+        let since =
+            crate::window::Window::parse(Some("2026-11-20T06:00:00Z"), None, chrono::Utc::now())
+                .unwrap();
         let d = discover(&[root.display().to_string()], &since).unwrap();
         assert_eq!(d.pruned, 1);
         // the 12:05 file and the unnamed plain.log (no time in its name) remain
