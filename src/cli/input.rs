@@ -9,11 +9,16 @@ use clap::Args;
 use super::GlobalArgs;
 use crate::config::Config;
 use crate::error::UsageError;
-use crate::frame::{ColumnSet, InputStats, LoadOptions};
+use crate::frame::{load_frame, Col, ColumnSet, InputStats, LoadOptions};
+use crate::metrics::common::{drop_excluded, exclusion_columns};
+use crate::metrics::filter::ClientFilter;
+use crate::metrics::slo::WindowInfo;
 use crate::parse::Routes;
 use crate::render::{Format, Style};
 use crate::source::{discover, InputFile};
+use crate::window::format_us;
 use crate::window::Window;
+use polars::prelude::{ChunkAgg, DataFrame};
 
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
@@ -50,6 +55,18 @@ pub struct Prepared {
     pub threads: usize,
     pub progress: bool,
     pub strict: bool,
+    /// Non-user traffic from the config's [exclude].
+    pub exclude: ClientFilter,
+}
+
+/// A parsed, windowed frame with non-user traffic removed, ready for an analysis.
+pub struct Loaded {
+    pub df: DataFrame,
+    pub stats: InputStats,
+    pub excluded: u64,
+    pub window: WindowInfo,
+    /// The window's length, for choosing time buckets.
+    pub span_us: i64,
 }
 
 impl Prepared {
@@ -89,7 +106,6 @@ impl Prepared {
             ..InputStats::default()
         };
         Ok(Prepared {
-            config,
             window,
             files: found.files,
             routes,
@@ -98,6 +114,8 @@ impl Prepared {
             threads,
             progress: !global.quiet && std::io::stderr().is_terminal(),
             strict: args.strict,
+            exclude: ClientFilter::new(&config.exclude.user_agents, &config.exclude.client_cidrs)?,
+            config,
         })
     }
 
@@ -110,6 +128,47 @@ impl Prepared {
             threads: self.threads,
             progress: self.progress,
         }
+    }
+
+    /// Loads the projected columns (plus what the exclusions read) into one frame and drops
+    /// the excluded traffic. Warns on stderr about lost input.
+    pub fn frame(&self, global: &GlobalArgs, columns: ColumnSet) -> anyhow::Result<Loaded> {
+        let mut cols = columns.with(Col::Time);
+        for c in exclusion_columns(&self.exclude) {
+            cols = cols.with(*c);
+        }
+        let (df, stats) = load_frame(&self.files, &self.load_options(cols))?;
+        let stats = self.finish_stats(stats);
+        warn_about_input(global, &stats);
+        let (df, excluded) = drop_excluded(df, &self.exclude)?;
+        let t = df
+            .column(Col::Time.name())?
+            .cast(&polars::prelude::DataType::Int64)?;
+        let t = t.i64()?;
+        // as in `slo`: from the first request's second to the second after the last one
+        const SEC: i64 = 1_000_000;
+        let start = self
+            .window
+            .since_us
+            .or(t.min().map(|m| m.div_euclid(SEC) * SEC));
+        let end = self
+            .window
+            .until_us
+            .or(t.max().map(|m| (m.div_euclid(SEC) + 1) * SEC));
+        let span_us = match (start, end) {
+            (Some(s), Some(e)) => e - s,
+            _ => 0,
+        };
+        Ok(Loaded {
+            df,
+            stats,
+            excluded,
+            window: WindowInfo {
+                start: start.map(format_us),
+                end: end.map(format_us),
+            },
+            span_us,
+        })
     }
 
     /// Merges discovery counts into the loader's statistics.

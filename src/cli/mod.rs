@@ -1,8 +1,10 @@
 //! Command-line definitions (clap) and the thin glue from flags to the pipeline.
 //! One module per subcommand; each returns the exit status it earned.
 
+pub mod errors;
 pub mod generate;
 pub mod input;
+pub mod latency;
 pub mod meta;
 pub mod slo;
 
@@ -16,6 +18,8 @@ const EXAMPLES: &str = "\
 Examples:
   hosp-logs slo --source fixtures/day --config fixtures/hosp-logs.toml
   hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
+  hosp-logs errors --source logs/ --since 6h --4xx
+  hosp-logs latency --source logs/ --field target --bucket 15m
   hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
@@ -49,6 +53,10 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Success rate against the SLO, error budget, burn rates and the control-panel periods
     Slo(slo::SloArgs),
+    /// 5XX attribution: ALB- vs target-generated, by endpoint, target, reason and over time
+    Errors(errors::ErrorsArgs),
+    /// Latency percentiles (p50…p99.9, max) overall, by endpoint, target group and over time
+    Latency(latency::LatencyArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use)
@@ -65,6 +73,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Slo(args) => slo::run(&cli.global, args),
+        Command::Errors(args) => errors::run(&cli.global, args),
+        Command::Latency(args) => latency::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Schema => meta::schema(),
         Command::Completions { shell } => meta::completions(shell),

@@ -7,7 +7,6 @@ use super::GlobalArgs;
 use crate::config::{parse_latency_ms, parse_target};
 use crate::error::ExitStatus;
 use crate::frame::load;
-use crate::metrics::filter::ClientFilter;
 use crate::metrics::slo::{compute, SloConfig, SloCounts};
 
 #[derive(Debug, Args)]
@@ -62,6 +61,6 @@ fn slo_config(prep: &Prepared, args: &SloArgs) -> anyhow::Result<SloConfig> {
     Ok(SloConfig {
         target,
         latency_threshold_ms: latency,
-        exclude: ClientFilter::new(&c.exclude.user_agents, &c.exclude.client_cidrs)?,
+        exclude: prep.exclude.clone(),
     })
 }

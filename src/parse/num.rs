@@ -141,7 +141,8 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
         4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        // Leap year: divisible by 4 and not by 100, or divisible by 400.
+        2 if matches!((y % 4, y % 100, y % 400), (0, 1.., _) | (_, _, 0)) => 29,
         2 => 28,
         _ => 31,
     }
@@ -222,12 +223,33 @@ mod tests {
 
     #[test]
     fn seconds_match_std_parser() {
-        for s in [
-            "0.001", "0.159", "0.217", "9.999", "123.456", "0.1", "1.7", "0.3",
-        ] {
+        // Bit-identical to `str::parse::<f64>` (callers sum the three times
+        // and compare against thresholds): every 3-decimal value ALB writes
+        // below 1000 s, then other shapes.
+        for ms in 0..1_000_000u32 {
+            let s = format!("{}.{:03}", ms / 1000, ms % 1000);
+            let want = s.parse::<f64>().unwrap();
             assert_eq!(
-                parse_seconds(s),
-                Some(Some(s.parse::<f64>().unwrap())),
+                parse_seconds(&s).unwrap().unwrap().to_bits(),
+                want.to_bits(),
+                "{s}"
+            );
+        }
+        for s in [
+            "0.1",
+            "1.7",
+            "0.3",
+            "123456.789012",
+            "0.000000000000000000001",
+            "9007199254740993",
+            "9007199254740993.5",
+            "4503599627370497.5",
+            "00000000000000000000000000.5",
+        ] {
+            let want = s.parse::<f64>().unwrap();
+            assert_eq!(
+                parse_seconds(s).unwrap().unwrap().to_bits(),
+                want.to_bits(),
                 "{s}"
             );
         }

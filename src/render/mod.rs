@@ -2,7 +2,10 @@
 //! Reports describe themselves as a `Document` (headline + titled tables); JSON comes from serde.
 //! Log-derived text is hostile: `sanitize` runs on every cell bound for a terminal.
 
+pub mod analysis;
 pub mod csv;
+pub mod errors;
+pub mod latency;
 pub mod markdown;
 pub mod slo;
 pub mod table;

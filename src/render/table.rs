@@ -8,7 +8,7 @@ use comfy_table::{Cell, CellAlignment, Table};
 use super::{sanitize, Document, Style};
 
 /// Longest cell shown on a terminal; the full value is in the JSON/CSV output.
-const MAX_CELL: usize = 80;
+const MAX_CELL: usize = 120;
 
 pub fn write(doc: &Document, style: Style, out: &mut dyn Write) -> io::Result<()> {
     if !doc.title.is_empty() {

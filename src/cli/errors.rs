@@ -1,0 +1,63 @@
+//! `hosp-logs errors`
+
+use clap::Args;
+
+use super::input::{emit, InputArgs, Prepared};
+use super::GlobalArgs;
+use crate::config::parse_latency_ms;
+use crate::error::{ExitStatus, UsageError};
+use crate::metrics::common::auto_bucket;
+use crate::metrics::errors::{columns, compute, ErrorsConfig};
+use crate::render::analysis::Analysis;
+use crate::window::parse_duration;
+
+#[derive(Debug, Args)]
+pub struct ErrorsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Also attribute 4XX answers
+    #[arg(long = "4xx")]
+    pub include_4xx: bool,
+    /// Bucket for the over-time view (1m, 5m, 1h). Default: chosen from the window
+    #[arg(long, value_name = "DURATION")]
+    pub bucket: Option<String>,
+    /// Failures slower than this are "slow" (they waited on the target), faster ones "fast"
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub slow: String,
+    /// Rows per breakdown table
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+}
+
+pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
+    let prep = Prepared::new(global, &args.input)?;
+    let loaded = prep.frame(global, columns())?;
+    let cfg = ErrorsConfig {
+        include_4xx: args.include_4xx,
+        bucket_us: bucket(args.bucket.as_deref(), loaded.span_us)?,
+        slow_ms: parse_latency_ms(&args.slow)?,
+        top: args.top,
+    };
+    let report = compute(&loaded.df, &cfg)?;
+    let out = Analysis {
+        report,
+        window: loaded.window,
+        excluded: loaded.excluded,
+        input: loaded.stats,
+    };
+    emit(&out, args.input.format, prep.style)?;
+    Ok(ExitStatus::Ok)
+}
+
+/// `--bucket` when given (whole minutes), else chosen from the window's length.
+pub fn bucket(flag: Option<&str>, span_us: i64) -> Result<i64, UsageError> {
+    match flag {
+        None => Ok(auto_bucket(span_us)),
+        Some(text) => match parse_duration(text) {
+            Some(us) if us >= 60_000_000 && us % 60_000_000 == 0 => Ok(us),
+            _ => Err(UsageError(format!(
+                "--bucket {text:?}: expected whole minutes, e.g. 1m, 5m, 1h"
+            ))),
+        },
+    }
+}
