@@ -19,6 +19,20 @@ pub struct Config {
     pub exclude: ExcludeSection,
     #[serde(default)]
     pub routes: RoutesSection,
+    #[serde(default)]
+    pub gate: GateSection,
+}
+
+/// CI-gate thresholds; flags override them. A check with no threshold is not run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSection {
+    /// Minimum success rate, percent (99.0) or fraction (0.99).
+    pub slo: Option<f64>,
+    /// Maximum p99 latency, e.g. "3s".
+    pub max_p99: Option<String>,
+    /// Maximum share of 5XX answers, e.g. "1%" or 0.01.
+    pub max_5xx_rate: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -73,6 +87,15 @@ impl Config {
         if let Some(l) = &cfg.slo.latency_threshold {
             parse_latency_ms(l)?;
         }
+        if let Some(t) = cfg.gate.slo {
+            parse_target(t)?;
+        }
+        if let Some(l) = &cfg.gate.max_p99 {
+            parse_latency_ms(l)?;
+        }
+        if let Some(r) = &cfg.gate.max_5xx_rate {
+            parse_rate(r)?;
+        }
         Ok(cfg)
     }
 }
@@ -86,6 +109,21 @@ pub fn parse_target(t: f64) -> Result<f64, UsageError> {
         )));
     }
     Ok(f)
+}
+
+/// "1%", "0.5%" or "0.01" → a fraction.
+pub fn parse_rate(text: &str) -> Result<f64, UsageError> {
+    let t = text.trim();
+    let value = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match value {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(UsageError(format!(
+            "rate {text:?}: expected a percent (1%) or a fraction (0.01)"
+        ))),
+    }
 }
 
 /// "3s", "800ms", "1.5s" → milliseconds.
@@ -132,5 +170,9 @@ mod tests {
         assert!(parse_target(100.0).is_err());
         assert_eq!(parse_latency_ms("3s").unwrap(), 3000.0);
         assert_eq!(parse_latency_ms("800ms").unwrap(), 800.0);
+        assert_eq!(parse_rate("1%").unwrap(), 0.01);
+        assert_eq!(parse_rate("0.02").unwrap(), 0.02);
+        assert!(parse_rate("150%").is_err());
+        assert!(parse_rate("lots").is_err());
     }
 }

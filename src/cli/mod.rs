@@ -1,12 +1,15 @@
 //! Command-line definitions (clap) and the thin glue from flags to the pipeline.
 //! One module per subcommand; each returns the exit status it earned.
 
+pub mod backends;
 pub mod errors;
+pub mod gate;
 pub mod generate;
 pub mod input;
 pub mod latency;
 pub mod meta;
 pub mod slo;
+pub mod traffic;
 
 use std::path::PathBuf;
 
@@ -22,6 +25,7 @@ Examples:
   hosp-logs latency --source logs/ --field target --bucket 15m
   hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
+  hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge.";
@@ -57,6 +61,12 @@ pub enum Command {
     Errors(errors::ErrorsArgs),
     /// Latency percentiles (p50…p99.9, max) overall, by endpoint, target group and over time
     Latency(latency::LatencyArgs),
+    /// Target groups side by side: the strangler-fig migration view
+    Backends(backends::BackendsArgs),
+    /// Traffic mix: volume over time, top endpoints/clients/user agents, request types, TLS
+    Traffic(traffic::TrafficArgs),
+    /// CI gate: check the SLO, p99 latency and 5XX rate; exit 3 on breach, 4 on no data
+    Gate(gate::GateArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use)
@@ -75,6 +85,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Slo(args) => slo::run(&cli.global, args),
         Command::Errors(args) => errors::run(&cli.global, args),
         Command::Latency(args) => latency::run(&cli.global, args),
+        Command::Backends(args) => backends::run(&cli.global, args),
+        Command::Traffic(args) => traffic::run(&cli.global, args),
+        Command::Gate(args) => gate::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Schema => meta::schema(),
         Command::Completions { shell } => meta::completions(shell),

@@ -26,7 +26,7 @@ pub struct SloArgs {
 
 pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
     let prep = Prepared::new(global, &args.input)?;
-    let cfg = slo_config(&prep, &args)?;
+    let cfg = slo_config(&prep, args.target, args.latency_threshold.as_deref())?;
     let opts = prep.load_options(cfg.columns());
     let (parts, stats) = load(&prep.files, &opts, SloCounts::default, |acc, batch| {
         acc.fold(&batch.df, &cfg)
@@ -49,12 +49,15 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
     )
 }
 
-fn slo_config(prep: &Prepared, args: &SloArgs) -> anyhow::Result<SloConfig> {
+/// The SLO settings: flags first, then the config, then the defaults (99 %, no latency bound).
+pub fn slo_config(
+    prep: &Prepared,
+    target: Option<f64>,
+    latency_threshold: Option<&str>,
+) -> anyhow::Result<SloConfig> {
     let c = &prep.config;
-    let target = parse_target(args.target.or(c.slo.target).unwrap_or(99.0))?;
-    let latency = args
-        .latency_threshold
-        .as_deref()
+    let target = parse_target(target.or(c.slo.target).unwrap_or(99.0))?;
+    let latency = latency_threshold
         .or(c.slo.latency_threshold.as_deref())
         .map(parse_latency_ms)
         .transpose()?;

@@ -95,9 +95,8 @@ impl BatchBuilder {
         let derived = self.need_url.then(|| {
             let url = r.url.map(split_url);
             let endpoint = if self.need_endpoint {
-                url.as_ref()
-                    .and_then(|u| u.path)
-                    .map(|p| routes.endpoint(p))
+                // a URL without a path (https://example.com) asks for the root
+                url.as_ref().map(|u| routes.endpoint(u.path.unwrap_or("/")))
             } else {
                 None
             };

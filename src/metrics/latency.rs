@@ -167,11 +167,21 @@ fn stats_rows(df: &DataFrame) -> PolarsResult<Vec<(u64, Stats)>> {
         .collect())
 }
 
+/// Percentiles over every row of a frame holding the `field`'s column; also returns how many
+/// rows had no latency.
+pub fn overall(df: &DataFrame, field: LatencyField) -> PolarsResult<(u64, Stats)> {
+    overall_of(df.clone().lazy().with_column(field.expr()))
+}
+
+fn overall_of(lf: LazyFrame) -> PolarsResult<(u64, Stats)> {
+    let df = lf.select(aggs()).collect()?;
+    Ok(stats_rows(&df)?.remove(0))
+}
+
 /// Computes the report over a frame holding `columns(field)` (excluded traffic dropped).
 pub fn compute(df: &DataFrame, cfg: &LatencyConfig) -> PolarsResult<LatencyReport> {
     let lf = df.clone().lazy().with_column(cfg.field.expr());
-    let overall_df = lf.clone().select(aggs()).collect()?;
-    let (no_latency, overall) = stats_rows(&overall_df)?.remove(0);
+    let (no_latency, overall) = overall_of(lf.clone())?;
 
     let ep = lf
         .clone()

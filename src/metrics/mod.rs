@@ -1,7 +1,10 @@
 //! Pure computations over typed frames, returning small serialisable reports.
 
+pub mod backends;
 pub mod common;
 pub mod errors;
 pub mod filter;
+pub mod gate;
 pub mod latency;
 pub mod slo;
+pub mod traffic;

@@ -182,7 +182,7 @@ pub struct Definitions {
     pub success_rate: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct WindowInfo {
     pub start: Option<String>,
     pub end: Option<String>,

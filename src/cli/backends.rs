@@ -1,0 +1,33 @@
+//! `hosp-logs backends`
+
+use clap::Args;
+
+use super::errors::bucket;
+use super::input::{emit, InputArgs, Prepared};
+use super::GlobalArgs;
+use crate::error::ExitStatus;
+use crate::metrics::backends::{columns, compute};
+use crate::render::analysis::Analysis;
+
+#[derive(Debug, Args)]
+pub struct BackendsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Bucket for the share-over-time view (1m, 5m, 1h). Default: chosen from the window
+    #[arg(long, value_name = "DURATION")]
+    pub bucket: Option<String>,
+}
+
+pub fn run(global: &GlobalArgs, args: BackendsArgs) -> anyhow::Result<ExitStatus> {
+    let prep = Prepared::new(global, &args.input)?;
+    let loaded = prep.frame(global, columns())?;
+    let report = compute(&loaded.df, bucket(args.bucket.as_deref(), loaded.span_us)?)?;
+    let out = Analysis {
+        report,
+        window: loaded.window,
+        excluded: loaded.excluded,
+        input: loaded.stats,
+    };
+    emit(&out, args.input.format, prep.style)?;
+    Ok(ExitStatus::Ok)
+}

@@ -1,0 +1,99 @@
+//! `hosp-logs gate`: exit 0 when every check passes, 3 when one is breached, 4 when the gate
+//! cannot evaluate (no valid request, or an input that could not be read).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::input::{emit, warn_about_input, InputArgs, Prepared};
+use super::slo::slo_config;
+use super::GlobalArgs;
+use crate::config::{parse_latency_ms, parse_rate, parse_target};
+use crate::error::{ExitStatus, UsageError};
+use crate::frame::load_frame;
+use crate::metrics::gate::{columns, evaluate, GateConfig, Verdict};
+use crate::render::analysis::Analysis;
+use crate::render::{markdown, Report};
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Minimum success rate, percent (99.0) or fraction. Default: config [gate] slo
+    #[arg(long, value_name = "PERCENT")]
+    pub slo: Option<f64>,
+    /// Maximum p99 latency (3s, 800ms). Default: config [gate] max_p99
+    #[arg(long, value_name = "DURATION")]
+    pub max_p99: Option<String>,
+    /// Maximum share of 5XX answers (1%, 0.01). Default: config [gate] max_5xx_rate
+    #[arg(long = "max-5xx-rate", value_name = "RATE")]
+    pub max_5xx_rate: Option<String>,
+    /// Also write the checks as JUnit XML to this file
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
+    let prep = Prepared::new(global, &args.input)?;
+    let g = &prep.config.gate;
+    let gate = GateConfig {
+        slo: args.slo.or(g.slo).map(parse_target).transpose()?,
+        max_p99_ms: args
+            .max_p99
+            .as_deref()
+            .or(g.max_p99.as_deref())
+            .map(parse_latency_ms)
+            .transpose()?,
+        max_5xx_rate: args
+            .max_5xx_rate
+            .as_deref()
+            .or(g.max_5xx_rate.as_deref())
+            .map(parse_rate)
+            .transpose()?,
+    };
+    if gate.is_empty() {
+        return Err(UsageError(
+            "no check to run: pass --slo, --max-p99 or --max-5xx-rate, or set them in the config's [gate]".into(),
+        )
+        .into());
+    }
+    let slo = slo_config(&prep, None, None)?;
+    let (df, stats) = load_frame(&prep.files, &prep.load_options(columns(&slo)))?;
+    let stats = prep.finish_stats(stats);
+    warn_about_input(global, &stats);
+    let report = evaluate(&df, &gate, &slo, &prep.window, &stats)?;
+    let verdict = report.verdict;
+    let window = report.window.clone();
+    let out = Analysis {
+        report,
+        window,
+        excluded: 0,
+        input: stats,
+    };
+    if let Some(path) = &args.junit {
+        let mut f =
+            std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+        crate::render::gate::write_junit(&out.report, &mut f)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .with_context(|| {
+                format!(
+                    "appending to $GITHUB_STEP_SUMMARY ({})",
+                    summary.to_string_lossy()
+                )
+            })?;
+        markdown::write(&out.document(), &mut f).context("writing the GitHub step summary")?;
+    }
+    emit(&out, args.input.format, prep.style)?;
+    Ok(match verdict {
+        Verdict::Pass => ExitStatus::Ok,
+        Verdict::Breach => ExitStatus::Breach,
+        Verdict::NoData => ExitStatus::NoData,
+    })
+}

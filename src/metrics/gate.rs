@@ -1,0 +1,142 @@
+//! The CI gate: thresholds on the SLO, p99 latency and the 5XX rate, checked over one window.
+//! It fails closed: no valid request, or an input that could not be read, is "no data", never
+//! a pass.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::latency::{overall, LatencyField};
+use super::slo::{compute as slo_compute, SloConfig, SloCounts};
+use crate::frame::{Col, ColumnSet, InputStats};
+use crate::render::percent;
+use crate::window::Window;
+
+#[derive(Debug, Clone, Default)]
+pub struct GateConfig {
+    /// Minimum success rate (fraction).
+    pub slo: Option<f64>,
+    pub max_p99_ms: Option<f64>,
+    /// Maximum 5XX share (fraction).
+    pub max_5xx_rate: Option<f64>,
+}
+
+impl GateConfig {
+    pub fn is_empty(&self) -> bool {
+        self.slo.is_none() && self.max_p99_ms.is_none() && self.max_5xx_rate.is_none()
+    }
+}
+
+pub fn columns(slo: &SloConfig) -> ColumnSet {
+    slo.columns().with(Col::LatencyMs)
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Breach,
+    NoData,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub threshold: String,
+    pub actual: String,
+    /// null when the check could not be evaluated.
+    pub passed: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GateReport {
+    pub verdict: Verdict,
+    /// Why the gate could not evaluate, when it could not.
+    pub reason: Option<String>,
+    pub checks: Vec<Check>,
+    pub valid_requests: u64,
+    #[serde(skip)]
+    pub window: super::slo::WindowInfo,
+}
+
+/// Evaluates the checks over a frame holding `columns(slo)` (excluded traffic still in: the
+/// SLO fold excludes it and the other checks drop it here).
+pub fn evaluate(
+    df: &DataFrame,
+    gate: &GateConfig,
+    slo: &SloConfig,
+    window: &Window,
+    input: &InputStats,
+) -> PolarsResult<GateReport> {
+    let mut counts = SloCounts::default();
+    counts.fold(df, slo)?;
+    let report = slo_compute(&counts, window, slo, InputStats::default());
+    let valid = report.requests.valid;
+
+    let reason = if !input.source_errors.is_empty() {
+        Some(format!(
+            "{} input(s) could not be read completely (first: {})",
+            input.source_errors.len(),
+            input.source_errors[0].source
+        ))
+    } else if valid == 0 {
+        Some("no valid request in the window".to_string())
+    } else {
+        None
+    };
+
+    // the other checks look at the same valid requests the SLO counts
+    let kept = crate::metrics::common::drop_excluded(df.clone(), &slo.exclude)?.0;
+    let kept = kept
+        .lazy()
+        .filter(col(Col::ElbStatusCode.name()).is_not_null())
+        .collect()?;
+
+    let mut checks = Vec::new();
+    let can = reason.is_none();
+    if let Some(min) = gate.slo {
+        let actual = report.success_rate;
+        checks.push(Check {
+            name: "slo",
+            threshold: format!(">= {}", percent(Some(min))),
+            actual: percent(actual),
+            passed: actual.filter(|_| can).map(|a| a >= min),
+        });
+    }
+    if let Some(max) = gate.max_p99_ms {
+        let (_, stats) = overall(&kept, LatencyField::Total)?;
+        checks.push(Check {
+            name: "p99_latency",
+            threshold: format!("<= {max} ms"),
+            actual: stats.p99.map_or("n/a".into(), |p| format!("{p:.1} ms")),
+            passed: stats.p99.filter(|_| can).map(|p| p <= max),
+        });
+    }
+    if let Some(max) = gate.max_5xx_rate {
+        let status = kept.column(Col::ElbStatusCode.name())?.u16()?;
+        let errors = status
+            .iter()
+            .filter(|s| s.is_some_and(|s| (500..600).contains(&s)))
+            .count() as u64;
+        let rate = (valid > 0).then(|| errors as f64 / kept.height() as f64);
+        checks.push(Check {
+            name: "5xx_rate",
+            threshold: format!("<= {}", percent(Some(max))),
+            actual: percent(rate),
+            passed: rate.filter(|_| can).map(|r| r <= max),
+        });
+    }
+    let verdict = if reason.is_some() {
+        Verdict::NoData
+    } else if checks.iter().all(|c| c.passed == Some(true)) {
+        Verdict::Pass
+    } else {
+        Verdict::Breach
+    };
+    Ok(GateReport {
+        verdict,
+        reason,
+        checks,
+        valid_requests: valid,
+        window: report.window,
+    })
+}
