@@ -100,7 +100,7 @@ pub fn sanitize(text: &str, max: usize) -> String {
             match chars.peek() {
                 Some('[') => {
                     chars.next();
-                    while let Some(c) = chars.next() {
+                    for c in chars.by_ref() {
                         if ('@'..='~').contains(&c) {
                             break;
                         }
@@ -108,7 +108,7 @@ pub fn sanitize(text: &str, max: usize) -> String {
                 }
                 Some(']') => {
                     chars.next();
-                    while let Some(c) = chars.next() {
+                    for c in chars.by_ref() {
                         if c == '\u{7}' || c == '\u{1b}' {
                             break;
                         }
