@@ -531,23 +531,46 @@ fn list(dir: &Path) -> Vec<String> {
 fn hostile_log_content_stays_inert() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("hostile.log");
-    let ansi_ua = good_line(1, 200).replace("\"Mozilla/5.0\"", "\"evil\u{1b}[31mRED\u{1b}]0;pwned\u{7} agent\"");
+    let ansi_ua = good_line(1, 200).replace(
+        "\"Mozilla/5.0\"",
+        "\"evil\u{1b}[31mRED\u{1b}]0;pwned\u{7} agent\"",
+    );
     let formula = good_line(2, 500).replace("\"GET http", "\"=HYPERLINK(\\x22x\\x22) http");
     std::fs::write(&file, format!("{ansi_ua}\n{formula}\n")).unwrap();
     let f = file.display().to_string();
 
-    let table = hosp_logs().args(["traffic", "--source", &f]).output().unwrap();
+    let table = hosp_logs()
+        .args(["traffic", "--source", &f])
+        .output()
+        .unwrap();
     assert!(table.status.success());
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("evilRED agent"), "{text}");
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "control characters reached the terminal");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "control characters reached the terminal"
+    );
 
-    let json = hosp_logs().args(["traffic", "--source", &f, "--format", "json"]).output().unwrap();
+    let json = hosp_logs()
+        .args(["traffic", "--source", &f, "--format", "json"])
+        .output()
+        .unwrap();
     let r: Value = serde_json::from_slice(&json.stdout).unwrap();
-    let uas: Vec<&str> = r["top_user_agents"].as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap()).collect();
-    assert!(uas.contains(&"evil\u{1b}[31mRED\u{1b}]0;pwned\u{7} agent"), "JSON keeps the value, escaped: {uas:?}");
+    let uas: Vec<&str> = r["top_user_agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        uas.contains(&"evil\u{1b}[31mRED\u{1b}]0;pwned\u{7} agent"),
+        "JSON keeps the value, escaped: {uas:?}"
+    );
 
-    let csv = hosp_logs().args(["errors", "--source", &f, "--format", "csv"]).output().unwrap();
+    let csv = hosp_logs()
+        .args(["errors", "--source", &f, "--format", "csv"])
+        .output()
+        .unwrap();
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(csv.lines().any(|l| l.starts_with("'=HYPERLINK")), "{csv}");
 }

@@ -41,11 +41,32 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
     emit(&report, args.input.format, prep.style)?;
     // like the gate, fail closed: no data, or an input that broke off, is never a pass
     let unreadable = !report.input.source_errors.is_empty();
-    Ok(match (args.fail_on_breach, report.success_rate, report.met) {
-        (false, _, _) => ExitStatus::Ok,
-        (true, None, _) => ExitStatus::NoData,
-        (true, Some(_), _) if unreadable => ExitStatus::NoData,
-        (true, Some(_), false) => ExitStatus::Breach,
-        (true, Some(_), true) => ExitStatus::Ok,
+    Ok(
+        match (args.fail_on_breach, report.success_rate, report.met) {
+            (false, _, _) => ExitStatus::Ok,
+            (true, None, _) => ExitStatus::NoData,
+            (true, Some(_), _) if unreadable => ExitStatus::NoData,
+            (true, Some(_), false) => ExitStatus::Breach,
+            (true, Some(_), true) => ExitStatus::Ok,
+        },
+    )
+}
+
+/// The SLO settings: flags first, then the config, then the defaults (99 %, no latency bound).
+pub fn slo_config(
+    prep: &Prepared,
+    target: Option<f64>,
+    latency_threshold: Option<&str>,
+) -> anyhow::Result<SloConfig> {
+    let c = &prep.config;
+    let target = parse_target(target.or(c.slo.target).unwrap_or(99.0))?;
+    let latency = latency_threshold
+        .or(c.slo.latency_threshold.as_deref())
+        .map(parse_latency_ms)
+        .transpose()?;
+    Ok(SloConfig {
+        target,
+        latency_threshold_ms: latency,
+        exclude: prep.exclude.clone(),
     })
 }
