@@ -57,6 +57,10 @@ pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
     for cause in err.chain() {
         let input = cause.is::<InputError>()
             || matches!(
+                cause.downcast_ref::<crate::source::s3::S3Error>(),
+                Some(crate::source::s3::S3Error::BadUrl(_))
+            )
+            || matches!(
                 cause.downcast_ref::<crate::frame::LoadError>(),
                 Some(crate::frame::LoadError::Input(_))
             );

@@ -29,5 +29,5 @@ pub fn run(global: &GlobalArgs, args: BackendsArgs) -> anyhow::Result<ExitStatus
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
-    Ok(ExitStatus::Ok)
+    Ok(prep.outcome(ExitStatus::Ok, &out.input))
 }

@@ -46,7 +46,7 @@ pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> 
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
-    Ok(ExitStatus::Ok)
+    Ok(prep.outcome(ExitStatus::Ok, &out.input))
 }
 
 /// `--bucket` when given (whole minutes), else chosen from the window's length.

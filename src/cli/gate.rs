@@ -91,9 +91,10 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
         markdown::write(&out.document(), &mut f).context("writing the GitHub step summary")?;
     }
     emit(&out, args.input.format, prep.style)?;
-    Ok(match verdict {
+    let status = match verdict {
         Verdict::Pass => ExitStatus::Ok,
         Verdict::Breach => ExitStatus::Breach,
         Verdict::NoData => ExitStatus::NoData,
-    })
+    };
+    Ok(prep.outcome(status, &out.input))
 }

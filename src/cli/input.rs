@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::GlobalArgs;
 use crate::config::Config;
+use crate::error::ExitStatus;
 use crate::error::UsageError;
 use crate::frame::{load_frame, Col, ColumnSet, InputStats, LoadOptions};
 use crate::metrics::common::{drop_excluded, exclusion_columns};
@@ -15,10 +16,12 @@ use crate::metrics::filter::ClientFilter;
 use crate::metrics::slo::WindowInfo;
 use crate::parse::Routes;
 use crate::render::{Format, Style};
-use crate::source::{discover, InputFile};
+use crate::source::s3::{default_cache_dir, parse_url, ObjectStats, S3Context, S3Error, S3Options};
+use crate::source::{discover, Discovery, InputFile};
 use crate::window::format_us;
 use crate::window::Window;
 use polars::prelude::{ChunkAgg, DataFrame};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
@@ -42,6 +45,41 @@ pub struct InputArgs {
     /// Worker threads (default: all cores)
     #[arg(long, env = "HOSP_LOGS_THREADS", value_name = "N")]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// Options for `--source s3://bucket/prefix`, named as the aws CLI names them.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "S3 sources")]
+pub struct S3Args {
+    /// AWS profile (default: the SDK's chain: env, shared config, SSO, instance role)
+    #[arg(long, env = "AWS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region (default: from the profile or environment)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Path-style addressing (endpoint/bucket/key), for S3-compatible stores
+    #[arg(long)]
+    pub path_style: bool,
+    /// Objects downloaded at once
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    /// Attempts per request, with backoff on throttling, 5XX and timeouts
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_attempts: u32,
+    /// Cache folder for downloaded objects (keyed by bucket, key and ETag)
+    #[arg(long, value_name = "DIR", env = "HOSP_LOGS_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Download every object again; keep nothing on disk
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+    /// Exit 0 even when some objects could not be read (they are still named and counted)
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 /// Everything a command needs before it reads: config, window, the files, output style.
@@ -57,6 +95,11 @@ pub struct Prepared {
     pub strict: bool,
     /// Non-user traffic from the config's [exclude].
     pub exclude: ClientFilter,
+    /// Reader threads (S3: the download concurrency).
+    pub readers: Option<usize>,
+    /// The S3 client and what discovery listed, when a source is on S3.
+    pub objects: Option<(std::sync::Arc<S3Context>, ObjectStats)>,
+    pub allow_partial: bool,
 }
 
 /// A parsed, windowed frame with non-user traffic removed, ready for an analysis.
@@ -86,7 +129,36 @@ impl Prepared {
             )
             .into());
         }
-        let found = discover(&sources, &window)?;
+        let (s3_urls, local): (Vec<String>, Vec<String>) =
+            sources.into_iter().partition(|s| s.starts_with("s3://"));
+        // never list a whole bucket by accident: S3 windows default to the last 24 hours
+        let mut window = window;
+        if !s3_urls.is_empty() && window.since_us.is_none() {
+            window.since_us =
+                Some(window.until_us.unwrap_or(now().timestamp_micros()) - 86_400_000_000);
+        }
+        let mut found = if local.is_empty() {
+            Discovery::default()
+        } else {
+            discover(&local, &window)?
+        };
+        let mut objects = None;
+        if !s3_urls.is_empty() {
+            let ctx = S3Context::new(&s3_options(&args.s3))?;
+            let mut os = ObjectStats::default();
+            for url in &s3_urls {
+                let (bucket, prefix) =
+                    parse_url(url).ok_or_else(|| S3Error::BadUrl(url.clone()))?;
+                found.files.extend(ctx.discover(
+                    &bucket,
+                    &prefix,
+                    &window,
+                    now().timestamp_micros(),
+                    &mut os,
+                )?);
+            }
+            objects = Some((ctx, os));
+        }
         if global.verbose > 0 {
             for (path, why) in &found.skipped {
                 eprintln!(
@@ -114,6 +186,9 @@ impl Prepared {
             threads,
             progress: !global.quiet && std::io::stderr().is_terminal(),
             strict: args.strict,
+            readers: objects.as_ref().map(|_| args.s3.concurrency.max(1)),
+            objects,
+            allow_partial: args.s3.allow_partial,
             exclude: ClientFilter::new(&config.exclude.user_agents, &config.exclude.client_cidrs)?,
             config,
         })
@@ -126,6 +201,7 @@ impl Prepared {
             strict: self.strict,
             routes: &self.routes,
             threads: self.threads,
+            readers: self.readers,
             progress: self.progress,
         }
     }
@@ -175,7 +251,31 @@ impl Prepared {
     pub fn finish_stats(&self, mut loaded: InputStats) -> InputStats {
         loaded.pruned_files = self.stats.pruned_files;
         loaded.skipped_files = self.stats.skipped_files;
+        if let Some((ctx, listed)) = &self.objects {
+            let mut os = listed.clone();
+            ctx.finish(&mut os);
+            loaded.pruned_files += os.pruned as usize;
+            loaded.skipped_files += os.skipped as usize;
+            loaded.objects = Some(os);
+        }
         loaded
+    }
+
+    /// A command's exit status, turned into a runtime failure when S3 objects could not be
+    /// read and --allow-partial was not given (the output still names them).
+    pub fn outcome(&self, status: ExitStatus, stats: &InputStats) -> ExitStatus {
+        let failed = stats
+            .source_errors
+            .iter()
+            .filter(|e| e.source.starts_with("s3://"))
+            .count();
+        if failed > 0 && !self.allow_partial && status != ExitStatus::NoData {
+            eprintln!(
+                "hosp-logs: error: {failed} S3 object(s) could not be read; the results above are partial (--allow-partial accepts that)"
+            );
+            return ExitStatus::Failure;
+        }
+        status
     }
 }
 
@@ -245,5 +345,20 @@ pub fn emit(
     match res {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing to stdout"),
+    }
+}
+
+fn s3_options(a: &S3Args) -> S3Options {
+    S3Options {
+        profile: a.profile.clone(),
+        region: a.region.clone(),
+        endpoint_url: a.endpoint_url.clone(),
+        path_style: a.path_style,
+        max_attempts: a.max_attempts,
+        cache_dir: if a.no_cache {
+            None
+        } else {
+            a.cache_dir.clone().or_else(default_cache_dir)
+        },
     }
 }

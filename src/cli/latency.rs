@@ -40,5 +40,5 @@ pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus>
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
-    Ok(ExitStatus::Ok)
+    Ok(prep.outcome(ExitStatus::Ok, &out.input))
 }

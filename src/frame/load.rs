@@ -32,6 +32,8 @@ pub struct LoadOptions<'a> {
     pub strict: bool,
     pub routes: &'a Routes,
     pub threads: usize,
+    /// Inputs read at once (default: one per thread). Downloads want more.
+    pub readers: Option<usize>,
     pub progress: bool,
 }
 
@@ -66,6 +68,11 @@ pub struct InputStats {
     pub malformed_samples: Vec<Malformed>,
     /// Inputs that failed to open or broke off while reading (truncated gzip, I/O error).
     pub source_errors: Vec<SourceFailure>,
+    /// How many inputs are in `source_errors`.
+    pub failed_sources: usize,
+    /// S3 objects listed, pruned, fetched, read from the cache (S3 sources only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objects: Option<crate::source::s3::ObjectStats>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,7 +136,7 @@ where
     F: Fn(&mut A, Batch) -> Result<(), PolarsError> + Sync,
 {
     let threads = opts.threads.max(1);
-    let readers = threads.min(files.len()).max(1);
+    let readers = opts.readers.unwrap_or(threads).min(files.len()).max(1);
     let next_file = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
     let failures: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
@@ -203,6 +210,7 @@ where
         out_of_window: total.out_of_window,
         blank_lines: total.blank,
         malformed_samples: samples,
+        failed_sources: source_errors.len(),
         source_errors: source_errors
             .into_iter()
             .map(|(i, reason)| SourceFailure {

@@ -2,6 +2,7 @@
 //! A source yields `InputFile`s; `open` turns one into a byte stream, gzip or plain.
 
 pub mod local;
+pub mod s3;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -26,6 +27,13 @@ pub struct InputFile {
 pub enum Location {
     Path(PathBuf),
     Stdin,
+    /// An S3 object, with its ETag from the listing (the cache key).
+    S3 {
+        ctx: std::sync::Arc<s3::S3Context>,
+        bucket: String,
+        key: String,
+        etag: String,
+    },
 }
 
 /// Opens an input for reading, decoding gzip (all members: ALB files can hold several) when the
@@ -39,6 +47,12 @@ pub fn open_raw(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
     Ok(match &input.location {
         Location::Path(p) => Box::new(File::open(p)?),
         Location::Stdin => Box::new(io::stdin()),
+        Location::S3 {
+            ctx,
+            bucket,
+            key,
+            etag,
+        } => ctx.open(bucket, key, etag)?,
     })
 }
 

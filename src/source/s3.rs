@@ -1,0 +1,397 @@
+//! S3 sources: `s3://bucket/prefix`, read where ALB delivers its logs.
+//!
+//! Only the yyyy/mm/dd delivery-day prefixes the window needs are listed (plus the day after
+//! its end: a file is filed under the day it was delivered), keys are pruned by the end time in
+//! their names, and objects are streamed (or served from the local cache, keyed by bucket, key
+//! and ETag). Credentials come from the SDK's default chain and are never printed.
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::Client;
+use chrono::{TimeZone, Utc};
+use serde::Serialize;
+use tokio::runtime::Runtime;
+
+use super::{alb_file_end_time_us, InputFile, Location};
+use crate::window::Window;
+
+const DAY_US: i64 = 86_400_000_000;
+/// Entries can be logged a little after their file's interval: keep one interval of slack.
+const PRUNE_SLACK_US: i64 = 10 * 60 * 1_000_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct S3Options {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub path_style: bool,
+    pub max_attempts: u32,
+    /// None: no cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// What happened to the objects, so nothing is skipped silently.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ObjectStats {
+    /// Keys returned by the listings under the needed day prefixes.
+    pub listed: u64,
+    /// Keys left out by the end time in their name (outside the window).
+    pub pruned: u64,
+    /// Keys that are not ALB access logs (connection logs, NLB logs, the test file).
+    pub skipped: u64,
+    /// Objects downloaded.
+    pub fetched: u64,
+    /// Objects read from the local cache.
+    pub from_cache: u64,
+    /// Bytes downloaded (compressed).
+    pub bytes_fetched: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum S3Error {
+    #[error("{0}: expected s3://bucket/prefix")]
+    BadUrl(String),
+    #[error("starting the AWS client: {0}")]
+    Runtime(String),
+    #[error("listing s3://{bucket}/{prefix}: {reason}")]
+    List {
+        bucket: String,
+        prefix: String,
+        reason: String,
+    },
+}
+
+/// One S3 client and its runtime, shared by every object of a run.
+pub struct S3Context {
+    rt: Runtime,
+    client: Client,
+    cache_dir: Option<PathBuf>,
+    fetched: AtomicU64,
+    from_cache: AtomicU64,
+    bytes_fetched: AtomicU64,
+}
+
+impl fmt::Debug for S3Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Context")
+            .field("cache_dir", &self.cache_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `s3://bucket/some/prefix` → ("bucket", "some/prefix").
+pub fn parse_url(url: &str) -> Option<(String, String)> {
+    let rest = url.strip_prefix("s3://")?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then(|| (bucket.to_string(), prefix.trim_matches('/').to_string()))
+}
+
+impl S3Context {
+    pub fn new(opts: &S3Options) -> Result<Arc<S3Context>, S3Error> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| S3Error::Runtime(e.to_string()))?;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)));
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &opts.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(e) = &opts.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        let sdk = rt.block_on(loader.load());
+        let mut conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(opts.path_style);
+        if sdk.region().is_none() {
+            // S3 needs a region to sign; buckets answer redirects for the real one
+            conf = conf.region(Region::new("us-east-1"));
+        }
+        Ok(Arc::new(S3Context {
+            rt,
+            client: Client::from_conf(conf.build()),
+            cache_dir: opts.cache_dir.clone(),
+            fetched: AtomicU64::new(0),
+            from_cache: AtomicU64::new(0),
+            bytes_fetched: AtomicU64::new(0),
+        }))
+    }
+
+    /// Finds the ALB log objects under `s3://bucket/prefix` that the window needs.
+    pub fn discover(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        window: &Window,
+        now_us: i64,
+        stats: &mut ObjectStats,
+    ) -> Result<Vec<InputFile>, S3Error> {
+        let since = window.since_us.unwrap_or(now_us - DAY_US);
+        let until = window.until_us.unwrap_or(now_us);
+        let mut files = Vec::new();
+        for base in self.region_prefixes(bucket, prefix)? {
+            let mut day = since.div_euclid(DAY_US) * DAY_US;
+            // delivery folders: the day after the window's end holds its last files
+            while day <= until + DAY_US {
+                let d = Utc.timestamp_micros(day).single().unwrap_or_default();
+                let day_prefix = format!("{base}{}/", d.format("%Y/%m/%d"));
+                for (key, size, etag) in self.list(bucket, &day_prefix)? {
+                    stats.listed += 1;
+                    let name = key.rsplit('/').next().unwrap_or(&key);
+                    if !name.contains("_app.")
+                        || name.starts_with("conn_log")
+                        || name == "ELBAccessLogTestFile"
+                    {
+                        stats.skipped += 1;
+                        continue;
+                    }
+                    if let Some(end) = alb_file_end_time_us(name) {
+                        if end + PRUNE_SLACK_US < since || end - PRUNE_SLACK_US > until {
+                            stats.pruned += 1;
+                            continue;
+                        }
+                    }
+                    files.push(InputFile {
+                        name: format!("s3://{bucket}/{key}"),
+                        location: Location::S3 {
+                            ctx: Arc::clone(self),
+                            bucket: bucket.to_string(),
+                            key,
+                            etag,
+                        },
+                        size: Some(size),
+                    });
+                }
+                day += DAY_US;
+            }
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(files)
+    }
+
+    /// The `…/AWSLogs/<account>/elasticloadbalancing/<region>/` prefixes at or below `prefix`.
+    fn region_prefixes(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {
+        let (head, tail) = match prefix.find("AWSLogs") {
+            Some(i) => (
+                &prefix[..i],
+                prefix[i + "AWSLogs".len()..].trim_matches('/'),
+            ),
+            None => (prefix, ""),
+        };
+        let head = if head.is_empty() || head.ends_with('/') {
+            head.to_string()
+        } else {
+            format!("{head}/")
+        };
+        let given: Vec<&str> = tail.split('/').filter(|s| !s.is_empty()).collect();
+        // levels under AWSLogs/: account, "elasticloadbalancing", region
+        let mut bases = vec![format!("{head}AWSLogs/")];
+        for level in 0..3 {
+            let mut next = Vec::new();
+            for b in &bases {
+                match (level, given.get(level)) {
+                    (_, Some(seg)) => next.push(format!("{b}{seg}/")),
+                    (1, None) => next.push(format!("{b}elasticloadbalancing/")),
+                    (_, None) => next.extend(self.common_prefixes(bucket, b)?),
+                }
+            }
+            bases = next;
+        }
+        Ok(bases)
+    }
+
+    fn common_prefixes(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {
+        self.rt.block_on(async {
+            let mut out = Vec::new();
+            let mut token = None;
+            loop {
+                let page = self
+                    .client
+                    .list_objects_v2()
+                    .bucket(bucket)
+                    .prefix(prefix)
+                    .delimiter("/")
+                    .set_continuation_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| list_error(bucket, prefix, e))?;
+                out.extend(
+                    page.common_prefixes()
+                        .iter()
+                        .filter_map(|p| p.prefix().map(str::to_string)),
+                );
+                token = page.next_continuation_token().map(str::to_string);
+                if token.is_none() {
+                    return Ok(out);
+                }
+            }
+        })
+    }
+
+    /// (key, size, ETag) of every object under `prefix`, all pages.
+    fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<(String, u64, String)>, S3Error> {
+        self.rt.block_on(async {
+            let mut out = Vec::new();
+            let mut token = None;
+            loop {
+                let page = self
+                    .client
+                    .list_objects_v2()
+                    .bucket(bucket)
+                    .prefix(prefix)
+                    .set_continuation_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| list_error(bucket, prefix, e))?;
+                for o in page.contents() {
+                    if let Some(k) = o.key() {
+                        let etag = o.e_tag().unwrap_or("").trim_matches('"').to_string();
+                        out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64, etag));
+                    }
+                }
+                token = page.next_continuation_token().map(str::to_string);
+                if token.is_none() {
+                    return Ok(out);
+                }
+            }
+        })
+    }
+
+    /// Opens an object for reading: from the cache when the listed ETag is there (no request
+    /// at all), else downloaded — into the cache first when there is one.
+    pub fn open(&self, bucket: &str, key: &str, etag: &str) -> io::Result<Box<dyn Read + Send>> {
+        let cached = self
+            .cache_dir
+            .as_ref()
+            .map(|dir| cache_path(dir, bucket, key, etag));
+        if let Some(path) = cached.as_ref().filter(|p| !etag.is_empty() && p.is_file()) {
+            self.from_cache.fetch_add(1, Ordering::Relaxed);
+            return Ok(Box::new(std::fs::File::open(path)?));
+        }
+        let obj = self
+            .rt
+            .block_on(self.client.get_object().bucket(bucket).key(key).send())
+            .map_err(|e| io::Error::other(format!("GET failed: {}", DisplayErrorContext(&e))))?;
+        let size = obj.content_length().unwrap_or(0).max(0) as u64;
+        let mut reader = tokio_util::io::SyncIoBridge::new_with_handle(
+            obj.body.into_async_read(),
+            self.rt.handle().clone(),
+        );
+        match cached {
+            Some(path) if !etag.is_empty() => {
+                let n = copy_to(&mut reader, &path)?;
+                self.count_fetch(n);
+                Ok(Box::new(std::fs::File::open(&path)?))
+            }
+            _ => {
+                self.count_fetch(size);
+                Ok(Box::new(reader))
+            }
+        }
+    }
+
+    fn count_fetch(&self, bytes: u64) {
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        self.bytes_fetched.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Adds the fetch counters to `stats`.
+    pub fn finish(&self, stats: &mut ObjectStats) {
+        stats.fetched += self.fetched.load(Ordering::Relaxed);
+        stats.from_cache += self.from_cache.load(Ordering::Relaxed);
+        stats.bytes_fetched += self.bytes_fetched.load(Ordering::Relaxed);
+    }
+
+    /// Copies one object to `out/key`, keeping the S3 layout (for `hosp-logs fetch`).
+    pub fn fetch_to(&self, bucket: &str, key: &str, etag: &str, out: &Path) -> io::Result<u64> {
+        let mut reader = self.open(bucket, key, etag)?;
+        copy_to(&mut reader, &out.join(safe_relative(key)))
+    }
+}
+
+/// Writes a stream to `path` through a temporary file, so a broken download leaves no file.
+fn copy_to(reader: &mut dyn Read, path: &Path) -> io::Result<u64> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension(format!("part{}", std::process::id()));
+    let mut out = std::fs::File::create(&tmp)?;
+    let n = match io::copy(reader, &mut out) {
+        Ok(n) => n,
+        Err(e) => {
+            drop(out);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    drop(out);
+    std::fs::rename(&tmp, path)?;
+    Ok(n)
+}
+
+/// A key as a relative path that cannot climb out of its folder.
+fn safe_relative(key: &str) -> PathBuf {
+    key.split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+        .collect()
+}
+
+fn list_error<E: std::error::Error + 'static>(bucket: &str, prefix: &str, e: E) -> S3Error {
+    S3Error::List {
+        bucket: bucket.to_string(),
+        prefix: prefix.to_string(),
+        reason: DisplayErrorContext(&e).to_string(),
+    }
+}
+
+/// `<cache>/<bucket>/<key>.<etag>`: a changed object (new ETag) is a new cache entry.
+fn cache_path(dir: &Path, bucket: &str, key: &str, etag: &str) -> PathBuf {
+    let safe_etag: String = etag
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let mut path = dir.join(bucket).join(safe_relative(key));
+    let name = format!(
+        "{}.{safe_etag}",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    path.set_file_name(name);
+    path
+}
+
+/// The user's cache folder for hosp-logs: $XDG_CACHE_HOME or ~/.cache.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("hosp-logs").join("s3"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(parse_url("s3://b/p/q/"), Some(("b".into(), "p/q".into())));
+        assert_eq!(parse_url("s3://b"), Some(("b".into(), "".into())));
+        assert_eq!(parse_url("s3:///x"), None);
+        assert_eq!(parse_url("/local"), None);
+    }
+
+    #[test]
+    fn cache_paths_stay_inside_the_cache() {
+        let p = cache_path(Path::new("/c"), "b", "../../etc/x.log.gz", "\"abc/../1\"");
+        assert_eq!(p, PathBuf::from("/c/b/etc/x.log.gz.abc1"));
+    }
+}
