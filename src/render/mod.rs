@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod csv;
 pub mod errors;
+pub mod frame;
 pub mod latency;
 pub mod markdown;
 pub mod slo;
