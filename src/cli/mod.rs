@@ -2,10 +2,12 @@
 //! One module per subcommand; each returns the exit status it earned.
 
 pub mod errors;
+pub mod export;
 pub mod generate;
 pub mod input;
 pub mod latency;
 pub mod meta;
+pub mod query;
 pub mod slo;
 
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ Examples:
   hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
   hosp-logs errors --source logs/ --since 6h --4xx
   hosp-logs latency --source logs/ --field target --bucket 15m
+  hosp-logs query --source logs/ \"SELECT endpoint, count(*) AS n FROM logs WHERE elb_status_code >= 500 GROUP BY endpoint ORDER BY n DESC\"
+  hosp-logs export --source logs/ --since 24h --to parquet --out day.parquet
   hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
@@ -57,6 +61,10 @@ pub enum Command {
     Errors(errors::ErrorsArgs),
     /// Latency percentiles (p50…p99.9, max) overall, by endpoint, target group and over time
     Latency(latency::LatencyArgs),
+    /// Ad hoc SQL over the logs (table `logs`): from the argument, stdin, or a prompt
+    Query(query::QueryArgs),
+    /// Write the typed frame (window and [exclude] applied) as Parquet, CSV or NDJSON
+    Export(export::ExportArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use)
@@ -75,6 +83,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Slo(args) => slo::run(&cli.global, args),
         Command::Errors(args) => errors::run(&cli.global, args),
         Command::Latency(args) => latency::run(&cli.global, args),
+        Command::Query(args) => query::run(&cli.global, args),
+        Command::Export(args) => export::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Schema => meta::schema(),
         Command::Completions { shell } => meta::completions(shell),

@@ -4,4 +4,5 @@ pub mod common;
 pub mod errors;
 pub mod filter;
 pub mod latency;
+pub mod query;
 pub mod slo;
