@@ -261,8 +261,17 @@ fn table_csv_and_markdown_render() {
         .success()
         .stdout(predicate::str::contains("11 rows × 2 columns"))
         .stdout(predicate::str::contains("83937"));
+    hosp_logs()
+        .args(["query", "-q", "--source", &day, "--max-rows", "2", sql])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("showing the first 2 of 11 rows"))
+        .stdout(predicate::str::contains("8110"))
+        .stdout(predicate::str::contains("1485").not());
+    // --max-rows cuts only the terminal formats
     let out = hosp_logs()
-        .args(["query", "-q", "--source", &day, "--format", "csv", sql])
+        .args(["query", "-q", "--source", &day, "--format", "csv"])
+        .args(["--max-rows", "2", sql])
         .output()
         .unwrap();
     let csv = String::from_utf8(out.stdout).unwrap();

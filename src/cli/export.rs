@@ -21,7 +21,7 @@ const EXPORT_HELP: &str = "\
 What is written is what every command reads: the lines of --source (or the config's [source]
 paths) inside --since/--until, with the config's [exclude] traffic left out. Parquet keeps the
 typed schema (`hosp-logs schema`): time as Datetime(µs, UTC), statuses as UInt16, …
-CSV cells that a spreadsheet would run as a formula (= + - @) are prefixed with '.
+CSV string cells that a spreadsheet would run as a formula (= + - @) get a leading apostrophe.
 
 Examples:
   hosp-logs export -s logs/ --since 24h --to parquet --out day.parquet
@@ -39,7 +39,8 @@ pub enum ExportFormat {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = EXPORT_HELP)]
+// --format (shared by every command) has no meaning here: --to chooses the file format
+#[command(after_help = EXPORT_HELP, mut_arg("format", |a| a.hide(true)))]
 pub struct ExportArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -90,7 +91,9 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> 
     written?;
     if !global.quiet {
         eprintln!(
-            "hosp-logs: exported {rows} rows × {width} columns to {} ({}){}",
+            "hosp-logs: exported {rows} {} × {width} {} to {} ({}){}",
+            if rows == 1 { "row" } else { "rows" },
+            if width == 1 { "column" } else { "columns" },
             if to_stdout {
                 "stdout".to_string()
             } else {

@@ -13,7 +13,7 @@ use crate::error::{ExitStatus, UsageError};
 use crate::frame::ColumnSet;
 use crate::metrics::query::{is_blank, plan, project, split_statements, Session, TABLE};
 use crate::render::frame::FrameReport;
-use crate::render::sanitize;
+use crate::render::{sanitize, Format};
 
 const QUERY_HELP: &str = "\
 The table is `logs`; its columns are the typed schema (`hosp-logs schema`). Only the columns the
@@ -37,11 +37,14 @@ pub struct QueryArgs {
     pub sql: Option<String>,
     #[command(flatten)]
     pub input: InputArgs,
+    /// Rows shown by --format table and markdown (0: all); csv and json have every row
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_rows: usize,
 }
 
 pub fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<ExitStatus> {
     let logs_on_stdin = args.input.sources.iter().any(|s| s == "-");
-    let sql = match args.sql {
+    let sql = match args.sql.clone() {
         Some(sql) => sql,
         None if logs_on_stdin => {
             return Err(UsageError(
@@ -50,7 +53,7 @@ pub fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<ExitStatus> {
             .into())
         }
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
-            return interactive(global, &args.input);
+            return interactive(global, &args);
         }
         None => read_stdin()?,
     };
@@ -61,8 +64,14 @@ pub fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<ExitStatus> {
     let loaded = prep.frame(global, cols)?;
     let df = project(&loaded.df, cols)?;
     let result = Session::new(df).run(&sql)?;
-    emit(&FrameReport::new(result), args.input.format, prep.style)?;
+    emit(&report(result, &args), args.input.format, prep.style)?;
     Ok(ExitStatus::Ok)
+}
+
+/// The result as a report; only the terminal formats are cut at --max-rows.
+fn report(df: polars::prelude::DataFrame, args: &QueryArgs) -> FrameReport {
+    let cut = matches!(args.input.format, Format::Table | Format::Markdown) && args.max_rows > 0;
+    FrameReport::new(df).with_max_rows(cut.then_some(args.max_rows))
 }
 
 fn read_stdin() -> anyhow::Result<String> {
@@ -94,9 +103,10 @@ fn one_statement(text: &str) -> Result<String, UsageError> {
 
 /// The prompt: the frame is loaded once (every column), then statements run until `\q` or
 /// Ctrl-D. A statement ends with `;` and may span lines; errors print and the prompt goes on.
-fn interactive(global: &GlobalArgs, input: &InputArgs) -> anyhow::Result<ExitStatus> {
+fn interactive(global: &GlobalArgs, args: &QueryArgs) -> anyhow::Result<ExitStatus> {
     use rustyline::error::ReadlineError;
 
+    let input = &args.input;
     let prep = Prepared::new(global, input)?;
     let all = ColumnSet::all();
     let loaded = prep.frame(global, all)?;
@@ -137,7 +147,7 @@ fn interactive(global: &GlobalArgs, input: &InputArgs) -> anyhow::Result<ExitSta
                 for stmt in stmts.iter().filter(|s| !is_blank(s)) {
                     let _ = editor.add_history_entry(format!("{stmt};"));
                     match session.run(stmt) {
-                        Ok(df) => emit(&FrameReport::new(df), input.format, prep.style)?,
+                        Ok(df) => emit(&report(df, args), input.format, prep.style)?,
                         Err(e) => eprintln!("hosp-logs: error: {}", sanitize(&e.0, 2000)),
                     }
                 }

@@ -13,13 +13,21 @@ use super::{Document, Report, Section};
 #[derive(Debug, Clone)]
 pub struct FrameReport {
     df: DataFrame,
+    /// Rows shown in the document (table, Markdown); JSON always has every row.
+    max_rows: Option<usize>,
 }
 
 impl FrameReport {
     pub fn new(mut df: DataFrame) -> FrameReport {
         // one chunk per column, so cell look-ups are direct
         df.rechunk_mut();
-        FrameReport { df }
+        FrameReport { df, max_rows: None }
+    }
+
+    /// Shows at most `max` rows in the document, with a note on what was left out.
+    pub fn with_max_rows(mut self, max: Option<usize>) -> FrameReport {
+        self.max_rows = max;
+        self
     }
 
     pub fn frame(&self) -> &DataFrame {
@@ -141,9 +149,16 @@ impl Report for FrameReport {
             .iter()
             .map(|n| n.to_string())
             .collect();
-        let rows = (0..h)
+        let shown = self.max_rows.map_or(h, |m| m.min(h));
+        let rows = (0..shown)
             .map(|r| (0..w).map(|c| text(&self.cell(c, r))).collect())
             .collect();
+        let mut notes = Vec::new();
+        if shown < h {
+            notes.push(format!(
+                "showing the first {shown} of {h} rows (--max-rows; --format csv or json has them all)"
+            ));
+        }
         Document {
             title: String::new(),
             summary: Vec::new(),
@@ -156,7 +171,7 @@ impl Report for FrameReport {
                 headers,
                 rows,
             }],
-            notes: Vec::new(),
+            notes,
         }
     }
 }
@@ -218,5 +233,12 @@ mod tests {
         let table = render(Format::Table);
         assert!(table.contains("2 rows × 4 columns"), "{table}");
         assert!(!table.contains('\u{1b}'), "{table}");
+        let doc = FrameReport::new(sample()).with_max_rows(Some(1)).document();
+        assert_eq!(doc.sections[0].rows.len(), 1);
+        assert!(
+            doc.notes[0].contains("first 1 of 2 rows"),
+            "{:?}",
+            doc.notes
+        );
     }
 }
