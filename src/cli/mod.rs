@@ -4,10 +4,12 @@
 pub mod backends;
 pub mod errors;
 pub mod gate;
+pub mod export;
 pub mod generate;
 pub mod input;
 pub mod latency;
 pub mod meta;
+pub mod query;
 pub mod slo;
 pub mod traffic;
 
@@ -23,6 +25,8 @@ Examples:
   hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
   hosp-logs errors --source logs/ --since 6h --4xx
   hosp-logs latency --source logs/ --field target --bucket 15m
+  hosp-logs query --source logs/ \"SELECT endpoint, count(*) AS n FROM logs WHERE elb_status_code >= 500 GROUP BY endpoint ORDER BY n DESC\"
+  hosp-logs export --source logs/ --since 24h --to parquet --out day.parquet
   hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
@@ -67,6 +71,10 @@ pub enum Command {
     Traffic(traffic::TrafficArgs),
     /// CI gate: check the SLO, p99 latency and 5XX rate; exit 3 on breach, 4 on no data
     Gate(gate::GateArgs),
+    /// Ad hoc SQL over the logs (table `logs`): from the argument, stdin, or a prompt
+    Query(query::QueryArgs),
+    /// Write the typed frame (window and [exclude] applied) as Parquet, CSV or NDJSON
+    Export(export::ExportArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use)
@@ -88,6 +96,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Backends(args) => backends::run(&cli.global, args),
         Command::Traffic(args) => traffic::run(&cli.global, args),
         Command::Gate(args) => gate::run(&cli.global, args),
+        Command::Query(args) => query::run(&cli.global, args),
+        Command::Export(args) => export::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Schema => meta::schema(),
         Command::Completions { shell } => meta::completions(shell),

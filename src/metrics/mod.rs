@@ -6,5 +6,6 @@ pub mod errors;
 pub mod filter;
 pub mod gate;
 pub mod latency;
+pub mod query;
 pub mod slo;
 pub mod traffic;

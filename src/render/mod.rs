@@ -7,6 +7,7 @@ pub mod backends;
 pub mod csv;
 pub mod errors;
 pub mod gate;
+pub mod frame;
 pub mod latency;
 pub mod markdown;
 pub mod slo;
