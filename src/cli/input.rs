@@ -57,6 +57,8 @@ pub struct Prepared {
     pub strict: bool,
     /// Non-user traffic from the config's [exclude].
     pub exclude: ClientFilter,
+    /// What --source (or the config) named, for finding files again for a wider window.
+    pub sources: Vec<String>,
 }
 
 /// A parsed, windowed frame with non-user traffic removed, ready for an analysis.
@@ -116,6 +118,7 @@ impl Prepared {
             strict: args.strict,
             exclude: ClientFilter::new(&config.exclude.user_agents, &config.exclude.client_cidrs)?,
             config,
+            sources,
         })
     }
 
@@ -141,18 +144,45 @@ impl Prepared {
         let stats = self.finish_stats(stats);
         warn_about_input(global, &stats);
         let (df, excluded) = drop_excluded(df, &self.exclude)?;
+        self.loaded(df, stats, excluded, &self.window)
+    }
+
+    /// Like `frame`, but keeps every request: the config's [exclude] is not applied (security
+    /// and audit must see all traffic; a user agent can be spoofed).
+    pub fn frame_all(&self, global: &GlobalArgs, columns: ColumnSet) -> anyhow::Result<Loaded> {
+        let (df, stats) = load_frame(&self.files, &self.load_options(columns.with(Col::Time)))?;
+        let stats = self.finish_stats(stats);
+        warn_about_input(global, &stats);
+        self.loaded(df, stats, 0, &self.window)
+    }
+
+    /// Reads from `since_us` on (before the window, for a baseline): the files are found
+    /// again for the wider window. The caller splits the frame at the old start.
+    pub fn widen_since(&mut self, since_us: i64) -> anyhow::Result<()> {
+        self.window.since_us = Some(since_us);
+        let found = discover(&self.sources, &self.window)?;
+        self.files = found.files;
+        self.stats.pruned_files = found.pruned;
+        self.stats.skipped_files = found.skipped.len();
+        Ok(())
+    }
+
+    /// Wraps a frame with its window: `window`'s bounds, else from the first request's second
+    /// to the second after the last one (as in `slo`).
+    pub fn loaded(
+        &self,
+        df: DataFrame,
+        stats: InputStats,
+        excluded: u64,
+        window: &Window,
+    ) -> anyhow::Result<Loaded> {
         let t = df
             .column(Col::Time.name())?
             .cast(&polars::prelude::DataType::Int64)?;
         let t = t.i64()?;
-        // as in `slo`: from the first request's second to the second after the last one
         const SEC: i64 = 1_000_000;
-        let start = self
-            .window
-            .since_us
-            .or(t.min().map(|m| m.div_euclid(SEC) * SEC));
-        let end = self
-            .window
+        let start = window.since_us.or(t.min().map(|m| m.div_euclid(SEC) * SEC));
+        let end = window
             .until_us
             .or(t.max().map(|m| (m.div_euclid(SEC) + 1) * SEC));
         let span_us = match (start, end) {
