@@ -3,10 +3,12 @@
 //! Log-derived text is hostile: `sanitize` runs on every cell bound for a terminal.
 
 pub mod analysis;
+pub mod audit;
 pub mod csv;
 pub mod errors;
 pub mod latency;
 pub mod markdown;
+pub mod security;
 pub mod slo;
 pub mod table;
 
@@ -97,7 +99,7 @@ pub fn sanitize(text: &str, max: usize) -> String {
             match chars.peek() {
                 Some('[') => {
                     chars.next();
-                    while let Some(c) = chars.next() {
+                    for c in chars.by_ref() {
                         if ('@'..='~').contains(&c) {
                             break;
                         }
@@ -105,7 +107,7 @@ pub fn sanitize(text: &str, max: usize) -> String {
                 }
                 Some(']') => {
                     chars.next();
-                    while let Some(c) = chars.next() {
+                    for c in chars.by_ref() {
                         if c == '\u{7}' || c == '\u{1b}' {
                             break;
                         }
