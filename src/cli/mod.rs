@@ -1,11 +1,13 @@
 //! Command-line definitions (clap) and the thin glue from flags to the pipeline.
 //! One module per subcommand; each returns the exit status it earned.
 
+pub mod audit;
 pub mod errors;
 pub mod generate;
 pub mod input;
 pub mod latency;
 pub mod meta;
+pub mod security;
 pub mod slo;
 
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ Examples:
   hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
   hosp-logs errors --source logs/ --since 6h --4xx
   hosp-logs latency --source logs/ --field target --bucket 15m
+  hosp-logs security --source logs/ --config hosp-logs.toml --min-severity medium --fail-on high
+  hosp-logs audit --source logs/ --client 203.0.113.66 --method write
   hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
@@ -57,6 +61,11 @@ pub enum Command {
     Errors(errors::ErrorsArgs),
     /// Latency percentiles (p50…p99.9, max) overall, by endpoint, target group and over time
     Latency(latency::LatencyArgs),
+    /// Security findings: unexpected writers, credential guessing, scanners, attack signatures,
+    /// CDN bypass, write bursts, off-hours writes
+    Security(security::SecurityArgs),
+    /// The audit trail: per client (address + user agent), what it did, writes first
+    Audit(audit::AuditArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use)
@@ -75,6 +84,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Slo(args) => slo::run(&cli.global, args),
         Command::Errors(args) => errors::run(&cli.global, args),
         Command::Latency(args) => latency::run(&cli.global, args),
+        Command::Security(args) => security::run(&cli.global, args),
+        Command::Audit(args) => audit::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Schema => meta::schema(),
         Command::Completions { shell } => meta::completions(shell),
