@@ -21,6 +21,8 @@ pub struct Config {
     pub routes: RoutesSection,
     #[serde(default)]
     pub gate: GateSection,
+    #[serde(default)]
+    pub security: SecuritySection,
 }
 
 /// CI-gate thresholds; flags override them. A check with no threshold is not run.
@@ -72,6 +74,175 @@ pub struct RoutesSection {
     pub templates: Vec<String>,
 }
 
+/// `hosp-logs security` and `hosp-logs audit`: what counts as sensitive, who is trusted, and
+/// the thresholds of each rule. Every field has a default (see hosp-logs.example.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySection {
+    /// Paths whose writes are sensitive: "/notes" matches /notes and /notes/… (whole
+    /// segments, case-insensitive); a pattern with `*` is a glob over the whole path.
+    pub sensitive_endpoints: Vec<String>,
+    /// Networks the team knows (clinics, VPN, its own load test): trusted to write. Not
+    /// taken from [exclude]: a user agent there can be spoofed, a network listed here is a
+    /// deliberate decision.
+    pub known_networks: Vec<String>,
+    /// User-agent globs of scripts and tools (an empty user agent always counts).
+    pub scripting_user_agents: Vec<String>,
+    /// How far back before the window's start a writer must have been seen writing, or
+    /// "off". Default "7d".
+    pub baseline: String,
+    /// Evidence lines per finding.
+    pub evidence: usize,
+    /// Every request must come through the CDN / proxy ranges below.
+    pub cdn_only: bool,
+    pub cdn_ranges: Vec<String>,
+    /// Working hours "HH:MM-HH:MM" in `time_zone` (may wrap midnight: "22:00-06:00").
+    /// Unset: the off-hours-write rule does not run.
+    pub working_hours: Option<String>,
+    /// An IANA time zone name ("Europe/Dublin") or "UTC".
+    pub time_zone: String,
+    pub credential_guessing: CredentialGuessingSection,
+    pub scanner: ScannerSection,
+    pub write_burst: WriteBurstSection,
+}
+
+impl Default for SecuritySection {
+    fn default() -> Self {
+        SecuritySection {
+            sensitive_endpoints: vec!["/notes".into(), "/patients".into()],
+            known_networks: vec![],
+            scripting_user_agents: [
+                "curl/*",
+                "python-requests/*",
+                "python-urllib/*",
+                "python-httpx/*",
+                "aiohttp/*",
+                "Go-http-client/*",
+                "Wget/*",
+                "libwww-perl/*",
+                "okhttp/*",
+                "Java/*",
+                "Apache-HttpClient/*",
+                "axios/*",
+                "node-fetch/*",
+                "PostmanRuntime/*",
+                "-",
+            ]
+            .map(String::from)
+            .to_vec(),
+            baseline: "7d".into(),
+            evidence: 5,
+            cdn_only: false,
+            cdn_ranges: vec![],
+            working_hours: None,
+            time_zone: "UTC".into(),
+            credential_guessing: CredentialGuessingSection::default(),
+            scanner: ScannerSection::default(),
+            write_burst: WriteBurstSection::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CredentialGuessingSection {
+    /// Sliding window the failures are counted in.
+    pub window: String,
+    /// 401/403 answers to one client within the window that make a finding.
+    pub failures: u64,
+    /// A 2xx write by the same client this soon after the failures makes it worse.
+    pub followed_within: String,
+}
+
+impl Default for CredentialGuessingSection {
+    fn default() -> Self {
+        CredentialGuessingSection {
+            window: "5m".into(),
+            failures: 20,
+            followed_within: "1h".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScannerSection {
+    /// Sliding window for the 404 counts.
+    pub window: String,
+    /// 404 answers to one client within the window.
+    pub not_found: u64,
+    /// Distinct endpoints answered 404 to one client within the window.
+    pub distinct_paths: u64,
+    /// Path globs only scanners ask for (case-insensitive, whole path).
+    pub probe_paths: Vec<String>,
+    /// Probe hits that make a medium finding (fewer: low).
+    pub probe_hits: u64,
+    /// WAF blocks (actions_executed has waf, status 403) that make a medium finding (fewer: low).
+    pub waf_blocks: u64,
+}
+
+impl Default for ScannerSection {
+    fn default() -> Self {
+        ScannerSection {
+            window: "10m".into(),
+            not_found: 30,
+            distinct_paths: 15,
+            probe_paths: [
+                "*/wp-login.php*",
+                "*/wp-admin*",
+                "*/xmlrpc.php*",
+                "*/.env*",
+                "*/.git/*",
+                "*/.aws/*",
+                "*/.ds_store",
+                "*/../*",
+                "*/..%2f*",
+                "*%2e%2e*",
+                "*/etc/passwd*",
+                "*/phpmyadmin*",
+                "*/cgi-bin/*",
+                "*/actuator/*",
+                "*/_ignition/*",
+                "*/boaform/*",
+                "*/hnap1*",
+                "*/manager/html*",
+                "*/vendor/phpunit/*",
+                "*/server-status*",
+                "*/debug/pprof*",
+            ]
+            .map(String::from)
+            .to_vec(),
+            probe_hits: 3,
+            waf_blocks: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WriteBurstSection {
+    /// Writes are counted per client in buckets of this size.
+    pub bucket: String,
+    /// Robust z-score (0.6745 × (x − median) / MAD over the writers' peak buckets) at or above
+    /// which a bucket is a burst.
+    pub z: f64,
+    /// A burst bucket also needs at least this many writes.
+    pub min_writes: u64,
+    /// Fewer writers than this: no population to compare against, the rule does not run.
+    pub min_clients: usize,
+}
+
+impl Default for WriteBurstSection {
+    fn default() -> Self {
+        WriteBurstSection {
+            bucket: "5m".into(),
+            z: 5.0,
+            min_writes: 20,
+            min_clients: 5,
+        }
+    }
+}
+
 impl Config {
     pub fn load(path: &Path) -> Result<Config, UsageError> {
         let text = std::fs::read_to_string(path)
@@ -96,6 +267,8 @@ impl Config {
         if let Some(r) = &cfg.gate.max_5xx_rate {
             parse_rate(r)?;
         }
+        crate::metrics::security::Settings::from_section(&cfg.security)
+            .map_err(|e| UsageError(format!("[security]: {}", e.0)))?;
         Ok(cfg)
     }
 }
@@ -160,6 +333,41 @@ mod tests {
         assert!(err.0.contains("targett"), "{err}");
         assert!(Config::parse("[slo]\ntarget = 100\n").is_err());
         assert!(Config::parse("[slo]\nlatency_threshold = \"fast\"\n").is_err());
+    }
+
+    #[test]
+    fn example_and_fixture_configs_parse_and_match_the_defaults() {
+        let c = Config::parse(include_str!("../hosp-logs.example.toml")).unwrap();
+        let (s, d) = (&c.security, SecuritySection::default());
+        assert_eq!(s.sensitive_endpoints, d.sensitive_endpoints);
+        assert_eq!(s.scripting_user_agents, d.scripting_user_agents);
+        assert_eq!(s.scanner.probe_paths, d.scanner.probe_paths);
+        assert_eq!(
+            (s.baseline.as_str(), s.evidence, s.cdn_only),
+            (d.baseline.as_str(), d.evidence, d.cdn_only)
+        );
+        assert_eq!(
+            (
+                s.scanner.not_found,
+                s.scanner.distinct_paths,
+                s.scanner.probe_hits
+            ),
+            (
+                d.scanner.not_found,
+                d.scanner.distinct_paths,
+                d.scanner.probe_hits
+            )
+        );
+        assert_eq!(
+            s.credential_guessing.failures,
+            d.credential_guessing.failures
+        );
+        assert_eq!(s.write_burst.z, d.write_burst.z);
+        let f = Config::parse(include_str!("../fixtures/hosp-logs.toml")).unwrap();
+        assert!(f
+            .security
+            .known_networks
+            .contains(&"10.99.0.0/24".to_string()));
     }
 
     #[test]

@@ -98,8 +98,10 @@ pub struct Prepared {
     /// Reader threads (S3: the download concurrency).
     pub readers: Option<usize>,
     /// The S3 client and what discovery listed, when a source is on S3.
-    pub objects: Option<(std::sync::Arc<S3Context>, ObjectStats)>,
+    pub objects: Objects,
     pub allow_partial: bool,
+    /// What --source (or the config) named, for finding files again for a wider window.
+    pub sources: Vec<String>,
 }
 
 /// A parsed, windowed frame with non-user traffic removed, ready for an analysis.
@@ -129,36 +131,14 @@ impl Prepared {
             )
             .into());
         }
-        let (s3_urls, local): (Vec<String>, Vec<String>) =
-            sources.into_iter().partition(|s| s.starts_with("s3://"));
         // never list a whole bucket by accident: S3 windows default to the last 24 hours
         let mut window = window;
-        if !s3_urls.is_empty() && window.since_us.is_none() {
+        if sources.iter().any(|s| s.starts_with("s3://")) && window.since_us.is_none() {
             window.since_us =
                 Some(window.until_us.unwrap_or(now().timestamp_micros()) - 86_400_000_000);
         }
-        let mut found = if local.is_empty() {
-            Discovery::default()
-        } else {
-            discover(&local, &window)?
-        };
-        let mut objects = None;
-        if !s3_urls.is_empty() {
-            let ctx = S3Context::new(&s3_options(&args.s3))?;
-            let mut os = ObjectStats::default();
-            for url in &s3_urls {
-                let (bucket, prefix) =
-                    parse_url(url).ok_or_else(|| S3Error::BadUrl(url.clone()))?;
-                found.files.extend(ctx.discover(
-                    &bucket,
-                    &prefix,
-                    &window,
-                    now().timestamp_micros(),
-                    &mut os,
-                )?);
-            }
-            objects = Some((ctx, os));
-        }
+        let (found, objects) =
+            find_files(&sources, &window, || S3Context::new(&s3_options(&args.s3)))?;
         if global.verbose > 0 {
             for (path, why) in &found.skipped {
                 eprintln!(
@@ -191,6 +171,7 @@ impl Prepared {
             allow_partial: args.s3.allow_partial,
             exclude: ClientFilter::new(&config.exclude.user_agents, &config.exclude.client_cidrs)?,
             config,
+            sources,
         })
     }
 
@@ -217,18 +198,52 @@ impl Prepared {
         let stats = self.finish_stats(stats);
         warn_about_input(global, &stats);
         let (df, excluded) = drop_excluded(df, &self.exclude)?;
+        self.loaded(df, stats, excluded, &self.window)
+    }
+
+    /// Like `frame`, but keeps every request: the config's [exclude] is not applied (security
+    /// and audit must see all traffic; a user agent can be spoofed).
+    pub fn frame_all(&self, global: &GlobalArgs, columns: ColumnSet) -> anyhow::Result<Loaded> {
+        let (df, stats) = load_frame(&self.files, &self.load_options(columns.with(Col::Time)))?;
+        let stats = self.finish_stats(stats);
+        warn_about_input(global, &stats);
+        self.loaded(df, stats, 0, &self.window)
+    }
+
+    /// Reads from `since_us` on (before the window, for a baseline): the files are found
+    /// again for the wider window. The caller splits the frame at the old start.
+    pub fn widen_since(&mut self, since_us: i64) -> anyhow::Result<()> {
+        self.window.since_us = Some(since_us);
+        let ctx = self
+            .objects
+            .as_ref()
+            .map(|(ctx, _)| std::sync::Arc::clone(ctx));
+        let (found, objects) = find_files(&self.sources, &self.window, || {
+            ctx.ok_or_else(|| S3Error::Runtime("no S3 client".into()))
+        })?;
+        self.objects = objects;
+        self.files = found.files;
+        self.stats.pruned_files = found.pruned;
+        self.stats.skipped_files = found.skipped.len();
+        Ok(())
+    }
+
+    /// Wraps a frame with its window: `window`'s bounds, else from the first request's second
+    /// to the second after the last one (as in `slo`).
+    pub fn loaded(
+        &self,
+        df: DataFrame,
+        stats: InputStats,
+        excluded: u64,
+        window: &Window,
+    ) -> anyhow::Result<Loaded> {
         let t = df
             .column(Col::Time.name())?
             .cast(&polars::prelude::DataType::Int64)?;
         let t = t.i64()?;
-        // as in `slo`: from the first request's second to the second after the last one
         const SEC: i64 = 1_000_000;
-        let start = self
-            .window
-            .since_us
-            .or(t.min().map(|m| m.div_euclid(SEC) * SEC));
-        let end = self
-            .window
+        let start = window.since_us.or(t.min().map(|m| m.div_euclid(SEC) * SEC));
+        let end = window
             .until_us
             .or(t.max().map(|m| (m.div_euclid(SEC) + 1) * SEC));
         let span_us = match (start, end) {
@@ -346,6 +361,40 @@ pub fn emit(
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing to stdout"),
     }
+}
+
+type Objects = Option<(std::sync::Arc<S3Context>, ObjectStats)>;
+
+/// Local files and S3 objects the window needs; the S3 client is made only when asked for.
+fn find_files(
+    sources: &[String],
+    window: &Window,
+    s3_client: impl FnOnce() -> Result<std::sync::Arc<S3Context>, S3Error>,
+) -> anyhow::Result<(Discovery, Objects)> {
+    let (s3_urls, local): (Vec<&String>, Vec<&String>) =
+        sources.iter().partition(|s| s.starts_with("s3://"));
+    let local: Vec<String> = local.into_iter().cloned().collect();
+    let mut found = if local.is_empty() {
+        Discovery::default()
+    } else {
+        discover(&local, window)?
+    };
+    if s3_urls.is_empty() {
+        return Ok((found, None));
+    }
+    let ctx = s3_client()?;
+    let mut os = ObjectStats::default();
+    for url in s3_urls {
+        let (bucket, prefix) = parse_url(url).ok_or_else(|| S3Error::BadUrl(url.clone()))?;
+        found.files.extend(ctx.discover(
+            &bucket,
+            &prefix,
+            window,
+            now().timestamp_micros(),
+            &mut os,
+        )?);
+    }
+    Ok((found, Some((ctx, os))))
 }
 
 fn s3_options(a: &S3Args) -> S3Options {

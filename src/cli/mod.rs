@@ -1,15 +1,17 @@
 //! Command-line definitions (clap) and the thin glue from flags to the pipeline.
 //! One module per subcommand; each returns the exit status it earned.
 
+pub mod audit;
 pub mod backends;
 pub mod errors;
-pub mod gate;
 pub mod export;
+pub mod gate;
 pub mod generate;
 pub mod input;
 pub mod latency;
 pub mod meta;
 pub mod query;
+pub mod security;
 pub mod slo;
 pub mod traffic;
 
@@ -27,6 +29,8 @@ Examples:
   hosp-logs latency --source logs/ --field target --bucket 15m
   hosp-logs query --source logs/ \"SELECT endpoint, count(*) AS n FROM logs WHERE elb_status_code >= 500 GROUP BY endpoint ORDER BY n DESC\"
   hosp-logs export --source logs/ --since 24h --to parquet --out day.parquet
+  hosp-logs security --source logs/ --config hosp-logs.toml --min-severity medium --fail-on high
+  hosp-logs audit --source logs/ --client 203.0.113.66 --method write
   hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
@@ -75,6 +79,11 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Write the typed frame (window and [exclude] applied) as Parquet, CSV or NDJSON
     Export(export::ExportArgs),
+    /// Security findings: unexpected writers, credential guessing, scanners, attack signatures,
+    /// CDN bypass, write bursts, off-hours writes
+    Security(security::SecurityArgs),
+    /// The audit trail: per client (address + user agent), what it did, writes first
+    Audit(audit::AuditArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use)
@@ -98,6 +107,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Gate(args) => gate::run(&cli.global, args),
         Command::Query(args) => query::run(&cli.global, args),
         Command::Export(args) => export::run(&cli.global, args),
+        Command::Security(args) => security::run(&cli.global, args),
+        Command::Audit(args) => audit::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Schema => meta::schema(),
         Command::Completions { shell } => meta::completions(shell),

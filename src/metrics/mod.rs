@@ -1,5 +1,6 @@
 //! Pure computations over typed frames, returning small serialisable reports.
 
+pub mod audit;
 pub mod backends;
 pub mod common;
 pub mod errors;
@@ -7,5 +8,6 @@ pub mod filter;
 pub mod gate;
 pub mod latency;
 pub mod query;
+pub mod security;
 pub mod slo;
 pub mod traffic;

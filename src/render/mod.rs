@@ -3,13 +3,15 @@
 //! Log-derived text is hostile: `sanitize` runs on every cell bound for a terminal.
 
 pub mod analysis;
+pub mod audit;
 pub mod backends;
 pub mod csv;
 pub mod errors;
-pub mod gate;
 pub mod frame;
+pub mod gate;
 pub mod latency;
 pub mod markdown;
+pub mod security;
 pub mod slo;
 pub mod table;
 pub mod traffic;

@@ -1,0 +1,58 @@
+//! `hosp-logs audit`
+
+use clap::Args;
+
+use super::input::{emit, InputArgs, Prepared};
+use super::GlobalArgs;
+use crate::error::ExitStatus;
+use crate::metrics::audit::{compute, AuditFilter};
+use crate::metrics::security::{columns, requests};
+use crate::render::analysis::Analysis;
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only this client: an address or network (203.0.113.66, 10.99.0.0/24) or a user-agent
+    /// glob ('python-requests/*'). Repeatable
+    #[arg(long = "client", value_name = "IP|CIDR|UA-GLOB")]
+    pub clients: Vec<String>,
+    /// Only this endpoint: a path prefix on whole segments (/notes matches /notes/12), a
+    /// template (/patients/{id}/screen) or a glob. Repeatable
+    #[arg(long = "endpoint", value_name = "PATH")]
+    pub endpoints: Vec<String>,
+    /// Only these methods (repeatable or comma-separated); "write" and "read" stand for
+    /// POST/PUT/PATCH/DELETE and the rest
+    #[arg(long = "method", value_delimiter = ',', value_name = "METHOD")]
+    pub methods: Vec<String>,
+    /// Only these statuses: 201, 4xx, 400-499 (repeatable or comma-separated)
+    #[arg(long = "status", value_delimiter = ',', value_name = "STATUS")]
+    pub statuses: Vec<String>,
+    /// One line per client (reads, writes, failures, first/last seen), no events
+    #[arg(long)]
+    pub summary: bool,
+    /// Events per client (0: all)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub limit: usize,
+}
+
+pub fn run(global: &GlobalArgs, args: AuditArgs) -> anyhow::Result<ExitStatus> {
+    let filter = AuditFilter::new(
+        &args.clients,
+        &args.endpoints,
+        &args.methods,
+        &args.statuses,
+    )?;
+    let prep = Prepared::new(global, &args.input)?;
+    let loaded = prep.frame_all(global, columns())?;
+    let reqs = requests(&loaded.df)?;
+    let report = compute(&reqs, &filter, args.summary, args.limit);
+    let out = Analysis {
+        report,
+        window: loaded.window,
+        excluded: 0,
+        input: loaded.stats,
+    };
+    emit(&out, args.input.format, prep.style)?;
+    Ok(ExitStatus::Ok)
+}

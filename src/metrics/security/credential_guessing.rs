@@ -1,0 +1,108 @@
+//! credential-guessing: many 401/403 answers to one client within a short window; high when
+//! a successful (2xx) write by the same client follows the failures.
+
+use super::{densest, Ctx, Rule, RuleOutput, Severity};
+use crate::window::format_duration;
+
+pub fn run(ctx: &Ctx) -> RuleOutput {
+    let cfg = &ctx.settings.credential;
+    let mut findings = Vec::new();
+    for c in ctx.clients {
+        let fails: Vec<usize> = c
+            .idx
+            .iter()
+            .copied()
+            .filter(|&i| matches!(ctx.reqs[i].status, Some(401 | 403)))
+            .collect();
+        if (fails.len() as u64) < cfg.failures {
+            continue;
+        }
+        let times: Vec<i64> = fails.iter().map(|&i| ctx.reqs[i].time_us).collect();
+        let (n, lo, hi) = densest(&times, cfg.window_us);
+        if n < cfg.failures {
+            continue;
+        }
+        let burst = &fails[lo..=hi];
+        let (start, end) = (times[lo], times[hi] + cfg.followed_within_us);
+        let follows: Vec<usize> = c
+            .idx
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let r = &ctx.reqs[i];
+                r.is_write() && r.is_2xx() && r.time_us >= start && r.time_us <= end
+            })
+            .collect();
+        let mut reasons = vec![format!(
+            "{n} answers 401/403 within {} ({} in the whole window)",
+            format_duration(cfg.window_us),
+            fails.len()
+        )];
+        let severity = if follows.is_empty() {
+            Severity::Medium
+        } else {
+            reasons.push(format!(
+                "followed by {} successful write(s) within {}",
+                follows.len(),
+                format_duration(cfg.followed_within_us)
+            ));
+            Severity::High
+        };
+        let mut involved: Vec<usize> = burst.to_vec();
+        involved.extend(&follows);
+        // the writes that got through first, then the failures
+        let mut evidence: Vec<usize> = follows.iter().take(2).copied().collect();
+        evidence.extend(burst);
+        findings.push(ctx.finding(
+            Rule::CredentialGuessing,
+            severity,
+            c,
+            &involved,
+            &evidence,
+            reasons,
+        ));
+    }
+    RuleOutput::ran(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::super::*;
+
+    fn guesses(ip: &str, n: i64, every_secs: i64) -> Vec<Req> {
+        (0..n)
+            .map(|i| req(i * every_secs, ip, "curl/8", "POST", "/staffs/login", 401))
+            .collect()
+    }
+
+    #[test]
+    fn guessing_then_a_write_is_high() {
+        let s = Settings::default();
+        let mut reqs = guesses("203.0.113.5", 25, 5);
+        let f = run(Rule::CredentialGuessing, reqs.clone(), &s);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert_eq!(f[0].count, 25);
+        reqs.push(req(600, "203.0.113.5", "curl/8", "POST", "/notes", 201));
+        let f = run(Rule::CredentialGuessing, reqs, &s);
+        assert_eq!(f[0].severity, Severity::High);
+        assert_eq!(f[0].count, 26);
+        // the write that got through is in the evidence
+        assert!(f[0].evidence.iter().any(|e| e.status == Some(201)));
+    }
+
+    #[test]
+    fn near_miss_below_the_threshold_or_spread_out() {
+        let s = Settings::default();
+        // 19 failures in a minute and a half
+        assert!(run(Rule::CredentialGuessing, guesses("203.0.113.5", 19, 5), &s).is_empty());
+        // 40 failures, one a minute: never 20 within 5 minutes
+        assert!(run(Rule::CredentialGuessing, guesses("203.0.113.6", 40, 60), &s).is_empty());
+        // 20 failures from 20 different clients
+        let many: Vec<Req> = (0..20)
+            .map(|i| req(i, &format!("192.0.2.{i}"), BROWSER, "GET", "/notes", 401))
+            .collect();
+        assert!(run(Rule::CredentialGuessing, many, &s).is_empty());
+    }
+}

@@ -1,0 +1,181 @@
+//! write-burst: a client writing far above the population. Writes are counted per client in
+//! fixed buckets; each writer's busiest bucket makes the population, and a bucket is a burst
+//! when its robust z-score 0.6745 × (x − median) / MAD reaches the threshold (and it holds at
+//! least `min_writes`). With a MAD of 0 the mean absolute deviation × 1.2533 stands in.
+//!
+//! Severity: medium, high at twice the threshold; low for a known network.
+
+use std::collections::BTreeMap;
+
+use super::{Ctx, Rule, RuleOutput, Severity};
+use crate::window::{format_duration, format_us};
+
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// (median, scale) so that z = (x − median) / scale; scale None when every value is equal.
+pub fn robust_scale(values: &[f64]) -> (f64, Option<f64>) {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let med = median(&v);
+    let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    let mad = median(&dev);
+    if mad > 0.0 {
+        return (med, Some(mad / 0.6745));
+    }
+    let mean_ad = dev.iter().sum::<f64>() / dev.len() as f64;
+    (med, (mean_ad > 0.0).then_some(mean_ad * 1.253_314))
+}
+
+pub fn run(ctx: &Ctx) -> RuleOutput {
+    let cfg = &ctx.settings.burst;
+    let bucket_text = format_duration(cfg.bucket_us);
+    // per writer: bucket start → write indices
+    let mut writers: Vec<(usize, BTreeMap<i64, Vec<usize>>)> = Vec::new();
+    for (k, c) in ctx.clients.iter().enumerate() {
+        let mut buckets: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for &i in &c.idx {
+            let r = &ctx.reqs[i];
+            if r.is_write() {
+                let b = r.time_us.div_euclid(cfg.bucket_us) * cfg.bucket_us;
+                buckets.entry(b).or_default().push(i);
+            }
+        }
+        if !buckets.is_empty() {
+            writers.push((k, buckets));
+        }
+    }
+    if writers.len() < cfg.min_clients {
+        return RuleOutput::skipped(format!(
+            "{} writing clients, fewer than min_clients = {}: no population to compare against, write-burst did not run",
+            writers.len(),
+            cfg.min_clients
+        ));
+    }
+    let peaks: Vec<f64> = writers
+        .iter()
+        .map(|(_, b)| b.values().map(Vec::len).max().unwrap_or(0) as f64)
+        .collect();
+    let (med, scale) = robust_scale(&peaks);
+    let Some(scale) = scale else {
+        return RuleOutput {
+            findings: vec![],
+            notes: vec![
+                "every writer's busiest bucket holds the same number of writes: no burst".into(),
+            ],
+            ran: true,
+        };
+    };
+    let mut findings = Vec::new();
+    for (k, buckets) in &writers {
+        let c = &ctx.clients[*k];
+        let hot: Vec<(i64, &Vec<usize>, f64)> = buckets
+            .iter()
+            .map(|(b, idx)| (*b, idx, (idx.len() as f64 - med) / scale))
+            .filter(|(_, idx, z)| *z >= cfg.z && idx.len() as u64 >= cfg.min_writes)
+            .collect();
+        if hot.is_empty() {
+            continue;
+        }
+        let (pb, pidx, pz) = hot
+            .iter()
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+            .map(|(b, i, z)| (*b, *i, *z))
+            .expect("not empty");
+        let involved: Vec<usize> = hot.iter().flat_map(|h| h.1.iter().copied()).collect();
+        let mut reasons = vec![
+            format!(
+                "{} writes in the {bucket_text} from {} (robust z = {pz:.1}; writers' median busiest {bucket_text}: {med}, {} writers)",
+                pidx.len(),
+                format_us(pb),
+                peaks.len()
+            ),
+            format!(
+                "{} of its {bucket_text} buckets at z >= {} with >= {} writes",
+                hot.len(),
+                cfg.z,
+                cfg.min_writes
+            ),
+        ];
+        let severity = if c.known {
+            reasons.push("client in a known network, reported as low".into());
+            Severity::Low
+        } else if pz >= 2.0 * cfg.z {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        findings.push(ctx.finding(Rule::WriteBurst, severity, c, &involved, pidx, reasons));
+    }
+    RuleOutput::ran(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::super::*;
+    use super::robust_scale;
+
+    /// Ten staff writing 4 to 9 times in one bucket each.
+    fn staff() -> Vec<Req> {
+        (0..10)
+            .flat_map(|k| {
+                (0..(4 + k % 6)).map(move |j| {
+                    req(
+                        j * 10,
+                        &format!("192.0.2.{k}"),
+                        BROWSER,
+                        "POST",
+                        "/notes",
+                        201,
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_client_far_above_the_population_bursts() {
+        let s = settings("[security]\nknown_networks = [\"192.0.2.0/24\"]\n");
+        let mut reqs = staff();
+        reqs.extend((0..60).map(|j| req(j * 4, "203.0.113.66", "x", "POST", "/notes", 201)));
+        let f = run(Rule::WriteBurst, reqs, &s);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].client_ip, "203.0.113.66");
+        assert_eq!(f[0].severity, Severity::High);
+        assert_eq!(f[0].count, 60);
+        assert_eq!(f[0].evidence.len(), 5);
+    }
+
+    #[test]
+    fn near_miss_busy_but_not_far_above() {
+        let s = Settings::default();
+        let mut reqs = staff();
+        // 15 writes: far above everyone (z about 6), but under min_writes
+        reqs.extend((0..15).map(|j| req(j * 4, "203.0.113.66", "x", "POST", "/notes", 201)));
+        assert!(run(Rule::WriteBurst, reqs, &s).is_empty());
+        // too few writers to form a population
+        let few: Vec<Req> = (0..100)
+            .map(|j| req(j, "203.0.113.66", "x", "POST", "/notes", 201))
+            .collect();
+        assert!(run(Rule::WriteBurst, few, &s).is_empty());
+    }
+
+    #[test]
+    fn scale_falls_back_when_mad_is_zero() {
+        let (m, s) = robust_scale(&[5.0, 5.0, 5.0, 5.0, 50.0]);
+        assert_eq!(m, 5.0);
+        assert!((s.unwrap() - 9.0 * 1.253_314).abs() < 1e-9);
+        assert_eq!(robust_scale(&[3.0, 3.0]).1, None);
+        let (m, s) = robust_scale(&[1.0, 2.0, 3.0, 4.0, 100.0]);
+        assert_eq!(m, 3.0);
+        assert!((s.unwrap() - 1.0 / 0.6745).abs() < 1e-9);
+    }
+}

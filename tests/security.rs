@@ -1,0 +1,496 @@
+//! End-to-end tests of `hosp-logs security` and `hosp-logs audit` on the fixture day: the
+//! intruder and the scanner are found with the right evidence; staff and the team's own load
+//! test give nothing at medium or above; hostile text stays inert.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture_day() -> String {
+    root().join("fixtures/day").display().to_string()
+}
+
+fn fixture_config() -> String {
+    root().join("fixtures/hosp-logs.toml").display().to_string()
+}
+
+fn truth() -> Value {
+    let text = std::fs::read_to_string(root().join("fixtures/day/truth.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn incident(kind: &str) -> Value {
+    truth()["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == kind)
+        .unwrap()
+        .clone()
+}
+
+fn hosp_logs() -> Command {
+    let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
+    for var in [
+        "HOSP_LOGS_CONFIG",
+        "HOSP_LOGS_NOW",
+        "HOSP_LOGS_THREADS",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Runs with --format json and returns (exit code, document).
+fn run_json(args: &[&str]) -> (i32, Value) {
+    let out = hosp_logs()
+        .args(args)
+        .args(["--format", "json", "-q"])
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(
+        code == 0 || code == 3 || code == 4,
+        "exit {code}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        code,
+        serde_json::from_slice(&out.stdout).expect("one JSON document"),
+    )
+}
+
+fn day(cmd: &str, extra: &[&str]) -> Value {
+    let (d, c) = (fixture_day(), fixture_config());
+    let mut args = vec![cmd, "--source", &d, "--config", &c];
+    args.extend_from_slice(extra);
+    run_json(&args).1
+}
+
+/// `security --min-severity info` on the fixture day, run once for the tests that read it.
+fn whole_day() -> &'static Value {
+    static DAY: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DAY.get_or_init(|| day("security", &["--min-severity", "info"]))
+}
+
+fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+fn findings(r: &Value) -> &Vec<Value> {
+    r["findings"].as_array().unwrap()
+}
+
+fn find<'a>(r: &'a Value, rule: &str, ip: &str) -> &'a Value {
+    findings(r)
+        .iter()
+        .find(|f| f["rule"] == rule && f["client_ip"] == ip)
+        .unwrap_or_else(|| panic!("no {rule} finding for {ip}"))
+}
+
+const RANK: [&str; 5] = ["info", "low", "medium", "high", "critical"];
+
+fn rank(sev: &Value) -> usize {
+    RANK.iter().position(|s| sev == *s).unwrap()
+}
+
+fn in_staff_or_loadtest(ip: &str) -> bool {
+    let ip: IpAddr = ip.parse().unwrap();
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            (o[0..3] == [192, 0, 2]) || (o[0..3] == [10, 99, 0])
+        }
+        IpAddr::V6(v6) => v6.segments()[0..3] == [0x2001, 0xdb8, 0x4a1],
+    }
+}
+
+fn all_evidence_within(f: &Value, start: &str, end: &str) {
+    let ev = f["evidence"].as_array().unwrap();
+    assert!(!ev.is_empty());
+    for e in ev {
+        let t = e["time"].as_str().unwrap();
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        assert!(
+            at(t) >= at(start) && at(t) < at(end),
+            "{t} outside {start}..{end}"
+        );
+        assert!(e["trace_id"].as_str().unwrap().starts_with("Root=1-"));
+    }
+}
+
+#[test]
+fn the_intruder_is_found_with_its_writes_as_evidence() {
+    let t = incident("intruder");
+    let r = whole_day();
+    let f = find(r, "unexpected-writer", "203.0.113.66");
+    assert!(rank(&f["severity"]) >= 3, "{f}");
+    assert_eq!(f["user_agent"], t["user_agent"]);
+    assert_eq!(u(&f["count"]), u(&t["writes"]));
+    assert_eq!(f["endpoints"], serde_json::json!(["POST /notes"]));
+    assert_eq!(f["first_seen"].as_str().unwrap()[..16], *"2026-11-20T01:40");
+    assert_eq!(f["evidence"].as_array().unwrap().len(), 5);
+    for e in f["evidence"].as_array().unwrap() {
+        assert_eq!(e["method"], "POST");
+        assert_eq!(e["status"], 201);
+        assert!(e["url"].as_str().unwrap().contains("/notes"), "{e}");
+    }
+    all_evidence_within(f, t["start"].as_str().unwrap(), t["end"].as_str().unwrap());
+    let why = f["reasons"].to_string();
+    assert!(why.contains("outside the known networks"), "{why}");
+    assert!(why.contains("python-requests/2.31.0"), "{why}");
+    // its burst of writes and its night-time writes are findings too
+    assert!(rank(&find(r, "write-burst", "203.0.113.66")["severity"]) >= 2);
+    assert!(rank(&find(r, "off-hours-write", "203.0.113.66")["severity"]) >= 2);
+    // the baseline had no data before the window: said so
+    assert_eq!(r["baseline"]["available"], false);
+    let notes = r["rules"].to_string();
+    assert!(
+        notes.contains("never-seen-writing check did not run"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn the_scanner_is_found_with_its_probes_and_the_log4shell_request() {
+    let t = incident("scanner");
+    let r = day("security", &[]);
+    let f = find(&r, "scanner", "198.51.100.23");
+    assert!(rank(&f["severity"]) >= 2, "{f}");
+    assert_eq!(u(&f["count"]), u(&t["requests"]));
+    assert_eq!(u(&f["distinct_endpoints"]), u(&t["distinct_paths"]));
+    assert_eq!(f["user_agent"], t["user_agent"]);
+    for e in f["evidence"].as_array().unwrap() {
+        assert_eq!(e["status"], 404);
+    }
+    all_evidence_within(f, t["start"].as_str().unwrap(), t["end"].as_str().unwrap());
+    let a = find(&r, "attack-signature", "198.51.100.23");
+    assert!(rank(&a["severity"]) >= 2, "{a}");
+    assert!(
+        a["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Log4Shell: 1 request"),
+        "{a}"
+    );
+    let jndi: Vec<&Value> = a["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["user_agent"] == t["log4shell_user_agent"])
+        .collect();
+    assert_eq!(jndi.len(), 1);
+    assert!(jndi[0]["time"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-11-20T22:07:33"));
+    assert!(jndi[0]["url"].as_str().unwrap().ends_with("/api/v1/login"));
+}
+
+#[test]
+fn staff_and_the_load_test_give_nothing_at_medium_or_above() {
+    let r = whole_day();
+    assert_eq!(u(&r["requests"]), u(&truth()["requests"]["total"]));
+    let mut loud: Vec<(String, String, String)> = Vec::new();
+    for f in findings(r) {
+        let ip = f["client_ip"].as_str().unwrap();
+        if in_staff_or_loadtest(ip) {
+            assert!(
+                rank(&f["severity"]) < 2,
+                "staff or load test at medium+: {f}"
+            );
+        }
+        if rank(&f["severity"]) >= 2 {
+            loud.push((
+                f["rule"].as_str().unwrap().into(),
+                ip.into(),
+                f["severity"].as_str().unwrap().into(),
+            ));
+        }
+    }
+    let ips: std::collections::BTreeSet<&str> = loud.iter().map(|l| l.1.as_str()).collect();
+    assert_eq!(
+        ips.into_iter().collect::<Vec<_>>(),
+        vec!["198.51.100.23", "203.0.113.66"],
+        "{loud:?}"
+    );
+    // the load test is in the data (security does not trust [exclude]) and is seen, as low
+    let lt = find(r, "write-burst", "10.99.0.21");
+    assert_eq!(lt["severity"], "low");
+    assert_eq!(lt["known_network"], true);
+}
+
+#[test]
+fn without_known_networks_the_intruder_is_still_found() {
+    let d = fixture_day();
+    let (_, r) = run_json(&["security", "--source", &d, "--rule", "unexpected-writer"]);
+    let f = find(&r, "unexpected-writer", "203.0.113.66");
+    assert_eq!(f["severity"], "medium");
+    assert_eq!(findings(&r).len(), 1, "{}", r["findings"]);
+    assert!(r["rules"][0]["notes"]
+        .to_string()
+        .contains("known_networks is not configured"));
+}
+
+#[test]
+fn a_baseline_inside_the_day_makes_the_intruder_a_new_writer() {
+    let r = day(
+        "security",
+        &[
+            "--since",
+            "2026-11-20T01:00:00Z",
+            "--until",
+            "2026-11-20T03:00:00Z",
+            "--baseline",
+            "1h",
+            "--rule",
+            "unexpected-writer",
+        ],
+    );
+    assert_eq!(r["baseline"]["available"], true);
+    assert_eq!(r["baseline"]["start"], "2026-11-20T00:00:00Z");
+    assert!(u(&r["baseline"]["writers"]) > 10);
+    assert_eq!(r["window"]["start"], "2026-11-20T01:00:00Z");
+    let f = find(&r, "unexpected-writer", "203.0.113.66");
+    assert_eq!(f["severity"], "critical");
+    assert!(f["reasons"].to_string().contains("never seen writing"));
+    for f in findings(&r) {
+        if f["client_ip"] != "203.0.113.66" {
+            assert_eq!(f["severity"], "low", "{f}");
+        }
+    }
+}
+
+#[test]
+fn rule_min_severity_and_evidence_options() {
+    let r = day(
+        "security",
+        &["--rule", "scanner,attack-signature", "--evidence", "2"],
+    );
+    for f in findings(&r) {
+        assert!(
+            f["rule"] == "scanner" || f["rule"] == "attack-signature",
+            "{f}"
+        );
+        assert!(f["evidence"].as_array().unwrap().len() <= 2);
+    }
+    assert_eq!(r["rules"].as_array().unwrap().len(), 2);
+    // with little room, each kind of attack still shows: Log4Shell and the traversal
+    let a = find(&r, "attack-signature", "198.51.100.23");
+    let ev = a["evidence"].to_string();
+    assert!(ev.contains("jndi") && ev.contains("etc/passwd"), "{ev}");
+    let r = day("security", &["--min-severity", "high"]);
+    assert!(findings(&r).iter().all(|f| rank(&f["severity"]) >= 3));
+    assert!(u(&r["hidden"]) > 0);
+    // findings are most severe first
+    let r = whole_day();
+    let ranks: Vec<usize> = findings(r).iter().map(|f| rank(&f["severity"])).collect();
+    assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
+}
+
+#[test]
+fn fail_on_exit_codes() {
+    let (d, c) = (fixture_day(), fixture_config());
+    let base = ["security", "-q", "--source", &d, "--config", &c];
+    let code = |extra: &[&str]| {
+        hosp_logs()
+            .args(base)
+            .args(extra)
+            .output()
+            .unwrap()
+            .status
+            .code()
+            .unwrap()
+    };
+    assert_eq!(code(&["--fail-on", "high"]), 3);
+    assert_eq!(code(&["--fail-on", "critical"]), 0);
+    // --fail-on judges what --min-severity hides too
+    assert_eq!(
+        code(&["--fail-on", "high", "--min-severity", "critical"]),
+        3
+    );
+    assert_eq!(code(&["--fail-on", "high", "--rule", "scanner"]), 0);
+    assert_eq!(code(&["--fail-on", "medium", "--rule", "scanner"]), 3);
+    assert_eq!(
+        code(&["--fail-on", "low", "--since", "2030-01-01T00:00:00Z"]),
+        4
+    );
+    assert_eq!(code(&["--fail-on", "loud"]), 2);
+}
+
+#[test]
+fn table_and_csv_carry_the_findings() {
+    let (d, c) = (fixture_day(), fixture_config());
+    let out = hosp_logs()
+        .args(["security", "-q", "--source", &d, "--config", &c])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "Security findings",
+        "unexpected-writer",
+        "203.0.113.66",
+        "python-requests/2.31.0",
+        "Evidence 1:",
+        "198.51.100.23",
+        "Rules",
+    ] {
+        assert!(text.contains(needle), "{needle}");
+    }
+    let out = hosp_logs()
+        .args([
+            "security", "-q", "--source", &d, "--config", &c, "--format", "csv",
+        ])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "Severity,Rule,Client IP,User agent,Count,First seen,Last seen,Endpoints,Why"
+    );
+    assert!(lines.next().unwrap().contains("203.0.113.66"));
+}
+
+/// A one-line ALB log of a write with a hostile user agent and URL.
+fn hostile_line() -> String {
+    format!(
+        "{} {}",
+        r#"http 2026-11-20T10:00:01.100000Z app/hosp-alb/5e4f3a2b1c0d9e8f 203.0.113.9:51000 10.0.1.10:3000 0.001 0.200 0.000 201 201 300 900 "POST http://hosp.example.com:80/notes?x=<script>alert(1)</script>\x1b[31m HTTP/1.1" "=HYPERLINK(\x22http://evil\x22)"#,
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J\" - - arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/hosp-legacy/0123456789abcdef \"Root=1-6740a000-0123456789abcdef01234567\" \"-\" \"-\" 0 2026-11-20T10:00:01.099000Z \"forward\" \"-\" \"-\" \"10.0.1.10:3000\" \"201\" \"-\" \"-\" TID_0123abcd \"-\" \"-\" \"-\""
+    )
+}
+
+#[test]
+fn hostile_text_stays_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[security]\nknown_networks = [\"192.0.2.0/24\"]\n").unwrap();
+    let cfg = cfg.display().to_string();
+    let line = hostile_line();
+    let run = |fmt: &str| {
+        let out = hosp_logs()
+            .args([
+                "security", "-q", "--source", "-", "--config", &cfg, "--format", fmt,
+            ])
+            .write_stdin(line.clone())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = run("table");
+    assert!(
+        table.contains("unexpected-writer") && table.contains("attack-signature"),
+        "{table}"
+    );
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
+    let md = run("markdown");
+    assert!(!md.contains('\u{1b}') && !md.contains("<script"), "{md:?}");
+    let csv = run("csv");
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    let f = &json["findings"][0];
+    assert!(f["user_agent"].as_str().unwrap().starts_with("=HYPERLINK"));
+    // audit too
+    let out = hosp_logs()
+        .args(["audit", "-q", "--source", "-", "--format", "csv"])
+        .write_stdin(line.clone())
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.contains(",'=HYPERLINK"), "{csv}");
+    let out = hosp_logs()
+        .args(["audit", "-q", "--source", "-"])
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(out.stdout).unwrap().contains('\u{1b}'));
+}
+
+#[test]
+fn audit_trail_of_the_intruder_writes_first() {
+    let t = incident("intruder");
+    let r = day("audit", &["--client", "203.0.113.66"]);
+    let clients = r["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 1);
+    let c = &clients[0];
+    assert_eq!(c["user_agent"], t["user_agent"]);
+    assert_eq!(u(&c["requests"]), u(&t["requests"]));
+    assert_eq!(u(&c["writes"]), u(&t["writes"]));
+    assert_eq!(u(&c["reads"]), u(&t["requests"]) - u(&t["writes"]));
+    let ev = c["events"].as_array().unwrap();
+    assert_eq!(ev.len() as u64, u(&t["requests"]));
+    let writes = u(&t["writes"]) as usize;
+    assert!(ev[..writes]
+        .iter()
+        .all(|e| e["write"] == true && e["method"] == "POST"));
+    assert!(ev[writes..]
+        .iter()
+        .all(|e| e["write"] == false && e["method"] == "GET"));
+    for part in [&ev[..writes], &ev[writes..]] {
+        assert!(part
+            .windows(2)
+            .all(|w| w[0]["time"].as_str() <= w[1]["time"].as_str()));
+    }
+}
+
+#[test]
+fn audit_summary_sees_all_traffic_and_filters() {
+    let r = day("audit", &["--summary"]);
+    assert_eq!(u(&r["requests"]), u(&truth()["requests"]["total"]));
+    let clients = r["clients"].as_array().unwrap();
+    assert!(clients.iter().all(|c| c.get("events").is_none()));
+    // the load test is listed: the audit does not trust [exclude]
+    let lt: u64 = clients
+        .iter()
+        .filter(|c| c["client_ip"].as_str().unwrap().starts_with("10.99.0."))
+        .map(|c| u(&c["requests"]))
+        .sum();
+    assert_eq!(lt, u(&incident("load_test")["requests"]));
+    // writers first
+    let writes: Vec<u64> = clients.iter().map(|c| u(&c["writes"])).collect();
+    assert!(writes.windows(2).all(|w| w[0] >= w[1]));
+    // filters: the scanner's 404s by user agent, and successful note writes
+    let r = day(
+        "audit",
+        &["--summary", "--client", "*zgrab*", "--status", "404"],
+    );
+    assert_eq!(u(&r["requests"]), u(&incident("scanner")["requests"]) - 1);
+    let r = day(
+        "audit",
+        &[
+            "--method",
+            "post",
+            "--endpoint",
+            "/notes",
+            "--status",
+            "2xx",
+            "--limit",
+            "3",
+        ],
+    );
+    for c in r["clients"].as_array().unwrap() {
+        assert!(c["events"].as_array().unwrap().len() <= 3);
+        for e in c["events"].as_array().unwrap() {
+            assert_eq!(e["method"], "POST");
+            assert_eq!(e["endpoint"], "/notes");
+            assert!(u(&e["status"]) / 100 == 2);
+        }
+    }
+}
