@@ -41,15 +41,14 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
     emit(&report, args.input.format, prep.style)?;
     // like the gate, fail closed: no data, or an input that broke off, is never a pass
     let unreadable = !report.input.source_errors.is_empty();
-    Ok(
-        match (args.fail_on_breach, report.success_rate, report.met) {
-            (false, _, _) => ExitStatus::Ok,
-            (true, None, _) => ExitStatus::NoData,
-            (true, Some(_), _) if unreadable => ExitStatus::NoData,
-            (true, Some(_), false) => ExitStatus::Breach,
-            (true, Some(_), true) => ExitStatus::Ok,
-        },
-    )
+    let status = match (args.fail_on_breach, report.success_rate, report.met) {
+        (false, _, _) => ExitStatus::Ok,
+        (true, None, _) => ExitStatus::NoData,
+        (true, Some(_), _) if unreadable => ExitStatus::NoData,
+        (true, Some(_), false) => ExitStatus::Breach,
+        (true, Some(_), true) => ExitStatus::Ok,
+    };
+    Ok(prep.outcome(status, &report.input))
 }
 
 /// The SLO settings: flags first, then the config, then the defaults (99 %, no latency bound).

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
-use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::Client;
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
@@ -255,7 +255,15 @@ impl S3Context {
                     .map_err(|e| list_error(bucket, prefix, e))?;
                 for o in page.contents() {
                     if let Some(k) = o.key() {
-                        let etag = o.e_tag().unwrap_or("").trim_matches('"').to_string();
+                        // the cache key: the ETag, else size and modification time
+                        let etag = match o.e_tag() {
+                            Some(t) if !t.is_empty() => t.trim_matches('"').to_string(),
+                            _ => format!(
+                                "{}-{}",
+                                o.size().unwrap_or(0),
+                                o.last_modified().map(|t| t.secs()).unwrap_or(0)
+                            ),
+                        };
                         out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64, etag));
                     }
                 }
@@ -281,7 +289,7 @@ impl S3Context {
         let obj = self
             .rt
             .block_on(self.client.get_object().bucket(bucket).key(key).send())
-            .map_err(|e| io::Error::other(format!("GET failed: {}", DisplayErrorContext(&e))))?;
+            .map_err(|e| io::Error::other(format!("GET failed: {}", brief(&e))))?;
         let size = obj.content_length().unwrap_or(0).max(0) as u64;
         let mut reader = tokio_util::io::SyncIoBridge::new_with_handle(
             obj.body.into_async_read(),
@@ -346,11 +354,46 @@ fn safe_relative(key: &str) -> PathBuf {
         .collect()
 }
 
-fn list_error<E: std::error::Error + 'static>(bucket: &str, prefix: &str, e: E) -> S3Error {
+fn list_error<E, R>(bucket: &str, prefix: &str, e: SdkError<E, R>) -> S3Error
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: fmt::Debug + 'static + HttpStatus,
+{
     S3Error::List {
         bucket: bucket.to_string(),
         prefix: prefix.to_string(),
-        reason: DisplayErrorContext(&e).to_string(),
+        reason: brief(&e),
+    }
+}
+
+/// The status, code and message of an AWS error, or the SDK's own chain for transport errors.
+fn brief<E, R>(e: &SdkError<E, R>) -> String
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: fmt::Debug + 'static + HttpStatus,
+{
+    match e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            let status = se.raw().status_code();
+            format!(
+                "HTTP {status} {}{}",
+                err.code().unwrap_or("error"),
+                err.message().map(|m| format!(": {m}")).unwrap_or_default()
+            )
+        }
+        other => DisplayErrorContext(other).to_string(),
+    }
+}
+
+/// The HTTP status of a raw response, for error messages.
+trait HttpStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HttpStatus for aws_sdk_s3::config::http::HttpResponse {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
     }
 }
 

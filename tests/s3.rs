@@ -1,0 +1,421 @@
+//! `--source s3://…` against a real S3 implementation (s3s + s3s-fs) served in-process on
+//! 127.0.0.1, with SigV4 checked. A wrapper around the store counts requests and injects
+//! faults (throttling, failing and truncated objects).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use assert_cmd::Command;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::auth::SimpleAuth;
+use s3s::dto::*;
+use s3s::service::S3ServiceBuilder;
+use s3s::{s3_error, S3Request, S3Response, S3Result, S3};
+use s3s_fs::FileSystem;
+use serde_json::Value;
+
+const BUCKET: &str = "alb-logs";
+const PREFIX: &str = "hosp/AWSLogs/123456789012/elasticloadbalancing/eu-west-1";
+
+#[derive(Default)]
+struct Faults {
+    /// Keys whose GET always fails with a 500.
+    broken: HashSet<String>,
+    /// Keys that already got their one SlowDown (when throttling is on).
+    throttled: HashSet<String>,
+    throttle_first_get: bool,
+}
+
+struct Store {
+    inner: FileSystem,
+    gets: Arc<AtomicU64>,
+    lists: Arc<AtomicU64>,
+    faults: Arc<Mutex<Faults>>,
+}
+
+#[async_trait::async_trait]
+impl S3 for Store {
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        self.inner.list_objects_v2(req).await
+    }
+
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        let key = req.input.key.clone();
+        {
+            let mut f = self.faults.lock().unwrap();
+            if f.broken.contains(&key) {
+                return Err(s3_error!(InternalError, "injected failure"));
+            }
+            if f.throttle_first_get && f.throttled.insert(key) {
+                return Err(s3_error!(SlowDown, "injected throttling"));
+            }
+        }
+        self.inner.get_object(req).await
+    }
+}
+
+struct Server {
+    endpoint: String,
+    root: tempfile::TempDir,
+    gets: Arc<AtomicU64>,
+    lists: Arc<AtomicU64>,
+    faults: Arc<Mutex<Faults>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Server {
+    /// Serves a fresh copy of the fixture day under s3://alb-logs/hosp/AWSLogs/….
+    fn start() -> Server {
+        let root = tempfile::tempdir().unwrap();
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/day/AWSLogs/123456789012/elasticloadbalancing/eu-west-1");
+        copy_tree(&src, &root.path().join(BUCKET).join(PREFIX));
+        let gets = Arc::new(AtomicU64::new(0));
+        let lists = Arc::new(AtomicU64::new(0));
+        let faults = Arc::new(Mutex::new(Faults::default()));
+        let store = Store {
+            inner: FileSystem::new(root.path()).unwrap(),
+            gets: gets.clone(),
+            lists: lists.clone(),
+            faults: faults.clone(),
+        };
+        let service = {
+            let mut b = S3ServiceBuilder::new(store);
+            b.set_auth(SimpleAuth::from_single("test-key", "test-secret"));
+            b.build()
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        rt.spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let svc = service.clone();
+                tokio::spawn(async move {
+                    let _ = ConnBuilder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(socket), svc)
+                        .await;
+                });
+            }
+        });
+        Server {
+            endpoint,
+            root,
+            gets,
+            lists,
+            faults,
+            _rt: rt,
+        }
+    }
+
+    fn day_dir(&self, day: &str) -> PathBuf {
+        self.root.path().join(BUCKET).join(PREFIX).join(day)
+    }
+
+    fn run(&self, cache: &Path, args: &[&str]) -> (i32, Value, String) {
+        let out = Command::cargo_bin("hosp-logs")
+            .unwrap()
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", cache)
+            .env("AWS_ACCESS_KEY_ID", "test-key")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", cache.join("no-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", cache.join("no-credentials"))
+            .args(args)
+            .args([
+                "--endpoint-url",
+                &self.endpoint,
+                "--path-style",
+                "--region",
+                "eu-west-1",
+                "--format",
+                "json",
+                "-q",
+            ])
+            .args(if args.contains(&"--no-cache") {
+                vec![]
+            } else {
+                vec!["--cache-dir".to_string(), cache.display().to_string()]
+            })
+            .output()
+            .unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (
+            out.status.code().unwrap_or(-1),
+            json,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+fn local(args: &[&str]) -> Value {
+    let day = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/day")
+        .display()
+        .to_string();
+    let out = Command::cargo_bin("hosp-logs")
+        .unwrap()
+        .env_remove("HOSP_LOGS_CONFIG")
+        .args(args)
+        .args(["--source", &day, "--format", "json", "-q"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+const DAY: [&str; 4] = [
+    "--since",
+    "2026-11-20T00:00:00Z",
+    "--until",
+    "2026-11-21T00:00:00Z",
+];
+
+#[test]
+fn s3_results_equal_the_local_folder_and_the_cache_serves_the_second_run() {
+    let s = Server::start();
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("s3://{BUCKET}/hosp");
+    for cmd in ["slo", "errors", "latency"] {
+        let mut args = vec![cmd, "--source", &url];
+        args.extend(DAY);
+        let (code, remote, err) = s.run(cache.path(), &args);
+        assert_eq!(code, 0, "{cmd}: {err}");
+        let mut largs = vec![cmd];
+        largs.extend(DAY);
+        let mut here = local(&largs);
+        let mut remote = remote;
+        // the inputs differ (paths vs keys, object counters); the answers must not
+        remote.as_object_mut().unwrap().remove("input");
+        here.as_object_mut().unwrap().remove("input");
+        assert_eq!(remote, here, "{cmd} over S3 differs from the local folder");
+    }
+    // the first command downloaded every object once; the next ones came from the cache
+    let gets = s.gets.load(Ordering::SeqCst);
+    assert_eq!(gets, 576);
+    let mut args = vec!["slo", "--source", url.as_str()];
+    args.extend(DAY);
+    let (code, r, err) = s.run(cache.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        gets,
+        "a cached run makes no GET"
+    );
+    let o = &r["input"]["objects"];
+    assert_eq!(u(&o["from_cache"]), 576);
+    assert_eq!(u(&o["fetched"]), 0);
+    // the prefix stopped above AWSLogs: account and region were discovered by listing
+    assert_eq!(u(&o["listed"]), 576);
+}
+
+#[test]
+fn the_window_decides_which_days_are_listed_and_which_keys_are_fetched() {
+    let s = Server::start();
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("s3://{BUCKET}/{PREFIX}");
+    let (code, r, err) = s.run(
+        cache.path(),
+        &[
+            "slo",
+            "--source",
+            &url,
+            "--since",
+            "2026-11-20T14:00:00Z",
+            "--until",
+            "2026-11-20T15:00:00Z",
+            "--no-cache",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let o = &r["input"]["objects"];
+    // delivery folders 2026/11/20 and the day after (2026/11/21) are listed: all 576 keys
+    assert_eq!(u(&o["listed"]), 576);
+    // 13:50Z..15:10Z end times (10 minutes of slack each side), two nodes: 17 intervals
+    assert_eq!(u(&o["fetched"]), 34);
+    assert_eq!(u(&r["input"]["files"]), 34);
+    assert_eq!(u(&o["pruned"]), 576 - 34);
+    assert_eq!(s.gets.load(Ordering::SeqCst), 34);
+    let here = local(&[
+        "slo",
+        "--since",
+        "2026-11-20T14:00:00Z",
+        "--until",
+        "2026-11-20T15:00:00Z",
+    ]);
+    assert_eq!(r["requests"], here["requests"]);
+}
+
+#[test]
+fn listings_page_past_1000_keys() {
+    let s = Server::start();
+    // 1,100 one-line objects delivered on 2026-11-19, ALB-named, 5 minutes apart per node
+    let dir = s.day_dir("2026/11/19");
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/one-line.log"),
+    )
+    .unwrap();
+    for i in 0..1100u32 {
+        let node = i % 4;
+        let minute = (i / 4) * 5 % 1440;
+        let name = format!(
+            "123456789012_elasticloadbalancing_eu-west-1_app.hosp-alb.5e4f3a2b1c0d9e8f_20261119T{:02}{:02}Z_10.0.0.{node}_{i:08}.log",
+            minute / 60,
+            minute % 60
+        );
+        std::fs::write(dir.join(name), &line).unwrap();
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("s3://{BUCKET}/hosp/");
+    let (code, r, err) = s.run(
+        cache.path(),
+        &[
+            "slo",
+            "--source",
+            &url,
+            "--since",
+            "2026-11-19T00:00:00Z",
+            "--until",
+            "2026-11-19T01:00:00Z",
+            "--no-cache",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let o = &r["input"]["objects"];
+    // 2026/11/19 (1,100 keys, two pages) and 2026/11/20 (574 keys) are listed
+    assert_eq!(u(&o["listed"]), 1100 + 574);
+    assert!(
+        s.lists.load(Ordering::SeqCst) >= 4,
+        "account and region discovery plus paged listings"
+    );
+    // every one-line object (all dated inside the hour) was read
+    assert_eq!(u(&r["requests"]["total"]), u(&o["fetched"]));
+    assert!(u(&o["fetched"]) > 0);
+}
+
+#[test]
+fn throttling_is_retried_and_failed_objects_are_named() {
+    let s = Server::start();
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("s3://{BUCKET}/hosp");
+    let window = [
+        "--since",
+        "2026-11-20T14:00:00Z",
+        "--until",
+        "2026-11-20T14:30:00Z",
+        "--no-cache",
+        "--max-attempts",
+        "3",
+    ];
+
+    s.faults.lock().unwrap().throttle_first_get = true;
+    let mut args = vec!["slo", "--source", url.as_str()];
+    args.extend(window);
+    let (code, r, err) = s.run(cache.path(), &args);
+    assert_eq!(code, 0, "retries absorb one SlowDown per object: {err}");
+    let fetched = u(&r["input"]["objects"]["fetched"]);
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        2 * fetched,
+        "each object: one SlowDown, one success"
+    );
+    assert_eq!(u(&r["input"]["failed_sources"]), 0);
+
+    // one object fails on every attempt: named, counted, exit 1 unless --allow-partial
+    let victim = "20261120T1410Z_34.246.120.5";
+    let key = std::fs::read_dir(s.day_dir("2026/11/20"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.contains(victim))
+        .unwrap();
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.throttle_first_get = false;
+        f.broken.insert(format!("{PREFIX}/2026/11/20/{key}"));
+    }
+    let (code, r, err) = s.run(cache.path(), &args);
+    assert_eq!(code, 1, "{err} {}", r["input"]);
+    assert!(err.contains("could not be read"), "{err}");
+    assert_eq!(u(&r["input"]["failed_sources"]), 1);
+    assert!(r["input"]["source_errors"][0]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with(&key));
+    let mut partial = args.clone();
+    partial.push("--allow-partial");
+    let (code, r2, _) = s.run(cache.path(), &partial);
+    assert_eq!(code, 0);
+    assert_eq!(r2["requests"], r["requests"]);
+}
+
+#[test]
+fn a_truncated_object_keeps_its_lines_and_is_reported_with_its_key() {
+    let s = Server::start();
+    let dir = s.day_dir("2026/11/20");
+    let name = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.contains("20261120T1405Z"))
+        .unwrap();
+    let path = dir.join(&name);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("s3://{BUCKET}/hosp");
+    let (code, r, err) = s.run(
+        cache.path(),
+        &[
+            "slo",
+            "--source",
+            &url,
+            "--since",
+            "2026-11-20T14:00:00Z",
+            "--until",
+            "2026-11-20T14:10:00Z",
+            "--allow-partial",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let errors = r["input"]["source_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]["source"].as_str().unwrap().ends_with(&name));
+    assert!(u(&r["input"]["lines"]) > 0);
+}
