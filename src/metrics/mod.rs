@@ -2,6 +2,7 @@
 
 pub mod backends;
 pub mod common;
+pub mod daily;
 pub mod errors;
 pub mod filter;
 pub mod gate;
