@@ -4,9 +4,11 @@
 
 pub mod analysis;
 pub mod backends;
+pub mod chart;
 pub mod csv;
 pub mod errors;
 pub mod gate;
+pub mod html;
 pub mod latency;
 pub mod markdown;
 pub mod slo;
