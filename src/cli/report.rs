@@ -187,7 +187,7 @@ fn charts(
         format!(
             "Success rate per {} bucket against the {} target; {}. Over the window: {}.",
             s.bucket,
-            percent(Some(s.target)),
+            chart::pct_label(s.target * 100.0),
             outages,
             percent(r.slo.success_rate)
         ),

@@ -79,7 +79,7 @@ table { border-collapse: collapse; font-size: .9rem; font-variant-numeric: tabul
 caption { text-align: left; font-weight: 600; padding: .2rem 0 .4rem; }
 th, td { padding: .3rem .6rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; white-space: nowrap; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .4rem 0 1rem; font-size: .95rem; }
 dl.summary dt { color: var(--muted); }
@@ -90,6 +90,8 @@ dl.summary dd { margin: 0; overflow-wrap: anywhere; }
 footer { color: var(--muted); font-size: .85rem; padding-top: 1rem; padding-bottom: 2rem; }
 @media (max-width: 40rem) {
   body { font-size: 15px; }
+  .cards { grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); gap: .5rem; }
+  .card { padding: .5rem .6rem; }
   h1 { font-size: 1.4rem; }
   .card .v { font-size: 1.3rem; }
   dl.summary { grid-template-columns: 1fr; }
