@@ -183,10 +183,17 @@ pub fn histogram(
             4,
             BLACK.stroke_width(2),
         ))?;
+        // near the right edge the label goes left of its line
+        let right = (v / lo).ln() / (hi / lo).ln() > 0.85;
+        let (x, h) = if right {
+            (v / 1.04, HPos::Right)
+        } else {
+            (v * 1.04, HPos::Left)
+        };
         chart.draw_series(std::iter::once(Text::new(
             format!("{name} {}", ms_label(v)),
-            (v * 1.04, ymax * (0.97 - 0.07 * i as f64)),
-            font(14).pos(Pos::new(HPos::Left, VPos::Top)),
+            (x, ymax * (0.97 - 0.07 * i as f64)),
+            font(14).pos(Pos::new(h, VPos::Top)),
         )))?;
     }
     if let Some(v) = threshold_ms.filter(|v| *v >= lo && *v <= hi) {
