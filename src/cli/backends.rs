@@ -8,6 +8,7 @@ use super::GlobalArgs;
 use crate::error::ExitStatus;
 use crate::metrics::backends::{columns, compute};
 use crate::render::analysis::Analysis;
+use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
 pub struct BackendsArgs {
@@ -16,12 +17,16 @@ pub struct BackendsArgs {
     /// Bucket for the share-over-time view (1m, 5m, 1h). Default: chosen from the window
     #[arg(long, value_name = "DURATION")]
     pub bucket: Option<String>,
+    /// Also draw this analysis' charts into a PNG file
+    #[arg(long, value_name = "FILE.png")]
+    pub chart: Option<std::path::PathBuf>,
 }
 
 pub fn run(global: &GlobalArgs, args: BackendsArgs) -> anyhow::Result<ExitStatus> {
     let prep = Prepared::new(global, &args.input)?;
     let loaded = prep.frame(global, columns())?;
-    let report = compute(&loaded.df, bucket(args.bucket.as_deref(), loaded.span_us)?)?;
+    let bucket_us = bucket(args.bucket.as_deref(), loaded.span_us)?;
+    let report = compute(&loaded.df, bucket_us)?;
     let out = Analysis {
         report,
         window: loaded.window,
@@ -29,5 +34,12 @@ pub fn run(global: &GlobalArgs, args: BackendsArgs) -> anyhow::Result<ExitStatus
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
+    if let Some(path) = &args.chart {
+        let axis = TimeAxis::of(&out.window).aligned(bucket_us);
+        chart::write_png(
+            path,
+            &chart::backends::figure_png(&out.report, &axis, bucket_us)?,
+        )?;
+    }
     Ok(prep.outcome(ExitStatus::Ok, &out.input))
 }

@@ -9,6 +9,7 @@ use crate::error::{ExitStatus, UsageError};
 use crate::metrics::common::auto_bucket;
 use crate::metrics::errors::{columns, compute, ErrorsConfig};
 use crate::render::analysis::Analysis;
+use crate::render::chart::{self, TimeAxis};
 use crate::window::parse_duration;
 
 #[derive(Debug, Args)]
@@ -27,6 +28,9 @@ pub struct ErrorsArgs {
     /// Rows per breakdown table
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Also draw this analysis' charts into a PNG file
+    #[arg(long, value_name = "FILE.png")]
+    pub chart: Option<std::path::PathBuf>,
 }
 
 pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
@@ -46,6 +50,11 @@ pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> 
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
+    if let Some(path) = &args.chart {
+        let axis = TimeAxis::of(&out.window).aligned(cfg.bucket_us);
+        let png = chart::errors::figure_png(&out.report, &axis, cfg.bucket_us)?;
+        chart::write_png(path, &png)?;
+    }
     Ok(prep.outcome(ExitStatus::Ok, &out.input))
 }
 

@@ -190,6 +190,17 @@ impl Prepared {
     /// Loads the projected columns (plus what the exclusions read) into one frame and drops
     /// the excluded traffic. Warns on stderr about lost input.
     pub fn frame(&self, global: &GlobalArgs, columns: ColumnSet) -> anyhow::Result<Loaded> {
+        self.frame_with(global, columns, |_| Ok(()))
+    }
+
+    /// As `frame`, and first hands the whole frame, excluded traffic included, to `inspect`
+    /// (the report folds its SLO counts there, so the files are read once).
+    pub fn frame_with(
+        &self,
+        global: &GlobalArgs,
+        columns: ColumnSet,
+        inspect: impl FnOnce(&DataFrame) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Loaded> {
         let mut cols = columns.with(Col::Time);
         for c in exclusion_columns(&self.exclude) {
             cols = cols.with(*c);
@@ -197,6 +208,7 @@ impl Prepared {
         let (df, stats) = load_frame(&self.files, &self.load_options(cols))?;
         let stats = self.finish_stats(stats);
         warn_about_input(global, &stats);
+        inspect(&df)?;
         let (df, excluded) = drop_excluded(df, &self.exclude)?;
         self.loaded(df, stats, excluded, &self.window)
     }

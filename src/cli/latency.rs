@@ -6,8 +6,10 @@ use super::errors::bucket;
 use super::input::{emit, InputArgs, Prepared};
 use super::GlobalArgs;
 use crate::error::ExitStatus;
+use crate::metrics::daily::latency_histogram;
 use crate::metrics::latency::{columns, compute, LatencyConfig, LatencyField};
 use crate::render::analysis::Analysis;
+use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
 pub struct LatencyArgs {
@@ -22,6 +24,9 @@ pub struct LatencyArgs {
     /// Rows in the by-endpoint table
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Also draw this analysis' charts into a PNG file
+    #[arg(long, value_name = "FILE.png")]
+    pub chart: Option<std::path::PathBuf>,
 }
 
 pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus> {
@@ -33,6 +38,10 @@ pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus>
         top: args.top,
     };
     let report = compute(&loaded.df, &cfg)?;
+    let histogram = match args.chart {
+        Some(_) => Some(latency_histogram(&loaded.df, args.field)?),
+        None => None,
+    };
     let out = Analysis {
         report,
         window: loaded.window,
@@ -40,5 +49,10 @@ pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus>
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
+    if let (Some(path), Some(h)) = (&args.chart, &histogram) {
+        let axis = TimeAxis::of(&out.window).aligned(cfg.bucket_us);
+        let png = chart::latency::figure_png(&out.report, h, &axis, cfg.bucket_us, None)?;
+        chart::write_png(path, &png)?;
+    }
     Ok(prep.outcome(ExitStatus::Ok, &out.input))
 }

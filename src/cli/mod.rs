@@ -11,6 +11,7 @@ pub mod input;
 pub mod latency;
 pub mod meta;
 pub mod query;
+pub mod report;
 pub mod security;
 pub mod slo;
 pub mod traffic;
@@ -33,6 +34,8 @@ Examples:
   hosp-logs audit --source logs/ --client 203.0.113.66 --method write
   hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
+  hosp-logs report --source logs/ --since 24h --out 'reports/{date}'
+  hosp-logs errors --source logs/ --since 24h --chart errors.png
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
 
@@ -73,6 +76,8 @@ pub enum Command {
     Backends(backends::BackendsArgs),
     /// Traffic mix: volume over time, top endpoints/clients/user agents, request types, TLS
     Traffic(traffic::TrafficArgs),
+    /// The daily report: index.html, summary.json and PNG charts of every analysis, in one folder
+    Report(report::ReportArgs),
     /// CI gate: check the SLO, p99 latency and 5XX rate; exit 3 on breach, 4 on no data
     Gate(gate::GateArgs),
     /// Ad hoc SQL over the logs (table `logs`): from the argument, stdin, or a prompt
@@ -104,6 +109,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Latency(args) => latency::run(&cli.global, args),
         Command::Backends(args) => backends::run(&cli.global, args),
         Command::Traffic(args) => traffic::run(&cli.global, args),
+        Command::Report(args) => report::run(&cli.global, args),
         Command::Gate(args) => gate::run(&cli.global, args),
         Command::Query(args) => query::run(&cli.global, args),
         Command::Export(args) => export::run(&cli.global, args),

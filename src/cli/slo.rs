@@ -7,7 +7,10 @@ use super::GlobalArgs;
 use crate::config::{parse_latency_ms, parse_target};
 use crate::error::ExitStatus;
 use crate::frame::load;
+use crate::metrics::common::auto_bucket;
+use crate::metrics::daily::slo_series;
 use crate::metrics::slo::{compute, SloConfig, SloCounts};
+use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
 pub struct SloArgs {
@@ -22,6 +25,9 @@ pub struct SloArgs {
     /// Exit 3 when the SLO is not met, 4 when there is no valid request to judge
     #[arg(long)]
     pub fail_on_breach: bool,
+    /// Also draw this analysis' charts into a PNG file
+    #[arg(long, value_name = "FILE.png")]
+    pub chart: Option<std::path::PathBuf>,
 }
 
 pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
@@ -39,6 +45,12 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
     warn_about_input(global, &stats);
     let report = compute(&counts, &prep.window, &cfg, stats);
     emit(&report, args.input.format, prep.style)?;
+    if let Some(path) = &args.chart {
+        let axis = TimeAxis::of(&report.window);
+        let bucket = auto_bucket(axis.end - axis.start);
+        let series = slo_series(&counts, axis.start, axis.end, bucket, cfg.target);
+        chart::write_png(path, &chart::slo::figure_png(&series)?)?;
+    }
     // like the gate, fail closed: no data, or an input that broke off, is never a pass
     let unreadable = !report.input.source_errors.is_empty();
     let status = match (args.fail_on_breach, report.success_rate, report.met) {

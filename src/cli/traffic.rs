@@ -8,6 +8,7 @@ use super::GlobalArgs;
 use crate::error::ExitStatus;
 use crate::metrics::traffic::{columns, compute};
 use crate::render::analysis::Analysis;
+use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
 pub struct TrafficArgs {
@@ -19,16 +20,16 @@ pub struct TrafficArgs {
     /// Rows in the top-N tables
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Also draw this analysis' charts into a PNG file
+    #[arg(long, value_name = "FILE.png")]
+    pub chart: Option<std::path::PathBuf>,
 }
 
 pub fn run(global: &GlobalArgs, args: TrafficArgs) -> anyhow::Result<ExitStatus> {
     let prep = Prepared::new(global, &args.input)?;
     let loaded = prep.frame(global, columns())?;
-    let report = compute(
-        &loaded.df,
-        bucket(args.bucket.as_deref(), loaded.span_us)?,
-        args.top,
-    )?;
+    let bucket_us = bucket(args.bucket.as_deref(), loaded.span_us)?;
+    let report = compute(&loaded.df, bucket_us, args.top)?;
     let out = Analysis {
         report,
         window: loaded.window,
@@ -36,5 +37,12 @@ pub fn run(global: &GlobalArgs, args: TrafficArgs) -> anyhow::Result<ExitStatus>
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
+    if let Some(path) = &args.chart {
+        let axis = TimeAxis::of(&out.window).aligned(bucket_us);
+        chart::write_png(
+            path,
+            &chart::traffic::figure_png(&out.report, &axis, bucket_us)?,
+        )?;
+    }
     Ok(prep.outcome(ExitStatus::Ok, &out.input))
 }

@@ -35,7 +35,7 @@ impl LatencyField {
     }
 
     /// The field in milliseconds, named `ms`.
-    fn expr(self) -> Expr {
+    pub fn expr(self) -> Expr {
         match self {
             LatencyField::Total => col(Col::LatencyMs.name()).alias("ms"),
             other => (col(other.column().name()) * lit(1000.0)).alias("ms"),

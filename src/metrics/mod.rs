@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod backends;
 pub mod common;
+pub mod daily;
 pub mod errors;
 pub mod filter;
 pub mod gate;

@@ -149,6 +149,28 @@ impl SloCounts {
         }
     }
 
+    /// Counts summed per bucket of `bucket_us` (aligned to multiples of it since the epoch,
+    /// like the analyses' `dt.truncate`), for every bucket that overlaps `[start, end)`, empty
+    /// ones included. Seconds outside `[start, end)` are left out.
+    pub fn series(&self, start: i64, end: i64, bucket_us: i64) -> Vec<(i64, Counts)> {
+        if start >= end || bucket_us <= 0 {
+            return Vec::new();
+        }
+        let first = start.div_euclid(bucket_us) * bucket_us;
+        let n = (end - first + bucket_us - 1).div_euclid(bucket_us) as usize;
+        let mut out: Vec<(i64, Counts)> = (0..n)
+            .map(|i| (first + i as i64 * bucket_us, Counts::default()))
+            .collect();
+        for (sec, c) in &self.per_second {
+            let t = sec * SEC;
+            if t < start || t >= end {
+                continue;
+            }
+            out[((t - first) / bucket_us) as usize].1.add(c);
+        }
+        out
+    }
+
     fn sorted(&self) -> BTreeMap<i64, Counts> {
         self.per_second.iter().map(|(k, v)| (*k, *v)).collect()
     }

@@ -5,10 +5,12 @@
 pub mod analysis;
 pub mod audit;
 pub mod backends;
+pub mod chart;
 pub mod csv;
 pub mod errors;
 pub mod frame;
 pub mod gate;
+pub mod html;
 pub mod latency;
 pub mod markdown;
 pub mod security;

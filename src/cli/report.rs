@@ -1,0 +1,355 @@
+//! `hosp-logs report`: the daily report. One read of the logs (the union of every analysis'
+//! columns), every analysis run on that one frame, the SLO counted from the same frame; then
+//! index.html, summary.json and the PNG charts written to one folder.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+use serde::Serialize;
+
+use super::errors::bucket;
+use super::input::{emit, InputArgs, Prepared};
+use super::slo::slo_config;
+use super::GlobalArgs;
+use crate::error::ExitStatus;
+use crate::metrics::daily::{self, ChartInfo, DailyReport, SloSeries};
+use crate::metrics::errors::ErrorsConfig;
+use crate::metrics::latency::{LatencyConfig, LatencyField};
+use crate::metrics::slo::{SloConfig, SloCounts};
+use crate::metrics::{backends, errors, latency, traffic};
+use crate::render::chart::{self, TimeAxis, HEIGHT, WIDTH};
+use crate::render::{html, percent, Document, Report, Section};
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Folder to write index.html, summary.json and the charts into; `{date}` becomes the
+    /// UTC day of the window's last second
+    #[arg(long, default_value = "reports/{date}", value_name = "DIR")]
+    pub out: String,
+    /// SLO target as a percent (99.0) or fraction (0.99). Default: config [slo] target, else 99
+    #[arg(long, value_name = "PERCENT")]
+    pub target: Option<f64>,
+    /// Good requests must also be this fast (3s, 800ms). Default: config, else no threshold
+    #[arg(long, value_name = "DURATION")]
+    pub latency_threshold: Option<String>,
+    /// Bucket for the over-time charts (1m, 5m, 1h). Default: chosen from the window
+    #[arg(long, value_name = "DURATION")]
+    pub bucket: Option<String>,
+    /// Rows per table
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+/// A report in memory: the document, its charts and its page.
+pub struct Built {
+    pub report: DailyReport,
+    pub pngs: Vec<Vec<u8>>,
+    pub html: String,
+    pub json: String,
+}
+
+pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> {
+    let prep = Prepared::new(global, &args.input)?;
+    let built = build(global, &prep, &args)?;
+    let out = out_dir(&args.out, built.report.window.end.as_deref());
+    let files = write(&out, &built)?;
+    let summary = Written {
+        out: out.display().to_string(),
+        files,
+        slo_met: built.report.slo.met,
+        success_rate: built.report.slo.success_rate,
+        budget_remaining_fraction: built.report.slo.error_budget.remaining_fraction,
+        outages: built.report.slo_series.outages.len(),
+    };
+    emit(&summary, args.input.format, prep.style)?;
+    Ok(ExitStatus::Ok)
+}
+
+/// Reads once and builds everything.
+pub fn build(global: &GlobalArgs, prep: &Prepared, args: &ReportArgs) -> anyhow::Result<Built> {
+    let cfg = slo_config(prep, args.target, args.latency_threshold.as_deref())?;
+    let columns = errors::columns()
+        .union(latency::columns(LatencyField::Total))
+        .union(backends::columns())
+        .union(traffic::columns())
+        .union(daily::status_columns())
+        .union(cfg.columns());
+    let mut counts = SloCounts::default();
+    let loaded = prep.frame_with(global, columns, |df| Ok(counts.fold(df, &cfg)?))?;
+    let slo = crate::metrics::slo::compute(&counts, &prep.window, &cfg, loaded.stats.clone());
+    let bucket_us = bucket(args.bucket.as_deref(), loaded.span_us)?;
+    let df = &loaded.df;
+    let errors = errors::compute(
+        df,
+        &ErrorsConfig {
+            include_4xx: false,
+            bucket_us,
+            slow_ms: 1000.0,
+            top: args.top.max(10),
+        },
+    )?;
+    let latency = latency::compute(
+        df,
+        &LatencyConfig {
+            field: LatencyField::Total,
+            bucket_us,
+            top: args.top,
+        },
+    )?;
+    let backends = backends::compute(df, bucket_us)?;
+    let traffic = traffic::compute(df, bucket_us, args.top)?;
+    let status_classes = daily::status_classes(df, bucket_us)?;
+    let latency_histogram = daily::latency_histogram(df, LatencyField::Total)?;
+
+    let axis = TimeAxis::of(&slo.window);
+    let slo_series = daily::slo_series(&counts, axis.start, axis.end, bucket_us, cfg.target);
+    let mut report = DailyReport {
+        title: "HOSP daily report".into(),
+        generated_at: slo.window.end.clone(),
+        generator: format!("hosp-logs {}", env!("CARGO_PKG_VERSION")),
+        window: slo.window.clone(),
+        excluded: loaded.excluded,
+        input: loaded.stats.clone(),
+        slo,
+        errors,
+        latency,
+        backends,
+        traffic,
+        security: None,
+        slo_series,
+        status_classes,
+        latency_histogram,
+        charts: Vec::new(),
+    };
+    let (infos, pngs) = charts(&report, &axis.aligned(bucket_us), bucket_us, &cfg)?;
+    report.charts = infos;
+    let shown: Vec<html::Chart<'_>> = report
+        .charts
+        .iter()
+        .zip(&pngs)
+        .map(|(info, png)| html::Chart {
+            info,
+            png,
+            width: WIDTH,
+            height: HEIGHT,
+        })
+        .collect();
+    let html = html::page(&report, &shown, args.top);
+    let json = serde_json::to_string_pretty(&report)? + "\n";
+    Ok(Built {
+        report,
+        pngs,
+        html,
+        json,
+    })
+}
+
+type Drawn = (Vec<ChartInfo>, Vec<Vec<u8>>);
+
+fn charts(
+    r: &DailyReport,
+    axis: &TimeAxis,
+    bucket_us: i64,
+    cfg: &SloConfig,
+) -> anyhow::Result<Drawn> {
+    let mut infos = Vec::new();
+    let mut pngs = Vec::new();
+    let mut add = |file: &str, title: &str, description: String, png: Vec<u8>| {
+        infos.push(ChartInfo {
+            file: file.into(),
+            title: title.into(),
+            description,
+        });
+        pngs.push(png);
+    };
+    let s: &SloSeries = &r.slo_series;
+    let one = |draw: &dyn Fn(&chart::Area<'_>) -> anyhow::Result<()>| {
+        chart::render(WIDTH, HEIGHT, |a| draw(a))
+    };
+    let outages = match s.outages.len() {
+        0 => "no outage".to_string(),
+        n => format!(
+            "{n} outage{} shaded ({})",
+            if n == 1 { "" } else { "s" },
+            s.outages
+                .iter()
+                .map(|o| format!("{} to {}", o.start, o.end))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    add(
+        "success-rate.png",
+        "Success rate against the SLO",
+        format!(
+            "Success rate per {} bucket against the {} target; {}. Over the window: {}.",
+            s.bucket,
+            chart::pct_label(s.target * 100.0),
+            outages,
+            percent(r.slo.success_rate)
+        ),
+        one(&|a| chart::slo::success_rate(a, s))?,
+    );
+    add(
+        "error-budget.png",
+        "Error budget burn-down",
+        format!(
+            "Error budget left over the window, as a percent of the window's allowance \
+             ((1 − target) × valid requests), against an even burn; {} left at the end{}.",
+            percent(r.slo.error_budget.remaining_fraction),
+            s.budget_exhausted_at
+                .as_deref()
+                .map(|t| format!(", spent at {t}"))
+                .unwrap_or_default()
+        ),
+        one(&|a| chart::slo::budget(a, s))?,
+    );
+    add(
+        "status-classes.png",
+        "Requests by status class",
+        format!(
+            "Requests per {} bucket, stacked by the status class the client received (2xx, 3xx, 4xx, 5xx, none).",
+            r.errors.bucket
+        ),
+        one(&|a| {
+            chart::traffic::status_classes(a, &r.status_classes, axis, &r.errors.bucket, bucket_us)
+        })?,
+    );
+    add(
+        "errors-5xx.png",
+        "5XX over time",
+        format!(
+            "5XX responses per {} bucket: {} ALB-generated (no target response) and {} target-generated.",
+            r.errors.bucket, r.errors.alb_generated, r.errors.target_generated
+        ),
+        one(&|a| chart::errors::over_time(a, &r.errors, axis, bucket_us))?,
+    );
+    add(
+        "top-failing-endpoints.png",
+        "Top failing endpoints",
+        "The endpoints with the most 5XX responses, split into ALB- and target-generated, with each endpoint's 5XX rate.".into(),
+        one(&|a| chart::errors::top_endpoints(a, &r.errors, 10))?,
+    );
+    add(
+        "latency-percentiles.png",
+        "Latency percentiles over time",
+        format!(
+            "p50, p90 and p99 of the total latency per {} bucket on a log scale; overall p50 {}, p99 {}.",
+            r.latency.bucket,
+            r.latency.overall.p50.map_or("n/a".into(), chart::ms_label),
+            r.latency.overall.p99.map_or("n/a".into(), chart::ms_label)
+        ),
+        one(&|a| chart::latency::over_time(a, &r.latency, axis, bucket_us))?,
+    );
+    add(
+        "latency-histogram.png",
+        "Latency histogram",
+        "Requests per latency bin (log-spaced), with the overall p50, p90 and p99 marked.".into(),
+        one(&|a| {
+            chart::latency::histogram(
+                a,
+                &r.latency_histogram,
+                &r.latency,
+                cfg.latency_threshold_ms,
+            )
+        })?,
+    );
+    add(
+        "backends-share.png",
+        "Backends: share of traffic",
+        format!(
+            "Each target group's share of the requests per {} bucket: the migration, over time.",
+            r.backends.bucket
+        ),
+        one(&|a| chart::backends::share(a, &r.backends, axis, bucket_us))?,
+    );
+    add(
+        "backends-latency.png",
+        "Backends: latency",
+        "p50 and p99 latency of each target group, side by side, on a log scale.".into(),
+        one(&|a| chart::backends::latency(a, &r.backends))?,
+    );
+    add(
+        "traffic.png",
+        "Traffic",
+        format!(
+            "Requests per {} bucket, encrypted (https, h2) vs plain HTTP; {} plain over the window.",
+            r.traffic.bucket,
+            percent(Some(r.traffic.plain_http.share))
+        ),
+        one(&|a| chart::traffic::encryption(a, &r.traffic, axis, bucket_us))?,
+    );
+    Ok((infos, pngs))
+}
+
+/// `--out` with `{date}` replaced by the UTC day of the window's last second.
+pub fn out_dir(template: &str, end: Option<&str>) -> PathBuf {
+    let day = end
+        .and_then(chart::parse_time)
+        .and_then(|t| chrono::DateTime::from_timestamp_micros(t - 1))
+        .unwrap_or_else(super::input::now)
+        .format("%Y-%m-%d")
+        .to_string();
+    PathBuf::from(template.replace("{date}", &day))
+}
+
+/// Writes the report's files; returns their names.
+pub fn write(out: &Path, b: &Built) -> anyhow::Result<Vec<String>> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut files = Vec::new();
+    for (info, png) in b.report.charts.iter().zip(&b.pngs) {
+        chart::write_png(&out.join(&info.file), png)?;
+        files.push(info.file.clone());
+    }
+    for (name, text) in [("summary.json", &b.json), ("index.html", &b.html)] {
+        let path = out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        files.push(name.into());
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// What `report` prints on stdout.
+#[derive(Debug, Serialize)]
+pub struct Written {
+    pub out: String,
+    pub files: Vec<String>,
+    pub slo_met: bool,
+    pub success_rate: Option<f64>,
+    pub budget_remaining_fraction: Option<f64>,
+    pub outages: usize,
+}
+
+impl Report for Written {
+    fn document(&self) -> Document {
+        Document {
+            title: "HOSP daily report".into(),
+            summary: vec![
+                ("Written to".into(), self.out.clone()),
+                (
+                    "SLO".into(),
+                    format!(
+                        "{} (success rate {})",
+                        if self.slo_met { "met" } else { "NOT met" },
+                        percent(self.success_rate)
+                    ),
+                ),
+                (
+                    "Error budget left".into(),
+                    percent(self.budget_remaining_fraction),
+                ),
+                ("Outages".into(), self.outages.to_string()),
+            ],
+            sections: vec![Section {
+                title: "Files".into(),
+                headers: vec!["File".into()],
+                rows: self.files.iter().map(|f| vec![f.clone()]).collect(),
+            }],
+            notes: vec!["open index.html in a browser; summary.json holds every number.".into()],
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! The series only the daily report (and the analyses' `--chart`) draws: success rate and
+//! error budget per bucket (from the SLO's per-second counts), outage periods, requests by
+//! status class over time, and the latency histogram.
+//!
+//! Outage: a run of consecutive whole UTC minutes in each of which fewer than
+//! `OUTAGE_BELOW` (50 %) of the valid requests succeeded. A minute with no valid request
+//! neither starts nor extends a run.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::common::{bucket_expr, counts, times};
+use super::latency::LatencyField;
+use super::slo::SloCounts;
+use crate::frame::{Col, ColumnSet};
+use crate::window::{format_duration, format_us};
+
+const MIN: i64 = 60_000_000;
+
+/// A minute whose success rate is below this is an outage minute.
+pub const OUTAGE_BELOW: f64 = 0.5;
+
+/// Success rate and error budget over time.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SloPoint {
+    pub start: String,
+    #[serde(skip)]
+    pub start_us: i64,
+    pub valid: u64,
+    pub good: u64,
+    pub bad: u64,
+    /// good / valid in this bucket; null without a valid request.
+    pub success_rate: Option<f64>,
+    /// Error budget left at the end of this bucket, as a fraction of the window's allowance
+    /// ((1 − target) × valid requests of the whole window); negative when overspent.
+    pub budget_remaining: Option<f64>,
+    /// What would be left had the budget burnt evenly (burn rate 1) up to the bucket's end.
+    pub budget_even_burn: Option<f64>,
+}
+
+/// An outage period (see the module's definition).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Outage {
+    pub start: String,
+    pub end: String,
+    #[serde(skip)]
+    pub start_us: i64,
+    #[serde(skip)]
+    pub end_us: i64,
+    pub minutes: u64,
+    pub valid: u64,
+    pub good: u64,
+    pub success_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SloSeries {
+    pub bucket: String,
+    #[serde(skip)]
+    pub bucket_us: i64,
+    #[serde(skip)]
+    pub start_us: i64,
+    #[serde(skip)]
+    pub end_us: i64,
+    pub target: f64,
+    pub points: Vec<SloPoint>,
+    pub outage_definition: String,
+    pub outages: Vec<Outage>,
+    /// The first minute at whose end the window's error budget was spent; null if never.
+    pub budget_exhausted_at: Option<String>,
+}
+
+/// The success-rate and budget series of `[start, end)` in buckets of `bucket_us`, and the
+/// outages found minute by minute.
+pub fn slo_series(
+    counts: &SloCounts,
+    start: i64,
+    end: i64,
+    bucket_us: i64,
+    target: f64,
+) -> SloSeries {
+    let buckets = counts.series(start, end, bucket_us);
+    let total_valid: u64 = buckets.iter().map(|(_, c)| c.valid()).sum();
+    let allowed = (1.0 - target) * total_valid as f64;
+    let budget = |bad: u64| (allowed > 0.0).then(|| (allowed - bad as f64) / allowed);
+    let mut cum_bad = 0u64;
+    let mut cum_valid = 0u64;
+    let points = buckets
+        .into_iter()
+        .map(|(t, c)| {
+            cum_bad += c.bad();
+            cum_valid += c.valid();
+            SloPoint {
+                start: format_us(t),
+                start_us: t,
+                valid: c.valid(),
+                good: c.good,
+                bad: c.bad(),
+                success_rate: (c.valid() > 0).then(|| c.good as f64 / c.valid() as f64),
+                budget_remaining: budget(cum_bad),
+                budget_even_burn: (total_valid > 0)
+                    .then(|| 1.0 - cum_valid as f64 / total_valid as f64),
+            }
+        })
+        .collect();
+
+    let minutes = counts.series(start, end, MIN);
+    let mut outages: Vec<Outage> = Vec::new();
+    let mut open = false;
+    let mut cum_bad = 0u64;
+    let mut budget_exhausted_at = None;
+    for (t, c) in &minutes {
+        cum_bad += c.bad();
+        if budget_exhausted_at.is_none() && allowed > 0.0 && cum_bad as f64 > allowed {
+            budget_exhausted_at = Some(format_us((t + MIN).min(end)));
+        }
+        let down = c.valid() > 0 && (c.good as f64) < OUTAGE_BELOW * c.valid() as f64;
+        if !down {
+            open = false;
+            continue;
+        }
+        let (from, to) = ((*t).max(start), (t + MIN).min(end));
+        match outages.last_mut() {
+            Some(o) if open => {
+                o.end_us = to;
+                o.minutes += 1;
+                o.valid += c.valid();
+                o.good += c.good;
+            }
+            _ => outages.push(Outage {
+                start: String::new(),
+                end: String::new(),
+                start_us: from,
+                end_us: to,
+                minutes: 1,
+                valid: c.valid(),
+                good: c.good,
+                success_rate: None,
+            }),
+        }
+        open = true;
+    }
+    for o in &mut outages {
+        o.start = format_us(o.start_us);
+        o.end = format_us(o.end_us);
+        o.success_rate = (o.valid > 0).then(|| o.good as f64 / o.valid as f64);
+    }
+    SloSeries {
+        bucket: format_duration(bucket_us),
+        bucket_us,
+        start_us: start,
+        end_us: end,
+        target,
+        points,
+        outage_definition: format!(
+            "an outage is a run of consecutive whole minutes in each of which fewer than {:.0} % \
+             of the valid requests succeeded; a minute with no valid request ends a run",
+            OUTAGE_BELOW * 100.0
+        ),
+        outages,
+        budget_exhausted_at,
+    }
+}
+
+/// Requests by status class in one bucket.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StatusClasses {
+    pub start: String,
+    #[serde(skip)]
+    pub start_us: i64,
+    pub s2xx: u64,
+    pub s3xx: u64,
+    pub s4xx: u64,
+    pub s5xx: u64,
+    /// No elb_status_code, or one outside 200–599.
+    pub other: u64,
+}
+
+pub fn status_columns() -> ColumnSet {
+    ColumnSet::of(&[Col::Time, Col::ElbStatusCode])
+}
+
+/// Requests per status class and bucket, over a frame holding `status_columns()`.
+pub fn status_classes(df: &DataFrame, bucket_us: i64) -> PolarsResult<Vec<StatusClasses>> {
+    let status = col(Col::ElbStatusCode.name());
+    let class = |lo: i32| {
+        status
+            .clone()
+            .gt_eq(lit(lo))
+            .and(status.clone().lt(lit(lo + 100)))
+            .cast(DataType::UInt64)
+            .sum()
+            .alias(format!("c{lo}"))
+    };
+    let g = df
+        .clone()
+        .lazy()
+        .group_by([bucket_expr(bucket_us)])
+        .agg([
+            len().cast(DataType::UInt64).alias("n"),
+            class(200),
+            class(300),
+            class(400),
+            class(500),
+        ])
+        .sort(["bucket"], SortMultipleOptions::default())
+        .collect()?;
+    let (n, c2, c3, c4, c5) = (
+        counts(&g, "n")?,
+        counts(&g, "c200")?,
+        counts(&g, "c300")?,
+        counts(&g, "c400")?,
+        counts(&g, "c500")?,
+    );
+    Ok(times(&g, "bucket")?
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let t = t?;
+            Some(StatusClasses {
+                start: format_us(t),
+                start_us: t,
+                s2xx: c2[i],
+                s3xx: c3[i],
+                s4xx: c4[i],
+                s5xx: c5[i],
+                other: n[i] - c2[i] - c3[i] - c4[i] - c5[i],
+            })
+        })
+        .collect())
+}
+
+/// One bin of the latency histogram: `[lo_ms, hi_ms)`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Bin {
+    pub lo_ms: f64,
+    pub hi_ms: f64,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Histogram {
+    pub field: LatencyField,
+    pub unit: &'static str,
+    /// Log-spaced: `BINS_PER_DECADE` bins per power of ten from 1 ms to 100 s; the first bin
+    /// also holds everything under 1 ms and the last everything from 100 s.
+    pub bins: Vec<Bin>,
+    pub no_latency: u64,
+}
+
+pub const BINS_PER_DECADE: u32 = 8;
+const DECADES: u32 = 5;
+
+fn edge(i: u32) -> f64 {
+    10f64.powf(i as f64 / BINS_PER_DECADE as f64)
+}
+
+/// The histogram of one latency field over a frame holding its column.
+pub fn latency_histogram(df: &DataFrame, field: LatencyField) -> PolarsResult<Histogram> {
+    let ms = df.clone().lazy().select([field.expr()]).collect()?;
+    let n = BINS_PER_DECADE * DECADES;
+    let mut bins: Vec<Bin> = (0..n)
+        .map(|i| Bin {
+            lo_ms: if i == 0 { 0.0 } else { edge(i) },
+            hi_ms: edge(i + 1),
+            count: 0,
+        })
+        .collect();
+    let mut no_latency = 0;
+    for v in ms.column("ms")?.f64()?.iter() {
+        match v {
+            Some(v) if v.is_finite() => {
+                let i = if v < 1.0 {
+                    0
+                } else {
+                    ((v.log10() * BINS_PER_DECADE as f64).floor() as i64).clamp(0, n as i64 - 1)
+                        as usize
+                };
+                // float edges: make sure the value lies in its bin's [lo, hi)
+                let i = if v >= bins[i].hi_ms && i + 1 < bins.len() {
+                    i + 1
+                } else if v < bins[i].lo_ms && i > 0 {
+                    i - 1
+                } else {
+                    i
+                };
+                bins[i].count += 1;
+            }
+            _ => no_latency += 1,
+        }
+    }
+    Ok(Histogram {
+        field,
+        unit: "ms",
+        bins,
+        no_latency,
+    })
+}
+
+/// The daily report as one document: `summary.json`, and what `index.html` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct DailyReport {
+    pub title: String,
+    /// The window's end, never the wall clock: the same input gives the same report.
+    pub generated_at: Option<String>,
+    pub generator: String,
+    pub window: super::slo::WindowInfo,
+    /// Requests left out of the analyses as non-user traffic (config [exclude]).
+    pub excluded: u64,
+    pub input: crate::frame::InputStats,
+    pub slo: super::slo::SloReport,
+    pub errors: super::errors::ErrorsReport,
+    pub latency: super::latency::LatencyReport,
+    pub backends: super::backends::BackendsReport,
+    pub traffic: super::traffic::TrafficReport,
+    /// SECURITY: the security analysis is built on its own branch; its report goes here
+    /// (null until then). Replace `serde_json::Value` with its report type when it lands.
+    pub security: Option<serde_json::Value>,
+    /// Success rate, error budget and outages over the window.
+    pub slo_series: SloSeries,
+    pub status_classes: Vec<StatusClasses>,
+    pub latency_histogram: Histogram,
+    /// The PNG files beside index.html (also inlined in it).
+    pub charts: Vec<ChartInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChartInfo {
+    pub file: String,
+    pub title: String,
+    /// What the chart shows, in words (the image's alt text).
+    pub description: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::filter::ClientFilter;
+    use crate::metrics::slo::SloConfig;
+
+    const T0: i64 = 1_700_000_000_000_000 - 1_700_000_000_000_000 % (60 * MIN);
+
+    fn frame(rows: &[(i64, Option<u16>, Option<f64>)]) -> DataFrame {
+        let t: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let s: Vec<Option<u16>> = rows.iter().map(|r| r.1).collect();
+        let l: Vec<Option<f64>> = rows.iter().map(|r| r.2).collect();
+        DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new("time".into(), t)
+                    .cast(&DataType::Datetime(
+                        TimeUnit::Microseconds,
+                        Some(TimeZone::UTC),
+                    ))
+                    .unwrap(),
+                Column::new("elb_status_code".into(), s),
+                Column::new("latency_ms".into(), l),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn outages_budget_and_classes() {
+        // 10 minutes, 10 requests a minute; minutes 3 and 4 fail 8 of 10, minute 6 fails 2
+        let mut rows = Vec::new();
+        for m in 0..10 {
+            for i in 0..10 {
+                let bad = (m == 3 || m == 4) && i < 8 || m == 6 && i < 2;
+                let status = if bad {
+                    503
+                } else if i == 9 {
+                    404
+                } else {
+                    200
+                };
+                rows.push((T0 + m * MIN + i * 1_000_000, Some(status), Some(100.0)));
+            }
+        }
+        rows.push((T0 + 5 * MIN, None, None));
+        let df = frame(&rows);
+        let cfg = SloConfig {
+            target: 0.9,
+            latency_threshold_ms: None,
+            exclude: ClientFilter::default(),
+        };
+        let mut counts = SloCounts::default();
+        counts.fold(&df, &cfg).unwrap();
+        let s = slo_series(&counts, T0, T0 + 10 * MIN, 5 * MIN, 0.9);
+        assert_eq!(s.points.len(), 2);
+        assert_eq!(s.points[0].valid, 50);
+        assert_eq!(s.points[0].bad, 16);
+        assert_eq!(s.outages.len(), 1);
+        let o = &s.outages[0];
+        assert_eq!(
+            (o.start_us, o.end_us, o.minutes),
+            (T0 + 3 * MIN, T0 + 5 * MIN, 2)
+        );
+        assert_eq!(o.success_rate, Some(0.2));
+        // allowed = 0.1 × 100 = 10 bad; the 10th bad request comes in minute 4, the 11th too
+        assert_eq!(s.budget_exhausted_at, Some(format_us(T0 + 5 * MIN)));
+        let last = s.points.last().unwrap();
+        assert!((last.budget_remaining.unwrap() - (10.0 - 18.0) / 10.0).abs() < 1e-12);
+        assert!(last.budget_even_burn.unwrap().abs() < 1e-12);
+
+        let c = status_classes(&df, 5 * MIN).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            (c[0].s2xx, c[0].s4xx, c[0].s5xx, c[0].other),
+            (29, 5, 16, 0)
+        );
+        assert_eq!(c[1].other, 1);
+    }
+
+    #[test]
+    fn histogram_bins_are_log_spaced_and_keep_nulls_apart() {
+        let rows: Vec<_> = [0.2, 1.0, 9.99, 10.0, 150.0, 1e6]
+            .iter()
+            .map(|v| (T0, Some(200), Some(*v)))
+            .chain([(T0, Some(502), None)])
+            .collect();
+        let h = latency_histogram(&frame(&rows), LatencyField::Total).unwrap();
+        assert_eq!(h.bins.len(), 40);
+        assert_eq!(h.no_latency, 1);
+        assert_eq!(h.bins.iter().map(|b| b.count).sum::<u64>(), 6);
+        assert_eq!(h.bins[0].count, 2); // 0.2 and 1.0
+        assert_eq!(h.bins[7].count, 1); // 9.99
+        assert_eq!(h.bins[8].count, 1); // 10.0
+        assert_eq!(h.bins[39].count, 1); // 1e6, clamped into the last bin
+        for b in &h.bins {
+            assert!(b.lo_ms < b.hi_ms);
+        }
+    }
+}
