@@ -419,3 +419,85 @@ fn a_truncated_object_keeps_its_lines_and_is_reported_with_its_key() {
     assert!(errors[0]["source"].as_str().unwrap().ends_with(&name));
     assert!(u(&r["input"]["lines"]) > 0);
 }
+
+#[test]
+fn fetch_copies_a_window_once_in_the_same_layout() {
+    let s = Server::start();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("copy");
+    let url = format!("s3://{BUCKET}/hosp");
+    let fetch = |extra: &[&str]| {
+        let o = Command::cargo_bin("hosp-logs")
+            .unwrap()
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ACCESS_KEY_ID", "test-key")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", work.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", work.path().join("none"))
+            .args([
+                "fetch",
+                &url,
+                "--since",
+                "2026-11-20T14:00:00Z",
+                "--until",
+                "2026-11-20T15:00:00Z",
+                "--out",
+            ])
+            .arg(&out)
+            .args([
+                "--endpoint-url",
+                &s.endpoint,
+                "--path-style",
+                "--region",
+                "eu-west-1",
+                "-q",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let first = fetch(&[]);
+    assert_eq!(u(&first["written"]), 34);
+    assert_eq!(u(&first["present"]), 0);
+    assert_eq!(s.gets.load(Ordering::SeqCst), 34);
+    let again = fetch(&[]);
+    assert_eq!(u(&again["written"]), 0);
+    assert_eq!(u(&again["present"]), 34);
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        34,
+        "present objects are not downloaded again"
+    );
+    // the copy keeps the S3 layout and reads like the bucket
+    assert!(out.join(PREFIX).join("2026/11/20").is_dir());
+    let copy = out.display().to_string();
+    let window = [
+        "--since",
+        "2026-11-20T14:00:00Z",
+        "--until",
+        "2026-11-20T15:00:00Z",
+    ];
+    let mut args = vec!["slo", "--format", "json", "-q", "--source", copy.as_str()];
+    args.extend(window);
+    let here: Value = serde_json::from_slice(
+        &Command::cargo_bin("hosp-logs")
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let mut largs = vec!["slo"];
+    largs.extend(window);
+    assert_eq!(here["requests"], local(&largs)["requests"]);
+}

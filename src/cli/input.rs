@@ -409,7 +409,7 @@ fn find_files(
     Ok((found, Some((ctx, os))))
 }
 
-fn s3_options(a: &S3Args) -> S3Options {
+pub fn s3_options(a: &S3Args) -> S3Options {
     S3Options {
         profile: a.profile.clone(),
         region: a.region.clone(),

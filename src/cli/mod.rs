@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backends;
 pub mod errors;
 pub mod export;
+pub mod fetch;
 pub mod gate;
 pub mod generate;
 pub mod input;
@@ -37,6 +38,8 @@ Examples:
   hosp-logs report --source logs/ --since 24h --out 'reports/{date}'
   hosp-logs errors --source logs/ --since 24h --chart errors.png
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
+  hosp-logs slo --source s3://my-alb-logs/prod --since 24h --profile prod
+  hosp-logs fetch s3://my-alb-logs/prod --since 7d --out logs/
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge.";
@@ -89,6 +92,8 @@ pub enum Command {
     Security(security::SecurityArgs),
     /// The audit trail: per client (address + user agent), what it did, writes first
     Audit(audit::AuditArgs),
+    /// Copy a window of ALB logs from S3 to a local folder, in the same layout
+    Fetch(fetch::FetchArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use)
@@ -115,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Export(args) => export::run(&cli.global, args),
         Command::Security(args) => security::run(&cli.global, args),
         Command::Audit(args) => audit::run(&cli.global, args),
+        Command::Fetch(args) => fetch::run(&cli.global, args),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Schema => meta::schema(),
         Command::Completions { shell } => meta::completions(shell),
