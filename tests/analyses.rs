@@ -7,18 +7,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn day() -> String {
-    root().join("fixtures/day").display().to_string()
-}
-
-fn truth() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(root().join("fixtures/day/truth.json")).unwrap())
-        .unwrap()
-}
+mod common;
+use common::*;
 
 fn run_json(args: &[&str]) -> Value {
     let out = Command::cargo_bin("hosp-logs")
@@ -36,10 +26,6 @@ fn run_json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
-}
-
 fn or_dash(v: &Value) -> String {
     v.as_str().unwrap_or("-").to_string()
 }
@@ -47,7 +33,7 @@ fn or_dash(v: &Value) -> String {
 #[test]
 fn errors_match_truth() {
     let t = truth();
-    let r = run_json(&["errors", "--source", &day(), "--top", "1000"]);
+    let r = run_json(&["errors", "--source", &fixture_day(), "--top", "1000"]);
     let by_status = t["by_elb_status"].as_object().unwrap();
     let total_5xx: u64 = by_status
         .iter()
@@ -127,7 +113,14 @@ fn errors_match_truth() {
 #[test]
 fn errors_with_4xx_and_a_bucket() {
     let t = truth();
-    let r = run_json(&["errors", "--source", &day(), "--4xx", "--bucket", "1h"]);
+    let r = run_json(&[
+        "errors",
+        "--source",
+        &fixture_day(),
+        "--4xx",
+        "--bucket",
+        "1h",
+    ]);
     let by_status = t["by_elb_status"].as_object().unwrap();
     let total_4xx: u64 = by_status
         .iter()
@@ -212,7 +205,7 @@ fn assert_close(got: &Value, want: f64, what: &str) {
 #[test]
 fn latency_percentiles_match_an_independent_computation() {
     let t = truth();
-    let r = run_json(&["latency", "--source", &day(), "--top", "1000"]);
+    let r = run_json(&["latency", "--source", &fixture_day(), "--top", "1000"]);
     let (values, none) = raw_latencies(0, None);
     assert_eq!(r["no_latency"], t["no_latency"]);
     assert_eq!(u(&r["no_latency"]), none);
@@ -243,7 +236,7 @@ fn latency_percentiles_match_an_independent_computation() {
 
 #[test]
 fn latency_of_one_processing_time() {
-    let r = run_json(&["latency", "--source", &day(), "--field", "target"]);
+    let r = run_json(&["latency", "--source", &fixture_day(), "--field", "target"]);
     let (values, none) = raw_latencies(2, None);
     assert_eq!(r["field"], "target");
     assert_eq!(u(&r["no_latency"]), none);
@@ -254,7 +247,7 @@ fn latency_of_one_processing_time() {
 #[test]
 fn backends_show_the_migration_against_truth() {
     let t = truth();
-    let r = run_json(&["backends", "--source", &day()]);
+    let r = run_json(&["backends", "--source", &fixture_day()]);
     for tg in t["by_target_group"].as_array().unwrap() {
         let name = tg["target_group"].as_str().unwrap();
         let g = r["target_groups"]
@@ -312,7 +305,7 @@ fn backends_show_the_migration_against_truth() {
 #[test]
 fn traffic_mix_matches_truth() {
     let t = truth();
-    let r = run_json(&["traffic", "--source", &day(), "--top", "5"]);
+    let r = run_json(&["traffic", "--source", &fixture_day(), "--top", "5"]);
     assert_eq!(r["requests"], t["requests"]["total"]);
     for (kind, n) in t["by_type"].as_object().unwrap() {
         let got = r["request_types"]
@@ -360,7 +353,7 @@ fn gate(args: &[&str]) -> (i32, Value) {
 fn gate_passes_breaches_and_fails_closed() {
     let t = truth();
     let rate = u(&t["requests"]["good"]) as f64 / u(&t["requests"]["valid"]) as f64 * 100.0;
-    let day = day();
+    let day = fixture_day();
     // thresholds on either side of the day's real success rate
     let below = format!("{:.2}", rate - 0.01);
     let above = format!("{:.2}", rate + 0.01);
@@ -432,7 +425,7 @@ fn gate_writes_the_github_step_summary() {
         .unwrap()
         .env_remove("HOSP_LOGS_CONFIG")
         .env("GITHUB_STEP_SUMMARY", &summary)
-        .args(["gate", "-q", "--source", &day(), "--max-p99", "30s"])
+        .args(["gate", "-q", "--source", &fixture_day(), "--max-p99", "30s"])
         .output()
         .unwrap();
     assert_eq!(

@@ -1,43 +1,13 @@
 //! End-to-end tests of the `hosp-logs` binary (assert_cmd), checked against the fixture
 //! day's truth.json, which the generator wrote from what it emitted (not by re-parsing).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture_day() -> String {
-    root().join("fixtures/day").display().to_string()
-}
-
-fn fixture_config() -> String {
-    root().join("fixtures/hosp-logs.toml").display().to_string()
-}
-
-fn truth() -> Value {
-    let text = std::fs::read_to_string(root().join("fixtures/day/truth.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// The binary with a clean environment: no config or colour settings leak in.
-fn hosp_logs() -> Command {
-    let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
-    for var in [
-        "HOSP_LOGS_CONFIG",
-        "HOSP_LOGS_NOW",
-        "HOSP_LOGS_THREADS",
-        "NO_COLOR",
-        "AWS_PROFILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+mod common;
+use common::*;
 
 fn run_json(args: &[&str]) -> Value {
     let out = hosp_logs()
@@ -52,10 +22,6 @@ fn run_json(args: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
-}
-
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
 }
 
 fn slo_day(extra: &[&str]) -> Value {

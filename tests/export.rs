@@ -1,47 +1,12 @@
 //! End-to-end tests of `hosp-logs export`, checked against the fixture day's truth.json.
 
-use std::path::PathBuf;
 
-use assert_cmd::Command;
 use polars::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture_day() -> String {
-    root().join("fixtures/day").display().to_string()
-}
-
-fn fixture_config() -> String {
-    root().join("fixtures/hosp-logs.toml").display().to_string()
-}
-
-fn truth() -> Value {
-    let text = std::fs::read_to_string(root().join("fixtures/day/truth.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// The binary with a clean environment: no config or colour settings leak in.
-fn hosp_logs() -> Command {
-    let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
-    for var in [
-        "HOSP_LOGS_CONFIG",
-        "HOSP_LOGS_NOW",
-        "HOSP_LOGS_THREADS",
-        "NO_COLOR",
-        "AWS_PROFILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
-}
+mod common;
+use common::*;
 
 const GOOD: &str = r#"http 2026-11-20T10:00:00.100000Z app/hosp-alb/5e4f3a2b1c0d9e8f 203.0.113.5:51000 10.0.1.10:3000 0.001 0.200 0.000 200 200 300 900 "GET http://hosp.example.com:80/patients/7 HTTP/1.1" "Mozilla/5.0" - - arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/hosp-legacy/0123456789abcdef "Root=1-6740a000-0123456789abcdef01234567" "-" "-" 0 2026-11-20T10:00:00.099000Z "forward" "-" "-" "10.0.1.10:3000" "200" "-" "-" TID_0123abcd "-" "-" "-""#;
 

@@ -1,47 +1,12 @@
 //! End-to-end tests of `hosp-logs query`, checked against the fixture day's truth.json.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture_day() -> String {
-    root().join("fixtures/day").display().to_string()
-}
-
-fn fixture_config() -> String {
-    root().join("fixtures/hosp-logs.toml").display().to_string()
-}
-
-fn truth() -> Value {
-    let text = std::fs::read_to_string(root().join("fixtures/day/truth.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// The binary with a clean environment: no config or colour settings leak in.
-fn hosp_logs() -> Command {
-    let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
-    for var in [
-        "HOSP_LOGS_CONFIG",
-        "HOSP_LOGS_NOW",
-        "HOSP_LOGS_THREADS",
-        "NO_COLOR",
-        "AWS_PROFILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
-}
+mod common;
+use common::*;
 
 /// Runs a query over the fixture day (extra flags first) and parses its JSON rows.
 fn query(extra: &[&str], sql: &str) -> Vec<Value> {

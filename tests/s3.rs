@@ -17,6 +17,9 @@ use s3s::{s3_error, S3Request, S3Response, S3Result, S3};
 use s3s_fs::FileSystem;
 use serde_json::Value;
 
+mod common;
+use common::*;
+
 const BUCKET: &str = "alb-logs";
 const PREFIX: &str = "hosp/AWSLogs/123456789012/elasticloadbalancing/eu-west-1";
 
@@ -195,10 +198,6 @@ fn local(args: &[&str]) -> Value {
         .output()
         .unwrap();
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
 }
 
 const DAY: [&str; 4] = [

@@ -3,27 +3,11 @@
 //! test give nothing at medium or above; hostile text stays inert.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture_day() -> String {
-    root().join("fixtures/day").display().to_string()
-}
-
-fn fixture_config() -> String {
-    root().join("fixtures/hosp-logs.toml").display().to_string()
-}
-
-fn truth() -> Value {
-    let text = std::fs::read_to_string(root().join("fixtures/day/truth.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+mod common;
+use common::*;
 
 fn incident(kind: &str) -> Value {
     truth()["incidents"]
@@ -33,19 +17,6 @@ fn incident(kind: &str) -> Value {
         .find(|i| i["kind"] == kind)
         .unwrap()
         .clone()
-}
-
-fn hosp_logs() -> Command {
-    let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
-    for var in [
-        "HOSP_LOGS_CONFIG",
-        "HOSP_LOGS_NOW",
-        "HOSP_LOGS_THREADS",
-        "NO_COLOR",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
 }
 
 /// Runs with --format json and returns (exit code, document).
@@ -78,10 +49,6 @@ fn day(cmd: &str, extra: &[&str]) -> Value {
 fn whole_day() -> &'static Value {
     static DAY: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     DAY.get_or_init(|| day("security", &["--min-severity", "info"]))
-}
-
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
 }
 
 fn findings(r: &Value) -> &Vec<Value> {

@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests: the fixture day, its truth, and the binary with a
+//! clean environment.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture_day() -> String {
+    root().join("fixtures/day").display().to_string()
+}
+
+pub fn fixture_config() -> String {
+    root().join("fixtures/hosp-logs.toml").display().to_string()
+}
+
+/// What the generator wrote for the fixture day (counted while writing, not re-parsed).
+pub fn truth() -> Value {
+    let text = std::fs::read_to_string(root().join("fixtures/day/truth.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The binary with a clean environment: no config, colour or CI settings leak in.
+pub fn hosp_logs() -> Command {
+    let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
+    for var in [
+        "HOSP_LOGS_CONFIG",
+        "HOSP_LOGS_NOW",
+        "HOSP_LOGS_THREADS",
+        "NO_COLOR",
+        "AWS_PROFILE",
+        "GITHUB_STEP_SUMMARY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+pub fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
