@@ -1,6 +1,5 @@
 //! End-to-end tests of `hosp-logs export`, checked against the fixture day's truth.json.
 
-
 use polars::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value;

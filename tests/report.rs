@@ -114,7 +114,15 @@ fn fixture_day_report_is_complete_reproducible_and_committed() {
     // one frame for every analysis: the 5XX the errors count are the SLO's bad requests
     assert_eq!(s["errors"]["total_5xx"], s["slo"]["requests"]["bad"]);
     assert_eq!(s["traffic"]["requests"], 99631 - 4449);
-    assert!(s["security"].is_null(), "security is a marked, empty place");
+    // security sees all traffic: the intruder (truth's incident) is a high finding
+    let intruder = s["security"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unexpected-writer" && f["client_ip"] == "203.0.113.66")
+        .expect("the intruder is in the report");
+    assert_eq!(intruder["severity"], "high");
+    assert_eq!(intruder["count"], 289);
     for k in ["slo", "errors", "latency", "backends", "traffic"] {
         assert!(s[k].is_object(), "{k}");
     }

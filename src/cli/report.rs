@@ -16,6 +16,7 @@ use crate::error::ExitStatus;
 use crate::metrics::daily::{self, ChartInfo, DailyReport, SloSeries};
 use crate::metrics::errors::ErrorsConfig;
 use crate::metrics::latency::{LatencyConfig, LatencyField};
+use crate::metrics::security;
 use crate::metrics::slo::{SloConfig, SloCounts};
 use crate::metrics::{backends, errors, latency, traffic};
 use crate::render::chart::{self, TimeAxis, HEIGHT, WIDTH};
@@ -76,9 +77,26 @@ pub fn build(global: &GlobalArgs, prep: &Prepared, args: &ReportArgs) -> anyhow:
         .union(backends::columns())
         .union(traffic::columns())
         .union(daily::status_columns())
-        .union(cfg.columns());
+        .union(cfg.columns())
+        .union(security::columns());
+    let settings = security::Settings::from_section(&prep.config.security)
+        .map_err(|e| crate::error::UsageError(format!("config [security]: {}", e.0)))?;
     let mut counts = SloCounts::default();
-    let loaded = prep.frame_with(global, columns, |df| Ok(counts.fold(df, &cfg)?))?;
+    // the SLO and security see every request; the other analyses only user traffic
+    let mut all_requests = Vec::new();
+    let loaded = prep.frame_with(global, columns, |df| {
+        counts.fold(df, &cfg)?;
+        all_requests = security::requests(df)?;
+        Ok(())
+    })?;
+    let security = security::analyze(
+        &all_requests,
+        &security::Baseline::new(None, &[]),
+        &settings,
+        &[],
+        security::Severity::Low,
+    );
+    drop(all_requests);
     let slo = crate::metrics::slo::compute(&counts, &prep.window, &cfg, loaded.stats.clone());
     let bucket_us = bucket(args.bucket.as_deref(), loaded.span_us)?;
     let df = &loaded.df;
@@ -118,7 +136,7 @@ pub fn build(global: &GlobalArgs, prep: &Prepared, args: &ReportArgs) -> anyhow:
         latency,
         backends,
         traffic,
-        security: None,
+        security: Some(security),
         slo_series,
         status_classes,
         latency_histogram,

@@ -315,7 +315,8 @@ pub struct DailyReport {
     pub traffic: super::traffic::TrafficReport,
     /// SECURITY: the security analysis is built on its own branch; its report goes here
     /// (null until then). Replace `serde_json::Value` with its report type when it lands.
-    pub security: Option<serde_json::Value>,
+    /// Findings over all traffic ([exclude] not applied), no baseline: `hosp-logs security`.
+    pub security: Option<crate::metrics::security::SecurityReport>,
     /// Success rate, error budget and outages over the window.
     pub slo_series: SloSeries,
     pub status_classes: Vec<StatusClasses>,

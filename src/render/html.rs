@@ -431,20 +431,13 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
     document(&mut o, &r.traffic.document(), top, false);
     o.push_str("</section>\n");
 
-    // security: a marked place for the analysis being built on its own branch
+    // security: findings over all traffic, most severe first
     o.push_str("<section id=\"security\">\n<h2>Security</h2>\n");
     match &r.security {
-        None => o.push_str(
-            "<p class=\"placeholder\">Security findings (by rule and severity) are not part of \
-             this report yet: the security analysis is being built separately and will appear \
-             here.</p>\n",
-        ),
-        Some(v) => {
-            let text = serde_json::to_string_pretty(v).unwrap_or_default();
-            let _ = writeln!(o, "<pre>{}</pre>", esc(&text));
-        }
+        None => o.push_str("<p class=\"placeholder\">No security analysis in this report.</p>\n"),
+        Some(sec) => document(&mut o, &sec.document(), top, false),
     }
-    o.push_str("</section>\n");
+    o.push_str("</section>\n\n");
 
     // input
     o.push_str("<section id=\"input\">\n<h2>Input and definitions</h2>\n");
