@@ -49,19 +49,25 @@ measure() { # label, command...
   python3 -c "print(f'{\"$label\":<34} {$best:>7.2f} s  {$bytes/$best/1e9:>6.2f} GB/s  {$rss/1024:>7.0f} MiB peak')"
 }
 
-DUCK_SQL="SELECT count(*) AS total, count(*) FILTER (WHERE column08 < 500) AS good, date_trunc('hour', CAST(column01 AS TIMESTAMP)) AS hour FROM read_csv(?, delim=' ', quote='\"', escape='\"', header=false, null_padding=true, all_varchar=false, auto_detect=true, parallel=true) GROUP BY hour ORDER BY hour"
-duck() { .venv/bin/python - "$1" <<PY
-import duckdb, sys
+# DuckDB doing the same counts: requests and good (elb_status_code < 500) per hour
+cat > "$DATA/duck.py" <<'PY'
+import sys, duckdb
 con = duckdb.connect()
-rows = con.execute("""$DUCK_SQL""", [sys.argv[1]]).fetchall()
-print(sum(r[0] for r in rows), sum(r[1] for r in rows))
+rows = con.execute("""
+    SELECT date_trunc('hour', CAST(column01 AS TIMESTAMP)) AS hour,
+           count(*) AS total,
+           count(*) FILTER (WHERE TRY_CAST(column08 AS INTEGER) < 500) AS good
+    FROM read_csv(?, delim=' ', quote='"', escape='"', header=false, all_varchar=true,
+                  null_padding=true, parallel=true)
+    GROUP BY hour ORDER BY hour""", [sys.argv[1]]).fetchall()
+print(sum(r[1] for r in rows), sum(r[2] for r in rows))
 PY
-}
+duck() { .venv/bin/python "$DATA/duck.py" "$1"; }
 
 measure "hosp-logs slo (plain)" $BIN slo -q --source "$PLAIN" --format json
 measure "hosp-logs slo (gzip)" $BIN slo -q --source "$GZ" --format json
-measure "duckdb read_csv + group by (plain)" duck "$PLAIN"
-measure "duckdb read_csv + group by (gzip)" duck "$GZ"
+measure "duckdb read_csv + group by (plain)" .venv/bin/python "$DATA/duck.py" "$PLAIN"
+measure "duckdb read_csv + group by (gzip)" .venv/bin/python "$DATA/duck.py" "$GZ"
 measure "zcat > /dev/null" sh -c "zcat \"$GZ\" > /dev/null"
 echo
 echo "counts: hosp-logs $($BIN slo -q --source "$PLAIN" --format json | python3 -c 'import json,sys; r=json.load(sys.stdin)["requests"]; print(r["total"], r["good"])'), duckdb $(duck "$PLAIN")"
