@@ -256,8 +256,10 @@ fn progress_bar(files: &[InputFile], enabled: bool) -> ProgressBar {
     }
     let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} {wide_bar} {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} {msg} {bytes}/{total_bytes} {binary_bytes_per_sec} {wide_bar} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     pb
 }
@@ -270,6 +272,7 @@ fn read_files(
     progress: &ProgressBar,
     tx: Sender<RawChunk>,
 ) {
+    let total = files.len();
     let fail = |i: usize, reason: String| {
         failures
             .lock()
@@ -281,6 +284,7 @@ fn read_files(
         if i >= files.len() || cancel.load(Ordering::Relaxed) {
             return;
         }
+        progress.set_message(format!("file {} of {total}", i + 1));
         let mut reader = match source::open_raw(&files[i])
             .map(|raw| -> Box<dyn Read + Send> { Box::new(progress.wrap_read(raw)) })
             .and_then(source::decode)
