@@ -108,32 +108,51 @@ impl SloCounts {
             false => Some(df.column(Col::ClientIp.name())?.str()?.clone()),
             true => None,
         };
-        for i in 0..df.height() {
-            let Some(t) = time.get(i) else { continue };
-            let c = self.per_second.entry(t.div_euclid(SEC)).or_default();
-            c.total += 1;
-            let excluded = !cfg.exclude.is_empty()
-                && cfg.exclude.matches(
-                    ip.as_ref().and_then(|a| a.get(i)),
-                    ua.as_ref().and_then(|a| a.get(i)),
-                );
-            if excluded {
-                c.excluded += 1;
+        // rows come nearly in time order: count a run of one second locally and touch the
+        // map once per run, not once per row
+        let mut run_sec = i64::MIN;
+        let mut run = Counts::default();
+        let mut status_it = status.iter();
+        let mut latency_it = latency.as_ref().map(|l| l.iter());
+        let mut ip_it = ip.as_ref().map(|a| a.iter());
+        let mut ua_it = ua.as_ref().map(|a| a.iter());
+        for t in time.iter() {
+            let code = status_it.next().flatten();
+            let ms = latency_it.as_mut().and_then(|it| it.next()).flatten();
+            let client = ip_it.as_mut().and_then(|it| it.next()).flatten();
+            let agent = ua_it.as_mut().and_then(|it| it.next()).flatten();
+            let Some(t) = t else { continue };
+            let sec = t.div_euclid(SEC);
+            if sec != run_sec {
+                self.flush(run_sec, &run);
+                run_sec = sec;
+                run = Counts::default();
+            }
+            run.total += 1;
+            if !cfg.exclude.is_empty() && cfg.exclude.matches(client, agent) {
+                run.excluded += 1;
                 continue;
             }
-            let Some(code) = status.get(i) else {
-                c.no_status += 1;
+            let Some(code) = code else {
+                run.no_status += 1;
                 continue;
             };
-            let fast_enough = match (cfg.latency_threshold_ms, &latency) {
-                (Some(limit), Some(l)) => l.get(i).is_none_or(|ms| ms <= limit),
-                _ => true,
+            let fast_enough = match cfg.latency_threshold_ms {
+                Some(limit) => ms.is_none_or(|ms| ms <= limit),
+                None => true,
             };
             if code < 500 && fast_enough {
-                c.good += 1;
+                run.good += 1;
             }
         }
+        self.flush(run_sec, &run);
         Ok(())
+    }
+
+    fn flush(&mut self, sec: i64, run: &Counts) {
+        if run.total > 0 {
+            self.per_second.entry(sec).or_default().add(run);
+        }
     }
 
     pub fn merge(&mut self, other: SloCounts) {
