@@ -2,13 +2,12 @@
 
 use clap::Args;
 
-use super::input::{emit, InputArgs, Prepared};
+use super::input::{InputArgs, Prepared};
 use super::GlobalArgs;
 use crate::config::parse_latency_ms;
 use crate::error::{ExitStatus, UsageError};
 use crate::metrics::common::auto_bucket;
 use crate::metrics::errors::{columns, compute, ErrorsConfig};
-use crate::render::analysis::Analysis;
 use crate::render::chart::{self, TimeAxis};
 use crate::window::parse_duration;
 
@@ -43,13 +42,7 @@ pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> 
         top: args.top,
     };
     let report = compute(&loaded.df, &cfg)?;
-    let out = Analysis {
-        report,
-        window: loaded.window,
-        excluded: loaded.excluded,
-        input: loaded.stats,
-    };
-    emit(&out, args.input.format, prep.style)?;
+    let out = prep.publish(report, loaded, args.input.format)?;
     if let Some(path) = &args.chart {
         let axis = TimeAxis::of(&out.window).aligned(cfg.bucket_us);
         let png = chart::errors::figure_png(&out.report, &axis, cfg.bucket_us)?;

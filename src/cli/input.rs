@@ -288,6 +288,23 @@ impl Prepared {
         loaded
     }
 
+    /// Wraps an analysis' report with the frame's window and input accounting, and prints it.
+    pub fn publish<T: crate::render::Report>(
+        &self,
+        report: T,
+        loaded: Loaded,
+        format: Format,
+    ) -> anyhow::Result<crate::render::analysis::Analysis<T>> {
+        let out = crate::render::analysis::Analysis {
+            report,
+            window: loaded.window,
+            excluded: loaded.excluded,
+            input: loaded.stats,
+        };
+        emit(&out, format, self.style)?;
+        Ok(out)
+    }
+
     /// A command's exit status, turned into a runtime failure when S3 objects could not be
     /// read and --allow-partial was not given (the output still names them).
     pub fn outcome(&self, status: ExitStatus, stats: &InputStats) -> ExitStatus {

@@ -3,12 +3,11 @@
 use clap::Args;
 
 use super::errors::bucket;
-use super::input::{emit, InputArgs, Prepared};
+use super::input::{InputArgs, Prepared};
 use super::GlobalArgs;
 use crate::error::ExitStatus;
 use crate::metrics::daily::latency_histogram;
 use crate::metrics::latency::{columns, compute, LatencyConfig, LatencyField};
-use crate::render::analysis::Analysis;
 use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
@@ -42,13 +41,7 @@ pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus>
         Some(_) => Some(latency_histogram(&loaded.df, args.field)?),
         None => None,
     };
-    let out = Analysis {
-        report,
-        window: loaded.window,
-        excluded: loaded.excluded,
-        input: loaded.stats,
-    };
-    emit(&out, args.input.format, prep.style)?;
+    let out = prep.publish(report, loaded, args.input.format)?;
     if let (Some(path), Some(h)) = (&args.chart, &histogram) {
         let axis = TimeAxis::of(&out.window).aligned(cfg.bucket_us);
         let png = chart::latency::figure_png(&out.report, h, &axis, cfg.bucket_us, None)?;

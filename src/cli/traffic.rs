@@ -3,11 +3,10 @@
 use clap::Args;
 
 use super::errors::bucket;
-use super::input::{emit, InputArgs, Prepared};
+use super::input::{InputArgs, Prepared};
 use super::GlobalArgs;
 use crate::error::ExitStatus;
 use crate::metrics::traffic::{columns, compute};
-use crate::render::analysis::Analysis;
 use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
@@ -30,13 +29,7 @@ pub fn run(global: &GlobalArgs, args: TrafficArgs) -> anyhow::Result<ExitStatus>
     let loaded = prep.frame(global, columns())?;
     let bucket_us = bucket(args.bucket.as_deref(), loaded.span_us)?;
     let report = compute(&loaded.df, bucket_us, args.top)?;
-    let out = Analysis {
-        report,
-        window: loaded.window,
-        excluded: loaded.excluded,
-        input: loaded.stats,
-    };
-    emit(&out, args.input.format, prep.style)?;
+    let out = prep.publish(report, loaded, args.input.format)?;
     if let Some(path) = &args.chart {
         let axis = TimeAxis::of(&out.window).aligned(bucket_us);
         chart::write_png(
