@@ -448,3 +448,30 @@ fn first_gz() -> PathBuf {
     files.sort();
     files.remove(0)
 }
+
+#[test]
+fn gate_counts_security_findings() {
+    let day = fixture_day();
+    // the intruder is a high finding (truth: 289 notes written from 203.0.113.66)
+    let (code, r) = gate(&["--source", &day, "--max-findings", "high=0"]);
+    assert_eq!(code, 3, "{r}");
+    let check = &r["checks"][0];
+    assert_eq!(check["name"], "security_findings");
+    assert!(
+        check["actual"].as_str().unwrap().parse::<u64>().unwrap() >= 1,
+        "{check}"
+    );
+    // nothing is critical without a baseline; two high findings are allowed
+    let (code, r) = gate(&[
+        "--source",
+        &day,
+        "--max-findings",
+        "critical=0",
+        "--max-findings",
+        "high=5",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["checks"].as_array().unwrap().len(), 2);
+    let (code, _) = gate(&["--source", &day, "--max-findings", "severe=1"]);
+    assert_eq!(code, 2);
+}

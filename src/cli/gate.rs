@@ -12,7 +12,8 @@ use super::GlobalArgs;
 use crate::config::{parse_latency_ms, parse_rate, parse_target};
 use crate::error::{ExitStatus, UsageError};
 use crate::frame::load_frame;
-use crate::metrics::gate::{columns, evaluate, GateConfig, Verdict};
+use crate::metrics::gate::{columns, evaluate, parse_max_findings, GateConfig, Verdict};
+use crate::metrics::security::{self, Severity};
 use crate::render::analysis::Analysis;
 use crate::render::{markdown, Report};
 
@@ -29,6 +30,9 @@ pub struct GateArgs {
     /// Maximum share of 5XX answers (1%, 0.01). Default: config [gate] max_5xx_rate
     #[arg(long = "max-5xx-rate", value_name = "RATE")]
     pub max_5xx_rate: Option<String>,
+    /// At most N security findings at or above SEVERITY (repeatable), e.g. high=0
+    #[arg(long, value_name = "SEVERITY=N", value_parser = parse_max_findings)]
+    pub max_findings: Vec<(Severity, u64)>,
     /// Also write the checks as JUnit XML to this file
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -51,18 +55,21 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
             .or(g.max_5xx_rate.as_deref())
             .map(parse_rate)
             .transpose()?,
+        max_findings: args.max_findings.clone(),
     };
     if gate.is_empty() {
         return Err(UsageError(
-            "no check to run: pass --slo, --max-p99 or --max-5xx-rate, or set them in the config's [gate]".into(),
+            "no check to run: pass --slo, --max-p99, --max-5xx-rate or --max-findings, or set the first three in the config's [gate]".into(),
         )
         .into());
     }
     let slo = slo_config(&prep, None, None)?;
-    let (df, stats) = load_frame(&prep.files, &prep.load_options(columns(&slo)))?;
+    let settings = security::Settings::from_section(&prep.config.security)
+        .map_err(|e| UsageError(format!("config [security]: {}", e.0)))?;
+    let (df, stats) = load_frame(&prep.files, &prep.load_options(columns(&slo, &gate)))?;
     let stats = prep.finish_stats(stats);
     warn_about_input(global, &stats);
-    let report = evaluate(&df, &gate, &slo, &prep.window, &stats)?;
+    let report = evaluate(&df, &gate, &slo, &settings, &prep.window, &stats)?;
     let verdict = report.verdict;
     let window = report.window.clone();
     let out = Analysis {

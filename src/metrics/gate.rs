@@ -6,6 +6,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::latency::{overall, LatencyField};
+use super::security::{self, Severity};
 use super::slo::{compute as slo_compute, SloConfig, SloCounts};
 use crate::frame::{Col, ColumnSet, InputStats};
 use crate::render::percent;
@@ -18,16 +19,41 @@ pub struct GateConfig {
     pub max_p99_ms: Option<f64>,
     /// Maximum 5XX share (fraction).
     pub max_5xx_rate: Option<f64>,
+    /// At most N security findings at or above a severity, per entry.
+    pub max_findings: Vec<(Severity, u64)>,
 }
 
 impl GateConfig {
     pub fn is_empty(&self) -> bool {
-        self.slo.is_none() && self.max_p99_ms.is_none() && self.max_5xx_rate.is_none()
+        self.slo.is_none()
+            && self.max_p99_ms.is_none()
+            && self.max_5xx_rate.is_none()
+            && self.max_findings.is_empty()
     }
 }
 
-pub fn columns(slo: &SloConfig) -> ColumnSet {
-    slo.columns().with(Col::LatencyMs)
+/// `high=0` → (High, 0).
+pub fn parse_max_findings(text: &str) -> Result<(Severity, u64), crate::error::UsageError> {
+    let bad = || {
+        crate::error::UsageError(format!(
+            "--max-findings {text:?}: expected SEVERITY=N, e.g. high=0 (severities: info, low, medium, high, critical)"
+        ))
+    };
+    let (sev, n) = text.split_once('=').ok_or_else(bad)?;
+    let sev = Severity::ALL
+        .into_iter()
+        .find(|s| s.as_str() == sev.trim().to_ascii_lowercase())
+        .ok_or_else(bad)?;
+    Ok((sev, n.trim().parse().map_err(|_| bad())?))
+}
+
+pub fn columns(slo: &SloConfig, gate: &GateConfig) -> ColumnSet {
+    let set = slo.columns().with(Col::LatencyMs);
+    if gate.max_findings.is_empty() {
+        set
+    } else {
+        set.union(security::columns())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -64,6 +90,7 @@ pub fn evaluate(
     df: &DataFrame,
     gate: &GateConfig,
     slo: &SloConfig,
+    security_settings: &security::Settings,
     window: &Window,
     input: &InputStats,
 ) -> PolarsResult<GateReport> {
@@ -124,6 +151,30 @@ pub fn evaluate(
             actual: percent(rate),
             passed: rate.filter(|_| can).map(|r| r <= max),
         });
+    }
+    if !gate.max_findings.is_empty() {
+        // security sees every request, excluded traffic included (a user agent can be spoofed)
+        let reqs = security::requests(df)?;
+        let report = security::analyze(
+            &reqs,
+            &security::Baseline::new(None, &[]),
+            security_settings,
+            &[],
+            Severity::Info,
+        );
+        for (level, max) in &gate.max_findings {
+            let n = report
+                .findings
+                .iter()
+                .filter(|f| f.severity >= *level)
+                .count() as u64;
+            checks.push(Check {
+                name: "security_findings",
+                threshold: format!("<= {max} at or above {}", level.as_str()),
+                actual: n.to_string(),
+                passed: can.then_some(n <= *max),
+            });
+        }
     }
     let verdict = if reason.is_some() {
         Verdict::NoData
