@@ -76,13 +76,14 @@ fn report_day(out: &Path) {
         .success();
 }
 
-const CHARTS: [&str; 10] = [
+const CHARTS: [&str; 11] = [
     "backends-latency.png",
     "backends-share.png",
     "error-budget.png",
     "errors-5xx.png",
     "latency-histogram.png",
     "latency-percentiles.png",
+    "security-findings.png",
     "status-classes.png",
     "success-rate.png",
     "top-failing-endpoints.png",

@@ -251,6 +251,18 @@ fn charts(
         "The endpoints with the most 5XX responses, split into ALB- and target-generated, with each endpoint's 5XX rate.".into(),
         one(&|a| chart::errors::top_endpoints(a, &r.errors, 10))?,
     );
+    if let Some(sec) = &r.security {
+        add(
+            "security-findings.png",
+            "Security findings by rule and severity",
+            format!(
+                "Findings of the security rules over all traffic, one per client and rule, stacked by severity; {} listed, {} below low not listed.",
+                sec.findings.len(),
+                sec.hidden
+            ),
+            one(&|a| chart::security::by_rule(a, sec))?,
+        );
+    }
     add(
         "latency-percentiles.png",
         "Latency percentiles over time",

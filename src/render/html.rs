@@ -435,7 +435,10 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
     o.push_str("<section id=\"security\">\n<h2>Security</h2>\n");
     match &r.security {
         None => o.push_str("<p class=\"placeholder\">No security analysis in this report.</p>\n"),
-        Some(sec) => document(&mut o, &sec.document(), top, false),
+        Some(sec) => {
+            figure(&mut o, charts, "security-findings.png");
+            document(&mut o, &sec.document(), top, false)
+        }
     }
     o.push_str("</section>\n\n");
 

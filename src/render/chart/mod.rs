@@ -15,6 +15,7 @@ pub mod backends;
 pub mod canvas;
 pub mod errors;
 pub mod latency;
+pub mod security;
 pub mod slo;
 pub mod traffic;
 
