@@ -3,12 +3,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{alb_file_end_time_us, InputFile, Location};
+use super::{not_an_access_log, outside_window, InputFile, Location};
 use crate::error::InputError;
 use crate::window::Window;
-
-/// Slack around an ALB file's 5-minute interval: entries can be logged a little late.
-const PRUNE_SLACK_US: i64 = 10 * 60 * 1_000_000;
 
 /// What discovery found, and what it left out and why.
 #[derive(Debug, Default)]
@@ -89,14 +86,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Why a file met while walking a folder is not read as an ALB access log.
 fn skip_reason(p: &Path) -> Option<&'static str> {
     let name = p.file_name()?.to_string_lossy();
-    if name == "ELBAccessLogTestFile" {
-        return Some("AWS's logging test file");
-    }
-    if name.starts_with("conn_log") {
-        return Some("ALB connection log");
-    }
-    if name.contains("_net.") {
-        return Some("NLB log");
+    if let Some(why) = not_an_access_log(&name) {
+        return Some(why);
     }
     let is_log = name.ends_with(".log") || name.ends_with(".log.gz") || name.ends_with(".gz");
     if !is_log {
@@ -111,13 +102,9 @@ fn add_file(d: &mut Discovery, path: PathBuf, window: &Window) {
         d.skipped.push((name, "AWS's logging test file"));
         return;
     }
-    if let Some(end) = alb_file_end_time_us(&name) {
-        let before = window.since_us.is_some_and(|s| end + PRUNE_SLACK_US < s);
-        let after = window.until_us.is_some_and(|u| end - PRUNE_SLACK_US > u);
-        if before || after {
-            d.pruned += 1;
-            return;
-        }
+    if outside_window(&name, window) {
+        d.pruned += 1;
+        return;
     }
     let size = fs::metadata(&path).ok().map(|m| m.len());
     d.files.push(InputFile {

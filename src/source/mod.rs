@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use chrono::NaiveDateTime;
 use flate2::bufread::MultiGzDecoder;
 
+use crate::window::Window;
+
 pub use local::{discover, Discovery};
 
 /// One readable input: a file on disk or standard input.
@@ -65,6 +67,33 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     } else {
         Ok(Box::new(buffered))
     }
+}
+
+/// Entries can be logged a little after their file's interval: one interval of slack each side.
+const PRUNE_SLACK_US: i64 = 10 * 60 * 1_000_000;
+
+/// Why a file or object met while listing is not an ALB access log (None: read it).
+/// Connection logs, NLB logs and AWS's test file share the same folders.
+pub fn not_an_access_log(name: &str) -> Option<&'static str> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if base == "ELBAccessLogTestFile" {
+        Some("AWS's logging test file")
+    } else if base.starts_with("conn_log") {
+        Some("ALB connection log")
+    } else if base.contains("_net.") {
+        Some("NLB log")
+    } else {
+        None
+    }
+}
+
+/// Whether the end time in an ALB file name puts the whole file outside the window, so it
+/// need not be opened. Names without an ALB end time are never pruned.
+pub fn outside_window(name: &str, window: &Window) -> bool {
+    alb_file_end_time_us(name).is_some_and(|end| {
+        window.since_us.is_some_and(|s| end + PRUNE_SLACK_US < s)
+            || window.until_us.is_some_and(|u| end - PRUNE_SLACK_US > u)
+    })
 }
 
 /// The end time ALB writes in its file names (`…_20261120T1405Z_…`), as µs since the epoch.

@@ -19,12 +19,10 @@ use chrono::{TimeZone, Utc};
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
-use super::{alb_file_end_time_us, InputFile, Location};
+use super::{not_an_access_log, outside_window, InputFile, Location};
 use crate::window::Window;
 
 const DAY_US: i64 = 86_400_000_000;
-/// Entries can be logged a little after their file's interval: keep one interval of slack.
-const PRUNE_SLACK_US: i64 = 10 * 60 * 1_000_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct S3Options {
@@ -138,6 +136,10 @@ impl S3Context {
     ) -> Result<Vec<InputFile>, S3Error> {
         let since = window.since_us.unwrap_or(now_us - DAY_US);
         let until = window.until_us.unwrap_or(now_us);
+        let bounds = Window {
+            since_us: Some(since),
+            until_us: Some(until),
+        };
         let mut files = Vec::new();
         for base in self.region_prefixes(bucket, prefix)? {
             let mut day = since.div_euclid(DAY_US) * DAY_US;
@@ -148,18 +150,14 @@ impl S3Context {
                 for (key, size, etag) in self.list(bucket, &day_prefix)? {
                     stats.listed += 1;
                     let name = key.rsplit('/').next().unwrap_or(&key);
-                    if !name.contains("_app.")
-                        || name.starts_with("conn_log")
-                        || name == "ELBAccessLogTestFile"
-                    {
+                    // ALB delivers access logs as …_app.<lb>_…; anything else is not one
+                    if !name.contains("_app.") || not_an_access_log(name).is_some() {
                         stats.skipped += 1;
                         continue;
                     }
-                    if let Some(end) = alb_file_end_time_us(name) {
-                        if end + PRUNE_SLACK_US < since || end - PRUNE_SLACK_US > until {
-                            stats.pruned += 1;
-                            continue;
-                        }
+                    if outside_window(name, &bounds) {
+                        stats.pruned += 1;
+                        continue;
                     }
                     files.push(InputFile {
                         name: format!("s3://{bucket}/{key}"),
