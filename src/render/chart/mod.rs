@@ -28,6 +28,7 @@ use chrono::{TimeZone, Utc};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 /// The drawing surface every chart function draws on.
@@ -603,4 +604,71 @@ mod tests {
         r.next_frame(&mut buf).unwrap();
         assert!(buf.iter().any(|b| *b < 128), "the text drew no dark pixel");
     }
+}
+
+/// One horizontal bar: its label, its stacked segments (value, colour) from the left, and the
+/// text written after its end.
+pub struct HBar {
+    pub label: String,
+    pub segments: Vec<(f64, RGBColor)>,
+    pub note: String,
+}
+
+/// Horizontal stacked bars, the first row on top, labels on the left; the x axis runs to
+/// `headroom` times the longest bar so the notes fit.
+pub fn hbars(
+    area: &Area<'_>,
+    rows: &[HBar],
+    x_desc: &str,
+    label_width: u32,
+    headroom: f64,
+) -> anyhow::Result<()> {
+    let n = rows.len();
+    let total = |r: &HBar| r.segments.iter().map(|(v, _)| v).sum::<f64>();
+    let max = rows.iter().map(total).fold(1.0, f64::max);
+    let (_, hi, xticks) = nice_axis(0.0, max * headroom, 6);
+    // row i sits at y = n - 1 - i; labels at the row's middle
+    let centers: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
+    let mut chart = ChartBuilder::on(area)
+        .x_label_area_size(46)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(
+            Axis::linear(0.0, hi, xticks),
+            Axis::linear(0.0, n as f64, centers),
+        )?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .disable_y_mesh()
+        .x_label_formatter(&|v| count_label(*v))
+        .y_label_formatter(&|v| {
+            let i = n as i64 - 1 - v.floor() as i64;
+            rows.get(i as usize)
+                .map(|r| r.label.clone())
+                .unwrap_or_default()
+        })
+        .x_desc(x_desc)
+        .label_style(font(15))
+        .axis_desc_style(font(16))
+        .draw()?;
+    for (i, row) in rows.iter().enumerate() {
+        let y = (n - 1 - i) as f64;
+        let mut x = 0.0;
+        for (w, colour) in &row.segments {
+            if *w > 0.0 {
+                chart.draw_series([Rectangle::new(
+                    [(x, y + 0.18), (x + w, y + 0.82)],
+                    colour.filled(),
+                )])?;
+            }
+            x += w;
+        }
+        chart.draw_series(std::iter::once(Text::new(
+            row.note.clone(),
+            (x + hi * 0.01, y + 0.5),
+            font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+        )))?;
+    }
+    Ok(())
 }

@@ -1,11 +1,10 @@
 //! Security findings by rule and severity: one horizontal bar per rule, stacked by severity.
 
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    count_label, font, frame, nice_axis, no_data, Area, Axis, Mark, GREY, GRID, ORANGE, SKY_BLUE,
-    VERMILLION, YELLOW,
+    count_label, frame, hbars, no_data, Area, HBar, Mark, GREY, ORANGE, SKY_BLUE, VERMILLION,
+    YELLOW,
 };
 use crate::metrics::security::{Rule, SecurityReport, Severity};
 
@@ -44,57 +43,24 @@ pub fn by_rule(area: &Area<'_>, r: &SecurityReport) -> anyhow::Result<()> {
     if rows.is_empty() {
         return no_data(&area, "no finding in the window");
     }
-    let n = rows.len();
-    let max = rows
+    let bars: Vec<HBar> = rows
         .iter()
-        .map(|(_, c)| c.iter().sum::<u64>())
-        .max()
-        .unwrap_or(1) as f64;
-    let (_, hi, xticks) = nice_axis(0.0, max * 1.15, 6);
-    let centers: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
-    let labels: Vec<&str> = rows.iter().map(|(rule, _)| rule.as_str()).collect();
-    let mut chart = ChartBuilder::on(&area)
-        .x_label_area_size(46)
-        .y_label_area_size(200)
-        .build_cartesian_2d(
-            Axis::linear(0.0, hi, xticks),
-            Axis::linear(0.0, n as f64, centers),
-        )?;
-    chart
-        .configure_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(WHITE)
-        .disable_y_mesh()
-        .x_label_formatter(&|v| count_label(*v))
-        .y_label_formatter(&|v| {
-            let i = n as i64 - 1 - v.floor() as i64;
-            labels
-                .get(i as usize)
-                .map(|s| s.to_string())
-                .unwrap_or_default()
+        .map(|(rule, per_level)| HBar {
+            label: rule.as_str().to_string(),
+            segments: LEVELS
+                .iter()
+                .zip(per_level)
+                .map(|((_, colour), n)| (*n as f64, *colour))
+                .collect(),
+            note: count_label(per_level.iter().sum::<u64>() as f64),
         })
-        .x_desc("findings in the window (one per client and rule)")
-        .label_style(font(15))
-        .axis_desc_style(font(16))
-        .draw()?;
-    for (i, (_, per_level)) in rows.iter().enumerate() {
-        let y = (n - 1 - i) as f64;
-        let mut x = 0.0;
-        for ((_, colour), count) in LEVELS.iter().zip(per_level) {
-            let w = *count as f64;
-            if w > 0.0 {
-                chart.draw_series([Rectangle::new(
-                    [(x, y + 0.18), (x + w, y + 0.82)],
-                    colour.filled(),
-                )])?;
-            }
-            x += w;
-        }
-        chart.draw_series(std::iter::once(Text::new(
-            count_label(x),
-            (x + hi * 0.01, y + 0.5),
-            font(14).pos(Pos::new(HPos::Left, VPos::Center)),
-        )))?;
-    }
+        .collect();
+    hbars(
+        &area,
+        &bars,
+        "findings in the window (one per client and rule)",
+        200,
+        1.15,
+    )?;
     Ok(())
 }
