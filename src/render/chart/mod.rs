@@ -561,51 +561,6 @@ pub fn stacked_bars(area: &Area<'_>, s: &Stacked<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn axes_and_labels() {
-        let day = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
-        let a = TimeAxis::new(day, day + DAY);
-        assert_eq!(a.step, 2 * HOUR);
-        assert_eq!(a.ticks.len(), 13);
-        assert_eq!(a.label(day), "00:00");
-        assert_eq!(a.label(day + DAY), "24:00");
-        assert_eq!(a.label(day + 14 * HOUR), "14:00");
-        let (lo, hi, t) = nice_axis(0.0, 1270.0, 6);
-        // 1270 / 6 ≈ 212 → a step of 250
-        assert_eq!((lo, hi), (0.0, 1500.0));
-        assert_eq!(t, vec![0.0, 250.0, 500.0, 750.0, 1000.0, 1250.0, 1500.0]);
-        assert_eq!(
-            log_ticks(3.0, 600.0),
-            vec![5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
-        );
-        assert_eq!(ms_label(0.5), "0.5 ms");
-        assert_eq!(ms_label(2000.0), "2 s");
-        assert_eq!(count_label(1234567.0), "1.2M");
-        assert_eq!(count_label(12345.0), "12,345");
-        assert_eq!(pct_label(99.5), "99.5 %");
-        let r = runs([(1, Some(1.0)), (2, None), (3, Some(2.0)), (4, Some(3.0))]);
-        assert_eq!(r, vec![vec![(1, 1.0)], vec![(3, 2.0), (4, 3.0)]]);
-    }
-
-    #[test]
-    fn text_renders_with_the_bundled_font() {
-        let png = render(200, 60, |a| {
-            a.draw_text("Hg 99 %", &font(24), (10, 10))?;
-            Ok(())
-        })
-        .unwrap();
-        let dec = png::Decoder::new(std::io::Cursor::new(png));
-        let mut r = dec.read_info().unwrap();
-        let mut buf = vec![0; r.output_buffer_size().unwrap()];
-        r.next_frame(&mut buf).unwrap();
-        assert!(buf.iter().any(|b| *b < 128), "the text drew no dark pixel");
-    }
-}
-
 /// One horizontal bar: its label, its stacked segments (value, colour) from the left, and the
 /// text written after its end.
 pub struct HBar {
@@ -671,4 +626,49 @@ pub fn hbars(
         )))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_and_labels() {
+        let day = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
+        let a = TimeAxis::new(day, day + DAY);
+        assert_eq!(a.step, 2 * HOUR);
+        assert_eq!(a.ticks.len(), 13);
+        assert_eq!(a.label(day), "00:00");
+        assert_eq!(a.label(day + DAY), "24:00");
+        assert_eq!(a.label(day + 14 * HOUR), "14:00");
+        let (lo, hi, t) = nice_axis(0.0, 1270.0, 6);
+        // 1270 / 6 ≈ 212 → a step of 250
+        assert_eq!((lo, hi), (0.0, 1500.0));
+        assert_eq!(t, vec![0.0, 250.0, 500.0, 750.0, 1000.0, 1250.0, 1500.0]);
+        assert_eq!(
+            log_ticks(3.0, 600.0),
+            vec![5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
+        );
+        assert_eq!(ms_label(0.5), "0.5 ms");
+        assert_eq!(ms_label(2000.0), "2 s");
+        assert_eq!(count_label(1234567.0), "1.2M");
+        assert_eq!(count_label(12345.0), "12,345");
+        assert_eq!(pct_label(99.5), "99.5 %");
+        let r = runs([(1, Some(1.0)), (2, None), (3, Some(2.0)), (4, Some(3.0))]);
+        assert_eq!(r, vec![vec![(1, 1.0)], vec![(3, 2.0), (4, 3.0)]]);
+    }
+
+    #[test]
+    fn text_renders_with_the_bundled_font() {
+        let png = render(200, 60, |a| {
+            a.draw_text("Hg 99 %", &font(24), (10, 10))?;
+            Ok(())
+        })
+        .unwrap();
+        let dec = png::Decoder::new(std::io::Cursor::new(png));
+        let mut r = dec.read_info().unwrap();
+        let mut buf = vec![0; r.output_buffer_size().unwrap()];
+        r.next_frame(&mut buf).unwrap();
+        assert!(buf.iter().any(|b| *b < 128), "the text drew no dark pixel");
+    }
 }
