@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit + CLI tests, and in CI the report's browser
-# test. Installs nothing beyond the Rust toolchain, except Debian's chromium for the browser
-# test; the parser conformance test reads ../shared/samples when it is beside the repo.
+# test. Installs, besides the Rust toolchain's crates: a Python venv (.venv) with moto, duckdb
+# and sqlglot for the Athena tests (scripts/athena-env.sh), and Debian's chromium for the
+# browser test; the parser conformance tests read ../shared/samples when it is beside the repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+# the Athena tests start tests/athena/harness.py (moto + DuckDB on 127.0.0.1) with this python
+HOSP_LOGS_PYTHON="$(scripts/athena-env.sh | tail -n 1)"
+export HOSP_LOGS_PYTHON
 cargo test --locked
 # The daily report in a real browser (installs Debian's chromium when missing): always in CI,
 # locally with HOSP_LOGS_BROWSER_TEST=1.

@@ -23,6 +23,29 @@ pub struct Config {
     pub gate: GateSection,
     #[serde(default)]
     pub security: SecuritySection,
+    #[serde(default)]
+    pub athena: AthenaSection,
+}
+
+/// `--engine athena` and `hosp-logs athena setup`; flags override these.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AthenaSection {
+    /// Athena workgroup (default: the account's "primary").
+    pub workgroup: Option<String>,
+    /// Glue database of the table (default "hosp_logs").
+    pub database: Option<String>,
+    /// The ALB access-log table (default "alb_access_logs").
+    pub table: Option<String>,
+    /// s3:// folder for query results (default: the workgroup's own setting).
+    pub output_location: Option<String>,
+    /// The logs' s3:// folder down to the region: …/AWSLogs/<account>/elasticloadbalancing/<region>/.
+    /// `athena setup` points the table there; --max-scan lists it to estimate a query's scan.
+    pub location: Option<String>,
+    /// First delivery day the table's partition projection knows (yyyy/MM/dd).
+    pub range_start: Option<String>,
+    /// Refuse queries expected to scan more than this ("20GB", "500MB", or bytes).
+    pub max_scan: Option<String>,
 }
 
 /// CI-gate thresholds; flags override them. A check with no threshold is not run.

@@ -15,6 +15,8 @@ pub enum ExitStatus {
     Breach = 3,
     /// A gate could not evaluate: no requests in the window. Fails closed.
     NoData = 4,
+    /// Stopped by Ctrl-C (SIGINT); a running Athena query was stopped first.
+    Interrupted = 130,
 }
 
 impl ExitStatus {
@@ -66,6 +68,13 @@ pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
             );
         if input || cause.is::<UsageError>() || cause.is::<clap::Error>() {
             return ExitStatus::Usage;
+        }
+        match cause.downcast_ref::<crate::source::athena::AthenaError>() {
+            Some(crate::source::athena::AthenaError::Interrupted { .. }) => {
+                return ExitStatus::Interrupted
+            }
+            Some(e) if e.is_user_error() => return ExitStatus::Usage,
+            _ => {}
         }
     }
     ExitStatus::Failure

@@ -4,6 +4,7 @@
 //! batches) → `metrics` (pure computations, typed reports) → `render` (table, JSON, CSV,
 //! Markdown) → `cli` (one module per subcommand, thin).
 
+pub mod athena;
 pub mod cli;
 pub mod config;
 pub mod error;

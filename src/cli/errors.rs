@@ -2,8 +2,10 @@
 
 use clap::Args;
 
+use super::athena::{AthenaArgs, Engine, Remote};
 use super::input::{InputArgs, Prepared};
 use super::GlobalArgs;
+use crate::athena::reports;
 use crate::config::parse_latency_ms;
 use crate::error::{ExitStatus, UsageError};
 use crate::metrics::common::auto_bucket;
@@ -15,6 +17,8 @@ use crate::window::parse_duration;
 pub struct ErrorsArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub athena: AthenaArgs,
     /// Also attribute 4XX answers
     #[arg(long = "4xx")]
     pub include_4xx: bool,
@@ -33,22 +37,44 @@ pub struct ErrorsArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
-    let prep = Prepared::new(global, &args.input)?;
-    let loaded = prep.frame(global, columns())?;
-    let cfg = ErrorsConfig {
-        include_4xx: args.include_4xx,
-        bucket_us: bucket(args.bucket.as_deref(), loaded.span_us)?,
-        slow_ms: parse_latency_ms(&args.slow)?,
-        top: args.top,
+    let slow_ms = parse_latency_ms(&args.slow)?;
+    let config = |span_us| -> anyhow::Result<ErrorsConfig> {
+        Ok(ErrorsConfig {
+            include_4xx: args.include_4xx,
+            bucket_us: bucket(args.bucket.as_deref(), span_us)?,
+            slow_ms,
+            top: args.top,
+        })
     };
-    let report = compute(&loaded.df, &cfg)?;
-    let out = prep.publish(report, loaded, args.input.format)?;
+    let (out, cfg, status) = if args.athena.engine == Engine::Athena {
+        let remote = Remote::new(global, &args.input, &args.athena)?;
+        let cfg = config(remote.span_us())?;
+        let query = remote.common()?.errors(cfg.bucket_us, cfg.slow_ms)?;
+        let Some(rows) = remote.run(&query)? else {
+            return Ok(ExitStatus::Ok);
+        };
+        let (report, excluded) = reports::errors(&rows, &cfg)?;
+        let stats = remote.stats(&rows, report.requests + excluded, 0);
+        (
+            remote.publish(report, excluded, stats)?,
+            cfg,
+            ExitStatus::Ok,
+        )
+    } else {
+        let prep = Prepared::new(global, &args.input)?;
+        let loaded = prep.frame(global, columns())?;
+        let cfg = config(loaded.span_us)?;
+        let report = compute(&loaded.df, &cfg)?;
+        let out = prep.publish(report, loaded, args.input.format)?;
+        let status = prep.outcome(ExitStatus::Ok, &out.input);
+        (out, cfg, status)
+    };
     if let Some(path) = &args.chart {
         let axis = TimeAxis::of(&out.window).aligned(cfg.bucket_us);
         let png = chart::errors::figure_png(&out.report, &axis, cfg.bucket_us)?;
         chart::write_png(path, &png)?;
     }
-    Ok(prep.outcome(ExitStatus::Ok, &out.input))
+    Ok(status)
 }
 
 /// `--bucket` when given (whole minutes), else chosen from the window's length.

@@ -2,10 +2,12 @@
 
 use clap::Args;
 
+use super::athena::{AthenaArgs, Engine, Remote};
 use super::errors::bucket;
 use super::input::{InputArgs, Prepared};
 use super::GlobalArgs;
-use crate::error::ExitStatus;
+use crate::athena::reports;
+use crate::error::{ExitStatus, UsageError};
 use crate::metrics::daily::latency_histogram;
 use crate::metrics::latency::{columns, compute, LatencyConfig, LatencyField};
 use crate::render::chart::{self, TimeAxis};
@@ -14,6 +16,8 @@ use crate::render::chart::{self, TimeAxis};
 pub struct LatencyArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub athena: AthenaArgs,
     /// Which time to measure
     #[arg(long, value_enum, default_value_t = LatencyField::Total)]
     pub field: LatencyField,
@@ -29,6 +33,9 @@ pub struct LatencyArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus> {
+    if args.athena.engine == Engine::Athena {
+        return run_athena(global, &args);
+    }
     let prep = Prepared::new(global, &args.input)?;
     let loaded = prep.frame(global, columns(args.field))?;
     let cfg = LatencyConfig {
@@ -48,4 +55,27 @@ pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus>
         chart::write_png(path, &png)?;
     }
     Ok(prep.outcome(ExitStatus::Ok, &out.input))
+}
+
+/// The same report from Athena: exact percentiles from per-group latency histograms.
+fn run_athena(global: &GlobalArgs, args: &LatencyArgs) -> anyhow::Result<ExitStatus> {
+    if args.chart.is_some() {
+        return Err(UsageError(
+            "latency --chart draws from every request: use --engine local for the chart".into(),
+        )
+        .into());
+    }
+    let remote = Remote::new(global, &args.input, &args.athena)?;
+    let cfg = LatencyConfig {
+        field: args.field,
+        bucket_us: bucket(args.bucket.as_deref(), remote.span_us())?,
+        top: args.top,
+    };
+    let Some(rows) = remote.run(&remote.common()?.latency(cfg.field, cfg.bucket_us)?)? else {
+        return Ok(ExitStatus::Ok);
+    };
+    let (report, excluded) = reports::latency(&rows, &cfg)?;
+    let stats = remote.stats(&rows, report.requests + excluded, 0);
+    remote.publish(report, excluded, stats)?;
+    Ok(ExitStatus::Ok)
 }

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and the thin glue from flags to the pipeline.
 //! One module per subcommand; each returns the exit status it earned.
 
+pub mod athena;
 pub mod audit;
 pub mod backends;
 pub mod errors;
@@ -94,6 +95,11 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Copy a window of ALB logs from S3 to a local folder, in the same layout
     Fetch(fetch::FetchArgs),
+    /// Amazon Athena: create the database and table the `--engine athena` analyses query
+    Athena {
+        #[command(subcommand)]
+        command: athena::AthenaCommand,
+    },
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use)
@@ -121,6 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Security(args) => security::run(&cli.global, args),
         Command::Audit(args) => audit::run(&cli.global, args),
         Command::Fetch(args) => fetch::run(&cli.global, args),
+        Command::Athena { command } => athena::run(&cli.global, command),
         Command::Generate(args) => generate::run(&cli.global, args),
         Command::Schema => meta::schema(),
         Command::Completions { shell } => meta::completions(shell),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
+use super::athena::{rows_to_frame, AthenaArgs, Engine, Remote};
 use super::input::{emit, InputArgs, Prepared};
 use super::GlobalArgs;
 use crate::error::{ExitStatus, UsageError};
@@ -14,6 +15,7 @@ use crate::frame::ColumnSet;
 use crate::metrics::query::{is_blank, plan, project, split_statements, Session, TABLE};
 use crate::render::frame::FrameReport;
 use crate::render::{sanitize, Format};
+use crate::source::athena::Query;
 
 const QUERY_HELP: &str = "\
 The table is `logs`; its columns are the typed schema (`hosp-logs schema`). Only the columns the
@@ -37,6 +39,8 @@ pub struct QueryArgs {
     pub sql: Option<String>,
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub athena: AthenaArgs,
     /// Rows shown by --format table and markdown (0: all); csv and json have every row
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_rows: usize,
@@ -58,6 +62,9 @@ pub fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<ExitStatus> {
         None => read_stdin()?,
     };
     let sql = one_statement(&sql)?;
+    if args.athena.engine == Engine::Athena {
+        return run_athena(global, &args, sql);
+    }
     let prep = Prepared::new(global, &args.input)?;
     // checked before any log is read, and tells which columns to load
     let cols = plan(&sql)?;
@@ -65,6 +72,27 @@ pub fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<ExitStatus> {
     let df = project(&loaded.df, cols)?;
     let result = Session::new(df).run(&sql)?;
     emit(&report(result, &args), args.input.format, prep.style)?;
+    Ok(ExitStatus::Ok)
+}
+
+/// The SQL goes to Athena as written (the user's own query, over the table `athena setup`
+/// made); the rows come back typed by Athena's column types.
+fn run_athena(global: &GlobalArgs, args: &QueryArgs, sql: String) -> anyhow::Result<ExitStatus> {
+    if args.input.since.is_some() || args.input.until.is_some() {
+        return Err(UsageError(
+            "with --engine athena the window goes in the SQL: WHERE day = '2026/11/20' AND time >= '2026-11-20T10:00:00Z'".into(),
+        )
+        .into());
+    }
+    let remote = Remote::new(global, &args.input, &args.athena)?;
+    let query = Query {
+        sql,
+        parameters: Vec::new(),
+    };
+    let Some(rows) = remote.run(&query)? else {
+        return Ok(ExitStatus::Ok);
+    };
+    remote.emit(&report(rows_to_frame(&rows)?, args))?;
     Ok(ExitStatus::Ok)
 }
 

@@ -2,13 +2,16 @@
 
 use clap::Args;
 
+use super::athena::{AthenaArgs, Engine, Remote};
 use super::input::{emit, warn_about_input, InputArgs, Prepared};
 use super::GlobalArgs;
-use crate::config::{parse_latency_ms, parse_target};
+use crate::athena::reports;
+use crate::config::{parse_latency_ms, parse_target, Config};
 use crate::error::ExitStatus;
 use crate::frame::load;
 use crate::metrics::common::auto_bucket;
 use crate::metrics::daily::slo_series;
+use crate::metrics::filter::ClientFilter;
 use crate::metrics::slo::{compute, SloConfig, SloCounts};
 use crate::render::chart::{self, TimeAxis};
 
@@ -16,6 +19,8 @@ use crate::render::chart::{self, TimeAxis};
 pub struct SloArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub athena: AthenaArgs,
     /// SLO target as a percent (99.0) or fraction (0.99). Default: config [slo] target, else 99
     #[arg(long, value_name = "PERCENT")]
     pub target: Option<f64>,
@@ -31,20 +36,65 @@ pub struct SloArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
-    let prep = Prepared::new(global, &args.input)?;
-    let cfg = slo_config(&prep, args.target, args.latency_threshold.as_deref())?;
-    let opts = prep.load_options(cfg.columns());
-    let (parts, stats) = load(&prep.files, &opts, SloCounts::default, |acc, batch| {
-        acc.fold(&batch.df, &cfg)
-    })?;
-    let counts = parts.into_iter().fold(SloCounts::default(), |mut a, b| {
-        a.merge(b);
-        a
-    });
-    let stats = prep.finish_stats(stats);
-    warn_about_input(global, &stats);
-    let report = compute(&counts, &prep.window, &cfg, stats);
-    emit(&report, args.input.format, prep.style)?;
+    let (report, counts, cfg, outcome): (_, _, _, Box<dyn Fn(ExitStatus) -> ExitStatus>) = if args
+        .athena
+        .engine
+        == Engine::Athena
+    {
+        let remote = Remote::new(global, &args.input, &args.athena)?;
+        let cfg = slo_settings(
+            &remote.config,
+            remote.exclude.clone(),
+            args.target,
+            args.latency_threshold.as_deref(),
+        )?;
+        // whole-minute windows need only per-minute counts: 60 times fewer result rows
+        let (since, until) = (
+            remote.window.since_us.unwrap_or(0),
+            remote.window.until_us.unwrap_or(0),
+        );
+        let minutes = since % 60_000_000 == 0 && until % 60_000_000 == 0;
+        let query = remote.common()?.slo(cfg.latency_threshold_ms, minutes)?;
+        let Some(rows) = remote.run(&query)? else {
+            return Ok(ExitStatus::Ok);
+        };
+        let (counts, total, unparsed) = reports::slo_counts(&rows)?;
+        if unparsed > 0 && !global.quiet {
+            eprintln!(
+                    "hosp-logs: warning: {unparsed} lines in the window's delivery folders did not match the table's regex and were left out"
+                );
+        }
+        let report = compute(
+            &counts,
+            &remote.window,
+            &cfg,
+            remote.stats(&rows, total, unparsed),
+        );
+        remote.emit(&report)?;
+        (report, counts, cfg, Box::new(|s| s))
+    } else {
+        let prep = Prepared::new(global, &args.input)?;
+        let cfg = slo_config(&prep, args.target, args.latency_threshold.as_deref())?;
+        let opts = prep.load_options(cfg.columns());
+        let (parts, stats) = load(&prep.files, &opts, SloCounts::default, |acc, batch| {
+            acc.fold(&batch.df, &cfg)
+        })?;
+        let counts = parts.into_iter().fold(SloCounts::default(), |mut a, b| {
+            a.merge(b);
+            a
+        });
+        let stats = prep.finish_stats(stats);
+        warn_about_input(global, &stats);
+        let report = compute(&counts, &prep.window, &cfg, stats);
+        emit(&report, args.input.format, prep.style)?;
+        let input = report.input.clone();
+        (
+            report,
+            counts,
+            cfg,
+            Box::new(move |s| prep.outcome(s, &input)),
+        )
+    };
     if let Some(path) = &args.chart {
         let axis = TimeAxis::of(&report.window);
         let bucket = auto_bucket(axis.end - axis.start);
@@ -60,7 +110,7 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
         (true, Some(_), false) => ExitStatus::Breach,
         (true, Some(_), true) => ExitStatus::Ok,
     };
-    Ok(prep.outcome(status, &report.input))
+    Ok(outcome(status))
 }
 
 /// The SLO settings: flags first, then the config, then the defaults (99 %, no latency bound).
@@ -69,7 +119,20 @@ pub fn slo_config(
     target: Option<f64>,
     latency_threshold: Option<&str>,
 ) -> anyhow::Result<SloConfig> {
-    let c = &prep.config;
+    slo_settings(
+        &prep.config,
+        prep.exclude.clone(),
+        target,
+        latency_threshold,
+    )
+}
+
+fn slo_settings(
+    c: &Config,
+    exclude: ClientFilter,
+    target: Option<f64>,
+    latency_threshold: Option<&str>,
+) -> anyhow::Result<SloConfig> {
     let target = parse_target(target.or(c.slo.target).unwrap_or(99.0))?;
     let latency = latency_threshold
         .or(c.slo.latency_threshold.as_deref())
@@ -78,6 +141,6 @@ pub fn slo_config(
     Ok(SloConfig {
         target,
         latency_threshold_ms: latency,
-        exclude: prep.exclude.clone(),
+        exclude,
     })
 }

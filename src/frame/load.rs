@@ -73,6 +73,9 @@ pub struct InputStats {
     /// S3 objects listed, pruned, fetched, read from the cache (S3 sources only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub objects: Option<crate::source::s3::ObjectStats>,
+    /// The Athena query: id, data scanned, cost (`--engine athena` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub athena: Option<crate::source::athena::QueryStats>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

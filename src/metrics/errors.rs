@@ -213,13 +213,7 @@ pub fn compute(df: &DataFrame, cfg: &ErrorsConfig) -> PolarsResult<ErrorsReport>
             },
         )
         .collect();
-    by_endpoint.sort_by(|a, b| {
-        (b.errors + b.client_errors.unwrap_or(0))
-            .cmp(&(a.errors + a.client_errors.unwrap_or(0)))
-            .then_with(|| a.method.cmp(&b.method))
-            .then_with(|| a.endpoint.cmp(&b.endpoint))
-    });
-    by_endpoint.truncate(cfg.top);
+    rank_endpoints(&mut by_endpoint, cfg.top);
 
     let target_key = concat_str(
         [
@@ -277,11 +271,7 @@ pub fn compute(df: &DataFrame, cfg: &ErrorsConfig) -> PolarsResult<ErrorsReport>
     };
 
     Ok(ErrorsReport {
-        definitions: vec![
-            "5XX: elb_status_code 500-599, what the client received".into(),
-            "ALB-generated: no target response (target_status_code null); target-generated: the target answered".into(),
-            format!("fast failures: latency_ms <= {} ms; slow: above", cfg.slow_ms),
-        ],
+        definitions: definitions(cfg.slow_ms),
         requests,
         total_5xx,
         alb_generated,
@@ -298,6 +288,36 @@ pub fn compute(df: &DataFrame, cfg: &ErrorsConfig) -> PolarsResult<ErrorsReport>
         over_time,
         fast_vs_slow,
     })
+}
+
+/// The report's definitions, printed with it.
+pub fn definitions(slow_ms: f64) -> Vec<String> {
+    vec![
+        "5XX: elb_status_code 500-599, what the client received".into(),
+        "ALB-generated: no target response (target_status_code null); target-generated: the target answered".into(),
+        format!("fast failures: latency_ms <= {slow_ms} ms; slow: above"),
+    ]
+}
+
+/// Most errors (with --4xx, 5XX + 4XX) first, then by method and endpoint; `top` rows.
+pub fn rank_endpoints(rows: &mut Vec<EndpointErrors>, top: usize) {
+    rows.sort_by(|a, b| {
+        (b.errors + b.client_errors.unwrap_or(0))
+            .cmp(&(a.errors + a.client_errors.unwrap_or(0)))
+            .then_with(|| a.method.cmp(&b.method))
+            .then_with(|| a.endpoint.cmp(&b.endpoint))
+    });
+    rows.truncate(top);
+}
+
+pub fn rank_key_errors(rows: &mut Vec<KeyErrors>, top: usize) {
+    rows.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.key.cmp(&b.key)));
+    rows.truncate(top);
+}
+
+pub fn rank_key_counts(rows: &mut Vec<KeyCount>, top: usize) {
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    rows.truncate(top);
 }
 
 fn key_errors(lf: &LazyFrame, key: Expr, top: usize) -> PolarsResult<Vec<KeyErrors>> {
@@ -321,8 +341,7 @@ fn key_errors(lf: &LazyFrame, key: Expr, top: usize) -> PolarsResult<Vec<KeyErro
             error_rate: rate(errors, requests),
         })
         .collect();
-    rows.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.key.cmp(&b.key)));
-    rows.truncate(top);
+    rank_key_errors(&mut rows, top);
     Ok(rows)
 }
 
@@ -338,7 +357,6 @@ fn key_counts(lf: &LazyFrame, key: Col, top: usize) -> PolarsResult<Vec<KeyCount
         .zip(counts(&df, "count")?)
         .map(|(key, count)| KeyCount { key, count })
         .collect();
-    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-    rows.truncate(top);
+    rank_key_counts(&mut rows, top);
     Ok(rows)
 }

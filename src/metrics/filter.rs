@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use crate::error::UsageError;
+use crate::parse::escape_regex;
 
 /// An IPv4 or IPv6 network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,18 @@ impl Cidr {
         Ok(Cidr { addr, prefix })
     }
 
+    /// The first and last address of an IPv4 network, as numbers (None for IPv6).
+    pub fn ipv4_range(&self) -> Option<(u32, u32)> {
+        let IpAddr::V4(net) = self.addr else {
+            return None;
+        };
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(self.prefix))
+            .unwrap_or(0);
+        let lo = u32::from(net) & mask;
+        Some((lo, lo | !mask))
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
@@ -50,6 +63,12 @@ impl Cidr {
             }
             _ => false,
         }
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
     }
 }
 
@@ -73,6 +92,20 @@ impl Glob {
                 .map(str::to_string)
                 .collect(),
         }
+    }
+
+    /// The same test as a regex over the lowercased text (for engines that match in SQL).
+    pub fn to_regex(&self) -> String {
+        if self.parts.is_empty() {
+            return if self.anchored_start { "^$" } else { "" }.to_string();
+        }
+        let body: Vec<String> = self.parts.iter().map(|p| escape_regex(p)).collect();
+        format!(
+            "{}{}{}",
+            if self.anchored_start { "^" } else { "" },
+            body.join(".*"),
+            if self.anchored_end { "$" } else { "" }
+        )
     }
 
     pub fn matches(&self, text: &str) -> bool {

@@ -167,6 +167,22 @@ fn stats_rows(df: &DataFrame) -> PolarsResult<Vec<(u64, Stats)>> {
         .collect())
 }
 
+pub const METHOD: &str =
+    "exact percentiles, linear interpolation between closest ranks (quantile_cont)";
+
+/// Slowest p99 first, then by method and endpoint; `top` rows.
+pub fn rank_by_p99(rows: &mut Vec<KeyStats>, top: usize) {
+    rows.sort_by(|a, b| {
+        b.stats
+            .p99
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.stats.p99.unwrap_or(f64::NEG_INFINITY))
+            .then_with(|| a.method.cmp(&b.method))
+            .then_with(|| a.endpoint.cmp(&b.endpoint))
+    });
+    rows.truncate(top);
+}
+
 /// Percentiles over every row of a frame holding the `field`'s column; also returns how many
 /// rows had no latency.
 pub fn overall(df: &DataFrame, field: LatencyField) -> PolarsResult<(u64, Stats)> {
@@ -200,15 +216,7 @@ pub fn compute(df: &DataFrame, cfg: &LatencyConfig) -> PolarsResult<LatencyRepor
             stats,
         })
         .collect();
-    by_endpoint.sort_by(|a, b| {
-        b.stats
-            .p99
-            .unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&a.stats.p99.unwrap_or(f64::NEG_INFINITY))
-            .then_with(|| a.method.cmp(&b.method))
-            .then_with(|| a.endpoint.cmp(&b.endpoint))
-    });
-    by_endpoint.truncate(cfg.top);
+    rank_by_p99(&mut by_endpoint, cfg.top);
 
     let tg = lf
         .clone()
@@ -246,7 +254,7 @@ pub fn compute(df: &DataFrame, cfg: &LatencyConfig) -> PolarsResult<LatencyRepor
     Ok(LatencyReport {
         field: cfg.field,
         unit: "ms",
-        method: "exact percentiles, linear interpolation between closest ranks (quantile_cont)",
+        method: METHOD,
         requests: df.height() as u64,
         no_latency,
         overall,

@@ -149,6 +149,11 @@ impl SloCounts {
         Ok(())
     }
 
+    /// Adds counts for one second (epoch seconds), e.g. from an engine that counted them.
+    pub fn add(&mut self, sec: i64, counts: Counts) {
+        self.flush(sec, &counts);
+    }
+
     fn flush(&mut self, sec: i64, run: &Counts) {
         if run.total > 0 {
             self.per_second.entry(sec).or_default().add(run);

@@ -80,6 +80,22 @@ fn is_plain() -> Expr {
         .or(col(Col::Type.name()).eq(lit("ws")))
 }
 
+/// Most requests first, then by key; `limit` rows.
+pub fn rank_key_shares(rows: &mut Vec<KeyShare>, limit: usize) {
+    rows.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.key.cmp(&b.key)));
+    rows.truncate(limit);
+}
+
+pub fn rank_endpoint_shares(rows: &mut Vec<EndpointShare>, top: usize) {
+    rows.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.method.cmp(&b.method))
+            .then_with(|| a.endpoint.cmp(&b.endpoint))
+    });
+    rows.truncate(top);
+}
+
 pub fn compute(df: &DataFrame, bucket_us: i64, top: usize) -> PolarsResult<TrafficReport> {
     let lf = df.clone().lazy();
     let n = df.height() as u64;
@@ -122,8 +138,7 @@ pub fn compute(df: &DataFrame, bucket_us: i64, top: usize) -> PolarsResult<Traff
                 share: share(requests),
             })
             .collect();
-        rows.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.key.cmp(&b.key)));
-        rows.truncate(limit);
+        rank_key_shares(&mut rows, limit);
         Ok(rows)
     };
 
@@ -143,13 +158,7 @@ pub fn compute(df: &DataFrame, bucket_us: i64, top: usize) -> PolarsResult<Traff
             share: share(requests),
         })
         .collect();
-    top_endpoints.sort_by(|a, b| {
-        b.requests
-            .cmp(&a.requests)
-            .then_with(|| a.method.cmp(&b.method))
-            .then_with(|| a.endpoint.cmp(&b.endpoint))
-    });
-    top_endpoints.truncate(top);
+    rank_endpoint_shares(&mut top_endpoints, top);
 
     let ot = lf
         .clone()

@@ -33,7 +33,7 @@ mod tests_props;
 pub use error::{ParseError, ParseErrorKind};
 pub use escape::decode_escapes;
 pub use record::{parse_line, AlbRecord};
-pub use routes::{RouteError, Routes};
+pub use routes::{escape_regex, RouteError, Routes};
 pub use url::{split_url, UrlParts};
 
 /// The 33 ALB access-log fields in order, named as AWS documents them

@@ -24,6 +24,18 @@ impl fmt::Display for RouteError {
 
 impl std::error::Error for RouteError {}
 
+/// Escapes ASCII punctuation, which Java's regex and RE2 both read as literal when escaped.
+pub fn escape_regex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     Literal(String),
@@ -167,6 +179,30 @@ impl Routes {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Routes { templates })
+    }
+
+    /// Each config template as (regex over the path, endpoint name), in order, for engines
+    /// that match in SQL. The regex accepts exactly the paths `endpoint` maps to the template.
+    pub fn patterns(&self) -> Vec<(String, String)> {
+        self.templates
+            .iter()
+            .map(|t| {
+                let segs: Vec<String> = t
+                    .segments
+                    .iter()
+                    .map(|s| match s {
+                        Segment::Literal(l) => escape_regex(l),
+                        Segment::Param => "[^/]+".to_string(),
+                    })
+                    .collect();
+                let re = match (segs.is_empty(), t.rest) {
+                    (true, true) => "^".to_string(),
+                    (_, true) => format!("^/?{}(/.*)?/?$", segs.join("/")),
+                    (_, false) => format!("^/?{}/?$", segs.join("/")),
+                };
+                (re, t.raw.clone())
+            })
+            .collect()
     }
 
     /// The endpoint for a request path (a query, if any, is ignored; an empty

@@ -1,6 +1,7 @@
 //! Where log bytes come from: local files, folders, globs and stdin (S3 and Athena later).
 //! A source yields `InputFile`s; `open` turns one into a byte stream, gzip or plain.
 
+pub mod athena;
 pub mod local;
 pub mod s3;
 

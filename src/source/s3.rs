@@ -236,6 +236,15 @@ impl S3Context {
         })
     }
 
+    /// How many objects and bytes lie under `prefix` (what Athena would read there).
+    pub fn bytes_under(&self, bucket: &str, prefix: &str) -> Result<(u64, u64), S3Error> {
+        let objects = self.list(bucket, prefix)?;
+        Ok((
+            objects.len() as u64,
+            objects.iter().map(|(_, size, _)| size).sum(),
+        ))
+    }
+
     /// (key, size, ETag) of every object under `prefix`, all pages.
     fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<(String, u64, String)>, S3Error> {
         self.rt.block_on(async {

@@ -1,0 +1,36 @@
+-- hosp-logs errors --engine athena: every breakdown of the errors report in one scan, one
+-- grouping set per table; `set_id` (grouping()) says which set a row belongs to. Traffic that
+-- [exclude] names is kept apart by `x` (every set is also grouped by it) so it can be counted.
+WITH r AS (
+    SELECT
+        COALESCE({{excluded}}, FALSE) AS x,
+        elb_status_code AS status,
+        NULLIF(target_status_code, '-') AS target_status,
+        NULLIF(request_verb, '-') AS method,
+        {{endpoint}} AS endpoint,
+        CASE WHEN target_ip <> '' AND target_port IS NOT NULL
+             THEN target_ip || ':' || CAST(target_port AS varchar) END AS target,
+        {{target_group}} AS target_group,
+        NULLIF(lambda_error_reason, '-') AS error_reason,
+        NULLIF(NULLIF(actions_executed, '-'), '') AS actions,
+        {{latency_ms}} AS ms,
+        {{bucket}} AS bucket
+    FROM {{table}}
+    WHERE {{partitions}}
+      AND {{in_window}}
+)
+SELECT
+    grouping(status, method, endpoint, target, target_group, error_reason, actions, bucket) AS set_id,
+    x, status, method, endpoint, target, target_group, error_reason, actions, bucket,
+    count(*) AS requests,
+    count_if(status BETWEEN 500 AND 599) AS e5,
+    count_if(status BETWEEN 500 AND 599 AND target_status IS NULL) AS alb,
+    count_if(target_status IS NULL) AS no_target,
+    count_if(status BETWEEN 400 AND 499) AS e4,
+    count_if(status BETWEEN 500 AND 599 AND ms <= {{slow_ms}}) AS fast,
+    count_if(status BETWEEN 500 AND 599 AND ms > {{slow_ms}}) AS slow,
+    count_if(status BETWEEN 500 AND 599 AND ms IS NULL) AS e5_no_latency
+FROM r
+GROUP BY GROUPING SETS (
+    (x), (x, status), (x, method, endpoint), (x, target), (x, target_group), (x, error_reason), (x, actions), (x, bucket)
+)

@@ -1,0 +1,24 @@
+-- hosp-logs latency --engine athena: exact percentiles. ALB times have millisecond precision,
+-- so the latencies take few distinct values: one scan returns (group, latency, count) and
+-- hosp-logs interpolates the percentiles from these histograms exactly as the local engine
+-- does (linear between the closest ranks), with no approx_percentile error.
+WITH r AS (
+    SELECT
+        COALESCE({{excluded}}, FALSE) AS x,
+        NULLIF(request_verb, '-') AS method,
+        {{endpoint}} AS endpoint,
+        {{target_group}} AS target_group,
+        {{bucket}} AS bucket,
+        {{latency_ms}} AS ms
+    FROM {{table}}
+    WHERE {{partitions}}
+      AND {{in_window}}
+)
+SELECT
+    grouping(method, endpoint, target_group, bucket) AS set_id,
+    x, method, endpoint, target_group, bucket, ms,
+    count(*) AS n
+FROM r
+GROUP BY GROUPING SETS (
+    (x, ms), (x, method, endpoint, ms), (x, target_group, ms), (x, bucket, ms)
+)

@@ -1,0 +1,22 @@
+-- hosp-logs slo --engine athena: request counts per second (per minute when the window is
+-- whole minutes); hosp-logs folds them into the same SLO, budget and burn-rate report as the
+-- local engine. Lines the table's regex could not read have a NULL time: counted as unparsed.
+WITH r AS (
+    SELECT
+        substr(time, 1, {{grain}}) AS t,
+        COALESCE({{excluded}}, FALSE) AS excluded,
+        elb_status_code AS status,
+        {{latency_ms}} AS ms
+    FROM {{table}}
+    WHERE {{partitions}}
+      AND (type IS NULL OR ({{in_window}}))
+)
+SELECT
+    t,
+    count(*) AS total,
+    count_if(excluded) AS excluded,
+    count_if(NOT excluded AND status IS NULL) AS no_status,
+    count_if(NOT excluded AND status < 500 AND ({{fast_enough}})) AS good
+FROM r
+GROUP BY t
+ORDER BY t

@@ -1,0 +1,45 @@
+-- hosp-logs traffic --engine athena: the traffic mix in one scan. Clients and user agents are
+-- ranked in Athena and only the top rows come back.
+WITH r AS (
+    SELECT
+        COALESCE({{excluded}}, FALSE) AS x,
+        type,
+        client_ip,
+        NULLIF(request_verb, '-') AS method,
+        {{endpoint}} AS endpoint,
+        NULLIF(user_agent, '-') AS user_agent,
+        NULLIF(ssl_protocol, '-') AS ssl_protocol,
+        NULLIF(ssl_cipher, '-') AS ssl_cipher,
+        received_bytes,
+        sent_bytes,
+        {{bucket}} AS bucket
+    FROM {{table}}
+    WHERE {{partitions}}
+      AND {{in_window}}
+),
+g AS (
+    SELECT
+        grouping(type, ssl_protocol, ssl_cipher, method, endpoint, client_ip, user_agent, bucket) AS set_id,
+        x, type, ssl_protocol, ssl_cipher, method, endpoint, client_ip, user_agent, bucket,
+        count(*) AS requests,
+        count_if(type IN ('http', 'ws')) AS plain_http,
+        count_if(strpos(client_ip, ':') > 0) AS ipv6,
+        sum(received_bytes) AS bytes_in,
+        sum(sent_bytes) AS bytes_out
+    FROM r
+    GROUP BY GROUPING SETS (
+        (x), (x, type), (x, ssl_protocol), (x, ssl_cipher), (x, method), (x, method, endpoint), (x, client_ip),
+        (x, user_agent), (x, bucket)
+    )
+)
+SELECT * FROM (
+    SELECT g.*,
+        row_number() OVER (
+            PARTITION BY set_id, x
+            ORDER BY requests DESC, type NULLS FIRST, ssl_protocol NULLS FIRST,
+                     ssl_cipher NULLS FIRST, method NULLS FIRST, endpoint NULLS FIRST,
+                     client_ip NULLS FIRST, user_agent NULLS FIRST, bucket NULLS FIRST
+        ) AS rn
+    FROM g
+)
+WHERE rn <= {{top}} OR set_id NOT IN ({{ranked_sets}})

@@ -1,0 +1,566 @@
+//! `--engine athena` end to end: tests/athena/harness.py serves Athena's API (moto in server
+//! mode behind a proxy that pages results, fails or holds queries) and runs each query's SQL on
+//! DuckDB, over the fixture day loaded through the table's own DDL regex. The numbers must be
+//! the local engine's.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, Command as StdCommand, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::{fixture_config, fixture_day, hosp_logs, root};
+use serde_json::{json, Value};
+
+const DAY: [&str; 4] = [
+    "--since",
+    "2026-11-20T00:00:00Z",
+    "--until",
+    "2026-11-21T00:00:00Z",
+];
+
+struct Harness {
+    endpoint: String,
+    _child: Child,
+    _stdin: ChildStdin,
+}
+
+fn python() -> String {
+    if let Ok(p) = std::env::var("HOSP_LOGS_PYTHON") {
+        return p;
+    }
+    let venv = root().join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "the Athena tests need Python with moto, duckdb and sqlglot: run scripts/athena-env.sh (or set HOSP_LOGS_PYTHON)"
+    );
+    venv.display().to_string()
+}
+
+/// One harness for the whole test binary; it exits when our end of its stdin closes.
+fn harness() -> &'static Harness {
+    static H: OnceLock<Harness> = OnceLock::new();
+    H.get_or_init(|| {
+        let mut child = StdCommand::new(python())
+            .arg(root().join("tests/athena/harness.py"))
+            .arg("--ddl")
+            .arg(root().join("queries/alb_access_logs.sql"))
+            .arg("--logs")
+            .arg(fixture_day())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting tests/athena/harness.py");
+        let stdin = child.stdin.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("harness did not start: {e}: {line:?}"));
+        assert_eq!(ready["rows"], 99_631, "the fixture day, line for line");
+        assert_eq!(
+            ready["unmatched"], 0,
+            "every fixture line matches the DDL's regex"
+        );
+        Harness {
+            endpoint: ready["endpoint"].as_str().unwrap().to_string(),
+            _child: child,
+            _stdin: stdin,
+        }
+    })
+}
+
+/// The harness' settings are global: one Athena test at a time, each from a clean state.
+fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    control("POST", "/harness/reset", &json!({}));
+    guard
+}
+
+/// A plain HTTP call to the harness (the control API, or a raw Athena call).
+fn http(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let addr = harness().endpoint.trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&addr).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, body.to_string())
+}
+
+fn control(method: &str, path: &str, body: &Value) -> Value {
+    let (status, text) = http(
+        method,
+        path,
+        &[("Content-Type", "application/json")],
+        &body.to_string(),
+    );
+    assert_eq!(status, 200, "{path}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+fn log() -> Vec<Value> {
+    control("GET", "/harness/log", &json!({}))
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Test credentials and the harness' address; no AWS config or metadata service is read.
+fn athena_env() -> Vec<(&'static str, String)> {
+    let none = root().join("target/no-aws-config").display().to_string();
+    vec![
+        ("HOSP_LOGS_ATHENA_ENDPOINT", harness().endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "test-key".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test-secret".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_CONFIG_FILE", none.clone()),
+        ("AWS_SHARED_CREDENTIALS_FILE", none),
+    ]
+}
+
+/// The binary pointed at the harness, with the fixture's config.
+fn athena_cmd() -> assert_cmd::Command {
+    let mut cmd = hosp_logs();
+    cmd.envs(athena_env()).args(["--config", &fixture_config()]);
+    cmd
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn local(args: &[&str]) -> Value {
+    let out = hosp_logs()
+        .args(["--config", &fixture_config()])
+        .args(args)
+        .args(["--source", &fixture_day(), "--format", "json"])
+        .output()
+        .unwrap();
+    json_of(&out)
+}
+
+fn remote(args: &[&str]) -> Value {
+    let out = athena_cmd()
+        .args(args)
+        .args(["--engine", "athena", "--format", "json"])
+        .output()
+        .unwrap();
+    json_of(&out)
+}
+
+/// Equal, numbers within 1e-9 relative (sums of doubles in another order), else exactly.
+fn assert_same(a: &Value, b: &Value, path: &str) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut kx: Vec<_> = x.keys().collect();
+            let mut ky: Vec<_> = y.keys().collect();
+            kx.sort();
+            ky.sort();
+            assert_eq!(kx, ky, "keys differ at {path}");
+            for k in kx {
+                assert_same(&x[k], &y[k], &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "lengths differ at {path}: {a} vs {b}");
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                assert_same(p, q, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Number(p), Value::Number(q)) if p.is_f64() || q.is_f64() => {
+            let (p, q) = (p.as_f64().unwrap(), q.as_f64().unwrap());
+            assert!(
+                (p - q).abs() <= 1e-9 * p.abs().max(q.abs()).max(1.0),
+                "{path}: {p} vs {q}"
+            );
+        }
+        _ => assert_eq!(a, b, "at {path}"),
+    }
+}
+
+/// Compares an analysis from both engines; `input` differs by nature (files vs a query).
+fn same_numbers(args: &[&str]) -> (Value, Value) {
+    let mut l = local(args);
+    let mut r = remote(args);
+    let athena = r["input"]["athena"].clone();
+    assert!(
+        athena["query_execution_id"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "the Athena query is named in the output: {athena}"
+    );
+    l.as_object_mut().unwrap().remove("input");
+    r.as_object_mut().unwrap().remove("input");
+    assert_same(&l, &r, &args.join(" "));
+    (l, athena)
+}
+
+#[test]
+fn every_analysis_gives_the_local_numbers() {
+    let _g = exclusive();
+    let (slo, athena) = same_numbers(&[&["slo"][..], &DAY].concat());
+    // the fixture's truth, so neither engine agrees with the other by being wrong the same way
+    let truth = common::truth();
+    assert_eq!(slo["requests"]["valid"], truth["requests"]["valid"]);
+    assert_eq!(slo["requests"]["good"], truth["requests"]["good"]);
+    // whole-minute window: per-minute counts, well under 1,440 rows
+    assert!(athena["rows"].as_u64().unwrap() <= 1441, "{athena}");
+    // cost shown: the harness reports the fixture's size as the bytes scanned
+    let scanned = athena["data_scanned_bytes"].as_u64().unwrap();
+    assert!(scanned > 1_000_000, "{athena}");
+    let cost = athena["cost_usd"].as_f64().unwrap();
+    assert!((cost - scanned.max(10_000_000) as f64 * 5.0 / 1e12).abs() < 1e-12);
+
+    same_numbers(&[&["slo", "--latency-threshold", "3s"][..], &DAY].concat());
+    // a window that is not whole minutes: per-second counts
+    same_numbers(&[
+        "slo",
+        "--since",
+        "2026-11-20T10:00:30Z",
+        "--until",
+        "2026-11-20T13:17:45Z",
+    ]);
+    same_numbers(&[&["errors"][..], &DAY].concat());
+    same_numbers(
+        &[
+            &["errors", "--4xx", "--bucket", "15m", "--top", "5"][..],
+            &DAY,
+        ]
+        .concat(),
+    );
+    same_numbers(&[&["latency"][..], &DAY].concat());
+    same_numbers(&[&["latency", "--field", "target", "--top", "50"][..], &DAY].concat());
+    same_numbers(&[&["backends"][..], &DAY].concat());
+    same_numbers(&[&["traffic"][..], &DAY].concat());
+    same_numbers(&[&["traffic", "--top", "3", "--bucket", "30m"][..], &DAY].concat());
+}
+
+#[test]
+fn values_reach_athena_as_execution_parameters() {
+    let _g = exclusive();
+    remote(&[&["errors"][..], &DAY].concat());
+    let q = &log()[0];
+    let sql = q["query"].as_str().unwrap();
+    let params: Vec<&str> = q["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    for value in ["2026-11-20T00:00:00", "2026/11/20", "loadtest", "174260224"] {
+        assert!(!sql.contains(value), "{value} spliced into the SQL");
+        assert!(
+            params.iter().any(|p| p.contains(value)),
+            "{value} not among the parameters {params:?}"
+        );
+    }
+    // the delivery days: the window's and the one after
+    assert!(params.contains(&"'2026/11/21'"));
+    assert_eq!(q["database"], "hosp_logs");
+    // polled through QUEUED and RUNNING before SUCCEEDED
+    assert!(q["polls"].as_u64().unwrap() >= 3, "{q}");
+}
+
+#[test]
+fn results_are_paged_until_the_last_token() {
+    let _g = exclusive();
+    control("POST", "/harness/config", &json!({"page_size": 7}));
+    let (_, athena) = same_numbers(&[&["errors", "--bucket", "5m"][..], &DAY].concat());
+    let rows = athena["rows"].as_u64().unwrap();
+    let pages = athena["result_pages"].as_u64().unwrap();
+    // 7 rows a page, the header row on the first one
+    assert_eq!(pages, (rows + 1).div_ceil(7), "{athena}");
+    assert!(pages > 20, "{athena}");
+    assert_eq!(log()[0]["pages_served"].as_u64().unwrap(), pages);
+}
+
+#[test]
+fn ad_hoc_sql_runs_in_athena_with_typed_columns() {
+    let _g = exclusive();
+    let out = athena_cmd()
+        .args([
+            "query",
+            "--engine",
+            "athena",
+            "--format",
+            "json",
+            "SELECT elb_status_code AS status, count(*) AS n, avg(sent_bytes) AS mean_sent \
+             FROM alb_access_logs WHERE day IN ('2026/11/20', '2026/11/21') \
+             GROUP BY elb_status_code ORDER BY elb_status_code",
+        ])
+        .output()
+        .unwrap();
+    let athena = json_of(&out);
+    let out = hosp_logs()
+        .args([
+            "query",
+            "--source",
+            &fixture_day(),
+            "--format",
+            "json",
+            "SELECT elb_status_code AS status, count(*) AS n, avg(sent_bytes) AS mean_sent \
+             FROM logs GROUP BY elb_status_code ORDER BY elb_status_code",
+        ])
+        .output()
+        .unwrap();
+    let local = json_of(&out);
+    assert_same(&local, &athena, "query");
+    assert!(
+        athena[0]["n"].is_u64(),
+        "bigint comes back as a number: {}",
+        athena[0]
+    );
+}
+
+#[test]
+fn seeded_values_convert_by_athena_type() {
+    let _g = exclusive();
+    let row = |vals: &[Option<&str>]| {
+        json!({"Data": vals.iter().map(|v| match v {
+            Some(s) => json!({"VarCharValue": s}),
+            None => json!({}),
+        }).collect::<Vec<_>>()})
+    };
+    let seed = json!({"results": [{
+        "rows": [
+            row(&[Some("i"), Some("d"), Some("b"), Some("s"), Some("t")]),
+            row(&[Some("42"), Some("1.0E-4"), Some("true"), Some("=HYPERLINK(\"x\")"), Some("2026-11-20 10:00:00.000")]),
+            row(&[None, None, Some("false"), None, None]),
+        ],
+        "column_info": [
+            {"Name": "i", "Type": "bigint"}, {"Name": "d", "Type": "double"},
+            {"Name": "b", "Type": "boolean"}, {"Name": "s", "Type": "varchar"},
+            {"Name": "t", "Type": "timestamp"}
+        ]
+    }]});
+    control("POST", "/harness/seed", &seed);
+    let out = athena_cmd()
+        .args([
+            "query", "--engine", "athena", "--format", "json", "SELECT 1",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(v[0]["i"], 42);
+    assert_eq!(v[0]["d"].as_f64(), Some(0.0001));
+    assert_eq!(v[0]["b"], true);
+    assert_eq!(v[0]["t"], "2026-11-20 10:00:00.000");
+    assert_eq!(v[1]["i"], Value::Null);
+    assert_eq!(v[1]["b"], false);
+    // CSV output still neutralises a formula that came back from Athena
+    control("POST", "/harness/seed", &seed);
+    let out = athena_cmd()
+        .args(["query", "--engine", "athena", "--format", "csv", "SELECT 1"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+}
+
+#[test]
+fn a_failed_query_reports_athenas_reason() {
+    let _g = exclusive();
+    let reason = "COLUMN_NOT_FOUND: line 1:8: Column 'nope' cannot be resolved";
+    control("POST", "/harness/config", &json!({"fail_next": reason}));
+    let out = athena_cmd()
+        .args(["errors", "--engine", "athena"])
+        .args(DAY)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let id = log()[0]["id"].as_str().unwrap().to_string();
+    assert!(err.contains(reason) && err.contains(&id), "{err}");
+    // ErrorCategory 2 (a user error: the SQL or the table): exit 2
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty(), "no partial report on stdout");
+
+    // SQL the engine rejects: its own message comes back
+    let out = athena_cmd()
+        .args([
+            "query",
+            "--engine",
+            "athena",
+            "SELECT nope FROM alb_access_logs",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("failed") && err.contains("nope"), "{err}");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn wait_for_running() -> Value {
+    let start = Instant::now();
+    loop {
+        if let Some(q) = log()
+            .first()
+            .filter(|q| q["polls"].as_u64().unwrap_or(0) >= 3)
+        {
+            return q.clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no running query"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn ctrl_c_stops_the_running_query() {
+    let _g = exclusive();
+    control("POST", "/harness/config", &json!({"hold_running": true}));
+    let child = StdCommand::new(assert_cmd::cargo::cargo_bin("hosp-logs"))
+        .envs(athena_env())
+        .env_remove("HOSP_LOGS_CONFIG")
+        .args(["--config", &fixture_config(), "slo", "--engine", "athena"])
+        .args(DAY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let q = wait_for_running();
+    assert_eq!(q["stopped"], false);
+    let killed = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("stopped") && err.contains(q["id"].as_str().unwrap()),
+        "{err}"
+    );
+    assert_eq!(
+        log()[0]["stopped"],
+        true,
+        "StopQueryExecution reached Athena"
+    );
+}
+
+#[test]
+fn a_query_cancelled_elsewhere_says_so() {
+    let _g = exclusive();
+    control("POST", "/harness/config", &json!({"hold_running": true}));
+    let run = std::thread::spawn(|| {
+        athena_cmd()
+            .args(["traffic", "--engine", "athena"])
+            .args(DAY)
+            .output()
+            .unwrap()
+    });
+    let q = wait_for_running();
+    // someone stops it from the console: a raw StopQueryExecution
+    let (status, body) = http(
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "AmazonAthena.StopQueryExecution"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        &json!({"QueryExecutionId": q["id"]}).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let out = run.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cancelled"), "{err}");
+}
+
+#[test]
+fn setup_creates_the_table_idempotently_and_print_shows_it() {
+    let _g = exclusive();
+    let location = "s3://hosp-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/";
+    let out = athena_cmd()
+        .args(["athena", "setup", "--print", "--location", location])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let ddl = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        ddl.contains("CREATE DATABASE IF NOT EXISTS hosp_logs;"),
+        "{ddl}"
+    );
+    assert!(ddl.contains("CREATE EXTERNAL TABLE IF NOT EXISTS hosp_logs.alb_access_logs"));
+    assert!(ddl.contains(&format!(
+        "'storage.location.template' = '{location}${{day}}'"
+    )));
+    assert!(log().is_empty(), "--print runs nothing");
+
+    for _ in 0..2 {
+        athena_cmd()
+            .args(["athena", "setup", "--location", location])
+            .assert()
+            .success();
+    }
+    let statements: Vec<String> = log()
+        .iter()
+        .map(|q| q["query"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statements.len(), 4, "{statements:?}");
+    assert!(statements[0].starts_with("CREATE DATABASE IF NOT EXISTS"));
+    assert!(statements[1].contains("CREATE EXTERNAL TABLE IF NOT EXISTS"));
+    assert_eq!(
+        statements[0..2],
+        statements[2..4],
+        "the same statements again"
+    );
+
+    // a location that would break out of its quotes is refused before any call
+    athena_cmd()
+        .args([
+            "athena",
+            "setup",
+            "--location",
+            "s3://x/' ) LOCATION 's3://evil/",
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn print_sql_needs_no_aws_and_refuses_unbounded_or_ipv6_exclusions() {
+    // no harness needed: nothing is sent
+    let out = hosp_logs()
+        .args(["latency", "--engine", "athena", "--print-sql"])
+        .args(DAY)
+        .output()
+        .unwrap();
+    let q = json_of(&out);
+    assert!(q["sql"].as_str().unwrap().contains("GROUPING SETS"));
+    assert!(q["parameters"].as_array().unwrap().len() >= 4);
+    // --source makes no sense with the Athena engine
+    hosp_logs()
+        .args(["slo", "--engine", "athena", "--source", &fixture_day()])
+        .assert()
+        .code(2);
+}
