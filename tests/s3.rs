@@ -500,3 +500,65 @@ fn fetch_copies_a_window_once_in_the_same_layout() {
     largs.extend(window);
     assert_eq!(here["requests"], local(&largs)["requests"]);
 }
+
+#[test]
+fn athena_max_scan_refuses_a_query_from_the_size_of_its_delivery_folders() {
+    let server = Server::start();
+    let cache = tempfile::tempdir().unwrap();
+    let config = cache.path().join("hosp-logs.toml");
+    std::fs::write(
+        &config,
+        format!("[athena]\nlocation = \"s3://{BUCKET}/{PREFIX}/\"\n"),
+    )
+    .unwrap();
+    // what Athena would read for 2026-11-20: that day's folder and the next (delivery +1)
+    let expected: u64 = ["2026/11/20", "2026/11/21"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(server.day_dir(d)).unwrap())
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    let args = |limit: &'static str| {
+        vec![
+            "--config".to_string(),
+            config.display().to_string(),
+            "slo".into(),
+            "--engine".into(),
+            "athena".into(),
+            "--since".into(),
+            "2026-11-20T00:00:00Z".into(),
+            "--until".into(),
+            "2026-11-21T00:00:00Z".into(),
+            "--max-scan".into(),
+            limit.into(),
+            // nothing listens there: a query that got past the guard fails to start
+            "--athena-endpoint-url".into(),
+            "http://127.0.0.1:9".into(),
+        ]
+    };
+    let small = args("100KB");
+    let (code, _, err) = server.run(
+        cache.path(),
+        &small.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("scan about {expected} bytes"))
+            && err.contains("over --max-scan 100000"),
+        "{err}"
+    );
+    assert_eq!(
+        server.gets.load(Ordering::SeqCst),
+        0,
+        "listed, never downloaded"
+    );
+    let big = args("1GB");
+    let (code, _, err) = server.run(
+        cache.path(),
+        &big.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("Athena refused the query"),
+        "the guard let it through: {err}"
+    );
+}

@@ -84,10 +84,27 @@ pub struct SetupArgs {
     /// Print the DDL instead of running it
     #[arg(long)]
     pub print: bool,
-    #[command(flatten)]
-    pub athena: AthenaArgs,
-    #[command(flatten)]
-    pub aws: crate::cli::input::S3Args,
+    /// Database to create (default: config, else hosp_logs)
+    #[arg(long, value_name = "NAME")]
+    pub database: Option<String>,
+    /// Table to create (default: config, else alb_access_logs)
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// Athena workgroup (default: config, else the account's primary)
+    #[arg(long, value_name = "NAME")]
+    pub workgroup: Option<String>,
+    /// s3:// folder for Athena's result files (default: config, else the workgroup's)
+    #[arg(long, value_name = "S3URL")]
+    pub output_location: Option<String>,
+    /// Athena-compatible endpoint, e.g. http://127.0.0.1:5000
+    #[arg(long, value_name = "URL", env = "HOSP_LOGS_ATHENA_ENDPOINT")]
+    pub athena_endpoint_url: Option<String>,
+    /// AWS profile (default: the SDK's chain)
+    #[arg(long, env = "AWS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region (default: from the profile or environment)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 /// `12GB`, `500MB`, `1.5TB`, `1024` (decimal units, as Athena bills).
@@ -209,7 +226,11 @@ impl<'a> Remote<'a> {
             print_sql(query)?;
             return Ok(None);
         }
-        let client = AthenaClient::new(&athena_options(self.args, &self.input.s3, &self.config))?;
+        let client = AthenaClient::new(&athena_options(
+            self.args,
+            &AwsSettings::from(&self.input.s3),
+            &self.config,
+        ))?;
         if let Some(limit) = self.max_scan()? {
             self.guard_scan(limit)?;
         }
@@ -351,25 +372,21 @@ pub fn rows_to_frame(rows: &ResultRows) -> anyhow::Result<DataFrame> {
     Ok(DataFrame::new(rows.rows.len(), columns)?)
 }
 
-fn database(args: &AthenaArgs, config: &Config) -> String {
-    args.database
-        .clone()
+fn database(flag: Option<&String>, config: &Config) -> String {
+    flag.cloned()
         .or(config.athena.database.clone())
         .unwrap_or_else(|| "hosp_logs".into())
 }
 
-fn athena_options(
-    args: &AthenaArgs,
-    aws: &crate::cli::input::S3Args,
-    config: &Config,
-) -> AthenaOptions {
+/// Where the client goes: the AWS settings, and the Athena ones from flags, else the config.
+fn athena_options(args: &AthenaArgs, aws: &AwsSettings, config: &Config) -> AthenaOptions {
     AthenaOptions {
         profile: aws.profile.clone(),
         region: aws.region.clone(),
         endpoint_url: args.athena_endpoint_url.clone(),
         max_attempts: aws.max_attempts,
         workgroup: args.workgroup.clone().or(config.athena.workgroup.clone()),
-        database: database(args, config),
+        database: database(args.database.as_ref(), config),
         catalog: None,
         output_location: args
             .output_location
@@ -379,11 +396,32 @@ fn athena_options(
     }
 }
 
+/// The AWS account settings the S3 options and `athena setup` share.
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub max_attempts: u32,
+}
+
+impl From<&crate::cli::input::S3Args> for AwsSettings {
+    fn from(a: &crate::cli::input::S3Args) -> AwsSettings {
+        AwsSettings {
+            profile: a.profile.clone(),
+            region: a.region.clone(),
+            max_attempts: a.max_attempts,
+        }
+    }
+}
+
 fn print_sql(query: &Query) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, query)?;
-    writeln!(out)?;
-    Ok(())
+    let res = serde_json::to_writer_pretty(&mut out, query)
+        .map_err(std::io::Error::from)
+        .and_then(|_| writeln!(out));
+    match res {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Runs one query, with its state on stderr while it waits and its cost when it is done.
@@ -441,9 +479,8 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         .clone()
         .or(config.athena.range_start.clone())
         .unwrap_or_else(|| "2022/01/01".into());
-    let database = database(&args.athena, &config);
+    let database = database(args.database.as_ref(), &config);
     let table = args
-        .athena
         .table
         .clone()
         .or(config.athena.table.clone())
@@ -452,14 +489,29 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         athena::create_database(&database)?,
         athena::ddl(&database, &table, &location, &range_start)?,
     ];
-    if args.print || args.athena.print_sql {
+    if args.print {
         let mut out = std::io::stdout().lock();
         for s in &statements {
             writeln!(out, "{};\n", s.trim_end())?;
         }
         return Ok(ExitStatus::Ok);
     }
-    let client = AthenaClient::new(&athena_options(&args.athena, &args.aws, &config))?;
+    let target = AthenaArgs {
+        engine: Engine::Athena,
+        workgroup: args.workgroup.clone(),
+        database: Some(database.clone()),
+        table: Some(table.clone()),
+        output_location: args.output_location.clone(),
+        athena_endpoint_url: args.athena_endpoint_url.clone(),
+        max_scan: None,
+        print_sql: false,
+    };
+    let aws = AwsSettings {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        max_attempts: 5,
+    };
+    let client = AthenaClient::new(&athena_options(&target, &aws, &config))?;
     for sql in statements {
         run_query(
             global,

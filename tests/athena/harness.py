@@ -520,6 +520,9 @@ def transpile(sql: str, table: str | None = None) -> tuple[str, set[str]]:
         if len(trees) != 1:
             raise QueryError(f"SYNTAX_ERROR: expected one statement, found {len(trees)}")
         tree = trees[0]
+        if not isinstance(tree, exp.Query):
+            raise QueryError("NOT_SUPPORTED: the Athena harness runs queries (SELECT, WITH) "
+                             f"only, not {type(tree).__name__}")
         select = tree
         while isinstance(select, exp.SetOperation):  # UNION etc.: the left-most SELECT names
             select = select.left
@@ -1044,7 +1047,8 @@ def header(headers, name: str) -> str | None:
     return None
 
 
-UNSIGNED_ATHENA_AUTH = ("AWS4-HMAC-SHA256 Credential=harness/20260101/us-east-1/athena/aws4_request, "
+UNSIGNED_ATHENA_AUTH = ("AWS4-HMAC-SHA256 "
+                        "Credential=harness/20260101/us-east-1/athena/aws4_request, "
                         "SignedHeaders=host, Signature=0")
 REGION_IN_HOST = re.compile(r"\.(?P<region>[^.]+)\.amazonaws\.com")
 REGION_IN_UA = re.compile(r"region/(?P<region>[a-z]{2}-[a-z]+-\d{1})")
@@ -1227,8 +1231,11 @@ def main() -> int:
     harness.moto_json("/moto-api/state-manager/set-transition",
                       {"model_name": "athena::execution",
                        "transition": {"progression": "immediate"}})
-    assert state_manager.get_transition("athena::execution")["progression"] == "immediate"
-    harness.backend(DEFAULT_ACCOUNT, DEFAULT_REGION)  # import the Athena backend now
+    if not state_manager.get_transition("athena::execution")["progression"] == "immediate":
+        raise RuntimeError("moto did not take the immediate transition")
+    # import now what the first requests would otherwise wait for
+    harness.backend(DEFAULT_ACCOUNT, DEFAULT_REGION)
+    transpile("SELECT 1")
 
     proxy = ThreadingHTTPServer((HOST, args.port), make_handler(harness))
     proxy.daemon_threads = True
@@ -1251,9 +1258,9 @@ def main() -> int:
         threading.Thread(target=watch_stdin, name="stdin", daemon=True).start()
 
     log(f"{stats['files']} files, {stats['rows']} lines ({stats['unmatched']} unmatched), "
-        f"{stats['bytes']} bytes from {stats['source']}; parsed in {stats['parse_seconds']:.2f}s, loaded in "
-        f"{stats['seconds']:.2f}s; ready in {time.monotonic() - t0:.2f}s "
-        f"(moto {time.monotonic() - t_loaded:.2f}s)")
+        f"{stats['bytes']} bytes from {stats['source']}; parsed in "
+        f"{stats['parse_seconds']:.2f}s, loaded in {stats['seconds']:.2f}s; ready in "
+        f"{time.monotonic() - t0:.2f}s (moto {time.monotonic() - t_loaded:.2f}s)")
     print(json.dumps({"endpoint": f"http://{HOST}:{proxy.server_address[1]}",
                       "moto": f"http://{HOST}:{moto_port}",
                       "rows": stats["rows"], "unmatched": stats["unmatched"]}), flush=True)
