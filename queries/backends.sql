@@ -3,6 +3,7 @@
 WITH r AS (
     SELECT
         COALESCE({{excluded}}, FALSE) AS x,
+        type IS NULL AS u,
         time,
         {{target_group}} AS target_group,
         elb_status_code AS status,
@@ -12,11 +13,11 @@ WITH r AS (
         {{latency_ms}} AS ms
     FROM {{table}}
     WHERE {{partitions}}
-      AND {{in_window}}
+      AND (type IS NULL OR ({{in_window}}))
 )
 SELECT
     grouping(target_group, method, endpoint, bucket, ms) AS set_id,
-    x, target_group, method, endpoint, bucket, ms,
+    x, u, target_group, method, endpoint, bucket, ms,
     count(*) AS requests,
     count_if(status < 500) AS ok,
     count_if(status BETWEEN 500 AND 599) AS e5,
@@ -24,5 +25,5 @@ SELECT
     max(time) AS last_seen
 FROM r
 GROUP BY GROUPING SETS (
-    (x, target_group, ms), (x, method, endpoint, target_group, ms), (x, bucket, target_group)
+    (x, u, target_group, ms), (x, u, method, endpoint, target_group, ms), (x, u, bucket, target_group)
 )

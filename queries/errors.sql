@@ -1,9 +1,11 @@
 -- hosp-logs errors --engine athena: every breakdown of the errors report in one scan, one
 -- grouping set per table; `set_id` (grouping()) says which set a row belongs to. Traffic that
--- [exclude] names is kept apart by `x` (every set is also grouped by it) so it can be counted.
+-- [exclude] names is kept apart by `x`, and lines the table's regex could not read (a row of
+-- NULLs) by `u`: every set is also grouped by both, so both can be counted.
 WITH r AS (
     SELECT
         COALESCE({{excluded}}, FALSE) AS x,
+        type IS NULL AS u,
         elb_status_code AS status,
         NULLIF(target_status_code, '-') AS target_status,
         NULLIF(request_verb, '-') AS method,
@@ -17,11 +19,11 @@ WITH r AS (
         {{bucket}} AS bucket
     FROM {{table}}
     WHERE {{partitions}}
-      AND {{in_window}}
+      AND (type IS NULL OR ({{in_window}}))
 )
 SELECT
     grouping(status, method, endpoint, target, target_group, error_reason, actions, bucket) AS set_id,
-    x, status, method, endpoint, target, target_group, error_reason, actions, bucket,
+    x, u, status, method, endpoint, target, target_group, error_reason, actions, bucket,
     count(*) AS requests,
     count_if(status BETWEEN 500 AND 599) AS e5,
     count_if(status BETWEEN 500 AND 599 AND target_status IS NULL) AS alb,
@@ -32,5 +34,5 @@ SELECT
     count_if(status BETWEEN 500 AND 599 AND ms IS NULL) AS e5_no_latency
 FROM r
 GROUP BY GROUPING SETS (
-    (x), (x, status), (x, method, endpoint), (x, target), (x, target_group), (x, error_reason), (x, actions), (x, bucket)
+    (x, u), (x, u, status), (x, u, method, endpoint), (x, u, target), (x, u, target_group), (x, u, error_reason), (x, u, actions), (x, u, bucket)
 )

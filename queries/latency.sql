@@ -5,6 +5,7 @@
 WITH r AS (
     SELECT
         COALESCE({{excluded}}, FALSE) AS x,
+        type IS NULL AS u,
         NULLIF(request_verb, '-') AS method,
         {{endpoint}} AS endpoint,
         {{target_group}} AS target_group,
@@ -12,13 +13,13 @@ WITH r AS (
         {{latency_ms}} AS ms
     FROM {{table}}
     WHERE {{partitions}}
-      AND {{in_window}}
+      AND (type IS NULL OR ({{in_window}}))
 )
 SELECT
     grouping(method, endpoint, target_group, bucket) AS set_id,
-    x, method, endpoint, target_group, bucket, ms,
+    x, u, method, endpoint, target_group, bucket, ms,
     count(*) AS n
 FROM r
 GROUP BY GROUPING SETS (
-    (x, ms), (x, method, endpoint, ms), (x, target_group, ms), (x, bucket, ms)
+    (x, u, ms), (x, u, method, endpoint, ms), (x, u, target_group, ms), (x, u, bucket, ms)
 )

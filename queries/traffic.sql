@@ -3,6 +3,7 @@
 WITH r AS (
     SELECT
         COALESCE({{excluded}}, FALSE) AS x,
+        type IS NULL AS u,
         type,
         client_ip,
         NULLIF(request_verb, '-') AS method,
@@ -15,12 +16,12 @@ WITH r AS (
         {{bucket}} AS bucket
     FROM {{table}}
     WHERE {{partitions}}
-      AND {{in_window}}
+      AND (type IS NULL OR ({{in_window}}))
 ),
 g AS (
     SELECT
         grouping(type, ssl_protocol, ssl_cipher, method, endpoint, client_ip, user_agent, bucket) AS set_id,
-        x, type, ssl_protocol, ssl_cipher, method, endpoint, client_ip, user_agent, bucket,
+        x, u, type, ssl_protocol, ssl_cipher, method, endpoint, client_ip, user_agent, bucket,
         count(*) AS requests,
         count_if(type IN ('http', 'ws')) AS plain_http,
         count_if(strpos(client_ip, ':') > 0) AS ipv6,
@@ -28,14 +29,14 @@ g AS (
         sum(sent_bytes) AS bytes_out
     FROM r
     GROUP BY GROUPING SETS (
-        (x), (x, type), (x, ssl_protocol), (x, ssl_cipher), (x, method), (x, method, endpoint), (x, client_ip),
-        (x, user_agent), (x, bucket)
+        (x, u), (x, u, type), (x, u, ssl_protocol), (x, u, ssl_cipher), (x, u, method), (x, u, method, endpoint), (x, u, client_ip),
+        (x, u, user_agent), (x, u, bucket)
     )
 )
 SELECT * FROM (
     SELECT g.*,
         row_number() OVER (
-            PARTITION BY set_id, x
+            PARTITION BY set_id, x, u
             ORDER BY requests DESC, type NULLS FIRST, ssl_protocol NULLS FIRST,
                      ssl_cipher NULLS FIRST, method NULLS FIRST, endpoint NULLS FIRST,
                      client_ip NULLS FIRST, user_agent NULLS FIRST, bucket NULLS FIRST

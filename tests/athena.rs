@@ -39,6 +39,49 @@ fn python() -> String {
     venv.display().to_string()
 }
 
+const EXTRA_DAY: [&str; 4] = [
+    "--since",
+    "2026-11-25T00:00:00Z",
+    "--until",
+    "2026-11-26T00:00:00Z",
+];
+
+/// A day beside the fixture's: three current lines (one an ALB 503) and two pre-2020 lines of
+/// 25 fields, which the native parser reads and AWS's regex does not.
+fn extra_day() -> std::path::PathBuf {
+    let dir = root().join("target/athena-extra");
+    let day = dir.join("AWSLogs/123456789012/elasticloadbalancing/eu-west-1/2026/11/25");
+    std::fs::create_dir_all(&day).unwrap();
+    let line = |sec: u32, status: &str, target_status: &str, fields: usize| {
+        let l = format!(
+            "https 2026-11-25T10:00:{sec:02}.000000Z app/hosp-alb/5e4f3a2b1c0d9e8f 192.0.2.10:51234 \
+             10.0.1.5:8080 0.001 0.120 0.000 {status} {target_status} 512 2048 \
+             \"GET https://hosp.example:443/patients/42/notes HTTP/1.1\" \"Mozilla/5.0\" \
+             ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 \
+             arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/hosp-legacy/abc \
+             \"Root=1-abc\" \"hosp.example\" \"arn:aws:acm:eu-west-1:123456789012:certificate/x\" 1 \
+             2026-11-25T10:00:00.879000Z \"forward\" \"-\" \"-\" \"10.0.1.5:8080\" \"200\" \"-\" \"-\" TID_1234"
+        );
+        // the first `fields` fields (the request's two spaces make two more tokens)
+        let cut: Vec<&str> = l.split(' ').collect();
+        cut[..fields + 2].join(" ")
+    };
+    let text = [
+        line(1, "200", "200", 30),
+        line(2, "503", "-", 30),
+        line(3, "200", "200", 30),
+        line(4, "200", "200", 25),
+        line(5, "502", "-", 25),
+    ]
+    .join("\n");
+    std::fs::write(
+        day.join("123456789012_elasticloadbalancing_eu-west-1_app.hosp-alb.5e4f3a2b1c0d9e8f_20261125T1005Z_52.49.18.77_extra.log"),
+        text + "\n",
+    )
+    .unwrap();
+    dir
+}
+
 /// One harness for the whole test binary; it exits when our end of its stdin closes.
 fn harness() -> &'static Harness {
     static H: OnceLock<Harness> = OnceLock::new();
@@ -49,6 +92,8 @@ fn harness() -> &'static Harness {
             .arg(root().join("queries/alb_access_logs.sql"))
             .arg("--logs")
             .arg(fixture_day())
+            .arg("--logs")
+            .arg(extra_day())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -61,10 +106,14 @@ fn harness() -> &'static Harness {
             .unwrap();
         let ready: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("harness did not start: {e}: {line:?}"));
-        assert_eq!(ready["rows"], 99_631, "the fixture day, line for line");
         assert_eq!(
-            ready["unmatched"], 0,
-            "every fixture line matches the DDL's regex"
+            ready["rows"],
+            99_631 + 5,
+            "the fixture day and the extra one"
+        );
+        assert_eq!(
+            ready["unmatched"], 2,
+            "the two pre-2020 lines of the extra day"
         );
         Harness {
             endpoint: ready["endpoint"].as_str().unwrap().to_string(),
@@ -563,4 +612,47 @@ fn print_sql_needs_no_aws_and_refuses_unbounded_or_ipv6_exclusions() {
         .args(["slo", "--engine", "athena", "--source", &fixture_day()])
         .assert()
         .code(2);
+}
+
+#[test]
+fn lines_the_tables_regex_cannot_read_are_counted_not_dropped() {
+    let _g = exclusive();
+    let extra = extra_day().display().to_string();
+    // the native parser reads all five
+    let out = hosp_logs()
+        .args(["slo", "--source", &extra, "--format", "json"])
+        .args(EXTRA_DAY)
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&out)["requests"]["total"], 5);
+
+    let out = athena_cmd()
+        .args(["slo", "--engine", "athena", "--format", "json"])
+        .args(EXTRA_DAY)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let slo = json_of(&out);
+    assert_eq!(slo["requests"]["total"], 3);
+    assert_eq!(slo["input"]["malformed"], 2);
+    assert!(err.contains("2 lines") && err.contains("regex"), "{err}");
+    for analysis in ["errors", "latency", "backends", "traffic"] {
+        let out = athena_cmd()
+            .args([analysis, "--engine", "athena", "--format", "json"])
+            .args(EXTRA_DAY)
+            .output()
+            .unwrap();
+        let v = json_of(&out);
+        assert_eq!(v["input"]["malformed"], 2, "{analysis}");
+        assert_eq!(v["input"]["parsed"], 3, "{analysis}");
+        assert_eq!(v["requests"], 3, "{analysis}: {v}");
+    }
+    let out = athena_cmd()
+        .args(["errors", "--engine", "athena", "--format", "json"])
+        .args(EXTRA_DAY)
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["total_5xx"], 1);
+    assert_eq!(v["alb_generated"], 1);
 }

@@ -120,10 +120,36 @@ impl<'a> Rows<'a> {
             .ok_or_else(|| anyhow!("the Athena result has a row without set_id"))
     }
 
+    /// Counts a row of [exclude]d traffic (`x`) or of unparsed lines (`u`) when it belongs to
+    /// the query's base set, and says whether the row is one of those (the caller skips it).
+    fn set_apart(&self, row: &Row, base: bool, n: u64, apart: &mut Apart) -> anyhow::Result<bool> {
+        if self.bool(row, "u")? {
+            if base {
+                apart.unparsed += n;
+            }
+            return Ok(true);
+        }
+        if self.bool(row, "x")? {
+            if base {
+                apart.excluded += n;
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     /// Epoch seconds → µs.
     fn bucket(&self, row: &Row) -> anyhow::Result<Option<i64>> {
         Ok(self.i64(row, "bucket")?.map(|s| s * 1_000_000))
     }
+}
+
+/// Requests kept out of a report: the config's [exclude], and lines the table's regex could not
+/// read (rows of NULLs in Athena).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Apart {
+    pub excluded: u64,
+    pub unparsed: u64,
 }
 
 /// ALB time text (`2026-11-20T10:00:00.123456Z`, or cut to the second or minute) → µs.
@@ -182,8 +208,8 @@ const ERRORS_ARGS: [&str; 8] = [
     "bucket",
 ];
 
-/// The errors report and the count of excluded requests.
-pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsReport, u64)> {
+/// The errors report, and what was kept out of it.
+pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsReport, Apart)> {
     let r = Rows::new(rows);
     let id = |keys: &[&str]| set_id(&ERRORS_ARGS, keys);
     let (all, status, endpoint, target, tg, reason, actions, bucket) = (
@@ -196,7 +222,7 @@ pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsRe
         id(&["actions"]),
         id(&["bucket"]),
     );
-    let mut excluded = 0;
+    let mut apart = Apart::default();
     let (mut requests, mut e5, mut alb, mut e4) = (0, 0, 0, 0);
     let mut fast_vs_slow = FastSlow {
         threshold_ms: cfg.slow_ms,
@@ -210,10 +236,7 @@ pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsRe
     for row in r.iter() {
         let set = r.set(row)?;
         let n = r.u64(row, "requests")?;
-        if r.bool(row, "x")? {
-            if set == all {
-                excluded = n;
-            }
+        if r.set_apart(row, set == all, n, &mut apart)? {
             continue;
         }
         let (errs, alb_n, e4_n) = (r.u64(row, "e5")?, r.u64(row, "alb")?, r.u64(row, "e4")?);
@@ -316,7 +339,7 @@ pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsRe
         over_time,
         fast_vs_slow,
     };
-    Ok((report, excluded))
+    Ok((report, apart))
 }
 
 /// Latency values with their counts; NULL (no latency) apart.
@@ -387,7 +410,7 @@ impl Histogram {
 
 const LATENCY_ARGS: [&str; 4] = ["method", "endpoint", "target_group", "bucket"];
 
-pub fn latency(rows: &ResultRows, cfg: &LatencyConfig) -> anyhow::Result<(LatencyReport, u64)> {
+pub fn latency(rows: &ResultRows, cfg: &LatencyConfig) -> anyhow::Result<(LatencyReport, Apart)> {
     let r = Rows::new(rows);
     let id = |keys: &[&str]| set_id(&LATENCY_ARGS, keys);
     let (all, endpoint, tg, bucket) = (
@@ -396,7 +419,7 @@ pub fn latency(rows: &ResultRows, cfg: &LatencyConfig) -> anyhow::Result<(Latenc
         id(&["target_group"]),
         id(&["bucket"]),
     );
-    let mut excluded = 0;
+    let mut apart = Apart::default();
     let mut overall = Histogram::default();
     let mut by_endpoint: BTreeMap<(Option<String>, Option<String>), Histogram> = BTreeMap::new();
     let mut by_tg: BTreeMap<Option<String>, Histogram> = BTreeMap::new();
@@ -404,10 +427,7 @@ pub fn latency(rows: &ResultRows, cfg: &LatencyConfig) -> anyhow::Result<(Latenc
     for row in r.iter() {
         let set = r.set(row)?;
         let (ms, n) = (r.f64(row, "ms")?, r.u64(row, "n")?);
-        if r.bool(row, "x")? {
-            if set == all {
-                excluded += n;
-            }
+        if r.set_apart(row, set == all, n, &mut apart)? {
             continue;
         }
         let h = if set == all {
@@ -459,7 +479,7 @@ pub fn latency(rows: &ResultRows, cfg: &LatencyConfig) -> anyhow::Result<(Latenc
             })
             .collect(),
     };
-    Ok((report, excluded))
+    Ok((report, apart))
 }
 
 /// A route: method and endpoint.
@@ -493,7 +513,7 @@ impl Group {
     }
 }
 
-pub fn backends(rows: &ResultRows, bucket_us: i64) -> anyhow::Result<(BackendsReport, u64)> {
+pub fn backends(rows: &ResultRows, bucket_us: i64) -> anyhow::Result<(BackendsReport, Apart)> {
     let r = Rows::new(rows);
     let id = |keys: &[&str]| set_id(&BACKENDS_ARGS, keys);
     let (by_group, by_route, by_time) = (
@@ -501,16 +521,13 @@ pub fn backends(rows: &ResultRows, bucket_us: i64) -> anyhow::Result<(BackendsRe
         id(&["method", "endpoint", "target_group", "ms"]),
         id(&["bucket", "target_group"]),
     );
-    let mut excluded = 0;
+    let mut apart = Apart::default();
     let mut groups: BTreeMap<Option<String>, Group> = BTreeMap::new();
     let mut routes: BTreeMap<(Option<String>, Option<String>, String), Group> = BTreeMap::new();
     let mut shares: BTreeMap<(Option<i64>, Option<String>), u64> = BTreeMap::new();
     for row in r.iter() {
         let set = r.set(row)?;
-        if r.bool(row, "x")? {
-            if set == by_group {
-                excluded += r.u64(row, "requests")?;
-            }
+        if r.set_apart(row, set == by_group, r.u64(row, "requests")?, &mut apart)? {
             continue;
         }
         let tg = r.str(row, "target_group")?;
@@ -601,18 +618,18 @@ pub fn backends(rows: &ResultRows, bucket_us: i64) -> anyhow::Result<(BackendsRe
         bucket: format_duration(bucket_us),
         over_time,
     };
-    Ok((report, excluded))
+    Ok((report, apart))
 }
 
 pub fn traffic(
     rows: &ResultRows,
     bucket_us: i64,
     top: usize,
-) -> anyhow::Result<(TrafficReport, u64)> {
+) -> anyhow::Result<(TrafficReport, Apart)> {
     let r = Rows::new(rows);
     let id = |keys: &[&str]| set_id(&TRAFFIC_ARGS, keys);
     let all = id(&[]);
-    let mut excluded = 0;
+    let mut apart = Apart::default();
     let (mut n, mut bytes_in, mut bytes_out, mut plain, mut v6) = (0, 0, 0, 0, 0);
     let mut keyed: HashMap<&str, Vec<KeyShare>> = HashMap::new();
     let mut endpoints = Vec::new();
@@ -620,10 +637,7 @@ pub fn traffic(
     for row in r.iter() {
         let set = r.set(row)?;
         let requests = r.u64(row, "requests")?;
-        if r.bool(row, "x")? {
-            if set == all {
-                excluded = requests;
-            }
+        if r.set_apart(row, set == all, requests, &mut apart)? {
             continue;
         }
         if set == all {
@@ -718,7 +732,7 @@ pub fn traffic(
             })
             .collect(),
     };
-    Ok((report, excluded))
+    Ok((report, apart))
 }
 
 #[cfg(test)]

@@ -295,8 +295,14 @@ impl<'a> Remote<'a> {
         Ok(())
     }
 
-    /// Input accounting for an Athena run: rows in the window, and the query's cost.
+    /// Input accounting for an Athena run: rows in the window, lines the table's regex could not
+    /// read (warned about), and the query's cost.
     pub fn stats(&self, rows: &ResultRows, requests: u64, unparsed: u64) -> InputStats {
+        if unparsed > 0 && !self.global.quiet {
+            eprintln!(
+                "hosp-logs: warning: {unparsed} lines in the window's delivery folders did not match the Athena table's regex and were left out (older than the 29-field format of 2020, or not ALB access logs)"
+            );
+        }
         InputStats {
             lines: requests + unparsed,
             parsed: requests,

@@ -32,10 +32,10 @@ pub fn run(global: &GlobalArgs, args: BackendsArgs) -> anyhow::Result<ExitStatus
         let Some(rows) = remote.run(&remote.common()?.backends(bucket_us)?)? else {
             return Ok(ExitStatus::Ok);
         };
-        let (report, excluded) = reports::backends(&rows, bucket_us)?;
-        let stats = remote.stats(&rows, report.requests + excluded, 0);
+        let (report, apart) = reports::backends(&rows, bucket_us)?;
+        let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
         (
-            remote.publish(report, excluded, stats)?,
+            remote.publish(report, apart.excluded, stats)?,
             bucket_us,
             ExitStatus::Ok,
         )

@@ -53,10 +53,10 @@ pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> 
         let Some(rows) = remote.run(&query)? else {
             return Ok(ExitStatus::Ok);
         };
-        let (report, excluded) = reports::errors(&rows, &cfg)?;
-        let stats = remote.stats(&rows, report.requests + excluded, 0);
+        let (report, apart) = reports::errors(&rows, &cfg)?;
+        let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
         (
-            remote.publish(report, excluded, stats)?,
+            remote.publish(report, apart.excluded, stats)?,
             cfg,
             ExitStatus::Ok,
         )

@@ -74,8 +74,8 @@ fn run_athena(global: &GlobalArgs, args: &LatencyArgs) -> anyhow::Result<ExitSta
     let Some(rows) = remote.run(&remote.common()?.latency(cfg.field, cfg.bucket_us)?)? else {
         return Ok(ExitStatus::Ok);
     };
-    let (report, excluded) = reports::latency(&rows, &cfg)?;
-    let stats = remote.stats(&rows, report.requests + excluded, 0);
-    remote.publish(report, excluded, stats)?;
+    let (report, apart) = reports::latency(&rows, &cfg)?;
+    let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
+    remote.publish(report, apart.excluded, stats)?;
     Ok(ExitStatus::Ok)
 }

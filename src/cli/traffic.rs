@@ -35,10 +35,10 @@ pub fn run(global: &GlobalArgs, args: TrafficArgs) -> anyhow::Result<ExitStatus>
         let Some(rows) = remote.run(&remote.common()?.traffic(bucket_us, args.top)?)? else {
             return Ok(ExitStatus::Ok);
         };
-        let (report, excluded) = reports::traffic(&rows, bucket_us, args.top)?;
-        let stats = remote.stats(&rows, report.requests + excluded, 0);
+        let (report, apart) = reports::traffic(&rows, bucket_us, args.top)?;
+        let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
         (
-            remote.publish(report, excluded, stats)?,
+            remote.publish(report, apart.excluded, stats)?,
             bucket_us,
             ExitStatus::Ok,
         )
