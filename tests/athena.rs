@@ -656,3 +656,32 @@ fn lines_the_tables_regex_cannot_read_are_counted_not_dropped() {
     assert_eq!(v["total_5xx"], 1);
     assert_eq!(v["alb_generated"], 1);
 }
+
+#[test]
+fn charts_are_the_same_png_from_either_engine() {
+    let _g = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    for analysis in ["slo", "errors", "latency", "backends", "traffic"] {
+        let local_png = dir.path().join(format!("{analysis}-local.png"));
+        let athena_png = dir.path().join(format!("{analysis}-athena.png"));
+        hosp_logs()
+            .args(["--config", &fixture_config(), analysis, "--source", &fixture_day()])
+            .args(DAY)
+            .args(["--format", "json", "--chart"])
+            .arg(&local_png)
+            .assert()
+            .success();
+        athena_cmd()
+            .args([analysis, "--engine", "athena", "--format", "json", "--chart"])
+            .arg(&athena_png)
+            .args(DAY)
+            .assert()
+            .success();
+        let (a, b) = (
+            std::fs::read(&local_png).unwrap(),
+            std::fs::read(&athena_png).unwrap(),
+        );
+        assert!(a.len() > 10_000, "{analysis}: a real chart");
+        assert!(a == b, "{analysis}: the charts differ");
+    }
+}

@@ -357,6 +357,14 @@ impl Histogram {
         }
     }
 
+    /// Every (latency, count) pair, the requests without a latency as (None, count).
+    pub fn pairs(&self) -> impl Iterator<Item = (Option<f64>, u64)> + '_ {
+        self.values
+            .iter()
+            .map(|(v, n)| (Some(*v), *n))
+            .chain(std::iter::once((None, self.no_latency)))
+    }
+
     fn requests(&self) -> u64 {
         self.no_latency + self.values.iter().map(|(_, n)| n).sum::<u64>()
     }
@@ -410,7 +418,11 @@ impl Histogram {
 
 const LATENCY_ARGS: [&str; 4] = ["method", "endpoint", "target_group", "bucket"];
 
-pub fn latency(rows: &ResultRows, cfg: &LatencyConfig) -> anyhow::Result<(LatencyReport, Apart)> {
+/// The latency report, what was kept out of it, and the overall histogram (for the chart).
+pub fn latency(
+    rows: &ResultRows,
+    cfg: &LatencyConfig,
+) -> anyhow::Result<(LatencyReport, Apart, Histogram)> {
     let r = Rows::new(rows);
     let id = |keys: &[&str]| set_id(&LATENCY_ARGS, keys);
     let (all, endpoint, tg, bucket) = (
@@ -479,7 +491,7 @@ pub fn latency(rows: &ResultRows, cfg: &LatencyConfig) -> anyhow::Result<(Latenc
             })
             .collect(),
     };
-    Ok((report, apart))
+    Ok((report, apart, overall))
 }
 
 /// A route: method and endpoint.

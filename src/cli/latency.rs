@@ -7,8 +7,8 @@ use super::errors::bucket;
 use super::input::{InputArgs, Prepared};
 use super::GlobalArgs;
 use crate::athena::reports;
-use crate::error::{ExitStatus, UsageError};
-use crate::metrics::daily::latency_histogram;
+use crate::error::ExitStatus;
+use crate::metrics::daily::{latency_histogram, weighted_latency_histogram};
 use crate::metrics::latency::{columns, compute, LatencyConfig, LatencyField};
 use crate::render::chart::{self, TimeAxis};
 
@@ -33,49 +33,43 @@ pub struct LatencyArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus> {
-    if args.athena.engine == Engine::Athena {
-        return run_athena(global, &args);
-    }
-    let prep = Prepared::new(global, &args.input)?;
-    let loaded = prep.frame(global, columns(args.field))?;
-    let cfg = LatencyConfig {
-        field: args.field,
-        bucket_us: bucket(args.bucket.as_deref(), loaded.span_us)?,
-        top: args.top,
+    let config = |span_us| -> anyhow::Result<LatencyConfig> {
+        Ok(LatencyConfig {
+            field: args.field,
+            bucket_us: bucket(args.bucket.as_deref(), span_us)?,
+            top: args.top,
+        })
     };
-    let report = compute(&loaded.df, &cfg)?;
-    let histogram = match args.chart {
-        Some(_) => Some(latency_histogram(&loaded.df, args.field)?),
-        None => None,
+    let want_chart = args.chart.is_some();
+    let (out, histogram, cfg, status) = if args.athena.engine == Engine::Athena {
+        // exact percentiles from per-group latency histograms
+        let remote = Remote::new(global, &args.input, &args.athena)?;
+        let cfg = config(remote.span_us())?;
+        let Some(rows) = remote.run(&remote.common()?.latency(cfg.field, cfg.bucket_us)?)? else {
+            return Ok(ExitStatus::Ok);
+        };
+        let (report, apart, overall) = reports::latency(&rows, &cfg)?;
+        let histogram = want_chart.then(|| weighted_latency_histogram(overall.pairs(), cfg.field));
+        let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
+        let out = remote.publish(report, apart.excluded, stats)?;
+        (out, histogram, cfg, ExitStatus::Ok)
+    } else {
+        let prep = Prepared::new(global, &args.input)?;
+        let loaded = prep.frame(global, columns(args.field))?;
+        let cfg = config(loaded.span_us)?;
+        let report = compute(&loaded.df, &cfg)?;
+        let histogram = match want_chart {
+            true => Some(latency_histogram(&loaded.df, cfg.field)?),
+            false => None,
+        };
+        let out = prep.publish(report, loaded, args.input.format)?;
+        let status = prep.outcome(ExitStatus::Ok, &out.input);
+        (out, histogram, cfg, status)
     };
-    let out = prep.publish(report, loaded, args.input.format)?;
     if let (Some(path), Some(h)) = (&args.chart, &histogram) {
         let axis = TimeAxis::of(&out.window).aligned(cfg.bucket_us);
         let png = chart::latency::figure_png(&out.report, h, &axis, cfg.bucket_us, None)?;
         chart::write_png(path, &png)?;
     }
-    Ok(prep.outcome(ExitStatus::Ok, &out.input))
-}
-
-/// The same report from Athena: exact percentiles from per-group latency histograms.
-fn run_athena(global: &GlobalArgs, args: &LatencyArgs) -> anyhow::Result<ExitStatus> {
-    if args.chart.is_some() {
-        return Err(UsageError(
-            "latency --chart draws from every request: use --engine local for the chart".into(),
-        )
-        .into());
-    }
-    let remote = Remote::new(global, &args.input, &args.athena)?;
-    let cfg = LatencyConfig {
-        field: args.field,
-        bucket_us: bucket(args.bucket.as_deref(), remote.span_us())?,
-        top: args.top,
-    };
-    let Some(rows) = remote.run(&remote.common()?.latency(cfg.field, cfg.bucket_us)?)? else {
-        return Ok(ExitStatus::Ok);
-    };
-    let (report, apart) = reports::latency(&rows, &cfg)?;
-    let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
-    remote.publish(report, apart.excluded, stats)?;
-    Ok(ExitStatus::Ok)
+    Ok(status)
 }

@@ -258,6 +258,15 @@ fn edge(i: u32) -> f64 {
 /// The histogram of one latency field over a frame holding its column.
 pub fn latency_histogram(df: &DataFrame, field: LatencyField) -> PolarsResult<Histogram> {
     let ms = df.clone().lazy().select([field.expr()]).collect()?;
+    let values = ms.column("ms")?.f64()?.iter().map(|v| (v, 1));
+    Ok(weighted_latency_histogram(values, field))
+}
+
+/// The same histogram from (latency, how many requests had it) pairs, as Athena returns them.
+pub fn weighted_latency_histogram(
+    values: impl IntoIterator<Item = (Option<f64>, u64)>,
+    field: LatencyField,
+) -> Histogram {
     let n = BINS_PER_DECADE * DECADES;
     let mut bins: Vec<Bin> = (0..n)
         .map(|i| Bin {
@@ -267,7 +276,7 @@ pub fn latency_histogram(df: &DataFrame, field: LatencyField) -> PolarsResult<Hi
         })
         .collect();
     let mut no_latency = 0;
-    for v in ms.column("ms")?.f64()?.iter() {
+    for (v, count) in values {
         match v {
             Some(v) if v.is_finite() => {
                 let i = if v < 1.0 {
@@ -284,17 +293,17 @@ pub fn latency_histogram(df: &DataFrame, field: LatencyField) -> PolarsResult<Hi
                 } else {
                     i
                 };
-                bins[i].count += 1;
+                bins[i].count += count;
             }
-            _ => no_latency += 1,
+            _ => no_latency += count,
         }
     }
-    Ok(Histogram {
+    Histogram {
         field,
         unit: "ms",
         bins,
         no_latency,
-    })
+    }
 }
 
 /// The daily report as one document: `summary.json`, and what `index.html` shows.
