@@ -665,14 +665,22 @@ fn charts_are_the_same_png_from_either_engine() {
         let local_png = dir.path().join(format!("{analysis}-local.png"));
         let athena_png = dir.path().join(format!("{analysis}-athena.png"));
         hosp_logs()
-            .args(["--config", &fixture_config(), analysis, "--source", &fixture_day()])
+            .args([
+                "--config",
+                &fixture_config(),
+                analysis,
+                "--source",
+                &fixture_day(),
+            ])
             .args(DAY)
             .args(["--format", "json", "--chart"])
             .arg(&local_png)
             .assert()
             .success();
         athena_cmd()
-            .args([analysis, "--engine", "athena", "--format", "json", "--chart"])
+            .args([
+                analysis, "--engine", "athena", "--format", "json", "--chart",
+            ])
             .arg(&athena_png)
             .args(DAY)
             .assert()

@@ -9,6 +9,7 @@ use polars::prelude::{Column, DataFrame};
 
 use super::input::{emit, now, s3_options, InputArgs};
 use super::GlobalArgs;
+use crate::athena::reports::Apart;
 use crate::athena::{self, Common};
 use crate::config::Config;
 use crate::error::{ExitStatus, UsageError};
@@ -316,8 +317,25 @@ impl<'a> Remote<'a> {
         emit(report, self.input.format, self.style)
     }
 
+    /// Runs an analysis' query and prints its report: `build` turns the rows into the report
+    /// (and says what it kept apart), `requests` reads the report's request count. None with
+    /// --print-sql.
+    pub fn analyse<T: crate::render::Report>(
+        &self,
+        query: &Query,
+        build: impl FnOnce(&ResultRows) -> anyhow::Result<(T, Apart)>,
+        requests: impl Fn(&T) -> u64,
+    ) -> anyhow::Result<Option<Analysis<T>>> {
+        let Some(rows) = self.run(query)? else {
+            return Ok(None);
+        };
+        let (report, apart) = build(&rows)?;
+        let stats = self.stats(&rows, requests(&report) + apart.excluded, apart.unparsed);
+        Ok(Some(self.publish(report, apart.excluded, stats)?))
+    }
+
     /// Wraps a report as the local engine does (window, exclusions, input) and prints it.
-    pub fn publish<T: crate::render::Report>(
+    fn publish<T: crate::render::Report>(
         &self,
         report: T,
         excluded: u64,

@@ -29,16 +29,12 @@ pub fn run(global: &GlobalArgs, args: BackendsArgs) -> anyhow::Result<ExitStatus
     let (out, bucket_us, status) = if args.athena.engine == Engine::Athena {
         let remote = Remote::new(global, &args.input, &args.athena)?;
         let bucket_us = bucket(args.bucket.as_deref(), remote.span_us())?;
-        let Some(rows) = remote.run(&remote.common()?.backends(bucket_us)?)? else {
+        let query = remote.common()?.backends(bucket_us)?;
+        let build = |rows: &_| reports::backends(rows, bucket_us);
+        let Some(out) = remote.analyse(&query, build, |r| r.requests)? else {
             return Ok(ExitStatus::Ok);
         };
-        let (report, apart) = reports::backends(&rows, bucket_us)?;
-        let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
-        (
-            remote.publish(report, apart.excluded, stats)?,
-            bucket_us,
-            ExitStatus::Ok,
-        )
+        (out, bucket_us, ExitStatus::Ok)
     } else {
         let prep = Prepared::new(global, &args.input)?;
         let loaded = prep.frame(global, columns())?;

@@ -50,16 +50,11 @@ pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> 
         let remote = Remote::new(global, &args.input, &args.athena)?;
         let cfg = config(remote.span_us())?;
         let query = remote.common()?.errors(cfg.bucket_us, cfg.slow_ms)?;
-        let Some(rows) = remote.run(&query)? else {
+        let build = |rows: &_| reports::errors(rows, &cfg);
+        let Some(out) = remote.analyse(&query, build, |r| r.requests)? else {
             return Ok(ExitStatus::Ok);
         };
-        let (report, apart) = reports::errors(&rows, &cfg)?;
-        let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
-        (
-            remote.publish(report, apart.excluded, stats)?,
-            cfg,
-            ExitStatus::Ok,
-        )
+        (out, cfg, ExitStatus::Ok)
     } else {
         let prep = Prepared::new(global, &args.input)?;
         let loaded = prep.frame(global, columns())?;

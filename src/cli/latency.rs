@@ -45,13 +45,16 @@ pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus>
         // exact percentiles from per-group latency histograms
         let remote = Remote::new(global, &args.input, &args.athena)?;
         let cfg = config(remote.span_us())?;
-        let Some(rows) = remote.run(&remote.common()?.latency(cfg.field, cfg.bucket_us)?)? else {
+        let query = remote.common()?.latency(cfg.field, cfg.bucket_us)?;
+        let mut histogram = None;
+        let build = |rows: &_| {
+            let (report, apart, overall) = reports::latency(rows, &cfg)?;
+            histogram = want_chart.then(|| weighted_latency_histogram(overall.pairs(), cfg.field));
+            Ok((report, apart))
+        };
+        let Some(out) = remote.analyse(&query, build, |r| r.requests)? else {
             return Ok(ExitStatus::Ok);
         };
-        let (report, apart, overall) = reports::latency(&rows, &cfg)?;
-        let histogram = want_chart.then(|| weighted_latency_histogram(overall.pairs(), cfg.field));
-        let stats = remote.stats(&rows, report.requests + apart.excluded, apart.unparsed);
-        let out = remote.publish(report, apart.excluded, stats)?;
         (out, histogram, cfg, ExitStatus::Ok)
     } else {
         let prep = Prepared::new(global, &args.input)?;

@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultConfiguration};
 use aws_sdk_athena::Client;
 use serde::Serialize;
@@ -127,18 +125,13 @@ impl AthenaClient {
             .enable_all()
             .build()
             .map_err(|e| AthenaError::Runtime(e.to_string()))?;
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)));
-        if let Some(p) = &opts.profile {
-            loader = loader.profile_name(p);
-        }
-        if let Some(r) = &opts.region {
-            loader = loader.region(Region::new(r.clone()));
-        }
-        if let Some(e) = &opts.endpoint_url {
-            loader = loader.endpoint_url(e);
-        }
-        let sdk = rt.block_on(loader.load());
+        let sdk = super::aws_sdk_config(
+            &rt,
+            opts.profile.as_deref(),
+            opts.region.as_deref(),
+            opts.endpoint_url.as_deref(),
+            opts.max_attempts,
+        );
         if sdk.region().is_none() {
             return Err(AthenaError::Runtime(
                 "no AWS region: pass --region or set it in the profile or AWS_REGION".into(),

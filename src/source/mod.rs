@@ -16,6 +16,31 @@ use crate::window::Window;
 
 pub use local::{discover, Discovery};
 
+/// The AWS SDK's shared settings as the aws CLI resolves them (environment, profile, SSO,
+/// instance role), with our overrides; the standard retry with backoff, `max_attempts` tries.
+pub fn aws_sdk_config(
+    rt: &tokio::runtime::Runtime,
+    profile: Option<&str>,
+    region: Option<&str>,
+    endpoint_url: Option<&str>,
+    max_attempts: u32,
+) -> aws_config::SdkConfig {
+    use aws_config::retry::RetryConfig;
+    use aws_config::{BehaviorVersion, Region};
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)));
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    if let Some(e) = endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    rt.block_on(loader.load())
+}
+
 /// One readable input: a file on disk or standard input.
 #[derive(Debug, Clone)]
 pub struct InputFile {

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::Client;
 use chrono::{TimeZone, Utc};
@@ -98,18 +97,13 @@ impl S3Context {
             .enable_all()
             .build()
             .map_err(|e| S3Error::Runtime(e.to_string()))?;
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)));
-        if let Some(p) = &opts.profile {
-            loader = loader.profile_name(p);
-        }
-        if let Some(r) = &opts.region {
-            loader = loader.region(Region::new(r.clone()));
-        }
-        if let Some(e) = &opts.endpoint_url {
-            loader = loader.endpoint_url(e);
-        }
-        let sdk = rt.block_on(loader.load());
+        let sdk = super::aws_sdk_config(
+            &rt,
+            opts.profile.as_deref(),
+            opts.region.as_deref(),
+            opts.endpoint_url.as_deref(),
+            opts.max_attempts,
+        );
         let mut conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(opts.path_style);
         if sdk.region().is_none() {
             // S3 needs a region to sign; buckets answer redirects for the real one
