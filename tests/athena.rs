@@ -636,6 +636,12 @@ fn lines_the_tables_regex_cannot_read_are_counted_not_dropped() {
     assert_eq!(slo["requests"]["total"], 3);
     assert_eq!(slo["input"]["malformed"], 2);
     assert!(err.contains("2 lines") && err.contains("regex"), "{err}");
+    // --strict refuses them, as it refuses a malformed line locally
+    athena_cmd()
+        .args(["slo", "--engine", "athena", "--strict"])
+        .args(EXTRA_DAY)
+        .assert()
+        .code(2);
     for analysis in ["errors", "latency", "backends", "traffic"] {
         let out = athena_cmd()
             .args([analysis, "--engine", "athena", "--format", "json"])

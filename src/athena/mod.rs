@@ -288,10 +288,14 @@ pub fn latency_sql(field: LatencyField) -> Fragment {
     })
 }
 
-/// The start of the row's time bucket in epoch seconds (buckets aligned on the epoch).
+/// The start of the row's time bucket in epoch seconds (buckets aligned on the epoch). The
+/// time is cut to the second as text first: Trino parses ISO times to milliseconds and would
+/// round 10:04:59.9996 into the next bucket; buckets are whole minutes, so the cut is exact.
 pub fn bucket_sql(bucket_us: i64) -> Fragment {
     let secs = lit_int(bucket_us / 1_000_000);
-    let mut f = Fragment::fixed("(CAST(floor(to_unixtime(from_iso8601_timestamp(time)) / ");
+    let mut f = Fragment::fixed(
+        "(CAST(floor(to_unixtime(from_iso8601_timestamp(substr(time, 1, 19) || 'Z')) / ",
+    );
     f.push("?) AS bigint) * ?)", [secs.clone(), secs]);
     f
 }

@@ -298,19 +298,30 @@ impl<'a> Remote<'a> {
 
     /// Input accounting for an Athena run: rows in the window, lines the table's regex could not
     /// read (warned about), and the query's cost.
-    pub fn stats(&self, rows: &ResultRows, requests: u64, unparsed: u64) -> InputStats {
+    pub fn stats(
+        &self,
+        rows: &ResultRows,
+        requests: u64,
+        unparsed: u64,
+    ) -> anyhow::Result<InputStats> {
+        if unparsed > 0 && self.input.strict {
+            return Err(UsageError(format!(
+                "--strict: {unparsed} lines in the window's delivery folders did not match the Athena table's regex"
+            ))
+            .into());
+        }
         if unparsed > 0 && !self.global.quiet {
             eprintln!(
                 "hosp-logs: warning: {unparsed} lines in the window's delivery folders did not match the Athena table's regex and were left out (older than the 29-field format of 2020, or not ALB access logs)"
             );
         }
-        InputStats {
+        Ok(InputStats {
             lines: requests + unparsed,
             parsed: requests,
             malformed: unparsed,
             athena: Some(rows.stats.clone()),
             ..InputStats::default()
-        }
+        })
     }
 
     pub fn emit<T: crate::render::Report>(&self, report: &T) -> anyhow::Result<()> {
@@ -330,7 +341,7 @@ impl<'a> Remote<'a> {
             return Ok(None);
         };
         let (report, apart) = build(&rows)?;
-        let stats = self.stats(&rows, requests(&report) + apart.excluded, apart.unparsed);
+        let stats = self.stats(&rows, requests(&report) + apart.excluded, apart.unparsed)?;
         Ok(Some(self.publish(report, apart.excluded, stats)?))
     }
 

@@ -68,7 +68,7 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
             &counts,
             &remote.window,
             &cfg,
-            remote.stats(&rows, total, unparsed),
+            remote.stats(&rows, total, unparsed)?,
         );
         remote.emit(&report)?;
         (report, counts, cfg, Box::new(|s| s))
