@@ -41,9 +41,13 @@ Examples:
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
   hosp-logs slo --source s3://my-alb-logs/prod --since 24h --profile prod
   hosp-logs fetch s3://my-alb-logs/prod --since 7d --out logs/
+  hosp-logs athena setup --location s3://my-alb-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/
+  hosp-logs slo --engine athena --since 24h --max-scan 20GB
+  hosp-logs latency --engine athena --since 6h --print-sql
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
 
-Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge.";
+Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge,
+130 interrupted (a running Athena query is stopped first).";
 
 /// Turn AWS Application Load Balancer access logs into SLO, error, latency and security answers.
 #[derive(Debug, Parser)]

@@ -28,6 +28,11 @@ Examples:
   echo \"SELECT max(latency_ms) FROM logs\" | hosp-logs query -s logs/
   hosp-logs query -s logs/        # on a terminal: a prompt; end statements with ';', \\q or Ctrl-D quits
 
+With --engine athena the SQL runs in Amazon Athena as written, over the table `athena setup`
+made (default hosp_logs.alb_access_logs; put the window in the SQL: day = 'yyyy/MM/dd' prunes
+partitions):
+  hosp-logs query --engine athena \"SELECT elb_status_code, count(*) AS n FROM alb_access_logs WHERE day = '2026/11/20' GROUP BY 1\"
+
 A bad query (syntax, unknown column or table) is a usage error: exit 2.";
 
 #[derive(Debug, Args)]
