@@ -1,9 +1,10 @@
--- hosp-logs slo --engine athena: request counts per second (per minute when the window is
--- whole minutes); hosp-logs folds them into the same SLO, budget and burn-rate report as the
--- local engine. Lines the table's regex could not read have a NULL time: counted as unparsed.
+-- hosp-logs slo --engine athena: request counts per minute, and per second in the few minutes
+-- that hold a boundary of the window, a burn-rate window or a period (so every sum is exact);
+-- hosp-logs folds them into the same SLO, budget and burn-rate report as the local engine.
+-- Lines the table's regex could not read have a NULL time: counted as unparsed.
 WITH r AS (
     SELECT
-        substr(time, 1, {{grain}}) AS t,
+        {{second_or_minute}} AS t,
         COALESCE({{excluded}}, FALSE) AS excluded,
         elb_status_code AS status,
         {{latency_ms}} AS ms

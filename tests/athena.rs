@@ -288,14 +288,17 @@ fn every_analysis_gives_the_local_numbers() {
     assert!((cost - scanned.max(10_000_000) as f64 * 5.0 / 1e12).abs() < 1e-12);
 
     same_numbers(&[&["slo", "--latency-threshold", "3s"][..], &DAY].concat());
-    // a window that is not whole minutes: per-second counts
-    same_numbers(&[
+    // a window that is not whole minutes: per-second counts only in the six minutes holding a
+    // boundary (the ends, and the 5m, 30m, 1h and 2h burn-rate windows), per minute elsewhere
+    let (_, athena) = same_numbers(&[
         "slo",
         "--since",
         "2026-11-20T10:00:30Z",
         "--until",
         "2026-11-20T13:17:45Z",
     ]);
+    let rows = athena["rows"].as_u64().unwrap();
+    assert!(rows <= 198 + 6 * 60 && rows > 198, "{athena}");
     same_numbers(&[&["errors"][..], &DAY].concat());
     same_numbers(
         &[

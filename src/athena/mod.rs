@@ -338,13 +338,24 @@ impl Common {
         render(template, &fill)
     }
 
-    /// Per-second counts (per minute when both window ends are whole minutes).
+    /// Counts per minute, and per second in the minutes `split` names (`yyyy-MM-ddTHH:mm`):
+    /// those holding a window boundary that is not a whole minute.
     pub fn slo(
         &self,
         latency_threshold_ms: Option<f64>,
-        minute_grain: bool,
+        split: &[String],
     ) -> Result<Query, UsageError> {
-        let grain = Fragment::param(lit_int(if minute_grain { 16 } else { 19 }));
+        let mut t = Fragment::fixed("substr(time, 1, 16)");
+        if !split.is_empty() {
+            t = Fragment::fixed("(CASE WHEN substr(time, 1, 16) IN (");
+            for (i, m) in split.iter().enumerate() {
+                t.push(if i == 0 { "?" } else { ", ?" }, [lit_str(m)?]);
+            }
+            t.push(
+                ") THEN substr(time, 1, 19) ELSE substr(time, 1, 16) END)",
+                [],
+            );
+        }
         let fast = match latency_threshold_ms {
             None => Fragment::fixed("TRUE"),
             Some(ms) => {
@@ -356,7 +367,7 @@ impl Common {
         self.render(
             SLO,
             &[
-                ("grain", &grain),
+                ("second_or_minute", &t),
                 ("latency_ms", &latency_sql(LatencyField::Total)),
                 ("fast_enough", &fast),
             ],

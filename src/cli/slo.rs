@@ -12,8 +12,9 @@ use crate::frame::load;
 use crate::metrics::common::auto_bucket;
 use crate::metrics::daily::slo_series;
 use crate::metrics::filter::ClientFilter;
-use crate::metrics::slo::{compute, SloConfig, SloCounts};
+use crate::metrics::slo::{boundaries, compute, SloConfig, SloCounts};
 use crate::render::chart::{self, TimeAxis};
+use crate::window::format_us;
 
 #[derive(Debug, Args)]
 pub struct SloArgs {
@@ -48,13 +49,18 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
             args.target,
             args.latency_threshold.as_deref(),
         )?;
-        // whole-minute windows need only per-minute counts: 60 times fewer result rows
+        // per-minute counts, per-second ones only where a sum starts or ends mid-minute:
+        // about 2,000 result rows for a day instead of up to 86,400
         let (since, until) = (
             remote.window.since_us.unwrap_or(0),
             remote.window.until_us.unwrap_or(0),
         );
-        let minutes = since % 60_000_000 == 0 && until % 60_000_000 == 0;
-        let query = remote.common()?.slo(cfg.latency_threshold_ms, minutes)?;
+        let split: Vec<String> = boundaries(since, until)
+            .into_iter()
+            .filter(|t| t % 60_000_000 != 0)
+            .map(|t| format_us(t)[..16].to_string())
+            .collect();
+        let query = remote.common()?.slo(cfg.latency_threshold_ms, &split)?;
         let Some(rows) = remote.run(&query)? else {
             return Ok(ExitStatus::Ok);
         };

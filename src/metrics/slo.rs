@@ -34,6 +34,22 @@ pub const BURN_RATE_PAIRS: [(&str, i64, i64, f64); 4] = [
     ("ticket", 3 * DAY, 6 * HOUR, 1.0),
 ];
 
+/// Every time `compute` sums counts from or to, for a window [start, end): the window's ends,
+/// the start of each burn-rate window and of the past-hour and past-24-hours periods (days are
+/// cut at midnight). Counts kept per minute are exact wherever no such time falls inside a
+/// minute.
+pub fn boundaries(start: i64, end: i64) -> Vec<i64> {
+    let mut b = vec![start, end, end - HOUR, end - DAY];
+    for (_, long, short, _) in BURN_RATE_PAIRS {
+        b.push(end - long);
+        b.push(end - short);
+    }
+    b.retain(|t| (start..=end).contains(t));
+    b.sort_unstable();
+    b.dedup();
+    b
+}
+
 #[derive(Debug, Clone)]
 pub struct SloConfig {
     /// Fraction, e.g. 0.99.
@@ -410,5 +426,29 @@ fn definitions(cfg: &SloConfig) -> Definitions {
         valid: "total minus excluded minus requests with no elb_status_code".into(),
         good,
         success_rate: "good / valid over the whole window (a ratio of sums)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_are_every_sum_start_and_end_inside_the_window() {
+        let end = 10 * DAY + 1234 * SEC;
+        // ends, past hour, and the 5m / 30m / 1h / 2h burn windows; 6h, 1d and 3d start
+        // before the window
+        assert_eq!(
+            boundaries(end - 2 * HOUR, end),
+            vec![
+                end - 2 * HOUR,
+                end - HOUR,
+                end - 30 * MIN,
+                end - 5 * MIN,
+                end
+            ]
+        );
+        // a four-day window holds all of them: 1h, 1d, 5m, 30m, 6h, 2h, 3d, both ends
+        assert_eq!(boundaries(end - 4 * DAY, end).len(), 9);
     }
 }
