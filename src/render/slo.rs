@@ -125,6 +125,19 @@ impl Report for SloReport {
 
 /// The input accounting every report ends with: lines read = parsed + malformed.
 pub fn input_notes(i: &InputStats) -> Vec<String> {
+    if let Some(q) = &i.athena {
+        return vec![format!(
+            "input: Athena query {}: {} rows in the window = {} read + {} unparsed by the table's regex; scanned {} bytes (about ${:.4} at $5/TB); {} result rows, {} result pages.",
+            q.query_execution_id,
+            i.lines,
+            i.parsed,
+            i.malformed,
+            q.data_scanned_bytes,
+            q.cost_usd,
+            q.rows,
+            q.result_pages
+        )];
+    }
     let mut notes = vec![format!(
         "input: {} files, {} lines read = {} parsed + {} malformed; {} outside the window; {} files pruned by name, {} skipped.",
         i.files, i.lines, i.parsed, i.malformed, i.out_of_window, i.pruned_files, i.skipped_files
