@@ -315,7 +315,7 @@ fn every_analysis_gives_the_local_numbers() {
 }
 
 #[test]
-fn values_reach_athena_as_execution_parameters() {
+fn window_values_reach_athena_as_execution_parameters() {
     let _g = exclusive();
     remote(&[&["errors"][..], &DAY].concat());
     let q = &log()[0];
@@ -326,18 +326,70 @@ fn values_reach_athena_as_execution_parameters() {
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    for value in ["2026-11-20T00:00:00", "2026/11/20", "loadtest", "174260224"] {
-        assert!(!sql.contains(value), "{value} spliced into the SQL");
-        assert!(
-            params.iter().any(|p| p.contains(value)),
-            "{value} not among the parameters {params:?}"
-        );
-    }
-    // the delivery days: the window's and the one after
-    assert!(params.contains(&"'2026/11/21'"));
+    // Athena takes `?` in WHERE clauses only: the window's days and bounds
+    assert_eq!(
+        params,
+        [
+            "'2026/11/20'",
+            "'2026/11/21'",
+            "'2026-11-20T00:00:00.000000Z'",
+            "'2026-11-21T00:00:00.000000Z'"
+        ]
+    );
+    assert!(!sql.contains("2026"), "a window value in the SQL text");
+    // the config's exclusions are checked literals in the SELECT list
+    assert!(sql.contains("'^hosp\\-loadtest\\/'"), "{sql}");
     assert_eq!(q["database"], "hosp_logs");
     // polled through QUEUED and RUNNING before SUCCEEDED
     assert!(q["polls"].as_u64().unwrap() >= 3, "{q}");
+}
+
+/// Hostile text in the config ends up inside string literals: the query runs, and gives the
+/// local engine's numbers under the same config (route templates included).
+#[test]
+fn hostile_config_values_stay_literals() {
+    let _g = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hostile.toml");
+    std::fs::write(
+        &config,
+        r#"[exclude]
+user_agents = ["hosp-loadtest/*", "*'; DROP TABLE alb_access_logs; --*", "*\\' OR 1=1 --*"]
+client_cidrs = ["10.99.0.0/24"]
+[routes]
+templates = ["/patients/{pid}/screen", "/x');DROP--/{id}", "/static/*"]
+"#,
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let args = [&["--config", &config, "errors", "--top", "50"][..], &DAY].concat();
+    let mut l = json_of(
+        &hosp_logs()
+            .args(&args)
+            .args(["--source", &fixture_day(), "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    let mut r = json_of(
+        &hosp_logs()
+            .envs(athena_env())
+            .args(&args)
+            .args(["--engine", "athena", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    l.as_object_mut().unwrap().remove("input");
+    r.as_object_mut().unwrap().remove("input");
+    assert_same(&l, &r, "hostile config");
+    // the route template took effect on both sides
+    let endpoints: Vec<&str> = r["by_endpoint"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["endpoint"].as_str())
+        .collect();
+    assert!(endpoints.contains(&"/patients/{pid}/screen"), "{endpoints:?}");
+    assert_eq!(log()[0]["error"], Value::Null, "{}", log()[0]);
 }
 
 #[test]

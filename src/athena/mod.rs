@@ -1,6 +1,9 @@
-//! The analyses as Athena SQL: the templates in queries/, filled with fixed SQL fragments that
-//! carry only `?` markers, and the values as ExecutionParameters (SQL literal text, checked
-//! here). Nothing from the command line, the config or the logs is spliced into SQL text.
+//! The analyses as Athena SQL: the templates in queries/, filled with fixed SQL fragments. Values
+//! in WHERE clauses (the window's days and bounds) go as ExecutionParameters; Athena takes `?`
+//! only there, so values elsewhere (exclusion patterns, route templates, bucket size,
+//! thresholds) are written as validated literals: strings quoted with `'` doubled and control
+//! characters refused, numbers formatted here. No text from the command line, the config or the
+//! logs reaches the SQL any other way.
 
 pub mod reports;
 
@@ -41,11 +44,22 @@ impl Fragment {
         }
     }
 
+    /// A value as an ExecutionParameter: only where Athena accepts `?`, in a WHERE clause.
     fn param(literal: String) -> Fragment {
         Fragment {
             sql: "?".into(),
             params: vec![literal],
         }
+    }
+
+    /// A value written into the SQL as a literal made by `lit_str`, `lit_int` or `lit_double`.
+    fn literal(literal: String) -> Fragment {
+        Fragment::fixed(literal)
+    }
+
+    /// Appends a literal made by `lit_str`, `lit_int` or `lit_double`.
+    fn push_literal(&mut self, literal: &str) {
+        self.sql.push_str(literal);
     }
 
     fn push(&mut self, sql: &str, params: impl IntoIterator<Item = String>) {
@@ -205,10 +219,9 @@ pub fn excluded_sql(filter: &ClientFilter) -> Result<Fragment, UsageError> {
     };
     for g in &filter.user_agents {
         or(&mut f);
-        f.push(
-            "regexp_like(lower(NULLIF(user_agent, '-')), ?)",
-            [lit_str(&g.to_regex())?],
-        );
+        f.push("regexp_like(lower(NULLIF(user_agent, '-')), ", []);
+        f.push_literal(&lit_str(&g.to_regex())?);
+        f.push(")", []);
     }
     for c in &filter.cidrs {
         let Some((lo, hi)) = c.ipv4_range() else {
@@ -221,9 +234,13 @@ pub fn excluded_sql(filter: &ClientFilter) -> Result<Fragment, UsageError> {
             "(strpos(client_ip, ':') = 0 AND try_cast(split_part(client_ip, '.', 1) AS bigint) * 16777216 \
              + try_cast(split_part(client_ip, '.', 2) AS bigint) * 65536 \
              + try_cast(split_part(client_ip, '.', 3) AS bigint) * 256 \
-             + try_cast(split_part(client_ip, '.', 4) AS bigint) BETWEEN ? AND ?)",
-            [lit_int(lo.into()), lit_int(hi.into())],
+             + try_cast(split_part(client_ip, '.', 4) AS bigint) BETWEEN ",
+            [],
         );
+        f.push_literal(&lit_int(lo.into()));
+        f.push(" AND ", []);
+        f.push_literal(&lit_int(hi.into()));
+        f.push(")", []);
     }
     if first {
         return Ok(Fragment::fixed("FALSE"));
@@ -252,10 +269,10 @@ pub fn endpoint_sql(routes: &Routes) -> Result<Fragment, UsageError> {
     let mut f =
         Fragment::fixed("(CASE WHEN request_url IS NULL OR request_url IN ('', '-') THEN NULL");
     for (pattern, name) in routes.patterns() {
-        f.push(
-            &format!(" WHEN regexp_like({PATH}, ?) THEN ?"),
-            [lit_str(&pattern)?, lit_str(&name)?],
-        );
+        f.push(&format!(" WHEN regexp_like({PATH}, "), []);
+        f.push_literal(&lit_str(&pattern)?);
+        f.push(") THEN ", []);
+        f.push_literal(&lit_str(&name)?);
     }
     let mut tail = String::new();
     let _ = write!(
@@ -296,7 +313,10 @@ pub fn bucket_sql(bucket_us: i64) -> Fragment {
     let mut f = Fragment::fixed(
         "(CAST(floor(to_unixtime(from_iso8601_timestamp(substr(time, 1, 19) || 'Z')) / ",
     );
-    f.push("?) AS bigint) * ?)", [secs.clone(), secs]);
+    f.push_literal(&secs);
+    f.push(") AS bigint) * ", []);
+    f.push_literal(&secs);
+    f.push(")", []);
     f
 }
 
@@ -349,7 +369,8 @@ impl Common {
         if !split.is_empty() {
             t = Fragment::fixed("(CASE WHEN substr(time, 1, 16) IN (");
             for (i, m) in split.iter().enumerate() {
-                t.push(if i == 0 { "?" } else { ", ?" }, [lit_str(m)?]);
+                t.push(if i == 0 { "" } else { ", " }, []);
+                t.push_literal(&lit_str(m)?);
             }
             t.push(
                 ") THEN substr(time, 1, 19) ELSE substr(time, 1, 16) END)",
@@ -360,7 +381,7 @@ impl Common {
             None => Fragment::fixed("TRUE"),
             Some(ms) => {
                 let mut f = Fragment::fixed("ms IS NULL OR ms <= ");
-                f.push("?", [lit_double(ms)?]);
+                f.push_literal(&lit_double(ms)?);
                 f
             }
         };
@@ -380,7 +401,7 @@ impl Common {
             &[
                 ("latency_ms", &latency_sql(LatencyField::Total)),
                 ("bucket", &bucket_sql(bucket_us)),
-                ("slow_ms", &Fragment::param(lit_double(slow_ms)?)),
+                ("slow_ms", &Fragment::literal(lit_double(slow_ms)?)),
             ],
         )
     }
@@ -516,8 +537,38 @@ mod tests {
         assert!(window_sql(&long).is_err());
     }
 
+    /// Each `?` must sit in a WHERE clause: the last clause keyword before it is WHERE.
+    fn markers_only_in_where_clauses(sql: &str) {
+        let sql: String = sql
+            .lines()
+            .map(|l| l.split_once("--").map_or(l, |(code, _)| code))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut in_str = false;
+        for (i, c) in sql.char_indices() {
+            match c {
+                '\'' => in_str = !in_str,
+                '?' if !in_str => {
+                    let before = &sql[..i];
+                    let last = |k: &str| before.rfind(k).map_or(-1, |p| p as i64);
+                    let clause = ["SELECT", "FROM ", "GROUP BY", "ORDER BY", "PARTITION BY"]
+                        .iter()
+                        .map(|k| last(k))
+                        .max()
+                        .unwrap();
+                    assert!(
+                        last("WHERE") > clause,
+                        "a ? outside WHERE at {i}: {}",
+                        &sql[i.saturating_sub(80)..i]
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
     #[test]
-    fn values_travel_as_parameters_in_marker_order() {
+    fn where_values_are_parameters_and_the_rest_checked_literals() {
         let filter = ClientFilter::new(
             &[
                 "hosp-loadtest/*".to_string(),
@@ -532,27 +583,49 @@ mod tests {
             until_us: Some(us("2026-11-21T00:00:00Z")),
         };
         let c = Common::new("alb_access_logs", &w, &filter, &routes).unwrap();
+        let window = [
+            "'2026/11/20'",
+            "'2026/11/21'",
+            "'2026-11-20T00:00:00.000000Z'",
+            "'2026-11-21T00:00:00.000000Z'",
+        ];
+        let split = ["2026-11-20T10:11".to_string()];
+        for q in [
+            c.slo(Some(3000.0), &split).unwrap(),
+            c.errors(3_600_000_000, 1000.0).unwrap(),
+            c.latency(LatencyField::Target, 600_000_000).unwrap(),
+            c.backends(600_000_000).unwrap(),
+            c.traffic(600_000_000, 10).unwrap(),
+        ] {
+            assert!(!q.sql.contains("{{"));
+            assert_eq!(q.parameters[..4], window);
+            assert_eq!(count_markers(&q.sql), q.parameters.len());
+            markers_only_in_where_clauses(&q.sql);
+            // the hostile glob stays inside one string literal, its quote doubled
+            assert!(
+                q.sql.contains("'\\''\\; drop table x\\; \\-\\-'"),
+                "{}",
+                q.sql
+            );
+            assert!(q
+                .sql
+                .contains("regexp_like(lower(NULLIF(user_agent, '-')), '^hosp\\-loadtest\\/')"));
+            assert!(q.sql.contains("BETWEEN 174260224 AND 174260479"));
+        }
         let q = c.errors(3_600_000_000, 1000.0).unwrap();
-        assert!(
-            !q.sql.contains("drop table"),
-            "a value reached the SQL text"
-        );
-        assert!(!q.sql.contains("loadtest"));
-        assert!(!q.sql.contains("10.99"));
-        assert!(!q.sql.contains("{{"));
-        assert_eq!(count_markers(&q.sql), q.parameters.len());
-        // excluded comes first (the x column), then the route pattern and its name
-        let p = &q.parameters;
-        assert_eq!(p[0], "'^hosp\\-loadtest\\/'");
-        assert_eq!(p[1], "'\\''\\; drop table x\\; \\-\\-'");
-        let route = p
-            .iter()
-            .position(|v| v == "'^/?patients/[^/]+/notes/?$'")
-            .unwrap();
-        assert_eq!(p[route + 1], "'/patients/{id}/notes'");
-        assert!(p.contains(&lit_int(10 << 24 | 99 << 16)));
-        assert!(p.contains(&lit_int((10 << 24 | 99 << 16) + 255)));
-        assert!(p.contains(&"1E3".to_string()));
+        assert!(q
+            .sql
+            .contains("'^/?patients/[^/]+/notes/?$') THEN '/patients/{id}/notes'"));
+        assert!(q.sql.contains("ms <= 1E3"));
+        assert!(q.sql.contains("/ 3600) AS bigint) * 3600"));
+        let q = c.slo(Some(3000.0), &split).unwrap();
+        assert!(q
+            .sql
+            .contains("IN ('2026-11-20T10:11') THEN substr(time, 1, 19)"));
+        assert!(q.sql.contains("ms <= 3E3"));
+        // the traffic query's cut is in its outer WHERE: parameters too
+        let q = c.traffic(600_000_000, 10).unwrap();
+        assert_eq!(q.parameters[4], "10");
     }
 
     #[test]
