@@ -388,7 +388,10 @@ templates = ["/patients/{pid}/screen", "/x');DROP--/{id}", "/static/*"]
         .iter()
         .filter_map(|e| e["endpoint"].as_str())
         .collect();
-    assert!(endpoints.contains(&"/patients/{pid}/screen"), "{endpoints:?}");
+    assert!(
+        endpoints.contains(&"/patients/{pid}/screen"),
+        "{endpoints:?}"
+    );
     assert_eq!(log()[0]["error"], Value::Null, "{}", log()[0]);
 }
 

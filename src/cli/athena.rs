@@ -381,7 +381,7 @@ pub fn rows_to_frame(rows: &ResultRows) -> anyhow::Result<DataFrame> {
                     .map(|v| v.map(|t| t.parse::<i64>().map_err(|_| bad(t))).transpose())
                     .collect::<anyhow::Result<Vec<Option<i64>>>>()?,
             ),
-            "double" | "float" | "real" => Column::new(
+            "double" | "float" | "real" | "decimal" => Column::new(
                 name,
                 values
                     .map(|v| v.map(|t| t.parse::<f64>().map_err(|_| bad(t))).transpose())
