@@ -306,8 +306,9 @@ pub fn latency_sql(field: LatencyField) -> Fragment {
 }
 
 /// The start of the row's time bucket in epoch seconds (buckets aligned on the epoch). The
-/// time is cut to the second as text first: Trino parses ISO times to milliseconds and would
-/// round 10:04:59.9996 into the next bucket; buckets are whole minutes, so the cut is exact.
+/// time is cut to the second as text first, so however an engine parses the microseconds
+/// (Trino's timestamps hold milliseconds) no request moves across a bucket boundary; buckets
+/// are whole minutes, so the cut is exact.
 pub fn bucket_sql(bucket_us: i64) -> Fragment {
     let secs = lit_int(bucket_us / 1_000_000);
     let mut f = Fragment::fixed(
@@ -468,7 +469,8 @@ pub fn ddl(
             "{range_start:?}: the first partition day is yyyy/MM/dd"
         )));
     }
-    // the comments are for readers of queries/; Athena routes a statement by its first word
+    // the file's header comments are for its readers: the statement starts at CREATE, so
+    // nothing depends on how Athena treats comments ahead of DDL
     let statement = &DDL[DDL.find("CREATE").unwrap_or(0)..];
     Ok(statement
         .replace("{{database}}", &identifier(database)?)
