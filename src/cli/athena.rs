@@ -21,6 +21,7 @@ use crate::render::analysis::Analysis;
 use crate::render::{sanitize, Style};
 use crate::source::athena::{AthenaClient, AthenaError, AthenaOptions, Query, ResultRows};
 use crate::source::s3::{parse_url, S3Context};
+use crate::source::AwsSettings;
 use crate::window::{format_us, Window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -227,11 +228,8 @@ impl<'a> Remote<'a> {
             print_sql(query)?;
             return Ok(None);
         }
-        let client = AthenaClient::new(&athena_options(
-            self.args,
-            &AwsSettings::from(&self.input.s3),
-            &self.config,
-        ))?;
+        let aws = s3_options(&self.input.s3).aws;
+        let client = AthenaClient::new(&athena_options(self.args, aws, &self.config))?;
         if let Some(limit) = self.max_scan()? {
             self.guard_scan(limit)?;
         }
@@ -413,38 +411,21 @@ fn database(flag: Option<&String>, config: &Config) -> String {
         .unwrap_or_else(|| "hosp_logs".into())
 }
 
-/// Where the client goes: the AWS settings, and the Athena ones from flags, else the config.
-fn athena_options(args: &AthenaArgs, aws: &AwsSettings, config: &Config) -> AthenaOptions {
+/// Where the client goes: the account settings with the Athena endpoint, and the Athena
+/// settings from flags, else the config.
+fn athena_options(args: &AthenaArgs, aws: AwsSettings, config: &Config) -> AthenaOptions {
     AthenaOptions {
-        profile: aws.profile.clone(),
-        region: aws.region.clone(),
-        endpoint_url: args.athena_endpoint_url.clone(),
-        max_attempts: aws.max_attempts,
+        aws: AwsSettings {
+            endpoint_url: args.athena_endpoint_url.clone(),
+            ..aws
+        },
         workgroup: args.workgroup.clone().or(config.athena.workgroup.clone()),
         database: database(args.database.as_ref(), config),
-        catalog: None,
         output_location: args
             .output_location
             .clone()
             .or(config.athena.output_location.clone()),
         max_poll_interval: Duration::from_secs(2),
-    }
-}
-
-/// The AWS account settings the S3 options and `athena setup` share.
-pub struct AwsSettings {
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    pub max_attempts: u32,
-}
-
-impl From<&crate::cli::input::S3Args> for AwsSettings {
-    fn from(a: &crate::cli::input::S3Args) -> AwsSettings {
-        AwsSettings {
-            profile: a.profile.clone(),
-            region: a.region.clone(),
-            max_attempts: a.max_attempts,
-        }
     }
 }
 
@@ -544,9 +525,10 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
     let aws = AwsSettings {
         profile: args.profile.clone(),
         region: args.region.clone(),
+        endpoint_url: None,
         max_attempts: 5,
     };
-    let client = AthenaClient::new(&athena_options(&target, &aws, &config))?;
+    let client = AthenaClient::new(&athena_options(&target, aws, &config))?;
     for sql in statements {
         run_query(
             global,

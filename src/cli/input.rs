@@ -17,7 +17,7 @@ use crate::metrics::slo::WindowInfo;
 use crate::parse::Routes;
 use crate::render::{Format, Style};
 use crate::source::s3::{default_cache_dir, parse_url, ObjectStats, S3Context, S3Error, S3Options};
-use crate::source::{discover, Discovery, InputFile};
+use crate::source::{discover, AwsSettings, Discovery, InputFile};
 use crate::window::format_us;
 use crate::window::Window;
 use polars::prelude::{ChunkAgg, DataFrame};
@@ -428,11 +428,13 @@ fn find_files(
 
 pub fn s3_options(a: &S3Args) -> S3Options {
     S3Options {
-        profile: a.profile.clone(),
-        region: a.region.clone(),
-        endpoint_url: a.endpoint_url.clone(),
+        aws: AwsSettings {
+            profile: a.profile.clone(),
+            region: a.region.clone(),
+            endpoint_url: a.endpoint_url.clone(),
+            max_attempts: a.max_attempts,
+        },
         path_style: a.path_style,
-        max_attempts: a.max_attempts,
         cache_dir: if a.no_cache {
             None
         } else {

@@ -14,13 +14,9 @@ const MIN_BILLED_BYTES: u64 = 10 * 1_000_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct AthenaOptions {
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    pub endpoint_url: Option<String>,
-    pub max_attempts: u32,
+    pub aws: super::AwsSettings,
     pub workgroup: Option<String>,
     pub database: String,
-    pub catalog: Option<String>,
     /// s3:// folder for results; None leaves it to the workgroup's setting.
     pub output_location: Option<String>,
     /// Longest wait between two status polls.
@@ -125,13 +121,7 @@ impl AthenaClient {
             .enable_all()
             .build()
             .map_err(|e| AthenaError::Runtime(e.to_string()))?;
-        let sdk = super::aws_sdk_config(
-            &rt,
-            opts.profile.as_deref(),
-            opts.region.as_deref(),
-            opts.endpoint_url.as_deref(),
-            opts.max_attempts,
-        );
+        let sdk = super::aws_sdk_config(&rt, &opts.aws);
         if sdk.region().is_none() {
             return Err(AthenaError::Runtime(
                 "no AWS region: pass --region or set it in the profile or AWS_REGION".into(),
@@ -194,10 +184,7 @@ impl AthenaClient {
         started: &std::cell::RefCell<Option<String>>,
         on_state: &mut dyn FnMut(&str),
     ) -> Result<ResultRows, AthenaError> {
-        let mut ctx = QueryExecutionContext::builder().database(&self.opts.database);
-        if let Some(c) = &self.opts.catalog {
-            ctx = ctx.catalog(c);
-        }
+        let ctx = QueryExecutionContext::builder().database(&self.opts.database);
         let mut req = self
             .client
             .start_query_execution()

@@ -16,26 +16,32 @@ use crate::window::Window;
 
 pub use local::{discover, Discovery};
 
+/// The account and connection settings every AWS client here takes, named as the aws CLI
+/// names them.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// A compatible endpoint (an S3 store, an Athena stand-in), else AWS's own.
+    pub endpoint_url: Option<String>,
+    /// Tries per request, with the standard retry's backoff.
+    pub max_attempts: u32,
+}
+
 /// The AWS SDK's shared settings as the aws CLI resolves them (environment, profile, SSO,
-/// instance role), with our overrides; the standard retry with backoff, `max_attempts` tries.
-pub fn aws_sdk_config(
-    rt: &tokio::runtime::Runtime,
-    profile: Option<&str>,
-    region: Option<&str>,
-    endpoint_url: Option<&str>,
-    max_attempts: u32,
-) -> aws_config::SdkConfig {
+/// instance role), with our overrides.
+pub fn aws_sdk_config(rt: &tokio::runtime::Runtime, aws: &AwsSettings) -> aws_config::SdkConfig {
     use aws_config::retry::RetryConfig;
     use aws_config::{BehaviorVersion, Region};
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)));
-    if let Some(p) = profile {
+        .retry_config(RetryConfig::standard().with_max_attempts(aws.max_attempts.max(1)));
+    if let Some(p) = &aws.profile {
         loader = loader.profile_name(p);
     }
-    if let Some(r) = region {
-        loader = loader.region(Region::new(r.to_string()));
+    if let Some(r) = &aws.region {
+        loader = loader.region(Region::new(r.clone()));
     }
-    if let Some(e) = endpoint_url {
+    if let Some(e) = &aws.endpoint_url {
         loader = loader.endpoint_url(e);
     }
     rt.block_on(loader.load())

@@ -25,11 +25,8 @@ const DAY_US: i64 = 86_400_000_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct S3Options {
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    pub endpoint_url: Option<String>,
+    pub aws: super::AwsSettings,
     pub path_style: bool,
-    pub max_attempts: u32,
     /// None: no cache.
     pub cache_dir: Option<PathBuf>,
 }
@@ -97,13 +94,7 @@ impl S3Context {
             .enable_all()
             .build()
             .map_err(|e| S3Error::Runtime(e.to_string()))?;
-        let sdk = super::aws_sdk_config(
-            &rt,
-            opts.profile.as_deref(),
-            opts.region.as_deref(),
-            opts.endpoint_url.as_deref(),
-            opts.max_attempts,
-        );
+        let sdk = super::aws_sdk_config(&rt, &opts.aws);
         let mut conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(opts.path_style);
         if sdk.region().is_none() {
             // S3 needs a region to sign; buckets answer redirects for the real one
