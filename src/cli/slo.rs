@@ -37,70 +37,62 @@ pub struct SloArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
-    let (report, counts, cfg, outcome): (_, _, _, Box<dyn Fn(ExitStatus) -> ExitStatus>) = if args
-        .athena
-        .engine
-        == Engine::Athena
-    {
-        let remote = Remote::new(global, &args.input, &args.athena)?;
-        let cfg = slo_settings(
-            &remote.config,
-            remote.exclude.clone(),
-            args.target,
-            args.latency_threshold.as_deref(),
-        )?;
-        // per-minute counts, per-second ones only where a sum starts or ends mid-minute:
-        // about 2,000 result rows for a day instead of up to 86,400
-        let (since, until) = (
-            remote.window.since_us.unwrap_or(0),
-            remote.window.until_us.unwrap_or(0),
-        );
-        let split: Vec<String> = boundaries(since, until)
-            .into_iter()
-            .filter(|t| t % 60_000_000 != 0)
-            .map(|t| format_us(t)[..16].to_string())
-            .collect();
-        let query = remote.common()?.slo(cfg.latency_threshold_ms, &split)?;
-        let Some(rows) = remote.run(&query)? else {
-            return Ok(ExitStatus::Ok);
+    let (report, counts, cfg, outcome): (_, _, _, Box<dyn Fn(ExitStatus) -> ExitStatus>) =
+        if args.athena.engine == Engine::Athena {
+            let remote = Remote::new(global, &args.input, &args.athena)?;
+            let cfg = slo_settings(
+                &remote.config,
+                remote.exclude.clone(),
+                args.target,
+                args.latency_threshold.as_deref(),
+            )?;
+            // per-minute counts, per-second ones only where a sum starts or ends mid-minute:
+            // about 2,000 result rows for a day instead of up to 86,400
+            let (since, until) = (
+                remote.window.since_us.unwrap_or(0),
+                remote.window.until_us.unwrap_or(0),
+            );
+            let split: Vec<String> = boundaries(since, until)
+                .into_iter()
+                .filter(|t| t % 60_000_000 != 0)
+                .map(|t| format_us(t)[..16].to_string())
+                .collect();
+            let query = remote.common()?.slo(cfg.latency_threshold_ms, &split)?;
+            let Some(rows) = remote.run(&query)? else {
+                return Ok(ExitStatus::Ok);
+            };
+            let (counts, total, unparsed) = reports::slo_counts(&rows)?;
+            let report = compute(
+                &counts,
+                &remote.window,
+                &cfg,
+                remote.stats(&rows, total, unparsed)?,
+            );
+            remote.emit(&report)?;
+            (report, counts, cfg, Box::new(|s| s))
+        } else {
+            let prep = Prepared::new(global, &args.input)?;
+            let cfg = slo_config(&prep, args.target, args.latency_threshold.as_deref())?;
+            let opts = prep.load_options(cfg.columns());
+            let (parts, stats) = load(&prep.files, &opts, SloCounts::default, |acc, batch| {
+                acc.fold(&batch.df, &cfg)
+            })?;
+            let counts = parts.into_iter().fold(SloCounts::default(), |mut a, b| {
+                a.merge(b);
+                a
+            });
+            let stats = prep.finish_stats(stats);
+            warn_about_input(global, &stats);
+            let report = compute(&counts, &prep.window, &cfg, stats);
+            emit(&report, args.input.format, prep.style)?;
+            let input = report.input.clone();
+            (
+                report,
+                counts,
+                cfg,
+                Box::new(move |s| prep.outcome(s, &input)),
+            )
         };
-        let (counts, total, unparsed) = reports::slo_counts(&rows)?;
-        if unparsed > 0 && !global.quiet {
-            eprintln!(
-                    "hosp-logs: warning: {unparsed} lines in the window's delivery folders did not match the table's regex and were left out"
-                );
-        }
-        let report = compute(
-            &counts,
-            &remote.window,
-            &cfg,
-            remote.stats(&rows, total, unparsed)?,
-        );
-        remote.emit(&report)?;
-        (report, counts, cfg, Box::new(|s| s))
-    } else {
-        let prep = Prepared::new(global, &args.input)?;
-        let cfg = slo_config(&prep, args.target, args.latency_threshold.as_deref())?;
-        let opts = prep.load_options(cfg.columns());
-        let (parts, stats) = load(&prep.files, &opts, SloCounts::default, |acc, batch| {
-            acc.fold(&batch.df, &cfg)
-        })?;
-        let counts = parts.into_iter().fold(SloCounts::default(), |mut a, b| {
-            a.merge(b);
-            a
-        });
-        let stats = prep.finish_stats(stats);
-        warn_about_input(global, &stats);
-        let report = compute(&counts, &prep.window, &cfg, stats);
-        emit(&report, args.input.format, prep.style)?;
-        let input = report.input.clone();
-        (
-            report,
-            counts,
-            cfg,
-            Box::new(move |s| prep.outcome(s, &input)),
-        )
-    };
     if let Some(path) = &args.chart {
         let axis = TimeAxis::of(&report.window);
         let bucket = auto_bucket(axis.end - axis.start);
