@@ -71,11 +71,11 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
     warn_about_input(global, &stats);
     let report = evaluate(&df, &gate, &slo, &settings, &prep.window, &stats)?;
     let verdict = report.verdict;
-    let window = report.window.clone();
+    let (window, excluded) = (report.window.clone(), report.excluded);
     let out = Analysis {
         report,
         window,
-        excluded: 0,
+        excluded,
         input: stats,
     };
     if let Some(path) = &args.junit {

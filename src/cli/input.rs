@@ -201,10 +201,9 @@ impl Prepared {
         columns: ColumnSet,
         inspect: impl FnOnce(&DataFrame) -> anyhow::Result<()>,
     ) -> anyhow::Result<Loaded> {
-        let mut cols = columns.with(Col::Time);
-        for c in exclusion_columns(&self.exclude) {
-            cols = cols.with(*c);
-        }
+        let cols = columns
+            .with(Col::Time)
+            .union(exclusion_columns(&self.exclude));
         let (df, stats) = load_frame(&self.files, &self.load_options(cols))?;
         let stats = self.finish_stats(stats);
         warn_about_input(global, &stats);

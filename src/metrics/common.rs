@@ -4,7 +4,7 @@
 use polars::prelude::*;
 
 use super::filter::ClientFilter;
-use crate::frame::Col;
+use crate::frame::{Col, ColumnSet};
 
 const MIN: i64 = 60_000_000;
 
@@ -29,29 +29,42 @@ pub fn bucket_expr(bucket_us: i64) -> Expr {
 }
 
 /// Drops the rows the config marks as non-user traffic; returns the frame and how many went.
-/// Needs `client_ip` and `user_agent` in the frame when the filter uses them.
+/// Reads the columns `exclusion_columns` names, and only those.
 pub fn drop_excluded(df: DataFrame, filter: &ClientFilter) -> PolarsResult<(DataFrame, u64)> {
     if filter.is_empty() || df.height() == 0 {
         return Ok((df, 0));
     }
-    let ip = df.column(Col::ClientIp.name())?.str()?;
-    let ua = df.column(Col::UserAgent.name())?.str()?;
-    let keep: BooleanChunked = ip
-        .iter()
-        .zip(ua.iter())
-        .map(|(ip, ua)| !filter.matches(ip, ua))
+    let column = |c: Col, used: bool| -> PolarsResult<Option<StringChunked>> {
+        Ok(match used {
+            true => Some(df.column(c.name())?.str()?.clone()),
+            false => None,
+        })
+    };
+    let ip = column(Col::ClientIp, !filter.cidrs.is_empty())?;
+    let ua = column(Col::UserAgent, !filter.user_agents.is_empty())?;
+    let mut ip_it = ip.as_ref().map(|c| c.iter());
+    let mut ua_it = ua.as_ref().map(|c| c.iter());
+    let keep: BooleanChunked = (0..df.height())
+        .map(|_| {
+            let ip = ip_it.as_mut().and_then(|it| it.next()).flatten();
+            let ua = ua_it.as_mut().and_then(|it| it.next()).flatten();
+            !filter.matches(ip, ua)
+        })
         .collect();
     let excluded = keep.iter().filter(|k| *k == Some(false)).count() as u64;
     Ok((df.filter(&keep)?, excluded))
 }
 
-/// The columns `drop_excluded` reads.
-pub fn exclusion_columns(filter: &ClientFilter) -> &'static [Col] {
-    if filter.is_empty() {
-        &[]
-    } else {
-        &[Col::ClientIp, Col::UserAgent]
+/// The columns the exclusions read: the user agent for globs, the client for networks.
+pub fn exclusion_columns(filter: &ClientFilter) -> ColumnSet {
+    let mut set = ColumnSet::of(&[]);
+    if !filter.user_agents.is_empty() {
+        set = set.with(Col::UserAgent);
     }
+    if !filter.cidrs.is_empty() {
+        set = set.with(Col::ClientIp);
+    }
+    set
 }
 
 /// A column as optional strings ("null" stays None).

@@ -82,6 +82,9 @@ pub struct GateReport {
     pub valid_requests: u64,
     #[serde(skip)]
     pub window: super::slo::WindowInfo,
+    /// Non-user traffic the SLO left out (the envelope's `excluded`).
+    #[serde(skip)]
+    pub excluded: u64,
 }
 
 /// Evaluates the checks over a frame holding `columns(slo)` (excluded traffic still in: the
@@ -111,12 +114,17 @@ pub fn evaluate(
         None
     };
 
-    // the other checks look at the same valid requests the SLO counts
-    let kept = crate::metrics::common::drop_excluded(df.clone(), &slo.exclude)?.0;
-    let kept = kept
-        .lazy()
-        .filter(col(Col::ElbStatusCode.name()).is_not_null())
-        .collect()?;
+    // the latency and 5XX checks look at the same valid requests the SLO counts
+    let kept = match gate.max_p99_ms.is_some() || gate.max_5xx_rate.is_some() {
+        true => Some(
+            crate::metrics::common::drop_excluded(df.clone(), &slo.exclude)?
+                .0
+                .lazy()
+                .filter(col(Col::ElbStatusCode.name()).is_not_null())
+                .collect()?,
+        ),
+        false => None,
+    };
 
     let mut checks = Vec::new();
     let can = reason.is_none();
@@ -129,8 +137,8 @@ pub fn evaluate(
             passed: actual.filter(|_| can).map(|a| a >= min),
         });
     }
-    if let Some(max) = gate.max_p99_ms {
-        let (_, stats) = overall(&kept, LatencyField::Total)?;
+    if let (Some(max), Some(kept)) = (gate.max_p99_ms, &kept) {
+        let (_, stats) = overall(kept, LatencyField::Total)?;
         checks.push(Check {
             name: "p99_latency",
             threshold: format!("<= {max} ms"),
@@ -138,7 +146,7 @@ pub fn evaluate(
             passed: stats.p99.filter(|_| can).map(|p| p <= max),
         });
     }
-    if let Some(max) = gate.max_5xx_rate {
+    if let (Some(max), Some(kept)) = (gate.max_5xx_rate, &kept) {
         let status = kept.column(Col::ElbStatusCode.name())?.u16()?;
         let errors = status
             .iter()
@@ -189,5 +197,6 @@ pub fn evaluate(
         checks,
         valid_requests: valid,
         window: report.window,
+        excluded: report.requests.excluded,
     })
 }

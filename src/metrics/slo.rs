@@ -15,6 +15,7 @@ use chrono::{Datelike, TimeZone, Utc};
 use polars::prelude::{DataFrame, PolarsResult};
 use serde::Serialize;
 
+use super::common::exclusion_columns;
 use super::filter::ClientFilter;
 use crate::frame::{Col, ColumnSet, InputStats};
 use crate::window::{format_duration, format_us, Window};
@@ -61,15 +62,10 @@ pub struct SloConfig {
 impl SloConfig {
     /// The columns the SLO reads: nothing more is materialised.
     pub fn columns(&self) -> ColumnSet {
-        let mut set = ColumnSet::of(&[Col::Time, Col::ElbStatusCode]);
+        let set =
+            ColumnSet::of(&[Col::Time, Col::ElbStatusCode]).union(exclusion_columns(&self.exclude));
         if self.latency_threshold_ms.is_some() {
-            set = set.with(Col::LatencyMs);
-        }
-        if !self.exclude.user_agents.is_empty() {
-            set = set.with(Col::UserAgent);
-        }
-        if !self.exclude.cidrs.is_empty() {
-            set = set.with(Col::ClientIp);
+            return set.with(Col::LatencyMs);
         }
         set
     }

@@ -133,6 +133,7 @@ mod tests {
             ],
             valid_requests: 10,
             window: Default::default(),
+            excluded: 0,
         };
         let mut out = Vec::new();
         write_junit(&r, &mut out).unwrap();
