@@ -1,8 +1,7 @@
 //! `errors` and `latency` on the fixture day, checked against truth.json and against
 //! percentiles computed here, independently, from the raw log lines.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -139,52 +138,33 @@ fn errors_with_4xx_and_a_bucket() {
 /// Latencies straight from the log text: fields 6-8 are the processing times (no quoted field
 /// comes before them, so splitting on spaces is safe).
 fn raw_latencies(field: usize, only: Option<(&str, &str)>) -> (Vec<f64>, u64) {
-    let mut files = Vec::new();
-    collect(&root().join("fixtures/day/AWSLogs"), &mut files);
     let (mut values, mut none) = (Vec::new(), 0);
-    for f in files {
-        let mut text = String::new();
-        flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap())
-            .read_to_string(&mut text)
-            .unwrap();
-        for line in text.lines() {
-            let tok: Vec<&str> = line.split(' ').collect();
-            if let Some((method, path)) = only {
-                let url = tok[13];
-                let p = url
-                    .splitn(4, '/')
-                    .nth(3)
-                    .map(|rest| format!("/{}", rest.split('?').next().unwrap()));
-                if tok[12] != format!("\"{method}") || p.as_deref() != Some(path) {
-                    continue;
-                }
-            }
-            let times: Vec<&str> = if field == 0 {
-                tok[5..8].to_vec()
-            } else {
-                vec![tok[4 + field]]
-            };
-            if times.contains(&"-1") {
-                none += 1;
+    for line in fixture_lines() {
+        let tok: Vec<&str> = line.split(' ').collect();
+        if let Some((method, path)) = only {
+            let url = tok[13];
+            let p = url
+                .splitn(4, '/')
+                .nth(3)
+                .map(|rest| format!("/{}", rest.split('?').next().unwrap()));
+            if tok[12] != format!("\"{method}") || p.as_deref() != Some(path) {
                 continue;
             }
-            let s: f64 = times.iter().map(|t| t.parse::<f64>().unwrap()).sum();
-            values.push(s * 1000.0);
         }
+        let times: Vec<&str> = if field == 0 {
+            tok[5..8].to_vec()
+        } else {
+            vec![tok[4 + field]]
+        };
+        if times.contains(&"-1") {
+            none += 1;
+            continue;
+        }
+        let s: f64 = times.iter().map(|t| t.parse::<f64>().unwrap()).sum();
+        values.push(s * 1000.0);
     }
     values.sort_by(f64::total_cmp);
     (values, none)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.to_string_lossy().ends_with(".log.gz") {
-            out.push(p);
-        }
-    }
 }
 
 /// Linear interpolation between closest ranks (numpy's default, DuckDB quantile_cont).
@@ -443,10 +423,7 @@ fn gate_writes_the_github_step_summary() {
 }
 
 fn first_gz() -> PathBuf {
-    let mut files = Vec::new();
-    collect(&root().join("fixtures/day/AWSLogs"), &mut files);
-    files.sort();
-    files.remove(0)
+    log_files(&root().join("fixtures/day")).remove(0)
 }
 
 #[test]
@@ -474,4 +451,43 @@ fn gate_counts_security_findings() {
     assert_eq!(r["checks"].as_array().unwrap().len(), 2);
     let (code, _) = gate(&["--source", &day, "--max-findings", "severe=1"]);
     assert_eq!(code, 2);
+}
+
+/// Either exclusion alone works: the gate reads only the columns the filter uses (it once asked
+/// for client_ip with only user-agent globs configured, and failed).
+#[test]
+fn gate_with_only_one_kind_of_exclusion() {
+    let t = truth();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, section) in [
+        ("ua", "user_agents = [\"hosp-loadtest/*\"]"),
+        ("cidr", "client_cidrs = [\"10.99.0.0/24\"]"),
+    ] {
+        let cfg = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&cfg, format!("[exclude]\n{section}\n")).unwrap();
+        let out = common::hosp_logs()
+            .args(["--config", &cfg.display().to_string()])
+            .args(["gate", "--source", &fixture_day(), "--slo", "90"])
+            .args([
+                "--max-p99",
+                "30s",
+                "--max-5xx-rate",
+                "10%",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        // the load test matches both rules, so either one leaves out all of it
+        assert_eq!(r["valid_requests"], t["requests"]["valid"], "{name}");
+        assert_eq!(r["excluded"], t["requests"]["excluded"], "{name}");
+        assert_eq!(r["checks"].as_array().unwrap().len(), 3, "{name}");
+    }
 }

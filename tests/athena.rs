@@ -11,7 +11,7 @@ use std::process::{Child, ChildStdin, Command as StdCommand, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{fixture_config, fixture_day, hosp_logs, root};
+use common::{fixture_config, fixture_day, hosp_logs, log_files, root};
 use serde_json::{json, Value};
 
 const DAY: [&str; 4] = [
@@ -281,9 +281,14 @@ fn every_analysis_gives_the_local_numbers() {
     assert_eq!(slo["requests"]["good"], truth["requests"]["good"]);
     // whole-minute window: per-minute counts, well under 1,440 rows
     assert!(athena["rows"].as_u64().unwrap() <= 1441, "{athena}");
-    // cost shown: the harness reports the fixture's size as the bytes scanned
+    // cost shown: the harness reports the size of the files it loaded as the bytes scanned
     let scanned = athena["data_scanned_bytes"].as_u64().unwrap();
-    assert!(scanned > 1_000_000, "{athena}");
+    let on_disk: u64 = [root().join("fixtures/day"), extra_day()]
+        .iter()
+        .flat_map(|d| log_files(d))
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    assert_eq!(scanned, on_disk, "{athena}");
     let cost = athena["cost_usd"].as_f64().unwrap();
     assert!((cost - scanned.max(10_000_000) as f64 * 5.0 / 1e12).abs() < 1e-12);
 
@@ -299,7 +304,10 @@ fn every_analysis_gives_the_local_numbers() {
     ]);
     let rows = athena["rows"].as_u64().unwrap();
     assert!(rows <= 198 + 6 * 60 && rows > 198, "{athena}");
-    same_numbers(&[&["errors"][..], &DAY].concat());
+    let (errors, _) = same_numbers(&[&["errors"][..], &DAY].concat());
+    // 5XX to user traffic are the SLO's bad requests (no latency threshold)
+    assert_eq!(errors["total_5xx"], truth["requests"]["bad"]);
+    assert_eq!(errors["excluded"], truth["requests"]["excluded"]);
     same_numbers(
         &[
             &["errors", "--4xx", "--bucket", "15m", "--top", "5"][..],
@@ -310,7 +318,8 @@ fn every_analysis_gives_the_local_numbers() {
     same_numbers(&[&["latency"][..], &DAY].concat());
     same_numbers(&[&["latency", "--field", "target", "--top", "50"][..], &DAY].concat());
     same_numbers(&[&["backends"][..], &DAY].concat());
-    same_numbers(&[&["traffic"][..], &DAY].concat());
+    let (traffic, _) = same_numbers(&[&["traffic"][..], &DAY].concat());
+    assert_eq!(traffic["requests"], truth["requests"]["valid"]);
     same_numbers(&[&["traffic", "--top", "3", "--bucket", "30m"][..], &DAY].concat());
 }
 
@@ -651,7 +660,11 @@ fn setup_creates_the_table_idempotently_and_print_shows_it() {
             "s3://x/' ) LOCATION 's3://evil/",
         ])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicates::str::contains(
+            "the table location must be an s3://bucket/prefix/",
+        ));
+    assert_eq!(log().len(), 4, "nothing sent for the refused location");
 }
 
 #[test]
@@ -664,12 +677,34 @@ fn print_sql_needs_no_aws_and_refuses_unbounded_or_ipv6_exclusions() {
         .unwrap();
     let q = json_of(&out);
     assert!(q["sql"].as_str().unwrap().contains("GROUPING SETS"));
-    assert!(q["parameters"].as_array().unwrap().len() >= 4);
+    assert_eq!(
+        q["parameters"],
+        json!([
+            "'2026/11/20'",
+            "'2026/11/21'",
+            "'2026-11-20T00:00:00.000000Z'",
+            "'2026-11-21T00:00:00.000000Z'"
+        ])
+    );
     // --source makes no sense with the Athena engine
     hosp_logs()
         .args(["slo", "--engine", "athena", "--source", &fixture_day()])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--engine athena reads the Athena table, not --source",
+        ));
+    // an IPv6 exclusion cannot be expressed: refused, never ignored
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("v6.toml");
+    std::fs::write(&config, "[exclude]\nclient_cidrs = [\"2001:db8::/32\"]\n").unwrap();
+    hosp_logs()
+        .args(["--config", &config.display().to_string()])
+        .args(["slo", "--engine", "athena", "--print-sql"])
+        .args(DAY)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("IPv4 networks only"));
 }
 
 #[test]

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-
 use chrono::DateTime;
 use hosp_logs::parse::{parse_line, AlbRecord};
 use regex::Regex;
@@ -156,14 +154,8 @@ fn compare(lines: &[String]) -> Vec<(usize, Option<Vec<String>>)> {
 
 #[test]
 fn every_fixture_line_reads_the_same_through_the_ddl_regex() {
-    let mut lines = Vec::new();
-    let mut files: Vec<_> = walk(&common::root().join("fixtures/day"));
-    files.sort();
-    for f in files {
-        let gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap());
-        lines.extend(BufReader::new(gz).lines().map(Result::unwrap));
-    }
-    assert_eq!(lines.len(), 99_631);
+    let lines = common::fixture_lines();
+    assert_eq!(lines.len() as u64, common::u(&common::truth()["lines"]));
     let results = compare(&lines);
     let unmatched: Vec<usize> = results
         .iter()
@@ -180,19 +172,6 @@ fn every_fixture_line_reads_the_same_through_the_ddl_regex() {
         .take(5)
         .collect();
     assert!(differ.is_empty(), "{differ:?}");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else if p.to_string_lossy().ends_with(".log.gz") {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -533,12 +533,17 @@ mod tests {
             since_us: Some(1),
             until_us: None,
         };
-        assert!(window_sql(&open).is_err());
+        let e = window_sql(&open).err().unwrap();
+        assert!(e.0.contains("needs a bounded window"), "{e}");
         let long = Window {
             since_us: Some(us("2020-01-01T00:00:00Z")),
             until_us: Some(us("2026-01-01T00:00:00Z")),
         };
-        assert!(window_sql(&long).is_err());
+        let e = window_sql(&long).err().unwrap();
+        assert!(
+            e.0.contains("2193 delivery days") && e.0.contains("at most 400"),
+            "{e}"
+        );
     }
 
     /// Each `?` must sit in a WHERE clause: the last clause keyword before it is WHERE.
@@ -635,7 +640,11 @@ mod tests {
     #[test]
     fn ipv6_exclusions_are_refused_not_ignored() {
         let filter = ClientFilter::new(&[], &["2001:db8::/32".to_string()]).unwrap();
-        assert!(excluded_sql(&filter).is_err());
+        let e = excluded_sql(&filter).err().unwrap();
+        assert!(
+            e.0.contains("2001:db8::/32") && e.0.contains("IPv4 networks only"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -44,3 +44,34 @@ pub fn hosp_logs() -> Command {
 pub fn u(v: &Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
 }
+
+/// The `.log` and `.log.gz` files under a folder, sorted.
+pub fn log_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.to_string_lossy();
+            if p.is_dir() {
+                stack.push(p);
+            } else if name.ends_with(".log") || name.ends_with(".log.gz") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every line of the fixture day, file by file in name order, decompressed here (not by the
+/// code under test).
+pub fn fixture_lines() -> Vec<String> {
+    use std::io::BufRead;
+    let mut lines = Vec::new();
+    for f in log_files(&root().join("fixtures/day")) {
+        let gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap());
+        lines.extend(std::io::BufReader::new(gz).lines().map(Result::unwrap));
+    }
+    lines
+}
