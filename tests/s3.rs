@@ -383,6 +383,30 @@ fn throttling_is_retried_and_failed_objects_are_named() {
     let (code, r2, _) = s.run(cache.path(), &partial);
     assert_eq!(code, 0);
     assert_eq!(r2["requests"], r["requests"]);
+
+    // every command that reads logs holds to the same rule
+    let out = tempfile::tempdir().unwrap();
+    let parquet = out.path().join("x.parquet").display().to_string();
+    let report = out.path().join("report").display().to_string();
+    let commands: [&[&str]; 6] = [
+        &["errors"],
+        &["security"],
+        &["audit", "--summary"],
+        &["query", "SELECT count(*) AS n FROM logs"],
+        &["export", "--to", "parquet", "--out", &parquet],
+        &["report", "--out", &report],
+    ];
+    for cmd in commands {
+        let mut args: Vec<&str> = cmd.to_vec();
+        args.extend(["--source", url.as_str()]);
+        args.extend(window);
+        let (code, _, err) = s.run(cache.path(), &args);
+        assert_eq!(code, 1, "{cmd:?}: {err}");
+        assert!(err.contains("could not be read"), "{cmd:?}: {err}");
+        args.push("--allow-partial");
+        let (code, _, err) = s.run(cache.path(), &args);
+        assert_eq!(code, 0, "{cmd:?} --allow-partial: {err}");
+    }
 }
 
 #[test]

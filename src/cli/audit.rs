@@ -54,5 +54,5 @@ pub fn run(global: &GlobalArgs, args: AuditArgs) -> anyhow::Result<ExitStatus> {
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
-    Ok(ExitStatus::Ok)
+    Ok(prep.outcome(ExitStatus::Ok, &out.input))
 }

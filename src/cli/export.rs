@@ -76,7 +76,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> 
         let stdout = std::io::stdout();
         let res = write(&mut df, args.to, BufWriter::new(stdout.lock()));
         match res {
-            Err(e) if broken_pipe(&e) => return Ok(ExitStatus::Ok),
+            Err(e) if broken_pipe(&e) => return Ok(prep.outcome(ExitStatus::Ok, &loaded.stats)),
             other => other.context("writing to stdout"),
         }
     } else {
@@ -110,7 +110,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> 
             }
         );
     }
-    Ok(ExitStatus::Ok)
+    Ok(prep.outcome(ExitStatus::Ok, &loaded.stats))
 }
 
 /// `--columns` as schema columns, in the order given (repeats dropped); empty means all.

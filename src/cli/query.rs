@@ -77,7 +77,7 @@ pub fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<ExitStatus> {
     let df = project(&loaded.df, cols)?;
     let result = Session::new(df).run(&sql)?;
     emit(&report(result, &args), args.input.format, prep.style)?;
-    Ok(ExitStatus::Ok)
+    Ok(prep.outcome(ExitStatus::Ok, &loaded.stats))
 }
 
 /// The SQL goes to Athena as written (the user's own query, over the table `athena setup`

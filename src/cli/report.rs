@@ -66,7 +66,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> 
         outages: built.report.slo_series.outages.len(),
     };
     emit(&summary, args.input.format, prep.style)?;
-    Ok(ExitStatus::Ok)
+    Ok(prep.outcome(ExitStatus::Ok, &built.report.input))
 }
 
 /// Reads once and builds everything.

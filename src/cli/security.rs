@@ -80,12 +80,13 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
         input: loaded.stats,
     };
     emit(&out, args.input.format, prep.style)?;
-    Ok(match args.fail_on {
+    let status = match args.fail_on {
         None => ExitStatus::Ok,
         Some(_) if in_window.is_empty() => ExitStatus::NoData,
         Some(level) if out.report.max_severity.is_some_and(|m| m >= level) => ExitStatus::Breach,
         Some(_) => ExitStatus::Ok,
-    })
+    };
+    Ok(prep.outcome(status, &out.input))
 }
 
 const SEC: i64 = 1_000_000;
