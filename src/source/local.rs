@@ -38,13 +38,10 @@ pub fn discover(sources: &[String], window: &Window) -> Result<Discovery, InputE
             })?;
             found.sort();
             for p in found {
-                match skip_reason(&p) {
-                    Some(reason) => d.skipped.push((p.display().to_string(), reason)),
-                    None => add_file(&mut d, p, window),
-                }
+                add_file(&mut d, p, window, true);
             }
         } else if path.is_file() {
-            add_file(&mut d, path.to_path_buf(), window);
+            add_file(&mut d, path.to_path_buf(), window, false);
         } else if src.contains(['*', '?', '[']) {
             let paths = glob::glob(src).map_err(|e| InputError::Unreadable {
                 path: src.clone(),
@@ -61,7 +58,7 @@ pub fn discover(sources: &[String], window: &Window) -> Result<Discovery, InputE
             }
             matched.sort();
             for p in matched {
-                add_file(&mut d, p, window);
+                add_file(&mut d, p, window, false);
             }
         } else {
             return Err(InputError::NotFound { path: src.clone() });
@@ -83,23 +80,20 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Why a file met while walking a folder is not read as an ALB access log.
-fn skip_reason(p: &Path) -> Option<&'static str> {
-    let name = p.file_name()?.to_string_lossy();
-    if let Some(why) = not_an_access_log(&name) {
-        return Some(why);
-    }
+/// A folder holds other files too: from one, only `.log` and `.gz` files are read.
+fn not_a_log_file(name: &str) -> Option<&'static str> {
     let is_log = name.ends_with(".log") || name.ends_with(".log.gz") || name.ends_with(".gz");
-    if !is_log {
-        return Some("not a .log or .gz file");
-    }
-    None
+    (!is_log).then_some("not a .log or .gz file")
 }
 
-fn add_file(d: &mut Discovery, path: PathBuf, window: &Window) {
+/// Adds a file to read unless it is not an access log (any path) or, met in a folder, not a
+/// log file at all; prunes it by the end time in its name.
+fn add_file(d: &mut Discovery, path: PathBuf, window: &Window, in_folder: bool) {
     let name = path.display().to_string();
-    if name.ends_with("ELBAccessLogTestFile") {
-        d.skipped.push((name, "AWS's logging test file"));
+    let skip =
+        not_an_access_log(&name).or_else(|| in_folder.then(|| not_a_log_file(&name)).flatten());
+    if let Some(why) = skip {
+        d.skipped.push((name, why));
         return;
     }
     if outside_window(&name, window) {
@@ -146,8 +140,19 @@ mod tests {
 
         let all = discover(&[root.display().to_string()], &Window::default()).unwrap();
         assert_eq!(all.files.len(), 3);
-        assert_eq!(all.skipped.len(), 3);
+        let mut reasons: Vec<&str> = all.skipped.iter().map(|(_, why)| *why).collect();
+        reasons.sort();
+        assert_eq!(
+            reasons,
+            ["ALB connection log", "AWS's logging test file", "not a .log or .gz file"]
+        );
         assert_eq!(all.pruned, 0);
+        // a glob or a named file gets the same rule: a connection log is not an access log
+        let glob = format!("{}/a/*.gz", root.display());
+        let d = discover(&[glob], &Window::default()).unwrap();
+        assert_eq!(d.files.len(), 2);
+        assert_eq!(d.skipped.len(), 1);
+        assert_eq!(d.skipped[0].1, "ALB connection log");
 
         let since =
             crate::window::Window::parse(Some("2026-11-20T06:00:00Z"), None, chrono::Utc::now())
