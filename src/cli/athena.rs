@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use polars::prelude::{Column, DataFrame};
 
-use super::input::{emit, now, s3_options, InputArgs};
+use super::input::{emit, now, s3_options, InputArgs, DEFAULT_MAX_ATTEMPTS};
 use super::GlobalArgs;
 use crate::athena::reports::Apart;
 use crate::athena::{self, Common};
@@ -195,11 +195,7 @@ impl<'a> Remote<'a> {
     }
 
     fn table(&self) -> String {
-        self.args
-            .table
-            .clone()
-            .or(self.config.athena.table.clone())
-            .unwrap_or_else(|| "alb_access_logs".into())
+        table(self.args.table.as_ref(), &self.config)
     }
 
     pub fn common(&self) -> anyhow::Result<Common> {
@@ -405,6 +401,14 @@ pub fn rows_to_frame(rows: &ResultRows) -> anyhow::Result<DataFrame> {
     Ok(DataFrame::new(rows.rows.len(), columns)?)
 }
 
+/// The table: the flag, else the config, else alb_access_logs.
+fn table(flag: Option<&String>, config: &Config) -> String {
+    flag.cloned()
+        .or(config.athena.table.clone())
+        .unwrap_or_else(|| "alb_access_logs".into())
+}
+
+/// The database: the flag, else the config, else hosp_logs.
 fn database(flag: Option<&String>, config: &Config) -> String {
     flag.cloned()
         .or(config.athena.database.clone())
@@ -496,11 +500,7 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         .or(config.athena.range_start.clone())
         .unwrap_or_else(|| "2022/01/01".into());
     let database = database(args.database.as_ref(), &config);
-    let table = args
-        .table
-        .clone()
-        .or(config.athena.table.clone())
-        .unwrap_or_else(|| "alb_access_logs".into());
+    let table = table(args.table.as_ref(), &config);
     let statements = [
         athena::create_database(&database)?,
         athena::ddl(&database, &table, &location, &range_start)?,
@@ -526,7 +526,7 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         profile: args.profile.clone(),
         region: args.region.clone(),
         endpoint_url: None,
-        max_attempts: 5,
+        max_attempts: DEFAULT_MAX_ATTEMPTS,
     };
     let client = AthenaClient::new(&athena_options(&target, aws, &config))?;
     for sql in statements {

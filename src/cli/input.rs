@@ -50,6 +50,9 @@ pub struct InputArgs {
 }
 
 /// Options for `--source s3://bucket/prefix`, named as the aws CLI names them.
+/// Tries per AWS request: the SDK's standard retry with backoff.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "S3 sources")]
 pub struct S3Args {
@@ -69,7 +72,7 @@ pub struct S3Args {
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
     /// Attempts per request, with backoff on throttling, 5XX and timeouts
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_MAX_ATTEMPTS, value_name = "N")]
     pub max_attempts: u32,
     /// Cache folder for downloaded objects (keyed by bucket, key and ETag)
     #[arg(long, value_name = "DIR", env = "HOSP_LOGS_CACHE_DIR")]
@@ -209,7 +212,7 @@ impl Prepared {
         warn_about_input(global, &stats);
         inspect(&df)?;
         let (df, excluded) = drop_excluded(df, &self.exclude)?;
-        self.loaded(df, stats, excluded, &self.window)
+        self.loaded(df, stats, excluded)
     }
 
     /// Like `frame`, but keeps every request: the config's [exclude] is not applied (security
@@ -218,7 +221,7 @@ impl Prepared {
         let (df, stats) = load_frame(&self.files, &self.load_options(columns.with(Col::Time)))?;
         let stats = self.finish_stats(stats);
         warn_about_input(global, &stats);
-        self.loaded(df, stats, 0, &self.window)
+        self.loaded(df, stats, 0)
     }
 
     /// Reads from `since_us` on (before the window, for a baseline): the files are found
@@ -241,13 +244,8 @@ impl Prepared {
 
     /// Wraps a frame with its window: `window`'s bounds, else from the first request's second
     /// to the second after the last one (as in `slo`).
-    pub fn loaded(
-        &self,
-        df: DataFrame,
-        stats: InputStats,
-        excluded: u64,
-        window: &Window,
-    ) -> anyhow::Result<Loaded> {
+    fn loaded(&self, df: DataFrame, stats: InputStats, excluded: u64) -> anyhow::Result<Loaded> {
+        let window = &self.window;
         let t = df
             .column(Col::Time.name())?
             .cast(&polars::prelude::DataType::Int64)?;

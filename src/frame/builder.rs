@@ -83,10 +83,6 @@ impl BatchBuilder {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
     pub fn is_empty(&self) -> bool {
         self.rows == 0
     }

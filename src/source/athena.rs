@@ -103,12 +103,6 @@ pub struct ResultRows {
     pub stats: QueryStats,
 }
 
-impl ResultRows {
-    pub fn index(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
-    }
-}
-
 pub struct AthenaClient {
     rt: Runtime,
     client: Client,

@@ -144,7 +144,11 @@ mod tests {
         reasons.sort();
         assert_eq!(
             reasons,
-            ["ALB connection log", "AWS's logging test file", "not a .log or .gz file"]
+            [
+                "ALB connection log",
+                "AWS's logging test file",
+                "not a .log or .gz file"
+            ]
         );
         assert_eq!(all.pruned, 0);
         // a glob or a named file gets the same rule: a connection log is not an access log
