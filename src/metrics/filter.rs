@@ -109,8 +109,21 @@ impl Glob {
     }
 
     pub fn matches(&self, text: &str) -> bool {
-        let text = text.to_ascii_lowercase();
-        let mut rest = text.as_str();
+        self.matches_lower(&text.to_ascii_lowercase())
+    }
+
+    /// Whether any of `globs` matches: the text is lowercased once, not once per glob.
+    pub fn any(globs: &[Glob], text: &str) -> bool {
+        if globs.is_empty() {
+            return false;
+        }
+        let lower = text.to_ascii_lowercase();
+        globs.iter().any(|g| g.matches_lower(&lower))
+    }
+
+    /// `matches` for text already in ASCII lowercase.
+    fn matches_lower(&self, text: &str) -> bool {
+        let mut rest = text;
         let n = self.parts.len();
         if n == 0 {
             return !self.anchored_start || text.is_empty();
@@ -158,7 +171,7 @@ impl ClientFilter {
 
     pub fn matches(&self, client_ip: Option<&str>, user_agent: Option<&str>) -> bool {
         if let Some(ua) = user_agent {
-            if self.user_agents.iter().any(|g| g.matches(ua)) {
+            if Glob::any(&self.user_agents, ua) {
                 return true;
             }
         }

@@ -444,7 +444,7 @@ impl Settings {
     pub fn is_scripting(&self, ua: Option<&str>) -> bool {
         match ua.map(str::trim) {
             None | Some("") | Some("-") => true,
-            Some(ua) => self.scripting.iter().any(|g| g.matches(ua)),
+            Some(ua) => Glob::any(&self.scripting, ua),
         }
     }
 

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::{densest, Ctx, Rule, RuleOutput, Severity};
+use super::{densest, Ctx, Glob, Rule, RuleOutput, Severity};
 use crate::window::format_duration;
 
 /// The most distinct keys seen within any window: (count, first, last) positions.
@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
             .copied()
             .filter(|&i| {
                 let p = r(i).path.as_deref().unwrap_or("");
-                cfg.probes.iter().any(|g| g.matches(p))
+                Glob::any(&cfg.probes, p)
             })
             .collect();
         let class = |i: usize, what: &str| {
