@@ -303,6 +303,7 @@ fn traffic_mix_matches_truth() {
     let top = r["top_endpoints"].as_array().unwrap();
     assert_eq!(top.len(), 5);
     for (g, e) in top.iter().zip(eps) {
+        assert_eq!(or_dash(&g["method"]), e["method"].as_str().unwrap());
         assert_eq!(g["endpoint"], e["endpoint"]);
         assert_eq!(g["requests"], e["requests"]);
     }

@@ -365,16 +365,28 @@ fn stdin_plain_and_gzip() {
         .map(|i| good_line(i, if i < 9 { 200 } else { 502 }))
         .collect::<Vec<_>>()
         .join("\n");
-    let out = hosp_logs()
-        .args(["slo", "--source", "-", "--format", "json"])
-        .write_stdin(text.clone())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(u(&r["requests"]["valid"]), 10);
-    assert_eq!(u(&r["requests"]["good"]), 9);
-    assert_eq!(r["input"]["malformed_samples"].as_array().unwrap().len(), 0);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    // the same ten requests, plain and gzipped: stdin is sniffed, not named
+    for input in [text.into_bytes(), gz] {
+        let out = hosp_logs()
+            .args(["slo", "--source", "-", "--format", "json"])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(u(&r["requests"]["valid"]), 10);
+        assert_eq!(u(&r["requests"]["good"]), 9);
+        assert_eq!(u(&r["requests"]["bad"]), 1);
+        assert_eq!(u(&r["input"]["lines"]), 10);
+        assert_eq!(r["input"]["malformed_samples"].as_array().unwrap().len(), 0);
+    }
 }
 
 #[test]

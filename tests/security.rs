@@ -380,6 +380,11 @@ fn hostile_text_stays_inert() {
         .write_stdin(line.clone())
         .output()
         .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(csv.contains(",'=HYPERLINK"), "{csv}");
     let out = hosp_logs()
@@ -387,7 +392,15 @@ fn hostile_text_stays_inert() {
         .write_stdin(line)
         .output()
         .unwrap();
-    assert!(!String::from_utf8(out.stdout).unwrap().contains('\u{1b}'));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    // the row is there, without its escape sequence
+    assert!(table.contains("203.0.113.9"), "{table}");
+    assert!(!table.contains('\u{1b}'), "{table:?}");
 }
 
 #[test]
