@@ -43,6 +43,25 @@ impl Window {
     }
 }
 
+/// The `yyyy/MM/dd` folders ALB delivers the requests of `[since, until)` into: every day from
+/// the first one's to the last one's, and the day after (a file ending after midnight is filed
+/// under the next day). Empty for an empty window.
+pub fn delivery_days(since_us: i64, until_us: i64) -> Vec<String> {
+    if since_us >= until_us {
+        return Vec::new();
+    }
+    let day = |us: i64| DateTime::<Utc>::from_timestamp_micros(us).map(|t| t.date_naive());
+    let (Some(first), Some(last)) = (day(since_us), day(until_us - 1)) else {
+        return Vec::new();
+    };
+    let after = last + chrono::Days::new(1);
+    first
+        .iter_days()
+        .take_while(|d| *d <= after)
+        .map(|d| d.format("%Y/%m/%d").to_string())
+        .collect()
+}
+
 fn parse_instant(text: &str, now_us: i64, flag: &str) -> Result<i64, UsageError> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
@@ -128,6 +147,21 @@ pub fn format_us(us: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_days_are_the_windows_days_and_the_next() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros();
+        // until is exclusive: a window ending at midnight has its last request the day before
+        assert_eq!(
+            delivery_days(t("2026-11-20T00:00:00Z"), t("2026-11-21T00:00:00Z")),
+            ["2026/11/20", "2026/11/21"]
+        );
+        assert_eq!(
+            delivery_days(t("2026-11-20T23:00:00Z"), t("2026-11-21T00:00:01Z")),
+            ["2026/11/20", "2026/11/21", "2026/11/22"]
+        );
+        assert!(delivery_days(5, 5).is_empty());
+    }
 
     const H: i64 = 3_600_000_000;
 

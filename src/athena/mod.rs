@@ -9,14 +9,14 @@ pub mod reports;
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::error::UsageError;
 use crate::metrics::filter::ClientFilter;
 use crate::metrics::latency::LatencyField;
 use crate::parse::Routes;
 use crate::source::athena::Query;
-use crate::window::Window;
+use crate::window::{delivery_days, Window};
 
 pub const DDL: &str = include_str!("../../queries/alb_access_logs.sql");
 pub const SLO: &str = include_str!("../../queries/slo.sql");
@@ -174,25 +174,16 @@ pub fn window_sql(window: &Window) -> Result<WindowSql, UsageError> {
     if since >= until {
         return Err(UsageError("the window is empty (--since ≥ --until)".into()));
     }
-    let first = DateTime::<Utc>::from_timestamp_micros(since)
-        .ok_or_else(|| UsageError("--since is out of range".into()))?
-        .date_naive();
-    // a request at 23:59 is delivered in the file ending after midnight: the day after too
-    let last = DateTime::<Utc>::from_timestamp_micros(until - 1)
-        .ok_or_else(|| UsageError("--until is out of range".into()))?
-        .date_naive()
-        + Days::new(1);
-    let n = (last - first).num_days() as u64 + 1;
-    if n > MAX_DAYS {
+    let days = delivery_days(since, until);
+    if days.is_empty() {
+        return Err(UsageError("the window is out of range".into()));
+    }
+    if days.len() as u64 > MAX_DAYS {
         return Err(UsageError(format!(
-            "the window spans {n} delivery days; the Athena engine takes at most {MAX_DAYS}"
+            "the window spans {} delivery days; the Athena engine takes at most {MAX_DAYS}",
+            days.len()
         )));
     }
-    let days: Vec<String> = first
-        .iter_days()
-        .take(n as usize)
-        .map(|d| d.format("%Y/%m/%d").to_string())
-        .collect();
     let mut partitions = Fragment::fixed("day IN (");
     for (i, d) in days.iter().enumerate() {
         partitions.push(if i == 0 { "?" } else { ", ?" }, [lit_str(d)?]);

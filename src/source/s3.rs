@@ -14,12 +14,11 @@ use std::sync::Arc;
 use aws_config::Region;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::Client;
-use chrono::{TimeZone, Utc};
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
 use super::{not_an_access_log, outside_window, InputFile, Location};
-use crate::window::Window;
+use crate::window::{delivery_days, Window};
 
 const DAY_US: i64 = 86_400_000_000;
 
@@ -127,11 +126,8 @@ impl S3Context {
         };
         let mut files = Vec::new();
         for base in self.region_prefixes(bucket, prefix)? {
-            let mut day = since.div_euclid(DAY_US) * DAY_US;
-            // delivery folders: the day after the window's end holds its last files
-            while day <= until + DAY_US {
-                let d = Utc.timestamp_micros(day).single().unwrap_or_default();
-                let day_prefix = format!("{base}{}/", d.format("%Y/%m/%d"));
+            for day in delivery_days(since, until) {
+                let day_prefix = format!("{base}{day}/");
                 for (key, size, etag) in self.list(bucket, &day_prefix)? {
                     stats.listed += 1;
                     let name = key.rsplit('/').next().unwrap_or(&key);
@@ -155,7 +151,6 @@ impl S3Context {
                         size: Some(size),
                     });
                 }
-                day += DAY_US;
             }
         }
         files.sort_by(|a, b| a.name.cmp(&b.name));
