@@ -240,12 +240,7 @@ pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsRe
             continue;
         }
         let (errs, alb_n, e4_n) = (r.u64(row, "e5")?, r.u64(row, "alb")?, r.u64(row, "e4")?);
-        let key_errors = |key: Option<String>| KeyErrors {
-            key,
-            requests: n,
-            errors: errs,
-            error_rate: rate(errs, n),
-        };
+        let key_errors = |key: Option<String>| KeyErrors::new(key, n, errs);
         if set == all {
             (requests, e5, alb, e4) = (n, errs, alb_n, e4_n);
             fast_vs_slow.fast = r.u64(row, "fast")?;
@@ -268,16 +263,9 @@ pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsRe
             }
         } else if set == endpoint {
             if errs > 0 || (cfg.include_4xx && e4_n > 0) {
-                by_endpoint.push(EndpointErrors {
-                    method: r.str(row, "method")?,
-                    endpoint: r.str(row, "endpoint")?,
-                    requests: n,
-                    errors: errs,
-                    error_rate: rate(errs, n),
-                    alb_generated: alb_n,
-                    target_generated: errs - alb_n,
-                    client_errors: cfg.include_4xx.then_some(e4_n),
-                });
+                let route = (r.str(row, "method")?, r.str(row, "endpoint")?);
+                let e4 = cfg.include_4xx.then_some(e4_n);
+                by_endpoint.push(EndpointErrors::new(route, n, errs, alb_n, e4));
             }
         } else if set == target && errs > 0 {
             by_target.push(key_errors(r.str(row, "target")?));
@@ -294,17 +282,7 @@ pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsRe
                 count: errs,
             });
         } else if set == bucket {
-            over_time.push((
-                r.bucket(row)?,
-                TimeErrors {
-                    start: String::new(),
-                    requests: n,
-                    errors: errs,
-                    alb_generated: alb_n,
-                    target_generated: errs - alb_n,
-                    error_rate: rate(errs, n),
-                },
-            ));
+            over_time.push(TimeErrors::new(r.bucket(row)?, n, errs, alb_n));
         }
     }
     by_status.sort_by_key(|s| s.status);
@@ -313,14 +291,8 @@ pub fn errors(rows: &ResultRows, cfg: &ErrorsConfig) -> anyhow::Result<(ErrorsRe
     errors::rank_key_errors(&mut by_target_group, cfg.top);
     errors::rank_key_counts(&mut by_error_reason, cfg.top);
     errors::rank_key_counts(&mut by_actions, cfg.top);
-    over_time.sort_by_key(|(t, _)| *t);
-    let over_time = over_time
-        .into_iter()
-        .map(|(t, mut e)| {
-            e.start = t.map(format_us).unwrap_or_default();
-            e
-        })
-        .collect();
+    // fixed-width ISO text: text order is time order
+    over_time.sort_by(|a: &TimeErrors, b| a.start.cmp(&b.start));
     let report = ErrorsReport {
         definitions: errors::definitions(cfg.slow_ms),
         requests,
@@ -720,14 +692,8 @@ pub fn traffic(
         requests: n,
         bytes_in,
         bytes_out,
-        plain_http: Share {
-            requests: plain,
-            share: share(plain),
-        },
-        ipv6: Share {
-            requests: v6,
-            share: share(v6),
-        },
+        plain_http: Share::of(plain, n),
+        ipv6: Share::of(v6, n),
         request_types,
         tls_protocols,
         tls_ciphers,

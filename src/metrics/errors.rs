@@ -114,6 +114,53 @@ pub struct FastSlow {
     pub no_latency: u64,
 }
 
+impl EndpointErrors {
+    /// An endpoint's counts; the rate and the target's share derived from them.
+    pub fn new(
+        (method, endpoint): (Option<String>, Option<String>),
+        requests: u64,
+        errors: u64,
+        alb: u64,
+        client_errors: Option<u64>,
+    ) -> EndpointErrors {
+        EndpointErrors {
+            method,
+            endpoint,
+            requests,
+            errors,
+            error_rate: rate(errors, requests),
+            alb_generated: alb,
+            target_generated: errors - alb,
+            client_errors,
+        }
+    }
+}
+
+impl KeyErrors {
+    pub fn new(key: Option<String>, requests: u64, errors: u64) -> KeyErrors {
+        KeyErrors {
+            key,
+            requests,
+            errors,
+            error_rate: rate(errors, requests),
+        }
+    }
+}
+
+impl TimeErrors {
+    /// One bucket (its start in µs); the rate and the target's share derived from the counts.
+    pub fn new(start: Option<i64>, requests: u64, errors: u64, alb: u64) -> TimeErrors {
+        TimeErrors {
+            start: start.map(format_us).unwrap_or_default(),
+            requests,
+            errors,
+            alb_generated: alb,
+            target_generated: errors - alb,
+            error_rate: rate(errors, requests),
+        }
+    }
+}
+
 fn is_5xx() -> Expr {
     col(Col::ElbStatusCode.name())
         .gt_eq(lit(500))
@@ -200,18 +247,9 @@ pub fn compute(df: &DataFrame, cfg: &ErrorsConfig) -> PolarsResult<ErrorsReport>
         .zip(counts(&ep, "errors")?)
         .zip(counts(&ep, "alb")?)
         .zip(counts(&ep, "e4")?)
-        .map(
-            |(((((method, endpoint), requests), errors), alb), e4)| EndpointErrors {
-                method,
-                endpoint,
-                requests,
-                errors,
-                error_rate: rate(errors, requests),
-                alb_generated: alb,
-                target_generated: errors - alb,
-                client_errors: cfg.include_4xx.then_some(e4),
-            },
-        )
+        .map(|((((route, requests), errors), alb), e4)| {
+            EndpointErrors::new(route, requests, errors, alb, cfg.include_4xx.then_some(e4))
+        })
         .collect();
     rank_endpoints(&mut by_endpoint, cfg.top);
 
@@ -244,14 +282,7 @@ pub fn compute(df: &DataFrame, cfg: &ErrorsConfig) -> PolarsResult<ErrorsReport>
         .zip(counts(&ot, "requests")?)
         .zip(counts(&ot, "errors")?)
         .zip(counts(&ot, "alb")?)
-        .map(|(((t, requests), errors), alb)| TimeErrors {
-            start: t.map(format_us).unwrap_or_default(),
-            requests,
-            errors,
-            alb_generated: alb,
-            target_generated: errors - alb,
-            error_rate: rate(errors, requests),
-        })
+        .map(|(((t, requests), errors), alb)| TimeErrors::new(t, requests, errors, alb))
         .collect();
 
     let latency = col(Col::LatencyMs.name());
@@ -334,12 +365,7 @@ fn key_errors(lf: &LazyFrame, key: Expr, top: usize) -> PolarsResult<Vec<KeyErro
         .into_iter()
         .zip(counts(&df, "requests")?)
         .zip(counts(&df, "errors")?)
-        .map(|((key, requests), errors)| KeyErrors {
-            key,
-            requests,
-            errors,
-            error_rate: rate(errors, requests),
-        })
+        .map(|((key, requests), errors)| KeyErrors::new(key, requests, errors))
         .collect();
     rank_key_errors(&mut rows, top);
     Ok(rows)

@@ -49,6 +49,16 @@ pub struct Share {
     pub share: f64,
 }
 
+impl Share {
+    /// `requests` out of `total`; a share of 0 when there is no request at all.
+    pub fn of(requests: u64, total: u64) -> Share {
+        Share {
+            requests,
+            share: requests as f64 / total.max(1) as f64,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct KeyShare {
     /// null: the field was "-" (e.g. no TLS protocol on plain HTTP).
@@ -199,14 +209,8 @@ pub fn compute(df: &DataFrame, bucket_us: i64, top: usize) -> PolarsResult<Traff
         requests: n,
         bytes_in: counts(&totals, "in")?[0],
         bytes_out: counts(&totals, "out")?[0],
-        plain_http: Share {
-            requests: plain,
-            share: share(plain),
-        },
-        ipv6: Share {
-            requests: v6,
-            share: share(v6),
-        },
+        plain_http: Share::of(plain, n),
+        ipv6: Share::of(v6, n),
         request_types: key_shares(Col::Type, usize::MAX)?,
         tls_protocols: key_shares(Col::SslProtocol, usize::MAX)?,
         tls_ciphers: key_shares(Col::SslCipher, top)?,
