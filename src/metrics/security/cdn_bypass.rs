@@ -16,12 +16,7 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         if c.addr.is_some_and(|a| s.cdn.iter().any(|n| n.contains(a))) {
             continue;
         }
-        let writes: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| ctx.reqs[i].is_write() && ctx.reqs[i].succeeded())
-            .collect();
+        let writes: Vec<usize> = c.pick(|i| ctx.reqs[i].is_write() && ctx.reqs[i].succeeded());
         let mut reasons = vec![format!(
             "{} requests from outside the CDN ranges",
             c.idx.len()

@@ -8,12 +8,7 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     let cfg = &ctx.settings.credential;
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let fails: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| matches!(ctx.reqs[i].status, Some(401 | 403)))
-            .collect();
+        let fails: Vec<usize> = c.pick(|i| matches!(ctx.reqs[i].status, Some(401 | 403)));
         if (fails.len() as u64) < cfg.failures {
             continue;
         }
@@ -24,15 +19,10 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         }
         let burst = &fails[lo..=hi];
         let (start, end) = (times[lo], times[hi] + cfg.followed_within_us);
-        let follows: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let r = &ctx.reqs[i];
-                r.is_write() && r.is_2xx() && r.time_us >= start && r.time_us <= end
-            })
-            .collect();
+        let follows: Vec<usize> = c.pick(|i| {
+            let r = &ctx.reqs[i];
+            r.is_write() && r.is_2xx() && r.time_us >= start && r.time_us <= end
+        });
         let mut reasons = vec![format!(
             "{n} answers 401/403 within {} ({} in the whole window)",
             format_duration(cfg.window_us),

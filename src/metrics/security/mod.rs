@@ -22,6 +22,7 @@ use chrono::NaiveTime;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::common::{strings, times};
 use super::filter::{Cidr, Glob};
 use crate::config::SecuritySection;
 use crate::error::UsageError;
@@ -187,16 +188,12 @@ pub fn columns() -> ColumnSet {
 /// The frame's rows as `Req`s, sorted by time (stable, so file order breaks ties).
 pub fn requests(df: &DataFrame) -> PolarsResult<Vec<Req>> {
     let n = df.height();
-    let strs = |c: Col| -> PolarsResult<Vec<Option<String>>> {
-        let s = df.column(c.name())?.cast(&DataType::String)?;
-        Ok(s.str()?.iter().map(|v| v.map(str::to_string)).collect())
-    };
+    let strs = |c: Col| strings(df, c.name());
     let u16s = |c: Col| -> PolarsResult<Vec<Option<u16>>> {
         let s = df.column(c.name())?.cast(&DataType::UInt16)?;
         Ok(s.u16()?.iter().collect())
     };
-    let time = df.column(Col::Time.name())?.cast(&DataType::Int64)?;
-    let time: Vec<Option<i64>> = time.i64()?.iter().collect();
+    let time = times(df, Col::Time.name())?;
     let mut ip = strs(Col::ClientIp)?.into_iter();
     let mut ua = strs(Col::UserAgent)?.into_iter();
     let mut method = strs(Col::Method)?.into_iter();
@@ -558,6 +555,13 @@ pub struct Client {
     pub addr: Option<IpAddr>,
     pub known: bool,
     pub idx: Vec<usize>,
+}
+
+impl Client {
+    /// This client's requests (indexes into the request list) that `keep` accepts, in order.
+    pub fn pick(&self, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+        self.idx.iter().copied().filter(|&i| keep(i)).collect()
+    }
 }
 
 /// What every rule sees.

@@ -14,12 +14,8 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     };
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let off: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| ctx.reqs[i].is_write() && !hours.contains(ctx.reqs[i].time_us))
-            .collect();
+        let off: Vec<usize> =
+            c.pick(|i| ctx.reqs[i].is_write() && !hours.contains(ctx.reqs[i].time_us));
         if off.is_empty() {
             continue;
         }

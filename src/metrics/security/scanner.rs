@@ -40,50 +40,25 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     let mut findings = Vec::new();
     for c in ctx.clients {
         let r = |i: usize| &ctx.reqs[i];
-        let nf: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| r(i).status == Some(404))
-            .collect();
-        let probes: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let p = r(i).path.as_deref().unwrap_or("");
-                Glob::any(&cfg.probes, p)
-            })
-            .collect();
+        let nf: Vec<usize> = c.pick(|i| r(i).status == Some(404));
+        let probes: Vec<usize> = c.pick(|i| {
+            let p = r(i).path.as_deref().unwrap_or("");
+            Glob::any(&cfg.probes, p)
+        });
         let class = |i: usize, what: &str| {
             r(i).classification
                 .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case(what))
         };
-        let severe: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| class(i, "Severe"))
-            .collect();
-        let ambiguous: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| class(i, "Ambiguous"))
-            .collect();
-        let waf: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| {
-                r(i).status == Some(403)
-                    && r(i)
-                        .actions
-                        .as_deref()
-                        .is_some_and(|a| a.split(',').any(|x| x.trim() == "waf"))
-            })
-            .collect();
+        let severe: Vec<usize> = c.pick(|i| class(i, "Severe"));
+        let ambiguous: Vec<usize> = c.pick(|i| class(i, "Ambiguous"));
+        let waf: Vec<usize> = c.pick(|i| {
+            r(i).status == Some(403)
+                && r(i)
+                    .actions
+                    .as_deref()
+                    .is_some_and(|a| a.split(',').any(|x| x.trim() == "waf"))
+        });
         if nf.is_empty()
             && probes.is_empty()
             && severe.is_empty()

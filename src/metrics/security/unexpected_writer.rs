@@ -12,12 +12,7 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     let baseline = ctx.baseline.available();
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let writes: Vec<usize> = c
-            .idx
-            .iter()
-            .copied()
-            .filter(|&i| ctx.reqs[i].is_write() && s.is_sensitive(&ctx.reqs[i]))
-            .collect();
+        let writes: Vec<usize> = c.pick(|i| ctx.reqs[i].is_write() && s.is_sensitive(&ctx.reqs[i]));
         if writes.is_empty() {
             continue;
         }
