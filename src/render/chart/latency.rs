@@ -4,8 +4,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    count_label, figure, font, frame, ms_label, nice_axis, no_data, parse_time, runs, Area, Axis,
-    Mark, TimeAxis, BLACK, BLUE, GRID, ORANGE, SKY_BLUE, VERMILLION,
+    count_label, figure, font, frame, ms_label, nice_axis, no_data, parse_time, runs, time_chart,
+    Area, Axis, Mark, TimeAxis, BLACK, BLUE, GRID, ORANGE, SKY_BLUE, VERMILLION,
 };
 use crate::metrics::daily::Histogram;
 use crate::metrics::latency::{LatencyField, LatencyReport};
@@ -80,24 +80,14 @@ pub fn over_time(
     let hi = values.iter().copied().fold(0.0, f64::max) * 1.5;
     let lo = lo.max(0.01);
     let t = axis;
-    let mut chart = ChartBuilder::on(&area)
-        .x_label_area_size(46)
-        .y_label_area_size(84)
-        .build_cartesian_2d(
-            (t.start..t.end).with_key_points(t.ticks.clone()),
-            Axis::log(lo, hi),
-        )?;
-    chart
-        .configure_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(WHITE)
-        .x_label_formatter(&|v| t.label(*v))
-        .y_label_formatter(&|v| ms_label(*v))
-        .x_desc(t.desc(Some(&r.bucket)))
-        .y_desc("latency (log scale)")
-        .label_style(font(15))
-        .axis_desc_style(font(16))
-        .draw()?;
+    let mut chart = time_chart(
+        &area,
+        t,
+        Axis::log(lo, hi),
+        &|v| ms_label(*v),
+        &r.bucket,
+        "latency (log scale)",
+    )?;
     for (k, (_, color, width)) in lines.iter().enumerate() {
         for run in runs(pts.iter().map(|(x, v)| (*x, v[k].filter(|v| *v > 0.0)))) {
             if run.len() == 1 {

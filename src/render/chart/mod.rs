@@ -25,7 +25,9 @@ use std::sync::Once;
 use anyhow::Context as _;
 pub use canvas::Canvas;
 use chrono::{TimeZone, Utc};
+use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordi64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -512,6 +514,35 @@ pub struct Stacked<'s> {
     pub y_label: fn(f64) -> String,
 }
 
+/// A chart over the window's time axis in the house style (grid, labels, fonts), drawn up to
+/// its mesh; the caller adds the series.
+pub fn time_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    t: &TimeAxis,
+    y: Axis,
+    y_label: &dyn Fn(&f64) -> String,
+    bucket: &str,
+    y_desc: &str,
+) -> anyhow::Result<ChartContext<'a, Canvas<'b>, Cartesian2d<WithKeyPoints<RangedCoordi64>, Axis>>>
+{
+    let mut chart = ChartBuilder::on(area)
+        .x_label_area_size(46)
+        .y_label_area_size(84)
+        .build_cartesian_2d((t.start..t.end).with_key_points(t.ticks.clone()), y)?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .x_label_formatter(&|v| t.label(*v))
+        .y_label_formatter(y_label)
+        .x_desc(t.desc(Some(bucket)))
+        .y_desc(y_desc)
+        .label_style(font(15))
+        .axis_desc_style(font(16))
+        .draw()?;
+    Ok(chart)
+}
+
 pub fn stacked_bars(area: &Area<'_>, s: &Stacked<'_>) -> anyhow::Result<()> {
     let legend: Vec<(&str, RGBColor, Mark)> =
         s.series.iter().map(|(l, c)| (*l, *c, Mark::Box)).collect();
@@ -529,25 +560,15 @@ pub fn stacked_bars(area: &Area<'_>, s: &Stacked<'_>) -> anyhow::Result<()> {
         None => nice_axis(0.0, max.max(1.0) * 1.04, 6),
     };
     let t = s.axis;
-    let mut chart = ChartBuilder::on(&area)
-        .x_label_area_size(46)
-        .y_label_area_size(84)
-        .build_cartesian_2d(
-            (t.start..t.end).with_key_points(t.ticks.clone()),
-            Axis::linear(lo, hi, yticks),
-        )?;
     let y_label = s.y_label;
-    chart
-        .configure_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(WHITE)
-        .x_label_formatter(&|v| t.label(*v))
-        .y_label_formatter(&|v| y_label(*v))
-        .x_desc(t.desc(Some(s.bucket)))
-        .y_desc(s.y_desc)
-        .label_style(font(15))
-        .axis_desc_style(font(16))
-        .draw()?;
+    let mut chart = time_chart(
+        &area,
+        t,
+        Axis::linear(lo, hi, yticks),
+        &|v| y_label(*v),
+        s.bucket,
+        s.y_desc,
+    )?;
     for (i, (_, color)) in s.series.iter().enumerate() {
         chart.draw_series(s.rows.iter().filter_map(|(start, v)| {
             let below: f64 = v[..i].iter().sum();

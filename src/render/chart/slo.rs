@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    figure, font, frame, nice_axis, no_data, pct_label, runs, Area, Axis, Mark, TimeAxis, BLACK,
-    BLUE, GREY, GRID, VERMILLION,
+    figure, font, frame, nice_axis, no_data, pct_label, runs, time_chart, Area, Axis, Mark,
+    TimeAxis, BLACK, BLUE, GREY, VERMILLION,
 };
 use crate::metrics::daily::SloSeries;
 
@@ -82,24 +82,14 @@ pub fn success_rate(area: &Area<'_>, s: &SloSeries) -> anyhow::Result<()> {
     let (lo, hi, yticks) = nice_axis(lo.min(target - 1.0).max(0.0), 100.0, 6);
     let hi = hi.min(100.0);
     let t = axis(s);
-    let mut chart = ChartBuilder::on(&area)
-        .x_label_area_size(46)
-        .y_label_area_size(84)
-        .build_cartesian_2d(
-            (t.start..t.end).with_key_points(t.ticks.clone()),
-            Axis::linear(lo, hi + (hi - lo) * 0.02, yticks),
-        )?;
-    chart
-        .configure_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(WHITE)
-        .x_label_formatter(&|v| t.label(*v))
-        .y_label_formatter(&|v| pct_label(*v))
-        .x_desc(t.desc(Some(&s.bucket)))
-        .y_desc("success rate (%)")
-        .label_style(font(15))
-        .axis_desc_style(font(16))
-        .draw()?;
+    let mut chart = time_chart(
+        &area,
+        &t,
+        Axis::linear(lo, hi + (hi - lo) * 0.02, yticks),
+        &|v| pct_label(*v),
+        &s.bucket,
+        "success rate (%)",
+    )?;
     shade_outages(&mut chart, s, lo, hi + (hi - lo) * 0.02)?;
     chart.draw_series(DashedLineSeries::new(
         [(t.start, target), (t.end, target)],
@@ -154,24 +144,14 @@ pub fn budget(area: &Area<'_>, s: &SloSeries) -> anyhow::Result<()> {
     }
     let min = left.iter().filter_map(|(_, r)| *r).fold(0.0, f64::min);
     let (lo, hi, yticks) = nice_axis(min, 100.0, 6);
-    let mut chart = ChartBuilder::on(&area)
-        .x_label_area_size(46)
-        .y_label_area_size(84)
-        .build_cartesian_2d(
-            (t.start..t.end).with_key_points(t.ticks.clone()),
-            Axis::linear(lo, hi, yticks),
-        )?;
-    chart
-        .configure_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(WHITE)
-        .x_label_formatter(&|v| t.label(*v))
-        .y_label_formatter(&|v| pct_label(*v))
-        .x_desc(t.desc(Some(&s.bucket)))
-        .y_desc("budget left (% of the window's)")
-        .label_style(font(15))
-        .axis_desc_style(font(16))
-        .draw()?;
+    let mut chart = time_chart(
+        &area,
+        &t,
+        Axis::linear(lo, hi, yticks),
+        &|v| pct_label(*v),
+        &s.bucket,
+        "budget left (% of the window's)",
+    )?;
     shade_outages(&mut chart, s, lo, hi)?;
     chart.draw_series(LineSeries::new(
         [(t.start, 0.0), (t.end, 0.0)],
