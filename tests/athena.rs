@@ -11,7 +11,7 @@ use std::process::{Child, ChildStdin, Command as StdCommand, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{fixture_config, fixture_day, hosp_logs, log_files, root};
+use common::{fixture_config, fixture_day, hosp_logs, json_ok, log_files, root};
 use serde_json::{json, Value};
 
 const DAY: [&str; 4] = [
@@ -195,16 +195,6 @@ fn athena_cmd() -> assert_cmd::Command {
     cmd
 }
 
-fn json_of(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn local(args: &[&str]) -> Value {
     let out = hosp_logs()
         .args(["--config", &fixture_config()])
@@ -212,7 +202,7 @@ fn local(args: &[&str]) -> Value {
         .args(["--source", &fixture_day(), "--format", "json"])
         .output()
         .unwrap();
-    json_of(&out)
+    json_ok(&out)
 }
 
 fn remote(args: &[&str]) -> Value {
@@ -221,7 +211,7 @@ fn remote(args: &[&str]) -> Value {
         .args(["--engine", "athena", "--format", "json"])
         .output()
         .unwrap();
-    json_of(&out)
+    json_ok(&out)
 }
 
 /// Equal, numbers within 1e-9 relative (sums of doubles in another order), else exactly.
@@ -372,14 +362,14 @@ templates = ["/patients/{pid}/screen", "/x');DROP--/{id}", "/static/*"]
     .unwrap();
     let config = config.display().to_string();
     let args = [&["--config", &config, "errors", "--top", "50"][..], &DAY].concat();
-    let mut l = json_of(
+    let mut l = json_ok(
         &hosp_logs()
             .args(&args)
             .args(["--source", &fixture_day(), "--format", "json"])
             .output()
             .unwrap(),
     );
-    let mut r = json_of(
+    let mut r = json_ok(
         &hosp_logs()
             .envs(athena_env())
             .args(&args)
@@ -433,7 +423,7 @@ fn ad_hoc_sql_runs_in_athena_with_typed_columns() {
         ])
         .output()
         .unwrap();
-    let athena = json_of(&out);
+    let athena = json_ok(&out);
     let out = hosp_logs()
         .args([
             "query",
@@ -446,7 +436,7 @@ fn ad_hoc_sql_runs_in_athena_with_typed_columns() {
         ])
         .output()
         .unwrap();
-    let local = json_of(&out);
+    let local = json_ok(&out);
     assert_same(&local, &athena, "query");
     assert!(
         athena[0]["n"].is_u64(),
@@ -483,7 +473,7 @@ fn seeded_values_convert_by_athena_type() {
         ])
         .output()
         .unwrap();
-    let v = json_of(&out);
+    let v = json_ok(&out);
     assert_eq!(v[0]["i"], 42);
     assert_eq!(v[0]["d"].as_f64(), Some(0.0001));
     assert_eq!(v[0]["b"], true);
@@ -675,7 +665,7 @@ fn print_sql_needs_no_aws_and_refuses_unbounded_or_ipv6_exclusions() {
         .args(DAY)
         .output()
         .unwrap();
-    let q = json_of(&out);
+    let q = json_ok(&out);
     assert!(q["sql"].as_str().unwrap().contains("GROUPING SETS"));
     assert_eq!(
         q["parameters"],
@@ -717,7 +707,7 @@ fn lines_the_tables_regex_cannot_read_are_counted_not_dropped() {
         .args(EXTRA_DAY)
         .output()
         .unwrap();
-    assert_eq!(json_of(&out)["requests"]["total"], 5);
+    assert_eq!(json_ok(&out)["requests"]["total"], 5);
 
     let out = athena_cmd()
         .args(["slo", "--engine", "athena", "--format", "json"])
@@ -725,7 +715,7 @@ fn lines_the_tables_regex_cannot_read_are_counted_not_dropped() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    let slo = json_of(&out);
+    let slo = json_ok(&out);
     assert_eq!(slo["requests"]["total"], 3);
     assert_eq!(slo["input"]["malformed"], 2);
     assert!(err.contains("2 lines") && err.contains("regex"), "{err}");
@@ -741,7 +731,7 @@ fn lines_the_tables_regex_cannot_read_are_counted_not_dropped() {
             .args(EXTRA_DAY)
             .output()
             .unwrap();
-        let v = json_of(&out);
+        let v = json_ok(&out);
         assert_eq!(v["input"]["malformed"], 2, "{analysis}");
         assert_eq!(v["input"]["parsed"], 3, "{analysis}");
         assert_eq!(v["requests"], 3, "{analysis}: {v}");
@@ -751,7 +741,7 @@ fn lines_the_tables_regex_cannot_read_are_counted_not_dropped() {
         .args(EXTRA_DAY)
         .output()
         .unwrap();
-    let v = json_of(&out);
+    let v = json_ok(&out);
     assert_eq!(v["total_5xx"], 1);
     assert_eq!(v["alb_generated"], 1);
 }

@@ -15,13 +15,7 @@ fn run_json(args: &[&str]) -> Value {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
+    json_ok(&out)
 }
 
 fn slo_day(extra: &[&str]) -> Value {
@@ -375,12 +369,7 @@ fn stdin_plain_and_gzip() {
             .write_stdin(input)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = json_ok(&out);
         assert_eq!(u(&r["requests"]["valid"]), 10);
         assert_eq!(u(&r["requests"]["good"]), 9);
         assert_eq!(u(&r["requests"]["bad"]), 1);

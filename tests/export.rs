@@ -113,12 +113,7 @@ fn csv_neutralises_formulas_and_keeps_numbers() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = String::from_utf8(out.stdout).unwrap();
+    let csv = stdout_ok(&out);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],

@@ -17,13 +17,7 @@ fn query(extra: &[&str], sql: &str) -> Vec<Value> {
         .arg(sql)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    let v = json_ok(&out);
     v.as_array().expect("an array of rows").clone()
 }
 
@@ -200,12 +194,7 @@ fn sql_from_stdin() {
         .write_stdin("SELECT count(*) AS n\nFROM logs\nWHERE elb_status_code = 503;\n")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     assert_eq!(v[0]["n"], t["by_elb_status"]["503"]);
 
     hosp_logs()

@@ -351,12 +351,7 @@ fn hostile_text_stays_inert() {
             .write_stdin(line.clone())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        stdout_ok(&out)
     };
     let table = run("table");
     assert!(
@@ -380,24 +375,14 @@ fn hostile_text_stays_inert() {
         .write_stdin(line.clone())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = String::from_utf8(out.stdout).unwrap();
+    let csv = stdout_ok(&out);
     assert!(csv.contains(",'=HYPERLINK"), "{csv}");
     let out = hosp_logs()
         .args(["audit", "-q", "--source", "-"])
         .write_stdin(line)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let table = String::from_utf8(out.stdout).unwrap();
+    let table = stdout_ok(&out);
     // the row is there, without its escape sequence
     assert!(table.contains("203.0.113.9"), "{table}");
     assert!(!table.contains('\u{1b}'), "{table:?}");

@@ -75,3 +75,19 @@ pub fn fixture_lines() -> Vec<String> {
     }
     lines
 }
+
+/// A run's stdout, once it is known to have succeeded (its stderr shown when it did not).
+pub fn stdout_ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// A successful run's stdout as JSON.
+pub fn json_ok(out: &std::process::Output) -> Value {
+    serde_json::from_str(&stdout_ok(out)).unwrap()
+}
