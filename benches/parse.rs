@@ -9,7 +9,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use hosp_logs::parse::{parse_line, split_url, Routes};
+use hosp_logs::format::alb::parse_line;
+use hosp_logs::format::text::{split_url, Routes};
 
 /// Representative lines from shared/samples/alb-public.log.
 const LINES: &[(&str, &str)] = &[

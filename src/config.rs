@@ -66,6 +66,8 @@ pub struct SourceConfig {
     /// Used when no --source is given.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// The logs' format: auto (recognised per file), alb, …; `--log-format` overrides it.
+    pub log_format: Option<crate::format::LogFormat>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -273,6 +275,9 @@ impl Config {
         Config::parse(&text).map_err(|e| UsageError(format!("config {}: {}", path.display(), e.0)))
     }
 
+    /// Parses the TOML and checks its scalar values; the sections that compile into richer
+    /// settings (routes, exclusions, security) are checked where they are compiled, once
+    /// per run (`cli::context::Settings`).
     pub fn parse(text: &str) -> Result<Config, UsageError> {
         let cfg: Config = toml::from_str(text).map_err(|e| UsageError(e.to_string()))?;
         if let Some(t) = cfg.slo.target {
@@ -290,8 +295,6 @@ impl Config {
         if let Some(r) = &cfg.gate.max_5xx_rate {
             parse_rate(r)?;
         }
-        crate::metrics::security::Settings::from_section(&cfg.security)
-            .map_err(|e| UsageError(format!("[security]: {}", e.0)))?;
         Ok(cfg)
     }
 }

@@ -46,36 +46,13 @@ pub enum InputError {
     NoMatch { pattern: String },
     #[error("{path}: {reason}")]
     Unreadable { path: String, reason: String },
-    #[error("{source_name}, line {line}: malformed ALB line: {reason} (--strict)")]
+    #[error("{source_name}, line {line}: malformed line: {reason} (--strict)")]
     Malformed {
         source_name: String,
         line: u64,
         reason: String,
     },
-}
-
-/// Maps an error chain to its exit code: usage and input errors are 2, anything else 1.
-pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
-    for cause in err.chain() {
-        let input = cause.is::<InputError>()
-            || matches!(
-                cause.downcast_ref::<crate::source::s3::S3Error>(),
-                Some(crate::source::s3::S3Error::BadUrl(_))
-            )
-            || matches!(
-                cause.downcast_ref::<crate::frame::LoadError>(),
-                Some(crate::frame::LoadError::Input(_))
-            );
-        if input || cause.is::<UsageError>() || cause.is::<clap::Error>() {
-            return ExitStatus::Usage;
-        }
-        match cause.downcast_ref::<crate::source::athena::AthenaError>() {
-            Some(crate::source::athena::AthenaError::Interrupted { .. }) => {
-                return ExitStatus::Interrupted
-            }
-            Some(e) if e.is_user_error() => return ExitStatus::Usage,
-            _ => {}
-        }
-    }
-    ExitStatus::Failure
+    /// An input that is not in the format it was read as.
+    #[error("{source_name}: {detail}")]
+    WrongFormat { source_name: String, detail: String },
 }

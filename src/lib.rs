@@ -1,17 +1,21 @@
-//! hosp-logs: AWS Application Load Balancer access logs → SLO, errors, latency, security.
+//! hosp-logs: access logs (AWS ALB today) → SLO, errors, latency, backends, traffic, security.
 //!
-//! Data flows one way: `source` (bytes) → `parse` (ALB line → fields) → `frame` (typed Polars
-//! batches) → `metrics` (pure computations, typed reports) → `render` (table, JSON, CSV,
-//! Markdown) → `cli` (one module per subcommand, thin).
+//! Data flows one way: `source` (bytes: files, S3) → `format` (one module per log format:
+//! lines → typed records and the roles analyses read) → `engine` (the local fold over parsed
+//! batches, or Athena; one driver) → `metrics` (analyses as mergeable partials, typed
+//! reports) → `render` (table, JSON, CSV, Markdown, charts, HTML) → `cli` (one thin module per
+//! subcommand, over one command context). Lower layers never import higher ones.
 
-pub mod athena;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod error;
+pub mod filter;
+pub mod format;
 pub mod frame;
 pub mod generate;
 pub mod metrics;
-pub mod parse;
 pub mod render;
 pub mod source;
+pub mod sql;
 pub mod window;

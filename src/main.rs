@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hosp_logs::cli::{run, Cli};
-use hosp_logs::error::{exit_status_for, ExitStatus};
+use hosp_logs::cli::{exit_status_for, run, Cli};
+use hosp_logs::error::ExitStatus;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

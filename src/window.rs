@@ -5,6 +5,13 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::error::UsageError;
 
+/// A window as printed: RFC 3339 bounds, either unknown when nothing was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WindowInfo {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
 /// A half-open window `[since, until)` in µs since the Unix epoch; `None` is unbounded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Window {

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::DateTime;
-use hosp_logs::parse::{parse_line, AlbRecord};
+use hosp_logs::format::alb::{parse_line, AlbRecord};
 use regex::Regex;
 
 /// The DDL's columns in order, and its `input.regex` unescaped as Hive reads the literal.

@@ -3,7 +3,8 @@
 //! its helpers must never panic.
 #![no_main]
 
-use hosp_logs_fuzz::parse::{decode_escapes, parse_line, split_url, Routes};
+use hosp_logs_fuzz::format::alb::parse::{decode_escapes, parse_line};
+use hosp_logs_fuzz::format::text::{split_url, Routes};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

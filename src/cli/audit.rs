@@ -2,12 +2,11 @@
 
 use clap::Args;
 
-use super::input::{emit, InputArgs, Prepared};
+use super::context::Context;
+use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::error::ExitStatus;
-use crate::metrics::audit::{compute, AuditFilter};
-use crate::metrics::security::{columns, requests};
-use crate::render::analysis::Analysis;
+use crate::metrics::audit::{Audit, AuditFilter};
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -43,16 +42,13 @@ pub fn run(global: &GlobalArgs, args: AuditArgs) -> anyhow::Result<ExitStatus> {
         &args.methods,
         &args.statuses,
     )?;
-    let prep = Prepared::new(global, &args.input)?;
-    let loaded = prep.frame_all(global, columns())?;
-    let reqs = requests(&loaded.df)?;
-    let report = compute(&reqs, &filter, args.summary, args.limit);
-    let out = Analysis {
-        report,
-        window: loaded.window,
-        excluded: 0,
-        input: loaded.stats,
+    let ctx = Context::new(global, &args.input, None)?;
+    let analysis = Audit {
+        filter,
+        summary: args.summary,
+        limit: args.limit,
     };
-    emit(&out, args.input.format, prep.style)?;
-    Ok(prep.outcome(ExitStatus::Ok, &out.input))
+    let ran = ctx.run_local(&analysis, &ctx.window)?;
+    ctx.emit(&ran)?;
+    Ok(ctx.outcome(ExitStatus::Ok, &ran.input))
 }

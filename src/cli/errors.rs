@@ -2,14 +2,14 @@
 
 use clap::Args;
 
-use super::athena::{AthenaArgs, Engine, Remote};
-use super::input::{InputArgs, Prepared};
+use super::athena::AthenaArgs;
+use super::context::Context;
+use super::input::InputArgs;
 use super::GlobalArgs;
-use crate::athena::reports;
 use crate::config::parse_latency_ms;
 use crate::error::{ExitStatus, UsageError};
-use crate::metrics::common::auto_bucket;
-use crate::metrics::errors::{columns, compute, ErrorsConfig};
+use crate::metrics::buckets::BucketPlan;
+use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::render::chart::{self, TimeAxis};
 use crate::window::parse_duration;
 
@@ -37,50 +37,37 @@ pub struct ErrorsArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
-    let slow_ms = parse_latency_ms(&args.slow)?;
-    let config = |span_us| -> anyhow::Result<ErrorsConfig> {
-        Ok(ErrorsConfig {
+    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
+    let analysis = Errors {
+        config: ErrorsConfig {
             include_4xx: args.include_4xx,
-            bucket_us: bucket(args.bucket.as_deref(), span_us)?,
-            slow_ms,
+            slow_ms: parse_latency_ms(&args.slow)?,
             top: args.top,
-        })
+        },
+        plan: plan(&ctx, args.bucket.as_deref())?,
     };
-    let (out, cfg, status) = if args.athena.engine == Engine::Athena {
-        let remote = Remote::new(global, &args.input, &args.athena)?;
-        let cfg = config(remote.span_us())?;
-        let query = remote.common()?.errors(cfg.bucket_us, cfg.slow_ms)?;
-        let build = |rows: &_| reports::errors(rows, &cfg);
-        let Some(out) = remote.analyse(&query, build, |r| r.requests)? else {
-            return Ok(ExitStatus::Ok);
-        };
-        (out, cfg, ExitStatus::Ok)
-    } else {
-        let prep = Prepared::new(global, &args.input)?;
-        let loaded = prep.frame(global, columns())?;
-        let cfg = config(loaded.span_us)?;
-        let report = compute(&loaded.df, &cfg)?;
-        let out = prep.publish(report, loaded, args.input.format)?;
-        let status = prep.outcome(ExitStatus::Ok, &out.input);
-        (out, cfg, status)
-    };
-    if let Some(path) = &args.chart {
-        let axis = TimeAxis::of(&out.window).aligned(cfg.bucket_us);
-        let png = chart::errors::figure_png(&out.report, &axis, cfg.bucket_us)?;
-        chart::write_png(path, &png)?;
-    }
-    Ok(status)
+    super::analyse(&ctx, &analysis, args.chart.as_deref(), |ran| {
+        let b = ran.report.bucket_us;
+        chart::errors::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
+    })
 }
 
-/// `--bucket` when given (whole minutes), else chosen from the window's length.
-pub fn bucket(flag: Option<&str>, span_us: i64) -> Result<i64, UsageError> {
-    match flag {
-        None => Ok(auto_bucket(span_us)),
-        Some(text) => match parse_duration(text) {
-            Some(us) if us >= 60_000_000 && us % 60_000_000 == 0 => Ok(us),
-            _ => Err(UsageError(format!(
-                "--bucket {text:?}: expected whole minutes, e.g. 1m, 5m, 1h"
-            ))),
-        },
-    }
+/// The over-time bucket: `--bucket` (whole minutes), else chosen from the window.
+pub fn plan(ctx: &Context, flag: Option<&str>) -> Result<BucketPlan, UsageError> {
+    Ok(BucketPlan::new(
+        bucket(flag)?,
+        ctx.window.since_us,
+        ctx.window.until_us,
+    ))
+}
+
+/// `--bucket`, checked: whole minutes.
+pub fn bucket(flag: Option<&str>) -> Result<Option<i64>, UsageError> {
+    flag.map(|text| match parse_duration(text) {
+        Some(us) if us >= 60_000_000 && us % 60_000_000 == 0 => Ok(us),
+        _ => Err(UsageError(format!(
+            "--bucket {text:?}: expected whole minutes, e.g. 1m, 5m, 1h"
+        ))),
+    })
+    .transpose()
 }

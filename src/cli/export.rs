@@ -1,19 +1,23 @@
 //! `hosp-logs export`: the parsed, typed frame to Parquet, CSV or NDJSON.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
+
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use polars::prelude::{
     CsvWriter, DataFrame, DataType, IntoColumn, JsonFormat, JsonWriter, ParquetWriter, PolarsError,
-    PolarsResult, SerWriter, StringChunked,
+    PolarsResult, Schema, SerWriter, StringChunked,
 };
 
-use super::input::{InputArgs, Prepared};
+use super::context::Context;
+use super::input::InputArgs;
 use super::GlobalArgs;
+use crate::engine::local::{FrameSink, Frames, Scan, Sink};
 use crate::error::{ExitStatus, UsageError};
-use crate::frame::{Col, ColumnSet};
+use crate::format::{ColumnDef, FormatId, LineFormat};
 use crate::render::csv::neutralise;
 use crate::render::sanitize;
 
@@ -56,7 +60,6 @@ pub struct ExportArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> {
-    let cols = columns(&args.columns)?;
     let to_stdout = args.out == "-";
     if to_stdout && args.to == ExportFormat::Parquet {
         return Err(UsageError(
@@ -64,31 +67,59 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> 
         )
         .into());
     }
-    let prep = Prepared::new(global, &args.input)?;
-    let set = cols.iter().fold(ColumnSet::default(), |s, c| s.with(*c));
-    let loaded = prep.frame(global, set)?;
-    let mut df = loaded.df.select(cols.iter().map(|c| c.name()))?;
-    if args.to == ExportFormat::Csv {
-        df = neutralise_strings(df)?;
-    }
-    let (rows, width) = df.shape();
-    let written = if to_stdout {
-        let stdout = std::io::stdout();
-        let res = write(&mut df, args.to, BufWriter::new(stdout.lock()));
-        match res {
-            Err(e) if broken_pipe(&e) => return Ok(prep.outcome(ExitStatus::Ok, &loaded.stats)),
-            other => other.context("writing to stdout"),
-        }
+    let ctx = Context::new(global, &args.input, None)?;
+    let input = ctx.discover(&ctx.window)?;
+    let format = ctx.frame_format(&input.files)?;
+    let defs = format.columns();
+    let picked = columns(&defs, &args.columns)?;
+    let schema = crate::frame::schema(&picked.iter().map(|&i| defs[i].clone()).collect::<Vec<_>>());
+    // unbuffered: the writers hand over whole batches, and a failed write (a full disk, a
+    // closed pipe) must surface from the write, not vanish in a buffer dropped at the end
+    let out: Box<dyn Write + Send> = if to_stdout {
+        Box::new(std::io::stdout())
     } else {
-        File::create(&args.out)
-            .map_err(|e| UsageError(format!("{}: {e}", args.out)))
-            .map_err(anyhow::Error::from)
-            .and_then(|f| {
-                write(&mut df, args.to, BufWriter::new(f))
-                    .with_context(|| format!("writing {}", args.out))
-            })
+        Box::new(File::create(&args.out).map_err(|e| UsageError(format!("{}: {e}", args.out)))?)
     };
-    written?;
+    let mut writer = Writer::new(args.to, out, &schema)?;
+    let names: Vec<String> = picked.iter().map(|&i| defs[i].name.clone()).collect();
+    let cols: HashMap<FormatId, Vec<usize>> = [(format, picked)].into();
+    // one file at a time (its chunks still parsed in parallel), so chunks come in input order
+    // and the writer holds only the few that arrive early
+    let (tx, rx) = crossbeam_channel::bounded::<(u64, Option<DataFrame>)>(16);
+    let csv = args.to == ExportFormat::Csv;
+    let (loaded, written) = std::thread::scope(|s| {
+        let w = s.spawn(move || {
+            write_in_order(&mut writer, rx, csv).and_then(|rows| writer.finish().map(|_| rows))
+        });
+        let sink = ExportSink {
+            frames: FrameSink {
+                columns: &cols,
+                routes: &ctx.settings.routes,
+                exclude: &ctx.settings.exclude,
+            },
+            names: &names,
+            tx,
+        };
+        let loaded = ctx.load(&input, &sink, Some(1));
+        drop(sink);
+        (loaded, w.join().expect("writer thread panicked"))
+    });
+    let (accs, stats) = loaded?;
+    let excluded: u64 = accs.iter().sum();
+    let rows = match written {
+        Err(e) if broken_pipe(&e) => return Ok(ctx.outcome(ExitStatus::Ok, &stats)),
+        other => other.with_context(|| {
+            format!(
+                "writing {}",
+                if to_stdout {
+                    "stdout"
+                } else {
+                    args.out.as_str()
+                }
+            )
+        })?,
+    };
+    let width = schema.len();
     if !global.quiet {
         eprintln!(
             "hosp-logs: exported {rows} {} × {width} {} to {} ({}){}",
@@ -103,32 +134,146 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> 
                 .to_possible_value()
                 .map(|v| v.get_name().to_string())
                 .unwrap_or_default(),
-            if loaded.excluded > 0 {
-                format!("; {} requests excluded by the config", loaded.excluded)
+            if excluded > 0 {
+                format!("; {excluded} requests excluded by the config")
             } else {
                 String::new()
             }
         );
     }
-    Ok(prep.outcome(ExitStatus::Ok, &loaded.stats))
+    Ok(ctx.outcome(ExitStatus::Ok, &stats))
 }
 
-/// `--columns` as schema columns, in the order given (repeats dropped); empty means all.
-fn columns(names: &[String]) -> Result<Vec<Col>, UsageError> {
-    if names.is_empty() {
-        return Ok(Col::ALL.to_vec());
+/// Frames sent to the writer thread as chunks are parsed, every chunk numbered (an empty one
+/// too, so the writer never waits for a number that does not come).
+struct ExportSink<'a> {
+    frames: FrameSink<'a>,
+    /// The columns in the order asked for (a format builds them in its own order).
+    names: &'a [String],
+    tx: crossbeam_channel::Sender<(u64, Option<DataFrame>)>,
+}
+
+impl Sink for ExportSink<'_> {
+    type Acc = u64;
+
+    fn init(&self) -> u64 {
+        0
     }
-    let mut out: Vec<Col> = Vec::new();
+
+    fn chunk<F: LineFormat>(
+        &self,
+        excluded: &mut u64,
+        format: &F,
+        text: &str,
+        scan: &mut Scan<'_>,
+    ) -> PolarsResult<()> {
+        let mut acc = Frames::default();
+        self.frames.chunk(&mut acc, format, text, scan)?;
+        *excluded += acc.excluded;
+        let df = acc
+            .batches
+            .pop()
+            .map(|b| b.df.select(self.names.iter().cloned()))
+            .transpose()?;
+        // a closed channel means the writer stopped (its error is reported)
+        let _ = self.tx.send((scan.seq, df));
+        Ok(())
+    }
+}
+
+/// The file being written, one batch at a time.
+enum Writer {
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<Box<dyn Write + Send>>>),
+    Csv(polars::io::csv::write::BatchedWriter<Box<dyn Write + Send>>),
+    Ndjson(Box<dyn Write + Send>),
+}
+
+impl Writer {
+    fn new(to: ExportFormat, out: Box<dyn Write + Send>, schema: &Schema) -> PolarsResult<Writer> {
+        Ok(match to {
+            ExportFormat::Parquet => {
+                Writer::Parquet(Box::new(ParquetWriter::new(out).batched(schema)?))
+            }
+            ExportFormat::Csv => Writer::Csv(
+                CsvWriter::new(out)
+                    .include_header(true)
+                    .with_datetime_format(Some(RFC3339_US.into()))
+                    .batched(schema)?,
+            ),
+            ExportFormat::Ndjson => Writer::Ndjson(out),
+        })
+    }
+
+    fn write(&mut self, df: &mut DataFrame) -> PolarsResult<()> {
+        match self {
+            Writer::Parquet(w) => w.write_batch(df),
+            Writer::Csv(w) => w.write_batch(df),
+            Writer::Ndjson(out) => JsonWriter::new(out)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish(df),
+        }
+    }
+
+    fn finish(&mut self) -> PolarsResult<()> {
+        match self {
+            Writer::Parquet(w) => {
+                w.finish()?;
+            }
+            Writer::Csv(w) => {
+                w.finish()?;
+            }
+            Writer::Ndjson(_) => {}
+        }
+        // the batched writers own their output and flushed what they wrote
+        if let Writer::Ndjson(out) = self {
+            out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the frames in chunk order, holding the ones that arrive early. Returns the rows
+/// written.
+fn write_in_order(
+    w: &mut Writer,
+    rx: crossbeam_channel::Receiver<(u64, Option<DataFrame>)>,
+    csv: bool,
+) -> PolarsResult<u64> {
+    let mut next = 0u64;
+    let mut early: BTreeMap<u64, Option<DataFrame>> = BTreeMap::new();
+    let mut rows = 0u64;
+    for (seq, df) in rx {
+        early.insert(seq, df);
+        while let Some(df) = early.remove(&next) {
+            next += 1;
+            if let Some(df) = df {
+                let mut df = if csv { neutralise_strings(df)? } else { df };
+                df.rechunk_mut();
+                rows += df.height() as u64;
+                w.write(&mut df)?;
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// `--columns` as indexes into the format's columns, in the order given (repeats dropped);
+/// empty means all.
+fn columns(defs: &[ColumnDef], names: &[String]) -> Result<Vec<usize>, UsageError> {
+    if names.is_empty() {
+        return Ok((0..defs.len()).collect());
+    }
+    let mut out: Vec<usize> = Vec::new();
     let mut unknown = Vec::new();
     for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-        match Col::from_name(name) {
+        match defs.iter().position(|d| d.name == name) {
             Some(c) if !out.contains(&c) => out.push(c),
             Some(_) => {}
             None => unknown.push(sanitize(name, 80)),
         }
     }
     if !unknown.is_empty() || out.is_empty() {
-        let valid: Vec<&str> = Col::ALL.iter().map(|c| c.name()).collect();
+        let valid: Vec<&str> = defs.iter().map(|c| c.name.as_str()).collect();
         return Err(UsageError(format!(
             "--columns: unknown column{} {}; valid columns: {}",
             if unknown.len() == 1 { "" } else { "s" },
@@ -163,27 +308,6 @@ fn neutralise_strings(df: DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(df.height(), columns)
 }
 
-fn write(df: &mut DataFrame, to: ExportFormat, mut out: impl Write) -> PolarsResult<()> {
-    match to {
-        ExportFormat::Parquet => {
-            ParquetWriter::new(&mut out).finish(df)?;
-        }
-        ExportFormat::Csv => {
-            CsvWriter::new(&mut out)
-                .include_header(true)
-                .with_datetime_format(Some(RFC3339_US.into()))
-                .finish(df)?;
-        }
-        ExportFormat::Ndjson => {
-            JsonWriter::new(&mut out)
-                .with_json_format(JsonFormat::JsonLines)
-                .finish(df)?;
-        }
-    }
-    out.flush()?;
-    Ok(())
-}
-
 /// Times in CSV as RFC 3339 with microseconds, UTC.
 const RFC3339_US: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
 
@@ -198,12 +322,14 @@ mod tests {
 
     #[test]
     fn columns_are_validated() {
-        assert_eq!(columns(&[]).unwrap().len(), Col::ALL.len());
+        let defs = FormatId::Alb.columns();
+        let at = |n: &str| defs.iter().position(|d| d.name == n).unwrap();
+        assert_eq!(columns(&defs, &[]).unwrap().len(), defs.len());
         assert_eq!(
-            columns(&["path".into(), "time".into(), "path".into()]).unwrap(),
-            vec![Col::Path, Col::Time]
+            columns(&defs, &["path".into(), "time".into(), "path".into()]).unwrap(),
+            vec![at("path"), at("time")]
         );
-        let err = columns(&["path".into(), "nope".into()]).unwrap_err();
+        let err = columns(&defs, &["path".into(), "nope".into()]).unwrap_err();
         assert!(err.0.contains("unknown column nope"), "{err}");
         assert!(err.0.contains("elb_status_code"), "{err}");
     }

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::input::{now, s3_options, S3Args};
 use super::GlobalArgs;
+use crate::engine::SourceFailure;
 use crate::error::{ExitStatus, UsageError};
-use crate::frame::SourceFailure;
 use crate::source::s3::{parse_url, ObjectStats, S3Context};
 use crate::source::Location;
 use crate::window::Window;

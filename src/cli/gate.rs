@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::input::{emit, warn_about_input, InputArgs, Prepared};
-use super::slo::slo_config;
+use super::context::Context;
+use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::config::{parse_latency_ms, parse_rate, parse_target};
 use crate::error::{ExitStatus, UsageError};
-use crate::frame::load_frame;
-use crate::metrics::gate::{columns, evaluate, parse_max_findings, GateConfig, Verdict};
-use crate::metrics::security::{self, Severity};
+use crate::metrics::gate::{evaluate, parse_max_findings, Gate, GateConfig, Verdict};
+use crate::metrics::security::Severity;
 use crate::render::analysis::Analysis;
 use crate::render::{markdown, Report};
 
@@ -39,22 +38,22 @@ pub struct GateArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
-    let prep = Prepared::new(global, &args.input)?;
-    let g = &prep.config.gate;
+    let ctx = Context::new(global, &args.input, None)?;
+    let g = &ctx.settings.gate;
     let gate = GateConfig {
-        slo: args.slo.or(g.slo).map(parse_target).transpose()?,
+        slo: args.slo.map(parse_target).transpose()?.or(g.slo),
         max_p99_ms: args
             .max_p99
             .as_deref()
-            .or(g.max_p99.as_deref())
             .map(parse_latency_ms)
-            .transpose()?,
+            .transpose()?
+            .or(g.max_p99_ms),
         max_5xx_rate: args
             .max_5xx_rate
             .as_deref()
-            .or(g.max_5xx_rate.as_deref())
             .map(parse_rate)
-            .transpose()?,
+            .transpose()?
+            .or(g.max_5xx_rate),
         max_findings: args.max_findings.clone(),
     };
     if gate.is_empty() {
@@ -63,20 +62,20 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
         )
         .into());
     }
-    let slo = slo_config(&prep, None, None)?;
-    let settings = security::Settings::from_section(&prep.config.security)
-        .map_err(|e| UsageError(format!("config [security]: {}", e.0)))?;
-    let (df, stats) = load_frame(&prep.files, &prep.load_options(columns(&slo, &gate)))?;
-    let stats = prep.finish_stats(stats);
-    warn_about_input(global, &stats);
-    let report = evaluate(&df, &gate, &slo, &settings, &prep.window, &stats)?;
+    let analysis = Gate {
+        slo: ctx.settings.slo(None, None)?,
+        security: ctx.settings.security.clone(),
+        gate,
+    };
+    let ran = ctx.run_local(&analysis, &ctx.window)?;
+    let report = evaluate(&analysis.gate, &ran.report, &ran.input);
     let verdict = report.verdict;
     let (window, excluded) = (report.window.clone(), report.excluded);
     let out = Analysis {
         report,
         window,
         excluded,
-        input: stats,
+        input: ran.input,
     };
     if let Some(path) = &args.junit {
         let mut f =
@@ -97,11 +96,11 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
             })?;
         markdown::write(&out.document(), &mut f).context("writing the GitHub step summary")?;
     }
-    emit(&out, args.input.format, prep.style)?;
+    ctx.emit(&out)?;
     let status = match verdict {
         Verdict::Pass => ExitStatus::Ok,
         Verdict::Breach => ExitStatus::Breach,
         Verdict::NoData => ExitStatus::NoData,
     };
-    Ok(prep.outcome(status, &out.input))
+    Ok(ctx.outcome(status, &out.input))
 }

@@ -2,14 +2,14 @@
 
 use clap::Args;
 
-use super::athena::{AthenaArgs, Engine, Remote};
-use super::errors::bucket;
-use super::input::{InputArgs, Prepared};
+use super::athena::AthenaArgs;
+use super::context::Context;
+use super::errors::plan;
+use super::input::InputArgs;
 use super::GlobalArgs;
-use crate::athena::reports;
 use crate::error::ExitStatus;
-use crate::metrics::daily::{latency_histogram, weighted_latency_histogram};
-use crate::metrics::latency::{columns, compute, LatencyConfig, LatencyField};
+use crate::metrics::daily::latency_histogram;
+use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
 use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
@@ -33,46 +33,18 @@ pub struct LatencyArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus> {
-    let config = |span_us| -> anyhow::Result<LatencyConfig> {
-        Ok(LatencyConfig {
+    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
+    let analysis = Latency {
+        config: LatencyConfig {
             field: args.field,
-            bucket_us: bucket(args.bucket.as_deref(), span_us)?,
             top: args.top,
-        })
+        },
+        plan: plan(&ctx, args.bucket.as_deref())?,
     };
-    let want_chart = args.chart.is_some();
-    let (out, histogram, cfg, status) = if args.athena.engine == Engine::Athena {
-        // exact percentiles from per-group latency histograms
-        let remote = Remote::new(global, &args.input, &args.athena)?;
-        let cfg = config(remote.span_us())?;
-        let query = remote.common()?.latency(cfg.field, cfg.bucket_us)?;
-        let mut histogram = None;
-        let build = |rows: &_| {
-            let (report, apart, overall) = reports::latency(rows, &cfg)?;
-            histogram = want_chart.then(|| weighted_latency_histogram(overall.pairs(), cfg.field));
-            Ok((report, apart))
-        };
-        let Some(out) = remote.analyse(&query, build, |r| r.requests)? else {
-            return Ok(ExitStatus::Ok);
-        };
-        (out, histogram, cfg, ExitStatus::Ok)
-    } else {
-        let prep = Prepared::new(global, &args.input)?;
-        let loaded = prep.frame(global, columns(args.field))?;
-        let cfg = config(loaded.span_us)?;
-        let report = compute(&loaded.df, &cfg)?;
-        let histogram = match want_chart {
-            true => Some(latency_histogram(&loaded.df, cfg.field)?),
-            false => None,
-        };
-        let out = prep.publish(report, loaded, args.input.format)?;
-        let status = prep.outcome(ExitStatus::Ok, &out.input);
-        (out, histogram, cfg, status)
-    };
-    if let (Some(path), Some(h)) = (&args.chart, &histogram) {
-        let axis = TimeAxis::of(&out.window).aligned(cfg.bucket_us);
-        let png = chart::latency::figure_png(&out.report, h, &axis, cfg.bucket_us, None)?;
-        chart::write_png(path, &png)?;
-    }
-    Ok(status)
+    super::analyse(&ctx, &analysis, args.chart.as_deref(), |ran| {
+        let r = &ran.report;
+        let bins = latency_histogram(&r.histogram, r.field);
+        let axis = TimeAxis::of(&ran.window).aligned(r.bucket_us);
+        chart::latency::figure_png(r, &bins, &axis, r.bucket_us, None)
+    })
 }

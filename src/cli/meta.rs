@@ -6,17 +6,31 @@ use clap::CommandFactory;
 
 use super::Cli;
 use crate::error::ExitStatus;
-use crate::frame::Col;
+use crate::format::{FormatId, LogFormat, Role};
 
-pub fn schema() -> anyhow::Result<ExitStatus> {
+/// The columns `query` and `export` see for a format (ALB by default), or with `roles` the
+/// roles the analyses read and the field each comes from.
+pub fn schema(format: Option<LogFormat>, roles: bool) -> anyhow::Result<ExitStatus> {
+    let id = format.and_then(LogFormat::fixed).unwrap_or(FormatId::Alb);
     let mut out = std::io::stdout().lock();
-    for c in Col::ALL {
+    if roles {
+        for r in Role::ALL {
+            let from = if id.roles().contains(*r) {
+                crate::format::role_source(id, *r)
+            } else {
+                "(not in this format)"
+            };
+            writeln!(out, "{:<16} {:<46} {}", r.name(), from, r.doc())?;
+        }
+        return Ok(ExitStatus::Ok);
+    }
+    for c in id.columns() {
         writeln!(
             out,
             "{:<26} {:<24} {}",
-            c.name(),
-            format!("{}", c.kind().dtype()),
-            c.doc()
+            c.name,
+            format!("{}", c.kind.dtype()),
+            c.doc
         )?;
     }
     Ok(ExitStatus::Ok)

@@ -4,6 +4,7 @@
 pub mod athena;
 pub mod audit;
 pub mod backends;
+pub mod context;
 pub mod errors;
 pub mod export;
 pub mod fetch;
@@ -22,7 +23,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::engine::{AthenaPlan, Ran};
 use crate::error::ExitStatus;
+use context::Context;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -106,8 +109,16 @@ pub enum Command {
     },
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
-    /// The columns of the typed frame (the schema `query` and exports use)
-    Schema,
+    /// The columns of the typed frame (the schema `query` and exports use), or the roles
+    /// the analyses read
+    Schema {
+        /// The format whose columns to list (default: alb)
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        log_format: Option<crate::format::LogFormat>,
+        /// List the roles (time, status, latency_ms, …) and the field each comes from
+        #[arg(long)]
+        roles: bool,
+    },
     /// Shell completions: bash, zsh, fish, powershell, elvish
     Completions {
         #[arg(value_enum)]
@@ -133,8 +144,58 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Fetch(args) => fetch::run(&cli.global, args),
         Command::Athena { command } => athena::run(&cli.global, command),
         Command::Generate(args) => generate::run(&cli.global, args),
-        Command::Schema => meta::schema(),
+        Command::Schema { log_format, roles } => meta::schema(log_format, roles),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
     }
+}
+
+/// Runs an analysis on the engine the context chose, prints it, draws its chart when asked
+/// (`draw` turns the finished run into a PNG) and returns the exit status: what every
+/// analysis command does.
+pub fn analyse<A>(
+    ctx: &Context,
+    analysis: &A,
+    chart: Option<&std::path::Path>,
+    draw: impl FnOnce(&Ran<A::Report>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<ExitStatus>
+where
+    A: AthenaPlan,
+    A::Report: crate::render::Report,
+{
+    let Some(ran) = ctx.run(analysis)? else {
+        // --print-sql: the query was printed, not run
+        return Ok(ExitStatus::Ok);
+    };
+    ctx.emit(&ran)?;
+    if let Some(path) = chart {
+        crate::render::chart::write_png(path, &draw(&ran)?)?;
+    }
+    Ok(ctx.outcome(ExitStatus::Ok, &ran.input))
+}
+
+/// Maps an error chain to its exit code: usage and input errors are 2, an interrupted Athena
+/// query 130, anything else 1.
+pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
+    use crate::engine::athena::AthenaError;
+    use crate::engine::LoadError;
+    use crate::error::{InputError, UsageError};
+    use crate::source::s3::S3Error;
+    for cause in err.chain() {
+        let input = cause.is::<InputError>()
+            || matches!(cause.downcast_ref::<S3Error>(), Some(S3Error::BadUrl(_)))
+            || matches!(
+                cause.downcast_ref::<LoadError>(),
+                Some(LoadError::Input(_) | LoadError::Usage(_))
+            );
+        if input || cause.is::<UsageError>() || cause.is::<clap::Error>() {
+            return ExitStatus::Usage;
+        }
+        match cause.downcast_ref::<AthenaError>() {
+            Some(AthenaError::Interrupted { .. }) => return ExitStatus::Interrupted,
+            Some(e) if e.is_user_error() => return ExitStatus::Usage,
+            _ => {}
+        }
+    }
+    ExitStatus::Failure
 }

@@ -7,15 +7,17 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::athena::{rows_to_frame, AthenaArgs, Engine, Remote};
-use super::input::{emit, InputArgs, Prepared};
+use super::athena::{rows_to_frame, AthenaArgs};
+use super::context::{Context, Where};
+use super::input::InputArgs;
 use super::GlobalArgs;
+use crate::engine::athena::{run_query, AthenaClient};
+use crate::engine::local::load_frame;
 use crate::error::{ExitStatus, UsageError};
-use crate::frame::ColumnSet;
-use crate::metrics::query::{is_blank, plan, project, split_statements, Session, TABLE};
+use crate::metrics::query::{is_blank, pick, plan, split_statements, Session, TABLE};
 use crate::render::frame::FrameReport;
 use crate::render::{sanitize, Format};
-use crate::source::athena::Query;
+use crate::sql::Query;
 
 const QUERY_HELP: &str = "\
 The table is `logs`; its columns are the typed schema (`hosp-logs schema`). Only the columns the
@@ -67,17 +69,46 @@ pub fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<ExitStatus> {
         None => read_stdin()?,
     };
     let sql = one_statement(&sql)?;
-    if args.athena.engine == Engine::Athena {
+    if args.athena.engine == super::athena::Engine::Athena {
         return run_athena(global, &args, sql);
     }
-    let prep = Prepared::new(global, &args.input)?;
-    // checked before any log is read, and tells which columns to load
-    let cols = plan(&sql)?;
-    let loaded = prep.frame(global, cols)?;
-    let df = project(&loaded.df, cols)?;
+    let ctx = Context::new(global, &args.input, None)?;
+    let (df, _excluded, stats) = read(&ctx, |defs| plan(&sql, defs))?;
     let result = Session::new(df).run(&sql)?;
-    emit(&report(result, &args), args.input.format, prep.style)?;
-    Ok(prep.outcome(ExitStatus::Ok, &loaded.stats))
+    ctx.emit(&report(result, &args))?;
+    Ok(ctx.outcome(ExitStatus::Ok, &stats))
+}
+
+/// Reads the window into one frame of the columns `columns` picks from the inputs' format
+/// (checked before any log is read), with the config's [exclude] left out.
+fn read(
+    ctx: &Context,
+    columns: impl FnOnce(&[crate::format::ColumnDef]) -> Result<Vec<usize>, UsageError>,
+) -> anyhow::Result<(polars::prelude::DataFrame, u64, crate::engine::InputStats)> {
+    let input = ctx.discover(&ctx.window)?;
+    let format = ctx.frame_format(&input.files)?;
+    let defs = format.columns();
+    let cols = columns(&defs)?;
+    let Some(settings) = ctx.local() else {
+        return Err(UsageError("query reads logs locally here".into()).into());
+    };
+    let opts = crate::engine::LoadOptions {
+        window: ctx.window,
+        strict: settings.strict,
+        routes: &ctx.settings.routes,
+        threads: settings.threads,
+        readers: settings.readers,
+        progress: settings.progress,
+        log_format: settings.log_format,
+        required: None,
+    };
+    let (df, excluded, stats) =
+        load_frame(&input.files, &opts, format, &cols, &ctx.settings.exclude)?;
+    let stats = input.finish_stats(stats);
+    ctx.warn_about_input(&stats);
+    // the table the query sees is exactly the one `plan` checked
+    let names: Vec<String> = pick(&defs, &cols).into_iter().map(|d| d.name).collect();
+    Ok((df.select(names)?, excluded, stats))
 }
 
 /// The SQL goes to Athena as written (the user's own query, over the table `athena setup`
@@ -89,15 +120,21 @@ fn run_athena(global: &GlobalArgs, args: &QueryArgs, sql: String) -> anyhow::Res
         )
         .into());
     }
-    let remote = Remote::new(global, &args.input, &args.athena)?;
+    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
+    let Where::Athena(settings) = &ctx.engine else {
+        return Err(UsageError("--engine athena expected".into()).into());
+    };
     let query = Query {
         sql,
         parameters: Vec::new(),
     };
-    let Some(rows) = remote.run(&query)? else {
+    if settings.print_sql {
+        crate::engine::athena::print_sql(&query)?;
         return Ok(ExitStatus::Ok);
-    };
-    remote.emit(&report(rows_to_frame(&rows)?, args))?;
+    }
+    let client = AthenaClient::new(&settings.client)?;
+    let rows = run_query(&client, &query, ctx.quiet)?;
+    ctx.emit(&report(rows_to_frame(&rows)?, args))?;
     Ok(ExitStatus::Ok)
 }
 
@@ -139,17 +176,14 @@ fn one_statement(text: &str) -> Result<String, UsageError> {
 fn interactive(global: &GlobalArgs, args: &QueryArgs) -> anyhow::Result<ExitStatus> {
     use rustyline::error::ReadlineError;
 
-    let input = &args.input;
-    let prep = Prepared::new(global, input)?;
-    let all = ColumnSet::all();
-    let loaded = prep.frame(global, all)?;
-    let df = project(&loaded.df, all)?;
+    let ctx = Context::new(global, &args.input, None)?;
+    let (df, excluded, _stats) = read(&ctx, |defs| Ok((0..defs.len()).collect()))?;
     if !global.quiet {
         eprintln!(
             "hosp-logs: {} requests in table `{TABLE}`{}. End statements with ';'; \\q or Ctrl-D quits.",
             df.height(),
-            if loaded.excluded > 0 {
-                format!(" ({} excluded by the config)", loaded.excluded)
+            if excluded > 0 {
+                format!(" ({excluded} excluded by the config)")
             } else {
                 String::new()
             }
@@ -180,7 +214,7 @@ fn interactive(global: &GlobalArgs, args: &QueryArgs) -> anyhow::Result<ExitStat
                 for stmt in stmts.iter().filter(|s| !is_blank(s)) {
                     let _ = editor.add_history_entry(format!("{stmt};"));
                     match session.run(stmt) {
-                        Ok(df) => emit(&report(df, args), input.format, prep.style)?,
+                        Ok(df) => ctx.emit(&report(df, args))?,
                         Err(e) => eprintln!("hosp-logs: error: {}", sanitize(&e.0, 2000)),
                     }
                 }

@@ -8,17 +8,18 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 
-use super::errors::bucket;
-use super::input::{emit, InputArgs, Prepared};
-use super::slo::slo_config;
+use super::context::Context;
+use super::errors::plan;
+use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::error::ExitStatus;
-use crate::metrics::daily::{self, ChartInfo, DailyReport, SloSeries};
-use crate::metrics::errors::ErrorsConfig;
-use crate::metrics::latency::{LatencyConfig, LatencyField};
-use crate::metrics::security;
-use crate::metrics::slo::{SloConfig, SloCounts};
-use crate::metrics::{backends, errors, latency, traffic};
+use crate::metrics::backends::Backends;
+use crate::metrics::daily::{self, ChartInfo, DailyReport, SloSeries, StatusClassesOverTime};
+use crate::metrics::errors::{Errors, ErrorsConfig};
+use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
+use crate::metrics::security::{Security, Severity};
+use crate::metrics::slo::{Slo, SloConfig};
+use crate::metrics::traffic::Traffic;
 use crate::render::chart::{self, TimeAxis, HEIGHT, WIDTH};
 use crate::render::{html, percent, Document, Report, Section};
 
@@ -53,8 +54,8 @@ pub struct Built {
 }
 
 pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> {
-    let prep = Prepared::new(global, &args.input)?;
-    let built = build(global, &prep, &args)?;
+    let ctx = Context::new(global, &args.input, None)?;
+    let built = build(&ctx, &args)?;
     let out = out_dir(&args.out, built.report.window.end.as_deref());
     let files = write(&out, &built)?;
     let summary = Written {
@@ -65,78 +66,69 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> 
         budget_remaining_fraction: built.report.slo.error_budget.remaining_fraction,
         outages: built.report.slo_series.outages.len(),
     };
-    emit(&summary, args.input.format, prep.style)?;
-    Ok(prep.outcome(ExitStatus::Ok, &built.report.input))
+    ctx.emit(&summary)?;
+    Ok(ctx.outcome(ExitStatus::Ok, &built.report.input))
 }
 
-/// Reads once and builds everything.
-pub fn build(global: &GlobalArgs, prep: &Prepared, args: &ReportArgs) -> anyhow::Result<Built> {
-    let cfg = slo_config(prep, args.target, args.latency_threshold.as_deref())?;
-    let columns = errors::columns()
-        .union(latency::columns(LatencyField::Total))
-        .union(backends::columns())
-        .union(traffic::columns())
-        .union(daily::status_columns())
-        .union(cfg.columns())
-        .union(security::columns());
-    let settings = security::Settings::from_section(&prep.config.security)
-        .map_err(|e| crate::error::UsageError(format!("config [security]: {}", e.0)))?;
-    let mut counts = SloCounts::default();
+/// Reads once, running every analysis over the same requests, and builds everything.
+pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
+    let cfg = ctx
+        .settings
+        .slo(args.target, args.latency_threshold.as_deref())?;
+    let plan = plan(ctx, args.bucket.as_deref())?;
     // the SLO and security see every request; the other analyses only user traffic
-    let mut all_requests = Vec::new();
-    let loaded = prep.frame_with(global, columns, |df| {
-        counts.fold(df, &cfg)?;
-        all_requests = security::requests(df)?;
-        Ok(())
-    })?;
-    let security = security::analyze(
-        &all_requests,
-        &security::Baseline::new(None, &[]),
-        &settings,
-        &[],
-        security::Severity::Low,
-    );
-    drop(all_requests);
-    let slo = crate::metrics::slo::compute(&counts, &prep.window, &cfg, loaded.stats.clone());
-    let bucket_us = bucket(args.bucket.as_deref(), loaded.span_us)?;
-    let df = &loaded.df;
-    let errors = errors::compute(
-        df,
-        &ErrorsConfig {
-            include_4xx: false,
-            bucket_us,
-            slow_ms: 1000.0,
-            top: args.top.max(10),
+    let analyses = (
+        Slo { config: cfg },
+        Security {
+            settings: ctx.settings.security.clone(),
+            rules: Vec::new(),
+            min_severity: Severity::Low,
+            since_us: None,
+            until_us: ctx.window.until_us,
+            baseline: false,
         },
-    )?;
-    let latency = latency::compute(
-        df,
-        &LatencyConfig {
-            field: LatencyField::Total,
-            bucket_us,
+        Errors {
+            config: ErrorsConfig {
+                include_4xx: false,
+                slow_ms: 1000.0,
+                top: args.top.max(10),
+            },
+            plan,
+        },
+        Latency {
+            config: LatencyConfig {
+                field: LatencyField::Total,
+                top: args.top,
+            },
+            plan,
+        },
+        Backends { plan },
+        Traffic {
             top: args.top,
+            plan,
         },
-    )?;
-    let backends = backends::compute(df, bucket_us)?;
-    let traffic = traffic::compute(df, bucket_us, args.top)?;
-    let status_classes = daily::status_classes(df, bucket_us)?;
-    let latency_histogram = daily::latency_histogram(df, LatencyField::Total)?;
-
+        StatusClassesOverTime { plan },
+    );
+    let ran = ctx.run_local(&analyses, &ctx.window)?;
+    let (mut slo, security, errors, latency, backends, traffic, status_classes) = ran.report;
+    slo.input = ran.input.clone();
+    let bucket_us = errors.bucket_us;
+    let latency_histogram = daily::latency_histogram(&latency.histogram, LatencyField::Total);
     let axis = TimeAxis::of(&slo.window);
-    let slo_series = daily::slo_series(&counts, axis.start, axis.end, bucket_us, cfg.target);
+    let slo_series = daily::slo_series(&slo.counts, axis.start, axis.end, bucket_us, cfg.target);
     let mut report = DailyReport {
         title: "HOSP daily report".into(),
         generated_at: slo.window.end.clone(),
         generator: format!("hosp-logs {}", env!("CARGO_PKG_VERSION")),
         window: slo.window.clone(),
-        excluded: loaded.excluded,
-        input: loaded.stats.clone(),
+        excluded: ran.excluded,
+        input: ran.input,
         slo,
         errors,
         latency,
         backends,
         traffic,
-        security: Some(security),
+        security: Some(security.report),
         slo_series,
         status_classes,
         latency_histogram,

@@ -2,13 +2,13 @@
 
 use clap::Args;
 
-use super::athena::{AthenaArgs, Engine, Remote};
-use super::errors::bucket;
-use super::input::{InputArgs, Prepared};
+use super::athena::AthenaArgs;
+use super::context::Context;
+use super::errors::plan;
+use super::input::InputArgs;
 use super::GlobalArgs;
-use crate::athena::reports;
 use crate::error::ExitStatus;
-use crate::metrics::traffic::{columns, compute};
+use crate::metrics::traffic::Traffic;
 use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
@@ -29,30 +29,13 @@ pub struct TrafficArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: TrafficArgs) -> anyhow::Result<ExitStatus> {
-    let (out, bucket_us, status) = if args.athena.engine == Engine::Athena {
-        let remote = Remote::new(global, &args.input, &args.athena)?;
-        let bucket_us = bucket(args.bucket.as_deref(), remote.span_us())?;
-        let query = remote.common()?.traffic(bucket_us, args.top)?;
-        let build = |rows: &_| reports::traffic(rows, bucket_us, args.top);
-        let Some(out) = remote.analyse(&query, build, |r| r.requests)? else {
-            return Ok(ExitStatus::Ok);
-        };
-        (out, bucket_us, ExitStatus::Ok)
-    } else {
-        let prep = Prepared::new(global, &args.input)?;
-        let loaded = prep.frame(global, columns())?;
-        let bucket_us = bucket(args.bucket.as_deref(), loaded.span_us)?;
-        let report = compute(&loaded.df, bucket_us, args.top)?;
-        let out = prep.publish(report, loaded, args.input.format)?;
-        let status = prep.outcome(ExitStatus::Ok, &out.input);
-        (out, bucket_us, status)
+    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
+    let analysis = Traffic {
+        top: args.top,
+        plan: plan(&ctx, args.bucket.as_deref())?,
     };
-    if let Some(path) = &args.chart {
-        let axis = TimeAxis::of(&out.window).aligned(bucket_us);
-        chart::write_png(
-            path,
-            &chart::traffic::figure_png(&out.report, &axis, bucket_us)?,
-        )?;
-    }
-    Ok(status)
+    super::analyse(&ctx, &analysis, args.chart.as_deref(), |ran| {
+        let b = ran.report.bucket_us;
+        chart::traffic::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
+    })
 }

@@ -3,13 +3,15 @@
 //! Reads every request (the config's [exclude] is not applied: an audit leaves nothing out).
 //! Filters narrow the requests first; a client with no matching request is not listed.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
-use super::filter::{Cidr, Glob};
+use super::buckets::Merge;
+use super::common::Keyed;
 use super::security::{format_time, is_write_method, PathPattern, Req};
+use crate::engine::{Analysis, Finish};
 use crate::error::UsageError;
+use crate::filter::{Cidr, Glob};
+use crate::format::{Request, RoleSet};
 
 /// Which client: an address or network ("203.0.113.66", "10.99.0.0/24"), else a
 /// user-agent glob ("python-requests/*").
@@ -170,84 +172,218 @@ pub struct AuditReport {
     pub clients: Vec<ClientTrail>,
 }
 
-/// Builds the trail. `limit`: events per client (0 = all); `summary`: counts only.
-pub fn compute(reqs: &[Req], filter: &AuditFilter, summary: bool, limit: usize) -> AuditReport {
-    let mut pos: HashMap<(Option<&str>, Option<&str>), usize> = HashMap::new();
-    let mut groups: Vec<Vec<&Req>> = Vec::new();
-    let mut matched = 0u64;
-    for r in reqs.iter().filter(|r| filter.matches(r)) {
-        matched += 1;
-        let key = (r.client_ip.as_deref(), r.user_agent.as_deref());
-        let k = *pos.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[k].push(r);
+/// One client's trail so far: its counts, and its events (the earliest `limit` writes and
+/// `limit` other requests are enough to show writes first; all of them without a limit).
+#[derive(Debug, Clone, Default)]
+pub struct Trail {
+    requests: u64,
+    writes: u64,
+    /// Requests with a method.
+    with_method: u64,
+    failures: u64,
+    first: Option<i64>,
+    last: Option<i64>,
+    writes_kept: Vec<Req>,
+    others_kept: Vec<Req>,
+    /// Kept per list (0: all).
+    limit: usize,
+}
+
+impl Trail {
+    fn add(&mut self, r: Req, summary: bool) {
+        self.requests += 1;
+        let write = r.is_write();
+        self.writes += u64::from(write);
+        self.with_method += u64::from(r.method.is_some());
+        self.failures += u64::from(r.status.is_none_or(|s| s >= 400));
+        self.first = Some(self.first.map_or(r.time_us, |f| f.min(r.time_us)));
+        self.last = Some(self.last.map_or(r.time_us, |l| l.max(r.time_us)));
+        if !summary {
+            let list = if write {
+                &mut self.writes_kept
+            } else {
+                &mut self.others_kept
+            };
+            list.push(r);
+            trim(list, self.limit);
+        }
     }
-    let mut clients: Vec<ClientTrail> = groups
-        .into_iter()
-        .map(|mut g| {
-            g.sort_by_key(|r| r.time_us);
-            let writes = g.iter().filter(|r| r.is_write()).count() as u64;
-            let failures = g
-                .iter()
-                .filter(|r| r.status.is_none_or(|s| s >= 400))
-                .count() as u64;
-            let first = g.first().map(|r| r.time_us).unwrap_or(0);
-            let last = g.last().map(|r| r.time_us).unwrap_or(0);
-            let mut omitted = 0;
-            let events = (!summary).then(|| {
-                let mut ordered: Vec<&&Req> = g.iter().filter(|r| r.is_write()).collect();
-                ordered.extend(g.iter().filter(|r| !r.is_write()));
-                if limit > 0 && ordered.len() > limit {
-                    omitted = (ordered.len() - limit) as u64;
-                    ordered.truncate(limit);
-                }
-                ordered
-                    .into_iter()
-                    .map(|r| Event {
-                        time: format_time(r.time_us),
-                        method: r.method.clone(),
-                        url: r.url.clone(),
-                        endpoint: r.endpoint.clone(),
-                        status: r.status,
-                        trace_id: r.trace_id.clone(),
-                        write: r.is_write(),
-                    })
-                    .collect()
-            });
-            ClientTrail {
-                client_ip: g[0].client_ip.clone(),
-                user_agent: g[0].user_agent.clone(),
-                requests: g.len() as u64,
-                reads: g.iter().filter(|r| r.method.is_some()).count() as u64 - writes,
-                writes,
-                failures,
-                first_seen: format_time(first),
-                last_seen: format_time(last),
-                events,
-                events_omitted: omitted,
+}
+
+/// Keeps the earliest `limit` requests (all when 0), trimming only when the list doubled.
+fn trim(list: &mut Vec<Req>, limit: usize) {
+    if limit > 0 && list.len() >= 2 * limit.max(64) {
+        list.sort_by(|a, b| a.time_us.cmp(&b.time_us).then_with(|| a.url.cmp(&b.url)));
+        list.truncate(limit);
+    }
+}
+
+impl Merge for Trail {
+    fn merge(&mut self, mut o: Trail) {
+        self.requests += o.requests;
+        self.writes += o.writes;
+        self.with_method += o.with_method;
+        self.failures += o.failures;
+        self.first = self.first.into_iter().chain(o.first).min();
+        self.last = self.last.into_iter().chain(o.last).max();
+        self.limit = self.limit.max(o.limit);
+        self.writes_kept.append(&mut o.writes_kept);
+        self.others_kept.append(&mut o.others_kept);
+        trim(&mut self.writes_kept, self.limit);
+        trim(&mut self.others_kept, self.limit);
+    }
+}
+
+/// The audit trail as an analysis over every request (`[exclude]` not applied).
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub filter: AuditFilter,
+    pub summary: bool,
+    /// Events per client (0: all).
+    pub limit: usize,
+}
+
+/// Requests seen and matched, and a trail per client (address + user agent).
+#[derive(Debug, Clone, Default)]
+pub struct AuditPartial {
+    total: u64,
+    matched: u64,
+    clients: Keyed<Trail>,
+}
+
+impl Analysis for Audit {
+    type Partial = AuditPartial;
+    type Report = AuditReport;
+
+    fn name(&self) -> &'static str {
+        "audit"
+    }
+
+    fn required(&self) -> RoleSet {
+        RoleSet::of(&[crate::format::Role::Time, crate::format::Role::ClientIp])
+    }
+
+    fn optional(&self) -> RoleSet {
+        super::security::roles()
+    }
+
+    fn excludes(&self) -> bool {
+        false
+    }
+
+    fn partial(&self) -> AuditPartial {
+        AuditPartial::default()
+    }
+
+    fn fold(&self, p: &mut AuditPartial, batch: &[Request<'_>]) {
+        for r in batch {
+            p.total += 1;
+            let r = Req::of(r);
+            if !self.filter.matches(&r) {
+                continue;
             }
-        })
-        .collect();
-    clients.sort_by(|a, b| {
-        b.writes
-            .cmp(&a.writes)
-            .then_with(|| b.requests.cmp(&a.requests))
-            .then_with(|| a.client_ip.cmp(&b.client_ip))
-            .then_with(|| a.user_agent.cmp(&b.user_agent))
-    });
-    AuditReport {
-        definitions: vec![
-            "client: client address + user agent; all traffic, [exclude] is not applied".into(),
-            "write: POST, PUT, PATCH, DELETE; read: any other method; failure: status >= 400 or none".into(),
-            "events: writes first, then the rest, each in time order; clients with writes first".into(),
-        ],
-        total_requests: reqs.len() as u64,
-        requests: matched,
-        summary,
-        clients,
+            p.matched += 1;
+            let t = p
+                .clients
+                .entry(&[r.client_ip.as_deref(), r.user_agent.as_deref()]);
+            t.limit = self.limit;
+            t.add(r, self.summary);
+        }
     }
+
+    fn merge(&self, into: &mut AuditPartial, from: AuditPartial) {
+        into.total += from.total;
+        into.matched += from.matched;
+        into.clients.merge(from.clients);
+    }
+
+    fn finish(&self, p: AuditPartial, _end: &Finish) -> AuditReport {
+        let by_time = |a: &Req, b: &Req| a.time_us.cmp(&b.time_us).then_with(|| a.url.cmp(&b.url));
+        let mut clients: Vec<ClientTrail> = p
+            .clients
+            .into_rows()
+            .map(|(mut key, mut t)| {
+                let user_agent = key.pop().flatten();
+                let client_ip = key.pop().flatten();
+                let mut omitted = 0;
+                let events = (!self.summary).then(|| {
+                    t.writes_kept.sort_by(by_time);
+                    t.others_kept.sort_by(by_time);
+                    let mut ordered = std::mem::take(&mut t.writes_kept);
+                    ordered.append(&mut t.others_kept);
+                    if self.limit > 0 && t.requests as usize > self.limit {
+                        omitted = t.requests - self.limit as u64;
+                        ordered.truncate(self.limit);
+                    }
+                    ordered
+                        .into_iter()
+                        .map(|r| Event {
+                            time: format_time(r.time_us),
+                            write: r.is_write(),
+                            method: r.method,
+                            url: r.url,
+                            endpoint: r.endpoint,
+                            status: r.status,
+                            trace_id: r.trace_id,
+                        })
+                        .collect()
+                });
+                ClientTrail {
+                    client_ip,
+                    user_agent,
+                    requests: t.requests,
+                    reads: t.with_method - t.writes,
+                    writes: t.writes,
+                    failures: t.failures,
+                    first_seen: format_time(t.first.unwrap_or(0)),
+                    last_seen: format_time(t.last.unwrap_or(0)),
+                    events,
+                    events_omitted: omitted,
+                }
+            })
+            .collect();
+        clients.sort_by(|a, b| {
+            b.writes
+                .cmp(&a.writes)
+                .then_with(|| b.requests.cmp(&a.requests))
+                .then_with(|| a.client_ip.cmp(&b.client_ip))
+                .then_with(|| a.user_agent.cmp(&b.user_agent))
+        });
+        AuditReport {
+            definitions: vec![
+                "client: client address + user agent; all traffic, [exclude] is not applied".into(),
+                "write: POST, PUT, PATCH, DELETE; read: any other method; failure: status >= 400 or none".into(),
+                "events: writes first, then the rest, each in time order; clients with writes first".into(),
+            ],
+            total_requests: p.total,
+            requests: p.matched,
+            summary: self.summary,
+            clients,
+        }
+    }
+}
+
+/// Builds the trail over requests already in memory (tests).
+#[cfg(test)]
+fn compute(reqs: &[Req], filter: &AuditFilter, summary: bool, limit: usize) -> AuditReport {
+    let a = Audit {
+        filter: filter.clone(),
+        summary,
+        limit,
+    };
+    let mut p = a.partial();
+    for r in reqs {
+        p.total += 1;
+        if filter.matches(r) {
+            p.matched += 1;
+            let t = p
+                .clients
+                .entry(&[r.client_ip.as_deref(), r.user_agent.as_deref()]);
+            t.limit = limit;
+            t.add(r.clone(), summary);
+        }
+    }
+    a.finish(p, &Finish::default())
 }
 
 #[cfg(test)]

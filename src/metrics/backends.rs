@@ -1,23 +1,21 @@
 //! Target groups side by side: the strangler-fig migration view. Which backend served what,
 //! how well and how fast, and which routes moved from one backend to another.
 
-use polars::prelude::*;
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use super::common::{bucket_expr, counts, floats, rate, strings, times};
-use crate::frame::{Col, ColumnSet};
+use super::buckets::{BucketPlan, Merge, TimeBuckets};
+use super::common::{rate, Keyed};
+use super::errors::query_bucket;
+use super::histogram::Histogram;
+use crate::engine::athena::rows::{parse_alb_time, set_id, Row, Rows};
+use crate::engine::athena::sql::bucket_sql;
+use crate::engine::athena::{Apart, Query, ResultRows, Sql};
+use crate::engine::{Analysis, AthenaPlan, Finish};
+use crate::error::UsageError;
+use crate::format::{Request, Role, RoleSet};
 use crate::window::{format_duration, format_us};
-
-pub fn columns() -> ColumnSet {
-    ColumnSet::of(&[
-        Col::Time,
-        Col::TargetGroup,
-        Col::ElbStatusCode,
-        Col::LatencyMs,
-        Col::Method,
-        Col::Endpoint,
-    ])
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BackendsReport {
@@ -27,6 +25,8 @@ pub struct BackendsReport {
     pub moved_routes: Vec<MovedRoute>,
     pub bucket: String,
     pub over_time: Vec<BackendShare>,
+    #[serde(skip)]
+    pub bucket_us: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -75,158 +75,275 @@ pub struct BackendShare {
     pub share: f64,
 }
 
-fn per_group_aggs() -> Vec<Expr> {
-    let status = col(Col::ElbStatusCode.name());
-    let ms = col(Col::LatencyMs.name());
-    vec![
-        len().cast(DataType::UInt64).alias("requests"),
-        status
-            .clone()
-            .lt(lit(500))
-            .cast(DataType::UInt64)
-            .sum()
-            .alias("ok"),
-        status
-            .clone()
-            .gt_eq(lit(500))
-            .and(status.lt(lit(600)))
-            .cast(DataType::UInt64)
-            .sum()
-            .alias("e5"),
-        ms.clone()
-            .quantile(lit(0.5), QuantileMethod::Linear)
-            .alias("p50"),
-        ms.clone()
-            .quantile(lit(0.99), QuantileMethod::Linear)
-            .alias("p99"),
-        ms.is_null().cast(DataType::UInt64).sum().alias("none"),
-        col(Col::Time.name()).min().alias("first"),
-        col(Col::Time.name()).max().alias("last"),
-    ]
+/// One target group (or one route on one group): requests, successes, 5XX, latencies and
+/// when it was first and last seen.
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    pub requests: u64,
+    /// status < 500
+    pub ok: u64,
+    pub e5: u64,
+    pub hist: Histogram,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
 }
 
-pub fn compute(df: &DataFrame, bucket_us: i64) -> PolarsResult<BackendsReport> {
-    let lf = df.clone().lazy();
-    let requests = df.height() as u64;
-    let g = lf
-        .clone()
-        .group_by([col(Col::TargetGroup.name())])
-        .agg(per_group_aggs())
-        .sort(
-            ["requests"],
-            SortMultipleOptions::default().with_order_descending(true),
-        )
-        .collect()?;
-    let (req, ok, e5, none) = (
-        counts(&g, "requests")?,
-        counts(&g, "ok")?,
-        counts(&g, "e5")?,
-        counts(&g, "none")?,
-    );
-    let (p50, p99) = (floats(&g, "p50")?, floats(&g, "p99")?);
-    let (first, last) = (times(&g, "first")?, times(&g, "last")?);
-    let target_groups = strings(&g, Col::TargetGroup.name())?
-        .into_iter()
-        .enumerate()
-        .map(|(i, tg)| Backend {
-            target_group: tg,
-            requests: req[i],
-            share: req[i] as f64 / requests.max(1) as f64,
-            success_rate: rate(ok[i], req[i]),
-            errors_5xx: e5[i],
-            p50_ms: p50[i],
-            p99_ms: p99[i],
-            no_latency: none[i],
-            first_seen: first[i].map(format_us),
-            last_seen: last[i].map(format_us),
-        })
-        .collect();
+impl Group {
+    fn add(&mut self, r: &Request<'_>) {
+        self.requests += 1;
+        match r.status {
+            Some(s) if s < 500 => self.ok += 1,
+            Some(s) if s < 600 => self.e5 += 1,
+            _ => {}
+        }
+        self.hist.add(r.latency_ms);
+        self.seen(r.time_us, r.time_us);
+    }
 
-    // routes that more than one (non-null) target group served
-    let r = lf
-        .clone()
-        .filter(col(Col::TargetGroup.name()).is_not_null())
-        .group_by([
-            col(Col::Method.name()),
-            col(Col::Endpoint.name()),
-            col(Col::TargetGroup.name()),
-        ])
-        .agg(per_group_aggs())
-        .sort(
-            [Col::Method.name(), Col::Endpoint.name(), "first"],
-            SortMultipleOptions::default(),
-        )
-        .collect()?;
-    let (methods, endpoints, tgs) = (
-        strings(&r, Col::Method.name())?,
-        strings(&r, Col::Endpoint.name())?,
-        strings(&r, Col::TargetGroup.name())?,
-    );
-    let (req, ok, p50, p99, first, last) = (
-        counts(&r, "requests")?,
-        counts(&r, "ok")?,
-        floats(&r, "p50")?,
-        floats(&r, "p99")?,
-        times(&r, "first")?,
-        times(&r, "last")?,
-    );
-    let mut routes: Vec<MovedRoute> = Vec::new();
-    for i in 0..r.height() {
-        let on = RouteOnBackend {
-            target_group: tgs[i].clone(),
-            requests: req[i],
-            first_seen: first[i].map(format_us),
-            last_seen: last[i].map(format_us),
-            p50_ms: p50[i],
-            p99_ms: p99[i],
-            success_rate: rate(ok[i], req[i]),
-        };
-        match routes.last_mut() {
-            Some(m) if m.method == methods[i] && m.endpoint == endpoints[i] => m.served_by.push(on),
-            _ => routes.push(MovedRoute {
-                method: methods[i].clone(),
-                endpoint: endpoints[i].clone(),
-                served_by: vec![on],
-            }),
+    /// Widens first/last seen.
+    pub fn seen(&mut self, first: i64, last: i64) {
+        self.first = Some(self.first.map_or(first, |f| f.min(first)));
+        self.last = Some(self.last.map_or(last, |l| l.max(last)));
+    }
+}
+
+impl Merge for Group {
+    fn merge(&mut self, o: Group) {
+        self.requests += o.requests;
+        self.ok += o.ok;
+        self.e5 += o.e5;
+        self.hist.merge(o.hist);
+        if let (Some(f), Some(l)) = (o.first, o.last) {
+            self.seen(f, l);
+        }
+    }
+}
+
+/// The backends analysis' partial.
+#[derive(Debug, Clone)]
+pub struct BackendsPartial {
+    pub by_group: Keyed<Group>,
+    /// (method, endpoint, target group) for requests that reached a target group.
+    pub by_route: Keyed<Group>,
+    /// Requests per target group per bucket.
+    pub over_time: TimeBuckets<Keyed<u64>>,
+}
+
+/// The backends analysis: its settings.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    pub plan: BucketPlan,
+}
+
+impl Analysis for Backends {
+    type Partial = BackendsPartial;
+    type Report = BackendsReport;
+
+    fn name(&self) -> &'static str {
+        "backends"
+    }
+
+    fn required(&self) -> RoleSet {
+        RoleSet::of(&[Role::Time, Role::Backend])
+    }
+
+    fn optional(&self) -> RoleSet {
+        RoleSet::of(&[Role::Status, Role::LatencyMs, Role::Method, Role::Endpoint])
+    }
+
+    fn partial(&self) -> BackendsPartial {
+        BackendsPartial {
+            by_group: Keyed::default(),
+            by_route: Keyed::default(),
+            over_time: TimeBuckets::new(self.plan),
         }
     }
 
-    let moved_routes: Vec<MovedRoute> = routes
-        .into_iter()
-        .filter(|r| r.served_by.len() > 1)
-        .collect();
-
-    let ot = lf
-        .group_by([bucket_expr(bucket_us), col(Col::TargetGroup.name())])
-        .agg([len().cast(DataType::UInt64).alias("requests")])
-        .sort(
-            ["bucket", Col::TargetGroup.name()],
-            SortMultipleOptions::default(),
-        )
-        .collect()?;
-    let buckets = times(&ot, "bucket")?;
-    let ns = counts(&ot, "requests")?;
-    let mut bucket_totals = std::collections::HashMap::new();
-    for (t, n) in buckets.iter().zip(&ns) {
-        *bucket_totals.entry(*t).or_insert(0u64) += n;
+    fn fold(&self, p: &mut BackendsPartial, batch: &[Request<'_>]) {
+        for r in batch.iter().filter(|r| !r.excluded) {
+            p.by_group.entry(&[r.backend]).add(r);
+            if r.backend.is_some() {
+                p.by_route
+                    .entry(&[r.method, r.endpoint.as_deref(), r.backend])
+                    .add(r);
+            }
+            *p.over_time.at(r.time_us).entry(&[r.backend]) += 1;
+        }
     }
-    let over_time = buckets
-        .iter()
-        .zip(strings(&ot, Col::TargetGroup.name())?)
-        .zip(&ns)
-        .map(|((t, tg), n)| BackendShare {
-            start: t.map(format_us).unwrap_or_default(),
-            target_group: tg,
-            requests: *n,
-            share: *n as f64 / bucket_totals[t].max(1) as f64,
-        })
-        .collect();
 
-    Ok(BackendsReport {
-        requests,
-        target_groups,
-        moved_routes,
-        bucket: format_duration(bucket_us),
-        over_time,
-    })
+    fn merge(&self, into: &mut BackendsPartial, from: BackendsPartial) {
+        into.by_group.merge(from.by_group);
+        into.by_route.merge(from.by_route);
+        into.over_time.merge(from.over_time);
+    }
+
+    fn finish(&self, p: BackendsPartial, end: &Finish) -> BackendsReport {
+        let bucket_us = self.plan.bucket(end.span_us());
+        let mut groups: Vec<(Option<String>, Group)> = p
+            .by_group
+            .into_rows()
+            .map(|(mut k, g)| (k.pop().flatten(), g))
+            .collect();
+        // by name first, so groups with as many requests come in name order
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        let requests: u64 = groups.iter().map(|(_, g)| g.requests).sum();
+        let mut target_groups: Vec<Backend> = groups
+            .into_iter()
+            .map(|(tg, g)| {
+                let s = g.hist.stats();
+                Backend {
+                    target_group: tg,
+                    requests: g.requests,
+                    share: g.requests as f64 / requests.max(1) as f64,
+                    success_rate: rate(g.ok, g.requests),
+                    errors_5xx: g.e5,
+                    p50_ms: s.p50,
+                    p99_ms: s.p99,
+                    no_latency: g.hist.no_latency(),
+                    first_seen: g.first.map(format_us),
+                    last_seen: g.last.map(format_us),
+                }
+            })
+            .collect();
+        target_groups.sort_by_key(|b| std::cmp::Reverse(b.requests));
+
+        // routes that more than one target group served, each group from its first request on
+        let mut routes: Vec<(Route, Option<i64>, RouteOnBackend)> = p
+            .by_route
+            .into_rows()
+            .map(|(mut k, g)| {
+                let tg = k.pop().flatten();
+                let endpoint = k.pop().flatten();
+                let method = k.pop().flatten();
+                let s = g.hist.stats();
+                (
+                    (method, endpoint),
+                    g.first,
+                    RouteOnBackend {
+                        target_group: tg,
+                        requests: g.requests,
+                        first_seen: g.first.map(format_us),
+                        last_seen: g.last.map(format_us),
+                        p50_ms: s.p50,
+                        p99_ms: s.p99,
+                        success_rate: rate(g.ok, g.requests),
+                    },
+                )
+            })
+            .collect();
+        routes.sort_by(|a, b| (&a.0, a.1, &a.2.target_group).cmp(&(&b.0, b.1, &b.2.target_group)));
+        let mut moved_routes: Vec<MovedRoute> = Vec::new();
+        for ((method, endpoint), _, on) in routes {
+            match moved_routes.last_mut() {
+                Some(m) if m.method == method && m.endpoint == endpoint => m.served_by.push(on),
+                _ => moved_routes.push(MovedRoute {
+                    method,
+                    endpoint,
+                    served_by: vec![on],
+                }),
+            }
+        }
+        moved_routes.retain(|m| m.served_by.len() > 1);
+
+        let mut over_time = Vec::new();
+        for (t, per_group) in p.over_time.finish(bucket_us) {
+            let shares: BTreeMap<Option<String>, u64> = per_group
+                .into_rows()
+                .map(|(mut k, n)| (k.pop().flatten(), n))
+                .collect();
+            let total: u64 = shares.values().sum();
+            for (tg, n) in shares {
+                over_time.push(BackendShare {
+                    start: format_us(t),
+                    target_group: tg,
+                    requests: n,
+                    share: n as f64 / total.max(1) as f64,
+                });
+            }
+        }
+
+        BackendsReport {
+            requests,
+            target_groups,
+            moved_routes,
+            bucket: format_duration(bucket_us),
+            over_time,
+            bucket_us,
+        }
+    }
+}
+
+/// A route: method and endpoint.
+type Route = (Option<String>, Option<String>);
+
+/// The backends query (queries/backends.sql).
+const BACKENDS_SQL: &str = include_str!("../../queries/backends.sql");
+
+const BACKENDS_ARGS: [&str; 5] = ["target_group", "method", "endpoint", "bucket", "ms"];
+
+impl Group {
+    /// A result row of a group at one latency value.
+    fn add_row(&mut self, r: &Rows<'_>, row: &Row) -> anyhow::Result<()> {
+        let n = r.u64(row, "requests")?;
+        self.hist.add_n(r.f64(row, "ms")?, n);
+        self.requests += n;
+        self.ok += r.u64(row, "ok")?;
+        self.e5 += r.u64(row, "e5")?;
+        let first = r.text(row, "first_seen")?.map(parse_alb_time).transpose()?;
+        let last = r.text(row, "last_seen")?.map(parse_alb_time).transpose()?;
+        if let (Some(f), Some(l)) = (first, last) {
+            self.seen(f, l);
+        }
+        Ok(())
+    }
+}
+
+impl AthenaPlan for Backends {
+    fn query(&self, sql: &Sql) -> Result<Query, UsageError> {
+        sql.render(
+            BACKENDS_SQL,
+            &[
+                ("latency_ms", &sql.latency(Role::LatencyMs)),
+                ("bucket", &bucket_sql(query_bucket(&self.plan)?)),
+            ],
+        )
+    }
+
+    fn partial_from_rows(&self, rows: &ResultRows) -> anyhow::Result<(BackendsPartial, Apart)> {
+        let r = Rows::new(rows);
+        let id = |keys: &[&str]| set_id(&BACKENDS_ARGS, keys);
+        let (by_group, by_route, by_time) = (
+            id(&["target_group", "ms"]),
+            id(&["method", "endpoint", "target_group", "ms"]),
+            id(&["bucket", "target_group"]),
+        );
+        let mut apart = Apart::default();
+        let mut p = self.partial();
+        let mut requests = 0;
+        for row in r.iter() {
+            let set = r.set(row)?;
+            if r.set_apart(row, set == by_group, r.u64(row, "requests")?, &mut apart)? {
+                continue;
+            }
+            let tg = r.text(row, "target_group")?;
+            if set == by_group {
+                requests += r.u64(row, "requests")?;
+                p.by_group.entry(&[tg]).add_row(&r, row)?;
+            } else if set == by_route {
+                // the migration view only looks at requests that reached a target group
+                if tg.is_some() {
+                    let (m, e) = (r.text(row, "method")?, r.text(row, "endpoint")?);
+                    p.by_route.entry(&[m, e, tg]).add_row(&r, row)?;
+                }
+            } else if set == by_time {
+                if let Some(start) = r.bucket(row)? {
+                    let mut shares: Keyed<u64> = Keyed::default();
+                    *shares.entry(&[tg]) += r.u64(row, "requests")?;
+                    p.over_time.add(start, shares);
+                }
+            }
+        }
+        apart.requests = requests + apart.excluded;
+        Ok((p, apart))
+    }
 }

@@ -1,10 +1,10 @@
-//! Shared pieces of the frame-based analyses: the rows they leave out, time buckets, and
-//! typed extraction of aggregated columns.
+//! Pieces the analyses share: time buckets, counts per key, rates.
 
-use polars::prelude::*;
+use std::collections::HashMap;
 
-use super::filter::ClientFilter;
-use crate::frame::{Col, ColumnSet};
+use rustc_hash::FxBuildHasher;
+
+use super::buckets::Merge;
 
 const MIN: i64 = 60_000_000;
 
@@ -20,79 +20,124 @@ pub fn auto_bucket(window_us: i64) -> i64 {
         .unwrap_or(60 * MIN)
 }
 
-/// The `time` column truncated to buckets, as an expression named `bucket`.
-pub fn bucket_expr(bucket_us: i64) -> Expr {
-    col(Col::Time.name())
-        .dt()
-        .truncate(lit(format!("{}m", bucket_us / MIN)))
-        .alias("bucket")
-}
-
-/// Drops the rows the config marks as non-user traffic; returns the frame and how many went.
-/// Reads the columns `exclusion_columns` names, and only those.
-pub fn drop_excluded(df: DataFrame, filter: &ClientFilter) -> PolarsResult<(DataFrame, u64)> {
-    if filter.is_empty() || df.height() == 0 {
-        return Ok((df, 0));
-    }
-    let column = |c: Col, used: bool| -> PolarsResult<Option<StringChunked>> {
-        Ok(match used {
-            true => Some(df.column(c.name())?.str()?.clone()),
-            false => None,
-        })
-    };
-    let ip = column(Col::ClientIp, !filter.cidrs.is_empty())?;
-    let ua = column(Col::UserAgent, !filter.user_agents.is_empty())?;
-    let mut ip_it = ip.as_ref().map(|c| c.iter());
-    let mut ua_it = ua.as_ref().map(|c| c.iter());
-    let keep: BooleanChunked = (0..df.height())
-        .map(|_| {
-            let ip = ip_it.as_mut().and_then(|it| it.next()).flatten();
-            let ua = ua_it.as_mut().and_then(|it| it.next()).flatten();
-            !filter.matches(ip, ua)
-        })
-        .collect();
-    let excluded = keep.iter().filter(|k| *k == Some(false)).count() as u64;
-    Ok((df.filter(&keep)?, excluded))
-}
-
-/// The columns the exclusions read: the user agent for globs, the client for networks.
-pub fn exclusion_columns(filter: &ClientFilter) -> ColumnSet {
-    let mut set = ColumnSet::of(&[]);
-    if !filter.user_agents.is_empty() {
-        set = set.with(Col::UserAgent);
-    }
-    if !filter.cidrs.is_empty() {
-        set = set.with(Col::ClientIp);
-    }
-    set
-}
-
-/// A column as optional strings ("null" stays None).
-pub fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
-}
-
-/// A count column as u64 (nulls as 0).
-pub fn counts(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
-    let c = df.column(name)?.cast(&DataType::UInt64)?;
-    Ok(c.u64()?.iter().map(|v| v.unwrap_or(0)).collect())
-}
-
-pub fn floats(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
-    let c = df.column(name)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.iter().collect())
-}
-
-/// A datetime column as µs since the epoch.
-pub fn times(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
-    let c = df.column(name)?.cast(&DataType::Int64)?;
-    Ok(c.i64()?.iter().collect())
-}
-
 /// errors / requests, or None when there are no requests.
 pub fn rate(errors: u64, requests: u64) -> Option<f64> {
     (requests > 0).then(|| errors as f64 / requests as f64)
+}
+
+/// A key of optional strings, as the keyed tallies store it.
+pub type Key = Vec<Option<String>>;
+
+/// Values per key of one or more optional strings (an endpoint with its method, a client, a
+/// target group). Memory follows the number of distinct keys, never the number of requests;
+/// a key already seen is found without allocating.
+#[derive(Debug, Clone)]
+pub struct Keyed<V> {
+    map: HashMap<Box<[u8]>, V, FxBuildHasher>,
+    buf: Vec<u8>,
+}
+
+impl<V> Default for Keyed<V> {
+    fn default() -> Self {
+        Keyed {
+            map: HashMap::default(),
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// Each part: 0 for none; else 1, its length (u32, little-endian) and its bytes.
+fn encode(buf: &mut Vec<u8>, parts: &[Option<&str>]) {
+    buf.clear();
+    for p in parts {
+        match p {
+            None => buf.push(0),
+            Some(s) => {
+                buf.push(1);
+                buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+}
+
+fn decode(mut b: &[u8]) -> Key {
+    let mut out = Vec::new();
+    while let Some((&tag, rest)) = b.split_first() {
+        if tag == 0 {
+            out.push(None);
+            b = rest;
+            continue;
+        }
+        let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let text = &rest[4..4 + len];
+        // encoded from &str: always UTF-8
+        out.push(Some(String::from_utf8_lossy(text).into_owned()));
+        b = &rest[4 + len..];
+    }
+    out
+}
+
+impl<V: Default> Keyed<V> {
+    /// The value for a key, created empty on first sight.
+    pub fn entry(&mut self, parts: &[Option<&str>]) -> &mut V {
+        encode(&mut self.buf, parts);
+        if !self.map.contains_key(self.buf.as_slice()) {
+            self.map
+                .insert(self.buf.clone().into_boxed_slice(), V::default());
+        }
+        self.map
+            .get_mut(self.buf.as_slice())
+            .expect("inserted above")
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Every key (decoded) with its value, in no particular order.
+    pub fn into_rows(self) -> impl Iterator<Item = (Key, V)> {
+        self.map.into_iter().map(|(k, v)| (decode(&k), v))
+    }
+}
+
+impl<V: Default + Merge> Keyed<V> {
+    /// Adds a value for a key an engine already counted.
+    pub fn add(&mut self, parts: &[Option<&str>], v: V) {
+        self.entry(parts).merge(v);
+    }
+}
+
+impl<V: Merge> Merge for Keyed<V> {
+    fn merge(&mut self, mut other: Keyed<V>) {
+        if self.map.len() < other.map.len() {
+            std::mem::swap(&mut self.map, &mut other.map);
+        }
+        for (k, v) in other.map {
+            match self.map.entry(k) {
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().merge(v),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+            }
+        }
+    }
+}
+
+/// Implements `Merge` for a struct of counters by adding each field.
+#[macro_export]
+macro_rules! merge_by_adding {
+    ($t:ty { $($field:ident),* $(,)? }) => {
+        impl $crate::metrics::buckets::Merge for $t {
+            fn merge(&mut self, other: $t) {
+                $(self.$field += other.$field;)*
+            }
+        }
+    };
 }
 
 #[cfg(test)]
@@ -105,5 +150,30 @@ mod tests {
         assert_eq!(auto_bucket(150 * MIN), MIN);
         assert_eq!(auto_bucket(24 * 60 * MIN), 10 * MIN);
         assert_eq!(auto_bucket(7 * 24 * 60 * MIN), 60 * MIN);
+    }
+
+    #[test]
+    fn keys_keep_none_apart_from_any_text() {
+        let mut k: Keyed<u64> = Keyed::default();
+        *k.entry(&[Some("GET"), Some("/x")]) += 1;
+        *k.entry(&[Some("GET"), Some("/x")]) += 1;
+        *k.entry(&[None, Some("/x")]) += 1;
+        *k.entry(&[Some(""), Some("/x")]) += 1;
+        // a part holding what would be a separator is still one part
+        *k.entry(&[Some("GET\u{0}\u{1}"), None]) += 1;
+        let mut other: Keyed<u64> = Keyed::default();
+        *other.entry(&[Some("GET"), Some("/x")]) += 5;
+        k.merge(other);
+        let mut rows: Vec<(Key, u64)> = k.into_rows().collect();
+        rows.sort();
+        assert_eq!(
+            rows,
+            vec![
+                (vec![None, Some("/x".into())], 1),
+                (vec![Some("".into()), Some("/x".into())], 1),
+                (vec![Some("GET".into()), Some("/x".into())], 7),
+                (vec![Some("GET\u{0}\u{1}".into()), None], 1),
+            ]
+        );
     }
 }

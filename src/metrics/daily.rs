@@ -6,13 +6,13 @@
 //! `OUTAGE_BELOW` (50 %) of the valid requests succeeded. A minute with no valid request
 //! neither starts nor extends a run.
 
-use polars::prelude::*;
 use serde::Serialize;
 
-use super::common::{bucket_expr, counts, times};
+use super::buckets::{BucketPlan, TimeBuckets};
 use super::latency::LatencyField;
 use super::slo::SloCounts;
-use crate::frame::{Col, ColumnSet};
+use crate::engine::{Analysis, Finish};
+use crate::format::{Request, Role, RoleSet};
 use crate::window::{format_duration, format_us};
 
 const MIN: i64 = 60_000_000;
@@ -176,58 +176,71 @@ pub struct StatusClasses {
     pub other: u64,
 }
 
-pub fn status_columns() -> ColumnSet {
-    ColumnSet::of(&[Col::Time, Col::ElbStatusCode])
+/// Requests per status class and bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassCounts {
+    pub n: u64,
+    pub c2: u64,
+    pub c3: u64,
+    pub c4: u64,
+    pub c5: u64,
+}
+crate::merge_by_adding!(ClassCounts { n, c2, c3, c4, c5 });
+
+/// Requests by status class over time, as an analysis.
+#[derive(Debug, Clone)]
+pub struct StatusClassesOverTime {
+    pub plan: BucketPlan,
 }
 
-/// Requests per status class and bucket, over a frame holding `status_columns()`.
-pub fn status_classes(df: &DataFrame, bucket_us: i64) -> PolarsResult<Vec<StatusClasses>> {
-    let status = col(Col::ElbStatusCode.name());
-    let class = |lo: i32| {
-        status
-            .clone()
-            .gt_eq(lit(lo))
-            .and(status.clone().lt(lit(lo + 100)))
-            .cast(DataType::UInt64)
-            .sum()
-            .alias(format!("c{lo}"))
-    };
-    let g = df
-        .clone()
-        .lazy()
-        .group_by([bucket_expr(bucket_us)])
-        .agg([
-            len().cast(DataType::UInt64).alias("n"),
-            class(200),
-            class(300),
-            class(400),
-            class(500),
-        ])
-        .sort(["bucket"], SortMultipleOptions::default())
-        .collect()?;
-    let (n, c2, c3, c4, c5) = (
-        counts(&g, "n")?,
-        counts(&g, "c200")?,
-        counts(&g, "c300")?,
-        counts(&g, "c400")?,
-        counts(&g, "c500")?,
-    );
-    Ok(times(&g, "bucket")?
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, t)| {
-            let t = t?;
-            Some(StatusClasses {
+impl Analysis for StatusClassesOverTime {
+    type Partial = TimeBuckets<ClassCounts>;
+    type Report = Vec<StatusClasses>;
+
+    fn name(&self) -> &'static str {
+        "status classes"
+    }
+
+    fn required(&self) -> RoleSet {
+        RoleSet::of(&[Role::Time, Role::Status])
+    }
+
+    fn partial(&self) -> TimeBuckets<ClassCounts> {
+        TimeBuckets::new(self.plan)
+    }
+
+    fn fold(&self, p: &mut TimeBuckets<ClassCounts>, batch: &[Request<'_>]) {
+        for r in batch.iter().filter(|r| !r.excluded) {
+            let c = p.at(r.time_us);
+            c.n += 1;
+            match r.status.map(|s| s / 100) {
+                Some(2) => c.c2 += 1,
+                Some(3) => c.c3 += 1,
+                Some(4) => c.c4 += 1,
+                Some(5) => c.c5 += 1,
+                _ => {}
+            }
+        }
+    }
+
+    fn merge(&self, into: &mut TimeBuckets<ClassCounts>, from: TimeBuckets<ClassCounts>) {
+        into.merge(from);
+    }
+
+    fn finish(&self, p: TimeBuckets<ClassCounts>, end: &Finish) -> Vec<StatusClasses> {
+        p.finish(self.plan.bucket(end.span_us()))
+            .into_iter()
+            .map(|(t, c)| StatusClasses {
                 start: format_us(t),
                 start_us: t,
-                s2xx: c2[i],
-                s3xx: c3[i],
-                s4xx: c4[i],
-                s5xx: c5[i],
-                other: n[i] - c2[i] - c3[i] - c4[i] - c5[i],
+                s2xx: c.c2,
+                s3xx: c.c3,
+                s4xx: c.c4,
+                s5xx: c.c5,
+                other: c.n - c.c2 - c.c3 - c.c4 - c.c5,
             })
-        })
-        .collect())
+            .collect()
+    }
 }
 
 /// One bin of the latency histogram: `[lo_ms, hi_ms)`.
@@ -255,14 +268,17 @@ fn edge(i: u32) -> f64 {
     10f64.powf(i as f64 / BINS_PER_DECADE as f64)
 }
 
-/// The histogram of one latency field over a frame holding its column.
-pub fn latency_histogram(df: &DataFrame, field: LatencyField) -> PolarsResult<Histogram> {
-    let ms = df.clone().lazy().select([field.expr()]).collect()?;
-    let values = ms.column("ms")?.f64()?.iter().map(|v| (v, 1));
-    Ok(weighted_latency_histogram(values, field))
+/// The log-spaced histogram of one latency field, from its exact histogram.
+pub fn latency_histogram(h: &super::histogram::Histogram, field: LatencyField) -> Histogram {
+    let values = h
+        .sorted()
+        .into_iter()
+        .map(|(v, n)| (Some(v), n))
+        .chain(std::iter::once((None, h.no_latency())));
+    weighted_latency_histogram(values, field)
 }
 
-/// The same histogram from (latency, how many requests had it) pairs, as Athena returns them.
+/// The log-spaced histogram from (latency, how many requests had it) pairs.
 pub fn weighted_latency_histogram(
     values: impl IntoIterator<Item = (Option<f64>, u64)>,
     field: LatencyField,
@@ -316,7 +332,7 @@ pub struct DailyReport {
     pub window: super::slo::WindowInfo,
     /// Requests left out of the analyses as non-user traffic (config [exclude]).
     pub excluded: u64,
-    pub input: crate::frame::InputStats,
+    pub input: crate::engine::InputStats,
     pub slo: super::slo::SloReport,
     pub errors: super::errors::ErrorsReport,
     pub latency: super::latency::LatencyReport,
@@ -345,29 +361,19 @@ pub struct ChartInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::filter::ClientFilter;
-    use crate::metrics::slo::SloConfig;
+    use crate::metrics::slo::{Slo, SloConfig};
 
     const T0: i64 = 1_700_000_000_000_000 - 1_700_000_000_000_000 % (60 * MIN);
 
-    fn frame(rows: &[(i64, Option<u16>, Option<f64>)]) -> DataFrame {
-        let t: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let s: Vec<Option<u16>> = rows.iter().map(|r| r.1).collect();
-        let l: Vec<Option<f64>> = rows.iter().map(|r| r.2).collect();
-        DataFrame::new(
-            rows.len(),
-            vec![
-                Column::new("time".into(), t)
-                    .cast(&DataType::Datetime(
-                        TimeUnit::Microseconds,
-                        Some(TimeZone::UTC),
-                    ))
-                    .unwrap(),
-                Column::new("elb_status_code".into(), s),
-                Column::new("latency_ms".into(), l),
-            ],
-        )
-        .unwrap()
+    fn requests(rows: &[(i64, Option<u16>, Option<f64>)]) -> Vec<Request<'static>> {
+        rows.iter()
+            .map(|&(time_us, status, latency_ms)| Request {
+                time_us,
+                status,
+                latency_ms,
+                ..Request::default()
+            })
+            .collect()
     }
 
     #[test]
@@ -388,14 +394,15 @@ mod tests {
             }
         }
         rows.push((T0 + 5 * MIN, None, None));
-        let df = frame(&rows);
-        let cfg = SloConfig {
-            target: 0.9,
-            latency_threshold_ms: None,
-            exclude: ClientFilter::default(),
+        let batch = requests(&rows);
+        let slo = Slo {
+            config: SloConfig {
+                target: 0.9,
+                latency_threshold_ms: None,
+            },
         };
-        let mut counts = SloCounts::default();
-        counts.fold(&df, &cfg).unwrap();
+        let mut counts = slo.partial();
+        slo.fold(&mut counts, &batch);
         let s = slo_series(&counts, T0, T0 + 10 * MIN, 5 * MIN, 0.9);
         assert_eq!(s.points.len(), 2);
         assert_eq!(s.points[0].valid, 50);
@@ -413,7 +420,12 @@ mod tests {
         assert!((last.budget_remaining.unwrap() - (10.0 - 18.0) / 10.0).abs() < 1e-12);
         assert!(last.budget_even_burn.unwrap().abs() < 1e-12);
 
-        let c = status_classes(&df, 5 * MIN).unwrap();
+        let a = StatusClassesOverTime {
+            plan: BucketPlan::Fixed(5 * MIN),
+        };
+        let mut p = a.partial();
+        a.fold(&mut p, &batch);
+        let c = a.finish(p, &Finish::default());
         assert_eq!(c.len(), 2);
         assert_eq!(
             (c[0].s2xx, c[0].s4xx, c[0].s5xx, c[0].other),
@@ -424,12 +436,12 @@ mod tests {
 
     #[test]
     fn histogram_bins_are_log_spaced_and_keep_nulls_apart() {
-        let rows: Vec<_> = [0.2, 1.0, 9.99, 10.0, 150.0, 1e6]
-            .iter()
-            .map(|v| (T0, Some(200), Some(*v)))
-            .chain([(T0, Some(502), None)])
-            .collect();
-        let h = latency_histogram(&frame(&rows), LatencyField::Total).unwrap();
+        let mut exact = super::super::histogram::Histogram::default();
+        for v in [0.2, 1.0, 9.99, 10.0, 150.0, 1e6] {
+            exact.add(Some(v));
+        }
+        exact.add(None);
+        let h = latency_histogram(&exact, LatencyField::Total);
         assert_eq!(h.bins.len(), 40);
         assert_eq!(h.no_latency, 1);
         assert_eq!(h.bins.iter().map(|b| b.count).sum::<u64>(), 6);

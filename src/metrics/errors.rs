@@ -3,38 +3,31 @@
 //! ALB-generated: the target sent no response (`target_status_code` is null: 502, 503, 504,
 //! 460, 463, 561, WAF and fixed responses). Target-generated: the target answered the error.
 
-use polars::prelude::*;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
 
-use super::common::{bucket_expr, counts, rate, strings, times};
-use crate::frame::{Col, ColumnSet};
+use super::buckets::{BucketPlan, Merge, TimeBuckets};
+use super::common::{rate, Keyed};
+use crate::engine::athena::rows::{set_id, Rows};
+use crate::engine::athena::sql::bucket_sql;
+use crate::engine::athena::{Apart, Query, ResultRows, Sql};
+use crate::engine::{Analysis, AthenaPlan, Finish};
+use crate::error::UsageError;
+use crate::format::{Request, Role, RoleSet};
+use crate::sql::{lit_double, Fragment};
 use crate::window::{format_duration, format_us};
 
 #[derive(Debug, Clone)]
 pub struct ErrorsConfig {
     /// Also attribute 4XX.
     pub include_4xx: bool,
-    pub bucket_us: i64,
     /// Failures at or under this latency are "fast" (refused at once), above it "slow".
     pub slow_ms: f64,
     /// Rows per breakdown table.
     pub top: usize,
-}
-
-pub fn columns() -> ColumnSet {
-    ColumnSet::of(&[
-        Col::Time,
-        Col::ElbStatusCode,
-        Col::TargetStatusCode,
-        Col::Method,
-        Col::Endpoint,
-        Col::TargetIp,
-        Col::TargetPort,
-        Col::TargetGroup,
-        Col::ErrorReason,
-        Col::ActionsExecuted,
-        Col::LatencyMs,
-    ])
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +49,8 @@ pub struct ErrorsReport {
     pub bucket: String,
     pub over_time: Vec<TimeErrors>,
     pub fast_vs_slow: FastSlow,
+    #[serde(skip)]
+    pub bucket_us: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -161,164 +156,334 @@ impl TimeErrors {
     }
 }
 
-fn is_5xx() -> Expr {
-    col(Col::ElbStatusCode.name())
-        .gt_eq(lit(500))
-        .and(col(Col::ElbStatusCode.name()).lt(lit(600)))
+fn is_5xx(s: Option<u16>) -> bool {
+    s.is_some_and(|s| (500..600).contains(&s))
 }
 
-fn is_4xx() -> Expr {
-    col(Col::ElbStatusCode.name())
-        .gt_eq(lit(400))
-        .and(col(Col::ElbStatusCode.name()).lt(lit(500)))
+fn is_4xx(s: Option<u16>) -> bool {
+    s.is_some_and(|s| (400..500).contains(&s))
 }
 
-fn alb_5xx() -> Expr {
-    is_5xx().and(col(Col::TargetStatusCode.name()).is_null())
+/// Requests, 5XX and the hop's own 5XX of one group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub requests: u64,
+    pub errors: u64,
+    pub alb: u64,
+    pub e4: u64,
+}
+crate::merge_by_adding!(Tally {
+    requests,
+    errors,
+    alb,
+    e4
+});
+
+impl Tally {
+    fn add(&mut self, r: &Request<'_>) {
+        self.requests += 1;
+        if is_5xx(r.status) {
+            self.errors += 1;
+            self.alb += u64::from(r.generated);
+        } else if is_4xx(r.status) {
+            self.e4 += 1;
+        }
+    }
 }
 
-fn sum_of(e: Expr, name: &str) -> Expr {
-    e.cast(DataType::UInt64).sum().alias(name)
+/// The errors analysis' partial: counts per status, endpoint, target, reason and bucket.
+#[derive(Debug, Clone)]
+pub struct ErrorsPartial {
+    all: Tally,
+    /// status → (count, ALB-generated), 4XX and 5XX only.
+    by_status: HashMap<u16, (u64, u64), FxBuildHasher>,
+    by_endpoint: Keyed<Tally>,
+    by_target: Keyed<Tally>,
+    by_target_group: Keyed<Tally>,
+    /// 5XX per error reason and per actions executed.
+    by_error_reason: Keyed<u64>,
+    by_actions: Keyed<u64>,
+    over_time: TimeBuckets<Tally>,
+    fast: u64,
+    slow: u64,
+    no_latency: u64,
 }
 
-/// Computes the report over a frame holding `columns()` (excluded traffic already dropped).
-pub fn compute(df: &DataFrame, cfg: &ErrorsConfig) -> PolarsResult<ErrorsReport> {
-    let lf = df.clone().lazy();
-    let totals = lf
-        .clone()
-        .select([
-            len().cast(DataType::UInt64).alias("requests"),
-            sum_of(is_5xx(), "e5"),
-            sum_of(alb_5xx(), "alb"),
-            sum_of(is_4xx(), "e4"),
+/// The errors analysis: its settings.
+#[derive(Debug, Clone)]
+pub struct Errors {
+    pub config: ErrorsConfig,
+    pub plan: BucketPlan,
+}
+
+impl Analysis for Errors {
+    type Partial = ErrorsPartial;
+    type Report = ErrorsReport;
+
+    fn name(&self) -> &'static str {
+        "errors"
+    }
+
+    fn required(&self) -> RoleSet {
+        RoleSet::of(&[Role::Time, Role::Status])
+    }
+
+    fn optional(&self) -> RoleSet {
+        RoleSet::of(&[
+            Role::Generated,
+            Role::Method,
+            Role::Endpoint,
+            Role::Target,
+            Role::Backend,
+            Role::ErrorReason,
+            Role::Actions,
+            Role::LatencyMs,
         ])
-        .collect()?;
-    let requests = counts(&totals, "requests")?[0];
-    let total_5xx = counts(&totals, "e5")?[0];
-    let alb_generated = counts(&totals, "alb")?[0];
-    let total_4xx = counts(&totals, "e4")?[0];
+    }
 
-    let status_filter = if cfg.include_4xx {
-        is_5xx().or(is_4xx())
-    } else {
-        is_5xx()
-    };
-    let by_status_df = lf
-        .clone()
-        .filter(status_filter)
-        .group_by([col(Col::ElbStatusCode.name())])
-        .agg([
-            len().cast(DataType::UInt64).alias("count"),
-            sum_of(col(Col::TargetStatusCode.name()).is_null(), "alb"),
-        ])
-        .sort([Col::ElbStatusCode.name()], SortMultipleOptions::default())
-        .collect()?;
-    let by_status = counts(&by_status_df, Col::ElbStatusCode.name())?
-        .into_iter()
-        .zip(counts(&by_status_df, "count")?)
-        .zip(counts(&by_status_df, "alb")?)
-        .map(|((status, count), alb)| StatusCount {
-            status: status as u16,
-            count,
-            alb_generated: alb,
-            target_generated: count - alb,
-        })
-        .collect();
+    fn partial(&self) -> ErrorsPartial {
+        ErrorsPartial {
+            all: Tally::default(),
+            by_status: HashMap::default(),
+            by_endpoint: Keyed::default(),
+            by_target: Keyed::default(),
+            by_target_group: Keyed::default(),
+            by_error_reason: Keyed::default(),
+            by_actions: Keyed::default(),
+            over_time: TimeBuckets::new(self.plan),
+            fast: 0,
+            slow: 0,
+            no_latency: 0,
+        }
+    }
 
-    let ep = lf
-        .clone()
-        .group_by([col(Col::Method.name()), col(Col::Endpoint.name())])
-        .agg([
-            len().cast(DataType::UInt64).alias("requests"),
-            sum_of(is_5xx(), "errors"),
-            sum_of(alb_5xx(), "alb"),
-            sum_of(is_4xx(), "e4"),
-        ])
-        .filter(if cfg.include_4xx {
-            col("errors").gt(lit(0)).or(col("e4").gt(lit(0)))
-        } else {
-            col("errors").gt(lit(0))
-        })
-        .collect()?;
-    let mut by_endpoint: Vec<EndpointErrors> = strings(&ep, Col::Method.name())?
-        .into_iter()
-        .zip(strings(&ep, Col::Endpoint.name())?)
-        .zip(counts(&ep, "requests")?)
-        .zip(counts(&ep, "errors")?)
-        .zip(counts(&ep, "alb")?)
-        .zip(counts(&ep, "e4")?)
-        .map(|((((route, requests), errors), alb), e4)| {
-            EndpointErrors::new(route, requests, errors, alb, cfg.include_4xx.then_some(e4))
-        })
-        .collect();
-    rank_endpoints(&mut by_endpoint, cfg.top);
+    fn fold(&self, p: &mut ErrorsPartial, batch: &[Request<'_>]) {
+        let mut target = String::new();
+        for r in batch.iter().filter(|r| !r.excluded) {
+            p.all.add(r);
+            p.by_endpoint
+                .entry(&[r.method, r.endpoint.as_deref()])
+                .add(r);
+            let t = r.target.map(|t| {
+                target.clear();
+                let _ = write!(target, "{t}");
+                target.as_str()
+            });
+            p.by_target.entry(&[t]).add(r);
+            p.by_target_group.entry(&[r.backend]).add(r);
+            p.over_time.at(r.time_us).add(r);
+            let Some(status) = r.status.filter(|s| (400..600).contains(s)) else {
+                continue;
+            };
+            let s = p.by_status.entry(status).or_default();
+            s.0 += 1;
+            s.1 += u64::from(r.generated);
+            if !is_5xx(r.status) {
+                continue;
+            }
+            *p.by_error_reason.entry(&[r.error_reason]) += 1;
+            *p.by_actions.entry(&[r.actions]) += 1;
+            match r.latency_ms {
+                None => p.no_latency += 1,
+                Some(ms) if ms <= self.config.slow_ms => p.fast += 1,
+                Some(_) => p.slow += 1,
+            }
+        }
+    }
 
-    let target_key = concat_str(
-        [
-            col(Col::TargetIp.name()),
-            col(Col::TargetPort.name()).cast(DataType::String),
-        ],
-        ":",
-        false,
-    )
-    .alias("key");
-    let by_target = key_errors(&lf, target_key, cfg.top)?;
-    let by_target_group = key_errors(&lf, col(Col::TargetGroup.name()).alias("key"), cfg.top)?;
-    let by_error_reason = key_counts(&lf, Col::ErrorReason, cfg.top)?;
-    let by_actions = key_counts(&lf, Col::ActionsExecuted, cfg.top)?;
+    fn merge(&self, into: &mut ErrorsPartial, from: ErrorsPartial) {
+        into.all.merge(from.all);
+        for (k, v) in from.by_status {
+            let s = into.by_status.entry(k).or_default();
+            s.0 += v.0;
+            s.1 += v.1;
+        }
+        into.by_endpoint.merge(from.by_endpoint);
+        into.by_target.merge(from.by_target);
+        into.by_target_group.merge(from.by_target_group);
+        into.by_error_reason.merge(from.by_error_reason);
+        into.by_actions.merge(from.by_actions);
+        into.over_time.merge(from.over_time);
+        into.fast += from.fast;
+        into.slow += from.slow;
+        into.no_latency += from.no_latency;
+    }
 
-    let ot = lf
-        .clone()
-        .group_by([bucket_expr(cfg.bucket_us)])
-        .agg([
-            len().cast(DataType::UInt64).alias("requests"),
-            sum_of(is_5xx(), "errors"),
-            sum_of(alb_5xx(), "alb"),
-        ])
-        .sort(["bucket"], SortMultipleOptions::default())
-        .collect()?;
-    let over_time = times(&ot, "bucket")?
-        .into_iter()
-        .zip(counts(&ot, "requests")?)
-        .zip(counts(&ot, "errors")?)
-        .zip(counts(&ot, "alb")?)
-        .map(|(((t, requests), errors), alb)| TimeErrors::new(t, requests, errors, alb))
-        .collect();
+    fn finish(&self, p: ErrorsPartial, end: &Finish) -> ErrorsReport {
+        let cfg = &self.config;
+        let bucket_us = self.plan.bucket(end.span_us());
+        let mut by_status: Vec<StatusCount> = p
+            .by_status
+            .into_iter()
+            .filter(|(s, _)| *s >= 500 || cfg.include_4xx)
+            .map(|(status, (count, alb))| StatusCount {
+                status,
+                count,
+                alb_generated: alb,
+                target_generated: count - alb,
+            })
+            .collect();
+        by_status.sort_by_key(|s| s.status);
+        let mut by_endpoint: Vec<EndpointErrors> = p
+            .by_endpoint
+            .into_rows()
+            .filter(|(_, t)| t.errors > 0 || (cfg.include_4xx && t.e4 > 0))
+            .map(|(mut k, t)| {
+                let endpoint = k.pop().flatten();
+                let method = k.pop().flatten();
+                let e4 = cfg.include_4xx.then_some(t.e4);
+                EndpointErrors::new((method, endpoint), t.requests, t.errors, t.alb, e4)
+            })
+            .collect();
+        rank_endpoints(&mut by_endpoint, cfg.top);
+        let keyed = |k: Keyed<Tally>| -> Vec<KeyErrors> {
+            let mut rows: Vec<KeyErrors> = k
+                .into_rows()
+                .filter(|(_, t)| t.errors > 0)
+                .map(|(mut k, t)| KeyErrors::new(k.pop().flatten(), t.requests, t.errors))
+                .collect();
+            rank_key_errors(&mut rows, cfg.top);
+            rows
+        };
+        let counted = |k: Keyed<u64>| -> Vec<KeyCount> {
+            let mut rows: Vec<KeyCount> = k
+                .into_rows()
+                .map(|(mut k, count)| KeyCount {
+                    key: k.pop().flatten(),
+                    count,
+                })
+                .collect();
+            rank_key_counts(&mut rows, cfg.top);
+            rows
+        };
+        let over_time = p
+            .over_time
+            .finish(bucket_us)
+            .into_iter()
+            .map(|(t, c)| TimeErrors::new(Some(t), c.requests, c.errors, c.alb))
+            .collect();
+        ErrorsReport {
+            definitions: definitions(cfg.slow_ms),
+            requests: p.all.requests,
+            total_5xx: p.all.errors,
+            alb_generated: p.all.alb,
+            target_generated: p.all.errors - p.all.alb,
+            error_rate: rate(p.all.errors, p.all.requests),
+            total_4xx: cfg.include_4xx.then_some(p.all.e4),
+            by_status,
+            by_endpoint,
+            by_target: keyed(p.by_target),
+            by_target_group: keyed(p.by_target_group),
+            by_error_reason: counted(p.by_error_reason),
+            by_actions: counted(p.by_actions),
+            bucket: format_duration(bucket_us),
+            over_time,
+            fast_vs_slow: FastSlow {
+                threshold_ms: cfg.slow_ms,
+                fast: p.fast,
+                slow: p.slow,
+                no_latency: p.no_latency,
+            },
+            bucket_us,
+        }
+    }
+}
 
-    let latency = col(Col::LatencyMs.name());
-    let fs = lf
-        .filter(is_5xx())
-        .select([
-            sum_of(latency.clone().lt_eq(lit(cfg.slow_ms)), "fast"),
-            sum_of(latency.clone().gt(lit(cfg.slow_ms)), "slow"),
-            sum_of(latency.is_null(), "none"),
-        ])
-        .collect()?;
-    let fast_vs_slow = FastSlow {
-        threshold_ms: cfg.slow_ms,
-        fast: counts(&fs, "fast")?[0],
-        slow: counts(&fs, "slow")?[0],
-        no_latency: counts(&fs, "none")?[0],
-    };
+/// The errors query (queries/errors.sql): one scan, one grouping set per table.
+const ERRORS_SQL: &str = include_str!("../../queries/errors.sql");
 
-    Ok(ErrorsReport {
-        definitions: definitions(cfg.slow_ms),
-        requests,
-        total_5xx,
-        alb_generated,
-        target_generated: total_5xx - alb_generated,
-        error_rate: rate(total_5xx, requests),
-        total_4xx: cfg.include_4xx.then_some(total_4xx),
-        by_status,
-        by_endpoint,
-        by_target,
-        by_target_group,
-        by_error_reason,
-        by_actions,
-        bucket: format_duration(cfg.bucket_us),
-        over_time,
-        fast_vs_slow,
-    })
+const ERRORS_ARGS: [&str; 8] = [
+    "status",
+    "method",
+    "endpoint",
+    "target",
+    "target_group",
+    "error_reason",
+    "actions",
+    "bucket",
+];
+
+/// A query's bucket: Athena runs with a bounded window, so it is known before reading.
+pub fn query_bucket(plan: &BucketPlan) -> Result<i64, UsageError> {
+    plan.fixed()
+        .ok_or_else(|| UsageError("the Athena engine needs a bounded window".into()))
+}
+
+impl AthenaPlan for Errors {
+    fn query(&self, sql: &Sql) -> Result<Query, UsageError> {
+        sql.render(
+            ERRORS_SQL,
+            &[
+                ("latency_ms", &sql.latency(Role::LatencyMs)),
+                ("bucket", &bucket_sql(query_bucket(&self.plan)?)),
+                (
+                    "slow_ms",
+                    &Fragment::literal(lit_double(self.config.slow_ms)?),
+                ),
+            ],
+        )
+    }
+
+    fn partial_from_rows(&self, rows: &ResultRows) -> anyhow::Result<(ErrorsPartial, Apart)> {
+        let r = Rows::new(rows);
+        let id = |keys: &[&str]| set_id(&ERRORS_ARGS, keys);
+        let (all, status, endpoint, target, tg, reason, actions, bucket) = (
+            id(&[]),
+            id(&["status"]),
+            id(&["method", "endpoint"]),
+            id(&["target"]),
+            id(&["target_group"]),
+            id(&["error_reason"]),
+            id(&["actions"]),
+            id(&["bucket"]),
+        );
+        let mut apart = Apart::default();
+        let mut p = self.partial();
+        for row in r.iter() {
+            let set = r.set(row)?;
+            let n = r.u64(row, "requests")?;
+            if r.set_apart(row, set == all, n, &mut apart)? {
+                continue;
+            }
+            let t = Tally {
+                requests: n,
+                errors: r.u64(row, "e5")?,
+                alb: r.u64(row, "alb")?,
+                e4: r.u64(row, "e4")?,
+            };
+            if set == all {
+                p.all.merge(t);
+                p.fast += r.u64(row, "fast")?;
+                p.slow += r.u64(row, "slow")?;
+                p.no_latency += r.u64(row, "e5_no_latency")?;
+            } else if set == status {
+                let code = r.i64(row, "status")?.and_then(|c| u16::try_from(c).ok());
+                if let Some(code) = code.filter(|c| (400..600).contains(c)) {
+                    let s = p.by_status.entry(code).or_default();
+                    s.0 += n;
+                    s.1 += r.u64(row, "no_target")?;
+                }
+            } else if set == endpoint {
+                let (m, e) = (r.text(row, "method")?, r.text(row, "endpoint")?);
+                p.by_endpoint.add(&[m, e], t);
+            } else if set == target {
+                p.by_target.add(&[r.text(row, "target")?], t);
+            } else if set == tg {
+                p.by_target_group.add(&[r.text(row, "target_group")?], t);
+            } else if set == reason && t.errors > 0 {
+                p.by_error_reason
+                    .add(&[r.text(row, "error_reason")?], t.errors);
+            } else if set == actions && t.errors > 0 {
+                p.by_actions.add(&[r.text(row, "actions")?], t.errors);
+            } else if set == bucket {
+                if let Some(start) = r.bucket(row)? {
+                    p.over_time.add(start, t);
+                }
+            }
+        }
+        apart.requests = p.all.requests + apart.excluded;
+        Ok((p, apart))
+    }
 }
 
 /// The report's definitions, printed with it.
@@ -349,40 +514,4 @@ pub fn rank_key_errors(rows: &mut Vec<KeyErrors>, top: usize) {
 pub fn rank_key_counts(rows: &mut Vec<KeyCount>, top: usize) {
     rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     rows.truncate(top);
-}
-
-fn key_errors(lf: &LazyFrame, key: Expr, top: usize) -> PolarsResult<Vec<KeyErrors>> {
-    let df = lf
-        .clone()
-        .group_by([key])
-        .agg([
-            len().cast(DataType::UInt64).alias("requests"),
-            sum_of(is_5xx(), "errors"),
-        ])
-        .filter(col("errors").gt(lit(0)))
-        .collect()?;
-    let mut rows: Vec<KeyErrors> = strings(&df, "key")?
-        .into_iter()
-        .zip(counts(&df, "requests")?)
-        .zip(counts(&df, "errors")?)
-        .map(|((key, requests), errors)| KeyErrors::new(key, requests, errors))
-        .collect();
-    rank_key_errors(&mut rows, top);
-    Ok(rows)
-}
-
-fn key_counts(lf: &LazyFrame, key: Col, top: usize) -> PolarsResult<Vec<KeyCount>> {
-    let df = lf
-        .clone()
-        .filter(is_5xx())
-        .group_by([col(key.name()).alias("key")])
-        .agg([len().cast(DataType::UInt64).alias("count")])
-        .collect()?;
-    let mut rows: Vec<KeyCount> = strings(&df, "key")?
-        .into_iter()
-        .zip(counts(&df, "count")?)
-        .map(|(key, count)| KeyCount { key, count })
-        .collect();
-    rank_key_counts(&mut rows, top);
-    Ok(rows)
 }

@@ -2,15 +2,14 @@
 //! It fails closed: no valid request, or an input that could not be read, is "no data", never
 //! a pass.
 
-use polars::prelude::*;
 use serde::Serialize;
 
-use super::latency::{overall, LatencyField};
-use super::security::{self, Severity};
+use super::buckets::Merge;
+use super::histogram::Histogram;
+use super::security::{self, Req, Severity};
 use super::slo::{compute as slo_compute, SloConfig, SloCounts};
-use crate::frame::{Col, ColumnSet, InputStats};
-use crate::render::percent;
-use crate::window::Window;
+use crate::engine::{Analysis, Finish, InputStats};
+use crate::format::{Request, Role, RoleSet};
 
 #[derive(Debug, Clone, Default)]
 pub struct GateConfig {
@@ -47,15 +46,6 @@ pub fn parse_max_findings(text: &str) -> Result<(Severity, u64), crate::error::U
     Ok((sev, n.trim().parse().map_err(|_| bad())?))
 }
 
-pub fn columns(slo: &SloConfig, gate: &GateConfig) -> ColumnSet {
-    let set = slo.columns().with(Col::LatencyMs);
-    if gate.max_findings.is_empty() {
-        set
-    } else {
-        set.union(security::columns())
-    }
-}
-
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -64,12 +54,27 @@ pub enum Verdict {
     NoData,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What a check measures, so its threshold and value print in their unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckUnit {
+    /// A fraction, printed as a percent.
+    Fraction,
+    Ms,
+    /// Findings at or above a severity.
+    Findings(Severity),
+}
+
+/// One check: numbers only; the renderer writes them as text (`threshold`, `actual`) beside
+/// the numbers (`threshold_value`, `actual_value`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub name: &'static str,
-    pub threshold: String,
-    pub actual: String,
-    /// null when the check could not be evaluated.
+    pub unit: CheckUnit,
+    pub threshold: f64,
+    /// None when there was nothing to measure (no valid request).
+    pub actual: Option<f64>,
+    /// None when the check could not be evaluated.
     pub passed: Option<bool>,
 }
 
@@ -87,21 +92,118 @@ pub struct GateReport {
     pub excluded: u64,
 }
 
-/// Evaluates the checks over a frame holding `columns(slo)` (excluded traffic still in: the
-/// SLO fold excludes it and the other checks drop it here).
-pub fn evaluate(
-    df: &DataFrame,
-    gate: &GateConfig,
-    slo: &SloConfig,
-    security_settings: &security::Settings,
-    window: &Window,
-    input: &InputStats,
-) -> PolarsResult<GateReport> {
-    let mut counts = SloCounts::default();
-    counts.fold(df, slo)?;
-    let report = slo_compute(&counts, window, slo, InputStats::default());
-    let valid = report.requests.valid;
+/// What the gate counts in one read: the SLO's counts, the latency and 5XX of the valid
+/// requests, and (with --max-findings) every request for the security rules.
+#[derive(Debug, Clone, Default)]
+pub struct GatePartial {
+    slo: SloCounts,
+    latency: Histogram,
+    valid: u64,
+    e5: u64,
+    security: Vec<Req>,
+}
 
+/// The gate as an analysis.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub gate: GateConfig,
+    pub slo: SloConfig,
+    pub security: security::Settings,
+}
+
+/// The numbers the checks compare, before the input's state is known.
+#[derive(Debug, Clone)]
+pub struct GateCounts {
+    slo: super::slo::SloReport,
+    p99_ms: Option<f64>,
+    valid: u64,
+    e5: u64,
+    findings: Option<Vec<Severity>>,
+}
+
+impl Analysis for Gate {
+    type Partial = GatePartial;
+    type Report = GateCounts;
+
+    fn name(&self) -> &'static str {
+        "gate"
+    }
+
+    fn required(&self) -> RoleSet {
+        let mut r = self.slo.roles();
+        if self.gate.max_p99_ms.is_some() {
+            r = r.with(Role::LatencyMs);
+        }
+        if !self.gate.max_findings.is_empty() {
+            r = r.with(Role::ClientIp);
+        }
+        r
+    }
+
+    fn optional(&self) -> RoleSet {
+        if self.gate.max_findings.is_empty() {
+            RoleSet::EMPTY
+        } else {
+            security::roles()
+        }
+    }
+
+    fn partial(&self) -> GatePartial {
+        GatePartial::default()
+    }
+
+    fn fold(&self, p: &mut GatePartial, batch: &[Request<'_>]) {
+        p.slo.fold(batch, &self.slo);
+        // the latency and 5XX checks look at the same valid requests the SLO counts
+        for r in batch.iter().filter(|r| !r.excluded && r.status.is_some()) {
+            p.valid += 1;
+            p.e5 += u64::from(r.status.is_some_and(|s| (500..600).contains(&s)));
+            if self.gate.max_p99_ms.is_some() {
+                p.latency.add(r.latency_ms);
+            }
+        }
+        // security sees every request, excluded traffic included (a user agent can be spoofed)
+        if !self.gate.max_findings.is_empty() {
+            p.security.extend(batch.iter().map(Req::of));
+        }
+    }
+
+    fn merge(&self, into: &mut GatePartial, mut from: GatePartial) {
+        into.slo.merge(from.slo);
+        into.latency.merge(from.latency);
+        into.valid += from.valid;
+        into.e5 += from.e5;
+        into.security.append(&mut from.security);
+    }
+
+    fn finish(&self, mut p: GatePartial, end: &Finish) -> GateCounts {
+        let slo = slo_compute(&p.slo, &end.window, &self.slo, InputStats::default());
+        let findings = (!self.gate.max_findings.is_empty()).then(|| {
+            p.security.sort_by_key(|r| r.time_us);
+            let report = security::analyze(
+                &p.security,
+                &security::Baseline::new(None, &[]),
+                &self.security,
+                &[],
+                Severity::Info,
+            );
+            report.findings.iter().map(|f| f.severity).collect()
+        });
+        GateCounts {
+            slo,
+            p99_ms: p.latency.stats().p99,
+            valid: p.valid,
+            e5: p.e5,
+            findings,
+        }
+    }
+}
+
+/// Evaluates the checks. The gate fails closed: an input that could not be read completely,
+/// or no valid request, is "no data".
+pub fn evaluate(gate: &GateConfig, counts: &GateCounts, input: &InputStats) -> GateReport {
+    let report = &counts.slo;
+    let valid = report.requests.valid;
     let reason = if !input.source_errors.is_empty() {
         Some(format!(
             "{} input(s) could not be read completely (first: {})",
@@ -113,73 +215,45 @@ pub fn evaluate(
     } else {
         None
     };
-
-    // the latency and 5XX checks look at the same valid requests the SLO counts
-    let kept = match gate.max_p99_ms.is_some() || gate.max_5xx_rate.is_some() {
-        true => Some(
-            crate::metrics::common::drop_excluded(df.clone(), &slo.exclude)?
-                .0
-                .lazy()
-                .filter(col(Col::ElbStatusCode.name()).is_not_null())
-                .collect()?,
-        ),
-        false => None,
-    };
-
-    let mut checks = Vec::new();
     let can = reason.is_none();
+    let mut checks = Vec::new();
     if let Some(min) = gate.slo {
         let actual = report.success_rate;
         checks.push(Check {
             name: "slo",
-            threshold: format!(">= {}", percent(Some(min))),
-            actual: percent(actual),
+            unit: CheckUnit::Fraction,
+            threshold: min,
+            actual,
             passed: actual.filter(|_| can).map(|a| a >= min),
         });
     }
-    if let (Some(max), Some(kept)) = (gate.max_p99_ms, &kept) {
-        let (_, stats) = overall(kept, LatencyField::Total)?;
+    if let Some(max) = gate.max_p99_ms {
         checks.push(Check {
             name: "p99_latency",
-            threshold: format!("<= {max} ms"),
-            actual: stats.p99.map_or("n/a".into(), |p| format!("{p:.1} ms")),
-            passed: stats.p99.filter(|_| can).map(|p| p <= max),
+            unit: CheckUnit::Ms,
+            threshold: max,
+            actual: counts.p99_ms,
+            passed: counts.p99_ms.filter(|_| can).map(|p| p <= max),
         });
     }
-    if let (Some(max), Some(kept)) = (gate.max_5xx_rate, &kept) {
-        let status = kept.column(Col::ElbStatusCode.name())?.u16()?;
-        let errors = status
-            .iter()
-            .filter(|s| s.is_some_and(|s| (500..600).contains(&s)))
-            .count() as u64;
-        let rate = (valid > 0).then(|| errors as f64 / kept.height() as f64);
+    if let Some(max) = gate.max_5xx_rate {
+        let rate = (valid > 0).then(|| counts.e5 as f64 / counts.valid as f64);
         checks.push(Check {
             name: "5xx_rate",
-            threshold: format!("<= {}", percent(Some(max))),
-            actual: percent(rate),
+            unit: CheckUnit::Fraction,
+            threshold: max,
+            actual: rate,
             passed: rate.filter(|_| can).map(|r| r <= max),
         });
     }
-    if !gate.max_findings.is_empty() {
-        // security sees every request, excluded traffic included (a user agent can be spoofed)
-        let reqs = security::requests(df)?;
-        let report = security::analyze(
-            &reqs,
-            &security::Baseline::new(None, &[]),
-            security_settings,
-            &[],
-            Severity::Info,
-        );
+    if let Some(found) = &counts.findings {
         for (level, max) in &gate.max_findings {
-            let n = report
-                .findings
-                .iter()
-                .filter(|f| f.severity >= *level)
-                .count() as u64;
+            let n = found.iter().filter(|s| **s >= *level).count() as u64;
             checks.push(Check {
                 name: "security_findings",
-                threshold: format!("<= {max} at or above {}", level.as_str()),
-                actual: n.to_string(),
+                unit: CheckUnit::Findings(*level),
+                threshold: *max as f64,
+                actual: Some(n as f64),
                 passed: can.then_some(n <= *max),
             });
         }
@@ -191,12 +265,12 @@ pub fn evaluate(
     } else {
         Verdict::Breach
     };
-    Ok(GateReport {
+    GateReport {
         verdict,
         reason,
         checks,
         valid_requests: valid,
-        window: report.window,
+        window: report.window.clone(),
         excluded: report.requests.excluded,
-    })
+    }
 }

@@ -2,11 +2,18 @@
 //! (DuckDB's quantile_cont, Polars' "linear", numpy's default). Requests without a latency
 //! (a -1 processing time) are counted apart, never as 0.
 
-use polars::prelude::*;
 use serde::Serialize;
 
-use super::common::{bucket_expr, counts, floats, strings, times};
-use crate::frame::{Col, ColumnSet};
+use super::buckets::{BucketPlan, Merge, TimeBuckets};
+use super::common::Keyed;
+use super::errors::query_bucket;
+use super::histogram::Histogram;
+use crate::engine::athena::rows::{set_id, Rows};
+use crate::engine::athena::sql::bucket_sql;
+use crate::engine::athena::{Apart, Query, ResultRows, Sql};
+use crate::engine::{Analysis, AthenaPlan, Finish};
+use crate::error::UsageError;
+use crate::format::{Request, Role, RoleSet};
 use crate::window::{format_duration, format_us};
 
 /// Which latency to measure.
@@ -25,20 +32,23 @@ pub enum LatencyField {
 }
 
 impl LatencyField {
-    pub fn column(self) -> Col {
+    /// The role holding this latency.
+    pub fn role(self) -> Role {
         match self {
-            LatencyField::Total => Col::LatencyMs,
-            LatencyField::Request => Col::RequestProcessingTime,
-            LatencyField::Target => Col::TargetProcessingTime,
-            LatencyField::Response => Col::ResponseProcessingTime,
+            LatencyField::Total => Role::LatencyMs,
+            LatencyField::Request => Role::RequestMs,
+            LatencyField::Target => Role::UpstreamMs,
+            LatencyField::Response => Role::ResponseMs,
         }
     }
 
-    /// The field in milliseconds, named `ms`.
-    pub fn expr(self) -> Expr {
+    /// This latency of a request, in ms.
+    pub fn of(self, r: &Request<'_>) -> Option<f64> {
         match self {
-            LatencyField::Total => col(Col::LatencyMs.name()).alias("ms"),
-            other => (col(other.column().name()) * lit(1000.0)).alias("ms"),
+            LatencyField::Total => r.latency_ms,
+            LatencyField::Request => r.request_ms,
+            LatencyField::Target => r.upstream_ms,
+            LatencyField::Response => r.response_ms,
         }
     }
 }
@@ -54,18 +64,7 @@ pub const QUANTILES: [(&str, f64); 5] = [
 #[derive(Debug, Clone)]
 pub struct LatencyConfig {
     pub field: LatencyField,
-    pub bucket_us: i64,
     pub top: usize,
-}
-
-pub fn columns(field: LatencyField) -> ColumnSet {
-    ColumnSet::of(&[
-        Col::Time,
-        Col::Method,
-        Col::Endpoint,
-        Col::TargetGroup,
-        field.column(),
-    ])
 }
 
 /// Percentiles in milliseconds over the requests that have a latency.
@@ -94,6 +93,11 @@ pub struct LatencyReport {
     pub by_target_group: Vec<KeyStats>,
     pub bucket: String,
     pub over_time: Vec<TimeStats>,
+    #[serde(skip)]
+    pub bucket_us: i64,
+    /// Every latency with its count, for the histogram chart.
+    #[serde(skip)]
+    pub histogram: Histogram,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -117,56 +121,6 @@ pub struct TimeStats {
     pub stats: Stats,
 }
 
-fn aggs() -> Vec<Expr> {
-    let ms = col("ms");
-    let mut v = vec![
-        ms.clone().count().cast(DataType::UInt64).alias("count"),
-        ms.clone()
-            .is_null()
-            .cast(DataType::UInt64)
-            .sum()
-            .alias("no_latency"),
-        ms.clone().max().alias("max"),
-        ms.clone().mean().alias("mean"),
-    ];
-    for (name, q) in QUANTILES {
-        v.push(
-            ms.clone()
-                .quantile(lit(q), QuantileMethod::Linear)
-                .alias(name),
-        );
-    }
-    v
-}
-
-fn stats_rows(df: &DataFrame) -> PolarsResult<Vec<(u64, Stats)>> {
-    let count = counts(df, "count")?;
-    let none = counts(df, "no_latency")?;
-    let q: Vec<Vec<Option<f64>>> = QUANTILES
-        .iter()
-        .map(|(n, _)| floats(df, n))
-        .collect::<PolarsResult<_>>()?;
-    let max = floats(df, "max")?;
-    let mean = floats(df, "mean")?;
-    Ok((0..df.height())
-        .map(|i| {
-            (
-                none[i],
-                Stats {
-                    count: count[i],
-                    p50: q[0][i],
-                    p90: q[1][i],
-                    p95: q[2][i],
-                    p99: q[3][i],
-                    p999: q[4][i],
-                    max: max[i],
-                    mean: mean[i],
-                },
-            )
-        })
-        .collect())
-}
-
 pub const METHOD: &str =
     "exact percentiles, linear interpolation between closest ranks (quantile_cont)";
 
@@ -183,130 +137,219 @@ pub fn rank_by_p99(rows: &mut Vec<KeyStats>, top: usize) {
     rows.truncate(top);
 }
 
-/// Percentiles over every row of a frame holding the `field`'s column; also returns how many
-/// rows had no latency.
-pub fn overall(df: &DataFrame, field: LatencyField) -> PolarsResult<(u64, Stats)> {
-    overall_of(df.clone().lazy().with_column(field.expr()))
+/// The latency analysis' partial: histograms overall, per endpoint, target group and bucket.
+#[derive(Debug, Clone)]
+pub struct LatencyPartial {
+    pub overall: Histogram,
+    pub by_endpoint: Keyed<Histogram>,
+    pub by_target_group: Keyed<Histogram>,
+    pub over_time: TimeBuckets<Histogram>,
 }
 
-fn overall_of(lf: LazyFrame) -> PolarsResult<(u64, Stats)> {
-    let df = lf.select(aggs()).collect()?;
-    Ok(stats_rows(&df)?.remove(0))
+/// The latency analysis: its settings.
+#[derive(Debug, Clone)]
+pub struct Latency {
+    pub config: LatencyConfig,
+    pub plan: BucketPlan,
 }
 
-/// Computes the report over a frame holding `columns(field)` (excluded traffic dropped).
-pub fn compute(df: &DataFrame, cfg: &LatencyConfig) -> PolarsResult<LatencyReport> {
-    let lf = df.clone().lazy().with_column(cfg.field.expr());
-    let (no_latency, overall) = overall_of(lf.clone())?;
+impl Analysis for Latency {
+    type Partial = LatencyPartial;
+    type Report = LatencyReport;
 
-    let ep = lf
-        .clone()
-        .group_by([col(Col::Method.name()), col(Col::Endpoint.name())])
-        .agg(aggs())
-        .collect()?;
-    let mut by_endpoint: Vec<KeyStats> = strings(&ep, Col::Method.name())?
-        .into_iter()
-        .zip(strings(&ep, Col::Endpoint.name())?)
-        .zip(stats_rows(&ep)?)
-        .map(|((method, endpoint), (no_latency, stats))| KeyStats {
-            method,
-            endpoint,
-            target_group: None,
-            no_latency,
-            stats,
-        })
-        .collect();
-    rank_by_p99(&mut by_endpoint, cfg.top);
+    fn name(&self) -> &'static str {
+        "latency"
+    }
 
-    let tg = lf
-        .clone()
-        .group_by([col(Col::TargetGroup.name())])
-        .agg(aggs())
-        .sort([Col::TargetGroup.name()], SortMultipleOptions::default())
-        .collect()?;
-    let by_target_group = strings(&tg, Col::TargetGroup.name())?
-        .into_iter()
-        .zip(stats_rows(&tg)?)
-        .map(|(target_group, (no_latency, stats))| KeyStats {
-            method: None,
-            endpoint: None,
-            target_group,
-            no_latency,
-            stats,
-        })
-        .collect();
+    fn required(&self) -> RoleSet {
+        RoleSet::of(&[Role::Time, self.config.field.role()])
+    }
 
-    let ot = lf
-        .group_by([bucket_expr(cfg.bucket_us)])
-        .agg(aggs())
-        .sort(["bucket"], SortMultipleOptions::default())
-        .collect()?;
-    let over_time = times(&ot, "bucket")?
-        .into_iter()
-        .zip(stats_rows(&ot)?)
-        .map(|(t, (no_latency, stats))| TimeStats {
-            start: t.map(format_us).unwrap_or_default(),
-            no_latency,
-            stats,
-        })
-        .collect();
+    fn optional(&self) -> RoleSet {
+        RoleSet::of(&[Role::Method, Role::Endpoint, Role::Backend])
+    }
 
-    Ok(LatencyReport {
-        field: cfg.field,
-        unit: "ms",
-        method: METHOD,
-        requests: df.height() as u64,
-        no_latency,
-        overall,
-        by_endpoint,
-        by_target_group,
-        bucket: format_duration(cfg.bucket_us),
-        over_time,
-    })
+    fn partial(&self) -> LatencyPartial {
+        LatencyPartial {
+            overall: Histogram::default(),
+            by_endpoint: Keyed::default(),
+            by_target_group: Keyed::default(),
+            over_time: TimeBuckets::new(self.plan),
+        }
+    }
+
+    fn fold(&self, p: &mut LatencyPartial, batch: &[Request<'_>]) {
+        let field = self.config.field;
+        for r in batch.iter().filter(|r| !r.excluded) {
+            let ms = field.of(r);
+            p.overall.add(ms);
+            p.by_endpoint
+                .entry(&[r.method, r.endpoint.as_deref()])
+                .add(ms);
+            p.by_target_group.entry(&[r.backend]).add(ms);
+            p.over_time.at(r.time_us).add(ms);
+        }
+    }
+
+    fn merge(&self, into: &mut LatencyPartial, from: LatencyPartial) {
+        into.overall.merge(from.overall);
+        into.by_endpoint.merge(from.by_endpoint);
+        into.by_target_group.merge(from.by_target_group);
+        into.over_time.merge(from.over_time);
+    }
+
+    fn finish(&self, p: LatencyPartial, end: &Finish) -> LatencyReport {
+        let bucket_us = self.plan.bucket(end.span_us());
+        let mut by_endpoint: Vec<KeyStats> = p
+            .by_endpoint
+            .into_rows()
+            .map(|(mut k, h)| {
+                let endpoint = k.pop().flatten();
+                let method = k.pop().flatten();
+                KeyStats {
+                    method,
+                    endpoint,
+                    target_group: None,
+                    no_latency: h.no_latency(),
+                    stats: h.stats(),
+                }
+            })
+            .collect();
+        rank_by_p99(&mut by_endpoint, self.config.top);
+        let mut by_target_group: Vec<KeyStats> = p
+            .by_target_group
+            .into_rows()
+            .map(|(mut k, h)| KeyStats {
+                method: None,
+                endpoint: None,
+                target_group: k.pop().flatten(),
+                no_latency: h.no_latency(),
+                stats: h.stats(),
+            })
+            .collect();
+        by_target_group.sort_by(|a, b| a.target_group.cmp(&b.target_group));
+        let over_time = p
+            .over_time
+            .finish(bucket_us)
+            .into_iter()
+            .map(|(t, h)| TimeStats {
+                start: format_us(t),
+                no_latency: h.no_latency(),
+                stats: h.stats(),
+            })
+            .collect();
+        LatencyReport {
+            field: self.config.field,
+            unit: "ms",
+            method: METHOD,
+            requests: p.overall.requests(),
+            no_latency: p.overall.no_latency(),
+            overall: p.overall.stats(),
+            by_endpoint,
+            by_target_group,
+            bucket: format_duration(bucket_us),
+            over_time,
+            bucket_us,
+            histogram: p.overall,
+        }
+    }
+}
+
+/// The latency query (queries/latency.sql): a histogram per group, so percentiles stay exact.
+const LATENCY_SQL: &str = include_str!("../../queries/latency.sql");
+
+const LATENCY_ARGS: [&str; 4] = ["method", "endpoint", "target_group", "bucket"];
+
+impl AthenaPlan for Latency {
+    fn query(&self, sql: &Sql) -> Result<Query, UsageError> {
+        sql.render(
+            LATENCY_SQL,
+            &[
+                ("latency_ms", &sql.latency(self.config.field.role())),
+                ("bucket", &bucket_sql(query_bucket(&self.plan)?)),
+            ],
+        )
+    }
+
+    fn partial_from_rows(&self, rows: &ResultRows) -> anyhow::Result<(LatencyPartial, Apart)> {
+        let r = Rows::new(rows);
+        let id = |keys: &[&str]| set_id(&LATENCY_ARGS, keys);
+        let (all, endpoint, tg, bucket) = (
+            id(&[]),
+            id(&["method", "endpoint"]),
+            id(&["target_group"]),
+            id(&["bucket"]),
+        );
+        let mut apart = Apart::default();
+        let mut p = self.partial();
+        for row in r.iter() {
+            let set = r.set(row)?;
+            let (ms, n) = (r.f64(row, "ms")?, r.u64(row, "n")?);
+            if r.set_apart(row, set == all, n, &mut apart)? {
+                continue;
+            }
+            if set == all {
+                p.overall.add_n(ms, n);
+            } else if set == endpoint {
+                let (m, e) = (r.text(row, "method")?, r.text(row, "endpoint")?);
+                p.by_endpoint.entry(&[m, e]).add_n(ms, n);
+            } else if set == tg {
+                p.by_target_group
+                    .entry(&[r.text(row, "target_group")?])
+                    .add_n(ms, n);
+            } else if set == bucket {
+                if let Some(start) = r.bucket(row)? {
+                    let mut h = Histogram::default();
+                    h.add_n(ms, n);
+                    p.over_time.add(start, h);
+                }
+            } else {
+                anyhow::bail!("the Athena latency result has an unknown set_id {set}");
+            }
+        }
+        apart.requests = p.overall.requests() + apart.excluded;
+        Ok((p, apart))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn frame(values: &[Option<f64>]) -> DataFrame {
-        let n = values.len();
-        let t: Vec<i64> = (0..n as i64)
-            .map(|i| 1_700_000_000_000_000 + i * 1_000_000)
-            .collect();
-        DataFrame::new(
-            n,
-            vec![
-                Column::new("time".into(), t)
-                    .cast(&DataType::Datetime(
-                        TimeUnit::Microseconds,
-                        Some(TimeZone::UTC),
-                    ))
-                    .unwrap(),
-                Column::new("method".into(), vec!["GET"; n]),
-                Column::new("endpoint".into(), vec!["/x"; n]),
-                Column::new("target_group".into(), vec!["tg"; n]),
-                Column::new("latency_ms".into(), values.to_vec()),
-            ],
-        )
-        .unwrap()
-    }
+    use crate::engine::Seen;
 
     #[test]
     fn linear_interpolation_and_nulls_apart() {
-        // 1..=10 ms and two requests with no latency
-        let mut v: Vec<Option<f64>> = (1..=10).map(|i| Some(i as f64)).collect();
-        v.push(None);
-        v.push(None);
-        let r = compute(
-            &frame(&v),
-            &LatencyConfig {
+        // 1..=10 ms and two requests with no latency, in two batches folded apart and merged
+        let a = Latency {
+            config: LatencyConfig {
                 field: LatencyField::Total,
-                bucket_us: 60_000_000,
                 top: 10,
             },
-        )
-        .unwrap();
+            plan: BucketPlan::Fixed(60_000_000),
+        };
+        let t0 = 1_700_000_000_000_000;
+        let reqs: Vec<Request<'_>> = (1..=12)
+            .map(|i| Request {
+                time_us: t0 + i * 1_000_000,
+                method: Some("GET"),
+                endpoint: Some("/x".into()),
+                latency_ms: (i <= 10).then_some(i as f64),
+                ..Request::default()
+            })
+            .collect();
+        let (mut p, mut q) = (a.partial(), a.partial());
+        a.fold(&mut p, &reqs[..5]);
+        a.fold(&mut q, &reqs[5..]);
+        a.merge(&mut p, q);
+        let end = Finish {
+            window: crate::window::Window::default(),
+            seen: Seen {
+                excluded: 0,
+                first_us: Some(t0),
+                last_us: Some(t0 + 12_000_000),
+            },
+        };
+        let r = a.finish(p, &end);
         assert_eq!(r.requests, 12);
         assert_eq!(r.no_latency, 2);
         assert_eq!(r.overall.count, 10);
@@ -318,5 +361,6 @@ mod tests {
         assert_eq!(r.overall.max, Some(10.0));
         assert_eq!(r.by_endpoint.len(), 1);
         assert_eq!(r.by_endpoint[0].no_latency, 2);
+        assert_eq!(r.by_target_group[0].target_group, None);
     }
 }

@@ -1,14 +1,19 @@
-//! Pure computations over typed frames, returning small serialisable reports.
+//! The analyses, each a mergeable partial (see `engine::Analysis`): the roles it reads, a
+//! fold of request batches, a merge, a finish into a small serialisable report.
 
 pub mod audit;
 pub mod backends;
+pub mod buckets;
 pub mod common;
 pub mod daily;
 pub mod errors;
-pub mod filter;
 pub mod gate;
+pub mod histogram;
 pub mod latency;
 pub mod query;
 pub mod security;
 pub mod slo;
 pub mod traffic;
+
+#[cfg(test)]
+mod athena_tests;

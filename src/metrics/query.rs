@@ -11,7 +11,8 @@ use polars::prelude::{DataFrame, IntoLazy, PolarsError};
 use polars::sql::SQLContext;
 
 use crate::error::UsageError;
-use crate::frame::{empty_frame, Col, ColumnSet};
+use crate::format::ColumnDef;
+use crate::frame::empty_frame;
 
 /// The table name queries use.
 pub const TABLE: &str = "logs";
@@ -38,55 +39,67 @@ impl Session {
     }
 }
 
-/// Checks `sql` against the schema (no rows, nothing read) and returns the columns to load.
-pub fn plan(sql: &str) -> Result<ColumnSet, UsageError> {
-    let all = ColumnSet::all();
-    let full = Session::new(empty_frame(all)).run(sql)?;
-    // `time` always: the loader reads it anyway, and a frame with no column has no rows
-    let mentioned = mentioned_columns(sql).with(Col::Time);
+/// The columns `idx` of a format's columns, as definitions.
+pub fn pick(defs: &[ColumnDef], idx: &[usize]) -> Vec<ColumnDef> {
+    idx.iter().map(|&i| defs[i].clone()).collect()
+}
+
+/// Checks `sql` against the schema of `defs` (no rows, nothing read) and returns the columns
+/// to load, as indexes into `defs` in schema order.
+pub fn plan(sql: &str, defs: &[ColumnDef]) -> Result<Vec<usize>, UsageError> {
+    let all: Vec<usize> = (0..defs.len()).collect();
+    let full = Session::new(empty_frame(defs)).run(sql)?;
+    let Some(mut mentioned) = mentioned_columns(sql, defs) else {
+        return Ok(all);
+    };
+    // `time` always: a frame with no column has no rows
+    if let Some(t) = defs.iter().position(|d| d.name == "time") {
+        if !mentioned.contains(&t) {
+            mentioned.push(t);
+            mentioned.sort_unstable();
+        }
+    }
     if mentioned == all {
         return Ok(all);
     }
-    match Session::new(empty_frame(mentioned)).run(sql) {
+    match Session::new(empty_frame(&pick(defs, &mentioned))).run(sql) {
         Ok(projected) if projected.schema() == full.schema() => Ok(mentioned),
         _ => Ok(all),
     }
 }
 
-/// Keeps exactly `cols` of a loaded frame (the loader adds `time` and what the exclusions
-/// read), so the table the query sees is the one `plan` checked.
-pub fn project(df: &DataFrame, cols: ColumnSet) -> Result<DataFrame, PolarsError> {
-    df.select(cols.iter().map(Col::name))
-}
-
-/// The columns whose names occur in the text as words (case-insensitive); all of them when
-/// the text has a `*` other than `(*)`, `COLUMNS` or `NATURAL`. Over-inclusive on purpose:
-/// a name inside a string literal or a comment also counts.
-pub fn mentioned_columns(sql: &str) -> ColumnSet {
+/// The columns (indexes into `defs`, in schema order) whose names occur in the text as words
+/// (case-insensitive); None (all of them) when the text has a `*` other than `(*)`, `COLUMNS`
+/// or `NATURAL`. Over-inclusive on purpose: a name inside a string literal or a comment also
+/// counts.
+pub fn mentioned_columns(sql: &str, defs: &[ColumnDef]) -> Option<Vec<usize>> {
     let chars: Vec<char> = sql.chars().collect();
     for (i, c) in chars.iter().enumerate() {
         if *c == '*' {
             let before = chars[..i].iter().rev().find(|c| !c.is_whitespace());
             let after = chars[i + 1..].iter().find(|c| !c.is_whitespace());
             if !(before == Some(&'(') && after == Some(&')')) {
-                return ColumnSet::all();
+                return None;
             }
         }
     }
-    let mut set = ColumnSet::default();
+    let mut set = Vec::new();
     for word in sql
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
     {
         let word = word.to_lowercase();
         if word == "columns" || word == "natural" {
-            return ColumnSet::all();
+            return None;
         }
-        if let Some(c) = Col::from_name(&word) {
-            set = set.with(c);
+        if let Some(c) = defs.iter().position(|d| d.name == word) {
+            if !set.contains(&c) {
+                set.push(c);
+            }
         }
     }
-    set
+    set.sort_unstable();
+    Some(set)
 }
 
 /// Polars' message, first paragraph only (the rest is its internal plan), on one line.
@@ -160,43 +173,49 @@ pub fn is_blank(text: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn names(defs: &[ColumnDef], idx: &[usize]) -> Vec<String> {
+        idx.iter().map(|&i| defs[i].name.clone()).collect()
+    }
+
     #[test]
     fn mentions_are_projected() {
+        let defs = crate::format::FormatId::Alb.columns();
         let s = mentioned_columns(
             "SELECT endpoint, count(*) AS n FROM logs WHERE elb_status_code >= 500 GROUP BY endpoint",
+            &defs,
+        )
+        .unwrap();
+        assert_eq!(names(&defs, &s), ["elb_status_code", "endpoint"]);
+        assert_eq!(
+            mentioned_columns("select COUNT( * ) from logs", &defs),
+            Some(vec![])
+        );
+        assert_eq!(mentioned_columns("SELECT * FROM logs", &defs), None);
+        assert_eq!(
+            mentioned_columns("SELECT latency_ms * 2 FROM logs", &defs),
+            None
         );
         assert_eq!(
-            s.iter().collect::<Vec<_>>(),
-            vec![Col::ElbStatusCode, Col::Endpoint]
-        );
-        assert_eq!(
-            mentioned_columns("select COUNT( * ) from logs"),
-            ColumnSet::default()
-        );
-        assert_eq!(mentioned_columns("SELECT * FROM logs"), ColumnSet::all());
-        assert_eq!(
-            mentioned_columns("SELECT latency_ms * 2 FROM logs"),
-            ColumnSet::all()
-        );
-        assert_eq!(
-            mentioned_columns("SELECT COLUMNS('^ssl_.*$') FROM logs"),
-            ColumnSet::all()
+            mentioned_columns("SELECT COLUMNS('^ssl_.*$') FROM logs", &defs),
+            None
         );
         // quoted and upper-case names count
-        assert!(mentioned_columns("SELECT \"TIME\" FROM logs").contains(Col::Time));
+        let t = mentioned_columns("SELECT \"TIME\" FROM logs", &defs).unwrap();
+        assert_eq!(names(&defs, &t), ["time"]);
     }
 
     #[test]
     fn plan_checks_before_reading() {
-        let cols = plan("SELECT path, count(*) AS n FROM logs GROUP BY path").unwrap();
-        assert_eq!(cols.iter().collect::<Vec<_>>(), vec![Col::Time, Col::Path]);
-        assert_eq!(plan("SELECT * FROM logs").unwrap(), ColumnSet::all());
+        let defs = crate::format::FormatId::Alb.columns();
+        let cols = plan("SELECT path, count(*) AS n FROM logs GROUP BY path", &defs).unwrap();
+        assert_eq!(names(&defs, &cols), ["time", "path"]);
+        assert_eq!(plan("SELECT * FROM logs", &defs).unwrap().len(), defs.len());
         for bad in [
             "SELEC 1",
             "SELECT nope FROM logs",
             "SELECT path FROM nowhere",
         ] {
-            let err = plan(bad).unwrap_err();
+            let err = plan(bad, &defs).unwrap_err();
             assert!(err.0.starts_with("query: "), "{err}");
             assert!(!err.0.contains('\n'), "{err}");
         }

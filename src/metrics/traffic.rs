@@ -1,27 +1,19 @@
 //! Traffic mix: volume over time, top endpoints, clients, methods and user agents, request
 //! types, TLS protocols and ciphers, and how much still arrives over plain HTTP.
 
-use polars::prelude::*;
 use serde::Serialize;
 
-use super::common::{bucket_expr, counts, strings, times};
-use crate::frame::{Col, ColumnSet};
+use super::buckets::{BucketPlan, Merge, TimeBuckets};
+use super::common::Keyed;
+use super::errors::query_bucket;
+use crate::engine::athena::rows::{set_id, Rows};
+use crate::engine::athena::sql::bucket_sql;
+use crate::engine::athena::{Apart, Query, ResultRows, Sql};
+use crate::engine::{Analysis, AthenaPlan, Finish};
+use crate::error::UsageError;
+use crate::format::{Request, Role, RoleSet};
+use crate::sql::{lit_int, Fragment};
 use crate::window::{format_duration, format_us};
-
-pub fn columns() -> ColumnSet {
-    ColumnSet::of(&[
-        Col::Time,
-        Col::Type,
-        Col::ClientIp,
-        Col::Method,
-        Col::Endpoint,
-        Col::UserAgent,
-        Col::SslProtocol,
-        Col::SslCipher,
-        Col::ReceivedBytes,
-        Col::SentBytes,
-    ])
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TrafficReport {
@@ -41,6 +33,8 @@ pub struct TrafficReport {
     pub top_user_agents: Vec<KeyShare>,
     pub bucket: String,
     pub over_time: Vec<TimeTraffic>,
+    #[serde(skip)]
+    pub bucket_us: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -84,12 +78,6 @@ pub struct TimeTraffic {
     pub bytes_out: u64,
 }
 
-fn is_plain() -> Expr {
-    col(Col::Type.name())
-        .eq(lit("http"))
-        .or(col(Col::Type.name()).eq(lit("ws")))
-}
-
 /// Most requests first, then by key; `limit` rows.
 pub fn rank_key_shares(rows: &mut Vec<KeyShare>, limit: usize) {
     rows.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.key.cmp(&b.key)));
@@ -106,119 +94,277 @@ pub fn rank_endpoint_shares(rows: &mut Vec<EndpointShare>, top: usize) {
     rows.truncate(top);
 }
 
-pub fn compute(df: &DataFrame, bucket_us: i64, top: usize) -> PolarsResult<TrafficReport> {
-    let lf = df.clone().lazy();
-    let n = df.height() as u64;
-    let share = |k: u64| k as f64 / n.max(1) as f64;
-    let totals = lf
-        .clone()
-        .select([
-            col(Col::ReceivedBytes.name())
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("in"),
-            col(Col::SentBytes.name())
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("out"),
-            is_plain().cast(DataType::UInt64).sum().alias("plain"),
-            col(Col::ClientIp.name())
-                .str()
-                .contains_literal(lit(":"))
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("v6"),
-        ])
-        .collect()?;
-    let plain = counts(&totals, "plain")?[0];
-    let v6 = counts(&totals, "v6")?[0];
+/// Volume counters of a window or a bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Volume {
+    pub requests: u64,
+    pub plain: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
+crate::merge_by_adding!(Volume {
+    requests,
+    plain,
+    bytes_in,
+    bytes_out
+});
 
-    let key_shares = |key: Col, limit: usize| -> PolarsResult<Vec<KeyShare>> {
-        let g = lf
-            .clone()
-            .group_by([col(key.name()).alias("key")])
-            .agg([len().cast(DataType::UInt64).alias("requests")])
-            .collect()?;
-        let mut rows: Vec<KeyShare> = strings(&g, "key")?
-            .into_iter()
-            .zip(counts(&g, "requests")?)
-            .map(|(key, requests)| KeyShare {
-                key,
-                requests,
-                share: share(requests),
+/// Type http or ws: not encrypted between the client and this hop.
+fn is_plain(r: &Request<'_>) -> bool {
+    matches!(r.request_type, Some("http" | "ws"))
+}
+
+impl Volume {
+    fn add(&mut self, r: &Request<'_>) {
+        self.requests += 1;
+        self.plain += u64::from(is_plain(r));
+        self.bytes_in += r.bytes_in.unwrap_or(0);
+        self.bytes_out += r.bytes_out.unwrap_or(0);
+    }
+}
+
+/// The traffic analysis' partial: volumes and counts per key.
+#[derive(Debug, Clone)]
+pub struct TrafficPartial {
+    pub all: Volume,
+    pub ipv6: u64,
+    pub request_types: Keyed<u64>,
+    pub tls_protocols: Keyed<u64>,
+    pub tls_ciphers: Keyed<u64>,
+    pub methods: Keyed<u64>,
+    pub endpoints: Keyed<u64>,
+    pub clients: Keyed<u64>,
+    pub user_agents: Keyed<u64>,
+    pub over_time: TimeBuckets<Volume>,
+}
+
+/// The traffic analysis: its settings.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    pub top: usize,
+    pub plan: BucketPlan,
+}
+
+impl Analysis for Traffic {
+    type Partial = TrafficPartial;
+    type Report = TrafficReport;
+
+    fn name(&self) -> &'static str {
+        "traffic"
+    }
+
+    fn required(&self) -> RoleSet {
+        RoleSet::of(&[Role::Time])
+    }
+
+    fn optional(&self) -> RoleSet {
+        RoleSet::of(&[
+            Role::RequestType,
+            Role::ClientIp,
+            Role::Method,
+            Role::Endpoint,
+            Role::UserAgent,
+            Role::TlsProtocol,
+            Role::TlsCipher,
+            Role::BytesIn,
+            Role::BytesOut,
+        ])
+    }
+
+    fn partial(&self) -> TrafficPartial {
+        TrafficPartial {
+            all: Volume::default(),
+            ipv6: 0,
+            request_types: Keyed::default(),
+            tls_protocols: Keyed::default(),
+            tls_ciphers: Keyed::default(),
+            methods: Keyed::default(),
+            endpoints: Keyed::default(),
+            clients: Keyed::default(),
+            user_agents: Keyed::default(),
+            over_time: TimeBuckets::new(self.plan),
+        }
+    }
+
+    fn fold(&self, p: &mut TrafficPartial, batch: &[Request<'_>]) {
+        for r in batch.iter().filter(|r| !r.excluded) {
+            p.all.add(r);
+            p.ipv6 += u64::from(r.client_ip.is_some_and(|ip| ip.contains(':')));
+            *p.request_types.entry(&[r.request_type]) += 1;
+            *p.tls_protocols.entry(&[r.tls_protocol]) += 1;
+            *p.tls_ciphers.entry(&[r.tls_cipher]) += 1;
+            *p.methods.entry(&[r.method]) += 1;
+            *p.endpoints.entry(&[r.method, r.endpoint.as_deref()]) += 1;
+            *p.clients.entry(&[r.client_ip]) += 1;
+            *p.user_agents.entry(&[r.user_agent]) += 1;
+            p.over_time.at(r.time_us).add(r);
+        }
+    }
+
+    fn merge(&self, into: &mut TrafficPartial, from: TrafficPartial) {
+        into.all.merge(from.all);
+        into.ipv6 += from.ipv6;
+        into.request_types.merge(from.request_types);
+        into.tls_protocols.merge(from.tls_protocols);
+        into.tls_ciphers.merge(from.tls_ciphers);
+        into.methods.merge(from.methods);
+        into.endpoints.merge(from.endpoints);
+        into.clients.merge(from.clients);
+        into.user_agents.merge(from.user_agents);
+        into.over_time.merge(from.over_time);
+    }
+
+    fn finish(&self, p: TrafficPartial, end: &Finish) -> TrafficReport {
+        let bucket_us = self.plan.bucket(end.span_us());
+        let n = p.all.requests;
+        let share = |k: u64| k as f64 / n.max(1) as f64;
+        let key_shares = |k: Keyed<u64>, limit: usize| -> Vec<KeyShare> {
+            let mut rows: Vec<KeyShare> = k
+                .into_rows()
+                .map(|(mut k, requests)| KeyShare {
+                    key: k.pop().flatten(),
+                    requests,
+                    share: share(requests),
+                })
+                .collect();
+            rank_key_shares(&mut rows, limit);
+            rows
+        };
+        let mut top_endpoints: Vec<EndpointShare> = p
+            .endpoints
+            .into_rows()
+            .map(|(mut k, requests)| {
+                let endpoint = k.pop().flatten();
+                let method = k.pop().flatten();
+                EndpointShare {
+                    method,
+                    endpoint,
+                    requests,
+                    share: share(requests),
+                }
             })
             .collect();
-        rank_key_shares(&mut rows, limit);
-        Ok(rows)
-    };
+        rank_endpoint_shares(&mut top_endpoints, self.top);
+        let over_time = p
+            .over_time
+            .finish(bucket_us)
+            .into_iter()
+            .map(|(t, v)| TimeTraffic {
+                start: format_us(t),
+                requests: v.requests,
+                plain_http: v.plain,
+                bytes_in: v.bytes_in,
+                bytes_out: v.bytes_out,
+            })
+            .collect();
+        TrafficReport {
+            requests: n,
+            bytes_in: p.all.bytes_in,
+            bytes_out: p.all.bytes_out,
+            plain_http: Share::of(p.all.plain, n),
+            ipv6: Share::of(p.ipv6, n),
+            request_types: key_shares(p.request_types, usize::MAX),
+            tls_protocols: key_shares(p.tls_protocols, usize::MAX),
+            tls_ciphers: key_shares(p.tls_ciphers, self.top),
+            methods: key_shares(p.methods, usize::MAX),
+            top_endpoints,
+            top_clients: key_shares(p.clients, self.top),
+            top_user_agents: key_shares(p.user_agents, self.top),
+            bucket: format_duration(bucket_us),
+            over_time,
+            bucket_us,
+        }
+    }
+}
 
-    let ep = lf
-        .clone()
-        .group_by([col(Col::Method.name()), col(Col::Endpoint.name())])
-        .agg([len().cast(DataType::UInt64).alias("requests")])
-        .collect()?;
-    let mut top_endpoints: Vec<EndpointShare> = strings(&ep, Col::Method.name())?
-        .into_iter()
-        .zip(strings(&ep, Col::Endpoint.name())?)
-        .zip(counts(&ep, "requests")?)
-        .map(|((method, endpoint), requests)| EndpointShare {
-            method,
-            endpoint,
-            requests,
-            share: share(requests),
-        })
-        .collect();
-    rank_endpoint_shares(&mut top_endpoints, top);
+/// The traffic query (queries/traffic.sql).
+const TRAFFIC_SQL: &str = include_str!("../../queries/traffic.sql");
 
-    let ot = lf
-        .clone()
-        .group_by([bucket_expr(bucket_us)])
-        .agg([
-            len().cast(DataType::UInt64).alias("requests"),
-            is_plain().cast(DataType::UInt64).sum().alias("plain"),
-            col(Col::ReceivedBytes.name())
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("in"),
-            col(Col::SentBytes.name())
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("out"),
-        ])
-        .sort(["bucket"], SortMultipleOptions::default())
-        .collect()?;
-    let (req, pl, bi, bo) = (
-        counts(&ot, "requests")?,
-        counts(&ot, "plain")?,
-        counts(&ot, "in")?,
-        counts(&ot, "out")?,
-    );
-    let over_time = times(&ot, "bucket")?
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| TimeTraffic {
-            start: t.map(format_us).unwrap_or_default(),
-            requests: req[i],
-            plain_http: pl[i],
-            bytes_in: bi[i],
-            bytes_out: bo[i],
-        })
-        .collect();
+const TRAFFIC_ARGS: [&str; 8] = [
+    "type",
+    "ssl_protocol",
+    "ssl_cipher",
+    "method",
+    "endpoint",
+    "client_ip",
+    "user_agent",
+    "bucket",
+];
 
-    Ok(TrafficReport {
-        requests: n,
-        bytes_in: counts(&totals, "in")?[0],
-        bytes_out: counts(&totals, "out")?[0],
-        plain_http: Share::of(plain, n),
-        ipv6: Share::of(v6, n),
-        request_types: key_shares(Col::Type, usize::MAX)?,
-        tls_protocols: key_shares(Col::SslProtocol, usize::MAX)?,
-        tls_ciphers: key_shares(Col::SslCipher, top)?,
-        methods: key_shares(Col::Method, usize::MAX)?,
-        top_endpoints,
-        top_clients: key_shares(Col::ClientIp, top)?,
-        top_user_agents: key_shares(Col::UserAgent, top)?,
-        bucket: format_duration(bucket_us),
-        over_time,
-    })
+/// The traffic sets Athena ranks and cuts to --top rows.
+pub fn traffic_ranked_sets() -> [i64; 4] {
+    [
+        set_id(&TRAFFIC_ARGS, &["ssl_cipher"]),
+        set_id(&TRAFFIC_ARGS, &["method", "endpoint"]),
+        set_id(&TRAFFIC_ARGS, &["client_ip"]),
+        set_id(&TRAFFIC_ARGS, &["user_agent"]),
+    ]
+}
+
+impl AthenaPlan for Traffic {
+    fn query(&self, sql: &Sql) -> Result<Query, UsageError> {
+        let mut ranked = Fragment::fixed("");
+        for (i, set) in traffic_ranked_sets().iter().enumerate() {
+            ranked.push(if i == 0 { "?" } else { ", ?" }, [lit_int(*set)]);
+        }
+        sql.render(
+            TRAFFIC_SQL,
+            &[
+                ("bucket", &bucket_sql(query_bucket(&self.plan)?)),
+                (
+                    "top",
+                    &Fragment::param(lit_int(self.top.min(1_000_000) as i64)),
+                ),
+                ("ranked_sets", &ranked),
+            ],
+        )
+    }
+
+    fn partial_from_rows(&self, rows: &ResultRows) -> anyhow::Result<(TrafficPartial, Apart)> {
+        let r = Rows::new(rows);
+        let id = |keys: &[&str]| set_id(&TRAFFIC_ARGS, keys);
+        let all = id(&[]);
+        let mut apart = Apart::default();
+        let mut p = self.partial();
+        for row in r.iter() {
+            let set = r.set(row)?;
+            let requests = r.u64(row, "requests")?;
+            if r.set_apart(row, set == all, requests, &mut apart)? {
+                continue;
+            }
+            let volume = || -> anyhow::Result<Volume> {
+                Ok(Volume {
+                    requests,
+                    plain: r.u64(row, "plain_http")?,
+                    bytes_in: r.u64(row, "bytes_in")?,
+                    bytes_out: r.u64(row, "bytes_out")?,
+                })
+            };
+            if set == all {
+                p.all.merge(volume()?);
+                p.ipv6 += r.u64(row, "ipv6")?;
+            } else if set == id(&["method", "endpoint"]) {
+                let (m, e) = (r.text(row, "method")?, r.text(row, "endpoint")?);
+                p.endpoints.add(&[m, e], requests);
+            } else if set == id(&["bucket"]) {
+                if let Some(start) = r.bucket(row)? {
+                    p.over_time.add(start, volume()?);
+                }
+            } else {
+                let keyed = [
+                    ("type", &mut p.request_types),
+                    ("ssl_protocol", &mut p.tls_protocols),
+                    ("ssl_cipher", &mut p.tls_ciphers),
+                    ("method", &mut p.methods),
+                    ("client_ip", &mut p.clients),
+                    ("user_agent", &mut p.user_agents),
+                ];
+                if let Some((key, tally)) = keyed.into_iter().find(|(k, _)| set == id(&[k])) {
+                    tally.add(&[r.text(row, key)?], requests);
+                }
+            }
+        }
+        apart.requests = p.all.requests + apart.excluded;
+        Ok((p, apart))
+    }
 }

@@ -5,11 +5,11 @@ use serde::Serialize;
 
 use super::slo::input_notes;
 use super::{Document, Report};
-use crate::frame::InputStats;
+use crate::engine::InputStats;
 use crate::metrics::slo::WindowInfo;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Analysis<T: Serialize> {
+pub struct Analysis<T> {
     #[serde(flatten)]
     pub report: T,
     pub window: WindowInfo,

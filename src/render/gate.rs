@@ -2,8 +2,47 @@
 
 use std::io::{self, Write};
 
-use super::{Document, Report, Section};
-use crate::metrics::gate::{GateReport, Verdict};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use super::{percent, Document, Report, Section};
+use crate::metrics::gate::{Check, CheckUnit, GateReport, Verdict};
+
+/// A check's threshold as text: `>= 99.000%`, `<= 3000 ms`, `<= 0 at or above high`.
+pub fn threshold_text(c: &Check) -> String {
+    match (c.name, c.unit) {
+        ("slo", CheckUnit::Fraction) => format!(">= {}", percent(Some(c.threshold))),
+        (_, CheckUnit::Fraction) => format!("<= {}", percent(Some(c.threshold))),
+        (_, CheckUnit::Ms) => format!("<= {} ms", c.threshold),
+        (_, CheckUnit::Findings(level)) => {
+            format!("<= {} at or above {}", c.threshold, level.as_str())
+        }
+    }
+}
+
+/// A check's measured value as text (`n/a` when there was nothing to measure).
+pub fn actual_text(c: &Check) -> String {
+    match (c.unit, c.actual) {
+        (CheckUnit::Fraction, a) => percent(a),
+        (CheckUnit::Ms, Some(a)) => format!("{a:.1} ms"),
+        (CheckUnit::Findings(_), Some(a)) => format!("{a}"),
+        (_, None) => "n/a".into(),
+    }
+}
+
+/// `threshold` and `actual` stay the text they always were; the numbers sit beside them.
+impl Serialize for Check {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Check", 7)?;
+        st.serialize_field("name", self.name)?;
+        st.serialize_field("threshold", &threshold_text(self))?;
+        st.serialize_field("actual", &actual_text(self))?;
+        st.serialize_field("passed", &self.passed)?;
+        st.serialize_field("threshold_value", &self.threshold)?;
+        st.serialize_field("actual_value", &self.actual)?;
+        st.serialize_field("unit", &self.unit)?;
+        st.end()
+    }
+}
 
 impl Report for GateReport {
     fn document(&self) -> Document {
@@ -33,8 +72,8 @@ impl Report for GateReport {
                     .map(|c| {
                         vec![
                             c.name.to_string(),
-                            c.threshold.clone(),
-                            c.actual.clone(),
+                            threshold_text(c),
+                            actual_text(c),
                             match c.passed {
                                 Some(true) => "pass".into(),
                                 Some(false) => "FAIL".into(),
@@ -71,7 +110,11 @@ pub fn write_junit(report: &GateReport, out: &mut dyn Write) -> io::Result<()> {
     )?;
     for c in &report.checks {
         let name = xml(c.name);
-        let msg = xml(&format!("actual {} (threshold {})", c.actual, c.threshold));
+        let msg = xml(&format!(
+            "actual {} (threshold {})",
+            actual_text(c),
+            threshold_text(c)
+        ));
         match c.passed {
             Some(true) => writeln!(
                 out,
@@ -110,7 +153,6 @@ fn xml(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::gate::Check;
 
     #[test]
     fn junit_marks_failures_and_escapes() {
@@ -120,14 +162,16 @@ mod tests {
             checks: vec![
                 Check {
                     name: "slo",
-                    threshold: ">= 99%".into(),
-                    actual: "95%".into(),
+                    unit: CheckUnit::Fraction,
+                    threshold: 0.99,
+                    actual: Some(0.95),
                     passed: Some(false),
                 },
                 Check {
-                    name: "5xx_rate",
-                    threshold: "<= 1%".into(),
-                    actual: "0.5% <&>".into(),
+                    name: "5xx_rate<&>",
+                    unit: CheckUnit::Fraction,
+                    threshold: 0.01,
+                    actual: Some(0.005),
                     passed: Some(true),
                 },
             ],
@@ -142,7 +186,13 @@ mod tests {
             xml.contains(r#"tests="2" failures="1" errors="0""#),
             "{xml}"
         );
-        assert!(xml.contains(r#"<testcase classname="hosp-logs.gate" name="slo"><failure message="actual 95% (threshold &gt;= 99%)"/>"#), "{xml}");
-        assert!(xml.contains(r#"name="5xx_rate"/>"#));
+        assert!(xml.contains(r#"<testcase classname="hosp-logs.gate" name="slo"><failure message="actual 95.000% (threshold &gt;= 99.000%)"/>"#), "{xml}");
+        assert!(xml.contains(r#"name="5xx_rate&lt;&amp;&gt;"/>"#), "{xml}");
+        let json = serde_json::to_value(&r.checks[0]).unwrap();
+        assert_eq!(json["threshold"], ">= 99.000%");
+        assert_eq!(json["actual"], "95.000%");
+        assert_eq!(json["threshold_value"], 0.99);
+        assert_eq!(json["actual_value"], 0.95);
+        assert_eq!(json["unit"], "fraction");
     }
 }

@@ -1,7 +1,7 @@
 //! How the SLO report reads as tables.
 
 use super::{percent, Document, Report, Section};
-use crate::frame::InputStats;
+use crate::engine::InputStats;
 use crate::metrics::slo::SloReport;
 
 impl Report for SloReport {

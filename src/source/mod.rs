@@ -1,7 +1,6 @@
-//! Where log bytes come from: local files, folders, globs and stdin (S3 and Athena later).
+//! Where log bytes come from: local files, folders, globs, stdin and S3.
 //! A source yields `InputFile`s; `open` turns one into a byte stream, gzip or plain.
 
-pub mod athena;
 pub mod local;
 pub mod s3;
 
@@ -9,7 +8,6 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
 
-use chrono::NaiveDateTime;
 use flate2::bufread::MultiGzDecoder;
 
 use crate::window::Window;
@@ -101,62 +99,20 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     }
 }
 
-/// Entries can be logged a little after their file's interval: one interval of slack each side.
-const PRUNE_SLACK_US: i64 = 10 * 60 * 1_000_000;
-
-/// Why a file or object met while listing is not an ALB access log (None: read it).
-/// Connection logs, NLB logs and AWS's test file share the same folders.
-pub fn not_an_access_log(name: &str) -> Option<&'static str> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    if base == "ELBAccessLogTestFile" {
-        Some("AWS's logging test file")
-    } else if base.starts_with("conn_log") {
-        Some("ALB connection log")
-    } else if base.contains("_net.") {
-        Some("NLB log")
-    } else {
-        None
-    }
-}
-
-/// Whether the end time in an ALB file name puts the whole file outside the window, so it
-/// need not be opened. Names without an ALB end time are never pruned.
+/// Whether the time in a log file's name puts the whole file outside the window, so it need
+/// not be opened. Names without a time are never pruned.
 pub fn outside_window(name: &str, window: &Window) -> bool {
-    alb_file_end_time_us(name).is_some_and(|end| {
-        window.since_us.is_some_and(|s| end + PRUNE_SLACK_US < s)
-            || window.until_us.is_some_and(|u| end - PRUNE_SLACK_US > u)
+    crate::format::file_time_range(name).is_some_and(|(lo, hi)| {
+        window.since_us.is_some_and(|s| hi < s) || window.until_us.is_some_and(|u| lo > u)
     })
 }
 
-/// The end time ALB writes in its file names (`…_20261120T1405Z_…`), as µs since the epoch.
-/// A file whose interval ends at E holds requests from about E-5m to E.
-pub fn alb_file_end_time_us(name: &str) -> Option<i64> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    base.split('_').find_map(|part| {
-        if part.len() == 14 && part.as_bytes()[8] == b'T' && part.ends_with('Z') {
-            NaiveDateTime::parse_from_str(&part[..13], "%Y%m%dT%H%M")
-                .ok()
-                .map(|t| t.and_utc().timestamp_micros())
-        } else {
-            None
-        }
-    })
-}
+pub use crate::format::not_an_access_log;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
-
-    #[test]
-    fn end_time_from_alb_name() {
-        let name = "AWSLogs/123456789012/elasticloadbalancing/eu-west-1/2026/11/20/\
-                    123456789012_elasticloadbalancing_eu-west-1_app.hosp-alb.5e4f3a2b1c0d9e8f_20261120T1405Z_10.0.0.5_abcd1234.log.gz";
-        let t = alb_file_end_time_us(name).unwrap();
-        assert_eq!(crate::window::format_us(t), "2026-11-20T14:05:00Z");
-        assert_eq!(alb_file_end_time_us("access.log"), None);
-        assert_eq!(alb_file_end_time_us("x_2026112XT1405Z_y"), None);
-    }
 
     #[test]
     fn decodes_multi_member_gzip_and_plain() {

@@ -17,7 +17,8 @@ use aws_sdk_s3::Client;
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
-use super::{not_an_access_log, outside_window, InputFile, Location};
+use super::{outside_window, InputFile, Location};
+use crate::format::alb::layout as alb_layout;
 use crate::window::{delivery_days, Window};
 
 const DAY_US: i64 = 86_400_000_000;
@@ -131,8 +132,7 @@ impl S3Context {
                 for (key, size, etag) in self.list(bucket, &day_prefix)? {
                     stats.listed += 1;
                     let name = key.rsplit('/').next().unwrap_or(&key);
-                    // ALB delivers access logs as …_app.<lb>_…; anything else is not one
-                    if !name.contains("_app.") || not_an_access_log(name).is_some() {
+                    if !alb_layout::is_delivered_access_log(name) {
                         stats.skipped += 1;
                         continue;
                     }
@@ -159,33 +159,7 @@ impl S3Context {
 
     /// The `…/AWSLogs/<account>/elasticloadbalancing/<region>/` prefixes at or below `prefix`.
     fn region_prefixes(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {
-        let (head, tail) = match prefix.find("AWSLogs") {
-            Some(i) => (
-                &prefix[..i],
-                prefix[i + "AWSLogs".len()..].trim_matches('/'),
-            ),
-            None => (prefix, ""),
-        };
-        let head = if head.is_empty() || head.ends_with('/') {
-            head.to_string()
-        } else {
-            format!("{head}/")
-        };
-        let given: Vec<&str> = tail.split('/').filter(|s| !s.is_empty()).collect();
-        // levels under AWSLogs/: account, "elasticloadbalancing", region
-        let mut bases = vec![format!("{head}AWSLogs/")];
-        for level in 0..3 {
-            let mut next = Vec::new();
-            for b in &bases {
-                match (level, given.get(level)) {
-                    (_, Some(seg)) => next.push(format!("{b}{seg}/")),
-                    (1, None) => next.push(format!("{b}elasticloadbalancing/")),
-                    (_, None) => next.extend(self.common_prefixes(bucket, b)?),
-                }
-            }
-            bases = next;
-        }
-        Ok(bases)
+        alb_layout::region_prefixes(prefix, |p| self.common_prefixes(bucket, p))
     }
 
     fn common_prefixes(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {

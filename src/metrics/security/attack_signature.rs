@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use regex::RegexSet;
 
 use super::{Ctx, Req, Rule, RuleOutput, Severity};
-use crate::parse::decode_escapes;
+use crate::format::alb::parse::decode_escapes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {

@@ -19,15 +19,14 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use chrono::NaiveTime;
-use polars::prelude::*;
 use serde::Serialize;
 
-use super::common::{strings, times};
-use super::filter::{Cidr, Glob};
 use crate::config::SecuritySection;
+use crate::engine::{Analysis, Finish};
 use crate::error::UsageError;
-use crate::frame::{Col, ColumnSet};
-use crate::window::{format_duration, format_us, parse_duration};
+use crate::filter::{Cidr, Glob};
+use crate::format::{Request, Role, RoleSet};
+use crate::window::{format_duration, format_us, parse_duration, WindowInfo};
 
 /// How bad a finding is. Ordered: info < low < medium < high < critical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -167,63 +166,170 @@ impl Req {
     }
 }
 
-/// The columns the rules (and the audit trail) read.
-pub fn columns() -> ColumnSet {
-    ColumnSet::of(&[
-        Col::Time,
-        Col::ClientIp,
-        Col::UserAgent,
-        Col::Method,
-        Col::Url,
-        Col::Path,
-        Col::Endpoint,
-        Col::ElbStatusCode,
-        Col::TargetStatusCode,
-        Col::TraceId,
-        Col::Classification,
-        Col::ActionsExecuted,
+impl Req {
+    /// A request as the rules keep it (owned: it outlives the batch it came in).
+    pub fn of(r: &Request<'_>) -> Req {
+        Req {
+            time_us: r.time_us,
+            client_ip: r.client_ip.map(str::to_string),
+            user_agent: r.user_agent.map(str::to_string),
+            method: r.method.map(str::to_string),
+            url: r.url.map(str::to_string),
+            path: r.path.map(str::to_string),
+            endpoint: r.endpoint.as_deref().map(str::to_string),
+            status: r.status,
+            target_status: r.upstream_status,
+            trace_id: r.trace_id.map(str::to_string),
+            classification: r.classification.map(str::to_string),
+            actions: r.actions.map(str::to_string),
+        }
+    }
+}
+
+/// The roles the rules (and the audit trail) read.
+pub fn roles() -> RoleSet {
+    RoleSet::of(&[
+        Role::Time,
+        Role::ClientIp,
+        Role::UserAgent,
+        Role::Method,
+        Role::Url,
+        Role::Path,
+        Role::Endpoint,
+        Role::Status,
+        Role::UpstreamStatus,
+        Role::TraceId,
+        Role::Classification,
+        Role::Actions,
     ])
 }
 
-/// The frame's rows as `Req`s, sorted by time (stable, so file order breaks ties).
-pub fn requests(df: &DataFrame) -> PolarsResult<Vec<Req>> {
-    let n = df.height();
-    let strs = |c: Col| strings(df, c.name());
-    let u16s = |c: Col| -> PolarsResult<Vec<Option<u16>>> {
-        let s = df.column(c.name())?.cast(&DataType::UInt16)?;
-        Ok(s.u16()?.iter().collect())
-    };
-    let time = times(df, Col::Time.name())?;
-    let mut ip = strs(Col::ClientIp)?.into_iter();
-    let mut ua = strs(Col::UserAgent)?.into_iter();
-    let mut method = strs(Col::Method)?.into_iter();
-    let mut url = strs(Col::Url)?.into_iter();
-    let mut path = strs(Col::Path)?.into_iter();
-    let mut endpoint = strs(Col::Endpoint)?.into_iter();
-    let mut status = u16s(Col::ElbStatusCode)?.into_iter();
-    let mut target = u16s(Col::TargetStatusCode)?.into_iter();
-    let mut trace = strs(Col::TraceId)?.into_iter();
-    let mut class = strs(Col::Classification)?.into_iter();
-    let mut actions = strs(Col::ActionsExecuted)?.into_iter();
-    let mut out = Vec::with_capacity(n);
-    for t in time {
-        out.push(Req {
-            time_us: t.unwrap_or(0),
-            client_ip: ip.next().flatten(),
-            user_agent: ua.next().flatten(),
-            method: method.next().flatten(),
-            url: url.next().flatten(),
-            path: path.next().flatten(),
-            endpoint: endpoint.next().flatten(),
-            status: status.next().flatten(),
-            target_status: target.next().flatten(),
-            trace_id: trace.next().flatten(),
-            classification: class.next().flatten(),
-            actions: actions.next().flatten(),
-        });
+/// The security rules as an analysis over every request (the config's `[exclude]` is not
+/// applied: a user agent can be spoofed). Requests before `since_us` form the baseline.
+#[derive(Debug, Clone)]
+pub struct Security {
+    pub settings: Settings,
+    pub rules: Vec<Rule>,
+    pub min_severity: Severity,
+    /// The window's start as asked; the run reads the baseline period before it too.
+    pub since_us: Option<i64>,
+    pub until_us: Option<i64>,
+    /// Whether the baseline applies (the daily report and the gate run without one).
+    pub baseline: bool,
+}
+
+/// The security analysis' result: the report, and the window it covers (the baseline period
+/// left out).
+#[derive(Debug, Clone)]
+pub struct SecurityRun {
+    pub report: SecurityReport,
+    pub window: WindowInfo,
+    /// Requests in the window (not the baseline).
+    pub requests: u64,
+}
+
+impl Analysis for Security {
+    type Partial = Vec<Req>;
+    type Report = SecurityRun;
+
+    fn name(&self) -> &'static str {
+        "security"
     }
-    out.sort_by_key(|r| r.time_us);
-    Ok(out)
+
+    fn required(&self) -> RoleSet {
+        RoleSet::of(&[Role::Time, Role::ClientIp])
+    }
+
+    fn optional(&self) -> RoleSet {
+        roles()
+    }
+
+    fn excludes(&self) -> bool {
+        false
+    }
+
+    fn partial(&self) -> Vec<Req> {
+        Vec::new()
+    }
+
+    fn fold(&self, p: &mut Vec<Req>, batch: &[Request<'_>]) {
+        p.extend(batch.iter().map(Req::of));
+    }
+
+    fn merge(&self, into: &mut Vec<Req>, mut from: Vec<Req>) {
+        into.append(&mut from);
+    }
+
+    fn finish(&self, mut all: Vec<Req>, _end: &Finish) -> SecurityRun {
+        // time order, ties in input order is not kept across threads: sort by the whole
+        // request so the result never depends on how the input was split
+        all.sort_by(|a, b| a.time_us.cmp(&b.time_us).then_with(|| a.order(b)));
+        let split = self
+            .since_us
+            .map_or(0, |s| all.partition_point(|r| r.time_us < s));
+        let in_window = all.split_off(split);
+        let before = all;
+        let start = self
+            .since_us
+            .or(in_window.first().map(|r| floor_sec(r.time_us)));
+        let period = match self.baseline {
+            true => self
+                .settings
+                .baseline_us
+                .zip(start)
+                .map(|(b, s)| (s - b, s)),
+            false => None,
+        };
+        let baseline = Baseline::new(period, &before);
+        drop(before);
+        let report = analyze(
+            &in_window,
+            &baseline,
+            &self.settings,
+            &self.rules,
+            self.min_severity,
+        );
+        let window = WindowInfo {
+            start: start.map(format_us),
+            end: self
+                .until_us
+                .or(in_window.last().map(|r| floor_sec(r.time_us) + SEC))
+                .map(format_us),
+        };
+        SecurityRun {
+            report,
+            window,
+            requests: in_window.len() as u64,
+        }
+    }
+}
+
+const SEC: i64 = 1_000_000;
+
+fn floor_sec(us: i64) -> i64 {
+    us.div_euclid(SEC) * SEC
+}
+
+impl Req {
+    /// A total order over requests of the same time, so sorting never depends on input order.
+    fn order(&self, o: &Req) -> std::cmp::Ordering {
+        (
+            &self.client_ip,
+            &self.method,
+            &self.url,
+            &self.status,
+            &self.user_agent,
+            &self.trace_id,
+        )
+            .cmp(&(
+                &o.client_ip,
+                &o.method,
+                &o.url,
+                &o.status,
+                &o.user_agent,
+                &o.trace_id,
+            ))
+    }
 }
 
 /// A sensitive-endpoint pattern: a path prefix on whole segments, or a glob.
@@ -962,7 +1068,11 @@ mod tests {
             "[security.write_burst]\nz = -1.0\n",
             "[security]\nunknown = 1\n",
         ] {
-            assert!(crate::config::Config::parse(bad).is_err(), "{bad}");
+            let parsed = crate::config::Config::parse(bad);
+            assert!(
+                parsed.is_err() || Settings::from_section(&parsed.unwrap().security).is_err(),
+                "{bad}"
+            );
         }
         let s = settings("[security]\nbaseline = \"off\"\n");
         assert_eq!(s.baseline_us, None);

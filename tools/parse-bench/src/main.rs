@@ -6,10 +6,26 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-#[path = "../../../src/parse/mod.rs"]
+// the parser's files, reachable under the crate's own paths (crate::format::{error, text,
+// alb::parse}) so their `crate::` imports resolve here too
+#[path = "../../../src/format/error.rs"]
+#[allow(dead_code)]
+pub mod format_error;
+#[path = "../../../src/format/text/mod.rs"]
 #[allow(dead_code, unused_imports)]
-mod parse;
-use parse::parse_line;
+pub mod format_text;
+#[path = "../../../src/format/alb/parse/mod.rs"]
+#[allow(dead_code, unused_imports)]
+pub mod alb_parse;
+#[allow(unused_imports)]
+mod format {
+    pub use super::format_error as error;
+    pub use super::format_text as text;
+    pub mod alb {
+        pub use super::super::alb_parse as parse;
+    }
+}
+use format::alb::parse::parse_line;
 
 struct Counting;
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);

@@ -1,51 +1,16 @@
-//! Parsed records → typed Polars columns, materialising only the projected columns.
+//! Parsed ALB records → the typed Polars columns of `query` and `export`, materialising only
+//! the projected columns.
 
 use std::borrow::Cow;
 
 use polars::prelude::*;
 
-use super::schema::{Col, ColumnSet, Kind};
-use crate::parse::{split_url, AlbRecord, Routes, UrlParts};
-
-enum ColBuilder {
-    Str(StringChunkedBuilder),
-    Time(PrimitiveChunkedBuilder<Int64Type>),
-    U16(PrimitiveChunkedBuilder<UInt16Type>),
-    U64(PrimitiveChunkedBuilder<UInt64Type>),
-    I32(PrimitiveChunkedBuilder<Int32Type>),
-    F64(PrimitiveChunkedBuilder<Float64Type>),
-    Bool(BooleanChunkedBuilder),
-}
-
-impl ColBuilder {
-    fn new(col: Col, capacity: usize) -> Self {
-        let name = PlSmallStr::from_static(col.name());
-        match col.kind() {
-            Kind::Str => ColBuilder::Str(StringChunkedBuilder::new(name, capacity)),
-            Kind::Time => ColBuilder::Time(PrimitiveChunkedBuilder::new(name, capacity)),
-            Kind::U16 => ColBuilder::U16(PrimitiveChunkedBuilder::new(name, capacity)),
-            Kind::U64 => ColBuilder::U64(PrimitiveChunkedBuilder::new(name, capacity)),
-            Kind::I32 => ColBuilder::I32(PrimitiveChunkedBuilder::new(name, capacity)),
-            Kind::F64 => ColBuilder::F64(PrimitiveChunkedBuilder::new(name, capacity)),
-            Kind::Bool => ColBuilder::Bool(BooleanChunkedBuilder::new(name, capacity)),
-        }
-    }
-
-    fn finish(self) -> Column {
-        match self {
-            ColBuilder::Str(b) => b.finish().into_column(),
-            ColBuilder::Time(b) => b
-                .finish()
-                .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-                .into_column(),
-            ColBuilder::U16(b) => b.finish().into_column(),
-            ColBuilder::U64(b) => b.finish().into_column(),
-            ColBuilder::I32(b) => b.finish().into_column(),
-            ColBuilder::F64(b) => b.finish().into_column(),
-            ColBuilder::Bool(b) => b.finish().into_column(),
-        }
-    }
-}
+use super::columns::{Col, ColumnSet};
+use super::parse::AlbRecord;
+use super::Alb;
+use crate::format::text::{split_url, Routes, UrlParts};
+use crate::format::FrameBuilder;
+use crate::frame::{finish_frame, ColBuilder};
 
 /// Values derived from the URL, computed once per row and only when a projected column needs them.
 struct Derived<'a> {
@@ -54,7 +19,7 @@ struct Derived<'a> {
 }
 
 /// Accumulates rows of one batch (one chunk of one source) into typed columns.
-pub struct BatchBuilder {
+pub struct AlbFrame {
     cols: Vec<(Col, ColBuilder)>,
     need_url: bool,
     need_endpoint: bool,
@@ -62,19 +27,19 @@ pub struct BatchBuilder {
     rows: usize,
 }
 
-impl BatchBuilder {
+impl AlbFrame {
     pub fn new(columns: ColumnSet, capacity: usize, source: &str) -> Self {
         let cols = columns
             .iter()
             .filter(|c| *c != Col::Source)
-            .map(|c| (c, ColBuilder::new(c, capacity)))
+            .map(|c| (c, ColBuilder::new(c.name(), c.kind(), capacity)))
             .collect();
         let need_endpoint = columns.contains(Col::Endpoint);
         let need_url = need_endpoint
             || [Col::Scheme, Col::Host, Col::Port, Col::Path, Col::Query]
                 .iter()
                 .any(|c| columns.contains(*c));
-        BatchBuilder {
+        AlbFrame {
             cols,
             need_url,
             need_endpoint,
@@ -86,8 +51,10 @@ impl BatchBuilder {
     pub fn is_empty(&self) -> bool {
         self.rows == 0
     }
+}
 
-    pub fn push(&mut self, r: &AlbRecord<'_>, routes: &Routes) {
+impl FrameBuilder<Alb> for AlbFrame {
+    fn push(&mut self, r: &AlbRecord<'_>, routes: &Routes) {
         let derived = self.need_url.then(|| {
             let url = r.url.map(split_url);
             let endpoint = if self.need_endpoint {
@@ -104,16 +71,10 @@ impl BatchBuilder {
         self.rows += 1;
     }
 
-    pub fn finish(self) -> DataFrame {
-        let rows = self.rows;
-        let mut columns: Vec<Column> = self.cols.into_iter().map(|(_, b)| b.finish()).collect();
-        if let Some(src) = self.source {
-            columns.push(
-                StringChunked::full(PlSmallStr::from_static(Col::Source.name()), &src, rows)
-                    .into_column(),
-            );
-        }
-        DataFrame::new(rows, columns).expect("builder columns share one length")
+    fn finish(self) -> DataFrame {
+        let columns: Vec<Column> = self.cols.into_iter().map(|(_, b)| b.finish()).collect();
+        let source = self.source.as_deref().map(|s| (Col::Source.name(), s));
+        finish_frame(self.rows, columns, source)
     }
 }
 

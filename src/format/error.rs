@@ -1,4 +1,6 @@
-//! Error type of [`parse_line`](super::parse_line).
+//! The error every format's line parser returns: which field, what was wrong, what was there.
+//!
+//! Depends only on `std`: the fuzz crate compiles the parsers by path (see fuzz/src/lib.rs).
 
 use std::fmt;
 
@@ -10,10 +12,12 @@ const MAX_GOT_CHARS: usize = 40;
 pub enum ParseErrorKind {
     /// The line is empty or only whitespace.
     Empty,
-    /// The line ends before field `field` (fewer than [`MIN_FIELDS`](super::MIN_FIELDS) fields).
+    /// The line ends before field `field`.
     MissingField {
         /// Number of fields found on the line.
         found: usize,
+        /// Fewest fields a line of the format has.
+        min: usize,
     },
     /// A quoted field has no closing quote.
     UnterminatedQuote,
@@ -26,8 +30,8 @@ pub enum ParseErrorKind {
     },
 }
 
-/// A line that could not be parsed. `field` names the offending field as in
-/// [`FIELD_NAMES`](super::FIELD_NAMES) (`None` for an empty line).
+/// A line that could not be parsed. `field` names the offending field as the format's
+/// documentation names it (`None` when no single field is at fault, e.g. an empty line).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     pub field: Option<&'static str>,
@@ -39,11 +43,7 @@ pub struct ParseError {
 impl ParseError {
     #[cold]
     #[inline(never)]
-    pub(crate) fn new(
-        field: Option<&'static str>,
-        kind: ParseErrorKind,
-        got: Option<&str>,
-    ) -> Self {
+    pub fn new(field: Option<&'static str>, kind: ParseErrorKind, got: Option<&str>) -> Self {
         ParseError {
             field,
             kind,
@@ -76,10 +76,9 @@ impl fmt::Display for ParseError {
         }
         match self.kind {
             ParseErrorKind::Empty => f.write_str("empty line")?,
-            ParseErrorKind::MissingField { found } => write!(
+            ParseErrorKind::MissingField { found, min } => write!(
                 f,
-                "missing: the line has only {found} fields, at least {} expected",
-                super::MIN_FIELDS
+                "missing: the line has only {found} fields, at least {min} expected"
             )?,
             ParseErrorKind::UnterminatedQuote => f.write_str("unterminated quoted field")?,
             ParseErrorKind::TextAfterQuote => {

@@ -10,16 +10,13 @@
 //! string from the input, validates the syntax of every known field and does
 //! not allocate unless the line is rejected.
 //!
-//! This module depends only on `std` and `memchr` (it is compiled as-is by the
-//! fuzz crate and by a scratch crate, via `#[path]`), so keep it free of other
-//! crate-internal paths.
+//! This module depends only on `std`, `memchr` and the std-only `crate::format::error` and
+//! `crate::format::text` (the fuzz crate and tools/parse-bench compile these files by path,
+//! in the same module tree, without polars), so keep it free of other crate paths.
 
-mod error;
 mod escape;
 mod num;
 mod record;
-mod routes;
-mod url;
 
 #[cfg(test)]
 mod tests_corpus;
@@ -30,11 +27,11 @@ mod tests_lines;
 #[cfg(test)]
 mod tests_props;
 
-pub use error::{ParseError, ParseErrorKind};
+pub use crate::format::error::{ParseError, ParseErrorKind};
+#[cfg(test)]
+use crate::format::text::{split_url, Routes};
 pub use escape::decode_escapes;
 pub use record::{parse_line, AlbRecord};
-pub use routes::{escape_regex, RouteError, Routes};
-pub use url::{split_url, UrlParts};
 
 /// The 33 ALB access-log fields in order, named as AWS documents them
 /// (`client:port`, `target:port`, `target:port_list` keep their colon).

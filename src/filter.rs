@@ -1,9 +1,11 @@
-//! Client matching: user-agent globs and CIDR networks (exclusions now, allowlists later).
+//! Client matching: user-agent globs and CIDR networks (the config's `[exclude]`, the security
+//! rules' networks and tools).
 
 use std::net::IpAddr;
 
 use crate::error::UsageError;
-use crate::parse::escape_regex;
+use crate::format::text::escape_regex;
+use crate::format::{Role, RoleSet};
 
 /// An IPv4 or IPv6 network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +169,18 @@ impl ClientFilter {
 
     pub fn is_empty(&self) -> bool {
         self.user_agents.is_empty() && self.cidrs.is_empty()
+    }
+
+    /// The roles matching reads: the user agent for globs, the client for networks.
+    pub fn roles(&self) -> RoleSet {
+        let mut set = RoleSet::EMPTY;
+        if !self.user_agents.is_empty() {
+            set = set.with(Role::UserAgent);
+        }
+        if !self.cidrs.is_empty() {
+            set = set.with(Role::ClientIp);
+        }
+        set
     }
 
     pub fn matches(&self, client_ip: Option<&str>, user_agent: Option<&str>) -> bool {

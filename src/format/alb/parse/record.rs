@@ -2,9 +2,9 @@
 
 use memchr::memchr;
 
-use super::error::{ParseError, ParseErrorKind};
 use super::num::{parse_i32, parse_port, parse_seconds, parse_status, parse_time_us, parse_u64};
 use super::{FIELD_NAMES, MIN_FIELDS};
+use crate::format::error::{ParseError, ParseErrorKind};
 
 /// Number of known fields.
 const KNOWN: usize = FIELD_NAMES.len();
@@ -298,7 +298,10 @@ pub fn parse_line(line: &str) -> Result<AlbRecord<'_>, ParseError> {
     if n < MIN_FIELDS {
         return Err(ParseError::new(
             Some(FIELD_NAMES[n]),
-            ParseErrorKind::MissingField { found: n },
+            ParseErrorKind::MissingField {
+                found: n,
+                min: MIN_FIELDS,
+            },
             None,
         ));
     }

@@ -1,9 +1,10 @@
-//! The typed schema every command queries: one place for column names and types.
+//! The ALB frame's columns (what `query` and `export` see): one place for names and types.
 //!
 //! Names follow the AWS field names in snake_case; derived columns (method, path, endpoint,
 //! latency_ms, …) come after the raw fields. The schema is explicit: nothing is inferred.
 
-use polars::prelude::{DataType, Field, Schema, TimeUnit, TimeZone};
+use crate::format::ColumnDef;
+use crate::frame::Kind;
 
 /// Every column hosp-logs can materialise, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,33 +58,6 @@ pub enum Col {
     AlbGenerated,
     TargetGroup,
     Source,
-}
-
-/// The kind of values a column holds; maps one-to-one onto a Polars dtype.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Str,
-    /// Datetime(µs, UTC)
-    Time,
-    U16,
-    U64,
-    I32,
-    F64,
-    Bool,
-}
-
-impl Kind {
-    pub fn dtype(self) -> DataType {
-        match self {
-            Kind::Str => DataType::String,
-            Kind::Time => DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
-            Kind::U16 => DataType::UInt16,
-            Kind::U64 => DataType::UInt64,
-            Kind::I32 => DataType::Int32,
-            Kind::F64 => DataType::Float64,
-            Kind::Bool => DataType::Boolean,
-        }
-    }
 }
 
 impl Col {
@@ -341,11 +315,15 @@ const COLUMNS: [(&str, Kind, &str); 48] = [
     ("source", Kind::Str, "file or object the line came from"),
 ];
 
-/// The full schema, in column order.
-pub fn schema() -> Schema {
+/// Every column, in output order, as the format-neutral code sees them.
+pub fn column_defs() -> Vec<ColumnDef> {
     Col::ALL
         .iter()
-        .map(|c| Field::new(c.name().into(), c.kind().dtype()))
+        .map(|c| ColumnDef {
+            name: c.name().to_string(),
+            kind: c.kind(),
+            doc: c.doc().to_string(),
+        })
         .collect()
 }
 

@@ -82,7 +82,13 @@ fn truncated_lines_name_the_first_missing_field() {
         let line = toks[..n].join(" ");
         let e = err(&line);
         assert_eq!(e.field, Some(FIELD_NAMES[n]), "{n}: {e}");
-        assert_eq!(e.kind, ParseErrorKind::MissingField { found: n });
+        assert_eq!(
+            e.kind,
+            ParseErrorKind::MissingField {
+                found: n,
+                min: MIN_FIELDS
+            }
+        );
     }
     let e = err(&toks[..15].join(" "));
     assert_eq!(

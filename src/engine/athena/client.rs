@@ -14,7 +14,7 @@ const MIN_BILLED_BYTES: u64 = 10 * 1_000_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct AthenaOptions {
-    pub aws: super::AwsSettings,
+    pub aws: crate::source::AwsSettings,
     pub workgroup: Option<String>,
     pub database: String,
     /// s3:// folder for results; None leaves it to the workgroup's setting.
@@ -63,12 +63,7 @@ impl AthenaError {
     }
 }
 
-/// A query and its execution parameters (SQL literals, in the order of the `?`s).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Query {
-    pub sql: String,
-    pub parameters: Vec<String>,
-}
+pub use crate::sql::Query;
 
 /// What a query cost and how it ran, shown with every Athena result.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -115,7 +110,7 @@ impl AthenaClient {
             .enable_all()
             .build()
             .map_err(|e| AthenaError::Runtime(e.to_string()))?;
-        let sdk = super::aws_sdk_config(&rt, &opts.aws);
+        let sdk = crate::source::aws_sdk_config(&rt, &opts.aws);
         if sdk.region().is_none() {
             return Err(AthenaError::Runtime(
                 "no AWS region: pass --region or set it in the profile or AWS_REGION".into(),

@@ -1,0 +1,473 @@
+//! The command context, resolved once before anything is read (as ripgrep's `HiArgs`): the
+//! config read and validated once, the window, the exclusions, the routes, the security
+//! settings, the output style and the engine. Commands take what they need from it.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::athena::{AthenaArgs, Engine};
+use super::input::{find_files, now, s3_options, InputArgs};
+use super::GlobalArgs;
+use crate::config::{parse_latency_ms, parse_rate, parse_target, Config};
+use crate::engine::athena::{AthenaOptions, AthenaSettings};
+use crate::engine::{self, Analysis, AthenaPlan, InputStats, Job, LocalInput, LocalSettings, Ran};
+use crate::error::{ExitStatus, UsageError};
+use crate::filter::ClientFilter;
+use crate::format::{recognise, FormatId, LogFormat, Looks, Routes};
+use crate::metrics::gate::GateConfig;
+use crate::metrics::security;
+use crate::metrics::slo::SloConfig;
+use crate::render::{self, sanitize, Format, Style};
+use crate::source::s3::{S3Context, S3Options};
+use crate::window::Window;
+
+/// The config, parsed and validated once.
+pub struct Settings {
+    pub config: Config,
+    pub routes: Routes,
+    pub exclude: ClientFilter,
+    pub security: security::Settings,
+    /// `[slo]` target (fraction) and latency threshold (ms).
+    pub slo_target: Option<f64>,
+    pub slo_latency_ms: Option<f64>,
+    /// `[gate]` thresholds (no findings limits: those are flags only).
+    pub gate: GateConfig,
+}
+
+impl Settings {
+    /// Reads `--config` (or none: every option has a default) and validates every section.
+    pub fn load(path: Option<&Path>) -> Result<Settings, UsageError> {
+        let config = match path {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        Settings::new(config)
+    }
+
+    pub fn new(config: Config) -> Result<Settings, UsageError> {
+        let routes = Routes::new(&config.routes.templates)
+            .map_err(|e| UsageError(format!("config [routes]: {e}")))?;
+        let exclude = ClientFilter::new(&config.exclude.user_agents, &config.exclude.client_cidrs)
+            .map_err(|e| UsageError(format!("config [exclude]: {e}")))?;
+        let security = security::Settings::from_section(&config.security)
+            .map_err(|e| UsageError(format!("config [security]: {}", e.0)))?;
+        let g = &config.gate;
+        let gate = GateConfig {
+            slo: g.slo.map(parse_target).transpose()?,
+            max_p99_ms: g.max_p99.as_deref().map(parse_latency_ms).transpose()?,
+            max_5xx_rate: g.max_5xx_rate.as_deref().map(parse_rate).transpose()?,
+            max_findings: Vec::new(),
+        };
+        Ok(Settings {
+            slo_target: config.slo.target.map(parse_target).transpose()?,
+            slo_latency_ms: config
+                .slo
+                .latency_threshold
+                .as_deref()
+                .map(parse_latency_ms)
+                .transpose()?,
+            routes,
+            exclude,
+            security,
+            gate,
+            config,
+        })
+    }
+
+    /// The SLO settings: flags first, then the config, then the defaults (99 %, no latency
+    /// bound).
+    pub fn slo(&self, target: Option<f64>, latency: Option<&str>) -> Result<SloConfig, UsageError> {
+        Ok(SloConfig {
+            target: match target {
+                Some(t) => parse_target(t)?,
+                None => self.slo_target.unwrap_or(0.99),
+            },
+            latency_threshold_ms: match latency {
+                Some(l) => Some(parse_latency_ms(l)?),
+                None => self.slo_latency_ms,
+            },
+        })
+    }
+}
+
+/// Where a command's analysis runs.
+pub enum Where {
+    Local {
+        sources: Vec<String>,
+        settings: LocalSettings,
+        s3: S3Options,
+        allow_partial: bool,
+    },
+    Athena(AthenaSettings),
+}
+
+/// Everything a command needs before it reads.
+pub struct Context {
+    pub verbose: u8,
+    pub quiet: bool,
+    pub settings: Settings,
+    pub window: Window,
+    pub style: Style,
+    pub format: Format,
+    pub engine: Where,
+}
+
+impl Context {
+    /// Resolves the flags and the config for a command that reads logs; `athena` for those
+    /// that take `--engine`.
+    pub fn new(
+        global: &GlobalArgs,
+        input: &InputArgs,
+        athena: Option<&AthenaArgs>,
+    ) -> anyhow::Result<Context> {
+        let settings = Settings::load(global.config.as_deref())?;
+        let now = now();
+        let mut window = Window::parse(input.since.as_deref(), input.until.as_deref(), now)?;
+        let log_format = input
+            .log_format
+            .or(settings.config.source.log_format)
+            .unwrap_or_default();
+        let engine = match athena {
+            Some(a) if a.engine == Engine::Athena => {
+                if !input.sources.is_empty() {
+                    return Err(UsageError(
+                        "--engine athena reads the Athena table, not --source: drop --source, or use --engine local".into(),
+                    )
+                    .into());
+                }
+                if log_format != LogFormat::Auto && log_format != LogFormat::Alb {
+                    return Err(UsageError(
+                        "--engine athena reads the ALB table: --log-format must be alb".into(),
+                    )
+                    .into());
+                }
+                // Athena bills by the scan: never an unbounded one. Default: the last 24 hours.
+                let until = window.until_us.unwrap_or(now.timestamp_micros());
+                window.until_us = Some(until);
+                window.since_us = Some(window.since_us.unwrap_or(until - 86_400_000_000));
+                Where::Athena(athena_settings(a, input, &settings.config, global.quiet)?)
+            }
+            _ => {
+                let mut sources = input.sources.clone();
+                if sources.is_empty() {
+                    sources = settings.config.source.paths.clone();
+                }
+                if sources.is_empty() {
+                    return Err(UsageError(
+                        "no logs to read: pass --source PATH (file, folder, glob or '-'), or set [source] paths in the config".into(),
+                    )
+                    .into());
+                }
+                // never list a whole bucket by accident: S3 windows default to the last 24 hours
+                if sources.iter().any(|s| s.starts_with("s3://")) && window.since_us.is_none() {
+                    window.since_us =
+                        Some(window.until_us.unwrap_or(now.timestamp_micros()) - 86_400_000_000);
+                }
+                let s3 = s3_options(&input.s3);
+                let has_s3 = sources.iter().any(|s| s.starts_with("s3://"));
+                Where::Local {
+                    settings: LocalSettings {
+                        threads: input.threads.unwrap_or_else(|| {
+                            std::thread::available_parallelism().map_or(2, |n| n.get())
+                        }),
+                        readers: has_s3.then(|| input.s3.concurrency.max(1)),
+                        progress: !global.quiet && std::io::stderr().is_terminal(),
+                        strict: input.strict,
+                        log_format,
+                    },
+                    sources,
+                    s3,
+                    allow_partial: input.s3.allow_partial,
+                }
+            }
+        };
+        Ok(Context {
+            verbose: global.verbose,
+            quiet: global.quiet,
+            settings,
+            window,
+            style: Style::detect(),
+            format: input.format,
+            engine,
+        })
+    }
+
+    /// What every analysis run needs besides the analysis.
+    pub fn job(&self) -> Job<'_> {
+        Job {
+            window: self.window,
+            routes: &self.settings.routes,
+            exclude: &self.settings.exclude,
+        }
+    }
+
+    /// The local files and S3 objects `window` needs.
+    pub fn discover(&self, window: &Window) -> anyhow::Result<LocalInput> {
+        let Where::Local { sources, s3, .. } = &self.engine else {
+            return Err(UsageError(
+                "this command reads logs locally only: drop --engine athena".into(),
+            )
+            .into());
+        };
+        let (found, objects) = find_files(sources, window, || S3Context::new(s3))?;
+        if self.verbose > 0 {
+            for (path, why) in &found.skipped {
+                eprintln!("hosp-logs: skipped {}: {why}", sanitize(path, 200));
+            }
+        }
+        Ok(LocalInput {
+            files: found.files,
+            pruned: found.pruned,
+            skipped: found.skipped.len(),
+            objects: objects.map(|(ctx, os)| (Arc::clone(&ctx), os)),
+        })
+    }
+
+    /// The local engine's settings (None under `--engine athena`).
+    pub fn local(&self) -> Option<&LocalSettings> {
+        match &self.engine {
+            Where::Local { settings, .. } => Some(settings),
+            Where::Athena(_) => None,
+        }
+    }
+
+    /// Runs an analysis on the chosen engine. None with `--print-sql`.
+    pub fn run<A: AthenaPlan>(&self, analysis: &A) -> anyhow::Result<Option<Ran<A::Report>>> {
+        match &self.engine {
+            Where::Athena(settings) => engine::athena::run(analysis, &self.job(), settings),
+            Where::Local { .. } => self.run_local(analysis, &self.window).map(Some),
+        }
+    }
+
+    /// Runs an analysis on this machine over `window` (a command may read more than its own
+    /// window, e.g. a baseline before it). Warns on stderr about lost input.
+    pub fn run_local<A: Analysis>(
+        &self,
+        analysis: &A,
+        window: &Window,
+    ) -> anyhow::Result<Ran<A::Report>> {
+        let Some(settings) = self.local() else {
+            return Err(UsageError(format!(
+                "`{}` reads logs locally only: drop --engine athena",
+                analysis.name()
+            ))
+            .into());
+        };
+        let input = self.discover(window)?;
+        let job = Job {
+            window: *window,
+            ..self.job()
+        };
+        let ran = engine::run_local(analysis, &job, &input, settings)?;
+        self.warn_about_input(&ran.input);
+        Ok(ran)
+    }
+
+    /// Reads `input` into a sink (`query`, `export`): `readers` inputs at once (default: one
+    /// per thread). Warns on stderr about lost input.
+    pub fn load<S: crate::engine::local::Sink>(
+        &self,
+        input: &LocalInput,
+        sink: &S,
+        readers: Option<usize>,
+    ) -> anyhow::Result<(Vec<S::Acc>, InputStats)> {
+        let Some(settings) = self.local() else {
+            return Err(UsageError("this command reads logs locally only".into()).into());
+        };
+        let opts = crate::engine::LoadOptions {
+            window: self.window,
+            strict: settings.strict,
+            routes: &self.settings.routes,
+            threads: settings.threads,
+            readers: readers.or(settings.readers),
+            progress: settings.progress,
+            log_format: settings.log_format,
+            required: None,
+        };
+        let (accs, stats) = crate::engine::local::load(&input.files, &opts, sink)?;
+        let stats = input.finish_stats(stats);
+        self.warn_about_input(&stats);
+        Ok((accs, stats))
+    }
+
+    /// The one format `query` and `export` read (their columns are that format's): the one
+    /// asked for, else the one the first input is in (ALB when it cannot be told).
+    pub fn frame_format(&self, files: &[crate::source::InputFile]) -> anyhow::Result<FormatId> {
+        if let Some(id) = self.local().and_then(|s| s.log_format.fixed()) {
+            return Ok(id);
+        }
+        let first = files
+            .iter()
+            .find(|f| !matches!(f.location, crate::source::Location::Stdin));
+        let Some(first) = first else {
+            return Ok(FormatId::Alb);
+        };
+        let mut head = Vec::new();
+        let read = crate::source::open(first).and_then(|r| {
+            use std::io::Read;
+            r.take(64 << 10).read_to_end(&mut head)
+        });
+        Ok(match (read, recognise(&head)) {
+            (Ok(_), Looks::Known(f)) => f.id(),
+            _ => FormatId::Alb,
+        })
+    }
+
+    /// Prints a report on stdout in the chosen format.
+    pub fn emit(&self, report: &impl render::Report) -> anyhow::Result<()> {
+        emit(report, self.format, self.style)
+    }
+
+    /// A command's exit status, turned into a runtime failure when S3 objects could not be
+    /// read and --allow-partial was not given (the output still names them).
+    pub fn outcome(&self, status: ExitStatus, stats: &InputStats) -> ExitStatus {
+        let allow_partial = matches!(
+            self.engine,
+            Where::Local {
+                allow_partial: true,
+                ..
+            }
+        );
+        let failed = stats
+            .source_errors
+            .iter()
+            .filter(|e| e.source.starts_with("s3://"))
+            .count();
+        if failed > 0 && !allow_partial && status != ExitStatus::NoData {
+            eprintln!(
+                "hosp-logs: error: {failed} S3 object(s) could not be read; the results above are partial (--allow-partial accepts that)"
+            );
+            return ExitStatus::Failure;
+        }
+        status
+    }
+
+    /// Warnings about lost input go to stderr, so stdout stays clean data.
+    pub fn warn_about_input(&self, stats: &InputStats) {
+        if self.quiet {
+            return;
+        }
+        if stats.malformed > 0 {
+            eprintln!(
+                "hosp-logs: warning: {} of {} lines were malformed and left out (--strict to fail on them)",
+                stats.malformed, stats.lines
+            );
+            for m in stats
+                .malformed_samples
+                .iter()
+                .take(if self.verbose > 0 { 20 } else { 3 })
+            {
+                eprintln!(
+                    "  {}:{}: {}",
+                    sanitize(&m.source, 200),
+                    m.line,
+                    sanitize(&m.reason, 200)
+                );
+            }
+        }
+        for u in &stats.unrecognised {
+            eprintln!(
+                "hosp-logs: warning: {}: none of its {} lines is a {} log line{}",
+                sanitize(&u.source, 200),
+                u.lines,
+                u.read_as,
+                u.looks_like
+                    .as_deref()
+                    .map(|l| format!("; it looks like {l}"))
+                    .unwrap_or_default()
+            );
+        }
+        for e in &stats.source_errors {
+            eprintln!(
+                "hosp-logs: warning: {}: {}",
+                sanitize(&e.source, 200),
+                sanitize(&e.reason, 200)
+            );
+        }
+        if self.verbose > 0 {
+            eprintln!(
+                "hosp-logs: {} files, {} bytes, {} lines: {} parsed, {} malformed, {} outside the window",
+                stats.files, stats.bytes, stats.lines, stats.parsed, stats.malformed, stats.out_of_window
+            );
+        }
+    }
+}
+
+/// Writes a report to stdout; a closed pipe (`| head`) is not an error.
+pub fn emit(report: &impl render::Report, format: Format, style: Style) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let res = render::write(report, format, style, &mut out).and_then(|_| {
+        use std::io::Write;
+        out.flush()
+    });
+    match res {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to stdout"),
+    }
+}
+
+/// The Athena settings: flags first, then the config's `[athena]`, then the defaults.
+fn athena_settings(
+    a: &AthenaArgs,
+    input: &InputArgs,
+    config: &Config,
+    quiet: bool,
+) -> anyhow::Result<AthenaSettings> {
+    let aws = s3_options(&input.s3).aws;
+    let max_scan = a
+        .max_scan
+        .as_deref()
+        .or(config.athena.max_scan.as_deref())
+        .map(engine::athena::parse_bytes)
+        .transpose()?;
+    Ok(AthenaSettings {
+        client: athena_options(a, aws, config),
+        table: table(a.table.as_ref(), config),
+        location: config.athena.location.clone(),
+        max_scan,
+        print_sql: a.print_sql,
+        s3: s3_options(&input.s3),
+        strict: input.strict,
+        quiet,
+    })
+}
+
+/// The table: the flag, else the config, else alb_access_logs.
+pub fn table(flag: Option<&String>, config: &Config) -> String {
+    flag.cloned()
+        .or(config.athena.table.clone())
+        .unwrap_or_else(|| "alb_access_logs".into())
+}
+
+/// The database: the flag, else the config, else hosp_logs.
+pub fn database(flag: Option<&String>, config: &Config) -> String {
+    flag.cloned()
+        .or(config.athena.database.clone())
+        .unwrap_or_else(|| "hosp_logs".into())
+}
+
+/// Where the client goes: the account settings with the Athena endpoint, and the Athena
+/// settings from flags, else the config.
+pub fn athena_options(
+    args: &AthenaArgs,
+    aws: crate::source::AwsSettings,
+    config: &Config,
+) -> AthenaOptions {
+    AthenaOptions {
+        aws: crate::source::AwsSettings {
+            endpoint_url: args.athena_endpoint_url.clone(),
+            ..aws
+        },
+        workgroup: args.workgroup.clone().or(config.athena.workgroup.clone()),
+        database: database(args.database.as_ref(), config),
+        output_location: args
+            .output_location
+            .clone()
+            .or(config.athena.output_location.clone()),
+        max_poll_interval: std::time::Duration::from_secs(2),
+    }
+}

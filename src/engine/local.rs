@@ -1,0 +1,817 @@
+//! The local engine's read → parse pipeline, parallel across files and across chunks of a file.
+//!
+//! Reader threads (one file each at a time) decompress, recognise the file's format from its
+//! first lines and cut the stream into chunks at line ends; parser threads parse each chunk in
+//! its file's format and hand the records to a [`Sink`]: analyses fold them into per-thread
+//! partials ([`FoldSink`]), `query` and `export` build typed frames ([`FrameSink`]). Memory
+//! stays bounded by the channel: a few chunks in flight.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use polars::prelude::{DataFrame, PolarsError};
+
+use super::stats::{InputStats, Malformed, SourceFailure, Unrecognised};
+use super::Analysis;
+use crate::error::InputError;
+use crate::filter::ClientFilter;
+use crate::format::{
+    recognise, FileFormat, FormatId, FrameBuilder, LineFormat, LogFormat, Looks, Request, Role,
+    RoleSet, Routes, Want,
+};
+use crate::source::{self, InputFile};
+use crate::window::Window;
+
+/// Bytes handed to a parser at a time.
+const CHUNK_BYTES: usize = 4 << 20;
+/// Malformed lines kept with their location; all are counted.
+const MAX_SAMPLES: usize = 20;
+
+/// How to read: the window, the formats, the threads.
+pub struct LoadOptions<'a> {
+    pub window: Window,
+    pub strict: bool,
+    pub routes: &'a Routes,
+    pub threads: usize,
+    /// Inputs read at once (default: one per thread). Downloads want more.
+    pub readers: Option<usize>,
+    pub progress: bool,
+    /// The format every input is read as, or auto (recognised per file).
+    pub log_format: LogFormat,
+    /// The command and the roles it cannot run without: a file in a format lacking one is
+    /// refused as soon as it is recognised.
+    pub required: Option<(&'a str, RoleSet)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Polars(#[from] PolarsError),
+    #[error(transparent)]
+    Usage(#[from] crate::error::UsageError),
+}
+
+/// What a parser thread does with the records of one chunk.
+pub trait Sink: Sync {
+    /// One per parser thread; merged by the caller.
+    type Acc: Send;
+    fn init(&self) -> Self::Acc;
+    /// Reads one chunk: `scan.records` hands over its parsed, in-window records.
+    fn chunk<F: LineFormat>(
+        &self,
+        acc: &mut Self::Acc,
+        format: &F,
+        text: &str,
+        scan: &mut Scan<'_>,
+    ) -> Result<(), PolarsError>;
+}
+
+/// The line loop of one chunk: blank, header, malformed and out-of-window lines are counted
+/// here, so every sink counts lines the same way.
+pub struct Scan<'o> {
+    window: Window,
+    strict: bool,
+    cancel: &'o AtomicBool,
+    st: &'o mut WorkerStats,
+    /// Input index and chunk position, for locating malformed lines.
+    pub source: usize,
+    pub chunk: usize,
+    /// The chunk's place in the order the readers sent chunks (0, 1, 2, … with no gap): with
+    /// one reader, input order.
+    pub seq: u64,
+    /// The input's name (the frames' `source` column).
+    pub source_name: &'o str,
+    lines: u64,
+    parsed: u64,
+}
+
+impl Scan<'_> {
+    /// Calls `each` with every parsed record of `text` whose time falls in the window.
+    pub fn records<'t, F: LineFormat>(
+        &mut self,
+        format: &F,
+        text: &'t str,
+        mut each: impl FnMut(F::Record<'t>),
+    ) {
+        for line in text.split_terminator('\n') {
+            self.lines += 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim_ascii().is_empty() {
+                self.st.blank += 1;
+                continue;
+            }
+            if format.is_meta(line) {
+                self.st.header += 1;
+                continue;
+            }
+            match format.parse(line) {
+                Ok(rec) => {
+                    self.parsed += 1;
+                    if self.window.contains(F::time_us(&rec)) {
+                        each(rec);
+                    } else {
+                        self.st.out_of_window += 1;
+                    }
+                }
+                Err(e) => {
+                    self.st.malformed += 1;
+                    if self.st.samples.len() < MAX_SAMPLES {
+                        self.st.samples.push(LocalMalformed {
+                            source: self.source,
+                            chunk: self.chunk,
+                            line_in_chunk: self.lines,
+                            reason: e.to_string(),
+                        });
+                    }
+                    if self.strict {
+                        self.cancel.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Folds requests into an analysis' partial, one per parser thread.
+pub struct FoldSink<'a, A> {
+    pub analysis: &'a A,
+    pub want: Want<'a>,
+    /// Marks the config's non-user traffic (`Request::excluded`); empty: nothing is marked.
+    pub exclude: &'a ClientFilter,
+}
+
+/// Per parser thread: the partial, and what the window's edges and exclusions saw.
+pub struct Folded<P> {
+    pub partial: P,
+    pub seen: Seen,
+}
+
+/// The extent of the requests an analysis saw (excluded traffic left out), and how many the
+/// config's `[exclude]` marked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub excluded: u64,
+    pub first_us: Option<i64>,
+    pub last_us: Option<i64>,
+}
+
+impl Seen {
+    pub fn merge(&mut self, o: Seen) {
+        self.excluded += o.excluded;
+        self.first_us = self.first_us.into_iter().chain(o.first_us).min();
+        self.last_us = self.last_us.into_iter().chain(o.last_us).max();
+    }
+}
+
+impl<A: Analysis> Sink for FoldSink<'_, A> {
+    type Acc = Folded<A::Partial>;
+
+    fn init(&self) -> Folded<A::Partial> {
+        Folded {
+            partial: self.analysis.partial(),
+            seen: Seen::default(),
+        }
+    }
+
+    fn chunk<F: LineFormat>(
+        &self,
+        acc: &mut Folded<A::Partial>,
+        format: &F,
+        text: &str,
+        scan: &mut Scan<'_>,
+    ) -> Result<(), PolarsError> {
+        let mut batch: Vec<Request<'_>> = Vec::with_capacity(text.len() / 400 + 16);
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        let mut excluded = 0;
+        scan.records(format, text, |rec| {
+            let mut r = format.request(&rec, &self.want);
+            if !self.exclude.is_empty() && self.exclude.matches(r.client_ip, r.user_agent) {
+                r.excluded = true;
+                excluded += 1;
+            } else {
+                first = first.min(r.time_us);
+                last = last.max(r.time_us);
+            }
+            batch.push(r);
+        });
+        acc.seen.merge(Seen {
+            excluded,
+            first_us: (first <= last).then_some(first),
+            last_us: (first <= last).then_some(last),
+        });
+        if !batch.is_empty() {
+            self.analysis.fold(&mut acc.partial, &batch);
+        }
+        Ok(())
+    }
+}
+
+/// Builds typed frames of a format's native columns (`query`, `export`), leaving the config's
+/// `[exclude]`d traffic out when a filter is given.
+pub struct FrameSink<'a> {
+    /// Column indexes per format (into `FormatId::columns`); a format not listed is refused.
+    pub columns: &'a HashMap<FormatId, Vec<usize>>,
+    pub routes: &'a Routes,
+    pub exclude: &'a ClientFilter,
+}
+
+/// One chunk's frame, with where it came from so frames can be stacked in input order.
+pub struct FrameBatch {
+    pub format: FormatId,
+    pub source: usize,
+    pub chunk: usize,
+    pub df: DataFrame,
+}
+
+/// Per parser thread: the frames built, and how many requests `[exclude]` left out.
+#[derive(Default)]
+pub struct Frames {
+    pub batches: Vec<FrameBatch>,
+    pub excluded: u64,
+}
+
+impl Sink for FrameSink<'_> {
+    type Acc = Frames;
+
+    fn init(&self) -> Frames {
+        Frames::default()
+    }
+
+    fn chunk<F: LineFormat>(
+        &self,
+        acc: &mut Frames,
+        format: &F,
+        text: &str,
+        scan: &mut Scan<'_>,
+    ) -> Result<(), PolarsError> {
+        let id = format.id();
+        let Some(columns) = self.columns.get(&id) else {
+            return Ok(());
+        };
+        let mut builder = format.frame(columns, text.len() / 300 + 16, scan.source_name);
+        let want = Want {
+            roles: RoleSet::of(&[Role::ClientIp, Role::UserAgent]),
+            routes: self.routes,
+        };
+        let mut rows = 0usize;
+        scan.records(format, text, |rec| {
+            if !self.exclude.is_empty() {
+                let r = format.request(&rec, &want);
+                if self.exclude.matches(r.client_ip, r.user_agent) {
+                    acc.excluded += 1;
+                    return;
+                }
+            }
+            builder.push(&rec, self.routes);
+            rows += 1;
+        });
+        if rows > 0 {
+            acc.batches.push(FrameBatch {
+                format: id,
+                source: scan.source,
+                chunk: scan.chunk,
+                df: builder.finish(),
+            });
+        }
+        Ok(())
+    }
+}
+
+struct RawChunk {
+    source: usize,
+    chunk: usize,
+    seq: u64,
+    format: FileFormat,
+    data: Vec<u8>,
+}
+
+/// A malformed line located by chunk; turned into a line number once all chunks are counted.
+struct LocalMalformed {
+    source: usize,
+    chunk: usize,
+    line_in_chunk: u64,
+    reason: String,
+}
+
+#[derive(Default)]
+pub struct WorkerStats {
+    bytes: u64,
+    parsed: u64,
+    malformed: u64,
+    out_of_window: u64,
+    blank: u64,
+    header: u64,
+    samples: Vec<LocalMalformed>,
+    /// (source, chunk, lines in chunk)
+    chunk_lines: Vec<(usize, usize, u64)>,
+    /// Per input: (non-blank lines, parsed lines).
+    per_source: HashMap<usize, (u64, u64)>,
+}
+
+/// What each input was read as, and what its first lines looked like.
+#[derive(Debug, Clone)]
+struct FileSeen {
+    format: FormatId,
+    looks: Looks,
+}
+
+/// Reads every input, handing each chunk's records to `sink`, one accumulator per parser
+/// thread. Returns the accumulators (merge them) and the input statistics. An input none of
+/// whose lines parsed is named in `unrecognised`; when it looks like another format, or when
+/// no line of any input parsed, that is an error (exit 2).
+pub fn load<S: Sink>(
+    files: &[InputFile],
+    opts: &LoadOptions<'_>,
+    sink: &S,
+) -> Result<(Vec<S::Acc>, InputStats), LoadError> {
+    let threads = opts.threads.max(1);
+    let readers = opts.readers.unwrap_or(threads).min(files.len()).max(1);
+    let next_file = AtomicUsize::new(0);
+    let next_seq = Mutex::new(0u64);
+    let cancel = AtomicBool::new(false);
+    let failures: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    let seen: Mutex<HashMap<usize, FileSeen>> = Mutex::new(HashMap::new());
+    let refused: Mutex<Option<crate::error::UsageError>> = Mutex::new(None);
+    let progress = progress_bar(files, opts.progress);
+
+    let (tx, rx) = bounded::<RawChunk>(threads * 2);
+    let results: Vec<Result<(S::Acc, WorkerStats), PolarsError>> = std::thread::scope(|s| {
+        for _ in 0..readers {
+            let tx = tx.clone();
+            let shared = Shared {
+                files,
+                next_file: &next_file,
+                next_seq: &next_seq,
+                cancel: &cancel,
+                failures: &failures,
+                seen: &seen,
+                refused: &refused,
+                progress: &progress,
+                log_format: opts.log_format,
+                required: opts.required,
+            };
+            s.spawn(move || read_files(shared, tx));
+        }
+        drop(tx);
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let rx = rx.clone();
+                let cancel = &cancel;
+                s.spawn(move || parse_chunks(files, opts, rx, cancel, sink))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|h| h.join().expect("parser thread panicked"))
+            .collect()
+    });
+    progress.finish_and_clear();
+    if let Some(e) = refused.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e.into());
+    }
+
+    let mut accs = Vec::with_capacity(results.len());
+    let mut total = WorkerStats::default();
+    for r in results {
+        let (acc, w) = r?;
+        accs.push(acc);
+        total.bytes += w.bytes;
+        total.parsed += w.parsed;
+        total.malformed += w.malformed;
+        total.out_of_window += w.out_of_window;
+        total.blank += w.blank;
+        total.header += w.header;
+        total.samples.extend(w.samples);
+        total.chunk_lines.extend(w.chunk_lines);
+        for (k, (lines, parsed)) in w.per_source {
+            let e = total.per_source.entry(k).or_default();
+            e.0 += lines;
+            e.1 += parsed;
+        }
+    }
+
+    let samples = locate(files, &mut total.chunk_lines, total.samples);
+    if opts.strict {
+        if let Some(first) = samples.first() {
+            return Err(InputError::Malformed {
+                source_name: first.source.clone(),
+                line: first.line,
+                reason: first.reason.clone(),
+            }
+            .into());
+        }
+    }
+    let mut source_errors: Vec<_> = failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    source_errors.sort();
+    if opts.strict {
+        if let Some((i, reason)) = source_errors.first() {
+            return Err(InputError::Unreadable {
+                path: files[*i].name.clone(),
+                reason: reason.clone(),
+            }
+            .into());
+        }
+    }
+    let seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut formats = std::collections::BTreeMap::new();
+    for f in seen.values() {
+        *formats.entry(f.format.name().to_string()).or_insert(0) += 1;
+    }
+    let unrecognised = unrecognised(files, &seen, &total.per_source);
+    check_formats(&unrecognised, total.parsed, opts.log_format)?;
+    let stats = InputStats {
+        files: files.len(),
+        bytes: total.bytes,
+        lines: total.parsed + total.malformed,
+        parsed: total.parsed,
+        malformed: total.malformed,
+        out_of_window: total.out_of_window,
+        blank_lines: total.blank,
+        header_lines: total.header,
+        formats,
+        malformed_samples: samples,
+        failed_sources: source_errors.len(),
+        source_errors: source_errors
+            .into_iter()
+            .map(|(i, reason)| SourceFailure {
+                source: files[i].name.clone(),
+                reason,
+            })
+            .collect(),
+        unrecognised,
+        ..InputStats::default()
+    };
+    Ok((accs, stats))
+}
+
+/// The inputs none of whose lines parsed, in input order.
+fn unrecognised(
+    files: &[InputFile],
+    seen: &HashMap<usize, FileSeen>,
+    per_source: &HashMap<usize, (u64, u64)>,
+) -> Vec<Unrecognised> {
+    let mut out: Vec<(usize, Unrecognised)> = per_source
+        .iter()
+        .filter(|(_, (lines, parsed))| *lines > 0 && *parsed == 0)
+        .filter_map(|(&i, &(lines, _))| {
+            let s = seen.get(&i)?;
+            let looks_like = match &s.looks {
+                Looks::Known(other) if other.id() != s.format => {
+                    Some(other.id().title().to_string())
+                }
+                Looks::Other(what) => Some((*what).to_string()),
+                _ => None,
+            };
+            Some((
+                i,
+                Unrecognised {
+                    source: files[i].name.clone(),
+                    read_as: s.format.name().to_string(),
+                    lines,
+                    looks_like,
+                },
+            ))
+        })
+        .collect();
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, u)| u).collect()
+}
+
+/// Input that is not the chosen format is refused (exit 2), never an empty report: when no
+/// line of any input parsed, or when an input looks like another format.
+fn check_formats(
+    unrecognised: &[Unrecognised],
+    parsed: u64,
+    log_format: LogFormat,
+) -> Result<(), InputError> {
+    let named: Vec<&Unrecognised> = unrecognised
+        .iter()
+        .filter(|u| u.looks_like.is_some())
+        .collect();
+    if parsed > 0 && named.is_empty() {
+        return Ok(());
+    }
+    let Some(first) = named.first().copied().or(unrecognised.first()) else {
+        return Ok(());
+    };
+    let what = match &first.looks_like {
+        Some(l) => format!("it looks like {l}"),
+        None => "its lines are not in any format hosp-logs reads".to_string(),
+    };
+    let more = match named.len().max(unrecognised.len()) {
+        0 | 1 => String::new(),
+        n => format!(" ({} inputs like it)", n),
+    };
+    let hint = match log_format {
+        LogFormat::Auto => "hosp-logs reads ALB access logs (--log-format alb)".to_string(),
+        fixed => format!(
+            "it was read as --log-format {}; choose the input's format, or auto to recognise each file",
+            fixed.fixed().map(FormatId::name).unwrap_or("auto")
+        ),
+    };
+    Err(InputError::WrongFormat {
+        source_name: first.source.clone(),
+        detail: format!(
+            "no line of {} lines is a{} {}: {what}{more}; {hint}",
+            first.lines,
+            if first.read_as == "alb" { "n" } else { "" },
+            FormatId::ALL
+                .iter()
+                .find(|f| f.name() == first.read_as)
+                .map_or("log line", |f| f.title()),
+        ),
+    })
+}
+
+/// Reads all inputs into one frame of `columns` (names of the format's native columns), rows
+/// in input order, with the config's `[exclude]`d traffic left out (counted in the second
+/// value). Every input must be in one format: frames of two formats do not stack.
+pub fn load_frame(
+    files: &[InputFile],
+    opts: &LoadOptions<'_>,
+    format: FormatId,
+    columns: &[usize],
+    exclude: &ClientFilter,
+) -> Result<(DataFrame, u64, InputStats), LoadError> {
+    let cols: HashMap<FormatId, Vec<usize>> = [(format, columns.to_vec())].into();
+    let sink = FrameSink {
+        columns: &cols,
+        routes: opts.routes,
+        exclude,
+    };
+    let (parts, stats) = load(files, opts, &sink)?;
+    if let Some((other, _)) = stats.formats.iter().find(|(f, _)| *f != format.name()) {
+        return Err(InputError::WrongFormat {
+            source_name: "the inputs".into(),
+            detail: format!(
+                "they hold {} and {other} logs; this command reads one format at a time: pass --log-format {} or leave the others out",
+                format.name(),
+                format.name()
+            ),
+        }
+        .into());
+    }
+    let excluded = parts.iter().map(|p| p.excluded).sum();
+    let mut batches: Vec<FrameBatch> = parts.into_iter().flat_map(|p| p.batches).collect();
+    batches.sort_by_key(|b| (b.source, b.chunk));
+    let mut iter = batches.into_iter();
+    let df = match iter.next() {
+        None => {
+            let defs = format.columns();
+            let picked: Vec<_> = columns.iter().map(|&i| defs[i].clone()).collect();
+            crate::frame::empty_frame(&picked)
+        }
+        Some(first) => {
+            let mut df = first.df;
+            for b in iter {
+                df.vstack_mut_owned(b.df)?;
+            }
+            df.rechunk_mut();
+            df
+        }
+    };
+    Ok((df, excluded, stats))
+}
+
+fn progress_bar(files: &[InputFile], enabled: bool) -> ProgressBar {
+    let total: u64 = files.iter().filter_map(|f| f.size).sum();
+    if !enabled || total == 0 {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} {bytes}/{total_bytes} {binary_bytes_per_sec} {wide_bar} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb
+}
+
+/// What the reader threads share.
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    files: &'a [InputFile],
+    next_file: &'a AtomicUsize,
+    /// Chunks are numbered as they enter the channel (the lock covers the send).
+    next_seq: &'a Mutex<u64>,
+    cancel: &'a AtomicBool,
+    failures: &'a Mutex<Vec<(usize, String)>>,
+    seen: &'a Mutex<HashMap<usize, FileSeen>>,
+    /// A file whose format lacks a role the command needs stops the run.
+    refused: &'a Mutex<Option<crate::error::UsageError>>,
+    progress: &'a ProgressBar,
+    log_format: LogFormat,
+    required: Option<(&'a str, RoleSet)>,
+}
+
+/// The format a file is read in, from its first bytes: the one asked for, else the one
+/// recognised, else ALB (its lines are then counted malformed and the file named).
+fn file_format(log_format: LogFormat, head: &[u8]) -> (FileFormat, Looks) {
+    let looks = recognise(head);
+    let format = match (log_format.fixed(), &looks) {
+        (Some(id), _) => FileFormat::for_file(id, head),
+        (None, Looks::Known(f)) => f.clone(),
+        (None, _) => FileFormat::for_file(FormatId::Alb, head),
+    };
+    (format, looks)
+}
+
+fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
+    let files = sh.files;
+    let total = files.len();
+    let fail = |i: usize, reason: String| {
+        sh.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((i, reason));
+    };
+    loop {
+        let i = sh.next_file.fetch_add(1, Ordering::Relaxed);
+        if i >= files.len() || sh.cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        sh.progress
+            .set_message(format!("file {} of {total}", i + 1));
+        let progress = sh.progress;
+        let mut reader = match source::open_raw(&files[i])
+            .map(|raw| -> Box<dyn Read + Send> { Box::new(progress.wrap_read(raw)) })
+            .and_then(source::decode)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                fail(i, format!("cannot open: {e}"));
+                continue;
+            }
+        };
+        let mut format: Option<FileFormat> = None;
+        let mut carry: Vec<u8> = Vec::new();
+        let mut chunk = 0;
+        let mut read_total: u64 = 0;
+        loop {
+            let mut buf = Vec::with_capacity(CHUNK_BYTES + carry.len());
+            buf.append(&mut carry);
+            let want = (CHUNK_BYTES.saturating_sub(buf.len())).max(1 << 16) as u64;
+            let before = buf.len();
+            let (n, eof) = match (&mut reader).take(want).read_to_end(&mut buf) {
+                Ok(n) => (n, n == 0),
+                Err(e) => {
+                    let got = buf.len() - before;
+                    fail(
+                        i,
+                        format!("read failed after {} bytes: {e}", read_total + got as u64),
+                    );
+                    (got, true)
+                }
+            };
+            read_total += n as u64;
+            // the format is decided on the first bytes (a whole chunk, or the whole file)
+            if format.is_none() && (eof || buf.len() >= 64 << 10) {
+                let (f, looks) = file_format(sh.log_format, &buf);
+                if let Some((name, roles)) = sh.required {
+                    if let Err(e) = super::check_roles(name, roles, f.id()) {
+                        let e = crate::error::UsageError(format!("{}: {e}", files[i].name));
+                        sh.refused
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get_or_insert(e);
+                        sh.cancel.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                }
+                sh.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                    i,
+                    FileSeen {
+                        format: f.id(),
+                        looks,
+                    },
+                );
+                format = Some(f);
+            }
+            if eof {
+                if !buf.is_empty() {
+                    let f = format.clone().unwrap_or(FileFormat::Alb);
+                    let _ = send(&sh, &tx, i, chunk, f, buf);
+                }
+                break;
+            }
+            match memchr::memrchr(b'\n', &buf) {
+                Some(pos) if format.is_some() => {
+                    carry = buf.split_off(pos + 1);
+                    let f = format.clone().unwrap_or(FileFormat::Alb);
+                    if send(&sh, &tx, i, chunk, f, buf).is_err() {
+                        return;
+                    }
+                    chunk += 1;
+                }
+                // a line longer than a chunk, or too little to recognise: keep reading
+                _ => carry = buf,
+            }
+            if sh.cancel.load(Ordering::Relaxed) {
+                return;
+            }
+        }
+    }
+}
+
+/// Numbers a chunk and sends it (the number and the send under one lock, so numbers follow
+/// the channel's order).
+fn send(
+    sh: &Shared<'_>,
+    tx: &Sender<RawChunk>,
+    source: usize,
+    chunk: usize,
+    format: FileFormat,
+    data: Vec<u8>,
+) -> Result<(), ()> {
+    let mut seq = sh.next_seq.lock().unwrap_or_else(|e| e.into_inner());
+    tx.send(RawChunk {
+        source,
+        chunk,
+        seq: *seq,
+        format,
+        data,
+    })
+    .map_err(|_| ())?;
+    *seq += 1;
+    Ok(())
+}
+
+fn parse_chunks<S: Sink>(
+    files: &[InputFile],
+    opts: &LoadOptions<'_>,
+    rx: Receiver<RawChunk>,
+    cancel: &AtomicBool,
+    sink: &S,
+) -> Result<(S::Acc, WorkerStats), PolarsError> {
+    let mut acc = sink.init();
+    let mut st = WorkerStats::default();
+    for raw in rx {
+        st.bytes += raw.data.len() as u64;
+        if cancel.load(Ordering::Relaxed) {
+            // still count lines, so the strict error can name its line number
+            let lines = memchr::memchr_iter(b'\n', &raw.data).count() as u64
+                + u64::from(!raw.data.ends_with(b"\n"));
+            st.chunk_lines.push((raw.source, raw.chunk, lines));
+            continue;
+        }
+        let text = match std::str::from_utf8(&raw.data) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(&raw.data),
+        };
+        let (malformed_before, source, chunk) = (st.malformed, raw.source, raw.chunk);
+        let mut scan = Scan {
+            seq: raw.seq,
+            window: opts.window,
+            strict: opts.strict,
+            cancel,
+            st: &mut st,
+            source,
+            chunk,
+            source_name: &files[source].name,
+            lines: 0,
+            parsed: 0,
+        };
+        crate::with_line_format!(&raw.format, |f| sink.chunk(&mut acc, f, &text, &mut scan))?;
+        let (lines, parsed) = (scan.lines, scan.parsed);
+        st.parsed += parsed;
+        st.chunk_lines.push((source, chunk, lines));
+        let e = st.per_source.entry(source).or_default();
+        e.1 += parsed;
+        e.0 += parsed + (st.malformed - malformed_before);
+    }
+    Ok((acc, st))
+}
+
+/// Turns chunk-relative positions into line numbers within each input, first ones first.
+fn locate(
+    files: &[InputFile],
+    chunk_lines: &mut [(usize, usize, u64)],
+    mut samples: Vec<LocalMalformed>,
+) -> Vec<Malformed> {
+    chunk_lines.sort_unstable();
+    samples.sort_by_key(|m| (m.source, m.chunk, m.line_in_chunk));
+    samples.truncate(MAX_SAMPLES);
+    samples
+        .into_iter()
+        .map(|m| {
+            let before: u64 = chunk_lines
+                .iter()
+                .filter(|(s, c, _)| *s == m.source && *c < m.chunk)
+                .map(|(_, _, n)| n)
+                .sum();
+            Malformed {
+                source: files[m.source].name.clone(),
+                line: before + m.line_in_chunk,
+                reason: m.reason,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,508 @@
+//! Log formats: how the bytes of one kind of access log become typed requests.
+//!
+//! A format is one module (`alb/`, later CloudFront and nginx beside it) that provides:
+//! - its line parser into a typed record ([`LineFormat::parse`]);
+//! - its native columns with explicit types, for `query` and `export` ([`LineFormat::frame`]);
+//! - the **roles** it fills ([`Role`]): the format-neutral view of a request every analysis
+//!   reads ([`Request`]), and which roles it cannot fill;
+//! - recognition from a file's first lines ([`recognise`]), the time in its file names (for
+//!   pruning) and its S3 delivery layout (`layout`);
+//! - its Athena table where it has one.
+//!
+//! Analyses read roles, never a format's own fields, so a new format is a new module here and
+//! its tests, with no edit under metrics/ or cli/.
+
+pub mod alb;
+pub mod error;
+pub mod text;
+
+use std::borrow::Cow;
+use std::fmt;
+
+pub use crate::frame::{ColumnDef, Kind};
+pub use error::{ParseError, ParseErrorKind};
+pub use text::Routes;
+
+/// The formats hosp-logs reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatId {
+    /// AWS Application Load Balancer access logs.
+    Alb,
+}
+
+impl FormatId {
+    pub const ALL: [FormatId; 1] = [FormatId::Alb];
+
+    /// The name `--log-format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            FormatId::Alb => "alb",
+        }
+    }
+
+    /// What a person calls it, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            FormatId::Alb => "ALB access log",
+        }
+    }
+
+    /// The roles the format fills.
+    pub fn roles(self) -> RoleSet {
+        match self {
+            FormatId::Alb => alb::ROLES,
+        }
+    }
+
+    /// The format's native columns (name, type, meaning), in output order.
+    pub fn columns(self) -> Vec<ColumnDef> {
+        match self {
+            FormatId::Alb => alb::columns(),
+        }
+    }
+
+    /// The time range a log file's name says it covers (µs since the epoch), for pruning
+    /// files the window does not need without opening them.
+    pub fn file_time_range(self, name: &str) -> Option<(i64, i64)> {
+        match self {
+            FormatId::Alb => alb::layout::file_time_range(name),
+        }
+    }
+}
+
+impl fmt::Display for FormatId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `--log-format` / `[source] log_format`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Deserialize,
+    serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Recognised per file from its first lines
+    #[default]
+    Auto,
+    /// AWS Application Load Balancer access logs
+    Alb,
+}
+
+impl LogFormat {
+    /// The one format every input is read as, or None for auto.
+    pub fn fixed(self) -> Option<FormatId> {
+        match self {
+            LogFormat::Auto => None,
+            LogFormat::Alb => Some(FormatId::Alb),
+        }
+    }
+}
+
+macro_rules! roles {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
+        /// A format-neutral part of a request that analyses read. Each format says which it
+        /// fills and from which of its fields (`hosp-logs schema --roles`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum Role {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Role {
+            pub const ALL: &'static [Role] = &[$(Role::$variant,)*];
+
+            /// The role's name in messages and docs.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Role::$variant => $name,)*
+                }
+            }
+
+            /// What the role means, whatever the format.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(Role::$variant => concat!($($doc),*).trim_ascii(),)*
+                }
+            }
+        }
+    };
+}
+
+roles! {
+    /// when the request was answered (UTC)
+    Time = "time",
+    /// the client's address as this hop saw it
+    ClientIp = "client_ip",
+    /// the User-Agent header (attacker-controlled)
+    UserAgent = "user_agent",
+    /// the HTTP method
+    Method = "method",
+    /// the URL as the client sent it
+    Url = "url",
+    /// the URL's path, without the query
+    Path = "path",
+    /// the path with ids templated: /patients/123 -> /patients/{id}
+    Endpoint = "endpoint",
+    /// the status the client received from this hop
+    Status = "status",
+    /// the status the upstream (target, origin, backend) answered this hop; none when it did not answer
+    UpstreamStatus = "upstream_status",
+    /// this hop answered by itself: no upstream response (an ALB-generated 502, a cache hit)
+    Generated = "generated",
+    /// the backend pool that served the request (ALB target group)
+    Backend = "backend",
+    /// the upstream server that answered (ip:port)
+    Target = "target",
+    /// the time this hop took to answer, in ms
+    LatencyMs = "latency_ms",
+    /// time spent before the request went upstream, in ms (ALB request_processing_time)
+    RequestMs = "request_ms",
+    /// time the upstream took, in ms (ALB target_processing_time)
+    UpstreamMs = "upstream_ms",
+    /// time spent sending the response, in ms (ALB response_processing_time)
+    ResponseMs = "response_ms",
+    /// request bytes received from the client
+    BytesIn = "bytes_in",
+    /// response bytes sent to the client
+    BytesOut = "bytes_out",
+    /// the connection type: http, https, h2, grpcs, ws, wss
+    RequestType = "request_type",
+    /// the TLS protocol; none on plain HTTP
+    TlsProtocol = "tls_protocol",
+    /// the TLS cipher; none on plain HTTP
+    TlsCipher = "tls_cipher",
+    /// the request's trace id (X-Amzn-Trace-Id)
+    TraceId = "trace_id",
+    /// why this hop failed the request (ALB error_reason)
+    ErrorReason = "error_reason",
+    /// what this hop did with the request (ALB actions_executed: waf, forward, ...)
+    Actions = "actions",
+    /// HTTP desync classification (ALB classification)
+    Classification = "classification",
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct RoleSet(u32);
+
+impl RoleSet {
+    pub const EMPTY: RoleSet = RoleSet(0);
+
+    pub const fn of(roles: &[Role]) -> RoleSet {
+        let mut bits = 0u32;
+        let mut i = 0;
+        while i < roles.len() {
+            bits |= 1 << roles[i] as u8;
+            i += 1;
+        }
+        RoleSet(bits)
+    }
+
+    pub const fn with(self, r: Role) -> RoleSet {
+        RoleSet(self.0 | 1 << r as u8)
+    }
+
+    pub const fn union(self, o: RoleSet) -> RoleSet {
+        RoleSet(self.0 | o.0)
+    }
+
+    pub const fn contains(self, r: Role) -> bool {
+        self.0 & (1 << r as u8) != 0
+    }
+
+    pub fn intersect(self, o: RoleSet) -> RoleSet {
+        RoleSet(self.0 & o.0)
+    }
+
+    /// The roles of `self` that `o` lacks.
+    pub fn minus(self, o: RoleSet) -> RoleSet {
+        RoleSet(self.0 & !o.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        Role::ALL.iter().copied().filter(move |r| self.contains(*r))
+    }
+
+    /// "status, latency_ms"
+    pub fn names(self) -> String {
+        self.iter().map(Role::name).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The upstream server that answered: `10.0.0.5:8080`, or a name without a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Target<'a> {
+    pub host: &'a str,
+    pub port: Option<u16>,
+}
+
+impl fmt::Display for Target<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(p) => write!(f, "{}:{p}", self.host),
+            None => f.write_str(self.host),
+        }
+    }
+}
+
+/// One request as the analyses read it: the roles a format fills, borrowed from the line.
+/// Only the roles asked for are filled; the others are `None` (or `false`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request<'a> {
+    /// µs since the Unix epoch, UTC.
+    pub time_us: i64,
+    /// Non-user traffic matched by the config's `[exclude]` (set by the loader). Analyses leave
+    /// it out; the SLO counts it apart.
+    pub excluded: bool,
+    pub client_ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub method: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub endpoint: Option<Cow<'a, str>>,
+    pub status: Option<u16>,
+    pub upstream_status: Option<u16>,
+    pub generated: bool,
+    pub backend: Option<&'a str>,
+    pub target: Option<Target<'a>>,
+    pub latency_ms: Option<f64>,
+    pub request_ms: Option<f64>,
+    pub upstream_ms: Option<f64>,
+    pub response_ms: Option<f64>,
+    pub bytes_in: Option<u64>,
+    pub bytes_out: Option<u64>,
+    pub request_type: Option<&'a str>,
+    pub tls_protocol: Option<&'a str>,
+    pub tls_cipher: Option<&'a str>,
+    pub trace_id: Option<&'a str>,
+    pub error_reason: Option<&'a str>,
+    pub actions: Option<&'a str>,
+    pub classification: Option<&'a str>,
+}
+
+/// What a loader asks of a format for each record: the roles, and how to template endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Want<'r> {
+    pub roles: RoleSet,
+    pub routes: &'r Routes,
+}
+
+/// A format as the loader drives it: one value per file (a format whose lines depend on a
+/// header, such as CloudFront's `#Fields`, carries what the header said).
+pub trait LineFormat: Sync {
+    type Record<'a>;
+    /// Builds the native columns of `query` and `export`.
+    type Frame: FrameBuilder<Self>;
+
+    fn id(&self) -> FormatId;
+
+    /// Parses one line (without its line end).
+    fn parse<'a>(&self, line: &'a str) -> Result<Self::Record<'a>, ParseError>;
+
+    /// The record's time, µs since the epoch (what windows and series use).
+    fn time_us(rec: &Self::Record<'_>) -> i64;
+
+    /// The record's roles; only those in `want.roles` need be filled.
+    fn request<'a>(&self, rec: &Self::Record<'a>, want: &Want<'_>) -> Request<'a>;
+
+    /// Lines that are not records but belong to the format (headers, comments): skipped and
+    /// counted apart, never malformed.
+    fn is_meta(&self, _line: &str) -> bool {
+        false
+    }
+
+    /// A builder for `columns` (indexes into [`FormatId::columns`]).
+    fn frame(&self, columns: &[usize], capacity: usize, source: &str) -> Self::Frame;
+}
+
+/// Native Polars columns of one batch, for `query` and `export`.
+pub trait FrameBuilder<F: LineFormat + ?Sized> {
+    fn push(&mut self, rec: &F::Record<'_>, routes: &Routes);
+    fn finish(self) -> polars::prelude::DataFrame;
+}
+
+/// The format of one input file, with whatever its header said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileFormat {
+    Alb,
+}
+
+impl FileFormat {
+    pub fn id(&self) -> FormatId {
+        match self {
+            FileFormat::Alb => FormatId::Alb,
+        }
+    }
+
+    /// The format `id` for a file whose first bytes are `head` (a format with a header line,
+    /// such as CloudFront's `#Fields`, reads it there).
+    pub fn for_file(id: FormatId, _head: &[u8]) -> FileFormat {
+        match id {
+            FormatId::Alb => FileFormat::Alb,
+        }
+    }
+}
+
+/// Runs `$body` with `$f` bound to the concrete [`LineFormat`] of a [`FileFormat`], so the
+/// per-line loop is compiled once per format (no dynamic dispatch per line).
+#[macro_export]
+macro_rules! with_line_format {
+    ($file_format:expr, |$f:ident| $body:expr) => {
+        match $file_format {
+            $crate::format::FileFormat::Alb => {
+                let $f = &$crate::format::alb::Alb;
+                $body
+            }
+        }
+    };
+}
+
+/// Which of its fields fills a role in a format (for `hosp-logs schema --roles`).
+pub fn role_source(id: FormatId, role: Role) -> &'static str {
+    match id {
+        FormatId::Alb => alb::role_source(role),
+    }
+}
+
+/// Why a file met while listing is not an access log of any format (None: read it): AWS's
+/// test file, ALB connection logs and NLB logs share the folders access logs are in.
+pub fn not_an_access_log(name: &str) -> Option<&'static str> {
+    alb::layout::not_an_access_log(name)
+}
+
+/// The times a log file's requests can have, from its name, in whichever format names its
+/// files so (µs since the epoch).
+pub fn file_time_range(name: &str) -> Option<(i64, i64)> {
+    FormatId::ALL.iter().find_map(|f| f.file_time_range(name))
+}
+
+/// What a file's first lines look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Looks {
+    /// A format hosp-logs reads.
+    Known(FileFormat),
+    /// Something recognisable that hosp-logs does not read (named for the message).
+    Other(&'static str),
+    /// Nothing recognisable.
+    Unknown,
+}
+
+/// How many first lines recognition looks at.
+const SNIFF_LINES: usize = 20;
+
+/// Recognises a file's format from its first lines (blank lines skipped).
+pub fn recognise(head: &[u8]) -> Looks {
+    let text = String::from_utf8_lossy(&head[..head.len().min(64 << 10)]);
+    let mut lines = text
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .take(SNIFF_LINES)
+        .peekable();
+    let Some(first) = lines.peek().copied() else {
+        return Looks::Unknown;
+    };
+    // A header names a format even when no record follows it.
+    if first.starts_with("#Version:") || first.starts_with("#Fields:") {
+        return Looks::Other("a CloudFront standard log (#Version / #Fields header)");
+    }
+    let candidates: Vec<&str> = lines.collect();
+    // the format most of the first lines parse as
+    let alb = candidates
+        .iter()
+        .filter(|l| alb::parse::parse_line(l).is_ok())
+        .count();
+    if alb * 2 > candidates.len() {
+        return Looks::Known(FileFormat::Alb);
+    }
+    describe_other(first)
+}
+
+/// Names what a line that no format reads looks like.
+pub fn describe_other(line: &str) -> Looks {
+    let t = line.trim_start();
+    if t.starts_with('{') {
+        return Looks::Other("JSON lines");
+    }
+    let words: Vec<&str> = t.split(' ').collect();
+    // `2023-10-04T17:05:15.514108Z 203.0.113.1 36280 443 TLSv1.2 … TID_…`
+    if words.len() > 8
+        && words[0].len() >= 20
+        && words[0].as_bytes()[10] == b'T'
+        && words.last().is_some_and(|w| w.starts_with("TID_"))
+    {
+        return Looks::Other("an ALB connection log");
+    }
+    if words.len() > 4
+        && matches!(words[0], "tls" | "tcp" | "udp" | "tcp_udp")
+        && words[1].len() == 3
+    {
+        return Looks::Other("an NLB access log");
+    }
+    // nginx/Apache common and combined: `addr - user [10/Oct/2000:13:55:36 -0700] "GET ..."`
+    if words.len() > 5
+        && words
+            .get(3)
+            .is_some_and(|w| w.starts_with('[') && w.contains('/'))
+        && t.contains("] \"")
+    {
+        return Looks::Other("an nginx or Apache access log (common/combined)");
+    }
+    // CloudFront without its header: tab-separated, a date then a time
+    let tabs: Vec<&str> = t.split('\t').collect();
+    if tabs.len() >= 12 && tabs[0].len() == 10 && tabs[0].as_bytes()[4] == b'-' {
+        return Looks::Other("a CloudFront standard log without its header");
+    }
+    Looks::Unknown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_sets() {
+        let s = RoleSet::of(&[Role::Time, Role::Status]);
+        assert!(s.contains(Role::Time) && s.contains(Role::Status));
+        assert!(!s.contains(Role::Backend));
+        assert_eq!(s.names(), "time, status");
+        assert_eq!(s.minus(RoleSet::of(&[Role::Time])).names(), "status");
+        assert!(Role::ALL.len() <= 32, "RoleSet is a u32");
+        for r in Role::ALL {
+            assert!(!r.doc().is_empty(), "{r}");
+        }
+    }
+
+    #[test]
+    fn recognition_names_what_it_sees() {
+        let alb = "http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET http://www.example.com:80/ HTTP/1.1\" \"curl/7.46.0\" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 \"Root=1-58337262-36d228ad5d99923122bbe354\" \"-\" \"-\" 0 2018-07-02T22:22:48.364000Z \"forward\" \"-\" \"-\" \"10.0.0.1:80\" \"200\" \"-\" \"-\"\n";
+        assert_eq!(recognise(alb.as_bytes()), Looks::Known(FileFormat::Alb));
+        let cf = "#Version: 1.0\n#Fields: date time x-edge-location\n2019-12-04\t21:02:31\tLAX1\n";
+        assert!(matches!(recognise(cf.as_bytes()), Looks::Other(s) if s.contains("CloudFront")));
+        let nginx = "203.0.113.7 - - [20/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8\"\n";
+        assert!(matches!(recognise(nginx.as_bytes()), Looks::Other(s) if s.contains("nginx")));
+        assert_eq!(recognise(b"{\"a\":1}\n"), Looks::Other("JSON lines"));
+        assert_eq!(recognise(b"\n\n"), Looks::Unknown);
+        assert_eq!(recognise(b"hello world\n"), Looks::Unknown);
+    }
+}
