@@ -19,7 +19,7 @@ use plotters_backend::{
 fn face() -> &'static FontRef<'static> {
     static FACE: OnceLock<FontRef<'static>> = OnceLock::new();
     FACE.get_or_init(|| {
-        FontRef::try_from_slice(super::FONT_BYTES).expect("the bundled font is a valid TTF")
+        FontRef::try_from_slice(super::style::FONT_BYTES).expect("the bundled font is a valid TTF")
     })
 }
 
