@@ -6,13 +6,26 @@
 -- ending in /, validated) and {{range_start}} (yyyy/MM/dd). `hosp-logs athena setup --print`
 -- shows the result.
 --
--- The regex is AWS's current one, one group per column, with two changes at the end:
---   * the three quoted transform fields are captured when present (lines from 2025-08 on);
---   * `( .*)?` still swallows any field ALB adds later, so new fields never break the table.
+-- The regex is AWS's, one group per column, changed to read every era of the format as the
+-- native parser does (tests/athena_ddl.rs compares every column):
+--   * the fields after chosen_cert_arn are optional, each nested in the one before it: a 2018
+--     line (20 fields) up to a 2025 one (33) fills its columns and leaves the missing ones NULL,
+--     never moving a value into another column; `( .*)?` swallows any field ALB adds later;
+--   * the request splits on its first and last space, trimmed ("GET url HTTP/1.0 " has its
+--     protocol), with no two ways to match a run of spaces, so no request makes Java backtrack
+--     for long;
+--   * bracketed IPv6 ([2001:db8::1]:443) loses its brackets; domain_name loses the spaces
+--     ALB sometimes leaves inside its quotes;
+--   * the target lists may come unquoted (vrl's variant), and a quoted list of several
+--     ip:port items reads whole (one group cannot pair optional quotes, so other content
+--     with a space in it is cut there);
+--   * an unquoted optional field is never empty, so a doubled space adds no phantom field.
+-- Java syntax that Rust's regex crate and Python's re read the same way (the tests use both):
+-- no lookaround, no backreferences, and no repeated groups (Java recurses once per repetition).
 -- It has one more group than there are columns (the catch-all), like AWS's own: Athena maps
 -- group i to column i and ignores the extra one.
--- Lines the regex does not match (pre-2020 lines with fewer than 29 fields) come back as rows
--- of NULLs; the analyses count them as unparsed instead of dropping them silently.
+-- Lines the regex does not match (not ALB's format, e.g. fields not separated by one space)
+-- come back as rows of NULLs; the analyses count them as unparsed instead of dropping them.
 CREATE EXTERNAL TABLE IF NOT EXISTS {{database}}.{{table}} (
     type string,
     time string,
@@ -56,7 +69,7 @@ PARTITIONED BY (day string)
 ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.RegexSerDe'
 WITH SERDEPROPERTIES (
     'serialization.format' = '1',
-    'input.regex' = '([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*):([0-9]*) ([^ ]*)[:-]([0-9]*) ([-.0-9]*) ([-.0-9]*) ([-.0-9]*) (|[-0-9]*) (-|[-0-9]*) ([-0-9]*) ([-0-9]*) \"([^ ]*) (.*) (- |[^ ]*)\" \"([^\"]*)\" ([A-Z0-9-_]+) ([A-Za-z0-9.-]*) ([^ ]*) \"([^\"]*)\" \"([^\"]*)\" \"([^\"]*)\" ([-.0-9]*) ([^ ]*) \"([^\"]*)\" \"([^\"]*)\" \"([^ ]*)\" \"([^\\s]+?)\" \"([^\\s]+)\" \"([^ ]*)\" \"([^ ]*)\" ?([^ ]*)?(?: \"([^\"]*)\" \"([^\"]*)\" \"([^\"]*)\")?( .*)?'
+    'input.regex' = '([^ ]*) ([^ ]*) ([^ ]*) \\[?([^ \\[\\]]*)\\]?[:-]([0-9]*) \\[?([^ \\[\\]]*)\\]?[:-]([0-9]*) ([-.0-9]*) ([-.0-9]*) ([-.0-9]*) (|[-0-9]*) (-|[-0-9]*) ([-0-9]*) ([-0-9]*) \"(?: *([^ \"]+)(?: +([^ \"](?:[^\"]*?[^ \"])??)(?: +([^ \"]+))?)?)? *\" \"([^\"]*)\" ([A-Z0-9-_]+) ([A-Za-z0-9.-]*) ([^ ]*) \"([^\"]*)\" \" *((?:[^ \"](?:[^\"]*[^ \"])?)?) *\" \"([^\"]*)\"(?: ([-.0-9]+)(?: ([^ \"]+)(?: \"([^\"]*)\"(?: \"([^\"]*)\"(?: \"([^\"]*)\"(?: \"?([^ \"]+(?: [^\"]*:[0-9]+)?)\"?(?: \"?([-0-9]+(?: [-0-9 ]*[-0-9])?)\"?(?: \"([^\"]*)\"(?: \"([^\"]*)\"(?: ([^ \"]+)(?: \"([^\"]*)\"(?: \"([^\"]*)\"(?: \"([^\"]*)\")?)?)?)?)?)?)?)?)?)?)?)?)?( .*)?'
 )
 LOCATION '{{location}}'
 TBLPROPERTIES (

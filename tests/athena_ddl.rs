@@ -21,20 +21,27 @@ fn table() -> (Vec<String>, Regex) {
         .collect();
     let start = body.find("'input.regex' = '").unwrap() + "'input.regex' = '".len();
     let lit = &body[start..start + body[start..].find("'\n").unwrap()];
+    // Hive's unescapeSQLString: a backslash escapes the next char, which stands for itself
+    // (`\\` → `\`, `\"` → `"`, but also `\s` → `s`), except for a few control-char escapes
+    // and `\%` `\_`, which keep their backslash.
     let mut re = String::new();
     let mut chars = lit.chars();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some(n @ ('\\' | '"' | '\'')) => re.push(n),
-                Some(n) => {
-                    re.push('\\');
-                    re.push(n);
-                }
-                None => re.push('\\'),
-            }
-        } else {
+        if c != '\\' {
             re.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => re.push('\n'),
+            Some('t') => re.push('\t'),
+            Some('r') => re.push('\r'),
+            Some('0') => re.push('\0'),
+            Some(n @ ('%' | '_')) => {
+                re.push('\\');
+                re.push(n);
+            }
+            Some(n) => re.push(n),
+            None => re.push('\\'),
         }
     }
     // RegexSerDe uses Matcher.matches(): the whole line
@@ -117,7 +124,6 @@ fn athena(col: &str, group: Option<&str>) -> Option<String> {
             .ok()
             .filter(|v| *v >= 0.0)
             .map(|v| v.to_string()),
-        "domain_name" => dash(Some(g.trim_matches(' '))),
         _ => dash(Some(g)),
     }
 }
@@ -174,8 +180,7 @@ fn every_fixture_line_reads_the_same_through_the_ddl_regex() {
     assert!(differ.is_empty(), "{differ:?}");
 }
 
-#[test]
-fn the_public_samples_read_the_same_where_the_regex_matches() {
+fn public_samples() -> Vec<String> {
     let dir = std::env::var("HOSP_LOGS_SHARED_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| common::root().join("../shared"));
@@ -184,30 +189,137 @@ fn the_public_samples_read_the_same_where_the_regex_matches() {
         .unwrap_or_else(|e| panic!("{}: {e} (set HOSP_LOGS_SHARED_DIR)", path.display()));
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     assert_eq!(lines.len(), 51);
-    let results = compare(&lines);
-    let unmatched: Vec<usize> = results
+    lines
+}
+
+/// Line numbers the regex misses, and (line number, columns that differ) for the others.
+type Outcome = (Vec<usize>, Vec<(usize, Vec<String>)>);
+
+fn outcome(lines: &[String]) -> Outcome {
+    let results = compare(lines);
+    let unmatched = results
         .iter()
         .filter(|r| r.1.is_none())
         .map(|r| r.0)
         .collect();
-    // AWS's regex needs the 29 fields of 2020 on: the pre-2020 lines (35–37, 43–46) and vrl's
-    // unquoted target-list variant (12) come back as NULL rows in Athena, which the analyses
-    // count as unparsed. The native parser reads them all.
-    assert_eq!(unmatched, [12, 35, 36, 37, 43, 44, 45, 46]);
-    let differ: Vec<(usize, Vec<String>)> = results
+    let differ = results
         .into_iter()
         .filter_map(|(n, d)| d.filter(|d| !d.is_empty()).map(|d| (n, d)))
         .collect();
-    // Line 20 has a space before the closing quote of the request ("GET … HTTP/1.0 "): the
-    // regex glues the protocol to the URL and leaves request_proto empty; the parser trims it.
-    // Line 47 brackets its IPv6 addresses ([2001:db8::1]:443): the brackets stay in Athena's
-    // client_ip and target_ip; the parser strips them.
-    let cols = |c: [&str; 2]| c.map(str::to_string).to_vec();
-    assert_eq!(
-        differ,
-        vec![
-            (20, cols(["request_url", "request_proto"])),
-            (47, cols(["client_ip", "target_ip"]))
-        ]
+    (unmatched, differ)
+}
+
+/// The first `n` fields of an ALB line (a quoted field is one field, spaces and all).
+fn first_fields(line: &str, n: usize) -> String {
+    let mut fields = Vec::new();
+    let mut rest = line;
+    while !rest.is_empty() && fields.len() < n {
+        let end = if let Some(q) = rest.strip_prefix('"') {
+            q.find('"').map_or(rest.len(), |k| k + 2)
+        } else {
+            rest.find(' ').unwrap_or(rest.len())
+        };
+        fields.push(&rest[..end]);
+        rest = rest[end..].trim_start_matches(' ');
+    }
+    fields.join(" ")
+}
+
+#[test]
+fn every_public_sample_reads_the_same_through_the_ddl_regex() {
+    let lines = public_samples();
+    // every era is there: 20 fields (2018) up to 33 (2025), vrl's unquoted target lists (12),
+    // a space before the request's closing quote (16, 20), bracketed IPv6 (47), a leading space
+    // in domain_name (25-27)
+    let counts: Vec<usize> = lines
+        .iter()
+        .map(|l| parse_line(l).unwrap().field_count)
+        .collect();
+    assert_eq!(counts.iter().min(), Some(&20));
+    assert_eq!(counts.iter().max(), Some(&33));
+    assert_eq!(outcome(&lines), (vec![], vec![]));
+}
+
+/// Each era of the format (a 2025 line cut to 20..=33 fields), plus fields ALB may add later,
+/// must leave the missing columns NULL and never move a value into another column.
+#[test]
+fn every_field_count_reads_the_same_through_the_ddl_regex() {
+    let lines = public_samples();
+    // 32: the 33 fields of 2025 with transform values; 12: vrl's unquoted target lists
+    let full = [&lines[31], &lines[11]];
+    // a target list of two (AWS: "currently … one item"), quoted as ALB quotes it
+    let two = lines[31].replace(
+        "\"10.0.0.1:80\" \"200\"",
+        "\"10.0.0.1:80 10.0.0.2:80\" \"200 503\"",
     );
+    assert_ne!(two, lines[31]);
+    // (line, its field count)
+    let mut cut: Vec<(String, usize)> = Vec::new();
+    for line in full.into_iter().chain([&two]) {
+        for n in 20..=33 {
+            cut.push((first_fields(line, n), n));
+        }
+        // later fields (the load balancer node's IP, then more) go to the catch-all group
+        cut.push((format!("{line} 10.0.1.17"), 34));
+        cut.push((format!("{line} 10.0.1.17 \"-\" \"-\""), 36));
+    }
+    for (line, n) in &cut {
+        assert_eq!(parse_line(line).unwrap().field_count, *n, "{line}");
+    }
+    let cut: Vec<String> = cut.into_iter().map(|(line, _)| line).collect();
+    assert_eq!(cut.len(), 48);
+    assert_eq!(outcome(&cut), (vec![], vec![]));
+    // the two-target list reached its columns whole
+    let (columns, re) = table();
+    let caps = re.captures(&cut[32 + 13]).unwrap(); // `two`, all 33 fields
+    let col = |name: &str| caps.get(columns.iter().position(|c| c == name).unwrap() + 1);
+    assert_eq!(
+        col("target_port_list").map(|m| m.as_str()),
+        Some("10.0.0.1:80 10.0.0.2:80")
+    );
+    assert_eq!(
+        col("request_transform_status").map(|m| m.as_str()),
+        Some("TransformSuccess")
+    );
+}
+
+/// ALB writes one space between fields; the native parser also reads runs of spaces. A doubled
+/// space must never let the regex read an empty field there and shift the next values along:
+/// every column the regex fills has the native parser's value, and after chosen_cert_arn the
+/// line still matches with its first 20 fields' columns whole (the rest fall to the catch-all).
+#[test]
+fn a_doubled_space_never_shifts_a_column() {
+    let lines = public_samples();
+    let (columns, re) = table();
+    let head = columns.iter().position(|c| c == "chosen_cert_arn").unwrap() + 1;
+    // both target-list forms: quoted (32) and vrl's unquoted one (12)
+    for line in [&lines[31], &lines[11]] {
+        let r = parse_line(line).unwrap();
+        let mut in_quotes = false;
+        let mut field = 0;
+        for (i, c) in line.char_indices() {
+            match c {
+                '"' => in_quotes = !in_quotes,
+                ' ' if !in_quotes => {
+                    field += 1;
+                    let doubled = format!("{} {}", &line[..i], &line[i..]);
+                    assert_eq!(parse_line(&doubled).unwrap(), r);
+                    let Some(caps) = re.captures(&doubled) else {
+                        assert!(field < 20, "a space after field {field}: {doubled}");
+                        continue;
+                    };
+                    for (g, col) in columns.iter().enumerate() {
+                        let got = athena(col, caps.get(g + 1).map(|m| m.as_str()));
+                        let want = native(&r, col);
+                        assert!(
+                            got.is_none() && g >= head || got == want,
+                            "a space after field {field}: {col} is {got:?}, not {want:?}"
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(field, 32);
+    }
 }
