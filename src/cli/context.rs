@@ -177,6 +177,7 @@ impl Context {
                         progress: !global.quiet && std::io::stderr().is_terminal(),
                         strict: input.strict,
                         log_format,
+                        formats: crate::format::FormatSettings::default(),
                     },
                     sources,
                     s3,
@@ -286,6 +287,7 @@ impl Context {
             progress: settings.progress,
             log_format: settings.log_format,
             required: None,
+            formats: &settings.formats,
         };
         let (accs, stats) = crate::engine::local::load(&input.files, &opts, sink)?;
         let stats = input.finish_stats(stats);
@@ -310,7 +312,8 @@ impl Context {
             use std::io::Read;
             r.take(64 << 10).read_to_end(&mut head)
         });
-        Ok(match (read, recognise(&head)) {
+        let formats = self.local().map(|s| s.formats.clone()).unwrap_or_default();
+        Ok(match (read, recognise(&head, &formats)) {
             (Ok(_), Looks::Known(f)) => f.id(),
             _ => FormatId::Alb,
         })

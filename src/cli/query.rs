@@ -101,6 +101,7 @@ fn read(
         progress: settings.progress,
         log_format: settings.log_format,
         required: None,
+        formats: &settings.formats,
     };
     let (df, excluded, stats) =
         load_frame(&input.files, &opts, format, &cols, &ctx.settings.exclude)?;

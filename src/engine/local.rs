@@ -21,8 +21,8 @@ use super::Analysis;
 use crate::error::InputError;
 use crate::filter::ClientFilter;
 use crate::format::{
-    recognise, FileFormat, FormatId, FrameBuilder, LineFormat, LogFormat, Looks, Request, Role,
-    RoleSet, Routes, Want,
+    recognise, FileFormat, FormatId, FormatSettings, FrameBuilder, LineFormat, LogFormat, Looks,
+    Request, Role, RoleSet, Routes, Want,
 };
 use crate::source::{self, InputFile};
 use crate::window::Window;
@@ -46,6 +46,8 @@ pub struct LoadOptions<'a> {
     /// The command and the roles it cannot run without: a file in a format lacking one is
     /// refused as soon as it is recognised.
     pub required: Option<(&'a str, RoleSet)>,
+    /// The config's settings for the formats that take some.
+    pub formats: &'a FormatSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -356,6 +358,7 @@ pub fn load<S: Sink>(
                 progress: &progress,
                 log_format: opts.log_format,
                 required: opts.required,
+                formats: opts.formats,
             };
             s.spawn(move || read_files(shared, tx));
         }
@@ -610,16 +613,21 @@ struct Shared<'a> {
     progress: &'a ProgressBar,
     log_format: LogFormat,
     required: Option<(&'a str, RoleSet)>,
+    formats: &'a FormatSettings,
 }
 
 /// The format a file is read in, from its first bytes: the one asked for, else the one
 /// recognised, else ALB (its lines are then counted malformed and the file named).
-fn file_format(log_format: LogFormat, head: &[u8]) -> (FileFormat, Looks) {
-    let looks = recognise(head);
+fn file_format(
+    log_format: LogFormat,
+    head: &[u8],
+    settings: &FormatSettings,
+) -> (FileFormat, Looks) {
+    let looks = recognise(head, settings);
     let format = match (log_format.fixed(), &looks) {
-        (Some(id), _) => FileFormat::for_file(id, head),
+        (Some(id), _) => FileFormat::for_file(id, head, settings),
         (None, Looks::Known(f)) => f.clone(),
-        (None, _) => FileFormat::for_file(FormatId::Alb, head),
+        (None, _) => FileFormat::for_file(FormatId::Alb, head, settings),
     };
     (format, looks)
 }
@@ -674,7 +682,7 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
             read_total += n as u64;
             // the format is decided on the first bytes (a whole chunk, or the whole file)
             if format.is_none() && (eof || buf.len() >= 64 << 10) {
-                let (f, looks) = file_format(sh.log_format, &buf);
+                let (f, looks) = file_format(sh.log_format, &buf, sh.formats);
                 if let Some((name, roles)) = sh.required {
                     if let Err(e) = super::check_roles(name, roles, f.id()) {
                         let e = crate::error::UsageError(format!("{}: {e}", files[i].name));

@@ -124,6 +124,8 @@ pub struct LocalSettings {
     pub progress: bool,
     pub strict: bool,
     pub log_format: LogFormat,
+    /// The config's settings for the formats that take some.
+    pub formats: crate::format::FormatSettings,
 }
 
 /// Everything an analysis run needs besides the analysis.
@@ -183,6 +185,7 @@ pub fn run_local<A: Analysis>(
         progress: settings.progress,
         log_format: settings.log_format,
         required: Some((analysis.name(), required)),
+        formats: &settings.formats,
     };
     let none = ClientFilter::default();
     let exclude = if analysis.excludes() {

@@ -341,6 +341,11 @@ pub trait FrameBuilder<F: LineFormat + ?Sized> {
     fn finish(self) -> polars::prelude::DataFrame;
 }
 
+/// What the formats that need settings take from the config, compiled once per run (nginx's
+/// `log_format` and trusted proxies, say). ALB needs none.
+#[derive(Debug, Clone, Default)]
+pub struct FormatSettings {}
+
 /// The format of one input file, with whatever its header said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileFormat {
@@ -356,7 +361,7 @@ impl FileFormat {
 
     /// The format `id` for a file whose first bytes are `head` (a format with a header line,
     /// such as CloudFront's `#Fields`, reads it there).
-    pub fn for_file(id: FormatId, _head: &[u8]) -> FileFormat {
+    pub fn for_file(id: FormatId, _head: &[u8], _settings: &FormatSettings) -> FileFormat {
         match id {
             FormatId::Alb => FileFormat::Alb,
         }
@@ -411,7 +416,7 @@ pub enum Looks {
 const SNIFF_LINES: usize = 20;
 
 /// Recognises a file's format from its first lines (blank lines skipped).
-pub fn recognise(head: &[u8]) -> Looks {
+pub fn recognise(head: &[u8], _settings: &FormatSettings) -> Looks {
     let text = String::from_utf8_lossy(&head[..head.len().min(64 << 10)]);
     let mut lines = text
         .split('\n')
@@ -496,6 +501,7 @@ mod tests {
     #[test]
     fn recognition_names_what_it_sees() {
         let alb = "http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET http://www.example.com:80/ HTTP/1.1\" \"curl/7.46.0\" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 \"Root=1-58337262-36d228ad5d99923122bbe354\" \"-\" \"-\" 0 2018-07-02T22:22:48.364000Z \"forward\" \"-\" \"-\" \"10.0.0.1:80\" \"200\" \"-\" \"-\"\n";
+        let recognise = |b: &[u8]| recognise(b, &FormatSettings::default());
         assert_eq!(recognise(alb.as_bytes()), Looks::Known(FileFormat::Alb));
         let cf = "#Version: 1.0\n#Fields: date time x-edge-location\n2019-12-04\t21:02:31\tLAX1\n";
         assert!(matches!(recognise(cf.as_bytes()), Looks::Other(s) if s.contains("CloudFront")));
