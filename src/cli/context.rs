@@ -373,10 +373,9 @@ impl Context {
         }
         for u in &stats.unrecognised {
             eprintln!(
-                "hosp-logs: warning: {}: none of its {} lines is a {} log line{}",
+                "hosp-logs: warning: {}: {}{}",
                 sanitize(&u.source, 200),
-                u.lines,
-                u.read_as,
+                crate::engine::local::not_in_format(u.lines, &u.read_as),
                 u.looks_like
                     .as_deref()
                     .map(|l| format!("; it looks like {l}"))

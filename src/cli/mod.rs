@@ -199,3 +199,120 @@ pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
     }
     ExitStatus::Failure
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Splits a command line as a POSIX shell would for these examples: words, single and
+    /// double quotes, backslash escapes in double quotes.
+    fn shell_words(line: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word = String::new();
+        let mut in_word = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => {
+                    in_word = true;
+                    for c in chars.by_ref() {
+                        if c == '\'' {
+                            break;
+                        }
+                        word.push(c);
+                    }
+                }
+                '"' => {
+                    in_word = true;
+                    while let Some(c) = chars.next() {
+                        match c {
+                            '"' => break,
+                            '\\' => {
+                                if let Some(n) = chars.next() {
+                                    word.push(n);
+                                }
+                            }
+                            c => word.push(c),
+                        }
+                    }
+                }
+                c if c.is_whitespace() => {
+                    if in_word {
+                        words.push(std::mem::take(&mut word));
+                        in_word = false;
+                    }
+                }
+                c => {
+                    in_word = true;
+                    word.push(c);
+                }
+            }
+        }
+        if in_word {
+            words.push(word);
+        }
+        words
+    }
+
+    /// The hosp-logs invocations in a help text's example lines (lines that start with it, or
+    /// pipe into it): from `hosp-logs` to the end of its pipeline segment, without a trailing
+    /// `# comment`.
+    fn examples(text: &str) -> Vec<String> {
+        text.lines()
+            .filter_map(|l| {
+                let t = l.trim_start();
+                let at = if t.starts_with("hosp-logs ") {
+                    0
+                } else {
+                    t.find("| hosp-logs ")? + 2
+                };
+                let rest = &t[at..];
+                let rest = rest.split(" | ").next().unwrap_or(rest);
+                let rest = rest.split("  #").next().unwrap_or(rest);
+                Some(rest.trim().to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_help_example_parses() {
+        let mut stack = vec![Cli::command()];
+        let mut checked = 0;
+        while let Some(cmd) = stack.pop() {
+            let help = cmd.get_after_help().map(|h| h.to_string());
+            for ex in help.as_deref().map(examples).unwrap_or_default() {
+                let words = shell_words(&ex);
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    panic!("example does not parse: {ex}\n{words:?}\n{e}");
+                }
+                checked += 1;
+            }
+            stack.extend(cmd.get_subcommands().cloned());
+        }
+        // the top-level list alone has 19 examples; each subcommand with examples adds its own
+        assert!(checked >= 19 + 3 + 3 + 2, "{checked} examples checked");
+    }
+
+    #[test]
+    fn shell_words_follow_quotes() {
+        assert_eq!(
+            shell_words(r#"hosp-logs query -s logs/ "SELECT a, \"b\" FROM logs" --x 'y z'"#),
+            [
+                "hosp-logs",
+                "query",
+                "-s",
+                "logs/",
+                "SELECT a, \"b\" FROM logs",
+                "--x",
+                "y z"
+            ]
+        );
+    }
+}

@@ -522,15 +522,27 @@ fn check_formats(
     Err(InputError::WrongFormat {
         source_name: first.source.clone(),
         detail: format!(
-            "no line of {} lines is a{} {}: {what}{more}; {hint}",
-            first.lines,
-            if first.read_as == "alb" { "n" } else { "" },
-            FormatId::ALL
-                .iter()
-                .find(|f| f.name() == first.read_as)
-                .map_or("log line", |f| f.title()),
+            "{}: {what}{more}; {hint}",
+            not_in_format(first.lines, &first.read_as)
         ),
     })
+}
+
+/// "none of its 3 lines is an ALB access log line", "its one line is not …".
+pub fn not_in_format(lines: u64, read_as: &str) -> String {
+    let title = FormatId::ALL
+        .iter()
+        .find(|f| f.name() == read_as)
+        .map_or("log", |f| f.title());
+    let article = if title.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    match lines {
+        1 => format!("its one line is not {article} {title} line"),
+        n => format!("none of its {n} lines is {article} {title} line"),
+    }
 }
 
 /// Reads all inputs into one frame of `columns` (names of the format's native columns), rows

@@ -112,7 +112,7 @@ pub struct Gate {
 }
 
 /// The numbers the checks compare, before the input's state is known.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct GateCounts {
     slo: super::slo::SloReport,
     p99_ms: Option<f64>,

@@ -17,3 +17,6 @@ pub mod traffic;
 
 #[cfg(test)]
 mod athena_tests;
+
+#[cfg(test)]
+mod fold_tests;

@@ -220,7 +220,7 @@ pub struct Security {
 
 /// The security analysis' result: the report, and the window it covers (the baseline period
 /// left out).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SecurityRun {
     pub report: SecurityReport,
     pub window: WindowInfo,
