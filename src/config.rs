@@ -275,27 +275,10 @@ impl Config {
         Config::parse(&text).map_err(|e| UsageError(format!("config {}: {}", path.display(), e.0)))
     }
 
-    /// Parses the TOML and checks its scalar values; the sections that compile into richer
-    /// settings (routes, exclusions, security) are checked where they are compiled, once
-    /// per run (`cli::context::Settings`).
+    /// Parses the TOML: its shape (unknown keys are an error). The values are checked where
+    /// they are compiled into settings, once per run (`cli::context::Settings`).
     pub fn parse(text: &str) -> Result<Config, UsageError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| UsageError(e.to_string()))?;
-        if let Some(t) = cfg.slo.target {
-            parse_target(t)?;
-        }
-        if let Some(l) = &cfg.slo.latency_threshold {
-            parse_latency_ms(l)?;
-        }
-        if let Some(t) = cfg.gate.slo {
-            parse_target(t)?;
-        }
-        if let Some(l) = &cfg.gate.max_p99 {
-            parse_latency_ms(l)?;
-        }
-        if let Some(r) = &cfg.gate.max_5xx_rate {
-            parse_rate(r)?;
-        }
-        Ok(cfg)
+        toml::from_str(text).map_err(|e| UsageError(e.to_string()))
     }
 }
 
@@ -357,8 +340,7 @@ mod tests {
         assert_eq!(c.exclude.client_cidrs, vec!["10.99.0.0/24"]);
         let err = Config::parse("[slo]\ntargett = 99\n").unwrap_err();
         assert!(err.0.contains("targett"), "{err}");
-        assert!(Config::parse("[slo]\ntarget = 100\n").is_err());
-        assert!(Config::parse("[slo]\nlatency_threshold = \"fast\"\n").is_err());
+        assert!(Config::parse("[slo]\ntarget = \"high\"\n").is_err());
     }
 
     #[test]

@@ -18,4 +18,5 @@ pub mod metrics;
 pub mod render;
 pub mod source;
 pub mod sql;
+pub mod terminal;
 pub mod window;

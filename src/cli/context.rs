@@ -473,3 +473,55 @@ pub fn athena_options(
         max_poll_interval: std::time::Duration::from_secs(2),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(toml: &str) -> Result<Settings, UsageError> {
+        Settings::new(Config::parse(toml)?)
+    }
+
+    #[test]
+    fn the_config_is_validated_once_into_settings() {
+        let s = settings(
+            "[slo]\ntarget = 99.5\nlatency_threshold = \"3s\"\n[gate]\nmax_5xx_rate = \"1%\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.slo_target, Some(0.995));
+        assert_eq!(s.slo_latency_ms, Some(3000.0));
+        assert_eq!(s.gate.max_5xx_rate, Some(0.01));
+        // flags win over the config, the config over the defaults
+        let c = s.slo(None, None).unwrap();
+        assert_eq!((c.target, c.latency_threshold_ms), (0.995, Some(3000.0)));
+        let c = s.slo(Some(90.0), Some("800ms")).unwrap();
+        assert_eq!((c.target, c.latency_threshold_ms), (0.9, Some(800.0)));
+        let d = settings("").unwrap().slo(None, None).unwrap();
+        assert_eq!((d.target, d.latency_threshold_ms), (0.99, None));
+        for (bad, says) in [
+            ("[slo]\ntarget = 100\n", "SLO target"),
+            ("[slo]\nlatency_threshold = \"fast\"\n", "latency threshold"),
+            ("[gate]\nslo = 0\n", "SLO target"),
+            ("[gate]\nmax_p99 = \"soon\"\n", "latency threshold"),
+            ("[gate]\nmax_5xx_rate = \"lots\"\n", "rate"),
+            ("[exclude]\nclient_cidrs = [\"10.0.0.0/99\"]\n", "[exclude]"),
+            ("[routes]\ntemplates = [\"/a/{\"]\n", "[routes]"),
+            ("[security]\nworking_hours = \"late\"\n", "[security]"),
+        ] {
+            let err = settings(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} passed"));
+            assert!(err.0.contains(says), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_example_and_fixture_configs_are_valid() {
+        for text in [
+            include_str!("../../hosp-logs.example.toml"),
+            include_str!("../../fixtures/hosp-logs.toml"),
+        ] {
+            settings(text).unwrap();
+        }
+    }
+}

@@ -104,8 +104,16 @@ impl Finish {
 }
 
 /// An analysis' report with its window, its input accounting and the non-user traffic it
-/// left out: what every analysis prints.
-pub type Ran<R> = crate::render::analysis::Analysis<R>;
+/// left out: what every analysis prints (its JSON has the report's keys at the top level).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ran<R> {
+    #[serde(flatten)]
+    pub report: R,
+    pub window: WindowInfo,
+    /// Requests left out as non-user traffic (config [exclude]).
+    pub excluded: u64,
+    pub input: InputStats,
+}
 
 /// Local inputs found for a window: the files, what discovery left out, the S3 client.
 pub struct LocalInput {

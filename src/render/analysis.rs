@@ -1,22 +1,11 @@
 //! The envelope every frame-based analysis prints: its report, the window, the input
 //! accounting and how much non-user traffic was left out.
 
-use serde::Serialize;
-
 use super::slo::input_notes;
 use super::{Document, Report};
-use crate::engine::InputStats;
-use crate::metrics::slo::WindowInfo;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Analysis<T> {
-    #[serde(flatten)]
-    pub report: T,
-    pub window: WindowInfo,
-    /// Requests left out as non-user traffic (config [exclude]).
-    pub excluded: u64,
-    pub input: InputStats,
-}
+/// The envelope: the engine's run of an analysis.
+pub use crate::engine::Ran as Analysis;
 
 impl<T: Report> Report for Analysis<T> {
     fn document(&self) -> Document {

@@ -10,8 +10,8 @@ use std::io::Write as _;
 
 use super::{AthenaPlan, Finish, InputStats, Job, Ran, Seen};
 use crate::error::UsageError;
-use crate::render::sanitize;
 use crate::source::s3::{parse_url, S3Context, S3Options};
+use crate::terminal::sanitize;
 
 pub use client::{AthenaClient, AthenaError, AthenaOptions, QueryStats, ResultRows};
 pub use rows::Apart;
