@@ -23,6 +23,8 @@ mod tests_corpus;
 #[cfg(test)]
 mod tests_errors;
 #[cfg(test)]
+mod tests_fields;
+#[cfg(test)]
 mod tests_lines;
 #[cfg(test)]
 mod tests_props;
