@@ -178,6 +178,9 @@ impl Context {
                         strict: input.strict,
                         log_format,
                         formats: crate::format::FormatSettings::default(),
+                        max_line_bytes: input.max_line_bytes()?,
+                        max_inflate: input.max_inflate()?,
+                        now_us: now.timestamp_micros(),
                     },
                     sources,
                     s3,
@@ -278,17 +281,7 @@ impl Context {
         let Some(settings) = self.local() else {
             return Err(UsageError("this command reads logs locally only".into()).into());
         };
-        let opts = crate::engine::LoadOptions {
-            window: self.window,
-            strict: settings.strict,
-            routes: &self.settings.routes,
-            threads: settings.threads,
-            readers: readers.or(settings.readers),
-            progress: settings.progress,
-            log_format: settings.log_format,
-            required: None,
-            formats: &settings.formats,
-        };
+        let opts = settings.load_options(self.window, &self.settings.routes, None, readers);
         let (accs, stats) = crate::engine::local::load(&input.files, &opts, sink)?;
         let stats = input.finish_stats(stats);
         self.warn_about_input(&stats);
@@ -337,11 +330,11 @@ impl Context {
         let failed = stats
             .source_errors
             .iter()
-            .filter(|e| e.source.starts_with("s3://"))
+            .filter(|e| e.source.starts_with("s3://") || e.over_limit)
             .count();
         if failed > 0 && !allow_partial && status != ExitStatus::NoData {
             eprintln!(
-                "hosp-logs: error: {failed} S3 object(s) could not be read; the results above are partial (--allow-partial accepts that)"
+                "hosp-logs: error: {failed} input(s) could not be read whole (S3 objects that failed, or inputs stopped at --max-inflate); the results above are partial (--allow-partial accepts that)"
             );
             return ExitStatus::Failure;
         }

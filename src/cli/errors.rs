@@ -8,7 +8,7 @@ use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::config::parse_latency_ms;
 use crate::error::{ExitStatus, UsageError};
-use crate::metrics::buckets::BucketPlan;
+use crate::metrics::buckets::{BucketPlan, MAX_BUCKETS};
 use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::render::chart::{self, TimeAxis};
 use crate::window::parse_duration;
@@ -52,13 +52,21 @@ pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> 
     })
 }
 
-/// The over-time bucket: `--bucket` (whole minutes), else chosen from the window.
+/// The over-time bucket: `--bucket` (whole minutes), else chosen from the window. A bucket
+/// that would cut a bounded window into more than `MAX_BUCKETS` is refused: the over-time
+/// tables and charts are meant to be read.
 pub fn plan(ctx: &Context, flag: Option<&str>) -> Result<BucketPlan, UsageError> {
-    Ok(BucketPlan::new(
-        bucket(flag)?,
-        ctx.window.since_us,
-        ctx.window.until_us,
-    ))
+    let b = bucket(flag)?;
+    if let (Some(b), Some(s), Some(u)) = (b, ctx.window.since_us, ctx.window.until_us) {
+        let n = (u - s + b - 1) / b;
+        if n > MAX_BUCKETS {
+            return Err(UsageError(format!(
+                "--bucket {}: the window would have {n} buckets, more than the {MAX_BUCKETS} a report shows; choose a larger bucket",
+                flag.unwrap_or_default()
+            )));
+        }
+    }
+    Ok(BucketPlan::new(b, ctx.window.since_us, ctx.window.until_us))
 }
 
 /// `--bucket`, checked: whole minutes.

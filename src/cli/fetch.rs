@@ -96,6 +96,7 @@ pub fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitStatus> {
                             .push(SourceFailure {
                                 source: f.name.clone(),
                                 reason: e.to_string(),
+                                over_limit: false,
                             })
                     }
                 }

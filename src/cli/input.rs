@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::engine::local::InflateLimit;
+use crate::error::UsageError;
 use crate::format::LogFormat;
 use crate::render::Format;
 use crate::source::s3::{default_cache_dir, parse_url, ObjectStats, S3Context, S3Error, S3Options};
@@ -37,8 +39,65 @@ pub struct InputArgs {
     /// [source] log_format, else auto
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Longer lines are malformed ("line too long") and skipped without being held (1MiB,
+    /// 64KiB, bytes)
+    #[arg(long, value_name = "BYTES", default_value = "1MiB")]
+    pub max_line_bytes: String,
+    /// Stop reading a compressed input once it inflates past this many times its size (at
+    /// least 10 GiB); it is named under source_errors
+    #[arg(long, value_name = "RATIO", default_value = "100")]
+    pub max_inflate: String,
     #[command(flatten)]
     pub s3: S3Args,
+}
+
+impl InputArgs {
+    /// `--max-line-bytes`, checked (at least 1 KiB).
+    pub fn max_line_bytes(&self) -> Result<usize, UsageError> {
+        match size(&self.max_line_bytes) {
+            Some(n) if n >= 1024 => Ok(n as usize),
+            _ => Err(UsageError(format!(
+                "--max-line-bytes {:?}: expected a size of at least 1KiB, like 1MiB, 64KiB or 4096",
+                self.max_line_bytes
+            ))),
+        }
+    }
+
+    /// `--max-inflate`, checked: a ratio (`100`, `100x`: bytes inflated per compressed byte,
+    /// at least 10 GiB) or a size (`20GB`, `512MiB`).
+    pub fn max_inflate(&self) -> Result<InflateLimit, UsageError> {
+        let text = self.max_inflate.trim();
+        let ratio = text.strip_suffix(['x', 'X']).unwrap_or(text);
+        if let Ok(n) = ratio.parse::<u64>() {
+            if n >= 1 {
+                return Ok(InflateLimit::Ratio(n));
+            }
+        }
+        match size(text) {
+            Some(n) if n > 0 => Ok(InflateLimit::Bytes(n)),
+            _ => Err(UsageError(format!(
+                "--max-inflate {text:?}: expected a ratio such as 100 (bytes inflated per compressed byte) or a size such as 20GB"
+            ))),
+        }
+    }
+}
+
+/// `4096`, `64KiB`, `1MiB`, `20GB` (KB/MB/GB decimal, KiB/MiB/GiB binary) in bytes.
+fn size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "kib" | "k" => 1 << 10,
+        "mib" | "m" => 1 << 20,
+        "gib" | "g" => 1 << 30,
+        _ => return None,
+    };
+    num.parse::<u64>().ok()?.checked_mul(mult)
 }
 
 /// Options for `--source s3://bucket/prefix`, named as the aws CLI names them.

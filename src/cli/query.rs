@@ -92,17 +92,7 @@ fn read(
     let Some(settings) = ctx.local() else {
         return Err(UsageError("query reads logs locally here".into()).into());
     };
-    let opts = crate::engine::LoadOptions {
-        window: ctx.window,
-        strict: settings.strict,
-        routes: &ctx.settings.routes,
-        threads: settings.threads,
-        readers: settings.readers,
-        progress: settings.progress,
-        log_format: settings.log_format,
-        required: None,
-        formats: &settings.formats,
-    };
+    let opts = settings.load_options(ctx.window, &ctx.settings.routes, None, None);
     let (df, excluded, stats) =
         load_frame(&input.files, &opts, format, &cols, &ctx.settings.exclude)?;
     let stats = input.finish_stats(stats);

@@ -48,7 +48,22 @@ pub struct LoadOptions<'a> {
     pub required: Option<(&'a str, RoleSet)>,
     /// The config's settings for the formats that take some.
     pub formats: &'a FormatSettings,
+    /// Longer lines are malformed (`line too long`), skipped without being held whole.
+    pub max_line_bytes: usize,
+    /// A compressed input that inflates past this stops there and is named in
+    /// `source_errors`.
+    pub max_inflate: InflateLimit,
+    /// The clock: times more than a day after it are not data.
+    pub now_us: i64,
 }
+
+/// Default `--max-line-bytes`: 1 MiB (a real access-log line is well under 10 KiB).
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+/// Default `--max-inflate`: 100 bytes inflated per compressed byte…
+pub const DEFAULT_MAX_INFLATE_RATIO: u64 = 100;
+/// …but never less than 10 GiB.
+pub const MIN_INFLATE_LIMIT: u64 = 10 << 30;
+const DAY_US: i64 = 86_400_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -92,6 +107,9 @@ pub struct Scan<'o> {
     pub source_name: &'o str,
     lines: u64,
     parsed: u64,
+    max_line_bytes: usize,
+    /// Times after this are not data (a day after the clock).
+    latest_us: i64,
 }
 
 impl Scan<'_> {
@@ -102,9 +120,18 @@ impl Scan<'_> {
         text: &'t str,
         mut each: impl FnMut(F::Record<'t>),
     ) {
+        let earliest = format.id().earliest_us();
         for line in text.split_terminator('\n') {
             self.lines += 1;
             let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.len() > self.max_line_bytes {
+                self.malformed(format!(
+                    "line too long: {} bytes (--max-line-bytes {})",
+                    line.len(),
+                    self.max_line_bytes
+                ));
+                continue;
+            }
             if line.trim_ascii().is_empty() {
                 self.st.blank += 1;
                 continue;
@@ -115,28 +142,42 @@ impl Scan<'_> {
             }
             match format.parse(line) {
                 Ok(rec) => {
+                    let t = F::time_us(&rec);
+                    // a flipped digit must not stretch the window over millennia: a time
+                    // before the format existed or after tomorrow is not data
+                    if t < earliest || t > self.latest_us {
+                        self.malformed(format!(
+                            "time out of range: {} is not between {} and a day after now",
+                            crate::window::format_us(t),
+                            crate::window::format_us(earliest)
+                        ));
+                        continue;
+                    }
                     self.parsed += 1;
-                    if self.window.contains(F::time_us(&rec)) {
+                    if self.window.contains(t) {
                         each(rec);
                     } else {
                         self.st.out_of_window += 1;
                     }
                 }
-                Err(e) => {
-                    self.st.malformed += 1;
-                    if self.st.samples.len() < MAX_SAMPLES {
-                        self.st.samples.push(LocalMalformed {
-                            source: self.source,
-                            chunk: self.chunk,
-                            line_in_chunk: self.lines,
-                            reason: e.to_string(),
-                        });
-                    }
-                    if self.strict {
-                        self.cancel.store(true, Ordering::Relaxed);
-                    }
-                }
+                Err(e) => self.malformed(e.to_string()),
             }
+        }
+    }
+
+    /// Counts the current line as malformed, keeping the first ones with their location.
+    fn malformed(&mut self, reason: String) {
+        self.st.malformed += 1;
+        if self.st.samples.len() < MAX_SAMPLES {
+            self.st.samples.push(LocalMalformed {
+                source: self.source,
+                chunk: self.chunk,
+                line_in_chunk: self.lines,
+                reason,
+            });
+        }
+        if self.strict {
+            self.cancel.store(true, Ordering::Relaxed);
         }
     }
 }
@@ -291,7 +332,14 @@ struct RawChunk {
     chunk: usize,
     seq: u64,
     format: FileFormat,
-    data: Vec<u8>,
+    data: Chunk,
+}
+
+/// What a reader hands over: lines, or the length of one line too long to hold (counted
+/// malformed where it stood, so line numbers after it stay right).
+enum Chunk {
+    Data(Vec<u8>),
+    LongLine(u64),
 }
 
 /// A malformed line located by chunk; turned into a line number once all chunks are counted.
@@ -338,7 +386,7 @@ pub fn load<S: Sink>(
     let next_file = AtomicUsize::new(0);
     let next_seq = Mutex::new(0u64);
     let cancel = AtomicBool::new(false);
-    let failures: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    let failures: Mutex<Vec<(usize, String, bool)>> = Mutex::new(Vec::new());
     let seen: Mutex<HashMap<usize, FileSeen>> = Mutex::new(HashMap::new());
     let refused: Mutex<Option<crate::error::UsageError>> = Mutex::new(None);
     let progress = progress_bar(files, opts.progress);
@@ -359,6 +407,8 @@ pub fn load<S: Sink>(
                 log_format: opts.log_format,
                 required: opts.required,
                 formats: opts.formats,
+                max_line_bytes: opts.max_line_bytes,
+                inflate: opts.max_inflate,
             };
             s.spawn(move || read_files(shared, tx));
         }
@@ -414,7 +464,7 @@ pub fn load<S: Sink>(
     let mut source_errors: Vec<_> = failures.into_inner().unwrap_or_else(|e| e.into_inner());
     source_errors.sort();
     if opts.strict {
-        if let Some((i, reason)) = source_errors.first() {
+        if let Some((i, reason, _)) = source_errors.first() {
             return Err(InputError::Unreadable {
                 path: files[*i].name.clone(),
                 reason: reason.clone(),
@@ -443,9 +493,10 @@ pub fn load<S: Sink>(
         failed_sources: source_errors.len(),
         source_errors: source_errors
             .into_iter()
-            .map(|(i, reason)| SourceFailure {
+            .map(|(i, reason, over_limit)| SourceFailure {
                 source: files[i].name.clone(),
                 reason,
+                over_limit,
             })
             .collect(),
         unrecognised,
@@ -618,7 +669,7 @@ struct Shared<'a> {
     /// Chunks are numbered as they enter the channel (the lock covers the send).
     next_seq: &'a Mutex<u64>,
     cancel: &'a AtomicBool,
-    failures: &'a Mutex<Vec<(usize, String)>>,
+    failures: &'a Mutex<Vec<(usize, String, bool)>>,
     seen: &'a Mutex<HashMap<usize, FileSeen>>,
     /// A file whose format lacks a role the command needs stops the run.
     refused: &'a Mutex<Option<crate::error::UsageError>>,
@@ -626,6 +677,29 @@ struct Shared<'a> {
     log_format: LogFormat,
     required: Option<(&'a str, RoleSet)>,
     formats: &'a FormatSettings,
+    max_line_bytes: usize,
+    inflate: InflateLimit,
+}
+
+/// How far a compressed input may inflate: `--max-inflate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InflateLimit {
+    /// Bytes inflated per compressed byte, and never less than `MIN_INFLATE_LIMIT`.
+    Ratio(u64),
+    /// An absolute number of bytes.
+    Bytes(u64),
+}
+
+impl InflateLimit {
+    /// The limit for an input of `compressed` bytes (unknown for stdin: the floor).
+    pub fn limit(&self, compressed: Option<u64>) -> u64 {
+        match *self {
+            InflateLimit::Ratio(r) => compressed
+                .map_or(0, |c| c.saturating_mul(r))
+                .max(MIN_INFLATE_LIMIT),
+            InflateLimit::Bytes(b) => b,
+        }
+    }
 }
 
 /// The format a file is read in, from its first bytes: the one asked for, else the one
@@ -647,11 +721,11 @@ fn file_format(
 fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
     let files = sh.files;
     let total = files.len();
-    let fail = |i: usize, reason: String| {
+    let fail = |i: usize, reason: String, over_limit: bool| {
         sh.failures
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((i, reason));
+            .push((i, reason, over_limit));
     };
     loop {
         let i = sh.next_file.fetch_add(1, Ordering::Relaxed);
@@ -661,13 +735,14 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
         sh.progress
             .set_message(format!("file {} of {total}", i + 1));
         let progress = sh.progress;
+        let limit = sh.inflate.limit(files[i].size);
         let mut reader = match source::open_raw(&files[i])
             .map(|raw| -> Box<dyn Read + Send> { Box::new(progress.wrap_read(raw)) })
-            .and_then(source::decode)
+            .and_then(|raw| source::decode(raw, limit))
         {
             Ok(r) => r,
             Err(e) => {
-                fail(i, format!("cannot open: {e}"));
+                fail(i, format!("cannot open: {e}"), false);
                 continue;
             }
         };
@@ -675,6 +750,8 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
         let mut carry: Vec<u8> = Vec::new();
         let mut chunk = 0;
         let mut read_total: u64 = 0;
+        // bytes of a line longer than --max-line-bytes, skipped up to its newline
+        let mut skipping: Option<u64> = None;
         loop {
             let mut buf = Vec::with_capacity(CHUNK_BYTES + carry.len());
             buf.append(&mut carry);
@@ -684,9 +761,13 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                 Ok(n) => (n, n == 0),
                 Err(e) => {
                     let got = buf.len() - before;
+                    let over_limit = e
+                        .get_ref()
+                        .is_some_and(|e| e.is::<source::InflateLimitExceeded>());
                     fail(
                         i,
                         format!("read failed after {} bytes: {e}", read_total + got as u64),
+                        over_limit,
                     );
                     (got, true)
                 }
@@ -715,22 +796,47 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                 );
                 format = Some(f);
             }
+            let f = || format.clone().unwrap_or(FileFormat::Alb);
+            if let Some(skipped) = skipping {
+                match memchr::memchr(b'\n', &buf) {
+                    Some(pos) => {
+                        skipping = None;
+                        let long = Chunk::LongLine(skipped + pos as u64);
+                        if send(&sh, &tx, i, chunk, f(), long).is_err() {
+                            return;
+                        }
+                        chunk += 1;
+                        buf.drain(..=pos);
+                    }
+                    None => {
+                        skipping = Some(skipped + buf.len() as u64);
+                        if eof {
+                            let long = Chunk::LongLine(skipped + buf.len() as u64);
+                            let _ = send(&sh, &tx, i, chunk, f(), long);
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            }
             if eof {
-                if !buf.is_empty() {
-                    let f = format.clone().unwrap_or(FileFormat::Alb);
-                    let _ = send(&sh, &tx, i, chunk, f, buf);
+                if buf.len() > sh.max_line_bytes && memchr::memchr(b'\n', &buf).is_none() {
+                    let _ = send(&sh, &tx, i, chunk, f(), Chunk::LongLine(buf.len() as u64));
+                } else if !buf.is_empty() {
+                    let _ = send(&sh, &tx, i, chunk, f(), Chunk::Data(buf));
                 }
                 break;
             }
             match memchr::memrchr(b'\n', &buf) {
                 Some(pos) if format.is_some() => {
                     carry = buf.split_off(pos + 1);
-                    let f = format.clone().unwrap_or(FileFormat::Alb);
-                    if send(&sh, &tx, i, chunk, f, buf).is_err() {
+                    if send(&sh, &tx, i, chunk, f(), Chunk::Data(buf)).is_err() {
                         return;
                     }
                     chunk += 1;
                 }
+                // no newline in more than a line may hold: skip the line, never hold it whole
+                None if buf.len() > sh.max_line_bytes => skipping = Some(buf.len() as u64),
                 // a line longer than a chunk, or too little to recognise: keep reading
                 _ => carry = buf,
             }
@@ -749,7 +855,7 @@ fn send(
     source: usize,
     chunk: usize,
     format: FileFormat,
-    data: Vec<u8>,
+    data: Chunk,
 ) -> Result<(), ()> {
     let mut seq = sh.next_seq.lock().unwrap_or_else(|e| e.into_inner());
     tx.send(RawChunk {
@@ -774,19 +880,47 @@ fn parse_chunks<S: Sink>(
     let mut acc = sink.init();
     let mut st = WorkerStats::default();
     for raw in rx {
-        st.bytes += raw.data.len() as u64;
+        let (source, chunk) = (raw.source, raw.chunk);
+        let data = match raw.data {
+            Chunk::Data(d) => d,
+            Chunk::LongLine(len) => {
+                // one line, malformed, where it stood
+                st.bytes += len;
+                st.malformed += 1;
+                st.chunk_lines.push((source, chunk, 1));
+                st.per_source.entry(source).or_default().0 += 1;
+                if st.samples.len() < MAX_SAMPLES {
+                    st.samples.push(LocalMalformed {
+                        source,
+                        chunk,
+                        line_in_chunk: 1,
+                        reason: format!(
+                            "line too long: {len} bytes (--max-line-bytes {})",
+                            opts.max_line_bytes
+                        ),
+                    });
+                }
+                if opts.strict {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+                Vec::new()
+            }
+        };
+        st.bytes += data.len() as u64;
         if cancel.load(Ordering::Relaxed) {
             // still count lines, so the strict error can name its line number
-            let lines = memchr::memchr_iter(b'\n', &raw.data).count() as u64
-                + u64::from(!raw.data.ends_with(b"\n"));
-            st.chunk_lines.push((raw.source, raw.chunk, lines));
+            if !data.is_empty() {
+                let lines = memchr::memchr_iter(b'\n', &data).count() as u64
+                    + u64::from(!data.ends_with(b"\n"));
+                st.chunk_lines.push((source, chunk, lines));
+            }
             continue;
         }
-        let text = match std::str::from_utf8(&raw.data) {
+        let text = match std::str::from_utf8(&data) {
             Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(&raw.data),
+            Err(_) => String::from_utf8_lossy(&data),
         };
-        let (malformed_before, source, chunk) = (st.malformed, raw.source, raw.chunk);
+        let malformed_before = st.malformed;
         let mut scan = Scan {
             seq: raw.seq,
             window: opts.window,
@@ -798,14 +932,20 @@ fn parse_chunks<S: Sink>(
             source_name: &files[source].name,
             lines: 0,
             parsed: 0,
+            max_line_bytes: opts.max_line_bytes,
+            latest_us: opts.now_us.saturating_add(DAY_US),
         };
+        // a long line's chunk has no text: the sink still sees it (an export numbers every
+        // chunk it writes)
         crate::with_line_format!(&raw.format, |f| sink.chunk(&mut acc, f, &text, &mut scan))?;
         let (lines, parsed) = (scan.lines, scan.parsed);
         st.parsed += parsed;
-        st.chunk_lines.push((source, chunk, lines));
-        let e = st.per_source.entry(source).or_default();
-        e.1 += parsed;
-        e.0 += parsed + (st.malformed - malformed_before);
+        if !data.is_empty() {
+            st.chunk_lines.push((source, chunk, lines));
+            let e = st.per_source.entry(source).or_default();
+            e.1 += parsed;
+            e.0 += parsed + (st.malformed - malformed_before);
+        }
     }
     Ok((acc, st))
 }

@@ -134,6 +134,36 @@ pub struct LocalSettings {
     pub log_format: LogFormat,
     /// The config's settings for the formats that take some.
     pub formats: crate::format::FormatSettings,
+    pub max_line_bytes: usize,
+    pub max_inflate: local::InflateLimit,
+    /// The clock (µs): times more than a day after it are not data.
+    pub now_us: i64,
+}
+
+impl LocalSettings {
+    /// The loader's options for a window.
+    pub fn load_options<'a>(
+        &'a self,
+        window: Window,
+        routes: &'a Routes,
+        required: Option<(&'a str, RoleSet)>,
+        readers: Option<usize>,
+    ) -> LoadOptions<'a> {
+        LoadOptions {
+            window,
+            strict: self.strict,
+            routes,
+            threads: self.threads,
+            readers: readers.or(self.readers),
+            progress: self.progress,
+            log_format: self.log_format,
+            required,
+            formats: &self.formats,
+            max_line_bytes: self.max_line_bytes,
+            max_inflate: self.max_inflate,
+            now_us: self.now_us,
+        }
+    }
 }
 
 /// Everything an analysis run needs besides the analysis.
@@ -184,17 +214,12 @@ pub fn run_local<A: Analysis>(
     if let Some(id) = settings.log_format.fixed() {
         check_roles(analysis.name(), required, id)?;
     }
-    let opts = LoadOptions {
-        window: job.window,
-        strict: settings.strict,
-        routes: job.routes,
-        threads: settings.threads,
-        readers: settings.readers,
-        progress: settings.progress,
-        log_format: settings.log_format,
-        required: Some((analysis.name(), required)),
-        formats: &settings.formats,
-    };
+    let opts = settings.load_options(
+        job.window,
+        job.routes,
+        Some((analysis.name(), required)),
+        None,
+    );
     let none = ClientFilter::default();
     let exclude = if analysis.excludes() {
         job.exclude

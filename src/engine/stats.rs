@@ -60,6 +60,9 @@ pub struct Malformed {
 pub struct SourceFailure {
     pub source: String,
     pub reason: String,
+    /// Stopped at `--max-inflate` (a failure of the run, like an unreadable S3 object).
+    #[serde(skip)]
+    pub over_limit: bool,
 }
 
 /// An input none of whose lines parsed in the format it was read as.

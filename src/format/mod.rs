@@ -55,6 +55,15 @@ impl FormatId {
         }
     }
 
+    /// The earliest time a line of this format can have (the service's launch): an earlier one
+    /// is a corrupt line, not data.
+    pub fn earliest_us(self) -> i64 {
+        match self {
+            // Application Load Balancers launched in August 2016
+            FormatId::Alb => 1_470_009_600_000_000, // 2016-08-01T00:00:00Z
+        }
+    }
+
     /// The format's native columns (name, type, meaning), in output order.
     pub fn columns(self) -> Vec<ColumnDef> {
         match self {

@@ -15,6 +15,9 @@ use super::common::{auto_bucket, BUCKETS};
 
 const MIN: i64 = 60_000_000;
 
+/// Most buckets a `--bucket` may cut a window into.
+pub const MAX_BUCKETS: i64 = 100_000;
+
 /// Values that add up.
 pub trait Merge {
     fn merge(&mut self, other: Self);

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::buckets::{BucketPlan, TimeBuckets};
 use super::latency::LatencyField;
-use super::slo::SloCounts;
+use super::slo::{Counts, SloCounts};
 use crate::engine::{Analysis, Finish};
 use crate::format::{Request, Role, RoleSet};
 use crate::window::{format_duration, format_us};
@@ -71,7 +71,9 @@ pub struct SloSeries {
 }
 
 /// The success-rate and budget series of `[start, end)` in buckets of `bucket_us`, and the
-/// outages found minute by minute.
+/// outages found minute by minute. Sparse: a point per bucket that holds requests, and one
+/// empty point after a run of them where the next bucket with requests is not adjacent (so a
+/// chart breaks its line there), never a point per bucket of the window's span.
 pub fn slo_series(
     counts: &SloCounts,
     start: i64,
@@ -85,31 +87,40 @@ pub fn slo_series(
     let budget = |bad: u64| (allowed > 0.0).then(|| (allowed - bad as f64) / allowed);
     let mut cum_bad = 0u64;
     let mut cum_valid = 0u64;
-    let points = buckets
-        .into_iter()
-        .map(|(t, c)| {
-            cum_bad += c.bad();
-            cum_valid += c.valid();
-            SloPoint {
-                start: format_us(t),
-                start_us: t,
-                valid: c.valid(),
-                good: c.good,
-                bad: c.bad(),
-                success_rate: (c.valid() > 0).then(|| c.good as f64 / c.valid() as f64),
-                budget_remaining: budget(cum_bad),
-                budget_even_burn: (total_valid > 0)
-                    .then(|| 1.0 - cum_valid as f64 / total_valid as f64),
-            }
-        })
-        .collect();
+    let mut points = Vec::with_capacity(buckets.len());
+    let point = |t: i64, c: &Counts, cum_bad: u64, cum_valid: u64| SloPoint {
+        start: format_us(t),
+        start_us: t,
+        valid: c.valid(),
+        good: c.good,
+        bad: c.bad(),
+        success_rate: (c.valid() > 0).then(|| c.good as f64 / c.valid() as f64),
+        budget_remaining: budget(cum_bad),
+        budget_even_burn: (total_valid > 0).then(|| 1.0 - cum_valid as f64 / total_valid as f64),
+    };
+    for (i, (t, c)) in buckets.iter().enumerate() {
+        cum_bad += c.bad();
+        cum_valid += c.valid();
+        points.push(point(*t, c, cum_bad, cum_valid));
+        let next = t + bucket_us;
+        let gap = buckets.get(i + 1).is_some_and(|(n, _)| *n != next);
+        if gap && next < end {
+            points.push(point(next, &Counts::default(), cum_bad, cum_valid));
+        }
+    }
 
     let minutes = counts.series(start, end, MIN);
     let mut outages: Vec<Outage> = Vec::new();
     let mut open = false;
+    let mut prev_minute = i64::MIN;
     let mut cum_bad = 0u64;
     let mut budget_exhausted_at = None;
     for (t, c) in &minutes {
+        // a minute with no request (absent here) ends a run, as a minute with no valid one
+        if *t != prev_minute.saturating_add(MIN) {
+            open = false;
+        }
+        prev_minute = *t;
         cum_bad += c.bad();
         if budget_exhausted_at.is_none() && allowed > 0.0 && cum_bad as f64 > allowed {
             budget_exhausted_at = Some(format_us((t + MIN).min(end)));
@@ -432,6 +443,31 @@ mod tests {
             (29, 5, 16, 0)
         );
         assert_eq!(c[1].other, 1);
+    }
+
+    #[test]
+    fn series_follow_the_data_not_the_span() {
+        // two requests seven thousand years apart: two points and one gap marker, not a
+        // point per hour of the span
+        let far = T0 + 7000 * 365 * 24 * 60 * MIN;
+        let batch = requests(&[(T0, Some(200), None), (far, Some(503), None)]);
+        let slo = Slo {
+            config: SloConfig {
+                target: 0.99,
+                latency_threshold_ms: None,
+            },
+        };
+        let mut counts = slo.partial();
+        slo.fold(&mut counts, &batch);
+        let s = slo_series(&counts, T0, far + MIN, 60 * MIN, 0.99);
+        let starts: Vec<i64> = s.points.iter().map(|p| p.start_us).collect();
+        assert_eq!(starts, vec![T0, T0 + 60 * MIN, far - far % (60 * MIN)]);
+        assert_eq!(s.points[1].valid, 0, "the gap marker holds nothing");
+        assert_eq!(s.points[1].success_rate, None);
+        assert_eq!((s.points[2].valid, s.points[2].bad), (1, 1));
+        // one failing minute: an outage of one minute
+        assert_eq!(s.outages.len(), 1);
+        assert_eq!(s.outages[0].minutes, 1);
     }
 
     #[test]

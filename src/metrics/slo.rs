@@ -270,24 +270,25 @@ impl SloCounts {
     }
 
     /// Counts summed per bucket of `bucket_us` (aligned to multiples of it since the epoch,
-    /// like the analyses' `dt.truncate`), for every bucket that overlaps `[start, end)`, empty
-    /// ones included. Seconds outside `[start, end)` are left out.
+    /// like the analyses' buckets) for the buckets of `[start, end)` that hold requests, in
+    /// time order. Sparse: its length follows the seconds counted, never the window's span.
     pub fn series(&self, start: i64, end: i64, bucket_us: i64) -> Vec<(i64, Counts)> {
         if start >= end || bucket_us <= 0 {
             return Vec::new();
         }
-        let first = start.div_euclid(bucket_us) * bucket_us;
-        let n = (end - first + bucket_us - 1).div_euclid(bucket_us) as usize;
-        let mut out: Vec<(i64, Counts)> = (0..n)
-            .map(|i| (first + i as i64 * bucket_us, Counts::default()))
-            .collect();
+        let mut buckets: HashMap<i64, Counts> = HashMap::new();
         for (sec, c) in &self.per_second {
             let t = sec * SEC;
             if t < start || t >= end {
                 continue;
             }
-            out[((t - first) / bucket_us) as usize].1.add(c);
+            buckets
+                .entry(t.div_euclid(bucket_us) * bucket_us)
+                .or_default()
+                .add(c);
         }
+        let mut out: Vec<(i64, Counts)> = buckets.into_iter().collect();
+        out.sort_unstable_by_key(|(t, _)| *t);
         out
     }
 

@@ -69,9 +69,9 @@ pub enum Location {
 }
 
 /// Opens an input for reading, decoding gzip (all members: ALB files can hold several) when the
-/// bytes start with the gzip magic, whatever the name says.
+/// bytes start with the gzip magic, whatever the name says; at most `u64::MAX` inflated.
 pub fn open(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
-    decode(open_raw(input)?)
+    decode(open_raw(input)?, u64::MAX)
 }
 
 /// Opens an input's bytes as stored (still compressed).
@@ -88,14 +88,54 @@ pub fn open_raw(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
     })
 }
 
-/// Wraps a raw byte stream, decompressing it when it is gzip.
-pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+/// Wraps a raw byte stream, decompressing it when it is gzip; the inflated stream fails once
+/// it passes `max_inflated` bytes (a small file that inflates to gigabytes of NUL bytes is an
+/// attack or a corruption, not a log).
+pub fn decode(raw: Box<dyn Read + Send>, max_inflated: u64) -> io::Result<Box<dyn Read + Send>> {
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
     let head = buffered.fill_buf()?;
     if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-        Ok(Box::new(MultiGzDecoder::new(buffered)))
+        Ok(Box::new(Limited {
+            inner: MultiGzDecoder::new(buffered),
+            left: max_inflated,
+            limit: max_inflated,
+        }))
     } else {
         Ok(Box::new(buffered))
+    }
+}
+
+/// A decompressed stream that fails past its limit.
+struct Limited<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+/// A compressed input inflated past its limit.
+#[derive(Debug)]
+pub struct InflateLimitExceeded(pub u64);
+
+impl std::fmt::Display for InflateLimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "inflated past {} bytes (--max-inflate): not read further",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InflateLimitExceeded {}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(io::Error::other(InflateLimitExceeded(self.limit)));
+        }
+        self.left -= n as u64;
+        Ok(n)
     }
 }
 
@@ -124,14 +164,20 @@ mod tests {
             bytes.extend(e.finish().unwrap());
         }
         let mut out = String::new();
-        decode(Box::new(io::Cursor::new(bytes)))
+        decode(Box::new(io::Cursor::new(bytes.clone())), u64::MAX)
             .unwrap()
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "line one\nline two\n");
+        // 18 inflated bytes, 10 allowed: the read fails and says why
+        let err = decode(Box::new(io::Cursor::new(bytes)), 10)
+            .unwrap()
+            .read_to_string(&mut String::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("--max-inflate"), "{err}");
 
         let mut out = String::new();
-        decode(Box::new(io::Cursor::new(b"plain\n".to_vec())))
+        decode(Box::new(io::Cursor::new(b"plain\n".to_vec())), 1)
             .unwrap()
             .read_to_string(&mut out)
             .unwrap();
