@@ -37,6 +37,11 @@ pub struct InputArgs {
     /// [source] log_format, else auto
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// The nginx log_format for this run, as nginx.conf has it (overrides config [nginx]
+    /// log_format; default: combined), e.g. '$remote_addr [$time_local] "$request" $status
+    /// $request_time $upstream_addr $upstream_status'
+    #[arg(long, value_name = "LOG_FORMAT")]
+    pub nginx_log_format: Option<String>,
     #[command(flatten)]
     pub s3: S3Args,
 }

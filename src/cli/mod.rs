@@ -115,6 +115,10 @@ pub enum Command {
         /// The format whose columns to list (default: alb)
         #[arg(long, value_enum, value_name = "FORMAT")]
         log_format: Option<crate::format::LogFormat>,
+        /// With --log-format nginx: the log_format whose columns to list (default: config
+        /// [nginx] log_format, else combined)
+        #[arg(long, value_name = "LOG_FORMAT")]
+        nginx_log_format: Option<String>,
         /// List the roles (time, status, latency_ms, …) and the field each comes from
         #[arg(long)]
         roles: bool,
@@ -144,7 +148,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Fetch(args) => fetch::run(&cli.global, args),
         Command::Athena { command } => athena::run(&cli.global, command),
         Command::Generate(args) => generate::run(&cli.global, args),
-        Command::Schema { log_format, roles } => meta::schema(log_format, roles),
+        Command::Schema {
+            log_format,
+            nginx_log_format,
+            roles,
+        } => meta::schema(&cli.global, log_format, nginx_log_format.as_deref(), roles),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
     }

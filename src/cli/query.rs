@@ -104,7 +104,7 @@ fn read(
         formats: &settings.formats,
     };
     let (df, excluded, stats) =
-        load_frame(&input.files, &opts, format, &cols, &ctx.settings.exclude)?;
+        load_frame(&input.files, &opts, &format, &cols, &ctx.settings.exclude)?;
     let stats = input.finish_stats(stats);
     ctx.warn_about_input(&stats);
     // the table the query sees is exactly the one `plan` checked

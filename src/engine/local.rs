@@ -539,10 +539,11 @@ fn check_formats(
 pub fn load_frame(
     files: &[InputFile],
     opts: &LoadOptions<'_>,
-    format: FormatId,
+    file_format: &FileFormat,
     columns: &[usize],
     exclude: &ClientFilter,
 ) -> Result<(DataFrame, u64, InputStats), LoadError> {
+    let format = file_format.id();
     let cols: HashMap<FormatId, Vec<usize>> = [(format, columns.to_vec())].into();
     let sink = FrameSink {
         columns: &cols,
@@ -567,7 +568,7 @@ pub fn load_frame(
     let mut iter = batches.into_iter();
     let df = match iter.next() {
         None => {
-            let defs = format.columns();
+            let defs = file_format.columns();
             let picked: Vec<_> = columns.iter().map(|&i| defs[i].clone()).collect();
             crate::frame::empty_frame(&picked)
         }
@@ -684,7 +685,7 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
             if format.is_none() && (eof || buf.len() >= 64 << 10) {
                 let (f, looks) = file_format(sh.log_format, &buf, sh.formats);
                 if let Some((name, roles)) = sh.required {
-                    if let Err(e) = super::check_roles(name, roles, f.id()) {
+                    if let Err(e) = super::check_roles(name, roles, &f) {
                         let e = crate::error::UsageError(format!("{}: {e}", files[i].name));
                         sh.refused
                             .lock()
