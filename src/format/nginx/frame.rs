@@ -7,7 +7,6 @@ use polars::prelude::*;
 
 use super::columns::{Column as NginxColumn, Derived, Source};
 use super::parse::{parse_seconds, NginxRecord};
-use super::vars::VarKind;
 use super::{Nginx, NginxSettings};
 use crate::format::text::{split_url, Routes};
 use crate::format::FrameBuilder;
@@ -55,7 +54,7 @@ impl FrameBuilder<Nginx> for NginxFrame {
         let attempts = f.attempts(r);
         for (source, b) in &mut self.cols {
             match (*source, b) {
-                (Source::Var(slot), b) => push_var(b, f.slots[slot].kind, r, slot),
+                (Source::Var(slot), b) => push_var(b, r, slot),
                 (Source::Derived(d), ColBuilder::Str(b)) => {
                     let endpoint;
                     let v = match d {
@@ -121,10 +120,10 @@ impl FrameBuilder<Nginx> for NginxFrame {
 }
 
 /// A variable's value in its column's type (`-` and absent values are null).
-fn push_var(b: &mut ColBuilder, kind: VarKind, r: &NginxRecord<'_>, slot: usize) {
+fn push_var(b: &mut ColBuilder, r: &NginxRecord<'_>, slot: usize) {
     match b {
-        // lists keep their `-` entries: `200, -` is two attempts
-        ColBuilder::Str(b) if matches!(kind, VarKind::List(_)) => b.append_option(r.raw(slot)),
+        // a list is kept whole, its `-` entries too (`200, -` is two attempts); a lone `-`
+        // (nothing contacted) is null like any other variable's
         ColBuilder::Str(b) => b.append_option(r.value(slot)),
         ColBuilder::U16(b) => b.append_option(r.value(slot).and_then(|v| v.parse().ok())),
         ColBuilder::U64(b) => b.append_option(r.value(slot).and_then(|v| v.parse().ok())),

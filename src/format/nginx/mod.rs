@@ -56,15 +56,15 @@ pub const ROLES: RoleSet = RoleSet::of(Role::ALL).minus(RoleSet::of(&[
 pub fn role_source(role: Role) -> &'static str {
     match role {
         Role::Time => "$msec, else $time_iso8601, else $time_local",
-        Role::ClientIp => "$remote_addr; behind trusted_proxies, X-Forwarded-For",
+        Role::ClientIp => "$remote_addr; see [nginx] trusted_proxies",
         Role::UserAgent => "$http_user_agent",
         Role::Method => "$request (its method), else $request_method",
-        Role::Url => "$request (its URI), else $request_uri, else $uri",
+        Role::Url => "$request's URI, else $request_uri or $uri",
         Role::Path => "the URL's path",
         Role::Endpoint => "the URL's path, ids templated",
         Role::Status => "$status",
         Role::UpstreamStatus => "$upstream_status (the last attempt's)",
-        Role::Generated => "no attempt, or the last attempt's status is -",
+        Role::Generated => "no attempt, or the last has no status",
         Role::Backend | Role::Target => "$upstream_addr (the last attempt's)",
         Role::LatencyMs => "$request_time (s → ms)",
         Role::UpstreamMs => "$upstream_response_time (sum over attempts)",
@@ -74,7 +74,7 @@ pub fn role_source(role: Role) -> &'static str {
         Role::TlsProtocol => "$ssl_protocol",
         Role::TlsCipher => "$ssl_cipher",
         Role::TraceId => "$http_x_amzn_trace_id",
-        Role::Attempts => "$upstream_status with $upstream_addr, $upstream_response_time",
+        Role::Attempts => "$upstream_status (+ _addr, _response_time)",
         Role::RequestMs | Role::ResponseMs | Role::ErrorReason | Role::Actions => {
             "(not in nginx logs)"
         }
