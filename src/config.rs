@@ -37,7 +37,7 @@ pub struct NginxSection {
     /// whole `log_format name [escape=…] '…';` directive. Default: nginx's `combined`.
     /// `--nginx-log-format` overrides it.
     pub log_format: Option<String>,
-    /// `default`, `json` or `none`, as `log_format … escape=` (the directive's own wins).
+    /// `default`, `json` or `none`, as `log_format … escape=` (a directive's own must agree).
     pub escape: Option<String>,
     /// Networks of the proxies in front of nginx (load balancer, CDN): the client is the
     /// rightmost X-Forwarded-For address outside them (nginx's real_ip_recursive).

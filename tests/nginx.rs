@@ -510,3 +510,80 @@ fn schema_lists_the_columns_of_the_configured_log_format() {
     );
     assert!(text.contains("X-Custom request header"), "{text}");
 }
+
+#[test]
+fn every_analysis_runs_on_nginx_with_the_same_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lines, c, _) = build(400, 23);
+    let log = write_logs(dir.path(), &lines);
+    let cfg = config(dir.path());
+    // every status written is 2XX, 499 or 5XX: the 5XX are the requests that are not good
+    let e5 = c.requests - c.good;
+    let j = json("errors", &log, &cfg, &[]);
+    assert_eq!((u(&j["requests"]), u(&j["total_5xx"])), (c.requests, e5));
+    let j = json("latency", &log, &cfg, &[]);
+    assert_eq!((u(&j["requests"]), u(&j["no_latency"])), (c.requests, 0));
+    let j = json("traffic", &log, &cfg, &[]);
+    assert_eq!(u(&j["requests"]), c.requests);
+    let j = json("backends", &log, &cfg, &[]);
+    assert_eq!(u(&j["requests"]), c.requests);
+    let out = run(&[
+        "gate",
+        "-s",
+        log.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--slo",
+        "99",
+        "-f",
+        "json",
+    ]);
+    // far below 99 %: a breach, judged on the same valid requests
+    assert_eq!(out.status.code(), Some(3));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(u(&j["valid_requests"]), c.requests);
+    // security and audit see every request, the load test included
+    let j = json("audit", &log, &cfg, &[]);
+    assert_eq!(j["input"]["parsed"], lines.len());
+    json("security", &log, &cfg, &[]);
+    // export leaves the load test out, as every analysis does
+    let out = run(&[
+        "export",
+        "-s",
+        log.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--to",
+        "csv",
+        "--out",
+        "-",
+        "--columns",
+        "time,status,attempts",
+        "-q",
+    ]);
+    let csv = common::stdout_ok(&out);
+    assert_eq!(csv.lines().count() as u64, c.requests + 1);
+    let attempts: u64 = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(attempts, c.attempts);
+    // the daily report reads it all at once
+    let out_dir = dir.path().join("report");
+    common::stdout_ok(&run(&[
+        "report",
+        "-s",
+        log.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "-q",
+    ]));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(u(&summary["slo"]["requests"]["valid"]), c.requests);
+    assert_eq!(u(&summary["errors"]["total_5xx"]), e5);
+}

@@ -502,3 +502,33 @@ pub fn athena_options(
         max_poll_interval: std::time::Duration::from_secs(2),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Role;
+
+    #[test]
+    fn the_example_config_nginx_section_compiles_and_the_flag_wins() {
+        let config = Config::parse(include_str!("../../hosp-logs.example.toml")).unwrap();
+        let s = format_settings(&config, None).unwrap();
+        let roles = s.nginx.0.roles();
+        for role in [
+            Role::Attempts,
+            Role::LatencyMs,
+            Role::TraceId,
+            Role::ClientIp,
+        ] {
+            assert!(roles.contains(role), "{role}");
+        }
+        assert_eq!(s.nginx.0.trusted_proxies.len(), 1);
+        // the flag replaces the config's log_format; its errors name the flag
+        let s = format_settings(&config, Some("$remote_addr $status")).unwrap();
+        assert!(!s.nginx.0.roles().contains(Role::Attempts));
+        let e = format_settings(&config, Some("$remote_addr $")).unwrap_err();
+        assert!(e.0.starts_with("--nginx-log-format: log_format:"), "{e}");
+        let bad = Config::parse("[nginx]\ntrusted_proxies = [\"nope\"]\n").unwrap();
+        let e = format_settings(&bad, Some("$status")).unwrap_err();
+        assert!(e.0.starts_with("config [nginx]: trusted_proxies:"), "{e}");
+    }
+}

@@ -513,7 +513,7 @@ fn check_formats(
         n => format!(" ({} inputs like it)", n),
     };
     let hint = match log_format {
-        LogFormat::Auto => "hosp-logs reads ALB access logs (--log-format alb)".to_string(),
+        LogFormat::Auto => "hosp-logs reads ALB access logs (--log-format alb) and nginx logs in the configured [nginx] log_format (--log-format nginx)".to_string(),
         fixed => format!(
             "it was read as --log-format {}; choose the input's format, or auto to recognise each file",
             fixed.fixed().map(FormatId::name).unwrap_or("auto")
@@ -524,7 +524,12 @@ fn check_formats(
         detail: format!(
             "no line of {} lines is a{} {}: {what}{more}; {hint}",
             first.lines,
-            if first.read_as == "alb" { "n" } else { "" },
+            // "an ALB …", "an nginx …"
+            if matches!(first.read_as.as_str(), "alb" | "nginx") {
+                "n"
+            } else {
+                ""
+            },
             FormatId::ALL
                 .iter()
                 .find(|f| f.name() == first.read_as)

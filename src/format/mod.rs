@@ -528,7 +528,9 @@ pub fn describe_other(line: &str) -> Looks {
             .is_some_and(|w| w.starts_with('[') && w.contains('/'))
         && t.contains("] \"")
     {
-        return Looks::Other("an nginx or Apache access log (common/combined)");
+        return Looks::Other(
+            "an nginx or Apache access log (common/combined) not in the configured [nginx] log_format",
+        );
     }
     // CloudFront without its header: tab-separated, a date then a time
     let tabs: Vec<&str> = t.split('\t').collect();

@@ -117,7 +117,9 @@ impl NginxLogFormat {
                         })?;
                     let value = &rest[..end];
                     if !valid(s.kind, value) {
-                        return Err(err(s.field, s.kind.expected(), value));
+                        // an empty value shows what stood there instead
+                        let got = if value.is_empty() { rest } else { value };
+                        return Err(err(s.field, s.kind.expected(), got));
                     }
                     // a variable logged twice keeps its first value
                     if values[*slot].is_empty() {
