@@ -25,6 +25,24 @@ pub struct Config {
     pub security: SecuritySection,
     #[serde(default)]
     pub athena: AthenaSection,
+    #[serde(default)]
+    pub nginx: NginxSection,
+}
+
+/// nginx access logs: how they are written, and who the proxies in front of nginx are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NginxSection {
+    /// The `log_format` as nginx.conf has it: the format itself, its quoted pieces, or the
+    /// whole `log_format name [escape=…] '…';` directive. Default: nginx's `combined`.
+    /// `--nginx-log-format` overrides it.
+    pub log_format: Option<String>,
+    /// `default`, `json` or `none`, as `log_format … escape=` (a directive's own must agree).
+    pub escape: Option<String>,
+    /// Networks of the proxies in front of nginx (load balancer, CDN): the client is the
+    /// rightmost X-Forwarded-For address outside them (nginx's real_ip_recursive).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `--engine athena` and `hosp-logs athena setup`; flags override these.

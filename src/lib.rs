@@ -15,6 +15,7 @@ pub mod format;
 pub mod frame;
 pub mod generate;
 pub mod metrics;
+pub mod net;
 pub mod render;
 pub mod source;
 pub mod sql;

@@ -42,10 +42,35 @@ impl Rng {
 
 /// Text that breaks parsers and terminals.
 const NASTY: &[&str] = &[
-    "\"", "\\", "\\x22", "\\x", "\\xZZ", "\0", "\u{1b}[31m", "\u{202e}", "\u{7}", "\t", "\r",
-    "99999999999999999999999", "-1", "-0", "1e308", "NaN", "9026-11-20T00:47:01Z",
-    "1970-01-01T00:00:00Z", "2026-02-30T25:61:61Z", "%00", "%2520", "{\"a\":", "'; DROP",
-    "=HYPERLINK(\"x\")", "[::1]:", ":", "-", "\"\"", "  ",
+    "\"",
+    "\\",
+    "\\x22",
+    "\\x",
+    "\\xZZ",
+    "\0",
+    "\u{1b}[31m",
+    "\u{202e}",
+    "\u{7}",
+    "\t",
+    "\r",
+    "99999999999999999999999",
+    "-1",
+    "-0",
+    "1e308",
+    "NaN",
+    "9026-11-20T00:47:01Z",
+    "1970-01-01T00:00:00Z",
+    "2026-02-30T25:61:61Z",
+    "%00",
+    "%2520",
+    "{\"a\":",
+    "'; DROP",
+    "=HYPERLINK(\"x\")",
+    "[::1]:",
+    ":",
+    "-",
+    "\"\"",
+    "  ",
 ];
 
 /// One mutation of a line, chosen at random.
@@ -111,14 +136,33 @@ fn mutate(line: &str, rng: &mut Rng) -> String {
 /// The seed lines of each format the harness mutates.
 fn seeds() -> Vec<(&'static str, Vec<String>)> {
     let alb: Vec<String> = fixture_lines().into_iter().step_by(250).collect();
-    vec![("alb", alb)]
+    // nginx's default log_format (combined), as the proxies write it
+    let nginx: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                "192.0.2.{} - - [20/Nov/2026:10:{:02}:{:02} +0000] \"{} /patients/{}/notes?x={i} HTTP/1.1\" {} {} \"-\" \"Mozilla/5.0 (X11)\"",
+                i % 250,
+                i % 60,
+                (i * 7) % 60,
+                ["GET", "POST", "PUT"][i % 3],
+                i * 13,
+                [200, 201, 404, 502, 499][i % 5],
+                100 + i
+            )
+        })
+        .collect();
+    vec![("alb", alb), ("nginx", nginx)]
 }
 
 /// Writes one round's inputs: mutated files (some gzip, one gzip cut short), an empty file,
 /// a file of blank lines and headers, and one untouched file so something parses.
 fn write_round(dir: &Path, rng: &mut Rng) {
     for (format, lines) in seeds() {
-        std::fs::write(dir.join(format!("{format}-clean.log")), lines.join("\n") + "\n").unwrap();
+        std::fs::write(
+            dir.join(format!("{format}-clean.log")),
+            lines.join("\n") + "\n",
+        )
+        .unwrap();
         for k in 0..4 {
             let text: String = lines
                 .iter()
@@ -127,10 +171,8 @@ fn write_round(dir: &Path, rng: &mut Rng) {
             match k {
                 0 | 1 => std::fs::write(dir.join(format!("{format}-{k}.log")), text).unwrap(),
                 _ => {
-                    let mut enc = flate2::write::GzEncoder::new(
-                        Vec::new(),
-                        flate2::Compression::fast(),
-                    );
+                    let mut enc =
+                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
                     enc.write_all(text.as_bytes()).unwrap();
                     let mut gz = enc.finish().unwrap();
                     if k == 3 {
@@ -211,10 +253,31 @@ fn every_command_survives_mutated_input() {
             (vec!["latency", "--format", "json"], true),
             (vec!["backends", "--format", "json"], true),
             (vec!["traffic", "--format", "json"], true),
-            (vec!["gate", "--format", "json", "--slo", "99", "--max-p99", "3s", "--max-findings", "high=0"], true),
+            (
+                vec![
+                    "gate",
+                    "--format",
+                    "json",
+                    "--slo",
+                    "99",
+                    "--max-p99",
+                    "3s",
+                    "--max-findings",
+                    "high=0",
+                ],
+                true,
+            ),
             (vec!["security", "--format", "json"], true),
             (vec!["audit", "--format", "json", "--summary"], true),
-            (vec!["query", "--format", "json", "SELECT count(*) AS n, max(latency_ms) AS m FROM logs"], false),
+            (
+                vec![
+                    "query",
+                    "--format",
+                    "json",
+                    "SELECT count(*) AS n, max(latency_ms) AS m FROM logs",
+                ],
+                false,
+            ),
             (vec!["export", "--to", "csv", "--out", "-"], false),
             (vec!["report", "--out", out.as_str()], false),
             (vec!["slo", "--format", "table", "--strict"], false),

@@ -6,7 +6,7 @@ mod common;
 
 /// Lowest first.
 const LAYERS: &[&str] = &[
-    "error", "window", "sql", "terminal", "frame", "format", "filter", "config", "source",
+    "error", "window", "sql", "terminal", "net", "frame", "format", "filter", "config", "source",
     "engine", "metrics", "render", "generate", "cli",
 ];
 

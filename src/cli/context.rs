@@ -16,7 +16,8 @@ use crate::engine::athena::{AthenaOptions, AthenaSettings};
 use crate::engine::{self, Analysis, AthenaPlan, InputStats, Job, LocalInput, LocalSettings, Ran};
 use crate::error::{ExitStatus, UsageError};
 use crate::filter::ClientFilter;
-use crate::format::{recognise, FormatId, LogFormat, Looks, Routes};
+use crate::format::nginx::{Nginx, NginxConfigError, NginxSettings};
+use crate::format::{recognise, FileFormat, FormatSettings, LogFormat, Looks, Routes};
 use crate::metrics::gate::GateConfig;
 use crate::metrics::security;
 use crate::metrics::slo::SloConfig;
@@ -177,7 +178,10 @@ impl Context {
                         progress: !global.quiet && std::io::stderr().is_terminal(),
                         strict: input.strict,
                         log_format,
-                        formats: crate::format::FormatSettings::default(),
+                        formats: format_settings(
+                            &settings.config,
+                            input.nginx_log_format.as_deref(),
+                        )?,
                         max_line_bytes: input.max_line_bytes()?,
                         max_inflate: input.max_inflate()?,
                         now_us: now.timestamp_micros(),
@@ -290,25 +294,25 @@ impl Context {
 
     /// The one format `query` and `export` read (their columns are that format's): the one
     /// asked for, else the one the first input is in (ALB when it cannot be told).
-    pub fn frame_format(&self, files: &[crate::source::InputFile]) -> anyhow::Result<FormatId> {
+    pub fn frame_format(&self, files: &[crate::source::InputFile]) -> anyhow::Result<FileFormat> {
+        let formats = self.local().map(|s| s.formats.clone()).unwrap_or_default();
         if let Some(id) = self.local().and_then(|s| s.log_format.fixed()) {
-            return Ok(id);
+            return Ok(FileFormat::for_file(id, &[], &formats));
         }
         let first = files
             .iter()
             .find(|f| !matches!(f.location, crate::source::Location::Stdin));
         let Some(first) = first else {
-            return Ok(FormatId::Alb);
+            return Ok(FileFormat::Alb);
         };
         let mut head = Vec::new();
         let read = crate::source::open(first).and_then(|r| {
             use std::io::Read;
             r.take(64 << 10).read_to_end(&mut head)
         });
-        let formats = self.local().map(|s| s.formats.clone()).unwrap_or_default();
         Ok(match (read, recognise(&head, &formats)) {
-            (Ok(_), Looks::Known(f)) => f.id(),
-            _ => FormatId::Alb,
+            (Ok(_), Looks::Known(f)) => f,
+            _ => FileFormat::Alb,
         })
     }
 
@@ -391,6 +395,30 @@ impl Context {
     }
 }
 
+/// The settings of the formats that take some: the `[nginx]` section, with
+/// `--nginx-log-format` instead of its log_format when given. A log_format that cannot be
+/// read is a usage error here, before any log is read.
+pub fn format_settings(
+    config: &Config,
+    nginx_log_format: Option<&str>,
+) -> Result<FormatSettings, UsageError> {
+    let n = &config.nginx;
+    let (text, from) = match nginx_log_format {
+        Some(flag) => (Some(flag), "--nginx-log-format"),
+        None => (n.log_format.as_deref(), "config [nginx]"),
+    };
+    let nginx = NginxSettings::new(text, n.escape.as_deref(), &n.trusted_proxies).map_err(|e| {
+        let from = match e {
+            NginxConfigError::LogFormat(_) => from,
+            NginxConfigError::TrustedProxy(_) => "config [nginx]",
+        };
+        UsageError(format!("{from}: {e}"))
+    })?;
+    Ok(FormatSettings {
+        nginx: Nginx(Arc::new(nginx)),
+    })
+}
+
 /// Writes a report to stdout; a closed pipe (`| head`) is not an error.
 pub fn emit(report: &impl render::Report, format: Format, style: Style) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
@@ -470,6 +498,7 @@ pub fn athena_options(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Role;
 
     fn settings(toml: &str) -> Result<Settings, UsageError> {
         Settings::new(Config::parse(toml)?)
@@ -516,5 +545,29 @@ mod tests {
         ] {
             settings(text).unwrap();
         }
+    }
+
+    #[test]
+    fn the_example_config_nginx_section_compiles_and_the_flag_wins() {
+        let config = Config::parse(include_str!("../../hosp-logs.example.toml")).unwrap();
+        let s = format_settings(&config, None).unwrap();
+        let roles = s.nginx.0.roles();
+        for role in [
+            Role::Attempts,
+            Role::LatencyMs,
+            Role::TraceId,
+            Role::ClientIp,
+        ] {
+            assert!(roles.contains(role), "{role}");
+        }
+        assert_eq!(s.nginx.0.trusted_proxies.len(), 1);
+        // the flag replaces the config's log_format; its errors name the flag
+        let s = format_settings(&config, Some("$remote_addr $status")).unwrap();
+        assert!(!s.nginx.0.roles().contains(Role::Attempts));
+        let e = format_settings(&config, Some("$remote_addr $")).unwrap_err();
+        assert!(e.0.starts_with("--nginx-log-format: log_format:"), "{e}");
+        let bad = Config::parse("[nginx]\ntrusted_proxies = [\"nope\"]\n").unwrap();
+        let e = format_settings(&bad, Some("$status")).unwrap_err();
+        assert!(e.0.starts_with("config [nginx]: trusted_proxies:"), "{e}");
     }
 }

@@ -82,7 +82,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> 
     };
     let mut writer = Writer::new(args.to, out, &schema)?;
     let names: Vec<String> = picked.iter().map(|&i| defs[i].name.clone()).collect();
-    let cols: HashMap<FormatId, Vec<usize>> = [(format, picked)].into();
+    let cols: HashMap<FormatId, Vec<usize>> = [(format.id(), picked)].into();
     // one file at a time (its chunks still parsed in parallel), so chunks come in input order
     // and the writer holds only the few that arrive early
     let (tx, rx) = crossbeam_channel::bounded::<(u64, Option<DataFrame>)>(16);

@@ -47,6 +47,11 @@ pub struct InputArgs {
     /// least 10 GiB); it is named under source_errors
     #[arg(long, value_name = "RATIO", default_value = "100")]
     pub max_inflate: String,
+    /// The nginx log_format for this run, as nginx.conf has it (overrides config [nginx]
+    /// log_format; default: combined), e.g. '$remote_addr [$time_local] "$request" $status
+    /// $request_time $upstream_addr $upstream_status'
+    #[arg(long, value_name = "LOG_FORMAT")]
+    pub nginx_log_format: Option<String>,
     #[command(flatten)]
     pub s3: S3Args,
 }

@@ -4,18 +4,30 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
-use super::Cli;
+use super::context::{format_settings, Settings};
+use super::{Cli, GlobalArgs};
 use crate::error::ExitStatus;
-use crate::format::{FormatId, LogFormat, Role};
+use crate::format::{FileFormat, FormatId, LogFormat, Role};
 
-/// The columns `query` and `export` see for a format (ALB by default), or with `roles` the
-/// roles the analyses read and the field each comes from.
-pub fn schema(format: Option<LogFormat>, roles: bool) -> anyhow::Result<ExitStatus> {
+/// The columns `query` and `export` see for a format (ALB by default; nginx's follow its
+/// log_format), or with `roles` the roles the analyses read and the field each comes from.
+pub fn schema(
+    global: &GlobalArgs,
+    format: Option<LogFormat>,
+    nginx_log_format: Option<&str>,
+    roles: bool,
+) -> anyhow::Result<ExitStatus> {
     let id = format.and_then(LogFormat::fixed).unwrap_or(FormatId::Alb);
+    let settings = Settings::load(global.config.as_deref())?;
+    let file = FileFormat::for_file(
+        id,
+        &[],
+        &format_settings(&settings.config, nginx_log_format)?,
+    );
     let mut out = std::io::stdout().lock();
     if roles {
         for r in Role::ALL {
-            let from = if id.roles().contains(*r) {
+            let from = if file.roles().contains(*r) {
                 crate::format::role_source(id, *r)
             } else {
                 "(not in this format)"
@@ -24,7 +36,7 @@ pub fn schema(format: Option<LogFormat>, roles: bool) -> anyhow::Result<ExitStat
         }
         return Ok(ExitStatus::Ok);
     }
-    for c in id.columns() {
+    for c in file.columns() {
         writeln!(
             out,
             "{:<26} {:<24} {}",

@@ -15,6 +15,7 @@ pub mod latency;
 pub mod meta;
 pub mod query;
 pub mod report;
+pub mod retries;
 pub mod security;
 pub mod slo;
 pub mod traffic;
@@ -42,6 +43,8 @@ Examples:
   hosp-logs report --source logs/ --since 24h --out 'reports/{date}'
   hosp-logs errors --source logs/ --since 24h --chart errors.png
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
+  hosp-logs slo --source /var/log/nginx/ --log-format nginx --config hosp-logs.toml
+  hosp-logs retries --source /var/log/nginx/ --log-format nginx --config hosp-logs.toml --since 24h
   hosp-logs slo --source s3://my-alb-logs/prod --since 24h --profile prod
   hosp-logs fetch s3://my-alb-logs/prod --since 7d --out logs/
   hosp-logs athena setup --location s3://my-alb-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/
@@ -87,6 +90,9 @@ pub enum Command {
     Backends(backends::BackendsArgs),
     /// Traffic mix: volume over time, top endpoints/clients/user agents, request types, TLS
     Traffic(traffic::TrafficArgs),
+    /// What a retrying proxy (nginx) hides: upstream success per attempt vs per request,
+    /// recovered and exhausted requests, the load retries add, by endpoint, upstream and time
+    Retries(retries::RetriesArgs),
     /// The daily report: index.html, summary.json and PNG charts of every analysis, in one folder
     Report(report::ReportArgs),
     /// CI gate: check the SLO, p99 latency and 5XX rate; exit 3 on breach, 4 on no data
@@ -115,6 +121,10 @@ pub enum Command {
         /// The format whose columns to list (default: alb)
         #[arg(long, value_enum, value_name = "FORMAT")]
         log_format: Option<crate::format::LogFormat>,
+        /// With --log-format nginx: the log_format whose columns to list (default: config
+        /// [nginx] log_format, else combined)
+        #[arg(long, value_name = "LOG_FORMAT")]
+        nginx_log_format: Option<String>,
         /// List the roles (time, status, latency_ms, …) and the field each comes from
         #[arg(long)]
         roles: bool,
@@ -135,6 +145,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Latency(args) => latency::run(&cli.global, args),
         Command::Backends(args) => backends::run(&cli.global, args),
         Command::Traffic(args) => traffic::run(&cli.global, args),
+        Command::Retries(args) => retries::run(&cli.global, args),
         Command::Report(args) => report::run(&cli.global, args),
         Command::Gate(args) => gate::run(&cli.global, args),
         Command::Query(args) => query::run(&cli.global, args),
@@ -144,7 +155,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Fetch(args) => fetch::run(&cli.global, args),
         Command::Athena { command } => athena::run(&cli.global, command),
         Command::Generate(args) => generate::run(&cli.global, args),
-        Command::Schema { log_format, roles } => meta::schema(log_format, roles),
+        Command::Schema {
+            log_format,
+            nginx_log_format,
+            roles,
+        } => meta::schema(&cli.global, log_format, nginx_log_format.as_deref(), roles),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
     }
@@ -167,9 +182,19 @@ where
         // --print-sql: the query was printed, not run
         return Ok(ExitStatus::Ok);
     };
-    ctx.emit(&ran)?;
+    present(ctx, &ran, chart, draw)
+}
+
+/// Prints a finished run, draws its chart when asked and returns the exit status.
+pub fn present<R: crate::render::Report>(
+    ctx: &Context,
+    ran: &Ran<R>,
+    chart: Option<&std::path::Path>,
+    draw: impl FnOnce(&Ran<R>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<ExitStatus> {
+    ctx.emit(ran)?;
     if let Some(path) = chart {
-        crate::render::chart::write_png(path, &draw(&ran)?)?;
+        crate::render::chart::write_png(path, &draw(ran)?)?;
     }
     Ok(ctx.outcome(ExitStatus::Ok, &ran.input))
 }
@@ -260,7 +285,10 @@ mod tests {
     /// pipe into it): from `hosp-logs` to the end of its pipeline segment, without a trailing
     /// `# comment`.
     fn examples(text: &str) -> Vec<String> {
-        text.lines()
+        // a line ending in `\` continues on the next, as in a shell
+        let joined = text.replace("\\\n", " ");
+        joined
+            .lines()
             .filter_map(|l| {
                 let t = l.trim_start();
                 let at = if t.starts_with("hosp-logs ") {

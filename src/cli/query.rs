@@ -94,7 +94,7 @@ fn read(
     };
     let opts = settings.load_options(ctx.window, &ctx.settings.routes, None, None);
     let (df, excluded, stats) =
-        load_frame(&input.files, &opts, format, &cols, &ctx.settings.exclude)?;
+        load_frame(&input.files, &opts, &format, &cols, &ctx.settings.exclude)?;
     let stats = input.finish_stats(stats);
     ctx.warn_about_input(&stats);
     // the table the query sees is exactly the one `plan` checked

@@ -564,7 +564,7 @@ fn check_formats(
         n => format!(" ({} inputs like it)", n),
     };
     let hint = match log_format {
-        LogFormat::Auto => "hosp-logs reads ALB access logs (--log-format alb)".to_string(),
+        LogFormat::Auto => "hosp-logs reads ALB access logs (--log-format alb) and nginx logs in the configured [nginx] log_format (--log-format nginx)".to_string(),
         fixed => format!(
             "it was read as --log-format {}; choose the input's format, or auto to recognise each file",
             fixed.fixed().map(FormatId::name).unwrap_or("auto")
@@ -602,10 +602,11 @@ pub fn not_in_format(lines: u64, read_as: &str) -> String {
 pub fn load_frame(
     files: &[InputFile],
     opts: &LoadOptions<'_>,
-    format: FormatId,
+    file_format: &FileFormat,
     columns: &[usize],
     exclude: &ClientFilter,
 ) -> Result<(DataFrame, u64, InputStats), LoadError> {
+    let format = file_format.id();
     let cols: HashMap<FormatId, Vec<usize>> = [(format, columns.to_vec())].into();
     let sink = FrameSink {
         columns: &cols,
@@ -630,7 +631,7 @@ pub fn load_frame(
     let mut iter = batches.into_iter();
     let df = match iter.next() {
         None => {
-            let defs = format.columns();
+            let defs = file_format.columns();
             let picked: Vec<_> = columns.iter().map(|&i| defs[i].clone()).collect();
             crate::frame::empty_frame(&picked)
         }
@@ -777,7 +778,7 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
             if format.is_none() && (eof || buf.len() >= 64 << 10) {
                 let (f, looks) = file_format(sh.log_format, &buf, sh.formats);
                 if let Some((name, roles)) = sh.required {
-                    if let Err(e) = super::check_roles(name, roles, f.id()) {
+                    if let Err(e) = super::check_roles(name, roles, &f) {
                         let e = crate::error::UsageError(format!("{}: {e}", files[i].name));
                         sh.refused
                             .lock()

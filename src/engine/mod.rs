@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::error::UsageError;
 use crate::filter::ClientFilter;
-use crate::format::{FormatId, LogFormat, Request, RoleSet, Routes, Want};
+use crate::format::{FileFormat, LogFormat, Request, RoleSet, Routes, Want};
 use crate::source::s3::{ObjectStats, S3Context};
 use crate::source::InputFile;
 use crate::window::{format_us, Window, WindowInfo};
@@ -190,15 +190,23 @@ impl LocalInput {
 }
 
 /// Refuses a format that lacks a role the analysis needs (exit 2, both named).
-pub fn check_roles(analysis: &str, required: RoleSet, format: FormatId) -> Result<(), UsageError> {
+pub fn check_roles(
+    analysis: &str,
+    required: RoleSet,
+    format: &FileFormat,
+) -> Result<(), UsageError> {
     let missing = required.minus(format.roles());
     if missing.is_empty() {
         return Ok(());
     }
+    let what = match format {
+        // which roles an nginx log has depends on its log_format
+        FileFormat::Nginx(_) => "nginx access logs in the configured log_format".to_string(),
+        other => format!("{} logs", other.id().title()),
+    };
     Err(UsageError(format!(
-        "`{analysis}` needs {} which {} logs do not have",
+        "`{analysis}` needs {} which {what} do not have",
         missing.names(),
-        format.title()
     )))
 }
 
@@ -212,7 +220,8 @@ pub fn run_local<A: Analysis>(
 ) -> Result<Ran<A::Report>, LoadError> {
     let required = analysis.required();
     if let Some(id) = settings.log_format.fixed() {
-        check_roles(analysis.name(), required, id)?;
+        let format = FileFormat::for_file(id, &[], &settings.formats);
+        check_roles(analysis.name(), required, &format)?;
     }
     let opts = settings.load_options(
         job.window,

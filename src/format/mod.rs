@@ -13,13 +13,18 @@
 //! its tests, with no edit under metrics/ or cli/.
 
 pub mod alb;
+pub mod attempts;
 pub mod error;
+pub mod nginx;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod text;
 
 use std::borrow::Cow;
 use std::fmt;
 
 pub use crate::frame::{ColumnDef, Kind};
+pub use attempts::{Attempt, Attempts};
 pub use error::{ParseError, ParseErrorKind};
 pub use text::Routes;
 
@@ -29,15 +34,18 @@ pub use text::Routes;
 pub enum FormatId {
     /// AWS Application Load Balancer access logs.
     Alb,
+    /// nginx access logs, in the configured `log_format`.
+    Nginx,
 }
 
 impl FormatId {
-    pub const ALL: [FormatId; 1] = [FormatId::Alb];
+    pub const ALL: [FormatId; 2] = [FormatId::Alb, FormatId::Nginx];
 
     /// The name `--log-format` takes.
     pub fn name(self) -> &'static str {
         match self {
             FormatId::Alb => "alb",
+            FormatId::Nginx => "nginx",
         }
     }
 
@@ -45,13 +53,16 @@ impl FormatId {
     pub fn title(self) -> &'static str {
         match self {
             FormatId::Alb => "ALB access log",
+            FormatId::Nginx => "nginx access log",
         }
     }
 
-    /// The roles the format fills.
+    /// The roles the format can fill (nginx: those some log_format fills; a file's own are
+    /// [`FileFormat::roles`]).
     pub fn roles(self) -> RoleSet {
         match self {
             FormatId::Alb => alb::ROLES,
+            FormatId::Nginx => nginx::ROLES,
         }
     }
 
@@ -61,13 +72,17 @@ impl FormatId {
         match self {
             // Application Load Balancers launched in August 2016
             FormatId::Alb => 1_470_009_600_000_000, // 2016-08-01T00:00:00Z
+            // no nginx log predates 1995 (nginx itself is from 2004)
+            FormatId::Nginx => 788_918_400_000_000, // 1995-01-01T00:00:00Z
         }
     }
 
-    /// The format's native columns (name, type, meaning), in output order.
+    /// The format's native columns (name, type, meaning), in output order (nginx: with its
+    /// default log_format; a run's own are [`FileFormat::columns`]).
     pub fn columns(self) -> Vec<ColumnDef> {
         match self {
             FormatId::Alb => alb::columns(),
+            FormatId::Nginx => nginx::Nginx::default().column_defs(),
         }
     }
 
@@ -76,6 +91,8 @@ impl FormatId {
     pub fn file_time_range(self, name: &str) -> Option<(i64, i64)> {
         match self {
             FormatId::Alb => alb::layout::file_time_range(name),
+            // nginx names its files as configured: no time in them
+            FormatId::Nginx => None,
         }
     }
 }
@@ -105,6 +122,8 @@ pub enum LogFormat {
     Auto,
     /// AWS Application Load Balancer access logs
     Alb,
+    /// nginx access logs, in the configured [nginx] log_format (default: combined)
+    Nginx,
 }
 
 impl LogFormat {
@@ -113,6 +132,7 @@ impl LogFormat {
         match self {
             LogFormat::Auto => None,
             LogFormat::Alb => Some(FormatId::Alb),
+            LogFormat::Nginx => Some(FormatId::Nginx),
         }
     }
 }
@@ -198,6 +218,8 @@ roles! {
     Actions = "actions",
     /// HTTP desync classification (ALB classification)
     Classification = "classification",
+    /// each upstream attempt (address, status, time) when the hop retried (nginx's $upstream_* lists)
+    Attempts = "upstream_attempts",
 }
 
 impl fmt::Display for Role {
@@ -240,7 +262,7 @@ impl RoleSet {
     }
 
     /// The roles of `self` that `o` lacks.
-    pub fn minus(self, o: RoleSet) -> RoleSet {
+    pub const fn minus(self, o: RoleSet) -> RoleSet {
         RoleSet(self.0 & !o.0)
     }
 
@@ -307,6 +329,8 @@ pub struct Request<'a> {
     pub error_reason: Option<&'a str>,
     pub actions: Option<&'a str>,
     pub classification: Option<&'a str>,
+    /// The upstream attempts, as logged (read with [`Attempts::iter`]).
+    pub attempts: Option<Attempts<'a>>,
 }
 
 /// What a loader asks of a format for each record: the roles, and how to template endpoints.
@@ -350,29 +374,51 @@ pub trait FrameBuilder<F: LineFormat + ?Sized> {
     fn finish(self) -> polars::prelude::DataFrame;
 }
 
-/// What the formats that need settings take from the config, compiled once per run (nginx's
-/// `log_format` and trusted proxies, say). ALB needs none.
+/// What the formats that need settings take from the config, compiled once per run. ALB
+/// needs none.
 #[derive(Debug, Clone, Default)]
-pub struct FormatSettings {}
+pub struct FormatSettings {
+    /// `[nginx]`: the compiled log_format and the trusted proxies.
+    pub nginx: nginx::Nginx,
+}
 
 /// The format of one input file, with whatever its header said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileFormat {
     Alb,
+    Nginx(nginx::Nginx),
 }
 
 impl FileFormat {
     pub fn id(&self) -> FormatId {
         match self {
             FileFormat::Alb => FormatId::Alb,
+            FileFormat::Nginx(_) => FormatId::Nginx,
         }
     }
 
     /// The format `id` for a file whose first bytes are `head` (a format with a header line,
     /// such as CloudFront's `#Fields`, reads it there).
-    pub fn for_file(id: FormatId, _head: &[u8], _settings: &FormatSettings) -> FileFormat {
+    pub fn for_file(id: FormatId, _head: &[u8], settings: &FormatSettings) -> FileFormat {
         match id {
             FormatId::Alb => FileFormat::Alb,
+            FormatId::Nginx => FileFormat::Nginx(settings.nginx.clone()),
+        }
+    }
+
+    /// The roles this file's lines fill.
+    pub fn roles(&self) -> RoleSet {
+        match self {
+            FileFormat::Alb => alb::ROLES,
+            FileFormat::Nginx(n) => n.0.roles(),
+        }
+    }
+
+    /// The native columns of this file's lines, in output order.
+    pub fn columns(&self) -> Vec<ColumnDef> {
+        match self {
+            FileFormat::Alb => alb::columns(),
+            FileFormat::Nginx(n) => n.column_defs(),
         }
     }
 }
@@ -387,6 +433,10 @@ macro_rules! with_line_format {
                 let $f = &$crate::format::alb::Alb;
                 $body
             }
+            $crate::format::FileFormat::Nginx(n) => {
+                let $f: &$crate::format::nginx::Nginx = n;
+                $body
+            }
         }
     };
 }
@@ -395,6 +445,7 @@ macro_rules! with_line_format {
 pub fn role_source(id: FormatId, role: Role) -> &'static str {
     match id {
         FormatId::Alb => alb::role_source(role),
+        FormatId::Nginx => nginx::role_source(role),
     }
 }
 
@@ -425,7 +476,7 @@ pub enum Looks {
 const SNIFF_LINES: usize = 20;
 
 /// Recognises a file's format from its first lines (blank lines skipped).
-pub fn recognise(head: &[u8], _settings: &FormatSettings) -> Looks {
+pub fn recognise(head: &[u8], settings: &FormatSettings) -> Looks {
     let text = String::from_utf8_lossy(&head[..head.len().min(64 << 10)]);
     let mut lines = text
         .split('\n')
@@ -448,6 +499,14 @@ pub fn recognise(head: &[u8], _settings: &FormatSettings) -> Looks {
         .count();
     if alb * 2 > candidates.len() {
         return Looks::Known(FileFormat::Alb);
+    }
+    let nginx = &settings.nginx;
+    let matched = candidates
+        .iter()
+        .filter(|l| nginx.0.log_format.parse(l).is_ok())
+        .count();
+    if matched * 2 > candidates.len() {
+        return Looks::Known(FileFormat::Nginx(nginx.clone()));
     }
     describe_other(first)
 }
@@ -480,7 +539,9 @@ pub fn describe_other(line: &str) -> Looks {
             .is_some_and(|w| w.starts_with('[') && w.contains('/'))
         && t.contains("] \"")
     {
-        return Looks::Other("an nginx or Apache access log (common/combined)");
+        return Looks::Other(
+            "an nginx or Apache access log (common/combined) not in the configured [nginx] log_format",
+        );
     }
     // CloudFront without its header: tab-separated, a date then a time
     let tabs: Vec<&str> = t.split('\t').collect();
@@ -515,7 +576,21 @@ mod tests {
         let cf = "#Version: 1.0\n#Fields: date time x-edge-location\n2019-12-04\t21:02:31\tLAX1\n";
         assert!(matches!(recognise(cf.as_bytes()), Looks::Other(s) if s.contains("CloudFront")));
         let nginx = "203.0.113.7 - - [20/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8\"\n";
-        assert!(matches!(recognise(nginx.as_bytes()), Looks::Other(s) if s.contains("nginx")));
+        // in the configured log_format (default: combined) it is read
+        assert!(matches!(
+            recognise(nginx.as_bytes()),
+            Looks::Known(FileFormat::Nginx(_))
+        ));
+        // in another one, it is named but not read
+        let settings = FormatSettings {
+            nginx: nginx::Nginx(std::sync::Arc::new(
+                nginx::NginxSettings::new(Some("$remote_addr $status $request_time"), None, &[])
+                    .unwrap(),
+            )),
+        };
+        assert!(
+            matches!(super::recognise(nginx.as_bytes(), &settings), Looks::Other(s) if s.contains("nginx"))
+        );
         assert_eq!(recognise(b"{\"a\":1}\n"), Looks::Other("JSON lines"));
         assert_eq!(recognise(b"\n\n"), Looks::Unknown);
         assert_eq!(recognise(b"hello world\n"), Looks::Unknown);

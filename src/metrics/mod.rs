@@ -11,6 +11,7 @@ pub mod gate;
 pub mod histogram;
 pub mod latency;
 pub mod query;
+pub mod retries;
 pub mod security;
 pub mod slo;
 pub mod traffic;

@@ -13,6 +13,7 @@ pub mod gate;
 pub mod html;
 pub mod latency;
 pub mod markdown;
+pub mod retries;
 pub mod security;
 pub mod slo;
 pub mod table;

@@ -76,6 +76,7 @@ pub fn role_source(role: Role) -> &'static str {
         Role::ErrorReason => "error_reason",
         Role::Actions => "actions_executed",
         Role::Classification => "classification",
+        Role::Attempts => "(not read from ALB logs)",
     }
 }
 
@@ -154,6 +155,7 @@ impl LineFormat for Alb {
             error_reason: r.error_reason,
             actions: r.actions_executed,
             classification: r.classification,
+            attempts: None,
         }
     }
 

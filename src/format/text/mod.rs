@@ -7,4 +7,4 @@ mod routes;
 mod url;
 
 pub use routes::{escape_regex, RouteError, Routes};
-pub use url::{split_url, UrlParts};
+pub use url::{split_request, split_url, UrlParts};

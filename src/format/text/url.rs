@@ -83,6 +83,31 @@ fn port(s: &str) -> Option<u16> {
     s.parse().ok()
 }
 
+/// Splits the request on its first and last space (after trimming spaces):
+/// `METHOD URL PROTOCOL`, where the URL may contain spaces and the protocol
+/// may be missing (`"- http://host:80- "`). `-` and empty parts are None.
+pub fn split_request(request: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
+    let r = request.trim_matches(' ');
+    match r.split_once(' ') {
+        None => (nonempty(r), None, None),
+        Some((method, rest)) => {
+            let rest = rest.trim_start_matches(' ');
+            match rest.rsplit_once(' ') {
+                None => (nonempty(method), nonempty(rest), None),
+                Some((url, protocol)) => (
+                    nonempty(method),
+                    nonempty(url.trim_end_matches(' ')),
+                    nonempty(protocol),
+                ),
+            }
+        }
+    }
+}
+
+fn nonempty(s: &str) -> Option<&str> {
+    (!s.is_empty() && s != "-").then_some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

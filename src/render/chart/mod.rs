@@ -25,6 +25,7 @@ mod labels;
 pub mod latency;
 mod output;
 mod primitives;
+pub mod retries;
 pub mod security;
 pub mod slo;
 mod style;

@@ -5,6 +5,7 @@ use memchr::memchr;
 use super::num::{parse_i32, parse_port, parse_seconds, parse_status, parse_time_us, parse_u64};
 use super::{FIELD_NAMES, MIN_FIELDS};
 use crate::format::error::{ParseError, ParseErrorKind};
+use crate::format::text::split_request;
 
 /// Number of known fields.
 const KNOWN: usize = FIELD_NAMES.len();
@@ -251,36 +252,6 @@ fn host_port<'a>(
             None => Err(invalid(i, EXPECTED, s)),
         },
         _ => Err(invalid(i, EXPECTED, s)),
-    }
-}
-
-#[inline]
-fn nonempty(s: &str) -> Option<&str> {
-    if s.is_empty() || s == "-" {
-        None
-    } else {
-        Some(s)
-    }
-}
-
-/// Splits the request on its first and last space (after trimming spaces):
-/// `METHOD URL PROTOCOL`, where the URL may contain spaces and the protocol
-/// may be missing (`"- http://host:80- "`).
-fn split_request(request: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
-    let r = request.trim_matches(' ');
-    match r.split_once(' ') {
-        None => (nonempty(r), None, None),
-        Some((method, rest)) => {
-            let rest = rest.trim_start_matches(' ');
-            match rest.rsplit_once(' ') {
-                None => (nonempty(method), nonempty(rest), None),
-                Some((url, protocol)) => (
-                    nonempty(method),
-                    nonempty(url.trim_end_matches(' ')),
-                    nonempty(protocol),
-                ),
-            }
-        }
     }
 }
 
