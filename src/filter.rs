@@ -203,7 +203,10 @@ mod tests {
         assert!(!Glob::new("*é*").matches("É"));
         assert!(Glob::new("a*b*c").matches("AxxBxxC"));
         assert!(!Glob::new("a*b*c").matches("AxxCxxB"));
-        assert!(Glob::any(&[Glob::new("curl/*"), Glob::new("*bot*")], "GoogleBOT/2.1"));
+        assert!(Glob::any(
+            &[Glob::new("curl/*"), Glob::new("*bot*")],
+            "GoogleBOT/2.1"
+        ));
     }
 
     #[test]

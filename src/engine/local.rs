@@ -739,7 +739,7 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
         let limit = sh.inflate.limit(files[i].size);
         let mut reader = match source::open_raw(&files[i])
             .map(|raw| -> Box<dyn Read + Send> { Box::new(progress.wrap_read(raw)) })
-            .and_then(|raw| source::decode(raw, limit))
+            .and_then(|raw| source::decode(raw, files[i].size, limit))
         {
             Ok(r) => r,
             Err(e) => {

@@ -1,6 +1,7 @@
 //! Where log bytes come from: local files, folders, globs, stdin and S3.
 //! A source yields `InputFile`s; `open` turns one into a byte stream, gzip or plain.
 
+pub mod inflate;
 pub mod local;
 pub mod s3;
 
@@ -71,7 +72,7 @@ pub enum Location {
 /// Opens an input for reading, decoding gzip (all members: ALB files can hold several) when the
 /// bytes start with the gzip magic, whatever the name says; at most `u64::MAX` inflated.
 pub fn open(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
-    decode(open_raw(input)?, u64::MAX)
+    decode(open_raw(input)?, input.size, u64::MAX)
 }
 
 /// Opens an input's bytes as stored (still compressed).
@@ -91,17 +92,38 @@ pub fn open_raw(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
 /// Wraps a raw byte stream, decompressing it when it is gzip; the inflated stream fails once
 /// it passes `max_inflated` bytes (a small file that inflates to gigabytes of NUL bytes is an
 /// attack or a corruption, not a log).
-pub fn decode(raw: Box<dyn Read + Send>, max_inflated: u64) -> io::Result<Box<dyn Read + Send>> {
+///
+/// A gzip input of known size up to `inflate::WHOLE_MAX_COMPRESSED` is read whole and inflated
+/// at once with libdeflate (the fast path); larger ones, stdin, and any libdeflate refuses (a
+/// truncated file keeps what streams out before the damage) are inflated as they stream.
+pub fn decode(
+    raw: Box<dyn Read + Send>,
+    size: Option<u64>,
+    max_inflated: u64,
+) -> io::Result<Box<dyn Read + Send>> {
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
     let head = buffered.fill_buf()?;
-    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-        Ok(Box::new(Limited {
-            inner: MultiGzDecoder::new(buffered),
+    if !(head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+        return Ok(Box::new(buffered));
+    }
+    let streaming = |r: Box<dyn Read + Send>| -> Box<dyn Read + Send> {
+        Box::new(Limited {
+            inner: MultiGzDecoder::new(BufReader::new(r)),
             left: max_inflated,
             limit: max_inflated,
-        }))
-    } else {
-        Ok(Box::new(buffered))
+        })
+    };
+    match size {
+        Some(n) if n <= inflate::WHOLE_MAX_COMPRESSED => {
+            let mut gz = Vec::with_capacity(n as usize);
+            buffered.read_to_end(&mut gz)?;
+            match inflate::inflate_whole(&gz, max_inflated) {
+                Ok(out) => Ok(Box::new(io::Cursor::new(out))),
+                // the streaming decoder reports the limit, or salvages a damaged file's start
+                Err(_) => Ok(streaming(Box::new(io::Cursor::new(gz)))),
+            }
+        }
+        _ => Ok(streaming(Box::new(buffered))),
     }
 }
 
@@ -164,20 +186,45 @@ mod tests {
             bytes.extend(e.finish().unwrap());
         }
         let mut out = String::new();
-        decode(Box::new(io::Cursor::new(bytes.clone())), u64::MAX)
+        decode(Box::new(io::Cursor::new(bytes.clone())), None, u64::MAX)
             .unwrap()
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "line one\nline two\n");
         // 18 inflated bytes, 10 allowed: the read fails and says why
-        let err = decode(Box::new(io::Cursor::new(bytes)), 10)
+        let err = decode(Box::new(io::Cursor::new(bytes.clone())), None, 10)
             .unwrap()
             .read_to_string(&mut String::new())
             .unwrap_err();
         assert!(err.to_string().contains("--max-inflate"), "{err}");
+        // the same through the whole-buffer path (a known, small size): same bytes, same limit
+        let len = Some(bytes.len() as u64);
+        let mut out = String::new();
+        decode(Box::new(io::Cursor::new(bytes.clone())), len, u64::MAX)
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "line one\nline two\n");
+        let err = decode(Box::new(io::Cursor::new(bytes.clone())), len, 10)
+            .unwrap()
+            .read_to_string(&mut String::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("--max-inflate"), "{err}");
+        // a cut file: the whole-buffer path gives up, the stream keeps the first member
+        let cut = &bytes[..bytes.len() - 5];
+        let mut out = String::new();
+        let res = decode(
+            Box::new(io::Cursor::new(cut.to_vec())),
+            Some(cut.len() as u64),
+            u64::MAX,
+        )
+        .unwrap()
+        .read_to_string(&mut out);
+        assert!(res.is_err());
+        assert!(out.starts_with("line one\n"), "{out:?}");
 
         let mut out = String::new();
-        decode(Box::new(io::Cursor::new(b"plain\n".to_vec())), 1)
+        decode(Box::new(io::Cursor::new(b"plain\n".to_vec())), Some(6), 1)
             .unwrap()
             .read_to_string(&mut out)
             .unwrap();
