@@ -29,6 +29,8 @@ use crate::window::Window;
 
 /// Bytes handed to a parser at a time.
 const CHUNK_BYTES: usize = 4 << 20;
+/// Requests folded at a time: a batch small enough to stay in cache.
+const FOLD_BATCH: usize = 256;
 /// Malformed lines kept with their location; all are counted.
 const MAX_SAMPLES: usize = 20;
 
@@ -230,9 +232,12 @@ impl<A: Analysis> Sink for FoldSink<'_, A> {
         text: &str,
         scan: &mut Scan<'_>,
     ) -> Result<(), PolarsError> {
-        let mut batch: Vec<Request<'_>> = Vec::with_capacity(text.len() / 400 + 16);
+        // small batches, folded as they fill: the requests stay in cache between the parser
+        // writing them and the analysis reading them
+        let mut batch: Vec<Request<'_>> = Vec::with_capacity(FOLD_BATCH);
         let (mut first, mut last) = (i64::MAX, i64::MIN);
         let mut excluded = 0;
+        let partial = &mut acc.partial;
         scan.records(format, text, |rec| {
             let mut r = format.request(&rec, &self.want);
             if !self.exclude.is_empty() && self.exclude.matches(r.client_ip, r.user_agent) {
@@ -243,15 +248,19 @@ impl<A: Analysis> Sink for FoldSink<'_, A> {
                 last = last.max(r.time_us);
             }
             batch.push(r);
+            if batch.len() == FOLD_BATCH {
+                self.analysis.fold(partial, &batch);
+                batch.clear();
+            }
         });
+        if !batch.is_empty() {
+            self.analysis.fold(partial, &batch);
+        }
         acc.seen.merge(Seen {
             excluded,
             first_us: (first <= last).then_some(first),
             last_us: (first <= last).then_some(last),
         });
-        if !batch.is_empty() {
-            self.analysis.fold(&mut acc.partial, &batch);
-        }
         Ok(())
     }
 }
