@@ -371,6 +371,9 @@ impl Context {
                 );
             }
         }
+        for n in &stats.format_notes {
+            eprintln!("hosp-logs: note: {}: {}", sanitize(&n.source, 200), n.note);
+        }
         for u in &stats.unrecognised {
             eprintln!(
                 "hosp-logs: warning: {}: none of its {} lines is a {} log line{}",

@@ -34,6 +34,10 @@ pub struct InputStats {
     pub source_errors: Vec<SourceFailure>,
     /// How many inputs are in `source_errors`.
     pub failed_sources: usize,
+    /// How some inputs are read, said once per input (a CloudFront file without `#Fields`
+    /// is read in the standard 33-field order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub format_notes: Vec<FormatNote>,
     /// Inputs in which no line parsed, and what they look like.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unrecognised: Vec<Unrecognised>,
@@ -60,6 +64,13 @@ pub struct Malformed {
 pub struct SourceFailure {
     pub source: String,
     pub reason: String,
+}
+
+/// How an input is read, when that needs saying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormatNote {
+    pub source: String,
+    pub note: String,
 }
 
 /// An input none of whose lines parsed in the format it was read as.

@@ -13,6 +13,7 @@
 //! its tests, with no edit under metrics/ or cli/.
 
 pub mod alb;
+pub mod cloudfront;
 pub mod error;
 pub mod text;
 
@@ -29,15 +30,19 @@ pub use text::Routes;
 pub enum FormatId {
     /// AWS Application Load Balancer access logs.
     Alb,
+    /// Amazon CloudFront standard logs (legacy tab-separated, and v2 JSON lines).
+    #[serde(rename = "cloudfront")]
+    CloudFront,
 }
 
 impl FormatId {
-    pub const ALL: [FormatId; 1] = [FormatId::Alb];
+    pub const ALL: [FormatId; 2] = [FormatId::Alb, FormatId::CloudFront];
 
     /// The name `--log-format` takes.
     pub fn name(self) -> &'static str {
         match self {
             FormatId::Alb => "alb",
+            FormatId::CloudFront => "cloudfront",
         }
     }
 
@@ -45,6 +50,7 @@ impl FormatId {
     pub fn title(self) -> &'static str {
         match self {
             FormatId::Alb => "ALB access log",
+            FormatId::CloudFront => "CloudFront standard log",
         }
     }
 
@@ -52,6 +58,7 @@ impl FormatId {
     pub fn roles(self) -> RoleSet {
         match self {
             FormatId::Alb => alb::ROLES,
+            FormatId::CloudFront => cloudfront::ROLES,
         }
     }
 
@@ -59,6 +66,7 @@ impl FormatId {
     pub fn columns(self) -> Vec<ColumnDef> {
         match self {
             FormatId::Alb => alb::columns(),
+            FormatId::CloudFront => cloudfront::columns(),
         }
     }
 
@@ -67,6 +75,7 @@ impl FormatId {
     pub fn file_time_range(self, name: &str) -> Option<(i64, i64)> {
         match self {
             FormatId::Alb => alb::layout::file_time_range(name),
+            FormatId::CloudFront => cloudfront::layout::file_time_range(name),
         }
     }
 }
@@ -96,6 +105,8 @@ pub enum LogFormat {
     Auto,
     /// AWS Application Load Balancer access logs
     Alb,
+    /// Amazon CloudFront standard logs (tab-separated with #Fields, or v2 JSON lines)
+    Cloudfront,
 }
 
 impl LogFormat {
@@ -104,6 +115,7 @@ impl LogFormat {
         match self {
             LogFormat::Auto => None,
             LogFormat::Alb => Some(FormatId::Alb),
+            LogFormat::Cloudfront => Some(FormatId::CloudFront),
         }
     }
 }
@@ -189,6 +201,14 @@ roles! {
     Actions = "actions",
     /// HTTP desync classification (ALB classification)
     Classification = "classification",
+    /// what a CDN edge did: Hit, RefreshHit, Miss, Error, Redirect, LimitExceeded, CapacityExceeded
+    EdgeResult = "edge_result",
+    /// the edge's result in detail: OriginDnsError, OriginConnectError, ClientHungUpRequest, ...
+    EdgeDetail = "edge_detail",
+    /// the CDN edge location (PoP) that served the request
+    EdgeLocation = "edge_location",
+    /// time from receiving the request to the response's first byte, in ms
+    FirstByteMs = "first_byte_ms",
 }
 
 impl fmt::Display for Role {
@@ -275,10 +295,11 @@ pub struct Request<'a> {
     /// it out; the SLO counts it apart.
     pub excluded: bool,
     pub client_ip: Option<&'a str>,
-    pub user_agent: Option<&'a str>,
+    /// Decoded where the format encodes it (CloudFront); raw otherwise.
+    pub user_agent: Option<Cow<'a, str>>,
     pub method: Option<&'a str>,
-    pub url: Option<&'a str>,
-    pub path: Option<&'a str>,
+    pub url: Option<Cow<'a, str>>,
+    pub path: Option<Cow<'a, str>>,
     pub endpoint: Option<Cow<'a, str>>,
     pub status: Option<u16>,
     pub upstream_status: Option<u16>,
@@ -298,6 +319,10 @@ pub struct Request<'a> {
     pub error_reason: Option<&'a str>,
     pub actions: Option<&'a str>,
     pub classification: Option<&'a str>,
+    pub edge_result: Option<&'a str>,
+    pub edge_detail: Option<&'a str>,
+    pub edge_location: Option<&'a str>,
+    pub first_byte_ms: Option<f64>,
 }
 
 /// What a loader asks of a format for each record: the roles, and how to template endpoints.
@@ -350,20 +375,42 @@ pub struct FormatSettings {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileFormat {
     Alb,
+    /// With the file's `#Fields` mapping (or JSON lines).
+    CloudFront(cloudfront::CloudFront),
 }
 
 impl FileFormat {
     pub fn id(&self) -> FormatId {
         match self {
             FileFormat::Alb => FormatId::Alb,
+            FileFormat::CloudFront(_) => FormatId::CloudFront,
         }
     }
 
     /// The format `id` for a file whose first bytes are `head` (a format with a header line,
     /// such as CloudFront's `#Fields`, reads it there).
-    pub fn for_file(id: FormatId, _head: &[u8], _settings: &FormatSettings) -> FileFormat {
+    pub fn for_file(id: FormatId, head: &[u8], _settings: &FormatSettings) -> FileFormat {
         match id {
             FormatId::Alb => FileFormat::Alb,
+            FormatId::CloudFront => FileFormat::CloudFront(cloudfront::CloudFront::for_file(head)),
+        }
+    }
+
+    /// A line that changes how the lines after it are read, when a format has one
+    /// (CloudFront's `#Fields`: concatenated files switch the mapping mid-file).
+    pub fn switch_marker(&self) -> Option<&'static [u8]> {
+        match self {
+            FileFormat::Alb => None,
+            FileFormat::CloudFront(_) => Some(cloudfront::FIELDS_MARKER),
+        }
+    }
+
+    /// What a reader should be told once about how this file is read (e.g. CloudFront
+    /// without a `#Fields` line is read in the standard 33-field order).
+    pub fn note(&self) -> Option<&'static str> {
+        match self {
+            FileFormat::Alb => None,
+            FileFormat::CloudFront(cf) => cf.note(),
         }
     }
 }
@@ -378,6 +425,10 @@ macro_rules! with_line_format {
                 let $f = &$crate::format::alb::Alb;
                 $body
             }
+            $crate::format::FileFormat::CloudFront(cf) => {
+                let $f = cf;
+                $body
+            }
         }
     };
 }
@@ -386,6 +437,7 @@ macro_rules! with_line_format {
 pub fn role_source(id: FormatId, role: Role) -> &'static str {
     match id {
         FormatId::Alb => alb::role_source(role),
+        FormatId::CloudFront => cloudfront::role_source(role),
     }
 }
 
@@ -429,9 +481,14 @@ pub fn recognise(head: &[u8], _settings: &FormatSettings) -> Looks {
     };
     // A header names a format even when no record follows it.
     if first.starts_with("#Version:") || first.starts_with("#Fields:") {
-        return Looks::Other("a CloudFront standard log (#Version / #Fields header)");
+        return Looks::Known(FileFormat::CloudFront(cloudfront::CloudFront::for_file(
+            head,
+        )));
     }
     let candidates: Vec<&str> = lines.collect();
+    if let Some(cf) = cloudfront::recognise(&candidates) {
+        return Looks::Known(FileFormat::CloudFront(cf));
+    }
     // the format most of the first lines parse as
     let alb = candidates
         .iter()
@@ -504,7 +561,9 @@ mod tests {
         let recognise = |b: &[u8]| recognise(b, &FormatSettings::default());
         assert_eq!(recognise(alb.as_bytes()), Looks::Known(FileFormat::Alb));
         let cf = "#Version: 1.0\n#Fields: date time x-edge-location\n2019-12-04\t21:02:31\tLAX1\n";
-        assert!(matches!(recognise(cf.as_bytes()), Looks::Other(s) if s.contains("CloudFront")));
+        assert!(
+            matches!(recognise(cf.as_bytes()), Looks::Known(FileFormat::CloudFront(f)) if f.note().is_none())
+        );
         let nginx = "203.0.113.7 - - [20/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8\"\n";
         assert!(matches!(recognise(nginx.as_bytes()), Looks::Other(s) if s.contains("nginx")));
         assert_eq!(recognise(b"{\"a\":1}\n"), Looks::Other("JSON lines"));

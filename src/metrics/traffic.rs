@@ -196,7 +196,7 @@ impl Analysis for Traffic {
             *p.methods.entry(&[r.method]) += 1;
             *p.endpoints.entry(&[r.method, r.endpoint.as_deref()]) += 1;
             *p.clients.entry(&[r.client_ip]) += 1;
-            *p.user_agents.entry(&[r.user_agent]) += 1;
+            *p.user_agents.entry(&[r.user_agent.as_deref()]) += 1;
             p.over_time.at(r.time_us).add(r);
         }
     }
