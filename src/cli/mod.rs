@@ -5,6 +5,7 @@ pub mod athena;
 pub mod audit;
 pub mod backends;
 pub mod context;
+pub mod edge;
 pub mod errors;
 pub mod export;
 pub mod fetch;
@@ -41,6 +42,8 @@ Examples:
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs report --source logs/ --since 24h --out 'reports/{date}'
   hosp-logs errors --source logs/ --since 24h --chart errors.png
+  hosp-logs edge --source cloudfront-logs/ --since 24h --chart edge.png
+  hosp-logs slo --source cloudfront-logs/ --log-format cloudfront --since 24h
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
   hosp-logs slo --source s3://my-alb-logs/prod --since 24h --profile prod
   hosp-logs fetch s3://my-alb-logs/prod --since 7d --out logs/
@@ -52,7 +55,8 @@ Examples:
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge,
 130 interrupted (a running Athena query is stopped first).";
 
-/// Turn AWS Application Load Balancer access logs into SLO, error, latency and security answers.
+/// Turn AWS Application Load Balancer and CloudFront access logs into SLO, error, latency, edge
+/// and security answers.
 #[derive(Debug, Parser)]
 #[command(name = "hosp-logs", version, about, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
@@ -87,6 +91,9 @@ pub enum Command {
     Backends(backends::BackendsArgs),
     /// Traffic mix: volume over time, top endpoints/clients/user agents, request types, TLS
     Traffic(traffic::TrafficArgs),
+    /// The CDN edge (CloudFront logs): cache hit ratio, result types, 5XX by detailed result
+    /// type, edge locations, viewer protocols and TLS, time to first byte
+    Edge(edge::EdgeArgs),
     /// The daily report: index.html, summary.json and PNG charts of every analysis, in one folder
     Report(report::ReportArgs),
     /// CI gate: check the SLO, p99 latency and 5XX rate; exit 3 on breach, 4 on no data
@@ -135,6 +142,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Latency(args) => latency::run(&cli.global, args),
         Command::Backends(args) => backends::run(&cli.global, args),
         Command::Traffic(args) => traffic::run(&cli.global, args),
+        Command::Edge(args) => edge::run(&cli.global, args),
         Command::Report(args) => report::run(&cli.global, args),
         Command::Gate(args) => gate::run(&cli.global, args),
         Command::Query(args) => query::run(&cli.global, args),

@@ -10,3 +10,11 @@ mod url;
 pub use percent::percent_decode_once;
 pub use routes::{escape_regex, RouteError, Routes};
 pub use url::{split_url, UrlParts};
+
+/// A CDN edge location's airport code: the IATA code its first three letters are
+/// (`DUB56-P1` → `DUB`); None when they are not three letters.
+pub fn airport_code(location: &str) -> Option<&str> {
+    location
+        .get(..3)
+        .filter(|code| code.bytes().all(|c| c.is_ascii_alphabetic()))
+}

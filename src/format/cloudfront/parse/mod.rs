@@ -19,7 +19,7 @@ use std::borrow::Cow;
 pub use super::fields::{Field, Fields, Origin, FIELD_COUNT, STANDARD};
 use crate::format::alb::parse::num::{parse_port, parse_seconds, parse_time_us, parse_u64};
 use crate::format::error::{ParseError, ParseErrorKind};
-use crate::format::text::percent_decode_once;
+use crate::format::text::{airport_code, percent_decode_once};
 
 /// One CloudFront request. Text fields are raw (see the module doc).
 #[derive(Debug, Clone, PartialEq)]
@@ -100,11 +100,7 @@ impl<'a> CfRecord<'a> {
 
     /// `x-edge-location`'s first three letters: the IATA code of the nearest airport.
     pub fn airport(&self) -> Option<&'a str> {
-        let loc = self.get(Field::EdgeLocation)?;
-        let code = loc.get(..3)?;
-        code.bytes()
-            .all(|c| c.is_ascii_alphabetic())
-            .then_some(code)
+        airport_code(self.get(Field::EdgeLocation)?)
     }
 }
 
