@@ -187,7 +187,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 fn local(args: &[&str]) -> Value {
     let day = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/day")
+        .join("fixtures/day/AWSLogs")
         .display()
         .to_string();
     let out = Command::cargo_bin("hosp-logs")

@@ -11,8 +11,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The fixture day's ALB log (`fixtures/day/AWSLogs`; the folder beside it holds the same
+/// day's CloudFront log).
 pub fn fixture_day() -> String {
-    root().join("fixtures/day").display().to_string()
+    root().join("fixtures/day/AWSLogs").display().to_string()
+}
+
+/// The fixture day as CloudFront logged it.
+pub fn fixture_edge() -> String {
+    root().join("fixtures/day/cloudfront").display().to_string()
 }
 
 pub fn fixture_config() -> String {
