@@ -266,3 +266,342 @@ fn roles_a_format_lacks_are_refused_naming_both() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("edge_result") && err.contains("ALB"), "{err}");
 }
+
+// ---- the fixture day at the edge (fixtures/day/cloudfront) against truth.json ----
+
+/// Every data line of the fixture's CloudFront log, split on tabs, decompressed here.
+fn edge_rows() -> Vec<Vec<String>> {
+    use std::io::Read;
+    let mut rows = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture_edge())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let mut text = String::new();
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        rows.extend(
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.split('\t').map(str::to_string).collect::<Vec<_>>()),
+        );
+    }
+    rows
+}
+
+fn edge_truth() -> Value {
+    truth()["cloudfront"].clone()
+}
+
+fn on_edge(args: &[&str]) -> Value {
+    let src = fixture_edge();
+    let cfg = fixture_config();
+    run_json(&[args, &["--source", &src, "--config", &cfg]].concat())
+}
+
+#[test]
+fn slo_and_gate_at_the_edge_match_truth() {
+    let t = edge_truth();
+    let r = on_edge(&["slo"]);
+    for key in ["total", "excluded", "no_status", "valid", "good", "bad"] {
+        assert_eq!(r["requests"][key], t["requests"][key], "requests.{key}");
+    }
+    assert_eq!(r["input"]["files"], t["files"]);
+    assert_eq!(r["input"]["parsed"], t["lines"]);
+    assert_eq!(u(&r["input"]["malformed"]), 0);
+    let r = on_edge(&["slo", "--latency-threshold", "3s"]);
+    assert_eq!(r["requests"]["good"], t["latency_threshold_3s"]["good"]);
+    assert_eq!(r["requests"]["bad"], t["latency_threshold_3s"]["bad"]);
+    // the edge's success rate is the users': the gate passes just below it, breaches above
+    let rate = u(&t["requests"]["good"]) as f64 / u(&t["requests"]["valid"]) as f64 * 100.0;
+    for (slo, code) in [(rate - 0.01, 0), (rate + 0.01, 3)] {
+        let out = run(&[
+            "gate",
+            "-q",
+            "--source",
+            &fixture_edge(),
+            "--slo",
+            &format!("{slo:.2}"),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(code), "{slo}");
+    }
+}
+
+#[test]
+fn errors_at_the_edge_name_who_answered() {
+    let t = edge_truth();
+    let r = on_edge(&["errors", "--top", "1000"]);
+    assert_eq!(r["total_5xx"], t["errors_5xx"]);
+    for s in r["by_status"].as_array().unwrap() {
+        assert_eq!(s["count"], t["by_status"][s["status"].to_string()], "{s}");
+    }
+    // generated: the edge answered itself (origin unreachable or timed out, its limits);
+    // a detailed type of Error is the origin's own 5XX
+    let details = t["errors_by_detail"].as_object().unwrap();
+    let origin_answered = u(&details["Error"]);
+    assert_eq!(u(&r["target_generated"]), origin_answered);
+    assert_eq!(
+        u(&r["alb_generated"]),
+        u(&t["errors_5xx"]) - origin_answered
+    );
+    for e in t["by_endpoint"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| u(&e["errors_5xx"]) > 0)
+    {
+        let g = r["by_endpoint"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["method"] == e["method"] && g["endpoint"] == e["endpoint"])
+            .unwrap_or_else(|| panic!("missing {e}"));
+        assert_eq!(g["requests"], e["requests"], "{e}");
+        assert_eq!(g["errors"], e["errors_5xx"], "{e}");
+    }
+    // the edge's reasons, as error_reason
+    let reasons: u64 = r["by_error_reason"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["key"] == "OriginConnectError")
+        .map(|k| u(&k["count"]))
+        .sum();
+    assert_eq!(reasons, u(&details["OriginConnectError"]));
+}
+
+#[test]
+fn latency_and_edge_timings_are_exact_against_the_raw_lines() {
+    let rows = edge_rows();
+    let t = edge_truth();
+    assert_eq!(rows.len() as u64, u(&t["lines"]));
+    // time-taken (field 19) and time-to-first-byte (field 28), read here as whole ms
+    let mut taken: Vec<f64> = rows.iter().map(|r| ms(&r[18])).collect();
+    taken.sort_by(f64::total_cmp);
+    let mut ttfb: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[27] != "-")
+        .map(|r| ms(&r[27]))
+        .collect();
+    ttfb.sort_by(f64::total_cmp);
+    let r = on_edge(&["latency"]);
+    assert_eq!(u(&r["overall"]["count"]), taken.len() as u64);
+    for (key, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)] {
+        let got = r["overall"][key].as_f64().unwrap();
+        assert!((got - quantile(&taken, q)).abs() < 1e-9, "{key}: {got}");
+    }
+    let e = on_edge(&["edge"]);
+    let f = &e["time_to_first_byte"];
+    assert_eq!(u(&f["count"]), ttfb.len() as u64);
+    assert_eq!(u(&f["none"]), u(&t["viewers_left"]));
+    for (key, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
+        let got = f[key].as_f64().unwrap();
+        assert!((got - quantile(&ttfb, q)).abs() < 1e-9, "{key}: {got}");
+    }
+}
+
+#[test]
+fn edge_view_of_the_fixture_day_matches_truth_and_a_count_made_here() {
+    let t = edge_truth();
+    let rows = edge_rows();
+    let r = on_edge(&["edge", "--top", "1000", "--bucket", "1h"]);
+    assert_eq!(r["requests"], t["lines"]);
+    assert_eq!(r["hits"], t["hits"]);
+    assert_eq!(r["misses"], t["misses"]);
+    let ratio = t["cache_hit_ratio"].as_f64().unwrap();
+    assert!((r["cache_hit_ratio"].as_f64().unwrap() - ratio).abs() < 1e-12);
+    assert_eq!(r["errors_5xx"], t["errors_5xx"]);
+    for d in r["errors_by_detail"].as_array().unwrap() {
+        let name = d["detail"].as_str().unwrap();
+        assert_eq!(d["count"], t["errors_by_detail"][name], "{name}");
+    }
+    let cause = &r["errors_by_cause"];
+    let details = &t["errors_by_detail"];
+    assert_eq!(
+        u(&cause["origin"]),
+        u(&details["OriginCommError"]) + u(&details["OriginConnectError"])
+    );
+    assert_eq!(
+        u(&cause["edge"]),
+        u(&details["LimitExceeded"]) + u(&details["CapacityExceeded"])
+    );
+    for l in t["by_location"].as_array().unwrap() {
+        let g = r["by_location"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["location"] == l["location"])
+            .unwrap();
+        assert_eq!(g["requests"], l["requests"]);
+        assert_eq!(g["errors_5xx"], l["errors_5xx"]);
+        assert_eq!(g["airport"], l["airport"]);
+    }
+    // result types over time and by endpoint add up to the counts made here
+    let count = |f: &dyn Fn(&Vec<String>) -> bool| rows.iter().filter(|r| f(r)).count() as u64;
+    let ot = r["over_time"].as_array().unwrap();
+    assert_eq!(ot.len(), 24);
+    for (key, rt) in [("hit", "Hit"), ("miss", "Miss"), ("error", "Error")] {
+        let sum: u64 = ot.iter().map(|b| u(&b[key])).sum();
+        assert_eq!(sum, count(&|row| row[13] == rt), "{key}");
+    }
+    let hospitals = r["by_endpoint"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["method"] == "GET" && e["endpoint"] == "/hospitals")
+        .unwrap();
+    let here = |rt: &str| count(&|row| row[5] == "GET" && row[7] == "/hospitals" && row[13] == rt);
+    assert_eq!(u(&hospitals["hit"]), here("Hit"));
+    assert_eq!(u(&hospitals["miss"]), here("Miss"));
+    assert!(
+        u(&hospitals["hit"]) > 0,
+        "a cacheable route is served from the cache"
+    );
+    let notes_hits = r["by_endpoint"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["endpoint"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/notes"))
+        })
+        .map(|e| u(&e["hit"]))
+        .sum::<u64>();
+    assert_eq!(notes_hits, 0, "patient notes are never cached");
+    // viewer protocols and TLS: the HTTPS ticket as the users saw it
+    for p in r["viewer_protocols"].as_array().unwrap() {
+        assert_eq!(p["requests"], t["by_protocol"][p["key"].as_str().unwrap()]);
+    }
+    assert_eq!(r["plain_http"]["requests"], t["by_protocol"]["http"]);
+}
+
+#[test]
+fn traffic_backends_and_the_frame_at_the_edge() {
+    let t = edge_truth();
+    let rows = edge_rows();
+    let r = on_edge(&["traffic", "--top", "3"]);
+    assert_eq!(r["requests"], t["lines"]);
+    let v6 = rows.iter().filter(|row| row[4].contains(':')).count() as u64;
+    assert!(v6 > 0);
+    assert_eq!(
+        u(&r["ipv6"]["requests"]),
+        v6,
+        "the clinics' own IPv6 addresses"
+    );
+    assert_eq!(r["plain_http"]["requests"], t["by_protocol"]["http"]);
+    let bytes_out: u64 = rows.iter().map(|row| row[3].parse::<u64>().unwrap()).sum();
+    assert_eq!(u(&r["bytes_out"]), bytes_out);
+    // one backend: the Host the viewers asked for
+    let b = on_edge(&["backends"]);
+    let groups = b["target_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["target_group"], "hosp.example.com");
+    assert_eq!(groups[0]["requests"], t["lines"]);
+    // query: the native columns, counted by result type
+    let q = on_edge(&[
+        "query",
+        "SELECT x_edge_result_type AS r, count(*) AS n FROM logs GROUP BY r ORDER BY r",
+    ]);
+    let got: std::collections::BTreeMap<String, u64> = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| (row["r"].as_str().unwrap().to_string(), u(&row["n"])))
+        .collect();
+    let want: std::collections::BTreeMap<String, u64> = t["result_types"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), u(v)))
+        .collect();
+    assert_eq!(got, want);
+    // export: every row, typed; 000 is a null status
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("edge.ndjson");
+    let src = fixture_edge();
+    let o = run(&[
+        "export",
+        "-q",
+        "--source",
+        &src,
+        "--to",
+        "ndjson",
+        "--out",
+        out.to_str().unwrap(),
+        "--columns",
+        "time,sc_status,cs_user_agent,edge_generated",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows_out: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows_out.len() as u64, u(&t["lines"]));
+    let null_status = rows_out.iter().filter(|r| r["sc_status"].is_null()).count() as u64;
+    assert_eq!(null_status, u(&t["requests"]["no_status"]));
+    // user agents decoded once: no %20 left in the browsers' names
+    assert!(rows_out
+        .iter()
+        .all(|r| !r["cs_user_agent"].as_str().unwrap_or("").contains("%20")));
+    assert!(rows_out
+        .iter()
+        .any(|r| r["cs_user_agent"].as_str().unwrap_or("").starts_with('"')));
+}
+
+#[test]
+fn security_audit_and_report_run_on_the_edge_log() {
+    let t = edge_truth();
+    // the real viewers are in the edge log: the clinics (known networks), nothing loud
+    let s = on_edge(&["security", "--min-severity", "medium"]);
+    assert_eq!(s["requests"], t["lines"]);
+    assert_eq!(
+        s["findings"].as_array().unwrap().len(),
+        0,
+        "{}",
+        s["findings"]
+    );
+    let a = on_edge(&["audit", "--summary", "--method", "write"]);
+    assert_eq!(a["total_requests"], t["lines"]);
+    let clients: Vec<&str> = a["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["client_ip"].as_str().unwrap())
+        .collect();
+    assert!(!clients.is_empty());
+    assert!(
+        clients
+            .iter()
+            .all(|c| c.starts_with("192.0.2.") || c.starts_with("2001:db8:4a1:")),
+        "{clients:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "report",
+        "-q",
+        "--source",
+        &fixture_edge(),
+        "--config",
+        &fixture_config(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["slo"]["requests"]["valid"], t["requests"]["valid"]);
+    assert_eq!(summary["errors"]["total_5xx"], t["errors_5xx"]);
+}
