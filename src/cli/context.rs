@@ -207,13 +207,21 @@ impl Context {
 
     /// The local files and S3 objects `window` needs.
     pub fn discover(&self, window: &Window) -> anyhow::Result<LocalInput> {
-        let Where::Local { sources, s3, .. } = &self.engine else {
+        let Where::Local {
+            sources,
+            s3,
+            settings,
+            ..
+        } = &self.engine
+        else {
             return Err(UsageError(
                 "this command reads logs locally only: drop --engine athena".into(),
             )
             .into());
         };
-        let (found, objects) = find_files(sources, window, || S3Context::new(s3))?;
+        let (found, objects) = find_files(sources, window, settings.log_format.fixed(), || {
+            S3Context::new(s3)
+        })?;
         if self.verbose > 0 {
             for (path, why) in &found.skipped {
                 eprintln!("hosp-logs: skipped {}: {why}", sanitize(path, 200));

@@ -107,7 +107,7 @@ pub enum Command {
     Security(security::SecurityArgs),
     /// The audit trail: per client (address + user agent), what it did, writes first
     Audit(audit::AuditArgs),
-    /// Copy a window of ALB logs from S3 to a local folder, in the same layout
+    /// Copy a window of ALB or CloudFront logs from S3 to a local folder, in the same layout
     Fetch(fetch::FetchArgs),
     /// Amazon Athena: create the database and table the `--engine athena` analyses query
     Athena {
