@@ -605,3 +605,68 @@ fn security_audit_and_report_run_on_the_edge_log() {
     assert_eq!(summary["slo"]["requests"]["valid"], t["requests"]["valid"]);
     assert_eq!(summary["errors"]["total_5xx"], t["errors_5xx"]);
 }
+
+#[test]
+fn athena_setup_prints_awss_cloudfront_table_and_analyses_stay_local() {
+    let out = run(&[
+        "athena",
+        "setup",
+        "--log-format",
+        "cloudfront",
+        "--location",
+        "s3://cf-logs/hosp/",
+        "--print",
+    ]);
+    let ddl = stdout_ok(&out);
+    assert!(ddl.contains("CREATE EXTERNAL TABLE IF NOT EXISTS hosp_logs.cloudfront_standard_logs"));
+    assert!(ddl.contains("FIELDS TERMINATED BY '\\t'"));
+    assert!(ddl.contains("'skip.header.line.count' = '2'"));
+    assert!(ddl.contains("LOCATION 's3://cf-logs/hosp/'"));
+    // every field of the standard order is a column, in order
+    let columns: Vec<&str> = ddl
+        .lines()
+        .filter(|l| l.starts_with("    ") && !l.contains("'"))
+        .map(|l| l.trim().split(' ').next().unwrap().trim_matches('`'))
+        .collect();
+    assert_eq!(columns.len(), 33, "{columns:?}");
+    assert_eq!(
+        (columns[0], columns[28]),
+        ("date", "x_edge_detailed_result_type")
+    );
+    // v2's folders: partition projection over the days
+    let out = run(&[
+        "athena",
+        "setup",
+        "--log-format",
+        "cloudfront",
+        "--location",
+        "s3://cf-logs/AWSLogs/123456789012/CloudFront/E2HOSP0EXAMPLE/",
+        "--print",
+    ]);
+    let ddl = stdout_ok(&out);
+    assert!(ddl.contains("PARTITIONED BY (day STRING)"));
+    assert!(ddl.contains("'projection.day.format' = 'yyyy/MM/dd'"));
+    // a hostile location never reaches the DDL
+    let out = run(&[
+        "athena",
+        "setup",
+        "--log-format",
+        "cloudfront",
+        "--location",
+        "s3://x/' ) DROP TABLE t; --/",
+        "--print",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // the analyses' SQL is ALB's: refused on CloudFront with what to do instead
+    let out = run(&[
+        "edge",
+        "--engine",
+        "athena",
+        "--log-format",
+        "cloudfront",
+        "--since",
+        "1h",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("query --engine athena"));
+}

@@ -139,9 +139,13 @@ impl Context {
                     .into());
                 }
                 if log_format != LogFormat::Auto && log_format != LogFormat::Alb {
-                    return Err(UsageError(
-                        "--engine athena reads the ALB table: --log-format must be alb".into(),
-                    )
+                    return Err(UsageError(format!(
+                        "--engine athena runs the analyses on the ALB table, not on {}s: \
+                         use the local engine, or `hosp-logs query --engine athena` over the \
+                         table `athena setup --log-format {}` creates",
+                        log_format.fixed().map_or("these", FormatId::title),
+                        log_format.fixed().map_or("alb", FormatId::name),
+                    ))
                     .into());
                 }
                 // Athena bills by the scan: never an unbounded one. Default: the last 24 hours.

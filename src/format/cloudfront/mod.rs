@@ -10,6 +10,7 @@
 //! `time-taken`, endpoint templated from `cs-uri-stem`, backend = `x-host-header`, generated =
 //! the edge answered without the origin's response (see [`generated`]).
 
+pub mod athena;
 pub mod columns;
 pub mod fields;
 pub mod frame;
