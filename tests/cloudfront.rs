@@ -608,16 +608,18 @@ fn security_audit_and_report_run_on_the_edge_log() {
 
 #[test]
 fn athena_setup_prints_awss_cloudfront_table_and_analyses_stay_local() {
-    let out = run(&[
-        "athena",
-        "setup",
-        "--log-format",
-        "cloudfront",
-        "--location",
-        "s3://cf-logs/hosp/",
-        "--print",
-    ]);
-    let ddl = stdout_ok(&out);
+    let setup = |location: &str| {
+        run(&[
+            "athena",
+            "setup",
+            "--log-format",
+            "cloudfront",
+            "--location",
+            location,
+            "--print",
+        ])
+    };
+    let ddl = stdout_ok(&setup("s3://cf-logs/hosp/"));
     assert!(ddl.contains("CREATE EXTERNAL TABLE IF NOT EXISTS hosp_logs.cloudfront_standard_logs"));
     assert!(ddl.contains("FIELDS TERMINATED BY '\\t'"));
     assert!(ddl.contains("'skip.header.line.count' = '2'"));
@@ -634,29 +636,13 @@ fn athena_setup_prints_awss_cloudfront_table_and_analyses_stay_local() {
         ("date", "x_edge_detailed_result_type")
     );
     // v2's folders: partition projection over the days
-    let out = run(&[
-        "athena",
-        "setup",
-        "--log-format",
-        "cloudfront",
-        "--location",
+    let ddl = stdout_ok(&setup(
         "s3://cf-logs/AWSLogs/123456789012/CloudFront/E2HOSP0EXAMPLE/",
-        "--print",
-    ]);
-    let ddl = stdout_ok(&out);
+    ));
     assert!(ddl.contains("PARTITIONED BY (day STRING)"));
     assert!(ddl.contains("'projection.day.format' = 'yyyy/MM/dd'"));
     // a hostile location never reaches the DDL
-    let out = run(&[
-        "athena",
-        "setup",
-        "--log-format",
-        "cloudfront",
-        "--location",
-        "s3://x/' ) DROP TABLE t; --/",
-        "--print",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(setup("s3://x/' ) DROP TABLE t; --/").status.code(), Some(2));
     // the analyses' SQL is ALB's: refused on CloudFront with what to do instead
     let out = run(&[
         "edge",
