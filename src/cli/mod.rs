@@ -114,7 +114,8 @@ pub enum Command {
         #[command(subcommand)]
         command: athena::AthenaCommand,
     },
-    /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
+    /// Write deterministic HOSP traffic as ALB logs in the S3 layout and as CloudFront logs at the
+    /// edge, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use), or the roles
     /// the analyses read

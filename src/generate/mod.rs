@@ -1,8 +1,11 @@
-//! Deterministic generator of HOSP ALB access logs (`hosp-logs generate`).
+//! Deterministic generator of HOSP ALB access logs and the CloudFront logs in front of them
+//! (`hosp-logs generate`).
 //!
 //! Writes gzip files exactly as ALB delivers them to S3 (one file per LB node and 5-minute
 //! interval, `AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/mm/dd/…log.gz`, date folder =
-//! delivery date = interval end) plus `truth.json`, the ground truth counted while writing.
+//! delivery date = interval end), the CloudFront log of the same day under `cloudfront/` (the
+//! clinics' requests reach the edge first; see `edge`), plus `truth.json`, the ground truth
+//! counted while writing.
 //! Same seed and options give the same bytes. The day's story (incident times, definitions)
 //! is documented in `fixtures/README.md`.
 //!
