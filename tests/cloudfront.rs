@@ -514,13 +514,7 @@ fn traffic_backends_and_the_frame_at_the_edge() {
         .iter()
         .map(|row| (row["r"].as_str().unwrap().to_string(), u(&row["n"])))
         .collect();
-    let want: std::collections::BTreeMap<String, u64> = t["result_types"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), u(v)))
-        .collect();
-    assert_eq!(got, want);
+    assert_eq!(got, count_map(&t["result_types"]));
     // export: every row, typed; 000 is a null status
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("edge.ndjson");

@@ -98,3 +98,12 @@ pub fn stdout_ok(out: &std::process::Output) -> String {
 pub fn json_ok(out: &std::process::Output) -> Value {
     serde_json::from_str(&stdout_ok(out)).unwrap()
 }
+
+/// A JSON object of counts (`{"200": 67178, …}`) as a sorted map.
+pub fn count_map(v: &Value) -> std::collections::BTreeMap<String, u64> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .iter()
+        .map(|(k, n)| (k.clone(), u(n)))
+        .collect()
+}
