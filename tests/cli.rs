@@ -468,12 +468,24 @@ fn generate_is_deterministic_and_its_truth_matches_slo() {
     let r = run_json(&[
         "slo",
         "--source",
-        &a.path().display().to_string(),
+        &a.path().join("AWSLogs").display().to_string(),
         "--config",
         &fixture_config(),
     ]);
     for key in ["total", "excluded", "valid", "good", "bad"] {
         assert_eq!(r["requests"][key], t["requests"][key], "requests.{key}");
+    }
+    // the same window at the edge, in the folder beside it
+    let r = run_json(&[
+        "slo",
+        "--source",
+        &a.path().join("cloudfront").display().to_string(),
+        "--config",
+        &fixture_config(),
+    ]);
+    let edge = &t["cloudfront"]["requests"];
+    for key in ["total", "excluded", "no_status", "valid", "good", "bad"] {
+        assert_eq!(r["requests"][key], edge[key], "cloudfront requests.{key}");
     }
 }
 

@@ -134,17 +134,18 @@ impl Server {
         self.root.path().join(BUCKET).join(PREFIX).join(day)
     }
 
-    fn run(&self, cache: &Path, args: &[&str]) -> (i32, Value, String) {
-        let out = Command::cargo_bin("hosp-logs")
-            .unwrap()
-            .env_clear()
+    /// The binary with only the test store's credentials in its environment (`home` holds no
+    /// AWS config), run with `args` against the store.
+    fn command(&self, home: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
+        cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", cache)
+            .env("HOME", home)
             .env("AWS_ACCESS_KEY_ID", "test-key")
             .env("AWS_SECRET_ACCESS_KEY", "test-secret")
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", cache.join("no-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", cache.join("no-credentials"))
+            .env("AWS_CONFIG_FILE", home.join("no-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
             .args(args)
             .args([
                 "--endpoint-url",
@@ -152,10 +153,15 @@ impl Server {
                 "--path-style",
                 "--region",
                 "eu-west-1",
-                "--format",
-                "json",
                 "-q",
-            ])
+            ]);
+        cmd
+    }
+
+    fn run(&self, cache: &Path, args: &[&str]) -> (i32, Value, String) {
+        let out = self
+            .command(cache, args)
+            .args(["--format", "json"])
             .args(if args.contains(&"--no-cache") {
                 vec![]
             } else {
@@ -187,7 +193,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 fn local(args: &[&str]) -> Value {
     let day = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/day")
+        .join("fixtures/day/AWSLogs")
         .display()
         .to_string();
     let out = Command::cargo_bin("hosp-logs")
@@ -450,33 +456,20 @@ fn fetch_copies_a_window_once_in_the_same_layout() {
     let out = work.path().join("copy");
     let url = format!("s3://{BUCKET}/hosp");
     let fetch = |extra: &[&str]| {
-        let o = Command::cargo_bin("hosp-logs")
-            .unwrap()
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ACCESS_KEY_ID", "test-key")
-            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", work.path().join("none"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", work.path().join("none"))
-            .args([
-                "fetch",
-                &url,
-                "--since",
-                "2026-11-20T14:00:00Z",
-                "--until",
-                "2026-11-20T15:00:00Z",
-                "--out",
-            ])
-            .arg(&out)
-            .args([
-                "--endpoint-url",
-                &s.endpoint,
-                "--path-style",
-                "--region",
-                "eu-west-1",
-                "-q",
-            ])
+        let o = s
+            .command(
+                work.path(),
+                &[
+                    "fetch",
+                    &url,
+                    "--since",
+                    "2026-11-20T14:00:00Z",
+                    "--until",
+                    "2026-11-20T15:00:00Z",
+                    "--out",
+                    out.to_str().unwrap(),
+                ],
+            )
             .args(extra)
             .output()
             .unwrap();
@@ -585,4 +578,144 @@ fn athena_max_scan_refuses_a_query_from_the_size_of_its_delivery_folders() {
         err.contains("Athena refused the query"),
         "the guard let it through: {err}"
     );
+}
+
+// ---- CloudFront: keys pruned by the hour in their names ----
+
+/// The fixture day's CloudFront files, by name.
+fn edge_files() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(fixture_edge()))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The hour in a CloudFront file name (`E2HOSP0EXAMPLE.2026-11-20-09.X.gz` → "09").
+fn hour_of(p: &Path) -> String {
+    let name = p.file_name().unwrap().to_str().unwrap();
+    name.split('.').nth(1).unwrap()[11..].to_string()
+}
+
+impl Server {
+    /// The fixture's CloudFront log under `s3://alb-logs/cf/` (the legacy layout) and under
+    /// `s3://alb-logs/v2/AWSLogs/123456789012/CloudFront/E2HOSP0EXAMPLE/2026/11/20/HH/` (v2's
+    /// partitions).
+    fn add_cloudfront(&self) {
+        let bucket = self.root.path().join(BUCKET);
+        for f in edge_files() {
+            let name = f.file_name().unwrap();
+            let legacy = bucket.join("cf");
+            let v2 = bucket
+                .join("v2/AWSLogs/123456789012/CloudFront/E2HOSP0EXAMPLE/2026/11/20")
+                .join(hour_of(&f));
+            for dir in [legacy, v2] {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::copy(&f, dir.join(name)).unwrap();
+            }
+        }
+    }
+}
+
+fn local_edge(args: &[&str]) -> Value {
+    json_ok(
+        &hosp_logs()
+            .args(args)
+            .args(["--source", &fixture_edge(), "--format", "json", "-q"])
+            .output()
+            .unwrap(),
+    )
+}
+
+const NINE_TO_ELEVEN: [&str; 4] = [
+    "--since",
+    "2026-11-20T09:00:00Z",
+    "--until",
+    "2026-11-20T11:00:00Z",
+];
+
+#[test]
+fn cloudfront_keys_are_pruned_by_the_hour_in_their_names() {
+    let s = Server::start();
+    s.add_cloudfront();
+    let cache = tempfile::tempdir().unwrap();
+    let all = edge_files();
+    let in_window = all
+        .iter()
+        .filter(|f| ["09", "10"].contains(&hour_of(f).as_str()))
+        .count() as u64;
+    assert_eq!(in_window, 4, "two files an hour");
+    // --log-format auto: the prefix's objects are CloudFront-named
+    let url = format!("s3://{BUCKET}/cf");
+    let mut args = vec!["edge", "--source", url.as_str(), "--no-cache"];
+    args.extend(NINE_TO_ELEVEN);
+    let (code, r, err) = s.run(cache.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    let o = &r["input"]["objects"];
+    assert_eq!(u(&o["listed"]), all.len() as u64);
+    assert_eq!(u(&o["fetched"]), in_window);
+    assert_eq!(u(&o["pruned"]), all.len() as u64 - in_window);
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        in_window,
+        "listed, not downloaded"
+    );
+    assert_eq!(r["input"]["formats"]["cloudfront"], in_window);
+    let mut here = local_edge(&[&["edge"][..], &NINE_TO_ELEVEN].concat());
+    let mut remote = r;
+    remote.as_object_mut().unwrap().remove("input");
+    here.as_object_mut().unwrap().remove("input");
+    assert_eq!(remote, here, "edge over S3 differs from the local folder");
+}
+
+#[test]
+fn cloudfront_v2_date_folders_are_listed_only_around_the_window() {
+    let s = Server::start();
+    s.add_cloudfront();
+    let cache = tempfile::tempdir().unwrap();
+    // the prefix says CloudFront; its date folders from 09:00 to a day past 11:00 are listed
+    let url = format!("s3://{BUCKET}/v2");
+    let mut args = vec!["slo", "--source", url.as_str(), "--no-cache"];
+    args.extend(NINE_TO_ELEVEN);
+    let (code, r, err) = s.run(cache.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    let o = &r["input"]["objects"];
+    let listed = edge_files()
+        .iter()
+        .filter(|f| hour_of(f).as_str() >= "09")
+        .count() as u64;
+    assert_eq!(
+        u(&o["listed"]),
+        listed,
+        "hour folders 09..23: files up to 24 h late"
+    );
+    assert_eq!(u(&o["fetched"]), 4);
+    let here = local_edge(&[&["slo"][..], &NINE_TO_ELEVEN].concat());
+    assert_eq!(r["requests"], here["requests"]);
+    // the ALB prefix beside it is still read as ALB
+    let alb = format!("s3://{BUCKET}/hosp");
+    let mut args = vec!["slo", "--source", alb.as_str(), "--no-cache"];
+    args.extend(NINE_TO_ELEVEN);
+    let (code, r, err) = s.run(cache.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(r["input"]["formats"]["alb"].as_u64().unwrap() > 0);
+    assert!(r["input"]["formats"].get("cloudfront").is_none());
+}
+
+#[test]
+fn fetch_copies_a_cloudfront_window() {
+    let s = Server::start();
+    s.add_cloudfront();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("copy");
+    let url = format!("s3://{BUCKET}/cf");
+    let mut args = vec!["fetch", url.as_str(), "--out", out.to_str().unwrap()];
+    args.extend(NINE_TO_ELEVEN);
+    let o = s.command(work.path(), &args).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(u(&summary["written"]), 4);
+    let copied = std::fs::read_dir(out.join("cf")).unwrap().count();
+    assert_eq!(copied, 4);
 }

@@ -11,6 +11,8 @@ use super::GlobalArgs;
 use crate::engine::athena::{run_query, AthenaClient, ResultRows};
 use crate::error::{ExitStatus, UsageError};
 use crate::format::alb::athena as alb_table;
+use crate::format::cloudfront::athena as cf_table;
+use crate::format::{FormatId, LogFormat};
 use crate::source::AwsSettings;
 use crate::sql::Query;
 
@@ -57,19 +59,25 @@ pub struct AthenaArgs {
 /// `hosp-logs athena …`
 #[derive(Debug, Subcommand)]
 pub enum AthenaCommand {
-    /// Create the database and the ALB access-log table (idempotent: IF NOT EXISTS)
+    /// Create the database and the ALB access-log table, or the CloudFront standard-log table
+    /// (idempotent: IF NOT EXISTS)
     #[command(
-        after_help = "Examples:\n  hosp-logs athena setup --location s3://my-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/ --print\n  hosp-logs --config hosp-logs.toml athena setup"
+        after_help = "Examples:\n  hosp-logs athena setup --location s3://my-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/ --print\n  hosp-logs --config hosp-logs.toml athena setup\n  hosp-logs athena setup --log-format cloudfront --location s3://my-cf-logs/hosp/ --print\n  hosp-logs athena setup --log-format cloudfront --location s3://my-cf-logs/AWSLogs/123456789012/CloudFront/E2HOSP0EXAMPLE/"
     )]
     Setup(SetupArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// The logs' s3:// folder down to the region (…/elasticloadbalancing/<region>/).
-    /// Default: config [athena] location
+    /// The logs' s3:// folder: ALB's down to the region (…/elasticloadbalancing/<region>/);
+    /// CloudFront's legacy prefix, or v2's folder above its yyyy/MM/dd folders
+    /// (…/CloudFront/<distribution>/). Default: config [athena] location
     #[arg(long, value_name = "S3URL")]
     pub location: Option<String>,
+    /// Which table: alb (default; config [source] log_format) or cloudfront (AWS's
+    /// documented standard-log table, default name cloudfront_standard_logs)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<crate::format::LogFormat>,
     /// First delivery day partition projection covers (yyyy/MM/dd). Default: config, else 2022/01/01
     #[arg(long, value_name = "DAY")]
     pub range_start: Option<String>,
@@ -79,7 +87,8 @@ pub struct SetupArgs {
     /// Database to create (default: config, else hosp_logs)
     #[arg(long, value_name = "NAME")]
     pub database: Option<String>,
-    /// Table to create (default: config, else alb_access_logs)
+    /// Table to create (default: config, else alb_access_logs; cloudfront_standard_logs for
+    /// --log-format cloudfront)
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
     /// Athena workgroup (default: config, else the account's primary)
@@ -156,7 +165,7 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         .clone()
         .or(config.athena.location.clone())
         .ok_or_else(|| {
-            UsageError("athena setup needs the logs' folder: --location s3://…/elasticloadbalancing/<region>/ or [athena] location".into())
+            UsageError("athena setup needs the logs' folder: --location s3://…/elasticloadbalancing/<region>/ (or CloudFront's folder), or [athena] location".into())
         })?;
     let range_start = args
         .range_start
@@ -164,11 +173,30 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         .or(config.athena.range_start.clone())
         .unwrap_or_else(|| "2022/01/01".into());
     let database = database(args.database.as_ref(), &config);
-    let table = table(args.table.as_ref(), &config);
-    let statements = [
-        alb_table::create_database(&database)?,
-        alb_table::ddl(&database, &table, &location, &range_start)?,
-    ];
+    let format = args
+        .log_format
+        .or(config.source.log_format)
+        .and_then(LogFormat::fixed)
+        .unwrap_or(FormatId::Alb);
+    let (table, ddl) = match format {
+        FormatId::Alb => {
+            let table = table(args.table.as_ref(), &config);
+            let ddl = alb_table::ddl(&database, &table, &location, &range_start)?;
+            (table, ddl)
+        }
+        FormatId::CloudFront => {
+            let table = args.table.clone().unwrap_or_else(|| cf_table::TABLE.into());
+            let ddl = cf_table::ddl(&database, &table, &location, &range_start)?;
+            (table, ddl)
+        }
+        FormatId::Nginx => {
+            return Err(UsageError(
+                "athena setup: there is no Athena table for nginx logs (they stay on the proxies' disks); use --log-format alb or cloudfront".into(),
+            )
+            .into())
+        }
+    };
+    let statements = [alb_table::create_database(&database)?, ddl];
     if args.print {
         let mut out = std::io::stdout().lock();
         for s in &statements {

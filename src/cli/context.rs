@@ -17,7 +17,7 @@ use crate::engine::{self, Analysis, AthenaPlan, InputStats, Job, LocalInput, Loc
 use crate::error::{ExitStatus, UsageError};
 use crate::filter::ClientFilter;
 use crate::format::nginx::{Nginx, NginxConfigError, NginxSettings};
-use crate::format::{recognise, FileFormat, FormatSettings, LogFormat, Looks, Routes};
+use crate::format::{recognise, FileFormat, FormatId, FormatSettings, LogFormat, Looks, Routes};
 use crate::metrics::gate::GateConfig;
 use crate::metrics::security;
 use crate::metrics::slo::SloConfig;
@@ -140,9 +140,13 @@ impl Context {
                     .into());
                 }
                 if log_format != LogFormat::Auto && log_format != LogFormat::Alb {
-                    return Err(UsageError(
-                        "--engine athena reads the ALB table: --log-format must be alb".into(),
-                    )
+                    return Err(UsageError(format!(
+                        "--engine athena runs the analyses on the ALB table, not on {}s: \
+                         use the local engine, or `hosp-logs query --engine athena` over the \
+                         table `athena setup --log-format {}` creates",
+                        log_format.fixed().map_or("these", FormatId::title),
+                        log_format.fixed().map_or("alb", FormatId::name),
+                    ))
                     .into());
                 }
                 // Athena bills by the scan: never an unbounded one. Default: the last 24 hours.
@@ -214,13 +218,21 @@ impl Context {
 
     /// The local files and S3 objects `window` needs.
     pub fn discover(&self, window: &Window) -> anyhow::Result<LocalInput> {
-        let Where::Local { sources, s3, .. } = &self.engine else {
+        let Where::Local {
+            sources,
+            s3,
+            settings,
+            ..
+        } = &self.engine
+        else {
             return Err(UsageError(
                 "this command reads logs locally only: drop --engine athena".into(),
             )
             .into());
         };
-        let (found, objects) = find_files(sources, window, || S3Context::new(s3))?;
+        let (found, objects) = find_files(sources, window, settings.log_format.fixed(), || {
+            S3Context::new(s3)
+        })?;
         if self.verbose > 0 {
             for (path, why) in &found.skipped {
                 eprintln!("hosp-logs: skipped {}: {why}", sanitize(path, 200));
@@ -367,6 +379,9 @@ impl Context {
                     sanitize(&m.reason, 200)
                 );
             }
+        }
+        for n in &stats.format_notes {
+            eprintln!("hosp-logs: note: {}: {}", sanitize(&n.source, 200), n.note);
         }
         for u in &stats.unrecognised {
             eprintln!(

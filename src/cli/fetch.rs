@@ -1,5 +1,5 @@
-//! `hosp-logs fetch`: copy a window of ALB logs from S3 to a local folder, in the same layout,
-//! so later runs (or other tools) can read them offline.
+//! `hosp-logs fetch`: copy a window of ALB or CloudFront logs from S3 to a local folder, in the
+//! same layout, so later runs (or other tools) can read them offline.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -18,7 +18,9 @@ use crate::window::Window;
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// s3://bucket/prefix (anywhere above or at AWSLogs/<account>/elasticloadbalancing/<region>/)
+    /// s3://bucket/prefix: ALB's (anywhere above or at
+    /// AWSLogs/<account>/elasticloadbalancing/<region>/) or CloudFront's (the folder of
+    /// <distribution>.YYYY-MM-DD-HH.<id>.gz objects, or above v2's date folders)
     #[arg(value_name = "S3_URL")]
     pub url: String,
     /// Start of the window (duration back from now, or RFC 3339). Default: 24h
@@ -30,6 +32,10 @@ pub struct FetchArgs {
     /// Folder to write to; keys keep their path below it
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// The logs' layout in the bucket; auto tells ALB's from CloudFront's by the prefix and
+    /// its first listing
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
+    pub log_format: crate::format::LogFormat,
     #[command(flatten)]
     pub s3: S3Args,
 }
@@ -62,6 +68,7 @@ pub fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitStatus> {
         &prefix,
         &window,
         now().timestamp_micros(),
+        args.log_format.fixed(),
         &mut summary.objects,
     )?;
 

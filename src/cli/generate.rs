@@ -24,7 +24,8 @@ pub struct GenerateArgs {
     /// Mean requests per second over the day
     #[arg(long, default_value_t = 1.1)]
     pub rate: f64,
-    /// Output folder (written as AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/mm/dd/…)
+    /// Output folder: the ALB log as AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/mm/dd/…,
+    /// the CloudFront log as cloudfront/<distribution>.YYYY-MM-DD-HH.<id>.gz, and truth.json
     #[arg(long)]
     pub out: PathBuf,
 }

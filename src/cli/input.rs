@@ -159,6 +159,7 @@ pub type Objects = Option<(std::sync::Arc<S3Context>, ObjectStats)>;
 pub fn find_files(
     sources: &[String],
     window: &Window,
+    format: Option<crate::format::FormatId>,
     s3_client: impl FnOnce() -> Result<std::sync::Arc<S3Context>, S3Error>,
 ) -> anyhow::Result<(Discovery, Objects)> {
     let (s3_urls, local): (Vec<&String>, Vec<&String>) =
@@ -181,6 +182,7 @@ pub fn find_files(
             &prefix,
             window,
             now().timestamp_micros(),
+            format,
             &mut os,
         )?);
     }

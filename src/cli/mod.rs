@@ -5,6 +5,7 @@ pub mod athena;
 pub mod audit;
 pub mod backends;
 pub mod context;
+pub mod edge;
 pub mod errors;
 pub mod export;
 pub mod fetch;
@@ -42,6 +43,8 @@ Examples:
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs report --source logs/ --since 24h --out 'reports/{date}'
   hosp-logs errors --source logs/ --since 24h --chart errors.png
+  hosp-logs edge --source cloudfront-logs/ --since 24h --chart edge.png
+  hosp-logs slo --source cloudfront-logs/ --log-format cloudfront --since 24h
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
   hosp-logs slo --source /var/log/nginx/ --log-format nginx --config hosp-logs.toml
   hosp-logs retries --source /var/log/nginx/ --log-format nginx --config hosp-logs.toml --since 24h
@@ -55,7 +58,8 @@ Examples:
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge,
 130 interrupted (a running Athena query is stopped first).";
 
-/// Turn AWS Application Load Balancer access logs into SLO, error, latency and security answers.
+/// Turn AWS Application Load Balancer and CloudFront access logs into SLO, error, latency, edge
+/// and security answers.
 #[derive(Debug, Parser)]
 #[command(name = "hosp-logs", version, about, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
@@ -90,6 +94,9 @@ pub enum Command {
     Backends(backends::BackendsArgs),
     /// Traffic mix: volume over time, top endpoints/clients/user agents, request types, TLS
     Traffic(traffic::TrafficArgs),
+    /// The CDN edge (CloudFront logs): cache hit ratio, result types, 5XX by detailed result
+    /// type, edge locations, viewer protocols and TLS, time to first byte
+    Edge(edge::EdgeArgs),
     /// What a retrying proxy (nginx) hides: upstream success per attempt vs per request,
     /// recovered and exhausted requests, the load retries add, by endpoint, upstream and time
     Retries(retries::RetriesArgs),
@@ -106,14 +113,15 @@ pub enum Command {
     Security(security::SecurityArgs),
     /// The audit trail: per client (address + user agent), what it did, writes first
     Audit(audit::AuditArgs),
-    /// Copy a window of ALB logs from S3 to a local folder, in the same layout
+    /// Copy a window of ALB or CloudFront logs from S3 to a local folder, in the same layout
     Fetch(fetch::FetchArgs),
     /// Amazon Athena: create the database and table the `--engine athena` analyses query
     Athena {
         #[command(subcommand)]
         command: athena::AthenaCommand,
     },
-    /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
+    /// Write deterministic HOSP traffic as ALB logs in the S3 layout and as CloudFront logs at the
+    /// edge, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use), or the roles
     /// the analyses read
@@ -145,6 +153,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Latency(args) => latency::run(&cli.global, args),
         Command::Backends(args) => backends::run(&cli.global, args),
         Command::Traffic(args) => traffic::run(&cli.global, args),
+        Command::Edge(args) => edge::run(&cli.global, args),
         Command::Retries(args) => retries::run(&cli.global, args),
         Command::Report(args) => report::run(&cli.global, args),
         Command::Gate(args) => gate::run(&cli.global, args),

@@ -16,7 +16,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use polars::prelude::{DataFrame, PolarsError};
 
-use super::stats::{InputStats, Malformed, SourceFailure, Unrecognised};
+use super::stats::{FormatNote, InputStats, Malformed, SourceFailure, Unrecognised};
 use super::Analysis;
 use crate::error::InputError;
 use crate::filter::ClientFilter;
@@ -240,7 +240,9 @@ impl<A: Analysis> Sink for FoldSink<'_, A> {
         let partial = &mut acc.partial;
         scan.records(format, text, |rec| {
             let mut r = format.request(&rec, &self.want);
-            if !self.exclude.is_empty() && self.exclude.matches(r.client_ip, r.user_agent) {
+            if !self.exclude.is_empty()
+                && self.exclude.matches(r.client_ip, r.user_agent.as_deref())
+            {
                 r.excluded = true;
                 excluded += 1;
             } else {
@@ -316,7 +318,7 @@ impl Sink for FrameSink<'_> {
         scan.records(format, text, |rec| {
             if !self.exclude.is_empty() {
                 let r = format.request(&rec, &want);
-                if self.exclude.matches(r.client_ip, r.user_agent) {
+                if self.exclude.matches(r.client_ip, r.user_agent.as_deref()) {
                     acc.excluded += 1;
                     return;
                 }
@@ -379,6 +381,8 @@ pub struct WorkerStats {
 struct FileSeen {
     format: FormatId,
     looks: Looks,
+    /// How it is read, said once (`FileFormat::note`).
+    note: Option<&'static str>,
 }
 
 /// Reads every input, handing each chunk's records to `sink`, one accumulator per parser
@@ -487,6 +491,11 @@ pub fn load<S: Sink>(
         *formats.entry(f.format.name().to_string()).or_insert(0) += 1;
     }
     let unrecognised = unrecognised(files, &seen, &total.per_source);
+    let mut format_notes: Vec<(usize, &'static str)> = seen
+        .iter()
+        .filter_map(|(&i, s)| Some((i, s.note?)))
+        .collect();
+    format_notes.sort_unstable();
     check_formats(&unrecognised, total.parsed, opts.log_format)?;
     let stats = InputStats {
         files: files.len(),
@@ -509,6 +518,13 @@ pub fn load<S: Sink>(
             })
             .collect(),
         unrecognised,
+        format_notes: format_notes
+            .into_iter()
+            .map(|(i, note)| FormatNote {
+                source: files[i].name.clone(),
+                note: note.to_string(),
+            })
+            .collect(),
         ..InputStats::default()
     };
     Ok((accs, stats))
@@ -573,7 +589,11 @@ fn check_formats(
         n => format!(" ({} inputs like it)", n),
     };
     let hint = match log_format {
-        LogFormat::Auto => "hosp-logs reads ALB access logs (--log-format alb) and nginx logs in the configured [nginx] log_format (--log-format nginx)".to_string(),
+        LogFormat::Auto => format!(
+            "hosp-logs reads {} (--log-format {})",
+            FormatId::ALL.map(|f| format!("{}s", f.title())).join(" and "),
+            FormatId::ALL.map(FormatId::name).join(", ")
+        ),
         fixed => format!(
             "it was read as --log-format {}; choose the input's format, or auto to recognise each file",
             fixed.fixed().map(FormatId::name).unwrap_or("auto")
@@ -802,6 +822,7 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                     FileSeen {
                         format: f.id(),
                         looks,
+                        note: f.note(),
                     },
                 );
                 format = Some(f);
@@ -833,17 +854,19 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                 if buf.len() > sh.max_line_bytes && memchr::memchr(b'\n', &buf).is_none() {
                     let _ = send(&sh, &tx, i, chunk, f(), Chunk::LongLine(buf.len() as u64));
                 } else if !buf.is_empty() {
-                    let _ = send(&sh, &tx, i, chunk, f(), Chunk::Data(buf));
+                    let mut now = f();
+                    let _ = send_switching(&sh, &tx, i, &mut chunk, &mut now, buf);
                 }
                 break;
             }
             match memchr::memrchr(b'\n', &buf) {
                 Some(pos) if format.is_some() => {
                     carry = buf.split_off(pos + 1);
-                    if send(&sh, &tx, i, chunk, f(), Chunk::Data(buf)).is_err() {
+                    let mut now = f();
+                    if send_switching(&sh, &tx, i, &mut chunk, &mut now, buf).is_err() {
                         return;
                     }
-                    chunk += 1;
+                    format = Some(now);
                 }
                 // no newline in more than a line may hold: skip the line, never hold it whole
                 None if buf.len() > sh.max_line_bytes => skipping = Some(buf.len() as u64),
@@ -855,6 +878,48 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
             }
         }
     }
+}
+
+/// Sends a chunk of whole lines, cut where a line switches the file's format (CloudFront's
+/// `#Fields` in the middle of concatenated files): the lines after it are sent with the
+/// format that line gives, which `format` holds afterwards. Chunks of one file are parsed in
+/// parallel, so the switch has to happen here, where the file is read in order.
+fn send_switching(
+    sh: &Shared<'_>,
+    tx: &Sender<RawChunk>,
+    source: usize,
+    chunk: &mut usize,
+    format: &mut FileFormat,
+    mut buf: Vec<u8>,
+) -> Result<(), ()> {
+    if let Some(marker) = format.switch_marker() {
+        let mut from = 0;
+        while let Some(at) = marker_line(&buf, marker, from) {
+            if at > 0 {
+                let rest = buf.split_off(at);
+                send(sh, tx, source, *chunk, format.clone(), Chunk::Data(buf))?;
+                *chunk += 1;
+                buf = rest;
+            }
+            *format = FileFormat::for_file(format.id(), &buf, sh.formats);
+            from = 1;
+        }
+    }
+    send(sh, tx, source, *chunk, format.clone(), Chunk::Data(buf))?;
+    *chunk += 1;
+    Ok(())
+}
+
+/// Where the first line that starts with `marker` begins, at or after `from`.
+fn marker_line(buf: &[u8], marker: &[u8], from: usize) -> Option<usize> {
+    if from == 0 && buf.starts_with(marker) {
+        return Some(0);
+    }
+    let start = from.saturating_sub(1);
+    let mut pattern = Vec::with_capacity(marker.len() + 1);
+    pattern.push(b'\n');
+    pattern.extend_from_slice(marker);
+    memchr::memmem::find(&buf[start..], &pattern).map(|k| start + k + 1)
 }
 
 /// Numbers a chunk and sends it (the number and the send under one lock, so numbers follow

@@ -21,7 +21,7 @@ use crate::source::InputFile;
 use crate::window::{format_us, Window, WindowInfo};
 
 pub use local::{LoadError, LoadOptions, Seen};
-pub use stats::{InputStats, Malformed, SourceFailure, Unrecognised};
+pub use stats::{FormatNote, InputStats, Malformed, SourceFailure, Unrecognised};
 
 /// An analysis as a mergeable partial.
 pub trait Analysis: Sync {

@@ -34,6 +34,10 @@ pub struct InputStats {
     pub source_errors: Vec<SourceFailure>,
     /// How many inputs are in `source_errors`.
     pub failed_sources: usize,
+    /// How some inputs are read, said once per input (a CloudFront file without `#Fields`
+    /// is read in the standard 33-field order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub format_notes: Vec<FormatNote>,
     /// Inputs in which no line parsed, and what they look like.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unrecognised: Vec<Unrecognised>,
@@ -63,6 +67,13 @@ pub struct SourceFailure {
     /// Stopped at `--max-inflate` (a failure of the run, like an unreadable S3 object).
     #[serde(skip)]
     pub over_limit: bool,
+}
+
+/// How an input is read, when that needs saying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormatNote {
+    pub source: String,
+    pub note: String,
 }
 
 /// An input none of whose lines parsed in the format it was read as.

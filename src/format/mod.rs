@@ -14,6 +14,7 @@
 
 pub mod alb;
 pub mod attempts;
+pub mod cloudfront;
 pub mod error;
 pub mod nginx;
 #[cfg(test)]
@@ -34,17 +35,21 @@ pub use text::Routes;
 pub enum FormatId {
     /// AWS Application Load Balancer access logs.
     Alb,
+    /// Amazon CloudFront standard logs (legacy tab-separated, and v2 JSON lines).
+    #[serde(rename = "cloudfront")]
+    CloudFront,
     /// nginx access logs, in the configured `log_format`.
     Nginx,
 }
 
 impl FormatId {
-    pub const ALL: [FormatId; 2] = [FormatId::Alb, FormatId::Nginx];
+    pub const ALL: [FormatId; 3] = [FormatId::Alb, FormatId::CloudFront, FormatId::Nginx];
 
     /// The name `--log-format` takes.
     pub fn name(self) -> &'static str {
         match self {
             FormatId::Alb => "alb",
+            FormatId::CloudFront => "cloudfront",
             FormatId::Nginx => "nginx",
         }
     }
@@ -53,6 +58,7 @@ impl FormatId {
     pub fn title(self) -> &'static str {
         match self {
             FormatId::Alb => "ALB access log",
+            FormatId::CloudFront => "CloudFront standard log",
             FormatId::Nginx => "nginx access log",
         }
     }
@@ -62,6 +68,7 @@ impl FormatId {
     pub fn roles(self) -> RoleSet {
         match self {
             FormatId::Alb => alb::ROLES,
+            FormatId::CloudFront => cloudfront::ROLES,
             FormatId::Nginx => nginx::ROLES,
         }
     }
@@ -72,6 +79,8 @@ impl FormatId {
         match self {
             // Application Load Balancers launched in August 2016
             FormatId::Alb => 1_470_009_600_000_000, // 2016-08-01T00:00:00Z
+            // CloudFront launched in November 2008
+            FormatId::CloudFront => 1_225_497_600_000_000, // 2008-11-01T00:00:00Z
             // no nginx log predates 1995 (nginx itself is from 2004)
             FormatId::Nginx => 788_918_400_000_000, // 1995-01-01T00:00:00Z
         }
@@ -82,6 +91,7 @@ impl FormatId {
     pub fn columns(self) -> Vec<ColumnDef> {
         match self {
             FormatId::Alb => alb::columns(),
+            FormatId::CloudFront => cloudfront::columns(),
             FormatId::Nginx => nginx::Nginx::default().column_defs(),
         }
     }
@@ -91,6 +101,7 @@ impl FormatId {
     pub fn file_time_range(self, name: &str) -> Option<(i64, i64)> {
         match self {
             FormatId::Alb => alb::layout::file_time_range(name),
+            FormatId::CloudFront => cloudfront::layout::file_time_range(name),
             // nginx names its files as configured: no time in them
             FormatId::Nginx => None,
         }
@@ -122,6 +133,8 @@ pub enum LogFormat {
     Auto,
     /// AWS Application Load Balancer access logs
     Alb,
+    /// Amazon CloudFront standard logs (tab-separated with #Fields, or v2 JSON lines)
+    Cloudfront,
     /// nginx access logs, in the configured [nginx] log_format (default: combined)
     Nginx,
 }
@@ -132,6 +145,7 @@ impl LogFormat {
         match self {
             LogFormat::Auto => None,
             LogFormat::Alb => Some(FormatId::Alb),
+            LogFormat::Cloudfront => Some(FormatId::CloudFront),
             LogFormat::Nginx => Some(FormatId::Nginx),
         }
     }
@@ -218,6 +232,14 @@ roles! {
     Actions = "actions",
     /// HTTP desync classification (ALB classification)
     Classification = "classification",
+    /// what a CDN edge did: Hit, RefreshHit, Miss, Error, Redirect, LimitExceeded, CapacityExceeded
+    EdgeResult = "edge_result",
+    /// the edge's result in detail: OriginDnsError, OriginConnectError, ClientHungUpRequest, ...
+    EdgeDetail = "edge_detail",
+    /// the CDN edge location (PoP) that served the request
+    EdgeLocation = "edge_location",
+    /// time from receiving the request to the response's first byte, in ms
+    FirstByteMs = "first_byte_ms",
     /// each upstream attempt (address, status, time) when the hop retried (nginx's $upstream_* lists)
     Attempts = "upstream_attempts",
 }
@@ -306,10 +328,11 @@ pub struct Request<'a> {
     /// it out; the SLO counts it apart.
     pub excluded: bool,
     pub client_ip: Option<&'a str>,
-    pub user_agent: Option<&'a str>,
+    /// Decoded where the format encodes it (CloudFront); raw otherwise.
+    pub user_agent: Option<Cow<'a, str>>,
     pub method: Option<&'a str>,
-    pub url: Option<&'a str>,
-    pub path: Option<&'a str>,
+    pub url: Option<Cow<'a, str>>,
+    pub path: Option<Cow<'a, str>>,
     pub endpoint: Option<Cow<'a, str>>,
     pub status: Option<u16>,
     pub upstream_status: Option<u16>,
@@ -329,6 +352,10 @@ pub struct Request<'a> {
     pub error_reason: Option<&'a str>,
     pub actions: Option<&'a str>,
     pub classification: Option<&'a str>,
+    pub edge_result: Option<&'a str>,
+    pub edge_detail: Option<&'a str>,
+    pub edge_location: Option<&'a str>,
+    pub first_byte_ms: Option<f64>,
     /// The upstream attempts, as logged (read with [`Attempts::iter`]).
     pub attempts: Option<Attempts<'a>>,
 }
@@ -386,6 +413,8 @@ pub struct FormatSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileFormat {
     Alb,
+    /// With the file's `#Fields` mapping (or JSON lines).
+    CloudFront(cloudfront::CloudFront),
     Nginx(nginx::Nginx),
 }
 
@@ -393,15 +422,17 @@ impl FileFormat {
     pub fn id(&self) -> FormatId {
         match self {
             FileFormat::Alb => FormatId::Alb,
+            FileFormat::CloudFront(_) => FormatId::CloudFront,
             FileFormat::Nginx(_) => FormatId::Nginx,
         }
     }
 
     /// The format `id` for a file whose first bytes are `head` (a format with a header line,
     /// such as CloudFront's `#Fields`, reads it there).
-    pub fn for_file(id: FormatId, _head: &[u8], settings: &FormatSettings) -> FileFormat {
+    pub fn for_file(id: FormatId, head: &[u8], settings: &FormatSettings) -> FileFormat {
         match id {
             FormatId::Alb => FileFormat::Alb,
+            FormatId::CloudFront => FileFormat::CloudFront(cloudfront::CloudFront::for_file(head)),
             FormatId::Nginx => FileFormat::Nginx(settings.nginx.clone()),
         }
     }
@@ -410,7 +441,26 @@ impl FileFormat {
     pub fn roles(&self) -> RoleSet {
         match self {
             FileFormat::Alb => alb::ROLES,
+            FileFormat::CloudFront(_) => cloudfront::ROLES,
             FileFormat::Nginx(n) => n.0.roles(),
+        }
+    }
+
+    /// A line that changes how the lines after it are read, when a format has one
+    /// (CloudFront's `#Fields`: concatenated files switch the mapping mid-file).
+    pub fn switch_marker(&self) -> Option<&'static [u8]> {
+        match self {
+            FileFormat::CloudFront(_) => Some(cloudfront::FIELDS_MARKER),
+            FileFormat::Alb | FileFormat::Nginx(_) => None,
+        }
+    }
+
+    /// What a reader should be told once about how this file is read (e.g. CloudFront
+    /// without a `#Fields` line is read in the standard 33-field order).
+    pub fn note(&self) -> Option<&'static str> {
+        match self {
+            FileFormat::CloudFront(cf) => cf.note(),
+            FileFormat::Alb | FileFormat::Nginx(_) => None,
         }
     }
 
@@ -418,6 +468,7 @@ impl FileFormat {
     pub fn columns(&self) -> Vec<ColumnDef> {
         match self {
             FileFormat::Alb => alb::columns(),
+            FileFormat::CloudFront(_) => cloudfront::columns(),
             FileFormat::Nginx(n) => n.column_defs(),
         }
     }
@@ -433,6 +484,10 @@ macro_rules! with_line_format {
                 let $f = &$crate::format::alb::Alb;
                 $body
             }
+            $crate::format::FileFormat::CloudFront(cf) => {
+                let $f = cf;
+                $body
+            }
             $crate::format::FileFormat::Nginx(n) => {
                 let $f: &$crate::format::nginx::Nginx = n;
                 $body
@@ -445,6 +500,7 @@ macro_rules! with_line_format {
 pub fn role_source(id: FormatId, role: Role) -> &'static str {
     match id {
         FormatId::Alb => alb::role_source(role),
+        FormatId::CloudFront => cloudfront::role_source(role),
         FormatId::Nginx => nginx::role_source(role),
     }
 }
@@ -489,9 +545,14 @@ pub fn recognise(head: &[u8], settings: &FormatSettings) -> Looks {
     };
     // A header names a format even when no record follows it.
     if first.starts_with("#Version:") || first.starts_with("#Fields:") {
-        return Looks::Other("a CloudFront standard log (#Version / #Fields header)");
+        return Looks::Known(FileFormat::CloudFront(cloudfront::CloudFront::for_file(
+            head,
+        )));
     }
     let candidates: Vec<&str> = lines.collect();
+    if let Some(cf) = cloudfront::recognise(&candidates) {
+        return Looks::Known(FileFormat::CloudFront(cf));
+    }
     // the format most of the first lines parse as
     let alb = candidates
         .iter()
@@ -574,7 +635,9 @@ mod tests {
         let recognise = |b: &[u8]| recognise(b, &FormatSettings::default());
         assert_eq!(recognise(alb.as_bytes()), Looks::Known(FileFormat::Alb));
         let cf = "#Version: 1.0\n#Fields: date time x-edge-location\n2019-12-04\t21:02:31\tLAX1\n";
-        assert!(matches!(recognise(cf.as_bytes()), Looks::Other(s) if s.contains("CloudFront")));
+        assert!(
+            matches!(recognise(cf.as_bytes()), Looks::Known(FileFormat::CloudFront(f)) if f.note().is_none())
+        );
         let nginx = "203.0.113.7 - - [20/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8\"\n";
         // in the configured log_format (default: combined) it is read
         assert!(matches!(

@@ -1,13 +1,17 @@
-//! Deterministic generator of HOSP ALB access logs (`hosp-logs generate`).
+//! Deterministic generator of HOSP ALB access logs and the CloudFront logs in front of them
+//! (`hosp-logs generate`).
 //!
 //! Writes gzip files exactly as ALB delivers them to S3 (one file per LB node and 5-minute
 //! interval, `AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/mm/dd/…log.gz`, date folder =
-//! delivery date = interval end) plus `truth.json`, the ground truth counted while writing.
+//! delivery date = interval end), the CloudFront log of the same day under `cloudfront/` (the
+//! clinics' requests reach the edge first; see `edge`), plus `truth.json`, the ground truth
+//! counted while writing.
 //! Same seed and options give the same bytes. The day's story (incident times, definitions)
 //! is documented in `fixtures/README.md`.
 //!
 //! Uses only std, chrono, flate2, serde, serde_json and thiserror.
 
+mod edge;
 mod record;
 mod rng;
 mod scenario;
@@ -22,9 +26,18 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use flate2::{Compression, GzBuilder};
 
+use std::collections::BTreeMap;
+
+use self::edge::{Edge, EdgeLine};
 use self::record::Record;
-use self::scenario::{Scenario, ACCOUNT, LB_FILE_ID, MINUTE, NODE_IPS, REGION};
-use self::truth::{Acc, Meta};
+use self::scenario::{
+    day_floor, Scenario, ACCOUNT, HOUR, LB_FILE_ID, MINUTE, NODE_IPS, REGION, US,
+};
+use self::truth::{Acc, EdgeAcc, Meta};
+
+/// Where the CloudFront log goes under `--out` (beside `AWSLogs/`): the distribution's
+/// legacy standard-log prefix.
+pub const CLOUDFRONT_DIR: &str = "cloudfront";
 
 /// Options of `hosp-logs generate`.
 #[derive(Debug, Clone)]
@@ -103,62 +116,83 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
     let n_intervals = ((end_us - first) + INTERVAL - 1) / INTERVAL;
     // One file (node 0, middle interval) is written as two concatenated gzip members.
     let multi_interval = n_intervals / 2;
+    let in_window = |t: i64| t >= start_us && t < end_us;
 
     let mut acc = Acc::default();
+    let mut edge_acc = EdgeAcc::default();
     let mut multi_member_files = Vec::new();
-    for k in 0..n_intervals {
-        let a = first + k * INTERVAL;
-        let b = a + INTERVAL;
-        let mut records: Vec<Record> = Vec::new();
-        let mut m = a.max(start_us.div_euclid(MINUTE) * MINUTE);
-        while m < b.min(end_us) {
-            records.extend(
-                scenario
-                    .minute(m)
-                    .into_iter()
-                    .filter(|r| r.time_us >= start_us && r.time_us < end_us),
-            );
-            m += MINUTE;
-        }
-        records.sort_by_key(|r| r.time_us); // stable: ties keep generation order
-        for node in 0..NODE_IPS.len() {
-            let rel = relative_path(b, node, &scenario.file_suffix(b, node));
-            let path = opts.out.join(&rel);
-            let mut text = String::new();
-            let mut line_ends = Vec::new();
-            for r in records.iter().filter(|r| usize::from(r.node) == node) {
-                r.write_line(&mut text);
-                text.push('\n');
-                line_ends.push(text.len());
-                acc.add(r);
+    let mut edge = Edge::new(opts.seed);
+    // ALB records by interval, CloudFront lines by hour, until each is complete
+    let mut alb: BTreeMap<i64, Vec<Record>> = BTreeMap::new();
+    let mut cf: BTreeMap<i64, Vec<EdgeLine>> = BTreeMap::new();
+    let mut next_interval = 0;
+    let mut next_hour = start_us.div_euclid(HOUR) * HOUR;
+    // The edge's cache is simulated from the midnight before the window (it is emptied at
+    // 00:00 UTC), and traffic is generated two minutes past the window's end: every request
+    // that reaches the edge before the end is then known.
+    let mut m = day_floor(start_us);
+    let last = end_us.div_euclid(MINUTE) * MINUTE + 2 * MINUTE;
+    while m <= last {
+        for r in scenario.minute(m) {
+            if r.source.via_edge() {
+                edge.push(r);
+            } else if in_window(r.time_us) {
+                alb.entry((r.time_us - first).div_euclid(INTERVAL))
+                    .or_default()
+                    .push(r);
             }
-            let multi = k == multi_interval && node == 0;
-            let bytes = if multi {
-                multi_member_files.push(rel.to_string_lossy().replace('\\', "/"));
-                // First member: the first half of the lines (whole lines only).
-                let split = match line_ends.len() / 2 {
-                    0 => 0,
-                    half => line_ends[half - 1],
-                };
-                let mut v = gzip(&text.as_bytes()[..split], &path)?;
-                v.extend(gzip(&text.as_bytes()[split..], &path)?);
-                v
-            } else {
-                gzip(text.as_bytes(), &path)?
-            };
-            write_file(&path, &bytes)?;
-            acc.files += 1;
         }
+        // requests generated later reached the edge after m - 1 s (none waits 61 s)
+        let resolved = m - US;
+        for (line, forwarded) in edge.resolve(resolved) {
+            if let Some(r) = forwarded.filter(|r| in_window(r.time_us)) {
+                alb.entry((r.time_us - first).div_euclid(INTERVAL))
+                    .or_default()
+                    .push(r);
+            }
+            if in_window(line.time_us) {
+                cf.entry(line.time_us.div_euclid(HOUR) * HOUR)
+                    .or_default()
+                    .push(line);
+            }
+        }
+        // an interval is complete once every request answered before its end is decided;
+        // after the last minute, every request answered in the window is
+        let resolved = if m == last { i64::MAX } else { resolved };
+        while next_interval < n_intervals && first + (next_interval + 1) * INTERVAL <= resolved {
+            let records = alb.remove(&next_interval).unwrap_or_default();
+            let multi = next_interval == multi_interval;
+            let end = first + (next_interval + 1) * INTERVAL;
+            write_interval(
+                opts,
+                &scenario,
+                end,
+                records,
+                multi,
+                &mut acc,
+                &mut multi_member_files,
+            )?;
+            next_interval += 1;
+        }
+        while next_hour < end_us && next_hour + HOUR <= resolved {
+            let lines = cf.remove(&next_hour).unwrap_or_default();
+            write_edge_hour(opts, next_hour, lines, &mut edge_acc)?;
+            next_hour += HOUR;
+        }
+        m += MINUTE;
     }
 
-    let truth = acc.finish(Meta {
+    let meta = Meta {
         seed: opts.seed,
         start_us,
         end_us,
         rate: opts.rate,
         migration_us: scenario.migration_us(),
         multi_member_files,
-    });
+    };
+    let cloudfront = edge_acc.finish(&meta, acc.from_edge);
+    let mut truth = acc.finish(meta);
+    truth.cloudfront = Some(cloudfront);
     let truth_path = opts.out.join("truth.json");
     let mut json = serde_json::to_string_pretty(&truth)?;
     json.push('\n');
@@ -168,6 +202,81 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
         lines: truth.lines,
         truth_path,
     })
+}
+
+/// Writes one 5-minute interval's ALB files (one per LB node), lines in time order.
+fn write_interval(
+    opts: &GenerateOptions,
+    scenario: &Scenario,
+    end: i64,
+    mut records: Vec<Record>,
+    multi: bool,
+    acc: &mut Acc,
+    multi_member_files: &mut Vec<String>,
+) -> Result<(), GenerateError> {
+    records.sort_by_key(|r| r.time_us); // stable: ties keep generation order
+    for node in 0..NODE_IPS.len() {
+        let rel = relative_path(end, node, &scenario.file_suffix(end, node));
+        let path = opts.out.join(&rel);
+        let mut text = String::new();
+        let mut line_ends = Vec::new();
+        for r in records.iter().filter(|r| usize::from(r.node) == node) {
+            r.write_line(&mut text);
+            text.push('\n');
+            line_ends.push(text.len());
+            acc.add(r);
+        }
+        let bytes = if multi && node == 0 {
+            multi_member_files.push(rel.to_string_lossy().replace('\\', "/"));
+            // First member: the first half of the lines (whole lines only).
+            let split = match line_ends.len() / 2 {
+                0 => 0,
+                half => line_ends[half - 1],
+            };
+            let mut v = gzip(&text.as_bytes()[..split], &path)?;
+            v.extend(gzip(&text.as_bytes()[split..], &path)?);
+            v
+        } else {
+            gzip(text.as_bytes(), &path)?
+        };
+        write_file(&path, &bytes)?;
+        acc.files += 1;
+    }
+    Ok(())
+}
+
+/// Writes one hour of CloudFront lines as CloudFront delivers them: two files (the Dublin
+/// locations', the others'), each under the `#Version` / `#Fields` header, lines by location
+/// and then time (not in time order overall). An hour without a request has no file.
+fn write_edge_hour(
+    opts: &GenerateOptions,
+    hour: i64,
+    mut lines: Vec<EdgeLine>,
+    acc: &mut EdgeAcc,
+) -> Result<(), GenerateError> {
+    lines.sort_by_key(|l| (l.location, l.time_us));
+    for part in 0..2 {
+        let mine: Vec<&EdgeLine> = lines
+            .iter()
+            .filter(|l| edge::LOCATIONS[l.location].0.starts_with("DUB") == (part == 0))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut text = String::from(edge::HEADER);
+        for l in mine {
+            l.write_line(&mut text);
+            text.push('\n');
+            acc.add(l);
+        }
+        let path = opts
+            .out
+            .join(CLOUDFRONT_DIR)
+            .join(edge::file_name(opts.seed, hour, part));
+        write_file(&path, &gzip(text.as_bytes(), &path)?)?;
+        acc.files += 1;
+    }
+    Ok(())
 }
 
 /// `AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/mm/dd/<file>` for the interval

@@ -22,7 +22,7 @@ impl Listener {
             Listener::H2 => "h2",
         }
     }
-    fn scheme(self) -> &'static str {
+    pub(crate) fn scheme(self) -> &'static str {
         match self {
             Listener::Http => "http",
             Listener::Https | Listener::H2 => "https",
@@ -79,6 +79,17 @@ pub(crate) enum Source {
     Malformed,
 }
 
+impl Source {
+    /// The clinics' browsers reach HOSP through CloudFront; the load test (internal), the
+    /// intruder, the scanner and the malformed requests hit the ALB directly.
+    pub(crate) fn via_edge(self) -> bool {
+        matches!(
+            self,
+            Source::User | Source::QuotedUserAgent | Source::SpaceInUri
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Tls {
     pub cipher: &'static str,
@@ -125,6 +136,10 @@ pub(crate) struct Record {
     /// Index of the LB node (0 or 1) whose file receives this line.
     pub node: u8,
     // ---- ground truth only ----
+    /// CloudFront's `x-edge-request-id` (sent to the origin as `X-Amz-Cf-Id`) when the request
+    /// came through the edge: with the ALB's `trace_id`, what a hop that logs both (nginx)
+    /// joins the two logs on.
+    pub edge_id: Option<String>,
     pub source: Source,
     /// Endpoint template for truth.json (`/notes/{id}`, scanner paths as-is, `-` if none).
     pub endpoint: String,

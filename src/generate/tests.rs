@@ -135,6 +135,18 @@ fn minutes_do_not_depend_on_the_window() {
         // The 5-minute run's only interval is also its multi-member file: compare text.
         assert_eq!(gunzip(&ta[k]), gunzip(&tb[k]), "{k}");
     }
+    // the edge's lines of those 5 minutes too (the cache is simulated from midnight either way)
+    let early = |t: &BTreeMap<String, Vec<u8>>| {
+        let mut v: Vec<Vec<String>> = edge_lines(t)
+            .into_iter()
+            .filter(|r| r[1].as_str() < "10:05:00")
+            .collect();
+        v.sort();
+        v
+    };
+    let (ea, eb) = (early(&ta), early(&tb));
+    assert!(ea.len() > 100, "{}", ea.len());
+    assert_eq!(ea, eb);
 }
 
 #[test]
@@ -421,4 +433,152 @@ fn rejects_bad_options() {
     o.duration = Duration::minutes(5);
     o.rate = f64::NAN;
     assert!(matches!(run(&o), Err(GenerateError::InvalidOptions(_))));
+}
+
+/// The CloudFront lines under `dir`, split on tabs (header lines left out), checking each
+/// file starts with the two header lines.
+fn edge_lines(files: &BTreeMap<String, Vec<u8>>) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for (k, v) in files.iter().filter(|(k, _)| k.starts_with("cloudfront/")) {
+        assert!(k.ends_with(".gz") && !k.ends_with(".log.gz"), "{k}");
+        let text = gunzip(v);
+        assert!(text.starts_with(edge::HEADER), "{k}");
+        for l in text.lines().skip(2) {
+            out.push(l.split('\t').map(String::from).collect());
+        }
+    }
+    out
+}
+
+/// Whether an ALB client address is one of CloudFront's origin-facing ones.
+fn from_edge(client: &str) -> bool {
+    client.starts_with("130.176.") || client.starts_with("2600:9000:")
+}
+
+#[test]
+fn the_edge_answers_hits_itself_and_forwards_the_rest() {
+    // 16:20–16:40: normal traffic around the three minutes the edge cannot reach the origin
+    let d = TempDir::new("edge");
+    run(&opts(&d.0, "2026-11-20T16:20:00Z", 20, 1.1)).unwrap();
+    let t = tree(&d.0);
+    let truth = truth_json(&d.0);
+    let cf = &truth["cloudfront"];
+    let rows = edge_lines(&t);
+    assert_eq!(rows.len() as u64, cf["lines"].as_u64().unwrap());
+    assert_eq!(
+        t.keys().filter(|k| k.starts_with("cloudfront/")).count() as u64,
+        cf["files"].as_u64().unwrap()
+    );
+    let n = |v: &serde_json::Value| v.as_u64().unwrap();
+    let mut by_result: BTreeMap<&str, u64> = BTreeMap::new();
+    // every hit follows a stored answer (a 2xx miss of the same URL at the same location)
+    // less than the TTL before, by the lines' own second-precision times
+    let mut stored: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut hits_checked = 0;
+    let mut sorted: Vec<&Vec<String>> = rows.iter().collect();
+    sorted.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+    for r in &sorted {
+        assert_eq!(r.len(), 33, "{r:?}");
+        *by_result.entry(r[13].as_str()).or_default() += 1;
+        let url = format!("{}?{}", r[7], r[11]);
+        let key = (r[2].clone(), url);
+        let at = format!("{}T{}Z", r[0], r[1]);
+        if r[13] == "Miss" && r[8].starts_with('2') && r[5] == "GET" {
+            stored.entry(key.clone()).or_default().push(at.clone());
+        }
+        if r[13] == "Hit" {
+            let t: DateTime<Utc> = at.parse().unwrap();
+            let fresh = stored.get(&key).is_some_and(|times| {
+                times.iter().any(|s| {
+                    let s: DateTime<Utc> = s.parse().unwrap();
+                    s <= t && t - s <= Duration::seconds(121)
+                })
+            });
+            // hits in the first two minutes may come from answers stored before the window
+            assert!(fresh || at.as_str() < "2026-11-20T16:22:00Z", "{r:?}");
+            hits_checked += 1;
+            assert_eq!(r[8], "200");
+            assert_eq!(r[5], "GET");
+        }
+        if r[28] == "OriginConnectError" {
+            assert!(at.as_str() >= "2026-11-20T16:30:00Z" && at.as_str() < "2026-11-20T16:33:01Z");
+            assert_eq!(r[8], "502");
+        }
+        if r[8] == "000" {
+            assert_eq!(r[28], "ClientHungUpRequest");
+        }
+    }
+    assert!(hits_checked > 50, "{hits_checked}");
+    for (k, v) in cf["result_types"].as_object().unwrap() {
+        assert_eq!(by_result[k.as_str()], n(v), "{k}");
+    }
+    assert!(n(&cf["incidents"][0]["requests"]) > 0);
+    // the ALB log holds exactly the forwarded requests (from origin-facing addresses), and
+    // none that reached the edge while it could not connect
+    let alb = all_lines(&t);
+    let mut forwarded = 0;
+    for l in &alb {
+        let tk = tokens(l);
+        let client = tk[3].rsplit_once(':').unwrap().0;
+        if from_edge(client) {
+            forwarded += 1;
+            assert!(
+                tk[0] != "h2",
+                "CloudFront speaks HTTP/1.1 to the origin: {l}"
+            );
+            let created = tk[21];
+            assert!(
+                !(created > "2026-11-20T16:30:01" && created < "2026-11-20T16:32:59"),
+                "{l}"
+            );
+        } else {
+            // the direct clients: load test, intruder, scanner, malformed requests
+            assert!(
+                client.starts_with("10.99.0.")
+                    || client.starts_with("198.51.100.")
+                    || client == "203.0.113.66",
+                "{l}"
+            );
+        }
+    }
+    assert_eq!(forwarded, n(&cf["alb_lines_from_edge"]));
+    assert_eq!(n(&truth["requests"]["total"]), alb.len() as u64);
+}
+
+#[test]
+fn the_edge_gives_up_after_30_seconds_while_the_alb_records_a_success() {
+    // 09:00–10:00: the slow legacy backend
+    let d = TempDir::new("edge-timeout");
+    run(&opts(&d.0, "2026-11-20T09:00:00Z", 60, 1.1)).unwrap();
+    let t = tree(&d.0);
+    let cf = &truth_json(&d.0)["cloudfront"];
+    let rows = edge_lines(&t);
+    let timeouts: Vec<&Vec<String>> = rows.iter().filter(|r| r[28] == "OriginCommError").collect();
+    assert_eq!(
+        timeouts.len() as u64,
+        cf["origin_timeouts"]["requests"].as_u64().unwrap()
+    );
+    for r in &timeouts {
+        assert_eq!(r[8], "504");
+        let taken: f64 = r[18].parse().unwrap();
+        assert!((30.0..30.03).contains(&taken), "{r:?}");
+    }
+    // the ALB lines that took longer than 30 s and still answered below 500
+    let slow_success = all_lines(&t)
+        .iter()
+        .filter(|l| {
+            let tk = tokens(l);
+            let status: u16 = tk[8].parse().unwrap();
+            let total: f64 = tk[5..8]
+                .iter()
+                .map(|v| v.parse::<f64>().unwrap_or(0.0))
+                .sum();
+            from_edge(tk[3].rsplit_once(':').unwrap().0) && status < 500 && total > 30.0
+        })
+        .count() as u64;
+    assert!(slow_success > 0);
+    assert_eq!(
+        slow_success,
+        cf["origin_timeouts"]["alb_success"].as_u64().unwrap()
+    );
 }

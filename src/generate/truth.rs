@@ -4,6 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::edge::{
+    EdgeLine, Outcome, CF_DOMAIN, DISTRIBUTION, LOCATIONS, ORIGIN_CONNECT, ORIGIN_FACING,
+    ORIGIN_TIMEOUT, TTL,
+};
 use super::record::{fmt_time, Record, Source, TargetGroup};
 use super::scenario::{
     day_floor, in_daily, DailyWindow, HOUR, INTRUDER, INTRUDER_IP, INTRUDER_UA, LOAD_TEST,
@@ -81,11 +85,14 @@ pub(crate) struct Acc {
     by_type: BTreeMap<&'static str, u64>,
     incidents: BTreeMap<(i64, Kind), IncAcc>,
     lambda_requests: u64,
+    /// Lines the edge forwarded (their client is an origin-facing address).
+    pub from_edge: u64,
 }
 
 impl Acc {
     pub(crate) fn add(&mut self, r: &Record) {
         self.lines += 1;
+        self.from_edge += u64::from(r.edge_id.is_some());
         let excluded = r.source == Source::LoadTest;
         let status = r.elb_status;
         let is_5xx = status >= 500;
@@ -353,6 +360,7 @@ impl Acc {
                 .map(|(k, v)| ((*k).to_string(), *v))
                 .collect(),
             ipv6_requests: self.ipv6,
+            cloudfront: None,
         }
     }
 
@@ -443,6 +451,8 @@ pub struct Truth {
     pub by_target_group: Vec<TgRow>,
     pub by_type: BTreeMap<String, u64>,
     pub ipv6_requests: u64,
+    /// The same day at the edge (CloudFront's log).
+    pub cloudfront: Option<EdgeTruth>,
 }
 
 #[derive(Debug, Serialize)]
@@ -471,6 +481,7 @@ impl Default for LoadBalancer {
 
 #[derive(Debug, Serialize)]
 pub struct Definitions {
+    pub clients: &'static str,
     pub total: &'static str,
     pub excluded: &'static str,
     pub valid: &'static str,
@@ -491,6 +502,7 @@ pub struct Definitions {
 impl Default for Definitions {
     fn default() -> Self {
         Definitions {
+            clients: "the clinics' requests come through CloudFront: only those the edge forwarded are here, with one of CloudFront's origin-facing addresses (130.176.0.0/16, 2600:9000::/28) as client; the load test, the intruder, the scanner and the malformed requests reach the ALB directly (see the cloudfront section for the edge's own log)",
             total: "every log line (every line is one request and has an elb_status_code)",
             excluded: "load-test traffic: client IP in 10.99.0.0/24 with user agent 'hosp-loadtest/1.0 (k6)' (every load-test line matches both; no other line matches either)",
             valid: "requests with an elb_status_code, minus excluded; here valid = total - excluded",
@@ -505,7 +517,7 @@ impl Default for Definitions {
             no_latency: "requests with any processing time = -1",
             hourly: "bucketed by the line's `time` field (UTC hour); excluded/valid/good/bad as above",
             by_target_group: "by the target group name in target_group_arn; '-' = no target group (fixed-response 404s, malformed request)",
-            ipv6_requests: "client address is IPv6 (written without brackets, e.g. 2001:db8:4a1:49::35:51234)",
+            ipv6_requests: "client address is IPv6 (written without brackets, e.g. 2600:9000:2001:1::a1:51234)",
         }
     }
 }
@@ -594,4 +606,290 @@ pub struct Incident {
     pub distinct_paths: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log4shell_requests: Option<u64>,
+}
+
+/// The edge's truth: what CloudFront logged, counted while its lines were written.
+#[derive(Debug, Default)]
+pub(crate) struct EdgeAcc {
+    pub files: usize,
+    pub lines: u64,
+    counts: EdgeCounts,
+    good_3s: u64,
+    bad_3s: u64,
+    by_status: BTreeMap<String, u64>,
+    result_types: BTreeMap<&'static str, u64>,
+    details_5xx: BTreeMap<&'static str, u64>,
+    by_location: BTreeMap<&'static str, (u64, u64)>,
+    by_endpoint: BTreeMap<(&'static str, String), (u64, u64)>,
+    by_protocol: BTreeMap<&'static str, u64>,
+    hourly: BTreeMap<i64, EdgeCounts>,
+    outcomes: BTreeMap<Outcome, u64>,
+    /// Origin timeouts whose ALB line says the ALB answered below 500.
+    timeouts_alb_success: u64,
+    origin_connect: BTreeMap<i64, u64>,
+}
+
+/// Request counts of the edge log under the SLO definitions.
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct EdgeCounts {
+    pub total: u64,
+    pub excluded: u64,
+    pub no_status: u64,
+    pub valid: u64,
+    pub good: u64,
+    pub bad: u64,
+}
+
+impl EdgeCounts {
+    fn add(&mut self, status: Option<u16>) {
+        self.total += 1;
+        match status {
+            None => self.no_status += 1,
+            Some(s) => {
+                self.valid += 1;
+                if s < 500 {
+                    self.good += 1;
+                } else {
+                    self.bad += 1;
+                }
+            }
+        }
+    }
+}
+
+impl EdgeAcc {
+    pub(crate) fn add(&mut self, l: &EdgeLine) {
+        self.lines += 1;
+        self.counts.add(l.status);
+        if let Some(s) = l.status {
+            if s < 500 && l.time_taken_ms <= 3000 {
+                self.good_3s += 1;
+            } else {
+                self.bad_3s += 1;
+            }
+        }
+        let is_5xx = l.status.is_some_and(|s| s >= 500);
+        *self
+            .by_status
+            .entry(l.status.map_or("000".into(), |s| s.to_string()))
+            .or_default() += 1;
+        *self.result_types.entry(l.result).or_default() += 1;
+        if is_5xx {
+            *self.details_5xx.entry(l.detail).or_default() += 1;
+        }
+        let loc = self.by_location.entry(LOCATIONS[l.location].0).or_default();
+        loc.0 += 1;
+        loc.1 += u64::from(is_5xx);
+        let e = self
+            .by_endpoint
+            .entry((l.truth_method, l.endpoint.clone()))
+            .or_default();
+        e.0 += 1;
+        e.1 += u64::from(is_5xx);
+        *self.by_protocol.entry(l.viewer.scheme()).or_default() += 1;
+        self.hourly
+            .entry(l.time_us.div_euclid(HOUR) * HOUR)
+            .or_default()
+            .add(l.status);
+        *self.outcomes.entry(l.outcome).or_default() += 1;
+        if l.outcome == Outcome::OriginTimeout && l.alb_status.is_some_and(|s| s < 500) {
+            self.timeouts_alb_success += 1;
+        }
+        if l.outcome == Outcome::OriginConnectError {
+            *self.origin_connect.entry(day_floor(l.time_us)).or_default() += 1;
+        }
+    }
+
+    pub(crate) fn finish(&self, meta: &Meta, alb_from_edge: u64) -> EdgeTruth {
+        let outcome = |o: Outcome| self.outcomes.get(&o).copied().unwrap_or(0);
+        let hits = self.result_types.get("Hit").copied().unwrap_or(0)
+            + self.result_types.get("RefreshHit").copied().unwrap_or(0);
+        let misses = self.result_types.get("Miss").copied().unwrap_or(0);
+        let mut incidents = Vec::new();
+        let mut day = day_floor(meta.start_us);
+        while day < meta.end_us {
+            let s = (day + ORIGIN_CONNECT.start_s * US).max(meta.start_us);
+            let e = (day + ORIGIN_CONNECT.end_s * US).min(meta.end_us);
+            if s < e {
+                incidents.push(Incident {
+                    kind: "origin_connect_error",
+                    start: Some(rfc3339(s)),
+                    end: Some(rfc3339(e)),
+                    description: "the edge cannot connect to the ALB (a security-group change, reverted): misses get a 502 OriginConnectError that the ALB never logs; cache hits are still served".into(),
+                    requests: Some(self.origin_connect.get(&day).copied().unwrap_or(0)),
+                    ..Incident::default()
+                });
+            }
+            day += 24 * HOUR;
+        }
+        EdgeTruth {
+            distribution: DISTRIBUTION,
+            domain: CF_DOMAIN,
+            ttl_seconds: TTL / US,
+            origin_timeout_seconds: ORIGIN_TIMEOUT / US,
+            origin_facing: ORIGIN_FACING,
+            files: self.files,
+            lines: self.lines,
+            definitions: EdgeDefinitions::default(),
+            requests: self.counts,
+            latency_threshold_3s: GoodBad {
+                good: self.good_3s,
+                bad: self.bad_3s,
+            },
+            by_status: self.by_status.clone(),
+            result_types: self
+                .result_types
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), *v))
+                .collect(),
+            hits,
+            misses,
+            cache_hit_ratio: (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64),
+            errors_5xx: self.details_5xx.values().sum(),
+            errors_by_detail: self
+                .details_5xx
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), *v))
+                .collect(),
+            by_location: self
+                .by_location
+                .iter()
+                .map(|(loc, (n, x))| LocationRow {
+                    location: (*loc).to_string(),
+                    airport: loc[..3].to_string(),
+                    requests: *n,
+                    errors_5xx: *x,
+                })
+                .collect(),
+            by_endpoint: self
+                .by_endpoint
+                .iter()
+                .map(|((m, e), (n, x))| EndpointRow {
+                    method: (*m).to_string(),
+                    endpoint: e.clone(),
+                    requests: *n,
+                    errors_5xx: *x,
+                })
+                .collect(),
+            by_protocol: self
+                .by_protocol
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), *v))
+                .collect(),
+            hourly: hours(meta.start_us, meta.end_us)
+                .map(|h| EdgeHourly {
+                    hour: rfc3339(h),
+                    counts: self.hourly.get(&h).copied().unwrap_or_default(),
+                })
+                .collect(),
+            forwarded: outcome(Outcome::Forwarded)
+                + outcome(Outcome::OriginTimeout)
+                + outcome(Outcome::ViewerLeft),
+            edge_only: outcome(Outcome::Hit)
+                + outcome(Outcome::OriginConnectError)
+                + outcome(Outcome::LimitExceeded)
+                + outcome(Outcome::CapacityExceeded),
+            origin_timeouts: OriginTimeouts {
+                requests: outcome(Outcome::OriginTimeout),
+                alb_success: self.timeouts_alb_success,
+            },
+            viewers_left: outcome(Outcome::ViewerLeft),
+            alb_lines_from_edge: alb_from_edge,
+            incidents,
+        }
+    }
+}
+
+/// The content of truth.json's `cloudfront` section.
+#[derive(Debug, Serialize)]
+pub struct EdgeTruth {
+    pub distribution: &'static str,
+    pub domain: &'static str,
+    pub ttl_seconds: i64,
+    pub origin_timeout_seconds: i64,
+    pub origin_facing: [&'static str; 2],
+    pub files: usize,
+    pub lines: u64,
+    pub definitions: EdgeDefinitions,
+    pub requests: EdgeCounts,
+    pub latency_threshold_3s: GoodBad,
+    pub by_status: BTreeMap<String, u64>,
+    pub result_types: BTreeMap<String, u64>,
+    pub hits: u64,
+    pub misses: u64,
+    pub cache_hit_ratio: Option<f64>,
+    pub errors_5xx: u64,
+    pub errors_by_detail: BTreeMap<String, u64>,
+    pub by_location: Vec<LocationRow>,
+    pub by_endpoint: Vec<EndpointRow>,
+    pub by_protocol: BTreeMap<String, u64>,
+    pub hourly: Vec<EdgeHourly>,
+    pub forwarded: u64,
+    pub edge_only: u64,
+    pub origin_timeouts: OriginTimeouts,
+    pub viewers_left: u64,
+    pub alb_lines_from_edge: u64,
+    pub incidents: Vec<Incident>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LocationRow {
+    pub location: String,
+    pub airport: String,
+    pub requests: u64,
+    pub errors_5xx: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EdgeHourly {
+    pub hour: String,
+    #[serde(flatten)]
+    pub counts: EdgeCounts,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OriginTimeouts {
+    /// Edge 504s after the 30-second origin timeout.
+    pub requests: u64,
+    /// Of those, the ones whose ALB line records an answer below 500.
+    pub alb_success: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EdgeDefinitions {
+    pub scope: &'static str,
+    pub total: &'static str,
+    pub excluded: &'static str,
+    pub no_status: &'static str,
+    pub valid: &'static str,
+    pub good: &'static str,
+    pub latency_threshold_3s: &'static str,
+    pub cache_hit_ratio: &'static str,
+    pub errors_5xx: &'static str,
+    pub endpoint: &'static str,
+    pub forwarded: &'static str,
+    pub edge_only: &'static str,
+    pub alb_lines_from_edge: &'static str,
+    pub hourly: &'static str,
+}
+
+impl Default for EdgeDefinitions {
+    fn default() -> Self {
+        EdgeDefinitions {
+            scope: "every line of the CloudFront log (cloudfront/), bucketed by its date + time; the clinics' browsers reach HOSP through CloudFront, the load test, the intruder, the scanner and the malformed requests do not",
+            total: "every log line",
+            excluded: "0: the load test does not go through CloudFront",
+            no_status: "sc-status 000: the viewer left before a response",
+            valid: "total - excluded - no_status",
+            good: "valid and sc-status < 500",
+            latency_threshold_3s: "over valid requests: good = sc-status < 500 AND time-taken <= 3.000 s",
+            cache_hit_ratio: "(Hit + RefreshHit) / (Hit + RefreshHit + Miss) over x-edge-result-type",
+            errors_5xx: "sc-status 500-599; errors_by_detail by x-edge-detailed-result-type",
+            endpoint: "method + cs-uri-stem with ids templated as in the ALB truth",
+            forwarded: "lines of requests the edge sent to the ALB (Miss, the origin's errors, origin timeouts, viewers who left)",
+            edge_only: "lines answered without the ALB: cache hits, LimitExceeded, CapacityExceeded, OriginConnectError",
+            alb_lines_from_edge: "ALB lines whose client is one of CloudFront's origin-facing addresses (130.176.0.0/16, 2600:9000::/28)",
+            hourly: "by the line's date + time (UTC hour)",
+        }
+    }
 }

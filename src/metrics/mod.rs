@@ -6,6 +6,7 @@ pub mod backends;
 pub mod buckets;
 pub mod common;
 pub mod daily;
+pub mod edge;
 pub mod errors;
 pub mod gate;
 pub mod histogram;

@@ -78,6 +78,20 @@ pub struct TimeTraffic {
     pub bytes_out: u64,
 }
 
+/// Counts per key as shares of `total` requests, most first, `limit` rows.
+pub fn key_shares(counts: Keyed<u64>, total: u64, limit: usize) -> Vec<KeyShare> {
+    let mut rows: Vec<KeyShare> = counts
+        .into_rows()
+        .map(|(mut k, requests)| KeyShare {
+            key: k.pop().flatten(),
+            requests,
+            share: requests as f64 / total.max(1) as f64,
+        })
+        .collect();
+    rank_key_shares(&mut rows, limit);
+    rows
+}
+
 /// Most requests first, then by key; `limit` rows.
 pub fn rank_key_shares(rows: &mut Vec<KeyShare>, limit: usize) {
     rows.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.key.cmp(&b.key)));
@@ -196,7 +210,7 @@ impl Analysis for Traffic {
             *p.methods.entry(&[r.method]) += 1;
             *p.endpoints.entry(&[r.method, r.endpoint.as_deref()]) += 1;
             *p.clients.entry(&[r.client_ip]) += 1;
-            *p.user_agents.entry(&[r.user_agent]) += 1;
+            *p.user_agents.entry(&[r.user_agent.as_deref()]) += 1;
             p.over_time.at(r.time_us).add(r);
         }
     }
@@ -218,18 +232,7 @@ impl Analysis for Traffic {
         let bucket_us = self.plan.bucket(end.span_us());
         let n = p.all.requests;
         let share = |k: u64| k as f64 / n.max(1) as f64;
-        let key_shares = |k: Keyed<u64>, limit: usize| -> Vec<KeyShare> {
-            let mut rows: Vec<KeyShare> = k
-                .into_rows()
-                .map(|(mut k, requests)| KeyShare {
-                    key: k.pop().flatten(),
-                    requests,
-                    share: share(requests),
-                })
-                .collect();
-            rank_key_shares(&mut rows, limit);
-            rows
-        };
+        let key_shares = |k: Keyed<u64>, limit: usize| key_shares(k, n, limit);
         let mut top_endpoints: Vec<EndpointShare> = p
             .endpoints
             .into_rows()

@@ -1,8 +1,10 @@
-//! S3 sources: `s3://bucket/prefix`, read where ALB delivers its logs.
+//! S3 sources: `s3://bucket/prefix`, read where ALB and CloudFront deliver their logs.
 //!
-//! Only the yyyy/mm/dd delivery-day prefixes the window needs are listed (plus the day after
-//! its end: a file is filed under the day it was delivered), keys are pruned by the end time in
-//! their names, and objects are streamed (or served from the local cache, keyed by bucket, key
+//! ALB: only the yyyy/mm/dd delivery-day prefixes the window needs are listed (plus the day
+//! after its end: a file is filed under the day it was delivered), and keys are pruned by the
+//! end time in their names. CloudFront: keys are pruned by the hour in their names (the hour
+//! of their requests), and v2's date folders are listed only where the window (and the day
+//! after it) falls. Objects are streamed (or served from the local cache, keyed by bucket, key
 //! and ETag). Credentials come from the SDK's default chain and are never printed.
 
 use std::fmt;
@@ -19,6 +21,8 @@ use tokio::runtime::Runtime;
 
 use super::{outside_window, InputFile, Location};
 use crate::format::alb::layout as alb_layout;
+use crate::format::cloudfront::layout as cf_layout;
+use crate::format::FormatId;
 use crate::window::{delivery_days, Window};
 
 const DAY_US: i64 = 86_400_000_000;
@@ -34,11 +38,12 @@ pub struct S3Options {
 /// What happened to the objects, so nothing is skipped silently.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct ObjectStats {
-    /// Keys returned by the listings under the needed day prefixes.
+    /// Keys returned by the listings under the needed day (ALB) or date (CloudFront v2) prefixes.
     pub listed: u64,
-    /// Keys left out by the end time in their name (outside the window).
+    /// Keys left out by the time in their name (outside the window).
     pub pruned: u64,
-    /// Keys that are not ALB access logs (connection logs, NLB logs, the test file).
+    /// Keys that are not access logs of the layout listed (ALB connection logs, NLB logs, the
+    /// test file; objects without a CloudFront name).
     pub skipped: u64,
     /// Objects downloaded.
     pub fetched: u64,
@@ -80,6 +85,15 @@ impl fmt::Debug for S3Context {
     }
 }
 
+/// A prefix as a folder to list: `logs/cf` → `logs/cf/` (the bucket's root stays empty).
+fn folder(prefix: &str) -> String {
+    if prefix.is_empty() || prefix.ends_with('/') {
+        prefix.to_string()
+    } else {
+        format!("{prefix}/")
+    }
+}
+
 /// `s3://bucket/some/prefix` → ("bucket", "some/prefix").
 pub fn parse_url(url: &str) -> Option<(String, String)> {
     let rest = url.strip_prefix("s3://")?;
@@ -110,17 +124,45 @@ impl S3Context {
         }))
     }
 
-    /// Finds the ALB log objects under `s3://bucket/prefix` that the window needs.
+    /// Finds the log objects under `s3://bucket/prefix` that the window needs, in the layout
+    /// of `format` (None: told from the prefix, else from its first listing).
     pub fn discover(
         self: &Arc<Self>,
         bucket: &str,
         prefix: &str,
         window: &Window,
         now_us: i64,
+        format: Option<FormatId>,
         stats: &mut ObjectStats,
     ) -> Result<Vec<InputFile>, S3Error> {
         let since = window.since_us.unwrap_or(now_us - DAY_US);
         let until = window.until_us.unwrap_or(now_us);
+        let cloudfront = match format {
+            Some(id) => id == FormatId::CloudFront,
+            None => match cf_layout::says_cloudfront(prefix) {
+                Some(cf) => cf,
+                None => self.looks_like_cloudfront(bucket, prefix)?,
+            },
+        };
+        let mut files = if cloudfront {
+            self.discover_cloudfront(bucket, prefix, since, until, stats)?
+        } else {
+            self.discover_alb(bucket, prefix, since, until, stats)?
+        };
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(files)
+    }
+
+    /// ALB: only the `yyyy/mm/dd` delivery folders of the window (and the day after its end)
+    /// are listed, and keys are pruned by the end time in their names.
+    fn discover_alb(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        since: i64,
+        until: i64,
+        stats: &mut ObjectStats,
+    ) -> Result<Vec<InputFile>, S3Error> {
         let bounds = Window {
             since_us: Some(since),
             until_us: Some(until),
@@ -140,21 +182,100 @@ impl S3Context {
                         stats.pruned += 1;
                         continue;
                     }
-                    files.push(InputFile {
-                        name: format!("s3://{bucket}/{key}"),
-                        location: Location::S3 {
-                            ctx: Arc::clone(self),
-                            bucket: bucket.to_string(),
-                            key,
-                            etag,
-                        },
-                        size: Some(size),
-                    });
+                    files.push(self.object(bucket, key, size, etag));
                 }
             }
         }
-        files.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(files)
+    }
+
+    fn object(self: &Arc<Self>, bucket: &str, key: String, size: u64, etag: String) -> InputFile {
+        InputFile {
+            name: format!("s3://{bucket}/{key}"),
+            location: Location::S3 {
+                ctx: Arc::clone(self),
+                bucket: bucket.to_string(),
+                key,
+                etag,
+            },
+            size: Some(size),
+        }
+    }
+
+    /// CloudFront: the objects named `<distribution>.YYYY-MM-DD-HH.<unique>.gz` under the
+    /// prefix (the legacy layout) or under the date folders of standard logging v2
+    /// (`…/AWSLogs/<account>/CloudFront/…/yyyy/MM/dd/HH/`). A name's hour is the hour of its
+    /// requests, so keys are pruned by it, exactly; files arrive up to 24 hours late, so date
+    /// folders are listed up to a day past the window's end (v2 may file by delivery time).
+    fn discover_cloudfront(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        since: i64,
+        until: i64,
+        stats: &mut ObjectStats,
+    ) -> Result<Vec<InputFile>, S3Error> {
+        /// Folders below the prefix walked at most (account, CloudFront, distribution, year,
+        /// month, day, hour, and a little slack).
+        const MAX_DEPTH: usize = 10;
+        let mut files = Vec::new();
+        let mut stack: Vec<(String, Vec<u32>, usize)> = vec![(folder(prefix), Vec::new(), 0)];
+        while let Some((dir, date, depth)) = stack.pop() {
+            let (objects, folders) = self.listing(bucket, &dir, Some("/"))?;
+            for (key, size, etag) in objects {
+                stats.listed += 1;
+                let name = key.rsplit('/').next().unwrap_or(&key);
+                match cf_layout::hour_in_window(name, since, until) {
+                    None => stats.skipped += 1,
+                    Some(false) => stats.pruned += 1,
+                    Some(true) => files.push(self.object(bucket, key, size, etag)),
+                }
+            }
+            if depth >= MAX_DEPTH {
+                continue;
+            }
+            for f in folders {
+                match cf_layout::date_part(&f, &date) {
+                    Some(parts) => {
+                        let (start, end) = cf_layout::date_span(&parts).unwrap_or((0, i64::MAX));
+                        if end > since && start < until + DAY_US {
+                            stack.push((f, parts, depth + 1));
+                        }
+                    }
+                    // ids and names above the date folders (AWSLogs, the account, CloudFront,
+                    // the distribution) are walked; other folders inside a date are not logs
+                    None if date.is_empty() => stack.push((f, date.clone(), depth + 1)),
+                    None => {}
+                }
+            }
+        }
+        Ok(files)
+    }
+
+    /// With `--log-format auto` and a prefix that does not say: CloudFront when its first
+    /// listing holds CloudFront-named objects, or when its accounts under `AWSLogs/` hold
+    /// CloudFront logs and no ALB logs.
+    fn looks_like_cloudfront(&self, bucket: &str, prefix: &str) -> Result<bool, S3Error> {
+        let base = folder(prefix);
+        let (objects, folders) = self.listing(bucket, &base, Some("/"))?;
+        if objects
+            .iter()
+            .any(|(k, _, _)| cf_layout::file_hour_us(k).is_some())
+        {
+            return Ok(true);
+        }
+        let logs = format!("{base}AWSLogs/");
+        if !folders.contains(&logs) {
+            return Ok(false);
+        }
+        let (mut cloudfront, mut alb) = (false, false);
+        for account in self.common_prefixes(bucket, &logs)? {
+            for service in self.common_prefixes(bucket, &account)? {
+                cloudfront |= service.ends_with("/CloudFront/");
+                alb |= service.ends_with("/elasticloadbalancing/");
+            }
+        }
+        Ok(cloudfront && !alb)
     }
 
     /// The `…/AWSLogs/<account>/elasticloadbalancing/<region>/` prefixes at or below `prefix`.
@@ -163,31 +284,7 @@ impl S3Context {
     }
 
     fn common_prefixes(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {
-        self.rt.block_on(async {
-            let mut out = Vec::new();
-            let mut token = None;
-            loop {
-                let page = self
-                    .client
-                    .list_objects_v2()
-                    .bucket(bucket)
-                    .prefix(prefix)
-                    .delimiter("/")
-                    .set_continuation_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| list_error(bucket, prefix, e))?;
-                out.extend(
-                    page.common_prefixes()
-                        .iter()
-                        .filter_map(|p| p.prefix().map(str::to_string)),
-                );
-                token = page.next_continuation_token().map(str::to_string);
-                if token.is_none() {
-                    return Ok(out);
-                }
-            }
-        })
+        Ok(self.listing(bucket, prefix, Some("/"))?.1)
     }
 
     /// How many objects and bytes lie under `prefix` (what Athena would read there).
@@ -201,8 +298,20 @@ impl S3Context {
 
     /// (key, size, ETag) of every object under `prefix`, all pages.
     fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<(String, u64, String)>, S3Error> {
+        Ok(self.listing(bucket, prefix, None)?.0)
+    }
+
+    /// Every object under `prefix` (with a delimiter: only those directly in it) as (key,
+    /// size, ETag), and the folders below it (with a delimiter), all pages.
+    #[allow(clippy::type_complexity)]
+    fn listing(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+    ) -> Result<(Vec<(String, u64, String)>, Vec<String>), S3Error> {
         self.rt.block_on(async {
-            let mut out = Vec::new();
+            let (mut out, mut folders) = (Vec::new(), Vec::new());
             let mut token = None;
             loop {
                 let page = self
@@ -210,10 +319,16 @@ impl S3Context {
                     .list_objects_v2()
                     .bucket(bucket)
                     .prefix(prefix)
+                    .set_delimiter(delimiter.map(str::to_string))
                     .set_continuation_token(token)
                     .send()
                     .await
                     .map_err(|e| list_error(bucket, prefix, e))?;
+                folders.extend(
+                    page.common_prefixes()
+                        .iter()
+                        .filter_map(|p| p.prefix().map(str::to_string)),
+                );
                 for o in page.contents() {
                     if let Some(k) = o.key() {
                         // the cache key: the ETag, else size and modification time
@@ -230,7 +345,7 @@ impl S3Context {
                 }
                 token = page.next_continuation_token().map(str::to_string);
                 if token.is_none() {
-                    return Ok(out);
+                    return Ok((out, folders));
                 }
             }
         })

@@ -11,8 +11,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The fixture day's ALB log (`fixtures/day/AWSLogs`; the folder beside it holds the same
+/// day's CloudFront log).
 pub fn fixture_day() -> String {
-    root().join("fixtures/day").display().to_string()
+    root().join("fixtures/day/AWSLogs").display().to_string()
+}
+
+/// The fixture day as CloudFront logged it.
+pub fn fixture_edge() -> String {
+    root().join("fixtures/day/cloudfront").display().to_string()
 }
 
 pub fn fixture_config() -> String {
@@ -90,4 +97,13 @@ pub fn stdout_ok(out: &std::process::Output) -> String {
 /// A successful run's stdout as JSON.
 pub fn json_ok(out: &std::process::Output) -> Value {
     serde_json::from_str(&stdout_ok(out)).unwrap()
+}
+
+/// A JSON object of counts (`{"200": 67178, …}`) as a sorted map.
+pub fn count_map(v: &Value) -> std::collections::BTreeMap<String, u64> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .iter()
+        .map(|(k, n)| (k.clone(), u(n)))
+        .collect()
 }

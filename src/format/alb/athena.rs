@@ -76,6 +76,20 @@ pub fn ddl(
     location: &str,
     range_start: &str,
 ) -> Result<String, UsageError> {
+    let location = checked_location(location, range_start)?;
+    // the file's header comments are for its readers: the statement starts at CREATE, so
+    // nothing depends on how Athena treats comments ahead of DDL
+    let statement = &DDL[DDL.find("CREATE").unwrap_or(0)..];
+    Ok(statement
+        .replace("{{database}}", &identifier(database)?)
+        .replace("{{table}}", &identifier(table)?)
+        .replace("{{location}}", location)
+        .replace("{{range_start}}", range_start))
+}
+
+/// A table's location and first partition day, checked before they are written into DDL: an
+/// s3:// folder ending in '/' of safe characters, and a yyyy/MM/dd day.
+pub fn checked_location<'l>(location: &'l str, range_start: &str) -> Result<&'l str, UsageError> {
     let ok_location = location.starts_with("s3://")
         && location.ends_with('/')
         && location.len() > 6
@@ -94,14 +108,7 @@ pub fn ddl(
             "{range_start:?}: the first partition day is yyyy/MM/dd"
         )));
     }
-    // the file's header comments are for its readers: the statement starts at CREATE, so
-    // nothing depends on how Athena treats comments ahead of DDL
-    let statement = &DDL[DDL.find("CREATE").unwrap_or(0)..];
-    Ok(statement
-        .replace("{{database}}", &identifier(database)?)
-        .replace("{{table}}", &identifier(table)?)
-        .replace("{{location}}", location)
-        .replace("{{range_start}}", range_start))
+    Ok(location)
 }
 
 pub fn create_database(database: &str) -> Result<String, UsageError> {

@@ -16,10 +16,12 @@ pub use columns::{Col, ColumnSet};
 pub use frame::target_group_name;
 pub use parse::{parse_line, AlbRecord};
 
+use std::borrow::Cow;
+
 use super::text::split_url;
 use super::{ColumnDef, FormatId, LineFormat, ParseError, Request, Role, RoleSet, Target, Want};
 
-/// ALB fills every role.
+/// The roles ALB fills (all but the CDN edge's).
 pub const ROLES: RoleSet = RoleSet::of(&[
     Role::Time,
     Role::ClientIp,
@@ -76,7 +78,11 @@ pub fn role_source(role: Role) -> &'static str {
         Role::ErrorReason => "error_reason",
         Role::Actions => "actions_executed",
         Role::Classification => "classification",
-        Role::Attempts => "(not read from ALB logs)",
+        Role::Attempts
+        | Role::EdgeResult
+        | Role::EdgeDetail
+        | Role::EdgeLocation
+        | Role::FirstByteMs => "(not in ALB logs)",
     }
 }
 
@@ -121,10 +127,13 @@ impl LineFormat for Alb {
             time_us: r.time_us,
             excluded: false,
             client_ip: r.client_ip,
-            user_agent: r.user_agent,
+            user_agent: r.user_agent.map(Cow::Borrowed),
             method: r.method,
-            url: r.url,
-            path: parts.and_then(|u| u.path).filter(|_| has(Role::Path)),
+            url: r.url.map(Cow::Borrowed),
+            path: parts
+                .and_then(|u| u.path)
+                .filter(|_| has(Role::Path))
+                .map(Cow::Borrowed),
             // a URL without a path (https://example.com) asks for the root
             endpoint: match parts {
                 Some(u) if has(Role::Endpoint) => Some(want.routes.endpoint(u.path.unwrap_or("/"))),
@@ -155,7 +164,7 @@ impl LineFormat for Alb {
             error_reason: r.error_reason,
             actions: r.actions_executed,
             classification: r.classification,
-            attempts: None,
+            ..Request::default()
         }
     }
 
@@ -188,7 +197,7 @@ mod tests {
         assert_eq!(r.time_us, rec.time_us);
         assert_eq!(r.client_ip, Some("203.0.113.66"));
         assert_eq!(r.method, Some("POST"));
-        assert_eq!(r.path, Some("/patients/123/notes"));
+        assert_eq!(r.path.as_deref(), Some("/patients/123/notes"));
         assert_eq!(r.endpoint.as_deref(), Some("/patients/{id}/notes"));
         assert_eq!(
             (r.status, r.upstream_status, r.generated),

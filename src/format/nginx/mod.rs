@@ -31,6 +31,7 @@ mod tests_format;
 #[cfg(test)]
 mod tests_lines;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use log_format::{Escape, LogFormatError, NginxLogFormat, COMBINED};
@@ -50,6 +51,10 @@ pub const ROLES: RoleSet = RoleSet::of(Role::ALL).minus(RoleSet::of(&[
     Role::ErrorReason,
     Role::Actions,
     Role::Classification,
+    Role::EdgeResult,
+    Role::EdgeDetail,
+    Role::EdgeLocation,
+    Role::FirstByteMs,
 ]));
 
 /// Which variables fill each role (for `hosp-logs schema --roles` and the README).
@@ -78,7 +83,11 @@ pub fn role_source(role: Role) -> &'static str {
         Role::RequestMs | Role::ResponseMs | Role::ErrorReason | Role::Actions => {
             "(not in nginx logs)"
         }
-        Role::Classification => "(not in nginx logs)",
+        Role::Classification
+        | Role::EdgeResult
+        | Role::EdgeDetail
+        | Role::EdgeLocation
+        | Role::FirstByteMs => "(not in nginx logs)",
     }
 }
 
@@ -291,10 +300,13 @@ impl LineFormat for Nginx {
             } else {
                 None
             },
-            user_agent: f.text(r, Var::HttpUserAgent),
+            user_agent: f.text(r, Var::HttpUserAgent).map(Cow::Borrowed),
             method,
-            url,
-            path: parts.and_then(|u| u.path).filter(|_| has(Role::Path)),
+            url: url.map(Cow::Borrowed),
+            path: parts
+                .and_then(|u| u.path)
+                .filter(|_| has(Role::Path))
+                .map(Cow::Borrowed),
             endpoint: match parts {
                 Some(u) if has(Role::Endpoint) => Some(want.routes.endpoint(u.path.unwrap_or("/"))),
                 _ => None,
@@ -324,6 +336,7 @@ impl LineFormat for Nginx {
             actions: None,
             classification: None,
             attempts: attempts.filter(|_| has_status_list),
+            ..Request::default()
         }
     }
 

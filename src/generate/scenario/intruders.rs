@@ -121,6 +121,7 @@ impl Scenario {
             classification: None,
             conn_trace_id: conn.tid,
             node: conn.node,
+            edge_id: None,
             source: Source::Scanner,
             endpoint: path.to_string(),
             truth_method: "GET",

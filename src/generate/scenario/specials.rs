@@ -97,6 +97,7 @@ impl Scenario {
                     classification: None,
                     conn_trace_id: conn.tid,
                     node: conn.node,
+                    edge_id: None,
                     source: Source::Malformed,
                     endpoint: "-".to_string(),
                     truth_method: "-",

@@ -172,10 +172,10 @@ impl Req {
         Req {
             time_us: r.time_us,
             client_ip: r.client_ip.map(str::to_string),
-            user_agent: r.user_agent.map(str::to_string),
+            user_agent: r.user_agent.as_deref().map(str::to_string),
             method: r.method.map(str::to_string),
-            url: r.url.map(str::to_string),
-            path: r.path.map(str::to_string),
+            url: r.url.as_deref().map(str::to_string),
+            path: r.path.as_deref().map(str::to_string),
             endpoint: r.endpoint.as_deref().map(str::to_string),
             status: r.status,
             target_status: r.upstream_status,

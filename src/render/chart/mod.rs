@@ -20,6 +20,7 @@
 mod axis;
 pub mod backends;
 pub mod canvas;
+pub mod edge;
 pub mod errors;
 mod labels;
 pub mod latency;

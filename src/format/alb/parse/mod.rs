@@ -15,7 +15,7 @@
 //! in the same module tree, without polars), so keep it free of other crate paths.
 
 mod escape;
-mod num;
+pub(crate) mod num;
 mod record;
 
 #[cfg(test)]

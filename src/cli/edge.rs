@@ -1,0 +1,48 @@
+//! `hosp-logs edge`
+
+use clap::Args;
+
+use super::athena::AthenaArgs;
+use super::context::Context;
+use super::errors::plan;
+use super::input::InputArgs;
+use super::GlobalArgs;
+use crate::error::ExitStatus;
+use crate::metrics::edge::Edge;
+use crate::render::chart::{self, TimeAxis};
+
+const EXAMPLES: &str = "\
+Examples:
+  hosp-logs edge --source cloudfront-logs/ --since 24h
+  hosp-logs edge --source s3://my-cf-logs/hosp/ --since 6h --format json | jq .cache_hit_ratio
+  hosp-logs edge --source fixtures/day/cloudfront --config fixtures/hosp-logs.toml --chart edge.png";
+
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct EdgeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub athena: AthenaArgs,
+    /// Bucket for the over-time view (1m, 5m, 1h). Default: chosen from the window
+    #[arg(long, value_name = "DURATION")]
+    pub bucket: Option<String>,
+    /// Rows in the per-endpoint and per-location tables
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Also draw this analysis' charts into a PNG file
+    #[arg(long, value_name = "FILE.png")]
+    pub chart: Option<std::path::PathBuf>,
+}
+
+pub fn run(global: &GlobalArgs, args: EdgeArgs) -> anyhow::Result<ExitStatus> {
+    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
+    let analysis = Edge {
+        top: args.top,
+        plan: plan(&ctx, args.bucket.as_deref())?,
+    };
+    super::analyse(&ctx, &analysis, args.chart.as_deref(), |ran| {
+        let b = ran.report.bucket_us;
+        chart::edge::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
+    })
+}
