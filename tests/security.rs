@@ -459,3 +459,117 @@ fn audit_summary_sees_all_traffic_and_filters() {
         }
     }
 }
+
+/// The fixture day's requests as the analyses read them: parsed here once, one batch.
+mod split {
+    use hosp_logs::engine::{Analysis, Finish};
+    use hosp_logs::format::alb::Alb;
+    use hosp_logs::format::{LineFormat, Request, Routes, Want};
+    use hosp_logs::metrics::security::{roles, Security, Settings, Severity};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn lines() -> &'static Vec<String> {
+        static LINES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        LINES.get_or_init(fixture_lines)
+    }
+
+    fn routes() -> &'static Routes {
+        static R: std::sync::OnceLock<Routes> = std::sync::OnceLock::new();
+        R.get_or_init(|| Routes::new(&[]).unwrap())
+    }
+
+    fn requests() -> Vec<Request<'static>> {
+        let want = Want {
+            roles: roles(),
+            routes: routes(),
+        };
+        lines()
+            .iter()
+            .filter_map(|l| Alb.parse(l).ok().map(|rec| Alb.request(&rec, &want)))
+            .collect()
+    }
+
+    /// The fixture config's rules, with a baseline inside the day so the part before the
+    /// window is split too.
+    fn analyses() -> Vec<Security> {
+        let text = std::fs::read_to_string(fixture_config()).unwrap();
+        let cfg = hosp_logs::config::Config::parse(&text).unwrap();
+        let settings = Settings::from_section(&cfg.security).unwrap();
+        let since = chrono::DateTime::parse_from_rfc3339("2026-11-20T01:00:00Z")
+            .unwrap()
+            .timestamp_micros();
+        vec![
+            Security::overall(settings.clone(), Severity::Info, None),
+            Security {
+                since_us: Some(since),
+                baseline: true,
+                ..Security::overall(settings, Severity::Info, None)
+            },
+        ]
+    }
+
+    fn report(a: &Security, p: <Security as Analysis>::Partial) -> String {
+        let run = a.finish(p, &Finish::default());
+        serde_json::to_string(&run.report).unwrap()
+    }
+
+    fn whole() -> &'static Vec<String> {
+        static W: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        W.get_or_init(|| {
+            let reqs = requests();
+            analyses()
+                .iter()
+                .map(|a| {
+                    // one partial, never merged
+                    let mut p = a.partial();
+                    a.fold(&mut p, &reqs);
+                    report(a, p)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4))]
+
+        /// Batches of random sizes, dealt to random "threads", merged in a random order:
+        /// the same report as one batch.
+        #[test]
+        fn the_report_does_not_depend_on_how_the_input_is_split(
+            cuts in proptest::collection::vec(0usize..100_000, 1..40),
+            threads in 1usize..6,
+            deal in any::<u64>(),
+        ) {
+            let reqs = requests();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % reqs.len()).collect();
+            cuts.push(0);
+            cuts.push(reqs.len());
+            cuts.sort_unstable();
+            for (a, want) in analyses().iter().zip(whole()) {
+                let mut parts: Vec<_> = (0..threads).map(|_| a.partial()).collect();
+                for (i, w) in cuts.windows(2).enumerate() {
+                    let t = (deal.rotate_left(i as u32 * 7) % threads as u64) as usize;
+                    a.fold(&mut parts[t], &reqs[w[0]..w[1]]);
+                }
+                if deal % 2 == 1 {
+                    parts.reverse();
+                }
+                let mut all = parts.pop().unwrap();
+                for p in parts {
+                    a.merge(&mut all, p);
+                }
+                let got = report(a, all);
+                prop_assert!(&got == want, "the report changed with the split");
+            }
+        }
+    }
+
+    #[test]
+    fn the_whole_day_in_one_batch_finds_the_intruder() {
+        // guards the property above against comparing two empty reports
+        assert!(whole()[0].contains("203.0.113.66"));
+        assert!(whole()[1].contains("\"available\":true"));
+    }
+}

@@ -12,10 +12,9 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     let baseline = ctx.baseline.available();
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let writes: Vec<usize> = c.pick(|i| ctx.reqs[i].is_write() && s.is_sensitive(&ctx.reqs[i]));
-        if writes.is_empty() {
+        let Some(w) = &c.state.sensitive else {
             continue;
-        }
+        };
         let mut reasons = Vec::new();
         if known_configured && !c.known {
             reasons.push("client outside the known networks".to_string());
@@ -26,15 +25,15 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
                 ctx.baseline.describe()
             ));
         }
-        let mut scripted: Vec<&str> = writes
-            .iter()
-            .map(|&i| ctx.reqs[i].user_agent.as_deref())
-            .filter(|ua| s.is_scripting(*ua))
-            .map(|ua| ua.unwrap_or("-"))
-            .collect();
-        scripted.sort_unstable();
-        scripted.dedup();
-        if !scripted.is_empty() {
+        if w.scripted > 0 {
+            let mut scripted: Vec<&str> = w
+                .scripted_uas
+                .top()
+                .into_iter()
+                .map(|(ua, _)| if ua == super::sample::NO_UA { "-" } else { ua })
+                .collect();
+            scripted.sort_unstable();
+            scripted.dedup();
             reasons.push(format!(
                 "scripting or empty user agent: {}",
                 scripted.join(", ")
@@ -44,7 +43,7 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
             continue;
         }
         let n = reasons.len();
-        let ok = writes.iter().filter(|&&i| ctx.reqs[i].succeeded()).count();
+        let ok = w.ok;
         let mut severity = match n {
             1 => Severity::Medium,
             2 => Severity::High,
@@ -55,25 +54,19 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         }
         reasons.push(format!(
             "{ok} of {} sensitive writes succeeded (2xx/3xx)",
-            writes.len()
+            w.all.count
         ));
         if c.known {
             severity = Severity::Low;
             reasons.push("client in a known network: trusted to write, reported as low".into());
         }
         // the successful writes are the evidence that matters
-        let mut evidence: Vec<usize> = writes
-            .iter()
-            .copied()
-            .filter(|&i| ctx.reqs[i].succeeded())
-            .collect();
-        evidence.extend(writes.iter().copied());
         findings.push(ctx.finding(
             Rule::UnexpectedWriter,
             severity,
             c,
-            &writes,
-            &evidence,
+            &w.all,
+            &[w.ok_earliest.rows(), w.all.earliest.rows()],
             reasons,
         ));
     }
