@@ -113,6 +113,9 @@ pub struct SecuritySection {
     pub known_networks: Vec<String>,
     /// User-agent globs of scripts and tools (an empty user agent always counts).
     pub scripting_user_agents: Vec<String>,
+    /// The share of a client's sensitive writes with a scripting or empty user agent from
+    /// which that is a reason (0 < share <= 1). Default 0.5.
+    pub scripting_share: f64,
     /// How far back before the window's start a writer must have been seen writing, or
     /// "off". Default "7d".
     pub baseline: String,
@@ -155,6 +158,7 @@ impl Default for SecuritySection {
             ]
             .map(String::from)
             .to_vec(),
+            scripting_share: 0.5,
             baseline: "7d".into(),
             evidence: 5,
             cdn_only: false,

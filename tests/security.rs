@@ -206,21 +206,21 @@ fn without_known_networks_the_intruder_is_still_found() {
         .contains("known_networks is not configured"));
 }
 
+/// 01:00–03:00 with the hour before as the baseline, unexpected-writer only.
+const AFTER_THE_FIRST_HOUR: [&str; 8] = [
+    "--since",
+    "2026-11-20T01:00:00Z",
+    "--until",
+    "2026-11-20T03:00:00Z",
+    "--baseline",
+    "1h",
+    "--rule",
+    "unexpected-writer",
+];
+
 #[test]
 fn a_baseline_inside_the_day_makes_the_intruder_a_new_writer() {
-    let r = day(
-        "security",
-        &[
-            "--since",
-            "2026-11-20T01:00:00Z",
-            "--until",
-            "2026-11-20T03:00:00Z",
-            "--baseline",
-            "1h",
-            "--rule",
-            "unexpected-writer",
-        ],
-    );
+    let r = day("security", &AFTER_THE_FIRST_HOUR);
     assert_eq!(r["baseline"]["available"], true);
     assert_eq!(r["baseline"]["start"], "2026-11-20T00:00:00Z");
     assert!(u(&r["baseline"]["writers"]) > 10);
@@ -572,4 +572,121 @@ mod split {
         assert!(whole()[0].contains("203.0.113.66"));
         assert!(whole()[1].contains("\"available\":true"));
     }
+}
+
+/// `security` with a kept baseline in `state`, as JSON.
+fn with_state(state: &std::path::Path, extra: &[&str]) -> (Value, String) {
+    let (d, c) = (fixture_day(), fixture_config());
+    let out = hosp_logs()
+        .args([
+            "security", "--format", "json", "--source", &d, "--config", &c,
+        ])
+        .arg("--state")
+        .arg(state)
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = serde_json::from_str(&stdout_ok(&out)).unwrap();
+    (json, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_kept_baseline_knows_earlier_writers_without_reading_their_logs() {
+    let state = tempfile::tempdir().unwrap();
+    // the first hour, as the previous run would have read it
+    let (first, _) = with_state(
+        state.path(),
+        &[
+            "--since",
+            "2026-11-20T00:00:00Z",
+            "--until",
+            "2026-11-20T01:00:00Z",
+            "--rule",
+            "unexpected-writer",
+        ],
+    );
+    let file = state.path().join("writers.json");
+    let kept: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(kept["version"], 1);
+    assert_eq!(kept["runs"], 1);
+    // the writers of the first hour, counted here from the log lines
+    let mut writers = std::collections::BTreeSet::new();
+    for l in fixture_lines() {
+        let f: Vec<&str> = l.split(' ').collect();
+        let method = f[12].trim_start_matches('"');
+        if f[1] < "2026-11-20T01:00:00" && ["POST", "PUT", "PATCH", "DELETE"].contains(&method) {
+            writers.insert(f[3].rsplit_once(':').unwrap().0.to_string());
+        }
+    }
+    let kept_ips: std::collections::BTreeSet<String> = kept["writers"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(kept_ips, writers);
+    assert!(
+        first["baseline"]["state"].is_null(),
+        "nothing was kept before"
+    );
+    assert_eq!(first["baseline"]["available"], false);
+
+    // the next window, its baseline hour covered by the state: not read from the logs
+    let args = AFTER_THE_FIRST_HOUR;
+    let (r, _) = with_state(state.path(), &args);
+    assert_eq!(r["baseline"]["available"], true);
+    assert_eq!(
+        r["baseline"]["requests"], 0,
+        "the baseline hour was not read"
+    );
+    assert_eq!(u(&r["baseline"]["state"]["writers"]), writers.len() as u64);
+    assert_eq!(
+        r["baseline"]["state"]["file"],
+        file.display().to_string().as_str()
+    );
+    let f = find(&r, "unexpected-writer", "203.0.113.66");
+    assert_eq!(f["severity"], "critical");
+    assert!(f["reasons"].to_string().contains("with the kept state"));
+    // the same verdicts as reading the baseline hour from the logs
+    let fresh = tempfile::tempdir().unwrap();
+    let (logs, _) = with_state(fresh.path(), &args);
+    let verdicts = |r: &Value| -> Vec<(String, String)> {
+        findings(r)
+            .iter()
+            .map(|f| (f["client_ip"].to_string(), f["severity"].to_string()))
+            .collect()
+    };
+    assert!(u(&logs["baseline"]["requests"]) > 0);
+    assert_eq!(verdicts(&r), verdicts(&logs));
+}
+
+#[test]
+fn a_corrupt_kept_baseline_is_named_and_ignored() {
+    let state = tempfile::tempdir().unwrap();
+    let file = state.path().join("writers.json");
+    std::fs::write(&file, "{\"version\": 1, \"writers\": [").unwrap();
+    let (r, stderr) = with_state(state.path(), &["--rule", "unexpected-writer"]);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(stderr.contains("ignored"), "{stderr}");
+    find(&r, "unexpected-writer", "203.0.113.66");
+    // and rewritten whole
+    let kept: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(kept["runs"], 1);
+    // the default folder is under XDG_STATE_HOME
+    let xdg = tempfile::tempdir().unwrap();
+    let out = hosp_logs()
+        .env_remove("HOSP_LOGS_STATE")
+        .env("XDG_STATE_HOME", xdg.path())
+        .args([
+            "security",
+            "-q",
+            "--source",
+            &fixture_day(),
+            "--rule",
+            "scanner",
+        ])
+        .output()
+        .unwrap();
+    stdout_ok(&out);
+    assert!(xdg.path().join("hosp-logs/security/writers.json").is_file());
 }

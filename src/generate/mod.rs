@@ -11,6 +11,7 @@
 mod record;
 mod rng;
 mod scenario;
+pub mod security_bench;
 mod truth;
 
 #[cfg(test)]

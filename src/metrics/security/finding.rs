@@ -157,6 +157,15 @@ pub struct Finding {
     /// Why it fired, in words.
     pub reasons: Vec<String>,
     pub evidence: Vec<Evidence>,
+    /// The severity this rule gave on its own, before the client's other signals were
+    /// weighed in (`severity` is the combined one).
+    pub rule_severity: Severity,
+    /// Every rule that found something on this client (this one included): the signals
+    /// this finding's severity combined.
+    pub signals: Vec<Rule>,
+    /// unexpected-writer: the share of the client's sensitive writes with a scripting or
+    /// empty user agent (null for other rules).
+    pub scripted_share: Option<f64>,
 }
 
 /// Builds a finding from the summary of the requests behind it; `evidence` lists the
@@ -198,5 +207,8 @@ pub fn finding(
         endpoints: routes.iter().take(20).map(|r| r.0.to_string()).collect(),
         reasons,
         evidence: ev.into_iter().map(Evidence::of).collect(),
+        rule_severity: severity,
+        signals: vec![rule],
+        scripted_share: None,
     }
 }

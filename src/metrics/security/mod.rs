@@ -12,8 +12,10 @@
 
 mod attack_signature;
 mod cdn_bypass;
+mod correlate;
 mod credential_guessing;
 pub mod finding;
+pub mod kept;
 mod off_hours;
 pub mod report;
 pub mod sample;
@@ -30,9 +32,10 @@ use crate::format::{Request, Role, RoleSet};
 use crate::window::{format_us, WindowInfo};
 
 pub use finding::{format_time, Evidence, Finding, Req};
+pub use kept::{KeptWriters, Writer};
 pub use report::{
-    analyze, densest, Baseline, BaselineInfo, Ctx, RuleOutput, RuleRun, SecurityReport,
-    SeverityCounts,
+    analyze, densest, Baseline, BaselineInfo, ClientSummary, Ctx, KeptInfo, RuleOutput, RuleRun,
+    SecurityReport, SeverityCounts,
 };
 pub use settings::{
     parse_baseline, BurstSettings, CredentialSettings, PathPattern, ScannerSettings, Settings,
@@ -165,6 +168,8 @@ pub struct Security {
     pub until_us: Option<i64>,
     /// Whether the baseline applies (the daily report and the gate run without one).
     pub baseline: bool,
+    /// The kept baseline (`--state`): writers seen in earlier runs.
+    pub kept: Option<KeptWriters>,
 }
 
 impl Security {
@@ -178,6 +183,7 @@ impl Security {
             since_us: None,
             until_us,
             baseline: false,
+            kept: None,
         }
     }
 
@@ -194,6 +200,11 @@ pub struct SecurityRun {
     pub window: WindowInfo,
     /// Requests in the window (not the baseline).
     pub requests: u64,
+    /// Who wrote, and when, in what the run read (the window, and the baseline period when
+    /// it was read from the logs): what the kept state records.
+    pub writers: Vec<(String, Writer)>,
+    /// The span the run read (µs), None when it read nothing.
+    pub covered: Option<(i64, i64)>,
 }
 
 impl Analysis for Security {
@@ -241,8 +252,24 @@ impl Analysis for Security {
                 .map(|(b, s)| (s - b, s)),
             false => None,
         };
-        let baseline = Baseline::of(period, p.before);
+        let baseline = Baseline::of(period, &p.before, self.kept.as_ref());
         let clients = Client::all(p.clients, &self.settings);
+        let mut writers: Vec<(String, Writer)> = p
+            .before
+            .writers
+            .into_iter()
+            .map(|(ip, w)| (ip.into(), w))
+            .collect();
+        writers.extend(
+            clients
+                .iter()
+                .filter_map(|c| Some((c.ip.clone(), c.writer()?))),
+        );
+        let end = self.until_us.or(p.last.map(|l| floor_sec(l) + SEC));
+        let read_from = match p.before.requests {
+            0 => start,
+            _ => period.map(|p| p.0).or(p.before.first).or(start),
+        };
         let report = report::evaluate(
             &clients,
             p.requests,
@@ -253,15 +280,14 @@ impl Analysis for Security {
         );
         let window = WindowInfo {
             start: start.map(format_us),
-            end: self
-                .until_us
-                .or(p.last.map(|l| floor_sec(l) + SEC))
-                .map(format_us),
+            end: end.map(format_us),
         };
         SecurityRun {
             report,
             window,
             requests: p.requests,
+            writers,
+            covered: read_from.zip(end),
         }
     }
 }

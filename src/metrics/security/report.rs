@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::finding::{finding, Finding, Req};
+use super::kept::KeptWriters;
 use super::sample::Group;
 use super::settings::Settings;
 use super::state::{Before, Client, SecurityPartial, Wants};
@@ -24,16 +25,50 @@ pub struct Baseline {
     pub requests: u64,
     pub first_us: Option<i64>,
     pub writers: HashSet<String>,
+    /// What the kept state (`--state`) added: writers seen before the window in earlier
+    /// runs.
+    pub kept: Option<KeptInfo>,
+}
+
+/// What the kept baseline held, and what it added to this run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct KeptInfo {
+    /// The state file (set by the command).
+    pub file: Option<String>,
+    /// The runs it recorded, and the span they read.
+    pub runs: u64,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    /// Writers it knew from before the window.
+    pub writers: u64,
+    /// It recorded runs before the window's start (the new-writer check can run on it).
+    #[serde(skip)]
+    pub before: bool,
 }
 
 impl Baseline {
-    /// The baseline of requests read before the window.
-    pub fn of(period: Option<(i64, i64)>, before: Before) -> Baseline {
+    /// The baseline of requests read before the window, and of the kept state: writers it
+    /// saw before the window's start, within the baseline period.
+    pub fn of(period: Option<(i64, i64)>, before: &Before, kept: Option<&KeptWriters>) -> Baseline {
+        let mut writers: HashSet<String> = before.writers.keys().map(|k| k.to_string()).collect();
+        let kept = period.zip(kept).map(|((from, start), k)| {
+            let known: Vec<&str> = k.writers_before(Some(from), start).collect();
+            writers.extend(known.iter().map(|w| w.to_string()));
+            KeptInfo {
+                file: None,
+                runs: k.runs,
+                start: k.covered.map(|c| format_us(c.0)),
+                end: k.covered.map(|c| format_us(c.1)),
+                writers: known.len() as u64,
+                before: k.before(start),
+            }
+        });
         Baseline {
             period,
             requests: before.requests,
             first_us: before.first,
-            writers: before.writers.into_iter().map(String::from).collect(),
+            writers,
+            kept,
         }
     }
 
@@ -48,18 +83,26 @@ impl Baseline {
                 .filter(|r| r.is_write())
                 .filter_map(|r| r.client_ip.clone())
                 .collect(),
+            kept: None,
         }
     }
 
-    /// The new-writer check can run: a period with data in it.
+    /// The new-writer check can run: a period with data in it, read from the logs or
+    /// recorded in the kept state.
     pub fn available(&self) -> bool {
-        self.period.is_some() && self.requests > 0
+        self.period.is_some() && (self.requests > 0 || self.kept.as_ref().is_some_and(|k| k.before))
     }
 
     pub fn describe(&self) -> String {
         match self.period {
             None => "off".into(),
-            Some((s, e)) => format!("{} → {}", format_us(s), format_us(e)),
+            Some((s, e)) => {
+                let kept = match &self.kept {
+                    Some(k) if k.before => ", with the kept state",
+                    _ => "",
+                };
+                format!("{} → {}{kept}", format_us(s), format_us(e))
+            }
         }
     }
 }
@@ -180,6 +223,8 @@ pub struct BaselineInfo {
     pub writers: u64,
     /// Whether the new-writer check could run (a baseline with data in it).
     pub available: bool,
+    /// The kept state's part (`--state`); null without one.
+    pub state: Option<KeptInfo>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -199,6 +244,49 @@ pub struct SecurityReport {
     pub max_severity: Option<Severity>,
     /// Most severe first.
     pub findings: Vec<Finding>,
+    /// One row per client with a listed finding, most severe first: the client's highest
+    /// severity and the rules that found something on it.
+    pub by_client: Vec<ClientSummary>,
+}
+
+/// A client's findings in one line.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClientSummary {
+    pub client_ip: String,
+    pub severity: Severity,
+    pub known_network: bool,
+    /// The rules that found something on it (low or above).
+    pub signals: Vec<Rule>,
+    /// Its findings, at every severity.
+    pub findings: u64,
+    /// The most common user agent of its most severe finding.
+    pub user_agent: Option<String>,
+}
+
+/// One row per client of the listed findings, most severe first, then most signals.
+fn by_client(listed: &[Finding], all: &[Finding]) -> Vec<ClientSummary> {
+    let mut rows: Vec<ClientSummary> = Vec::new();
+    for f in listed {
+        if rows.iter().any(|r| r.client_ip == f.client_ip) {
+            continue;
+        }
+        // findings are sorted most severe first: the first one of a client is its worst
+        rows.push(ClientSummary {
+            client_ip: f.client_ip.clone(),
+            severity: f.severity,
+            known_network: f.known_network,
+            signals: f.signals.clone(),
+            findings: all.iter().filter(|x| x.client_ip == f.client_ip).count() as u64,
+            user_agent: f.user_agent.clone(),
+        });
+    }
+    rows.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| b.signals.len().cmp(&a.signals.len()))
+            .then_with(|| a.client_ip.cmp(&b.client_ip))
+    });
+    rows
 }
 
 /// The rules to run: all when `rules` is empty, in their fixed order.
@@ -240,6 +328,7 @@ pub fn evaluate(
         });
         all.extend(out.findings);
     }
+    super::correlate::correlate(&mut all, settings);
     let mut by_severity = SeverityCounts::default();
     for f in &all {
         by_severity.add(f.severity);
@@ -253,7 +342,13 @@ pub fn evaluate(
             .then_with(|| a.client_ip.cmp(&b.client_ip))
     });
     let total = all.len() as u64;
-    all.retain(|f| f.severity >= min_severity);
+    let listed: Vec<Finding> = all
+        .iter()
+        .filter(|f| f.severity >= min_severity)
+        .cloned()
+        .collect();
+    let by_client = by_client(&listed, &all);
+    let all = listed;
     SecurityReport {
         definitions: definitions(settings),
         requests,
@@ -268,6 +363,7 @@ pub fn evaluate(
             requests: baseline.requests,
             writers: baseline.writers.len() as u64,
             available: baseline.available(),
+            state: baseline.kept.clone(),
         },
         rules: runs,
         min_severity,
@@ -275,6 +371,7 @@ pub fn evaluate(
         hidden: total - all.len() as u64,
         max_severity,
         findings: all,
+        by_client,
     }
 }
 

@@ -2,7 +2,7 @@
 //! for, requests the ALB's desync mitigation classed Ambiguous or Severe, and WAF blocks.
 //!
 //! Severity: many 404s or many distinct 404 endpoints within the window, enough probe hits,
-//! or enough WAF blocks: medium; a Severe desync request: high; a few probe hits, WAF blocks
+//! or enough WAF blocks within the window: medium; a Severe desync request: high; a few probe hits, WAF blocks
 //! or Ambiguous requests alone: low.
 
 use std::collections::HashMap;
@@ -93,12 +93,17 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         }
         let waf = x.waf.count;
         if waf > 0 {
-            raise(if waf >= cfg.waf_blocks {
+            // within the window, like the 404s: a busy clinic collects a WAF false positive
+            // now and then all day, a scanner trips it many times in minutes
+            let (dense, _, _) = densest(&x.waf_times, cfg.window_us);
+            raise(if dense >= cfg.waf_blocks {
                 Severity::Medium
             } else {
                 Severity::Low
             });
-            reasons.push(format!("{waf} requests blocked by the WAF"));
+            reasons.push(format!(
+                "{waf} requests blocked by the WAF ({dense} within {win})"
+            ));
         }
         let Some(severity) = severity else { continue };
         let evidence = [

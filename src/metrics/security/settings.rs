@@ -111,6 +111,8 @@ pub struct Settings {
     pub sensitive_text: Vec<String>,
     pub known: Vec<Cidr>,
     pub scripting: Vec<Glob>,
+    /// The share of sensitive writes with a scripting user agent that makes it a reason.
+    pub scripting_share: f64,
     /// None: no baseline ("off").
     pub baseline_us: Option<i64>,
     pub evidence: usize,
@@ -161,6 +163,12 @@ impl Settings {
                 "cdn_only = true needs cdn_ranges (the CDN / proxy networks allowed to reach the ALB)".into(),
             ));
         }
+        if !(s.scripting_share > 0.0 && s.scripting_share <= 1.0) {
+            return Err(UsageError(format!(
+                "scripting_share {}: expected a share above 0 and at most 1, e.g. 0.5",
+                s.scripting_share
+            )));
+        }
         let sc = &s.scanner;
         let wb = &s.write_burst;
         if !(wb.z.is_finite() && wb.z > 0.0) {
@@ -183,6 +191,7 @@ impl Settings {
                 .iter()
                 .map(|g| Glob::new(g))
                 .collect(),
+            scripting_share: s.scripting_share,
             baseline_us: parse_baseline(&s.baseline)?,
             evidence: s.evidence,
             cdn_only: s.cdn_only,

@@ -8,12 +8,13 @@
 //! Two partials merge exactly: the result never depends on how the input was split into
 //! batches or threads.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use rustc_hash::FxBuildHasher;
 
 use super::attack_signature::{request_kinds, Kind, Place};
+use super::kept::Writer;
 use super::sample::{hash_parts, Earliest, Group, Tally, NO_UA};
 use super::settings::Settings;
 use super::{is_write_method, Rule};
@@ -137,6 +138,8 @@ pub struct Scan {
     pub severe: Hits,
     pub ambiguous: Hits,
     pub waf: Hits,
+    /// Times of the WAF blocks, for the sliding window.
+    pub waf_times: Vec<i64>,
 }
 
 /// Attack signatures (attack-signature).
@@ -310,7 +313,11 @@ impl ClientState {
             ambiguous: Hits::new(n),
             waf: Hits::new(n),
             not_found: Vec::new(),
+            waf_times: Vec::new(),
         });
+        if waf {
+            x.waf_times.push(r.time_us);
+        }
         if nf {
             let method = r.method.unwrap_or("-");
             let target = r.endpoint.as_deref().or(r.path).unwrap_or("-");
@@ -379,6 +386,7 @@ impl ClientState {
             a.severe.merge(b.severe);
             a.ambiguous.merge(b.ambiguous);
             a.waf.merge(b.waf);
+            a.waf_times.extend(b.waf_times);
         });
         merge_opt(&mut self.attack, o.attack, |a, b| {
             a.all.merge(b.all);
@@ -407,17 +415,24 @@ impl ClientState {
         }
         if let Some(s) = &mut self.scan {
             s.not_found.sort_unstable();
+            s.waf_times.sort_unstable();
         }
     }
 }
 
-/// Requests before the window's start: who wrote then (the baseline for "never seen
-/// writing").
+/// Requests before the window's start: who wrote then, and when (the baseline for "never
+/// seen writing").
 #[derive(Debug, Clone, Default)]
 pub struct Before {
     pub requests: u64,
     pub first: Option<i64>,
-    pub writers: HashSet<Box<str>, FxBuildHasher>,
+    pub writers: HashMap<Box<str>, Writer, FxBuildHasher>,
+}
+
+fn seen_writing(w: &mut Writer, t: i64, n: u64) {
+    w.first_us = w.first_us.min(t);
+    w.last_us = w.last_us.max(t);
+    w.writes += n;
 }
 
 /// What one thread has counted: a state per client address in the window, and the baseline.
@@ -438,8 +453,20 @@ impl SecurityPartial {
             let b = &mut self.before;
             b.requests += 1;
             b.first = Some(b.first.map_or(r.time_us, |f| f.min(r.time_us)));
-            if is_write_method(r.method) && !b.writers.contains(ip) {
-                b.writers.insert(ip.into());
+            if is_write_method(r.method) {
+                match b.writers.get_mut(ip) {
+                    Some(w) => seen_writing(w, r.time_us, 1),
+                    None => {
+                        b.writers.insert(
+                            ip.into(),
+                            Writer {
+                                first_us: r.time_us,
+                                last_us: r.time_us,
+                                writes: 1,
+                            },
+                        );
+                    }
+                }
             }
             return;
         }
@@ -471,7 +498,17 @@ impl SecurityPartial {
         let b = &mut self.before;
         b.requests += o.before.requests;
         b.first = b.first.into_iter().chain(o.before.first).min();
-        b.writers.extend(o.before.writers);
+        for (ip, w) in o.before.writers {
+            match b.writers.get_mut(&ip) {
+                Some(x) => {
+                    seen_writing(x, w.first_us, w.writes);
+                    x.last_us = x.last_us.max(w.last_us);
+                }
+                None => {
+                    b.writers.insert(ip, w);
+                }
+            }
+        }
     }
 }
 
@@ -506,5 +543,17 @@ impl Client {
             .collect();
         out.sort_by(|a, b| a.ip.cmp(&b.ip));
         out
+    }
+}
+
+impl Client {
+    /// When this client wrote in the window, as the kept baseline records it.
+    pub fn writer(&self) -> Option<Writer> {
+        let w = self.state.writes.as_ref()?;
+        Some(Writer {
+            first_us: w.all.first?,
+            last_us: w.all.last?,
+            writes: w.all.count,
+        })
     }
 }
