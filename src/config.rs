@@ -371,6 +371,7 @@ mod tests {
         let (s, d) = (&c.security, SecuritySection::default());
         assert_eq!(s.sensitive_endpoints, d.sensitive_endpoints);
         assert_eq!(s.scripting_user_agents, d.scripting_user_agents);
+        assert_eq!(s.scripting_share, d.scripting_share);
         assert_eq!(s.scanner.probe_paths, d.scanner.probe_paths);
         assert_eq!(
             (s.baseline.as_str(), s.evidence, s.cdn_only),

@@ -107,7 +107,7 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     let mut out = RuleOutput::ran(findings);
     if !known_configured {
         out.notes.push(
-            "known_networks is not configured: the outside-known-networks check did not run".into(),
+            "known_networks is not configured: the outside-known-networks check did not run (unset, \"outside the known networks\" would be true of every client, so it is not a reason)".into(),
         );
     }
     if !baseline {
