@@ -131,6 +131,9 @@ pub struct SecuritySection {
     pub known_networks: Vec<String>,
     /// User-agent globs of scripts and tools (an empty user agent always counts).
     pub scripting_user_agents: Vec<String>,
+    /// The share of a client's sensitive writes with a scripting or empty user agent from
+    /// which that is a reason (0 < share <= 1). Default 0.5.
+    pub scripting_share: f64,
     /// How far back before the window's start a writer must have been seen writing, or
     /// "off". Default "7d".
     pub baseline: String,
@@ -173,6 +176,7 @@ impl Default for SecuritySection {
             ]
             .map(String::from)
             .to_vec(),
+            scripting_share: 0.5,
             baseline: "7d".into(),
             evidence: 5,
             cdn_only: false,
@@ -367,6 +371,7 @@ mod tests {
         let (s, d) = (&c.security, SecuritySection::default());
         assert_eq!(s.sensitive_endpoints, d.sensitive_endpoints);
         assert_eq!(s.scripting_user_agents, d.scripting_user_agents);
+        assert_eq!(s.scripting_share, d.scripting_share);
         assert_eq!(s.scanner.probe_paths, d.scanner.probe_paths);
         assert_eq!(
             (s.baseline.as_str(), s.evidence, s.cdn_only),

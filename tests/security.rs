@@ -206,21 +206,21 @@ fn without_known_networks_the_intruder_is_still_found() {
         .contains("known_networks is not configured"));
 }
 
+/// 01:00–03:00 with the hour before as the baseline, unexpected-writer only.
+const AFTER_THE_FIRST_HOUR: [&str; 8] = [
+    "--since",
+    "2026-11-20T01:00:00Z",
+    "--until",
+    "2026-11-20T03:00:00Z",
+    "--baseline",
+    "1h",
+    "--rule",
+    "unexpected-writer",
+];
+
 #[test]
 fn a_baseline_inside_the_day_makes_the_intruder_a_new_writer() {
-    let r = day(
-        "security",
-        &[
-            "--since",
-            "2026-11-20T01:00:00Z",
-            "--until",
-            "2026-11-20T03:00:00Z",
-            "--baseline",
-            "1h",
-            "--rule",
-            "unexpected-writer",
-        ],
-    );
+    let r = day("security", &AFTER_THE_FIRST_HOUR);
     assert_eq!(r["baseline"]["available"], true);
     assert_eq!(r["baseline"]["start"], "2026-11-20T00:00:00Z");
     assert!(u(&r["baseline"]["writers"]) > 10);
@@ -458,4 +458,235 @@ fn audit_summary_sees_all_traffic_and_filters() {
             assert!(u(&e["status"]) / 100 == 2);
         }
     }
+}
+
+/// The fixture day's requests as the analyses read them: parsed here once, one batch.
+mod split {
+    use hosp_logs::engine::{Analysis, Finish};
+    use hosp_logs::format::alb::Alb;
+    use hosp_logs::format::{LineFormat, Request, Routes, Want};
+    use hosp_logs::metrics::security::{roles, Security, Settings, Severity};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn lines() -> &'static Vec<String> {
+        static LINES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        LINES.get_or_init(fixture_lines)
+    }
+
+    fn routes() -> &'static Routes {
+        static R: std::sync::OnceLock<Routes> = std::sync::OnceLock::new();
+        R.get_or_init(|| Routes::new(&[]).unwrap())
+    }
+
+    fn requests() -> Vec<Request<'static>> {
+        let want = Want {
+            roles: roles(),
+            routes: routes(),
+        };
+        lines()
+            .iter()
+            .filter_map(|l| Alb.parse(l).ok().map(|rec| Alb.request(&rec, &want)))
+            .collect()
+    }
+
+    /// The fixture config's rules, with a baseline inside the day so the part before the
+    /// window is split too.
+    fn analyses() -> Vec<Security> {
+        let text = std::fs::read_to_string(fixture_config()).unwrap();
+        let cfg = hosp_logs::config::Config::parse(&text).unwrap();
+        let settings = Settings::from_section(&cfg.security).unwrap();
+        let since = chrono::DateTime::parse_from_rfc3339("2026-11-20T01:00:00Z")
+            .unwrap()
+            .timestamp_micros();
+        vec![
+            Security::overall(settings.clone(), Severity::Info, None),
+            Security {
+                since_us: Some(since),
+                baseline: true,
+                ..Security::overall(settings, Severity::Info, None)
+            },
+        ]
+    }
+
+    fn report(a: &Security, p: <Security as Analysis>::Partial) -> String {
+        let run = a.finish(p, &Finish::default());
+        serde_json::to_string(&run.report).unwrap()
+    }
+
+    fn whole() -> &'static Vec<String> {
+        static W: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        W.get_or_init(|| {
+            let reqs = requests();
+            analyses()
+                .iter()
+                .map(|a| {
+                    // one partial, never merged
+                    let mut p = a.partial();
+                    a.fold(&mut p, &reqs);
+                    report(a, p)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4))]
+
+        /// Batches of random sizes, dealt to random "threads", merged in a random order:
+        /// the same report as one batch.
+        #[test]
+        fn the_report_does_not_depend_on_how_the_input_is_split(
+            cuts in proptest::collection::vec(0usize..100_000, 1..40),
+            threads in 1usize..6,
+            deal in any::<u64>(),
+        ) {
+            let reqs = requests();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % reqs.len()).collect();
+            cuts.push(0);
+            cuts.push(reqs.len());
+            cuts.sort_unstable();
+            for (a, want) in analyses().iter().zip(whole()) {
+                let mut parts: Vec<_> = (0..threads).map(|_| a.partial()).collect();
+                for (i, w) in cuts.windows(2).enumerate() {
+                    let t = (deal.rotate_left(i as u32 * 7) % threads as u64) as usize;
+                    a.fold(&mut parts[t], &reqs[w[0]..w[1]]);
+                }
+                if deal % 2 == 1 {
+                    parts.reverse();
+                }
+                let mut all = parts.pop().unwrap();
+                for p in parts {
+                    a.merge(&mut all, p);
+                }
+                let got = report(a, all);
+                prop_assert!(&got == want, "the report changed with the split");
+            }
+        }
+    }
+
+    #[test]
+    fn the_whole_day_in_one_batch_finds_the_intruder() {
+        // guards the property above against comparing two empty reports
+        assert!(whole()[0].contains("203.0.113.66"));
+        assert!(whole()[1].contains("\"available\":true"));
+    }
+}
+
+/// `security` with a kept baseline in `state`, as JSON.
+fn with_state(state: &std::path::Path, extra: &[&str]) -> (Value, String) {
+    let (d, c) = (fixture_day(), fixture_config());
+    let out = hosp_logs()
+        .args([
+            "security", "--format", "json", "--source", &d, "--config", &c,
+        ])
+        .arg("--state")
+        .arg(state)
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = serde_json::from_str(&stdout_ok(&out)).unwrap();
+    (json, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_kept_baseline_knows_earlier_writers_without_reading_their_logs() {
+    let state = tempfile::tempdir().unwrap();
+    // the first hour, as the previous run would have read it
+    let (first, _) = with_state(
+        state.path(),
+        &[
+            "--since",
+            "2026-11-20T00:00:00Z",
+            "--until",
+            "2026-11-20T01:00:00Z",
+            "--rule",
+            "unexpected-writer",
+        ],
+    );
+    let file = state.path().join("writers.json");
+    let kept: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(kept["version"], 1);
+    assert_eq!(kept["runs"], 1);
+    // the writers of the first hour, counted here from the log lines
+    let mut writers = std::collections::BTreeSet::new();
+    for l in fixture_lines() {
+        let f: Vec<&str> = l.split(' ').collect();
+        let method = f[12].trim_start_matches('"');
+        if f[1] < "2026-11-20T01:00:00" && ["POST", "PUT", "PATCH", "DELETE"].contains(&method) {
+            writers.insert(f[3].rsplit_once(':').unwrap().0.to_string());
+        }
+    }
+    let kept_ips: std::collections::BTreeSet<String> = kept["writers"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(kept_ips, writers);
+    assert!(
+        first["baseline"]["state"].is_null(),
+        "nothing was kept before"
+    );
+    assert_eq!(first["baseline"]["available"], false);
+
+    // the next window, its baseline hour covered by the state: not read from the logs
+    let args = AFTER_THE_FIRST_HOUR;
+    let (r, _) = with_state(state.path(), &args);
+    assert_eq!(r["baseline"]["available"], true);
+    assert_eq!(
+        r["baseline"]["requests"], 0,
+        "the baseline hour was not read"
+    );
+    assert_eq!(u(&r["baseline"]["state"]["writers"]), writers.len() as u64);
+    assert_eq!(
+        r["baseline"]["state"]["file"],
+        file.display().to_string().as_str()
+    );
+    let f = find(&r, "unexpected-writer", "203.0.113.66");
+    assert_eq!(f["severity"], "critical");
+    assert!(f["reasons"].to_string().contains("with the kept state"));
+    // the same verdicts as reading the baseline hour from the logs
+    let fresh = tempfile::tempdir().unwrap();
+    let (logs, _) = with_state(fresh.path(), &args);
+    let verdicts = |r: &Value| -> Vec<(String, String)> {
+        findings(r)
+            .iter()
+            .map(|f| (f["client_ip"].to_string(), f["severity"].to_string()))
+            .collect()
+    };
+    assert!(u(&logs["baseline"]["requests"]) > 0);
+    assert_eq!(verdicts(&r), verdicts(&logs));
+}
+
+#[test]
+fn a_corrupt_kept_baseline_is_named_and_ignored() {
+    let state = tempfile::tempdir().unwrap();
+    let file = state.path().join("writers.json");
+    std::fs::write(&file, "{\"version\": 1, \"writers\": [").unwrap();
+    let (r, stderr) = with_state(state.path(), &["--rule", "unexpected-writer"]);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(stderr.contains("ignored"), "{stderr}");
+    find(&r, "unexpected-writer", "203.0.113.66");
+    // and rewritten whole
+    let kept: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(kept["runs"], 1);
+    // the default folder is under XDG_STATE_HOME
+    let xdg = tempfile::tempdir().unwrap();
+    let out = hosp_logs()
+        .env_remove("HOSP_LOGS_STATE")
+        .env("XDG_STATE_HOME", xdg.path())
+        .args([
+            "security",
+            "-q",
+            "--source",
+            &fixture_day(),
+            "--rule",
+            "scanner",
+        ])
+        .output()
+        .unwrap();
+    stdout_ok(&out);
+    assert!(xdg.path().join("hosp-logs/security/writers.json").is_file());
 }

@@ -12,7 +12,7 @@ use super::GlobalArgs;
 use crate::config::{parse_latency_ms, parse_rate, parse_target};
 use crate::error::{ExitStatus, UsageError};
 use crate::metrics::gate::{evaluate, parse_max_findings, Gate, GateConfig, Verdict};
-use crate::metrics::security::Severity;
+use crate::metrics::security::{Security, Severity};
 use crate::render::analysis::Analysis;
 use crate::render::{markdown, Report};
 
@@ -64,7 +64,7 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
     }
     let analysis = Gate {
         slo: ctx.settings.slo(None, None)?,
-        security: ctx.settings.security.clone(),
+        security: Security::overall(ctx.settings.security.clone(), Severity::Info, None),
         gate,
     };
     let ran = ctx.run_local(&analysis, &ctx.window)?;

@@ -28,6 +28,20 @@ pub struct GenerateArgs {
     /// the CloudFront log as cloudfront/<distribution>.YYYY-MM-DD-HH.<id>.gz, and truth.json
     #[arg(long)]
     pub out: PathBuf,
+    /// What traffic: the HOSP day of the fixtures, or the security precision benchmark
+    /// (about 1,900 NAT'd clinics, staff, a load test and seven intruders named in truth.json;
+    /// use --duration 36h --rate 2.3 for the benchmark's size)
+    #[arg(long, value_enum, default_value_t = Scenario::HospDay)]
+    pub scenario: Scenario,
+}
+
+/// `generate --scenario`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// The HOSP day of fixtures/day (outage, slow hours, migration, intruder, scanner)
+    HospDay,
+    /// The security precision benchmark
+    SecurityBench,
 }
 
 pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitStatus> {
@@ -46,8 +60,11 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitStatus
         rate: args.rate,
         out: args.out.clone(),
     };
-    let summary =
-        generate(&opts).with_context(|| format!("generating into {}", args.out.display()))?;
+    let summary = match args.scenario {
+        Scenario::HospDay => generate(&opts),
+        Scenario::SecurityBench => crate::generate::security_bench::run(&opts),
+    }
+    .with_context(|| format!("generating into {}", args.out.display()))?;
     if !global.quiet {
         eprintln!(
             "hosp-logs: wrote {} lines in {} files; truth in {}",

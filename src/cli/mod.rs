@@ -109,7 +109,12 @@ pub enum Command {
     /// Write the typed frame (window and [exclude] applied) as Parquet, CSV or NDJSON
     Export(export::ExportArgs),
     /// Security findings: unexpected writers, credential guessing, scanners, attack signatures,
-    /// CDN bypass, write bursts, off-hours writes
+    /// CDN bypass, write bursts, off-hours writes, weighed together per client
+    ///
+    /// A client's findings are judged together: probing (scanner, attack strings, credential
+    /// guessing) and writing (unexpected or bursty or off-hours writes) on one client raise
+    /// each other; a write burst or off-hours writes alone stay low. Who wrote before the
+    /// window is kept between runs in --state (writers.json).
     Security(security::SecurityArgs),
     /// The audit trail: per client (address + user agent), what it did, writes first
     Audit(audit::AuditArgs),

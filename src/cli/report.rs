@@ -79,14 +79,11 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
     // the SLO and security see every request; the other analyses only user traffic
     let analyses = (
         Slo { config: cfg },
-        Security {
-            settings: ctx.settings.security.clone(),
-            rules: Vec::new(),
-            min_severity: Severity::Low,
-            since_us: None,
-            until_us: ctx.window.until_us,
-            baseline: false,
-        },
+        Security::overall(
+            ctx.settings.security.clone(),
+            Severity::Low,
+            ctx.window.until_us,
+        ),
         Errors {
             config: ErrorsConfig {
                 include_4xx: false,

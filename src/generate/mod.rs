@@ -15,6 +15,7 @@ mod edge;
 mod record;
 mod rng;
 mod scenario;
+pub mod security_bench;
 mod truth;
 
 #[cfg(test)]

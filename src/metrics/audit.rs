@@ -94,12 +94,13 @@ impl AuditFilter {
         })
     }
 
-    pub fn matches(&self, r: &Req) -> bool {
+    /// Whether a request passes every filter (read in place: nothing is copied for the
+    /// requests turned away).
+    pub fn matches(&self, r: &Request<'_>) -> bool {
         let client = self.clients.is_empty()
             || self.clients.iter().any(|c| match c {
                 ClientMatch::Net(n) => r
                     .client_ip
-                    .as_deref()
                     .and_then(|ip| ip.parse().ok())
                     .is_some_and(|ip| n.contains(ip)),
                 ClientMatch::UserAgent(g) => g.matches(r.user_agent.as_deref().unwrap_or("-")),
@@ -111,7 +112,7 @@ impl AuditFilter {
             });
         let method = self.methods.is_empty()
             || self.methods.iter().any(|m| {
-                let rm = r.method.as_deref().unwrap_or("-");
+                let rm = r.method.unwrap_or("-");
                 match m.as_str() {
                     "WRITE" => is_write_method(Some(rm)),
                     "READ" => r.method.is_some() && !is_write_method(Some(rm)),
@@ -190,9 +191,9 @@ pub struct Trail {
 }
 
 impl Trail {
-    fn add(&mut self, r: Req, summary: bool) {
+    fn add(&mut self, r: &Request<'_>, summary: bool) {
         self.requests += 1;
-        let write = r.is_write();
+        let write = is_write_method(r.method);
         self.writes += u64::from(write);
         self.with_method += u64::from(r.method.is_some());
         self.failures += u64::from(r.status.is_none_or(|s| s >= 400));
@@ -204,16 +205,17 @@ impl Trail {
             } else {
                 &mut self.others_kept
             };
-            list.push(r);
+            list.push(Req::of(r));
             trim(list, self.limit);
         }
     }
 }
 
-/// Keeps the earliest `limit` requests (all when 0), trimming only when the list doubled.
+/// Keeps the earliest `limit` requests (all when 0), trimming only when the list doubled:
+/// with `--limit` a client's events stay bounded whatever it sent.
 fn trim(list: &mut Vec<Req>, limit: usize) {
     if limit > 0 && list.len() >= 2 * limit.max(64) {
-        list.sort_by(|a, b| a.time_us.cmp(&b.time_us).then_with(|| a.url.cmp(&b.url)));
+        list.sort_by(|a, b| a.order(b));
         list.truncate(limit);
     }
 }
@@ -278,14 +280,11 @@ impl Analysis for Audit {
     fn fold(&self, p: &mut AuditPartial, batch: &[Request<'_>]) {
         for r in batch {
             p.total += 1;
-            let r = Req::of(r);
-            if !self.filter.matches(&r) {
+            if !self.filter.matches(r) {
                 continue;
             }
             p.matched += 1;
-            let t = p
-                .clients
-                .entry(&[r.client_ip.as_deref(), r.user_agent.as_deref()]);
+            let t = p.clients.entry(&[r.client_ip, r.user_agent.as_deref()]);
             t.limit = self.limit;
             t.add(r, self.summary);
         }
@@ -298,7 +297,7 @@ impl Analysis for Audit {
     }
 
     fn finish(&self, p: AuditPartial, _end: &Finish) -> AuditReport {
-        let by_time = |a: &Req, b: &Req| a.time_us.cmp(&b.time_us).then_with(|| a.url.cmp(&b.url));
+        let by_time = |a: &Req, b: &Req| a.order(b);
         let mut clients: Vec<ClientTrail> = p
             .clients
             .into_rows()
@@ -372,17 +371,8 @@ fn compute(reqs: &[Req], filter: &AuditFilter, summary: bool, limit: usize) -> A
         limit,
     };
     let mut p = a.partial();
-    for r in reqs {
-        p.total += 1;
-        if filter.matches(r) {
-            p.matched += 1;
-            let t = p
-                .clients
-                .entry(&[r.client_ip.as_deref(), r.user_agent.as_deref()]);
-            t.limit = limit;
-            t.add(r.clone(), summary);
-        }
-    }
+    let batch: Vec<Request> = reqs.iter().map(Req::request).collect();
+    a.fold(&mut p, &batch);
     a.finish(p, &Finish::default())
 }
 

@@ -181,17 +181,10 @@ fn every_analysis_merges_to_the_report_of_one_batch() {
             max_findings: vec![(Severity::High, 0)],
         },
         slo,
-        security: settings.clone(),
+        security: Security::overall(settings.clone(), Severity::Info, None),
     };
     same_report_however_split(&gate, &reqs, &end, 7);
-    let sec = Security {
-        settings,
-        rules: Vec::new(),
-        min_severity: Severity::Info,
-        since_us: None,
-        until_us: None,
-        baseline: false,
-    };
+    let sec = Security::overall(settings, Severity::Info, None);
     same_report_however_split(&sec, &reqs, &end, 8);
     let audit = Audit {
         filter: AuditFilter::default(),

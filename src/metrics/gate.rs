@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::buckets::Merge;
 use super::histogram::Histogram;
-use super::security::{self, Req, Severity};
+use super::security::{self, Security, SecurityPartial, Severity};
 use super::slo::{compute as slo_compute, SloConfig, SloCounts};
 use crate::engine::{Analysis, Finish, InputStats};
 use crate::format::{Request, Role, RoleSet};
@@ -100,7 +100,7 @@ pub struct GatePartial {
     latency: Histogram,
     valid: u64,
     e5: u64,
-    security: Vec<Req>,
+    security: SecurityPartial,
 }
 
 /// The gate as an analysis.
@@ -108,7 +108,8 @@ pub struct GatePartial {
 pub struct Gate {
     pub gate: GateConfig,
     pub slo: SloConfig,
-    pub security: security::Settings,
+    /// Every rule over all traffic, no baseline (`Security::overall`).
+    pub security: Security,
 }
 
 /// The numbers the checks compare, before the input's state is known.
@@ -164,30 +165,23 @@ impl Analysis for Gate {
         }
         // security sees every request, excluded traffic included (a user agent can be spoofed)
         if !self.gate.max_findings.is_empty() {
-            p.security.extend(batch.iter().map(Req::of));
+            self.security.fold(&mut p.security, batch);
         }
     }
 
-    fn merge(&self, into: &mut GatePartial, mut from: GatePartial) {
+    fn merge(&self, into: &mut GatePartial, from: GatePartial) {
         into.slo.merge(from.slo);
         into.latency.merge(from.latency);
         into.valid += from.valid;
         into.e5 += from.e5;
-        into.security.append(&mut from.security);
+        self.security.merge(&mut into.security, from.security);
     }
 
-    fn finish(&self, mut p: GatePartial, end: &Finish) -> GateCounts {
+    fn finish(&self, p: GatePartial, end: &Finish) -> GateCounts {
         let slo = slo_compute(&p.slo, &end.window, &self.slo, InputStats::default());
         let findings = (!self.gate.max_findings.is_empty()).then(|| {
-            p.security.sort_by_key(|r| r.time_us);
-            let report = security::analyze(
-                &p.security,
-                &security::Baseline::new(None, &[]),
-                &self.security,
-                &[],
-                Severity::Info,
-            );
-            report.findings.iter().map(|f| f.severity).collect()
+            let run = self.security.finish(p.security, end);
+            run.report.findings.iter().map(|f| f.severity).collect()
         });
         GateCounts {
             slo,

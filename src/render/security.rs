@@ -101,6 +101,29 @@ impl Report for SecurityReport {
                 })
                 .collect(),
         }];
+        sections.push(Section {
+            title: "Clients".into(),
+            headers: ["Severity", "Client IP", "Signals", "Findings", "User agent"]
+                .map(String::from)
+                .to_vec(),
+            rows: self
+                .by_client
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.severity.as_str().to_string(),
+                        c.client_ip.clone(),
+                        c.signals
+                            .iter()
+                            .map(|r| r.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" + "),
+                        c.findings.to_string(),
+                        opt(&c.user_agent),
+                    ]
+                })
+                .collect(),
+        });
         for (k, f) in self.findings.iter().enumerate() {
             if f.evidence.is_empty() {
                 continue;

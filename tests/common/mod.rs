@@ -32,9 +32,11 @@ pub fn truth() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// The binary with a clean environment: no config, colour or CI settings leak in.
+/// The binary with a clean environment: no config, colour or CI settings leak in, and no
+/// kept security baseline (tests that keep one pass `--state DIR`).
 pub fn hosp_logs() -> Command {
     let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
+    cmd.env("HOSP_LOGS_STATE", "off");
     for var in [
         "HOSP_LOGS_CONFIG",
         "HOSP_LOGS_NOW",

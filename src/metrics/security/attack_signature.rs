@@ -5,7 +5,6 @@
 //! Severity: Log4Shell and SQL injection high, traversal and XSS medium; one level lower when
 //! no matching request reached a target (the ALB answered itself: fixed response, WAF block).
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use regex::RegexSet;
@@ -113,13 +112,16 @@ pub fn kinds_in(text: &str) -> Vec<Kind> {
     hits
 }
 
-/// Signatures in a request: (kind, "url" or "user agent").
-fn request_hits(r: &Req) -> Vec<(Kind, &'static str)> {
+/// Where a signature was found: "url" or "user agent".
+pub type Place = &'static str;
+
+/// Signatures in a request's URL and user agent.
+pub fn request_kinds(url: Option<&str>, user_agent: Option<&str>) -> Vec<(Kind, Place)> {
     let mut out = Vec::new();
-    if let Some(u) = &r.url {
+    if let Some(u) = url {
         out.extend(kinds_in(u).into_iter().map(|k| (k, "url")));
     }
-    if let Some(ua) = &r.user_agent {
+    if let Some(ua) = user_agent {
         out.extend(kinds_in(ua).into_iter().map(|k| (k, "user agent")));
     }
     out
@@ -128,48 +130,32 @@ fn request_hits(r: &Req) -> Vec<(Kind, &'static str)> {
 pub fn run(ctx: &Ctx) -> RuleOutput {
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let mut by_kind: BTreeMap<(Kind, &'static str), u64> = BTreeMap::new();
-        let mut involved = Vec::new();
-        // the first request of each kind leads the evidence, worst kind first
-        let mut first_of: BTreeMap<Kind, usize> = BTreeMap::new();
-        let mut reached = false;
-        for &i in &c.idx {
-            let hits = request_hits(&ctx.reqs[i]);
-            if hits.is_empty() {
-                continue;
-            }
-            involved.push(i);
-            reached |= ctx.reqs[i].target_status.is_some();
-            for h in hits {
-                first_of.entry(h.0).or_insert(i);
-                *by_kind.entry(h).or_default() += 1;
-            }
-        }
-        if involved.is_empty() {
-            continue;
-        }
-        let mut severity = by_kind
+        let Some(a) = &c.state.attack else { continue };
+        let mut severity = a
+            .by_kind
             .keys()
             .map(|k| k.0.severity())
             .max()
             .unwrap_or(Severity::Medium);
-        let mut reasons: Vec<String> = by_kind
+        let mut reasons: Vec<String> = a
+            .by_kind
             .iter()
             .map(|((k, place), n)| format!("{}: {n} request(s), in the {place}", k.name()))
             .collect();
-        if reached {
+        if a.reached {
             reasons.push("at least one of them reached a target".into());
         } else {
             severity = severity.down();
             reasons.push("none reached a target (the ALB answered itself)".into());
         }
-        let mut evidence: Vec<usize> = first_of.into_values().collect();
-        evidence.extend(&involved);
+        // the first request of each kind leads the evidence, worst kind first
+        let mut evidence: Vec<&[Req]> = a.first.values().map(|e| e.rows()).collect();
+        evidence.push(a.all.earliest.rows());
         findings.push(ctx.finding(
             Rule::AttackSignature,
             severity,
             c,
-            &involved,
+            &a.all,
             &evidence,
             reasons,
         ));

@@ -16,23 +16,28 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         if c.addr.is_some_and(|a| s.cdn.iter().any(|n| n.contains(a))) {
             continue;
         }
-        let writes: Vec<usize> = c.pick(|i| ctx.reqs[i].is_write() && ctx.reqs[i].succeeded());
+        let Some(all) = &c.state.all else { continue };
+        let ok = c
+            .state
+            .writes
+            .as_ref()
+            .map(|w| (w.ok, w.ok_earliest.rows()));
+        let writes = ok.map_or(0, |o| o.0);
         let mut reasons = vec![format!(
             "{} requests from outside the CDN ranges",
-            c.idx.len()
+            c.state.requests
         )];
         let severity = if c.known {
             reasons.push("client in a known network, reported as low".into());
             Severity::Low
-        } else if writes.is_empty() {
+        } else if writes == 0 {
             Severity::Medium
         } else {
-            reasons.push(format!("{} successful writes among them", writes.len()));
+            reasons.push(format!("{writes} successful writes among them"));
             Severity::High
         };
-        let mut evidence = writes.clone();
-        evidence.extend(&c.idx);
-        findings.push(ctx.finding(Rule::CdnBypass, severity, c, &c.idx, &evidence, reasons));
+        let evidence = [ok.map_or(&[][..], |o| o.1), all.earliest.rows()];
+        findings.push(ctx.finding(Rule::CdnBypass, severity, c, all, &evidence, reasons));
     }
     RuleOutput::ran(findings)
 }

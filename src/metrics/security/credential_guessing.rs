@@ -1,5 +1,9 @@
 //! credential-guessing: many 401/403 answers to one client within a short window; high when
 //! a successful (2xx) write by the same client follows the failures.
+//!
+//! The finding counts every 401/403 of the client (not only the densest window's) and the
+//! writes that followed; its evidence is the earliest of them (the state keeps the earliest
+//! few requests of each kind, not every failure).
 
 use super::{densest, Ctx, Rule, RuleOutput, Severity};
 use crate::window::format_duration;
@@ -8,47 +12,62 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     let cfg = &ctx.settings.credential;
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let fails: Vec<usize> = c.pick(|i| matches!(ctx.reqs[i].status, Some(401 | 403)));
-        if (fails.len() as u64) < cfg.failures {
+        let Some(f) = &c.state.fails else { continue };
+        let times = &f.times;
+        if (times.len() as u64) < cfg.failures {
             continue;
         }
-        let times: Vec<i64> = fails.iter().map(|&i| ctx.reqs[i].time_us).collect();
-        let (n, lo, hi) = densest(&times, cfg.window_us);
+        let (n, lo, hi) = densest(times, cfg.window_us);
         if n < cfg.failures {
             continue;
         }
-        let burst = &fails[lo..=hi];
         let (start, end) = (times[lo], times[hi] + cfg.followed_within_us);
-        let follows: Vec<usize> = c.pick(|i| {
-            let r = &ctx.reqs[i];
-            r.is_write() && r.is_2xx() && r.time_us >= start && r.time_us <= end
-        });
+        // 2xx writes from the start of the densest run of failures to `followed_within`
+        // after its end
+        let (follows, follow_rows, last_follow) = match &c.state.writes {
+            Some(w) => {
+                let t = &w.ok2xx_times;
+                let (a, b) = (
+                    t.partition_point(|&x| x < start),
+                    t.partition_point(|&x| x <= end),
+                );
+                let rows: Vec<_> = w
+                    .ok2xx_earliest
+                    .rows()
+                    .iter()
+                    .filter(|r| r.time_us >= start && r.time_us <= end)
+                    .take(2)
+                    .cloned()
+                    .collect();
+                (b - a, rows, t[a..b].last().copied())
+            }
+            None => (0, Vec::new(), None),
+        };
         let mut reasons = vec![format!(
             "{n} answers 401/403 within {} ({} in the whole window)",
             format_duration(cfg.window_us),
-            fails.len()
+            times.len()
         )];
-        let severity = if follows.is_empty() {
+        let severity = if follows == 0 {
             Severity::Medium
         } else {
             reasons.push(format!(
-                "followed by {} successful write(s) within {}",
-                follows.len(),
+                "followed by {follows} successful write(s) within {}",
                 format_duration(cfg.followed_within_us)
             ));
             Severity::High
         };
-        let mut involved: Vec<usize> = burst.to_vec();
-        involved.extend(&follows);
+        // the failures, and the writes that got through after them
+        let mut involved = f.all.clone();
+        involved.count += follows as u64;
+        involved.last = involved.last.max(last_follow);
         // the writes that got through first, then the failures
-        let mut evidence: Vec<usize> = follows.iter().take(2).copied().collect();
-        evidence.extend(burst);
         findings.push(ctx.finding(
             Rule::CredentialGuessing,
             severity,
             c,
             &involved,
-            &evidence,
+            &[&follow_rows, f.all.earliest.rows()],
             reasons,
         ));
     }

@@ -7,26 +7,21 @@ use super::{Ctx, Rule, RuleOutput, Severity};
 
 pub fn run(ctx: &Ctx) -> RuleOutput {
     let s = ctx.settings;
-    let Some(hours) = s.hours else {
+    if s.hours.is_none() {
         return RuleOutput::skipped(
             "working_hours is not configured: the off-hours-write rule did not run".into(),
         );
-    };
+    }
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let off: Vec<usize> =
-            c.pick(|i| ctx.reqs[i].is_write() && !hours.contains(ctx.reqs[i].time_us));
-        if off.is_empty() {
+        let Some(off) = &c.state.off_hours else {
             continue;
-        }
-        let sensitive = off
-            .iter()
-            .filter(|&&i| s.is_sensitive(&ctx.reqs[i]))
-            .count();
+        };
         let mut reasons = vec![format!(
-            "{} writes outside working hours ({}), {sensitive} of them to sensitive endpoints",
-            off.len(),
-            s.hours_text.as_deref().unwrap_or("")
+            "{} writes outside working hours ({}), {} of them to sensitive endpoints",
+            off.all.count,
+            s.hours_text.as_deref().unwrap_or(""),
+            off.sensitive
         )];
         let severity = if c.known {
             reasons.push("client in a known network, reported as info".into());
@@ -34,7 +29,14 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         } else {
             Severity::Medium
         };
-        findings.push(ctx.finding(Rule::OffHoursWrite, severity, c, &off, &off, reasons));
+        findings.push(ctx.finding(
+            Rule::OffHoursWrite,
+            severity,
+            c,
+            &off.all,
+            &[off.all.earliest.rows()],
+            reasons,
+        ));
     }
     RuleOutput::ran(findings)
 }

@@ -2,34 +2,32 @@
 //! for, requests the ALB's desync mitigation classed Ambiguous or Severe, and WAF blocks.
 //!
 //! Severity: many 404s or many distinct 404 endpoints within the window, enough probe hits,
-//! or enough WAF blocks: medium; a Severe desync request: high; a few probe hits, WAF blocks
+//! or enough WAF blocks within the window: medium; a Severe desync request: high; a few probe hits, WAF blocks
 //! or Ambiguous requests alone: low.
 
 use std::collections::HashMap;
 
-use super::{densest, Ctx, Glob, Rule, RuleOutput, Severity};
+use super::{densest, Ctx, Rule, RuleOutput, Severity};
 use crate::window::format_duration;
 
-/// The most distinct keys seen within any window: (count, first, last) positions.
-fn densest_distinct(times: &[i64], keys: &[String], window_us: i64) -> (u64, usize, usize) {
-    let mut best = (0u64, 0usize, 0usize);
-    let mut seen: HashMap<&str, u64> = HashMap::new();
+/// The most distinct keys seen within any window of time-sorted (time, key) pairs.
+fn densest_distinct(hits: &[(i64, u64)], window_us: i64) -> u64 {
+    let mut best = 0u64;
+    let mut seen: HashMap<u64, u64> = HashMap::new();
     let mut lo = 0;
-    for hi in 0..times.len() {
-        *seen.entry(keys[hi].as_str()).or_default() += 1;
-        while times[hi] - times[lo] >= window_us {
-            let k = keys[lo].as_str();
-            if let Some(n) = seen.get_mut(k) {
+    for hi in 0..hits.len() {
+        *seen.entry(hits[hi].1).or_default() += 1;
+        while hits[hi].0 - hits[lo].0 >= window_us {
+            let k = hits[lo].1;
+            if let Some(n) = seen.get_mut(&k) {
                 *n -= 1;
                 if *n == 0 {
-                    seen.remove(k);
+                    seen.remove(&k);
                 }
             }
             lo += 1;
         }
-        if seen.len() as u64 > best.0 {
-            best = (seen.len() as u64, lo, hi);
-        }
+        best = best.max(seen.len() as u64);
     }
     best
 }
@@ -39,42 +37,13 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     let win = format_duration(cfg.window_us);
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let r = |i: usize| &ctx.reqs[i];
-        let nf: Vec<usize> = c.pick(|i| r(i).status == Some(404));
-        let probes: Vec<usize> = c.pick(|i| {
-            let p = r(i).path.as_deref().unwrap_or("");
-            Glob::any(&cfg.probes, p)
-        });
-        let class = |i: usize, what: &str| {
-            r(i).classification
-                .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case(what))
-        };
-        let severe: Vec<usize> = c.pick(|i| class(i, "Severe"));
-        let ambiguous: Vec<usize> = c.pick(|i| class(i, "Ambiguous"));
-        let waf: Vec<usize> = c.pick(|i| {
-            r(i).status == Some(403)
-                && r(i)
-                    .actions
-                    .as_deref()
-                    .is_some_and(|a| a.split(',').any(|x| x.trim() == "waf"))
-        });
-        if nf.is_empty()
-            && probes.is_empty()
-            && severe.is_empty()
-            && ambiguous.is_empty()
-            && waf.is_empty()
-        {
-            continue;
-        }
+        let Some(x) = &c.state.scan else { continue };
         let mut severity: Option<Severity> = None;
         let mut raise = |s: Severity| severity = Some(severity.map_or(s, |o| o.max(s)));
         let mut reasons = Vec::new();
-        let mut involved: Vec<usize> = Vec::new();
-        let times: Vec<i64> = nf.iter().map(|&i| r(i).time_us).collect();
-        let keys: Vec<String> = nf.iter().map(|&i| r(i).route()).collect();
+        let times: Vec<i64> = x.not_found.iter().map(|h| h.0).collect();
         let (n404, _, _) = densest(&times, cfg.window_us);
-        let (ndist, _, _) = densest_distinct(&times, &keys, cfg.window_us);
+        let ndist = densest_distinct(&x.not_found, cfg.window_us);
         let mut scanning = false;
         if n404 >= cfg.not_found {
             reasons.push(format!("{n404} answers 404 within {win}"));
@@ -86,57 +55,64 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
             ));
             scanning = true;
         }
+        let mut involved = x.flagged.clone();
         if scanning {
             raise(Severity::Medium);
-            let mut distinct = keys.clone();
+            let mut distinct: Vec<u64> = x.not_found.iter().map(|h| h.1).collect();
             distinct.sort_unstable();
             distinct.dedup();
             reasons.push(format!(
                 "{} answers 404 on {} distinct endpoints in the whole window",
-                nf.len(),
+                x.not_found.len(),
                 distinct.len()
             ));
-            involved.extend(&nf);
+            involved.merge(x.plain_404.clone());
         }
-        if !probes.is_empty() {
-            raise(if probes.len() as u64 >= cfg.probe_hits {
+        let probes = x.probes.count;
+        if probes > 0 {
+            raise(if probes >= cfg.probe_hits {
                 Severity::Medium
             } else {
                 Severity::Low
             });
-            reasons.push(format!("{} requests for scanner probe paths", probes.len()));
+            reasons.push(format!("{probes} requests for scanner probe paths"));
         }
-        if !severe.is_empty() {
+        if x.severe.count > 0 {
             raise(Severity::High);
             reasons.push(format!(
                 "{} requests classified Severe (desync)",
-                severe.len()
+                x.severe.count
             ));
         }
-        if !ambiguous.is_empty() {
+        if x.ambiguous.count > 0 {
             raise(Severity::Low);
             reasons.push(format!(
                 "{} requests classified Ambiguous (desync)",
-                ambiguous.len()
+                x.ambiguous.count
             ));
         }
-        if !waf.is_empty() {
-            raise(if waf.len() as u64 >= cfg.waf_blocks {
+        let waf = x.waf.count;
+        if waf > 0 {
+            // within the window, like the 404s: a busy clinic collects a WAF false positive
+            // now and then all day, a scanner trips it many times in minutes
+            let (dense, _, _) = densest(&x.waf_times, cfg.window_us);
+            raise(if dense >= cfg.waf_blocks {
                 Severity::Medium
             } else {
                 Severity::Low
             });
-            reasons.push(format!("{} requests blocked by the WAF", waf.len()));
+            reasons.push(format!(
+                "{waf} requests blocked by the WAF ({dense} within {win})"
+            ));
         }
         let Some(severity) = severity else { continue };
-        let mut evidence: Vec<usize> = severe.clone();
-        evidence.extend(&probes);
-        evidence.extend(&waf);
-        evidence.extend(&ambiguous);
-        evidence.extend(&nf);
-        involved.extend(probes.iter().chain(&severe).chain(&ambiguous).chain(&waf));
-        involved.sort_unstable();
-        involved.dedup();
+        let evidence = [
+            x.severe.earliest.rows(),
+            x.probes.earliest.rows(),
+            x.waf.earliest.rows(),
+            x.ambiguous.earliest.rows(),
+            x.not_found_hits.earliest.rows(),
+        ];
         findings.push(ctx.finding(Rule::Scanner, severity, c, &involved, &evidence, reasons));
     }
     RuleOutput::ran(findings)

@@ -1,10 +1,26 @@
 //! unexpected-writer: writes to sensitive endpoints from a client outside the known networks,
 //! from a client never seen writing in the baseline, or with a scripting or empty user agent.
 //!
+//! The scripting reason goes by share: it holds when at least `scripting_share` (half) of the
+//! client's sensitive writes have a scripting or empty user agent. A clinic's integration
+//! posting now and then among hundreds of app writes is not a reason (the finding, when there
+//! is one for other reasons, says the share).
+//!
 //! Severity: one reason medium, two high, three critical; one level lower when none of the
 //! writes succeeded. A client in a known network is trusted to write: low at most.
 
+use super::sample::NO_UA;
 use super::{Ctx, Rule, RuleOutput, Severity};
+
+/// "4 %", "100 %": a share as people read it.
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p > 0.0 && p < 1.0 {
+        format!("{p:.1} %")
+    } else {
+        format!("{p:.0} %")
+    }
+}
 
 pub fn run(ctx: &Ctx) -> RuleOutput {
     let s = ctx.settings;
@@ -12,10 +28,9 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     let baseline = ctx.baseline.available();
     let mut findings = Vec::new();
     for c in ctx.clients {
-        let writes: Vec<usize> = c.pick(|i| ctx.reqs[i].is_write() && s.is_sensitive(&ctx.reqs[i]));
-        if writes.is_empty() {
+        let Some(w) = &c.state.sensitive else {
             continue;
-        }
+        };
         let mut reasons = Vec::new();
         if known_configured && !c.known {
             reasons.push("client outside the known networks".to_string());
@@ -26,25 +41,40 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
                 ctx.baseline.describe()
             ));
         }
-        let mut scripted: Vec<&str> = writes
-            .iter()
-            .map(|&i| ctx.reqs[i].user_agent.as_deref())
-            .filter(|ua| s.is_scripting(*ua))
-            .map(|ua| ua.unwrap_or("-"))
-            .collect();
-        scripted.sort_unstable();
-        scripted.dedup();
-        if !scripted.is_empty() {
-            reasons.push(format!(
-                "scripting or empty user agent: {}",
+        // a script among many app writes is an integration; a client whose writes come
+        // mostly from scripts is suspect
+        let share = w.scripted as f64 / w.all.count as f64;
+        let mut scripted_note = None;
+        if w.scripted > 0 {
+            let mut scripted: Vec<&str> = w
+                .scripted_uas
+                .top()
+                .into_iter()
+                .map(|(ua, _)| if ua == NO_UA { "-" } else { ua })
+                .collect();
+            scripted.sort_unstable();
+            scripted.dedup();
+            let text = format!(
+                "scripting or empty user agent on {} of {} sensitive writes ({}): {}",
+                w.scripted,
+                w.all.count,
+                percent(share),
                 scripted.join(", ")
-            ));
+            );
+            if share >= s.scripting_share {
+                reasons.push(text);
+            } else {
+                scripted_note = Some(format!(
+                    "{text}; below scripting_share {}, not a reason",
+                    percent(s.scripting_share)
+                ));
+            }
         }
         if reasons.is_empty() {
             continue;
         }
         let n = reasons.len();
-        let ok = writes.iter().filter(|&&i| ctx.reqs[i].succeeded()).count();
+        let ok = w.ok;
         let mut severity = match n {
             1 => Severity::Medium,
             2 => Severity::High,
@@ -55,32 +85,29 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         }
         reasons.push(format!(
             "{ok} of {} sensitive writes succeeded (2xx/3xx)",
-            writes.len()
+            w.all.count
         ));
+        reasons.extend(scripted_note);
         if c.known {
             severity = Severity::Low;
             reasons.push("client in a known network: trusted to write, reported as low".into());
         }
         // the successful writes are the evidence that matters
-        let mut evidence: Vec<usize> = writes
-            .iter()
-            .copied()
-            .filter(|&i| ctx.reqs[i].succeeded())
-            .collect();
-        evidence.extend(writes.iter().copied());
-        findings.push(ctx.finding(
+        let mut f = ctx.finding(
             Rule::UnexpectedWriter,
             severity,
             c,
-            &writes,
-            &evidence,
+            &w.all,
+            &[w.ok_earliest.rows(), w.all.earliest.rows()],
             reasons,
-        ));
+        );
+        f.scripted_share = Some(share);
+        findings.push(f);
     }
     let mut out = RuleOutput::ran(findings);
     if !known_configured {
         out.notes.push(
-            "known_networks is not configured: the outside-known-networks check did not run".into(),
+            "known_networks is not configured: the outside-known-networks check did not run (unset, \"outside the known networks\" would be true of every client, so it is not a reason)".into(),
         );
     }
     if !baseline {

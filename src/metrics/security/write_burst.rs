@@ -5,9 +5,8 @@
 //!
 //! Severity: medium, high at twice the threshold; low for a known network.
 
-use std::collections::BTreeMap;
-
-use super::{Ctx, Rule, RuleOutput, Severity};
+use super::state::{Span, Writes};
+use super::{Client, Ctx, Req, Rule, RuleOutput, Severity};
 use crate::window::{format_duration, format_us};
 
 fn median(sorted: &[f64]) -> f64 {
@@ -37,21 +36,11 @@ pub fn robust_scale(values: &[f64]) -> (f64, Option<f64>) {
 pub fn run(ctx: &Ctx) -> RuleOutput {
     let cfg = &ctx.settings.burst;
     let bucket_text = format_duration(cfg.bucket_us);
-    // per writer: bucket start → write indices
-    let mut writers: Vec<(usize, BTreeMap<i64, Vec<usize>>)> = Vec::new();
-    for (k, c) in ctx.clients.iter().enumerate() {
-        let mut buckets: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-        for &i in &c.idx {
-            let r = &ctx.reqs[i];
-            if r.is_write() {
-                let b = r.time_us.div_euclid(cfg.bucket_us) * cfg.bucket_us;
-                buckets.entry(b).or_default().push(i);
-            }
-        }
-        if !buckets.is_empty() {
-            writers.push((k, buckets));
-        }
-    }
+    let writers: Vec<(&Client, &Writes)> = ctx
+        .clients
+        .iter()
+        .filter_map(|c| c.state.writes.as_deref().map(|w| (c, w)))
+        .collect();
     if writers.len() < cfg.min_clients {
         return RuleOutput::skipped(format!(
             "{} writing clients, fewer than min_clients = {}: no population to compare against, write-burst did not run",
@@ -61,7 +50,7 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
     }
     let peaks: Vec<f64> = writers
         .iter()
-        .map(|(_, b)| b.values().map(Vec::len).max().unwrap_or(0) as f64)
+        .map(|(_, w)| w.buckets.values().map(|b| b.count).max().unwrap_or(0) as f64)
         .collect();
     let (med, scale) = robust_scale(&peaks);
     let Some(scale) = scale else {
@@ -74,26 +63,25 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         };
     };
     let mut findings = Vec::new();
-    for (k, buckets) in &writers {
-        let c = &ctx.clients[*k];
-        let hot: Vec<(i64, &Vec<usize>, f64)> = buckets
+    for (c, w) in &writers {
+        let hot: Vec<(i64, Span, f64)> = w
+            .buckets
             .iter()
-            .map(|(b, idx)| (*b, idx, (idx.len() as f64 - med) / scale))
-            .filter(|(_, idx, z)| *z >= cfg.z && idx.len() as u64 >= cfg.min_writes)
+            .map(|(b, span)| (*b, *span, (span.count as f64 - med) / scale))
+            .filter(|(_, span, z)| *z >= cfg.z && span.count >= cfg.min_writes)
             .collect();
         if hot.is_empty() {
             continue;
         }
-        let (pb, pidx, pz) = hot
+        let (pb, peak, pz) = hot
             .iter()
             .max_by(|a, b| a.2.total_cmp(&b.2))
-            .map(|(b, i, z)| (*b, *i, *z))
+            .copied()
             .expect("not empty");
-        let involved: Vec<usize> = hot.iter().flat_map(|h| h.1.iter().copied()).collect();
         let mut reasons = vec![
             format!(
                 "{} writes in the {bucket_text} from {} (robust z = {pz:.1}; writers' median busiest {bucket_text}: {med}, {} writers)",
-                pidx.len(),
+                peak.count,
                 format_us(pb),
                 peaks.len()
             ),
@@ -112,7 +100,36 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         } else {
             Severity::Medium
         };
-        findings.push(ctx.finding(Rule::WriteBurst, severity, c, &involved, pidx, reasons));
+        // the writes in the burst buckets; their routes and user agents are those of all
+        // the client's writes (the state keeps them per client, not per bucket)
+        let mut involved = w.all.clone();
+        involved.count = hot.iter().map(|h| h.1.count).sum();
+        involved.first = hot.iter().map(|h| h.1.first).min();
+        involved.last = hot.iter().map(|h| h.1.last).max();
+        // evidence: the earliest writes kept that fall in the busiest bucket, else in any
+        // burst bucket, else the earliest writes
+        let within = |lo: i64, hi: i64| -> Vec<Req> {
+            w.all
+                .earliest
+                .rows()
+                .iter()
+                .filter(|r| r.time_us >= lo && r.time_us <= hi)
+                .cloned()
+                .collect()
+        };
+        let in_peak = within(peak.first, peak.last);
+        let in_hot: Vec<Req> = hot
+            .iter()
+            .flat_map(|h| within(h.1.first, h.1.last))
+            .collect();
+        findings.push(ctx.finding(
+            Rule::WriteBurst,
+            severity,
+            c,
+            &involved,
+            &[&in_peak, &in_hot, w.all.earliest.rows()],
+            reasons,
+        ));
     }
     RuleOutput::ran(findings)
 }
