@@ -42,10 +42,35 @@ impl Rng {
 
 /// Text that breaks parsers and terminals.
 const NASTY: &[&str] = &[
-    "\"", "\\", "\\x22", "\\x", "\\xZZ", "\0", "\u{1b}[31m", "\u{202e}", "\u{7}", "\t", "\r",
-    "99999999999999999999999", "-1", "-0", "1e308", "NaN", "9026-11-20T00:47:01Z",
-    "1970-01-01T00:00:00Z", "2026-02-30T25:61:61Z", "%00", "%2520", "{\"a\":", "'; DROP",
-    "=HYPERLINK(\"x\")", "[::1]:", ":", "-", "\"\"", "  ",
+    "\"",
+    "\\",
+    "\\x22",
+    "\\x",
+    "\\xZZ",
+    "\0",
+    "\u{1b}[31m",
+    "\u{202e}",
+    "\u{7}",
+    "\t",
+    "\r",
+    "99999999999999999999999",
+    "-1",
+    "-0",
+    "1e308",
+    "NaN",
+    "9026-11-20T00:47:01Z",
+    "1970-01-01T00:00:00Z",
+    "2026-02-30T25:61:61Z",
+    "%00",
+    "%2520",
+    "{\"a\":",
+    "'; DROP",
+    "=HYPERLINK(\"x\")",
+    "[::1]:",
+    ":",
+    "-",
+    "\"\"",
+    "  ",
 ];
 
 /// One mutation of a line, chosen at random.
@@ -118,7 +143,11 @@ fn seeds() -> Vec<(&'static str, Vec<String>)> {
 /// a file of blank lines and headers, and one untouched file so something parses.
 fn write_round(dir: &Path, rng: &mut Rng) {
     for (format, lines) in seeds() {
-        std::fs::write(dir.join(format!("{format}-clean.log")), lines.join("\n") + "\n").unwrap();
+        std::fs::write(
+            dir.join(format!("{format}-clean.log")),
+            lines.join("\n") + "\n",
+        )
+        .unwrap();
         for k in 0..4 {
             let text: String = lines
                 .iter()
@@ -127,10 +156,8 @@ fn write_round(dir: &Path, rng: &mut Rng) {
             match k {
                 0 | 1 => std::fs::write(dir.join(format!("{format}-{k}.log")), text).unwrap(),
                 _ => {
-                    let mut enc = flate2::write::GzEncoder::new(
-                        Vec::new(),
-                        flate2::Compression::fast(),
-                    );
+                    let mut enc =
+                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
                     enc.write_all(text.as_bytes()).unwrap();
                     let mut gz = enc.finish().unwrap();
                     if k == 3 {
@@ -211,10 +238,31 @@ fn every_command_survives_mutated_input() {
             (vec!["latency", "--format", "json"], true),
             (vec!["backends", "--format", "json"], true),
             (vec!["traffic", "--format", "json"], true),
-            (vec!["gate", "--format", "json", "--slo", "99", "--max-p99", "3s", "--max-findings", "high=0"], true),
+            (
+                vec![
+                    "gate",
+                    "--format",
+                    "json",
+                    "--slo",
+                    "99",
+                    "--max-p99",
+                    "3s",
+                    "--max-findings",
+                    "high=0",
+                ],
+                true,
+            ),
             (vec!["security", "--format", "json"], true),
             (vec!["audit", "--format", "json", "--summary"], true),
-            (vec!["query", "--format", "json", "SELECT count(*) AS n, max(latency_ms) AS m FROM logs"], false),
+            (
+                vec![
+                    "query",
+                    "--format",
+                    "json",
+                    "SELECT count(*) AS n, max(latency_ms) AS m FROM logs",
+                ],
+                false,
+            ),
             (vec!["export", "--to", "csv", "--out", "-"], false),
             (vec!["report", "--out", out.as_str()], false),
             (vec!["slo", "--format", "table", "--strict"], false),

@@ -18,6 +18,7 @@ pub mod report;
 pub mod security;
 pub mod slo;
 pub mod traffic;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -48,6 +49,7 @@ Examples:
   hosp-logs slo --engine athena --since 24h --max-scan 20GB
   hosp-logs latency --engine athena --since 6h --print-sql
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
+  hosp-logs watch --source s3://my-alb-logs/prod --on-alert 'notify-pager'
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge,
 130 interrupted (a running Athena query is stopped first).";
@@ -107,6 +109,9 @@ pub enum Command {
         #[command(subcommand)]
         command: athena::AthenaCommand,
     },
+    /// The control panel live: a dashboard on a terminal, else one JSON line per interval;
+    /// --on-alert runs a command when the budget burns
+    Watch(watch::WatchArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout, with a truth.json
     Generate(generate::GenerateArgs),
     /// The columns of the typed frame (the schema `query` and exports use), or the roles
@@ -144,6 +149,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Fetch(args) => fetch::run(&cli.global, args),
         Command::Athena { command } => athena::run(&cli.global, command),
         Command::Generate(args) => generate::run(&cli.global, args),
+        Command::Watch(args) => watch::run(&cli.global, args),
         Command::Schema { log_format, roles } => meta::schema(log_format, roles),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
@@ -296,8 +302,8 @@ mod tests {
             }
             stack.extend(cmd.get_subcommands().cloned());
         }
-        // the top-level list alone has 19 examples; each subcommand with examples adds its own
-        assert!(checked >= 19 + 3 + 3 + 2, "{checked} examples checked");
+        // the top-level list alone has 20 examples; each subcommand with examples adds its own
+        assert!(checked >= 20 + 3 + 3 + 2 + 5, "{checked} examples checked");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod gate;
 pub mod histogram;
 pub mod latency;
+pub mod live;
 pub mod query;
 pub mod security;
 pub mod slo;
