@@ -271,7 +271,7 @@ fn list_new(
     stats: &mut ObjectStats,
 ) -> Result<Vec<InputFile>, S3Error> {
     // a new account or region under the prefix is rare: its folders are looked for hourly
-    if now_us - p.bases_at >= HOUR_US || p.bases.is_empty() {
+    if now_us.saturating_sub(p.bases_at) >= HOUR_US || p.bases.is_empty() {
         p.bases = ctx.region_prefixes(&p.bucket, &p.prefix)?;
         p.bases_at = now_us;
     }

@@ -164,10 +164,11 @@ fn input_line(s: &Screen<'_>) -> String {
 fn overview(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>) {
     let rows = Layout::default()
         .direction(Direction::Vertical)
+        // the tables get the room the chart does not need: a chart reads at any height
         .constraints([
             Constraint::Length(8),
-            Constraint::Min(6),
-            Constraint::Length(8),
+            Constraint::Percentage(40),
+            Constraint::Min(7),
         ])
         .split(area);
     let top = Layout::default()
@@ -345,7 +346,10 @@ fn chart(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>) {
             .data(&target),
     ];
     let chart = Chart::new(datasets)
-        .block(block("Success rate, past 24 hours (10-minute buckets)"))
+        .legend_position(None)
+        .block(block(
+            "Success rate, past 24 hours (10-minute buckets; dotted: the target)",
+        ))
         .x_axis(
             Axis::default()
                 .bounds([0.0, (SERIES_US / 1_000_000) as f64])

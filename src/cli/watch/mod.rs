@@ -252,9 +252,14 @@ struct Reader {
 
 impl Reader {
     fn run(self, tx: Sender<Update>) {
-        if let Err(e) = self.follow(&tx) {
-            let _ = tx.send(Update::Failed(e));
-        }
+        // a panic here must end the view with an error, never leave it frozen
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.follow(&tx)));
+        let failed = match ran {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e,
+            Err(_) => anyhow::anyhow!("the reader thread failed (see the message above)"),
+        };
+        let _ = tx.send(Update::Failed(failed));
     }
 
     fn follow(&self, tx: &Sender<Update>) -> anyhow::Result<()> {
