@@ -313,13 +313,19 @@ fn add_chunk(
     c: &local::ChunkCounts,
     settings: &LocalSettings,
 ) {
-    stats.bytes += c.bytes;
-    stats.lines += c.lines;
-    stats.parsed += c.parsed;
-    stats.malformed += c.malformed;
-    stats.out_of_window += c.out_of_window;
-    stats.blank_lines += c.blank;
-    stats.header_lines += c.header;
+    add_loaded(
+        stats,
+        InputStats {
+            bytes: c.bytes,
+            lines: c.lines,
+            parsed: c.parsed,
+            malformed: c.malformed,
+            out_of_window: c.out_of_window,
+            blank_lines: c.blank,
+            header_lines: c.header,
+            ..InputStats::default()
+        },
+    );
     for (line, reason) in &c.samples {
         sample(stats, piece.name, piece.first_line + line, reason.clone());
     }
@@ -345,7 +351,7 @@ fn add_chunk(
     }
 }
 
-/// Adds a batch load's statistics.
+/// Adds a batch load's statistics (or a chunk's counts).
 fn add_loaded(stats: &mut InputStats, st: InputStats) {
     stats.bytes += st.bytes;
     stats.lines += st.lines;

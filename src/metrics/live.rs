@@ -64,6 +64,19 @@ pub struct LivePartial {
     pub security_dropped: u64,
 }
 
+impl LivePartial {
+    /// Buckets held per panel (SLO hours; errors, latency, security minutes): what memory
+    /// follows.
+    pub fn held(&self) -> [usize; 4] {
+        [
+            self.slo.len(),
+            self.errors.len(),
+            self.latency.len(),
+            self.security.len(),
+        ]
+    }
+}
+
 impl Live {
     pub fn new(config: LiveConfig) -> Live {
         let minute = |inner| Rolling {
@@ -357,6 +370,20 @@ pub(crate) mod test_util {
         }
     }
 
+    /// `n` requests one second apart, the newest `secs_ago` seconds before [`NOW`].
+    pub fn reqs(
+        n: i64,
+        secs_ago: i64,
+        method: &'static str,
+        url: &'static str,
+        status: u16,
+        ms: f64,
+    ) -> Vec<Request<'static>> {
+        (0..n)
+            .map(|i| req(secs_ago + i, method, url, status, ms))
+            .collect()
+    }
+
     /// Folds the requests into a fresh partial and snapshots it at [`NOW`].
     pub fn snapshot_of(live: &Live, batch: &[Request<'_>]) -> (LivePartial, Snapshot) {
         let mut p = live.partial();
@@ -374,25 +401,21 @@ mod tests {
     #[test]
     fn a_snapshot_counts_each_panel_over_its_own_window() {
         let live = live();
-        let mut batch = Vec::new();
-        // two days ago: 100 good (in the 3-day alert, not in the 24-hour panel)
-        for i in 0..100 {
-            batch.push(req(2 * 86_400 + i, "GET", "/notes", 200, 10.0));
-        }
-        // 2 hours ago: 50 good, 5 bad on POST /notes (in the panel, not in the last hour)
-        for i in 0..50 {
-            batch.push(req(7_200 + i, "GET", "/notes", 200, 20.0));
-        }
-        for i in 0..5 {
-            batch.push(req(7_300 + i, "POST", "/notes", 503, 5.0));
-        }
-        // the last 5 minutes: 8 good at 100 ms, 2 bad on GET /images, one SQL injection
-        for i in 0..8 {
-            batch.push(req(10 + i, "GET", "/notes", 200, 100.0));
-        }
-        batch.push(req(30, "GET", "/images", 502, 1.0));
-        batch.push(req(31, "GET", "/images", 500, 1.0));
-        batch.push(req(40, "GET", "/search?q=1' OR 1=1--", 200, 100.0));
+        let batch = [
+            // two days ago: 100 good (in the 3-day alert, not in the 24-hour panel)
+            reqs(100, 2 * 86_400, "GET", "/notes", 200, 10.0),
+            // 2 hours ago: 50 good, 5 bad on POST /notes (in the panel, not in the last hour)
+            reqs(50, 7_200, "GET", "/notes", 200, 20.0),
+            reqs(5, 7_300, "POST", "/notes", 503, 5.0),
+            // the last 5 minutes: 8 good at 100 ms, 2 bad on GET /images, one SQL injection
+            reqs(8, 10, "GET", "/notes", 200, 100.0),
+            vec![
+                req(30, "GET", "/images", 502, 1.0),
+                req(31, "GET", "/images", 500, 1.0),
+                req(40, "GET", "/search?q=1' OR 1=1--", 200, 100.0),
+            ],
+        ]
+        .concat();
         let (_, snap) = snapshot_of(&live, &batch);
         let r = &snap.slo.requests;
         // the panel's window is the past 24 hours: 50 + 5 + 8 + 2 + 1

@@ -93,6 +93,18 @@ pub fn draw(f: &mut Frame<'_>, s: &Screen<'_>) {
     f.render_widget(Paragraph::new(notice), rows[3]);
 }
 
+/// A table with a bold header in a titled box.
+fn table<'a>(
+    rows: Vec<Row<'a>>,
+    widths: Vec<Constraint>,
+    header: Vec<&'a str>,
+    title: &'a str,
+) -> Table<'a> {
+    Table::new(rows, widths)
+        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
+        .block(block(title))
+}
+
 fn block(title: &str) -> Block<'_> {
     Block::default().borders(Borders::ALL).title(title)
 }
@@ -232,21 +244,14 @@ fn panel(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>) {
         percent(Some(r.target)),
         if r.met { "met" } else { "NOT MET" }
     );
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(14),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Min(8),
-        ],
-    )
-    .header(
-        Row::new(vec!["Period", "Successful", "Failed", "Success"])
-            .style(Style::default().add_modifier(Modifier::BOLD)),
-    )
-    .block(block(&title));
-    f.render_widget(table, area);
+    let widths = vec![
+        Constraint::Length(14),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Min(8),
+    ];
+    let header = vec!["Period", "Successful", "Failed", "Success"];
+    f.render_widget(table(rows, widths, header, &title), area);
 }
 
 fn ms(v: Option<f64>) -> String {
@@ -295,22 +300,15 @@ fn alerts(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>) {
         0 => "Burn-rate alerts · none firing".to_string(),
         n => format!("Burn-rate alerts · {n} FIRING"),
     };
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(16),
-            Constraint::Length(6),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Min(6),
-        ],
-    )
-    .header(
-        Row::new(vec!["Alert", "Over", "Long", "Short", "State"])
-            .style(Style::default().add_modifier(Modifier::BOLD)),
-    )
-    .block(block(&title));
-    f.render_widget(table, area);
+    let widths = vec![
+        Constraint::Length(16),
+        Constraint::Length(6),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Min(6),
+    ];
+    let header = vec!["Alert", "Over", "Long", "Short", "State"];
+    f.render_widget(table(rows, widths, header, &title), area);
 }
 
 /// Success rate per 10 minutes over the past 24 hours.
@@ -407,10 +405,7 @@ fn failing_table(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>,
         "Top failing endpoints, past hour · {} 5XX of {} requests",
         snap.errors_hour, snap.requests_hour
     );
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
-        .block(block(&title));
-    f.render_widget(table, area);
+    f.render_widget(table(rows, widths, header, &title), area);
 }
 
 fn severity_style(s: &Screen<'_>, sev: Severity) -> Style {
@@ -464,10 +459,7 @@ fn findings_table(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>
             snap.security_dropped
         ));
     }
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
-        .block(block(&title));
-    f.render_widget(table, area);
+    f.render_widget(table(rows, widths, header, &title), area);
 }
 
 fn errors_view(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>) {
@@ -485,7 +477,7 @@ mod tests {
     use ratatui::Terminal;
 
     use super::*;
-    use crate::metrics::live::test_util::{live, req, snapshot_of, NOW};
+    use crate::metrics::live::test_util::{live, req, reqs, snapshot_of, NOW};
 
     fn frame(snap: Option<&Snapshot>, view: View, color: bool, w: u16, h: u16) -> Buffer {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -528,16 +520,16 @@ mod tests {
 
     fn burst() -> Snapshot {
         let live = live();
-        let mut batch = Vec::new();
         // the past hour: 90 good, 10 bad on /images, 1 on a hostile endpoint, 1 SQL injection
-        for i in 0..90 {
-            batch.push(req(100 + i, "GET", "/notes", 200, 40.0));
-        }
-        for i in 0..10 {
-            batch.push(req(20 + i, "GET", "/images", 503, 2.0));
-        }
-        batch.push(req(50, "GET", "/x\u{1b}[31mred\u{7}", 500, 2.0));
-        batch.push(req(60, "GET", "/search?q=1' OR 1=1--", 200, 40.0));
+        let batch = [
+            reqs(90, 100, "GET", "/notes", 200, 40.0),
+            reqs(10, 20, "GET", "/images", 503, 2.0),
+            vec![
+                req(50, "GET", "/x\u{1b}[31mred\u{7}", 500, 2.0),
+                req(60, "GET", "/search?q=1' OR 1=1--", 200, 40.0),
+            ],
+        ]
+        .concat();
         snapshot_of(&live, &batch).1
     }
 

@@ -187,19 +187,17 @@ fn run(cmd: &str, e: &Event) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::live::test_util::{live, req, snapshot_of};
+    use crate::metrics::live::test_util::{live, req, reqs, snapshot_of};
 
     #[test]
     fn alerts_are_raised_when_they_start_and_stop_never_while_they_last() {
         let live = live();
-        let mut burst = Vec::new();
-        for i in 0..20 {
-            burst.push(req(10 + i, "GET", "/notes", 200, 5.0));
-        }
-        for i in 0..5 {
-            burst.push(req(40 + i, "POST", "/notes", 503, 5.0));
-        }
-        burst.push(req(50, "GET", "/search?q=1' OR 1=1--", 200, 5.0));
+        let burst = [
+            reqs(20, 10, "GET", "/notes", 200, 5.0),
+            reqs(5, 40, "POST", "/notes", 503, 5.0),
+            vec![req(50, "GET", "/search?q=1' OR 1=1--", 200, 5.0)],
+        ]
+        .concat();
         let (_, firing) = snapshot_of(&live, &burst);
         let mut raised = Raised::default();
         let events = raised.events(&firing, Severity::High);
@@ -237,7 +235,7 @@ mod tests {
         // the same state again: nothing new
         assert!(raised.events(&firing, Severity::High).is_empty());
         // all good: each alert resolves once
-        let calm: Vec<_> = (0..50).map(|i| req(i, "GET", "/notes", 200, 5.0)).collect();
+        let calm = reqs(50, 0, "GET", "/notes", 200, 5.0);
         let (_, calm) = snapshot_of(&live, &calm);
         let resolved = raised.events(&calm, Severity::High);
         assert_eq!(resolved.len(), 4);
