@@ -479,6 +479,9 @@ fn the_dashboard_on_a_real_terminal() {
         ]);
     };
     start(false);
+    // the input line is near the bottom, drawn after the panels: once it shows the read, the
+    // frame is whole
+    t.wait_for("100 lines · 0 malformed");
     let screen = t.wait_for("Past 24 hours");
     // 90 good, 10 bad in the past hour; 10 of 100 = 10× burns the 6h/30m page, not 1h/5m
     let hour = screen.lines().find(|l| l.contains("Past hour")).unwrap();
@@ -532,4 +535,24 @@ fn the_dashboard_on_a_real_terminal() {
     t.run(&["send-keys", "-t", "w", "C-c"]);
     let after = t.wait_for("exit=130");
     assert!(!after.contains("Past hour"), "{after}");
+}
+
+#[test]
+fn what_cannot_be_followed_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    append(&log, &lines(1, 200, 1));
+    let log = log.display().to_string();
+    let cases: [(&[&str], &str); 4] = [
+        (&["--source", "/no/such/path"], "no such file"),
+        (&["--source", "-"], "stdin"),
+        (&["--source", &log, "--until", "1h"], "--until"),
+        (&["--source", &log, "--interval", "0s"], "--interval"),
+    ];
+    for (args, why) in cases {
+        let out = watch(args).stdin(Stdio::null()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
 }

@@ -17,13 +17,14 @@ use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use super::context::{Context, Where};
 use super::input::{now, InputArgs};
 use super::GlobalArgs;
+use crate::engine::live::LiveError;
 use crate::engine::live::LiveSources;
 use crate::engine::{Analysis, Job, LocalSettings};
 use crate::error::{ExitStatus, InputError, UsageError};
 use crate::metrics::live::{Live, LiveConfig, Snapshot};
 use crate::metrics::security::Severity;
 use crate::render::Format;
-use crate::source::s3::{S3Context, S3Options};
+use crate::source::s3::S3Context;
 use crate::window::parse_duration;
 
 pub const EXAMPLES: &str = "\
@@ -160,12 +161,14 @@ pub fn run(global: &GlobalArgs, args: WatchArgs) -> anyhow::Result<ExitStatus> {
     ] {
         signal_hook::flag::register(sig, Arc::clone(&interrupted))?;
     }
+    // missing paths and bad S3 URLs are refused here, before the terminal is taken
+    let sources = LiveSources::new(sources, settings.max_line_bytes, || S3Context::new(s3))
+        .map_err(live_error)?;
     let (tx, rx) = bounded::<Update>(4);
     let reader = Reader {
         live,
-        sources: sources.clone(),
+        sources,
         settings: settings.clone(),
-        s3: s3.clone(),
         routes: ctx.settings.routes.clone(),
         exclude: ctx.settings.exclude.clone(),
         clock,
@@ -189,6 +192,16 @@ pub fn run(global: &GlobalArgs, args: WatchArgs) -> anyhow::Result<ExitStatus> {
         let _ = handle.join();
     }
     status
+}
+
+/// The error itself, not a wrapper, so the exit code is the one its kind earns (an input
+/// error is 2).
+fn live_error(e: LiveError) -> anyhow::Error {
+    match e {
+        LiveError::Input(e) => e.into(),
+        LiveError::S3(e) => e.into(),
+        LiveError::Load(e) => e.into(),
+    }
 }
 
 /// Prints each snapshot as one JSON line; notices go to stderr.
@@ -237,9 +250,8 @@ fn ndjson(
 /// raises the alerts.
 struct Reader {
     live: Live,
-    sources: Vec<String>,
+    sources: LiveSources,
     settings: LocalSettings,
-    s3: S3Options,
     routes: crate::format::Routes,
     exclude: crate::filter::ClientFilter,
     clock: Clock,
@@ -251,7 +263,7 @@ struct Reader {
 }
 
 impl Reader {
-    fn run(self, tx: Sender<Update>) {
+    fn run(mut self, tx: Sender<Update>) {
         // a panic here must end the view with an error, never leave it frozen
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.follow(&tx)));
         let failed = match ran {
@@ -262,11 +274,7 @@ impl Reader {
         let _ = tx.send(Update::Failed(failed));
     }
 
-    fn follow(&self, tx: &Sender<Update>) -> anyhow::Result<()> {
-        let s3 = self.s3.clone();
-        let mut sources = LiveSources::new(&self.sources, self.settings.max_line_bytes, || {
-            S3Context::new(&s3)
-        })?;
+    fn follow(&mut self, tx: &Sender<Update>) -> anyhow::Result<()> {
         let mut partial = self.live.partial();
         let started = self.clock.now_us();
         let covered_from = started - self.live.retention_us();
@@ -289,8 +297,10 @@ impl Reader {
                 routes: &self.routes,
                 exclude: &self.exclude,
             };
-            sources.poll(&self.live, &mut partial, &job, &settings)?;
-            let stats = sources.stats();
+            self.sources
+                .poll(&self.live, &mut partial, &job, &settings)
+                .map_err(live_error)?;
+            let stats = self.sources.stats();
             if settings.strict {
                 if let Some(m) = stats.malformed_samples.first() {
                     return Err(InputError::Malformed {
