@@ -292,6 +292,9 @@ fn every_command_survives_mutated_input() {
                 true,
             ),
             (vec!["security", "--format", "json"], true),
+            (vec!["edge", "--format", "json"], true),
+            (vec!["retries", "--format", "json"], true),
+            (vec!["watch", "--once"], false),
             (vec!["audit", "--format", "json", "--summary"], true),
             (
                 vec![

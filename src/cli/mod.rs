@@ -20,6 +20,7 @@ pub mod retries;
 pub mod security;
 pub mod slo;
 pub mod traffic;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -54,6 +55,7 @@ Examples:
   hosp-logs slo --engine athena --since 24h --max-scan 20GB
   hosp-logs latency --engine athena --since 6h --print-sql
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
+  hosp-logs watch --source s3://my-alb-logs/prod --on-alert 'notify-pager'
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge,
 130 interrupted (a running Athena query is stopped first).";
@@ -125,6 +127,9 @@ pub enum Command {
         #[command(subcommand)]
         command: athena::AthenaCommand,
     },
+    /// The control panel live: a dashboard on a terminal, else one JSON line per interval;
+    /// --on-alert runs a command when the budget burns
+    Watch(watch::WatchArgs),
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout and as CloudFront logs at the
     /// edge, with a truth.json
     Generate(generate::GenerateArgs),
@@ -169,6 +174,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Fetch(args) => fetch::run(&cli.global, args),
         Command::Athena { command } => athena::run(&cli.global, command),
         Command::Generate(args) => generate::run(&cli.global, args),
+        Command::Watch(args) => watch::run(&cli.global, args),
         Command::Schema {
             log_format,
             nginx_log_format,
@@ -338,8 +344,8 @@ mod tests {
             }
             stack.extend(cmd.get_subcommands().cloned());
         }
-        // the top-level list alone has 19 examples; each subcommand with examples adds its own
-        assert!(checked >= 19 + 3 + 3 + 2, "{checked} examples checked");
+        // the top-level list alone has 20 examples; each subcommand with examples adds its own
+        assert!(checked >= 20 + 3 + 3 + 2 + 5, "{checked} examples checked");
     }
 
     #[test]

@@ -734,7 +734,7 @@ impl InflateLimit {
 
 /// The format a file is read in, from its first bytes: the one asked for, else the one
 /// recognised, else ALB (its lines are then counted malformed and the file named).
-fn file_format(
+pub fn file_format(
     log_format: LogFormat,
     head: &[u8],
     settings: &FormatSettings,
@@ -996,24 +996,24 @@ fn parse_chunks<S: Sink>(
             Err(_) => String::from_utf8_lossy(&data),
         };
         let malformed_before = st.malformed;
-        let mut scan = Scan {
-            seq: raw.seq,
-            window: opts.window,
-            strict: opts.strict,
-            cancel,
-            st: &mut st,
+        let place = Place {
             source,
             chunk,
+            seq: raw.seq,
             source_name: &files[source].name,
-            lines: 0,
-            parsed: 0,
-            max_line_bytes: opts.max_line_bytes,
-            latest_us: opts.now_us.saturating_add(DAY_US),
         };
         // a long line's chunk has no text: the sink still sees it (an export numbers every
         // chunk it writes)
-        crate::with_line_format!(&raw.format, |f| sink.chunk(&mut acc, f, &text, &mut scan))?;
-        let (lines, parsed) = (scan.lines, scan.parsed);
+        let (lines, parsed) = scan_chunk(
+            sink,
+            &mut acc,
+            &raw.format,
+            &text,
+            opts,
+            cancel,
+            &mut st,
+            place,
+        )?;
         st.parsed += parsed;
         if !data.is_empty() {
             st.chunk_lines.push((source, chunk, lines));
@@ -1023,6 +1023,97 @@ fn parse_chunks<S: Sink>(
         }
     }
     Ok((acc, st))
+}
+
+/// Where a chunk stands: its input, its place in it and in the readers' order.
+struct Place<'a> {
+    source: usize,
+    chunk: usize,
+    seq: u64,
+    source_name: &'a str,
+}
+
+/// Runs a sink over one chunk of whole lines in its file's format; returns (lines, parsed).
+#[allow(clippy::too_many_arguments)]
+fn scan_chunk<S: Sink>(
+    sink: &S,
+    acc: &mut S::Acc,
+    format: &FileFormat,
+    text: &str,
+    opts: &LoadOptions<'_>,
+    cancel: &AtomicBool,
+    st: &mut WorkerStats,
+    place: Place<'_>,
+) -> Result<(u64, u64), PolarsError> {
+    let mut scan = Scan {
+        seq: place.seq,
+        window: opts.window,
+        strict: opts.strict,
+        cancel,
+        st,
+        source: place.source,
+        chunk: place.chunk,
+        source_name: place.source_name,
+        lines: 0,
+        parsed: 0,
+        max_line_bytes: opts.max_line_bytes,
+        latest_us: opts.now_us.saturating_add(DAY_US),
+    };
+    crate::with_line_format!(format, |f| sink.chunk(acc, f, text, &mut scan))?;
+    Ok((scan.lines, scan.parsed))
+}
+
+/// What the lines of one chunk were, as [`parse_chunk`] counted them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChunkCounts {
+    pub bytes: u64,
+    /// Non-blank lines that are not a format's header lines: parsed + malformed.
+    pub lines: u64,
+    pub parsed: u64,
+    pub malformed: u64,
+    pub out_of_window: u64,
+    pub blank: u64,
+    pub header: u64,
+    /// The first malformed lines: (line number within the chunk, from 1; reason).
+    pub samples: Vec<(u64, String)>,
+}
+
+/// Parses one chunk of whole lines of a known format into a sink's accumulator, with the
+/// loader's line rules and counts: for a caller that reads its own bytes, such as `watch`
+/// following a growing file. `--strict` is the caller's to apply (a malformed line is counted
+/// here, never an error).
+pub fn parse_chunk<S: Sink>(
+    sink: &S,
+    acc: &mut S::Acc,
+    format: &FileFormat,
+    data: &[u8],
+    opts: &LoadOptions<'_>,
+    source_name: &str,
+) -> Result<ChunkCounts, PolarsError> {
+    let text = String::from_utf8_lossy(data);
+    let cancel = AtomicBool::new(false);
+    let mut st = WorkerStats::default();
+    let place = Place {
+        source: 0,
+        chunk: 0,
+        seq: 0,
+        source_name,
+    };
+    let (_, parsed) = scan_chunk(sink, acc, format, &text, opts, &cancel, &mut st, place)?;
+    Ok(ChunkCounts {
+        bytes: data.len() as u64,
+        lines: parsed + st.malformed,
+        parsed,
+        malformed: st.malformed,
+        out_of_window: st.out_of_window,
+        blank: st.blank,
+        header: st.header,
+        samples: st
+            .samples
+            .into_iter()
+            .map(|m| (m.line_in_chunk, m.reason))
+            .collect(),
+    })
 }
 
 /// Turns chunk-relative positions into line numbers within each input, first ones first.

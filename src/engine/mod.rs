@@ -8,7 +8,9 @@
 //! choice, the window and the input accounting for every analysis.
 
 pub mod athena;
+pub mod live;
 pub mod local;
+pub mod rolling;
 pub mod stats;
 
 use std::sync::Arc;
@@ -210,6 +212,32 @@ pub fn check_roles(
     )))
 }
 
+/// The sink that folds an analysis' requests: the roles it reads, and the config's
+/// `[exclude]` marked when the analysis applies it (`none` otherwise).
+pub fn fold_sink<'a, A: Analysis>(
+    analysis: &'a A,
+    job: &Job<'a>,
+    none: &'a ClientFilter,
+) -> local::FoldSink<'a, A> {
+    let exclude = if analysis.excludes() {
+        job.exclude
+    } else {
+        none
+    };
+    let mut roles = analysis.required().union(analysis.optional());
+    if !exclude.is_empty() {
+        roles = roles.union(exclude.roles());
+    }
+    local::FoldSink {
+        analysis,
+        want: Want {
+            roles,
+            routes: job.routes,
+        },
+        exclude,
+    }
+}
+
 /// Runs an analysis on this machine: reads every input once, folding its requests into one
 /// partial per thread, merges them and finishes the report.
 pub fn run_local<A: Analysis>(
@@ -230,23 +258,7 @@ pub fn run_local<A: Analysis>(
         None,
     );
     let none = ClientFilter::default();
-    let exclude = if analysis.excludes() {
-        job.exclude
-    } else {
-        &none
-    };
-    let mut roles = required.union(analysis.optional());
-    if !exclude.is_empty() {
-        roles = roles.union(exclude.roles());
-    }
-    let sink = local::FoldSink {
-        analysis,
-        want: Want {
-            roles,
-            routes: job.routes,
-        },
-        exclude,
-    };
+    let sink = fold_sink(analysis, job, &none);
     let (parts, stats) = local::load(&input.files, &opts, &sink)?;
     let mut partial = analysis.partial();
     let mut seen = Seen::default();

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod gate;
 pub mod histogram;
 pub mod latency;
+pub mod live;
 pub mod query;
 pub mod retries;
 pub mod security;

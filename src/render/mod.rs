@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backends;
 pub mod chart;
 pub mod csv;
+pub mod dashboard;
 pub mod edge;
 pub mod errors;
 pub mod frame;

@@ -86,13 +86,17 @@ fn not_a_log_file(name: &str) -> Option<&'static str> {
     (!is_log).then_some("not a .log or .gz file")
 }
 
-/// Adds a file to read unless it is not an access log (any path) or, met in a folder, not a
-/// log file at all; prunes it by the end time in its name.
+/// Why a file is not read (None: read it): not an access log (any path) or, met in a folder,
+/// not a log file at all.
+pub fn skip_reason(name: &str, in_folder: bool) -> Option<&'static str> {
+    not_an_access_log(name).or_else(|| in_folder.then(|| not_a_log_file(name)).flatten())
+}
+
+/// Adds a file to read unless [`skip_reason`] says otherwise; prunes it by the end time in its
+/// name.
 fn add_file(d: &mut Discovery, path: PathBuf, window: &Window, in_folder: bool) {
     let name = path.display().to_string();
-    let skip =
-        not_an_access_log(&name).or_else(|| in_folder.then(|| not_a_log_file(&name)).flatten());
-    if let Some(why) = skip {
+    if let Some(why) = skip_reason(&name, in_folder) {
         d.skipped.push((name, why));
         return;
     }

@@ -1,6 +1,7 @@
 //! Where log bytes come from: local files, folders, globs, stdin and S3.
 //! A source yields `InputFile`s; `open` turns one into a byte stream, gzip or plain.
 
+pub mod follow;
 pub mod inflate;
 pub mod local;
 pub mod s3;

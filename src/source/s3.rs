@@ -170,20 +170,7 @@ impl S3Context {
         let mut files = Vec::new();
         for base in self.region_prefixes(bucket, prefix)? {
             for day in delivery_days(since, until) {
-                let day_prefix = format!("{base}{day}/");
-                for (key, size, etag) in self.list(bucket, &day_prefix)? {
-                    stats.listed += 1;
-                    let name = key.rsplit('/').next().unwrap_or(&key);
-                    if !alb_layout::is_delivered_access_log(name) {
-                        stats.skipped += 1;
-                        continue;
-                    }
-                    if outside_window(name, &bounds) {
-                        stats.pruned += 1;
-                        continue;
-                    }
-                    files.push(self.object(bucket, key, size, etag));
-                }
+                files.extend(self.list_day(bucket, &base, &day, &bounds, stats, |_| true)?);
             }
         }
         Ok(files)
@@ -252,6 +239,39 @@ impl S3Context {
         Ok(files)
     }
 
+    /// The access-log objects of one delivery day (`yyyy/mm/dd`) under a region prefix that
+    /// `window` needs, among the keys `wanted` accepts (those it refuses are not counted):
+    /// `watch` lists the newest day again each interval and asks only for keys it has not seen.
+    pub fn list_day(
+        self: &Arc<Self>,
+        bucket: &str,
+        base: &str,
+        day: &str,
+        window: &Window,
+        stats: &mut ObjectStats,
+        mut wanted: impl FnMut(&str) -> bool,
+    ) -> Result<Vec<InputFile>, S3Error> {
+        let day_prefix = format!("{base}{day}/");
+        let mut files = Vec::new();
+        for (key, size, etag) in self.list(bucket, &day_prefix)? {
+            if !wanted(&key) {
+                continue;
+            }
+            stats.listed += 1;
+            let name = key.rsplit('/').next().unwrap_or(&key);
+            if !alb_layout::is_delivered_access_log(name) {
+                stats.skipped += 1;
+                continue;
+            }
+            if outside_window(name, window) {
+                stats.pruned += 1;
+                continue;
+            }
+            files.push(self.object(bucket, key, size, etag));
+        }
+        Ok(files)
+    }
+
     /// With `--log-format auto` and a prefix that does not say: CloudFront when its first
     /// listing holds CloudFront-named objects, or when its accounts under `AWSLogs/` hold
     /// CloudFront logs and no ALB logs.
@@ -279,7 +299,7 @@ impl S3Context {
     }
 
     /// The `…/AWSLogs/<account>/elasticloadbalancing/<region>/` prefixes at or below `prefix`.
-    fn region_prefixes(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {
+    pub fn region_prefixes(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Error> {
         alb_layout::region_prefixes(prefix, |p| self.common_prefixes(bucket, p))
     }
 

@@ -1,0 +1,360 @@
+//! `hosp-logs watch`: the control panel live. A reader thread follows the sources and makes a
+//! snapshot each interval; on a terminal the dashboard draws it ([`tui`]), elsewhere each
+//! snapshot is one NDJSON line on stdout; `--on-alert` runs a command when a burn-rate alert
+//! starts or stops firing or a severe finding appears ([`alert`]).
+
+pub mod alert;
+pub mod tui;
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
+
+use super::context::{Context, Where};
+use super::input::{now, InputArgs};
+use super::GlobalArgs;
+use crate::engine::live::LiveError;
+use crate::engine::live::LiveSources;
+use crate::engine::{Analysis, Job, LocalSettings};
+use crate::error::{ExitStatus, InputError, UsageError};
+use crate::metrics::live::{Live, LiveConfig, Snapshot};
+use crate::metrics::security::Severity;
+use crate::render::Format;
+use crate::source::s3::S3Context;
+use crate::window::parse_duration;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  hosp-logs watch --source /var/log/alb/
+  hosp-logs watch --source s3://my-alb-logs/prod --since 24h --interval 30s
+  hosp-logs watch --source logs/ --on-alert 'notify-pager' --alert-severity critical
+  hosp-logs watch --source logs/ --once | jq .alerts_firing
+  hosp-logs watch --source 'logs/*.log' --interval 10s | tee panel.ndjson
+
+On a terminal: the dashboard (q quits, p pauses, tab switches views). Otherwise: one JSON
+object per interval on stdout (the slo JSON keys plus alerts_firing and at).
+Exit codes: 0 quit (q, --once), 1 runtime failure, 2 usage or input error, 130 interrupted
+(Ctrl-C, SIGTERM, SIGHUP).";
+
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// How often the sources are polled and the panel updated (30s, 5s, 2m)
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub interval: String,
+    /// Print one snapshot (JSON) and exit
+    #[arg(long)]
+    pub once: bool,
+    /// Run this command (through sh -c) when a burn-rate alert starts or stops firing, or a
+    /// security finding at or above --alert-severity first appears; the event is JSON on its
+    /// stdin
+    #[arg(long, value_name = "CMD")]
+    pub on_alert: Option<String>,
+    /// The least severe finding that runs --on-alert
+    #[arg(long, value_enum, default_value_t = Severity::High, value_name = "SEVERITY")]
+    pub alert_severity: Severity,
+    /// SLO target as a percent (99.0) or fraction (0.99). Default: config [slo] target, else 99
+    #[arg(long, value_name = "PERCENT")]
+    pub target: Option<f64>,
+    /// Good requests must also be this fast (3s, 800ms). Default: config, else no threshold
+    #[arg(long, value_name = "DURATION")]
+    pub latency_threshold: Option<String>,
+}
+
+/// The clock: `HOSP_LOGS_NOW` (or the real time) at the start, moving on with the real time,
+/// in whole seconds like every window.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    base_us: i64,
+    started: Instant,
+}
+
+impl Clock {
+    pub fn start() -> Clock {
+        Clock {
+            base_us: now().timestamp_micros(),
+            started: Instant::now(),
+        }
+    }
+
+    pub fn now_us(&self) -> i64 {
+        self.base_us + self.started.elapsed().as_secs() as i64 * 1_000_000
+    }
+}
+
+/// What the reader thread sends.
+pub enum Update {
+    Snapshot(Box<Snapshot>),
+    /// A message for the person watching (an alert command that failed).
+    Notice(String),
+    Failed(anyhow::Error),
+}
+
+pub fn run(global: &GlobalArgs, args: WatchArgs) -> anyhow::Result<ExitStatus> {
+    if args.input.until.is_some() {
+        return Err(UsageError(
+            "watch follows the logs up to now: --until is for the batch commands".into(),
+        )
+        .into());
+    }
+    if args.input.sources.iter().any(|s| s == "-") {
+        return Err(UsageError(
+            "watch follows files, folders, globs and s3:// prefixes; stdin ('-') cannot be followed: write it to a file and watch that".into(),
+        )
+        .into());
+    }
+    let interval = parse_duration(&args.interval)
+        .filter(|d| *d >= 100_000)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--interval {:?}: expected a duration of at least 100ms, like 30s or 2m",
+                args.interval
+            ))
+        })?;
+    let interval = Duration::from_micros(interval as u64);
+    let ctx = Context::new(global, &args.input, None)?;
+    let clock = Clock::start();
+    let since_us = match ctx.window.since_us {
+        Some(s) => clock.now_us() - s,
+        None => 24 * 3_600_000_000,
+    };
+    if since_us <= 0 {
+        return Err(UsageError("--since must be before now".into()).into());
+    }
+    let slo = ctx
+        .settings
+        .slo(args.target, args.latency_threshold.as_deref())?;
+    let live = Live::new(LiveConfig {
+        slo,
+        security: ctx.settings.security.clone(),
+        since_us,
+    });
+    let Where::Local {
+        sources,
+        settings,
+        s3,
+        ..
+    } = &ctx.engine
+    else {
+        return Err(UsageError("watch reads logs locally".into()).into());
+    };
+    let dashboard = !args.once && ctx.format != Format::Json && std::io::stdout().is_terminal();
+    if !dashboard && !matches!(ctx.format, Format::Json | Format::Table) {
+        return Err(UsageError(
+            "watch prints the dashboard on a terminal, else NDJSON: --format csv and markdown do not apply".into(),
+        )
+        .into());
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&interrupted))?;
+    }
+    // missing paths and bad S3 URLs are refused here, before the terminal is taken
+    let sources = LiveSources::new(sources, settings.max_line_bytes, || S3Context::new(s3))
+        .map_err(live_error)?;
+    let (tx, rx) = bounded::<Update>(4);
+    let reader = Reader {
+        live,
+        sources,
+        settings: settings.clone(),
+        routes: ctx.settings.routes.clone(),
+        exclude: ctx.settings.exclude.clone(),
+        clock,
+        interval,
+        once: args.once,
+        on_alert: args.on_alert.clone(),
+        alert_severity: args.alert_severity,
+        stop: Arc::clone(&stop),
+    };
+    let handle = std::thread::spawn(move || reader.run(tx));
+    let status = if dashboard {
+        let style = crate::render::Style::detect();
+        tui::run(&rx, &interrupted, style.color, since_us, clock)
+    } else {
+        ndjson(&rx, &interrupted, ctx.quiet)
+    };
+    stop.store(true, Ordering::Relaxed);
+    // the reader is waited for after --once (its alert commands finish); otherwise the
+    // process ends with it mid-poll, which loses nothing: the view is in memory only
+    if args.once {
+        let _ = handle.join();
+    }
+    status
+}
+
+/// The error itself, not a wrapper, so the exit code is the one its kind earns (an input
+/// error is 2).
+fn live_error(e: LiveError) -> anyhow::Error {
+    match e {
+        LiveError::Input(e) => e.into(),
+        LiveError::S3(e) => e.into(),
+        LiveError::Load(e) => e.into(),
+    }
+}
+
+/// Prints each snapshot as one JSON line; notices go to stderr.
+fn ndjson(
+    rx: &Receiver<Update>,
+    interrupted: &AtomicBool,
+    quiet: bool,
+) -> anyhow::Result<ExitStatus> {
+    let stdout = std::io::stdout();
+    loop {
+        if interrupted.load(Ordering::Relaxed) {
+            return Ok(ExitStatus::Interrupted);
+        }
+        let update = match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(u) => u,
+            Err(RecvTimeoutError::Timeout) => continue,
+            // the reader finished (--once)
+            Err(RecvTimeoutError::Disconnected) => return Ok(ExitStatus::Ok),
+        };
+        match update {
+            Update::Snapshot(s) => {
+                let mut out = stdout.lock();
+                let res = serde_json::to_writer(&mut out, &*s)
+                    .map_err(std::io::Error::from)
+                    .and_then(|_| out.write_all(b"\n"))
+                    .and_then(|_| out.flush());
+                match res {
+                    // a reader that went away (`| head -1`) ends the watch, quietly
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        return Ok(ExitStatus::Ok)
+                    }
+                    other => other?,
+                }
+            }
+            Update::Notice(n) => {
+                if !quiet {
+                    eprintln!("hosp-logs: {}", crate::render::sanitize(&n, 500));
+                }
+            }
+            Update::Failed(e) => return Err(e),
+        }
+    }
+}
+
+/// The reader thread: follows the sources, keeps the rolling partials, makes the snapshots and
+/// raises the alerts.
+struct Reader {
+    live: Live,
+    sources: LiveSources,
+    settings: LocalSettings,
+    routes: crate::format::Routes,
+    exclude: crate::filter::ClientFilter,
+    clock: Clock,
+    interval: Duration,
+    once: bool,
+    on_alert: Option<String>,
+    alert_severity: Severity,
+    stop: Arc<AtomicBool>,
+}
+
+impl Reader {
+    fn run(mut self, tx: Sender<Update>) {
+        // a panic here must end the view with an error, never leave it frozen
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.follow(&tx)));
+        let failed = match ran {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e,
+            Err(_) => anyhow::anyhow!("the reader thread failed (see the message above)"),
+        };
+        let _ = tx.send(Update::Failed(failed));
+    }
+
+    fn follow(&mut self, tx: &Sender<Update>) -> anyhow::Result<()> {
+        let mut partial = self.live.partial();
+        let started = self.clock.now_us();
+        let covered_from = started - self.live.retention_us();
+        let mut raised = alert::Raised::default();
+        let (notices_tx, notices_rx) = unbounded::<String>();
+        let pager = self.on_alert.clone().map(|cmd| {
+            let (ptx, prx) = unbounded::<alert::Page>();
+            (ptx, alert::pager(cmd, prx, notices_tx.clone()))
+        });
+        let mut next = Instant::now();
+        loop {
+            let now_us = self.clock.now_us();
+            let mut settings = self.settings.clone();
+            settings.now_us = now_us;
+            let job = Job {
+                window: crate::window::Window {
+                    since_us: Some(now_us - self.live.retention_us()),
+                    until_us: None,
+                },
+                routes: &self.routes,
+                exclude: &self.exclude,
+            };
+            self.sources
+                .poll(&self.live, &mut partial, &job, &settings)
+                .map_err(live_error)?;
+            let stats = self.sources.stats();
+            if settings.strict {
+                if let Some(m) = stats.malformed_samples.first() {
+                    return Err(InputError::Malformed {
+                        source_name: m.source.clone(),
+                        line: m.line,
+                        reason: m.reason.clone(),
+                    }
+                    .into());
+                }
+            }
+            self.live.prune(&mut partial, now_us);
+            let snap = self.live.snapshot(&partial, now_us, covered_from, stats);
+            if let Some((ptx, _)) = &pager {
+                let _ = ptx.send(alert::Page::Tick);
+                for e in raised.events(&snap, self.alert_severity) {
+                    let _ = ptx.send(alert::Page::Event(Box::new(e)));
+                }
+            }
+            if tx.send(Update::Snapshot(Box::new(snap))).is_err() {
+                return Ok(());
+            }
+            if self.once {
+                // the alert commands of this snapshot run before the process ends
+                if let Some((ptx, handle)) = pager {
+                    drop(ptx);
+                    let _ = handle.join();
+                }
+                for n in notices_rx.try_iter() {
+                    let _ = tx.send(Update::Notice(n));
+                }
+                return Ok(());
+            }
+            next += self.interval;
+            // wait for the next interval, passing the pager's notices on as they come
+            loop {
+                if self.stop.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let left = next.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                match notices_rx.recv_timeout(left.min(Duration::from_millis(200))) {
+                    Ok(n) => {
+                        if tx.send(Update::Notice(n)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Err(_) => continue,
+                }
+            }
+            // a poll that took longer than the interval is not caught up on: the next one
+            // starts now
+            next = next.max(Instant::now());
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The in-process S3 server the tests read from: s3s + s3s-fs on 127.0.0.1, SigV4 checked,
+//! wrapped to count requests and inject faults (throttling, failing objects). Shared by the
+//! tests that read `s3://` sources (`mod s3_server;`).
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::auth::SimpleAuth;
+use s3s::dto::*;
+use s3s::service::S3ServiceBuilder;
+use s3s::{s3_error, S3Request, S3Response, S3Result, S3};
+use s3s_fs::FileSystem;
+use serde_json::Value;
+
+pub const BUCKET: &str = "alb-logs";
+pub const PREFIX: &str = "hosp/AWSLogs/123456789012/elasticloadbalancing/eu-west-1";
+
+#[derive(Default)]
+pub struct Faults {
+    /// Keys whose GET always fails with a 500.
+    pub broken: HashSet<String>,
+    /// Keys that already got their one SlowDown (when throttling is on).
+    pub throttled: HashSet<String>,
+    pub throttle_first_get: bool,
+}
+
+struct Store {
+    inner: FileSystem,
+    gets: Arc<AtomicU64>,
+    lists: Arc<AtomicU64>,
+    faults: Arc<Mutex<Faults>>,
+}
+
+#[async_trait::async_trait]
+impl S3 for Store {
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        self.inner.list_objects_v2(req).await
+    }
+
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        let key = req.input.key.clone();
+        {
+            let mut f = self.faults.lock().unwrap();
+            if f.broken.contains(&key) {
+                return Err(s3_error!(InternalError, "injected failure"));
+            }
+            if f.throttle_first_get && f.throttled.insert(key) {
+                return Err(s3_error!(SlowDown, "injected throttling"));
+            }
+        }
+        self.inner.get_object(req).await
+    }
+}
+
+pub struct Server {
+    pub endpoint: String,
+    pub root: tempfile::TempDir,
+    pub gets: Arc<AtomicU64>,
+    pub lists: Arc<AtomicU64>,
+    pub faults: Arc<Mutex<Faults>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Server {
+    /// Serves a fresh copy of the fixture day under s3://alb-logs/hosp/AWSLogs/….
+    pub fn start() -> Server {
+        let root = tempfile::tempdir().unwrap();
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/day/AWSLogs/123456789012/elasticloadbalancing/eu-west-1");
+        copy_tree(&src, &root.path().join(BUCKET).join(PREFIX));
+        let gets = Arc::new(AtomicU64::new(0));
+        let lists = Arc::new(AtomicU64::new(0));
+        let faults = Arc::new(Mutex::new(Faults::default()));
+        let store = Store {
+            inner: FileSystem::new(root.path()).unwrap(),
+            gets: gets.clone(),
+            lists: lists.clone(),
+            faults: faults.clone(),
+        };
+        let service = {
+            let mut b = S3ServiceBuilder::new(store);
+            b.set_auth(SimpleAuth::from_single("test-key", "test-secret"));
+            b.build()
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        rt.spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let svc = service.clone();
+                tokio::spawn(async move {
+                    let _ = ConnBuilder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(socket), svc)
+                        .await;
+                });
+            }
+        });
+        Server {
+            endpoint,
+            root,
+            gets,
+            lists,
+            faults,
+            _rt: rt,
+        }
+    }
+
+    pub fn day_dir(&self, day: &str) -> PathBuf {
+        self.root.path().join(BUCKET).join(PREFIX).join(day)
+    }
+
+    /// The binary with the store's credentials, a clean AWS environment (`home` as HOME) and
+    /// the store's endpoint; the command and its arguments go first.
+    pub fn command(&self, home: &Path, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hosp-logs"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("AWS_ACCESS_KEY_ID", "test-key")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", home.join("no-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
+            .args(args)
+            .args([
+                "--endpoint-url",
+                &self.endpoint,
+                "--path-style",
+                "--region",
+                "eu-west-1",
+            ]);
+        cmd
+    }
+
+    pub fn run(&self, cache: &Path, args: &[&str]) -> (i32, Value, String) {
+        let out = self
+            .command(cache, args)
+            .args(["--format", "json", "-q"])
+            .args(if args.contains(&"--no-cache") {
+                vec![]
+            } else {
+                vec!["--cache-dir".to_string(), cache.display().to_string()]
+            })
+            .output()
+            .unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (
+            out.status.code().unwrap_or(-1),
+            json,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
