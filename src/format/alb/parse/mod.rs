@@ -6,7 +6,7 @@
 //! [`FIELD_NAMES`]); old lines have as few as [`MIN_FIELDS`] fields, newer ones
 //! append fields at the end, and fields beyond the 33 known ones are ignored.
 //!
-//! [`parse_line`] makes one pass over the line with `memchr`, borrows every
+//! [`parse_line`] makes one pass over the line (16 bytes at a time), borrows every
 //! string from the input, validates the syntax of every known field and does
 //! not allocate unless the line is rejected.
 //!
