@@ -20,16 +20,7 @@ cargo build --release --quiet
 BIN=target/release/hosp-logs
 
 file_of() { # lines → a plain file of that many generated lines (one day, seed 1)
-  local lines=$1 plain="$DATA/alb-$1.log"
-  if [ ! -f "$plain" ]; then
-    local rate
-    rate=$(python3 -c "print($lines / 86400)")
-    rm -rf "$DATA/gen"
-    $BIN generate -q --seed 1 --start 2026-11-20T00:00:00Z --duration 24h --rate "$rate" --out "$DATA/gen"
-    find "$DATA/gen" -name '*.log.gz' | sort | xargs zcat > "$plain"
-    rm -rf "$DATA/gen"
-  fi
-  echo "$plain"
+  scripts/bench-data.sh "$1" "$BIN"
 }
 
 best() { # command... → "seconds kib" of the fastest of RUNS runs

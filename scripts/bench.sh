@@ -27,15 +27,7 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -c 'import duckdb, polars' 2>/dev/null || .venv/bin/pip install --quiet duckdb polars
 PY=.venv/bin/python
 
-PLAIN="$DATA/alb-$LINES.log"
-if [ ! -f "$PLAIN" ]; then
-  # one day at the rate that gives about LINES requests, concatenated into one file
-  rate=$(python3 -c "print($LINES / 86400)")
-  rm -rf "$DATA/gen"
-  $BIN generate -q --seed 1 --start 2026-11-20T00:00:00Z --duration 24h --rate "$rate" --out "$DATA/gen"
-  find "$DATA/gen" -name '*.log.gz' | sort | xargs zcat > "$PLAIN"
-  rm -rf "$DATA/gen"
-fi
+PLAIN=$(scripts/bench-data.sh "$LINES" "$BIN")
 GZ="$PLAIN.gz"
 [ -f "$GZ" ] || gzip -k -6 "$PLAIN"
 FOLDER="$DATA/alb-$LINES-files"
