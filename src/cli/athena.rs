@@ -180,7 +180,7 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         .unwrap_or(FormatId::Alb);
     let (table, ddl) = match format {
         FormatId::Alb => {
-            let table = table(args.table.as_ref(), &config);
+            let table = table(args.table.as_ref(), &config, format);
             let ddl = alb_table::ddl(&database, &table, &location, &range_start)?;
             (table, ddl)
         }

@@ -96,6 +96,36 @@ impl FormatId {
         }
     }
 
+    /// The Athena table `athena setup --log-format <this>` creates by default; None for a
+    /// format without one.
+    pub fn athena_default_table(self) -> Option<&'static str> {
+        match self {
+            FormatId::Alb => Some(alb::athena::TABLE),
+            FormatId::CloudFront => Some(cloudfront::athena::TABLE),
+            FormatId::Nginx => None,
+        }
+    }
+
+    /// The format's Athena table as the analyses' SQL reads it over a window: each role's
+    /// expression over its columns, unparsed lines, partitions. `location` (the table's
+    /// s3:// folder, when known) tells layouts apart: CloudFront v2's folders are partitioned.
+    pub fn athena_table(
+        self,
+        location: Option<&str>,
+        window: &crate::window::Window,
+    ) -> Result<crate::engine::athena::sql::TableSql, crate::error::UsageError> {
+        match self {
+            FormatId::Alb => alb::athena::table_sql(window),
+            FormatId::CloudFront => cloudfront::athena::table_sql(
+                window,
+                location.is_some_and(cloudfront::athena::is_v2),
+            ),
+            FormatId::Nginx => Err(crate::error::UsageError(
+                "there is no Athena table for nginx logs (they stay on the proxies' disks): use the local engine".into(),
+            )),
+        }
+    }
+
     /// The time range a log file's name says it covers (µs since the epoch), for pruning
     /// files the window does not need without opening them.
     pub fn file_time_range(self, name: &str) -> Option<(i64, i64)> {
