@@ -38,7 +38,8 @@ pub struct AthenaArgs {
     /// Database of the table (default: config, else hosp_logs)
     #[arg(long, value_name = "NAME")]
     pub database: Option<String>,
-    /// The access-log table (default: config, else alb_access_logs)
+    /// The access-log table (default: config, else alb_access_logs; cloudfront_standard_logs
+    /// with --log-format cloudfront)
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
     /// s3:// folder for Athena's result files (default: config, else the workgroup's)
