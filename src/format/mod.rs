@@ -13,6 +13,7 @@
 //! its tests, with no edit under metrics/ or cli/.
 
 pub mod alb;
+pub mod athena;
 pub mod attempts;
 pub mod cloudfront;
 pub mod error;
@@ -113,7 +114,7 @@ impl FormatId {
         self,
         location: Option<&str>,
         window: &crate::window::Window,
-    ) -> Result<crate::engine::athena::sql::TableSql, crate::error::UsageError> {
+    ) -> Result<athena::TableSql, crate::error::UsageError> {
         match self {
             FormatId::Alb => alb::athena::table_sql(window),
             FormatId::CloudFront => cloudfront::athena::table_sql(

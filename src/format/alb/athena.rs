@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::athena::sql::{bounds, delivery_partitions, TableSql, WindowSql};
 use crate::error::UsageError;
+use crate::format::athena::{bounds, delivery_partitions, TableSql, WindowSql};
 use crate::format::{FormatId, Role};
 use crate::sql::{identifier, lit_str, Fragment};
 use crate::window::Window;

@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::athena::sql::{bounds, decoded_once, delivery_partitions, TableSql, WindowSql};
 use crate::error::UsageError;
 use crate::format::alb::athena::checked_location;
+use crate::format::athena::{bounds, decoded_once, delivery_partitions, TableSql, WindowSql};
 use crate::format::{FormatId, Role};
 use crate::sql::{identifier, lit_str, Fragment};
 use crate::window::Window;
