@@ -3,17 +3,17 @@
 WITH r AS (
     SELECT
         COALESCE({{excluded}}, FALSE) AS x,
-        type IS NULL AS u,
-        time,
-        {{target_group}} AS target_group,
-        elb_status_code AS status,
-        NULLIF(request_verb, '-') AS method,
+        {{unparsed}} AS u,
+        {{time}} AS time,
+        {{backend}} AS target_group,
+        {{status}} AS status,
+        {{method}} AS method,
         {{endpoint}} AS endpoint,
         {{bucket}} AS bucket,
         {{latency_ms}} AS ms
     FROM {{table}}
     WHERE {{partitions}}
-      AND (type IS NULL OR ({{in_window}}))
+      AND ({{unparsed}} OR ({{in_window}}))
 )
 SELECT
     grouping(target_group, method, endpoint, bucket, ms) AS set_id,

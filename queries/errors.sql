@@ -5,29 +5,28 @@
 WITH r AS (
     SELECT
         COALESCE({{excluded}}, FALSE) AS x,
-        type IS NULL AS u,
-        elb_status_code AS status,
-        NULLIF(target_status_code, '-') AS target_status,
-        NULLIF(request_verb, '-') AS method,
+        {{unparsed}} AS u,
+        {{status}} AS status,
+        {{generated}} AS generated,
+        {{method}} AS method,
         {{endpoint}} AS endpoint,
-        CASE WHEN target_ip <> '' AND target_port IS NOT NULL
-             THEN target_ip || ':' || CAST(target_port AS varchar) END AS target,
-        {{target_group}} AS target_group,
-        NULLIF(lambda_error_reason, '-') AS error_reason,
-        NULLIF(NULLIF(actions_executed, '-'), '') AS actions,
+        {{target}} AS target,
+        {{backend}} AS target_group,
+        {{error_reason}} AS error_reason,
+        {{actions}} AS actions,
         {{latency_ms}} AS ms,
         {{bucket}} AS bucket
     FROM {{table}}
     WHERE {{partitions}}
-      AND (type IS NULL OR ({{in_window}}))
+      AND ({{unparsed}} OR ({{in_window}}))
 )
 SELECT
     grouping(status, method, endpoint, target, target_group, error_reason, actions, bucket) AS set_id,
     x, u, status, method, endpoint, target, target_group, error_reason, actions, bucket,
     count(*) AS requests,
     count_if(status BETWEEN 500 AND 599) AS e5,
-    count_if(status BETWEEN 500 AND 599 AND target_status IS NULL) AS alb,
-    count_if(target_status IS NULL) AS no_target,
+    count_if(status BETWEEN 500 AND 599 AND generated) AS alb,
+    count_if(generated) AS no_target,
     count_if(status BETWEEN 400 AND 499) AS e4,
     count_if(status BETWEEN 500 AND 599 AND ms <= {{slow_ms}}) AS fast,
     count_if(status BETWEEN 500 AND 599 AND ms > {{slow_ms}}) AS slow,

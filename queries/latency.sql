@@ -5,15 +5,15 @@
 WITH r AS (
     SELECT
         COALESCE({{excluded}}, FALSE) AS x,
-        type IS NULL AS u,
-        NULLIF(request_verb, '-') AS method,
+        {{unparsed}} AS u,
+        {{method}} AS method,
         {{endpoint}} AS endpoint,
-        {{target_group}} AS target_group,
+        {{backend}} AS target_group,
         {{bucket}} AS bucket,
         {{latency_ms}} AS ms
     FROM {{table}}
     WHERE {{partitions}}
-      AND (type IS NULL OR ({{in_window}}))
+      AND ({{unparsed}} OR ({{in_window}}))
 )
 SELECT
     grouping(method, endpoint, target_group, bucket) AS set_id,

@@ -6,11 +6,11 @@ WITH r AS (
     SELECT
         {{second_or_minute}} AS t,
         COALESCE({{excluded}}, FALSE) AS excluded,
-        elb_status_code AS status,
+        {{status}} AS status,
         {{latency_ms}} AS ms
     FROM {{table}}
     WHERE {{partitions}}
-      AND (type IS NULL OR ({{in_window}}))
+      AND ({{unparsed}} OR ({{in_window}}))
 )
 SELECT
     t,

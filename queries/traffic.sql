@@ -3,20 +3,20 @@
 WITH r AS (
     SELECT
         COALESCE({{excluded}}, FALSE) AS x,
-        type IS NULL AS u,
-        type,
-        client_ip,
-        NULLIF(request_verb, '-') AS method,
+        {{unparsed}} AS u,
+        {{request_type}} AS type,
+        {{client_ip}} AS client_ip,
+        {{method}} AS method,
         {{endpoint}} AS endpoint,
-        NULLIF(user_agent, '-') AS user_agent,
-        NULLIF(ssl_protocol, '-') AS ssl_protocol,
-        NULLIF(ssl_cipher, '-') AS ssl_cipher,
-        received_bytes,
-        sent_bytes,
+        {{user_agent}} AS user_agent,
+        {{tls_protocol}} AS ssl_protocol,
+        {{tls_cipher}} AS ssl_cipher,
+        {{bytes_in}} AS received_bytes,
+        {{bytes_out}} AS sent_bytes,
         {{bucket}} AS bucket
     FROM {{table}}
     WHERE {{partitions}}
-      AND (type IS NULL OR ({{in_window}}))
+      AND ({{unparsed}} OR ({{in_window}}))
 ),
 g AS (
     SELECT

@@ -47,6 +47,12 @@ impl Fragment {
         self.sql.push_str(literal);
     }
 
+    /// Appends another fragment, its parameters after this one's.
+    pub fn append(&mut self, other: &Fragment) {
+        self.sql.push_str(&other.sql);
+        self.params.extend(other.params.iter().cloned());
+    }
+
     pub fn push(&mut self, sql: &str, params: impl IntoIterator<Item = String>) {
         self.sql.push_str(sql);
         self.params.extend(params);

@@ -86,30 +86,51 @@ fn extra_day() -> std::path::PathBuf {
     dir
 }
 
-/// One harness for the whole test binary; it exits when our end of its stdin closes.
+/// Starts tests/athena/harness.py over `logs` with a DDL file; its ready line. It exits when
+/// our end of its stdin closes.
+fn start_harness(
+    ddl: &std::path::Path,
+    table: &str,
+    logs: &[std::path::PathBuf],
+) -> (Harness, Value) {
+    let mut cmd = StdCommand::new(python());
+    cmd.arg(root().join("tests/athena/harness.py"))
+        .arg("--ddl")
+        .arg(ddl)
+        .args(["--table", table]);
+    for l in logs {
+        cmd.arg("--logs").arg(l);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting tests/athena/harness.py");
+    let stdin = child.stdin.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("harness did not start: {e}: {line:?}"));
+    let h = Harness {
+        endpoint: ready["endpoint"].as_str().unwrap().to_string(),
+        _child: child,
+        _stdin: stdin,
+    };
+    (h, ready)
+}
+
+/// One harness for the whole test binary over the ALB table.
 fn harness() -> &'static Harness {
     static H: OnceLock<Harness> = OnceLock::new();
     H.get_or_init(|| {
-        let mut child = StdCommand::new(python())
-            .arg(root().join("tests/athena/harness.py"))
-            .arg("--ddl")
-            .arg(root().join("queries/alb_access_logs.sql"))
-            .arg("--logs")
-            .arg(fixture_day())
-            .arg("--logs")
-            .arg(extra_day())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting tests/athena/harness.py");
-        let stdin = child.stdin.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("harness did not start: {e}: {line:?}"));
+        let (h, ready) = start_harness(
+            &root().join("queries/alb_access_logs.sql"),
+            "alb_access_logs",
+            &[fixture_day().into(), extra_day()],
+        );
         assert_eq!(
             u(&ready["rows"]),
             u(&common::truth()["lines"]) + 7,
@@ -119,11 +140,7 @@ fn harness() -> &'static Harness {
             ready["unmatched"], 2,
             "the two doubled-space lines of the extra day"
         );
-        Harness {
-            endpoint: ready["endpoint"].as_str().unwrap().to_string(),
-            _child: child,
-            _stdin: stdin,
-        }
+        h
     })
 }
 
@@ -180,9 +197,13 @@ fn log() -> Vec<Value> {
 
 /// Test credentials and the harness' address; no AWS config or metadata service is read.
 fn athena_env() -> Vec<(&'static str, String)> {
+    athena_env_at(harness())
+}
+
+fn athena_env_at(h: &Harness) -> Vec<(&'static str, String)> {
     let none = root().join("target/no-aws-config").display().to_string();
     vec![
-        ("HOSP_LOGS_ATHENA_ENDPOINT", harness().endpoint.clone()),
+        ("HOSP_LOGS_ATHENA_ENDPOINT", h.endpoint.clone()),
         ("AWS_ACCESS_KEY_ID", "test-key".into()),
         ("AWS_SECRET_ACCESS_KEY", "test-secret".into()),
         ("AWS_REGION", "us-east-1".into()),
@@ -787,4 +808,376 @@ fn charts_are_the_same_png_from_either_engine() {
         assert!(a.len() > 10_000, "{analysis}: a real chart");
         assert!(a == b, "{analysis}: the charts differ");
     }
+}
+
+// ---- CloudFront: AWS's documented standard-log table, legacy and v2 ---------------------------
+
+const CF_V2: &str = "s3://hosp-cf-logs/AWSLogs/123456789012/CloudFront/E2HOSP0EXAMPLE/";
+
+/// The CloudFront table's DDL as `athena setup --print` writes it for a location (the legacy
+/// flat prefix, or v2's partitioned folders).
+fn cf_ddl(name: &str, location: &str) -> std::path::PathBuf {
+    let out = hosp_logs()
+        .args(["athena", "setup", "--log-format", "cloudfront", "--print"])
+        .args(["--location", location])
+        .output()
+        .unwrap();
+    let dir = root().join("target/athena-cf");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.sql"));
+    std::fs::write(&path, common::stdout_ok(&out)).unwrap();
+    path
+}
+
+/// A CloudFront file of another day (2026-11-25): three lines the table reads, one it cannot.
+fn cf_extra_day() -> std::path::PathBuf {
+    let dir = root().join("target/athena-cf/extra");
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end\n";
+    let line = |sec: u32, status: &str, result: &str, detail: &str, stem: &str, ua: &str| {
+        format!(
+            "2026-11-25\t10:00:{sec:02}\tDUB56-P1\t1290\t192.0.2.14\tGET\td3hosp0example.cloudfront.net\t{stem}\t{status}\t-\t{ua}\t-\t-\t{result}\treq{sec}==\thosp.example.com\thttps\t812\t0.254\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\t{result}\tHTTP/2.0\t-\t-\t51234\t0.250\t{detail}\ttext/html\t128\t-\t-\n"
+        )
+    };
+    let text = [
+        header.to_string(),
+        line(
+            1,
+            "200",
+            "Hit",
+            "Hit",
+            "/patients/123/notes",
+            "Mozilla/5.0%20(X11)",
+        ),
+        // a broken escape and a double-encoded one, a '+' that is no space
+        line(
+            2,
+            "502",
+            "Error",
+            "OriginConnectError",
+            "/a%zz/b%2520c+d",
+            "curl/8.0%4",
+        ),
+        line(
+            3,
+            "000",
+            "Error",
+            "ClientHungUpRequest",
+            "/patients/42",
+            "-",
+        ),
+        "not a CloudFront line\n".to_string(),
+    ]
+    .concat();
+    std::fs::write(dir.join("E2HOSP0EXAMPLE.2026-11-25-10.EXTRA001.log"), text).unwrap();
+    dir
+}
+
+/// The fixture day's CloudFront files filed as standard logging v2 files them:
+/// `…/CloudFront/<distribution>/yyyy/MM/dd/` (the table's `day` partition).
+fn cf_v2_day() -> std::path::PathBuf {
+    let dir = root().join("target/athena-cf/v2");
+    let day = dir.join("AWSLogs/123456789012/CloudFront/E2HOSP0EXAMPLE/2026/11/20");
+    std::fs::create_dir_all(&day).unwrap();
+    for f in std::fs::read_dir(common::fixture_edge()).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, day.join(f.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+/// Harnesses over the CloudFront table: the legacy prefix (with the extra day), and v2.
+fn cf_harness(v2: bool) -> &'static Harness {
+    static LEGACY: OnceLock<Harness> = OnceLock::new();
+    static V2: OnceLock<Harness> = OnceLock::new();
+    let start = || {
+        let lines = u(&common::truth()["cloudfront"]["lines"]);
+        let (h, ready) = if v2 {
+            start_harness(
+                &cf_ddl("v2", CF_V2),
+                "cloudfront_standard_logs",
+                &[cf_v2_day()],
+            )
+        } else {
+            start_harness(
+                &cf_ddl("legacy", "s3://hosp-cf-logs/hosp/"),
+                "cloudfront_standard_logs",
+                &[common::fixture_edge().into(), cf_extra_day()],
+            )
+        };
+        // the two header lines of each file skipped
+        let extra = if v2 { 0 } else { 4 };
+        assert_eq!(u(&ready["rows"]), lines + extra, "{ready}");
+        h
+    };
+    if v2 {
+        V2.get_or_init(start)
+    } else {
+        LEGACY.get_or_init(start)
+    }
+}
+
+/// The fixture config, and for v2 the table's location (so the query prunes by `day`).
+fn cf_config(v2: bool) -> String {
+    if !v2 {
+        return fixture_config();
+    }
+    let path = root().join("target/athena-cf/v2.toml");
+    let text = std::fs::read_to_string(fixture_config()).unwrap();
+    std::fs::write(&path, format!("{text}\n[athena]\nlocation = \"{CF_V2}\"\n")).unwrap();
+    path.display().to_string()
+}
+
+/// An analysis of the CloudFront log from both engines, compared whole but for `input`.
+fn cf_same(config: &str, v2: bool, args: &[&str]) -> Value {
+    let cf = ["--log-format", "cloudfront", "--format", "json"];
+    let out = hosp_logs()
+        .args(["--config", config])
+        .args(args)
+        .args(cf)
+        .args(["--source", &common::fixture_edge()])
+        .output()
+        .unwrap();
+    let mut l = json_ok(&out);
+    let out = hosp_logs()
+        .envs(athena_env_at(cf_harness(v2)))
+        .args(["--config", config])
+        .args(args)
+        .args(cf)
+        .args(["--engine", "athena"])
+        .output()
+        .unwrap();
+    let mut r = json_ok(&out);
+    assert!(
+        r["input"]["athena"]["query_execution_id"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{}",
+        r["input"]
+    );
+    l.as_object_mut().unwrap().remove("input");
+    r.as_object_mut().unwrap().remove("input");
+    let what = format!(
+        "cloudfront{} {}",
+        if v2 { " v2" } else { "" },
+        args.join(" ")
+    );
+    assert_same(&l, &r, &what);
+    l
+}
+
+const CF_CASES: &[&[&str]] = &[
+    &["slo"],
+    &["slo", "--latency-threshold", "3s"],
+    &["errors"],
+    &["errors", "--4xx", "--bucket", "15m", "--top", "5"],
+    &["latency"],
+    &["backends"],
+    &["traffic"],
+    &["traffic", "--top", "3", "--bucket", "30m"],
+    &["edge"],
+    &["edge", "--top", "5", "--bucket", "10m"],
+];
+
+#[test]
+fn cloudfront_analyses_give_the_local_numbers_legacy_and_v2() {
+    let truth = common::truth();
+    let edge_truth = &truth["cloudfront"];
+    for v2 in [false, true] {
+        let config = cf_config(v2);
+        for case in CF_CASES {
+            let v = cf_same(&config, v2, &[case, &DAY[..]].concat());
+            if case == &["slo"] {
+                // the edge's truth, so neither engine agrees by being wrong the same way
+                assert_eq!(v["requests"]["valid"], edge_truth["requests"]["valid"]);
+                assert_eq!(v["requests"]["good"], edge_truth["requests"]["good"]);
+                assert_eq!(
+                    v["requests"]["no_status"],
+                    edge_truth["requests"]["no_status"]
+                );
+            }
+            if case == &["edge"] {
+                assert_eq!(u(&v["requests"]), u(&edge_truth["lines"]));
+                assert!(v["errors_by_detail"].as_array().unwrap().len() > 1, "{v}");
+            }
+        }
+        // windows that are not whole days or minutes: the bounds cut inside the day, and a
+        // fractional --since leaves its own second out
+        for (since, until) in [
+            ("2026-11-20T10:00:30Z", "2026-11-20T13:17:45Z"),
+            ("2026-11-20T16:29:59.5Z", "2026-11-20T16:35:00Z"),
+        ] {
+            for a in ["slo", "errors", "edge"] {
+                cf_same(&config, v2, &[a, "--since", since, "--until", until]);
+            }
+        }
+    }
+}
+
+#[test]
+fn cloudfront_exclusions_read_the_decoded_user_agent_and_the_viewer() {
+    let dir = root().join("target/athena-cf");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("exclude.toml");
+    std::fs::write(
+        &config,
+        "[exclude]\nuser_agents = [\"*Edg/142*\"]\nclient_cidrs = [\"192.0.2.0/28\"]\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    for a in ["slo", "traffic", "edge"] {
+        let v = cf_same(&config, false, &[&[a][..], &DAY].concat());
+        let excluded = if a == "slo" {
+            &v["requests"]["excluded"]
+        } else {
+            &v["excluded"]
+        };
+        assert!(u(excluded) > 1000, "{a}: {excluded}");
+    }
+}
+
+#[test]
+fn cloudfront_lines_the_table_cannot_read_are_counted_and_values_decoded_once() {
+    let extra = cf_extra_day().display().to_string();
+    let cf = ["--log-format", "cloudfront", "--format", "json"];
+    let local = |a: &str| {
+        let out = hosp_logs()
+            .args([a, "--source", &extra])
+            .args(cf)
+            .args(EXTRA_DAY)
+            .output()
+            .unwrap();
+        json_ok(&out)
+    };
+    let remote = |a: &str| {
+        let out = hosp_logs()
+            .envs(athena_env_at(cf_harness(false)))
+            .args([a, "--engine", "athena"])
+            .args(cf)
+            .args(EXTRA_DAY)
+            .output()
+            .unwrap();
+        json_ok(&out)
+    };
+    let slo = remote("slo");
+    assert_eq!(slo["requests"]["total"], 3);
+    assert_eq!(slo["requests"]["no_status"], 1);
+    // the legacy table has no partitions: its unreadable lines are counted whatever the window
+    assert_eq!(slo["input"]["malformed"], 1);
+    for a in ["errors", "traffic", "edge"] {
+        let (mut l, mut r) = (local(a), remote(a));
+        l.as_object_mut().unwrap().remove("input");
+        r.as_object_mut().unwrap().remove("input");
+        assert_same(&l, &r, a);
+    }
+    let traffic = remote("traffic");
+    let agents: Vec<&str> = traffic["top_user_agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["key"].as_str())
+        .collect();
+    assert!(agents.contains(&"curl/8.0%4"), "{agents:?}");
+    assert!(agents.contains(&"Mozilla/5.0 (X11)"), "{agents:?}");
+    let endpoints: Vec<&str> = traffic["top_endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["endpoint"].as_str())
+        .collect();
+    assert!(endpoints.contains(&"/a%zz/b%20c+d"), "{endpoints:?}");
+}
+
+#[test]
+fn cloudfront_sql_prunes_by_date_or_by_v2_partitions() {
+    let print = |config: &str| {
+        let out = hosp_logs()
+            .args(["--config", config])
+            .args(["edge", "--log-format", "cloudfront", "--engine", "athena"])
+            .args(["--print-sql"])
+            .args(DAY)
+            .output()
+            .unwrap();
+        json_ok(&out)
+    };
+    let legacy = print(&cf_config(false));
+    let sql = legacy["sql"].as_str().unwrap();
+    assert!(sql.contains("FROM cloudfront_standard_logs"), "{sql}");
+    assert!(!sql.contains("day IN"), "{sql}");
+    assert_eq!(
+        legacy["parameters"],
+        json!([
+            "'2026-11-20'",
+            "'2026-11-20'",
+            "'2026-11-20T00:00:00'",
+            "'2026-11-21T00:00:00'"
+        ])
+    );
+    let v2 = print(&cf_config(true));
+    assert!(v2["sql"].as_str().unwrap().contains("day IN (?, ?)"));
+    assert_eq!(v2["parameters"][0], "'2026/11/20'");
+    assert_eq!(v2["parameters"][1], "'2026/11/21'");
+}
+
+#[test]
+fn a_table_of_the_other_format_is_a_clear_usage_error() {
+    // ALB's SQL over the CloudFront table
+    hosp_logs()
+        .envs(athena_env_at(cf_harness(false)))
+        .args([
+            "slo",
+            "--engine",
+            "athena",
+            "--table",
+            "cloudfront_standard_logs",
+        ])
+        .args(DAY)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "\"cloudfront_standard_logs\" lacks a column of the ALB access log table",
+        ))
+        .stderr(predicates::str::contains("--log-format cloudfront"));
+    // CloudFront's SQL over the ALB table
+    {
+        let _g = exclusive();
+        athena_cmd()
+            .args(["errors", "--engine", "athena", "--log-format", "cloudfront"])
+            .args(["--table", "alb_access_logs"])
+            .args(DAY)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "\"alb_access_logs\" lacks a column of the CloudFront standard log table",
+            ))
+            .stderr(predicates::str::contains("--log-format alb"));
+    }
+    // refused before any query: an analysis needing a role the table's format lacks, and a
+    // format without a table
+    hosp_logs()
+        .args(["edge", "--engine", "athena", "--print-sql"])
+        .args(DAY)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("`edge` needs edge_result"));
+    hosp_logs()
+        .args(["latency", "--field", "target", "--log-format", "cloudfront"])
+        .args(["--engine", "athena", "--print-sql"])
+        .args(DAY)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("upstream_ms"));
+    hosp_logs()
+        .args([
+            "slo",
+            "--log-format",
+            "nginx",
+            "--engine",
+            "athena",
+            "--print-sql",
+        ])
+        .args(DAY)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no Athena table for nginx"));
 }

@@ -38,7 +38,8 @@ pub struct AthenaArgs {
     /// Database of the table (default: config, else hosp_logs)
     #[arg(long, value_name = "NAME")]
     pub database: Option<String>,
-    /// The access-log table (default: config, else alb_access_logs)
+    /// The access-log table (default: config, else alb_access_logs; cloudfront_standard_logs
+    /// with --log-format cloudfront)
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
     /// s3:// folder for Athena's result files (default: config, else the workgroup's)
@@ -180,7 +181,7 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         .unwrap_or(FormatId::Alb);
     let (table, ddl) = match format {
         FormatId::Alb => {
-            let table = table(args.table.as_ref(), &config);
+            let table = table(args.table.as_ref(), &config, format);
             let ddl = alb_table::ddl(&database, &table, &location, &range_start)?;
             (table, ddl)
         }

@@ -17,7 +17,7 @@ use crate::engine::{self, Analysis, AthenaPlan, InputStats, Job, LocalInput, Loc
 use crate::error::{ExitStatus, UsageError};
 use crate::filter::ClientFilter;
 use crate::format::nginx::{Nginx, NginxConfigError, NginxSettings};
-use crate::format::{recognise, FileFormat, FormatId, FormatSettings, LogFormat, Looks, Routes};
+use crate::format::{recognise, FileFormat, FormatId, FormatSettings, Looks, Routes};
 use crate::metrics::gate::GateConfig;
 use crate::metrics::security;
 use crate::metrics::slo::SloConfig;
@@ -139,13 +139,13 @@ impl Context {
                     )
                     .into());
                 }
-                if log_format != LogFormat::Auto && log_format != LogFormat::Alb {
+                // whose table the analyses read: --log-format (config [source] log_format);
+                // auto reads the ALB table
+                let format = log_format.fixed().unwrap_or(FormatId::Alb);
+                if format.athena_default_table().is_none() {
                     return Err(UsageError(format!(
-                        "--engine athena runs the analyses on the ALB table, not on {}s: \
-                         use the local engine, or `hosp-logs query --engine athena` over the \
-                         table `athena setup --log-format {}` creates",
-                        log_format.fixed().map_or("these", FormatId::title),
-                        log_format.fixed().map_or("alb", FormatId::name),
+                        "--engine athena: there is no Athena table for {}s: use the local engine",
+                        format.title()
                     ))
                     .into());
                 }
@@ -153,7 +153,13 @@ impl Context {
                 let until = window.until_us.unwrap_or(now.timestamp_micros());
                 window.until_us = Some(until);
                 window.since_us = Some(window.since_us.unwrap_or(until - 86_400_000_000));
-                Where::Athena(athena_settings(a, input, &settings.config, global.quiet)?)
+                Where::Athena(athena_settings(
+                    a,
+                    input,
+                    format,
+                    &settings.config,
+                    global.quiet,
+                )?)
             }
             _ => {
                 let mut sources = input.sources.clone();
@@ -452,6 +458,7 @@ pub fn emit(report: &impl render::Report, format: Format, style: Style) -> anyho
 fn athena_settings(
     a: &AthenaArgs,
     input: &InputArgs,
+    format: FormatId,
     config: &Config,
     quiet: bool,
 ) -> anyhow::Result<AthenaSettings> {
@@ -464,7 +471,8 @@ fn athena_settings(
         .transpose()?;
     Ok(AthenaSettings {
         client: athena_options(a, aws, config),
-        table: table(a.table.as_ref(), config),
+        format,
+        table: table(a.table.as_ref(), config, format),
         location: config.athena.location.clone(),
         max_scan,
         print_sql: a.print_sql,
@@ -474,11 +482,12 @@ fn athena_settings(
     })
 }
 
-/// The table: the flag, else the config, else alb_access_logs.
-pub fn table(flag: Option<&String>, config: &Config) -> String {
+/// The table: the flag, else the config, else the format's (alb_access_logs,
+/// cloudfront_standard_logs).
+pub fn table(flag: Option<&String>, config: &Config, format: FormatId) -> String {
     flag.cloned()
         .or(config.athena.table.clone())
-        .unwrap_or_else(|| "alb_access_logs".into())
+        .unwrap_or_else(|| format.athena_default_table().unwrap_or_default().into())
 }
 
 /// The database: the flag, else the config, else hosp_logs.

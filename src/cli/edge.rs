@@ -15,7 +15,8 @@ const EXAMPLES: &str = "\
 Examples:
   hosp-logs edge --source cloudfront-logs/ --since 24h
   hosp-logs edge --source s3://my-cf-logs/hosp/ --since 6h --format json | jq .cache_hit_ratio
-  hosp-logs edge --source fixtures/day/cloudfront --config fixtures/hosp-logs.toml --chart edge.png";
+  hosp-logs edge --source fixtures/day/cloudfront --config fixtures/hosp-logs.toml --chart edge.png
+  hosp-logs edge --engine athena --log-format cloudfront --since 24h";
 
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]

@@ -13,6 +13,7 @@
 //! its tests, with no edit under metrics/ or cli/.
 
 pub mod alb;
+pub mod athena;
 pub mod attempts;
 pub mod cloudfront;
 pub mod error;
@@ -93,6 +94,36 @@ impl FormatId {
             FormatId::Alb => alb::columns(),
             FormatId::CloudFront => cloudfront::columns(),
             FormatId::Nginx => nginx::Nginx::default().column_defs(),
+        }
+    }
+
+    /// The Athena table `athena setup --log-format <this>` creates by default; None for a
+    /// format without one.
+    pub fn athena_default_table(self) -> Option<&'static str> {
+        match self {
+            FormatId::Alb => Some(alb::athena::TABLE),
+            FormatId::CloudFront => Some(cloudfront::athena::TABLE),
+            FormatId::Nginx => None,
+        }
+    }
+
+    /// The format's Athena table as the analyses' SQL reads it over a window: each role's
+    /// expression over its columns, unparsed lines, partitions. `location` (the table's
+    /// s3:// folder, when known) tells layouts apart: CloudFront v2's folders are partitioned.
+    pub fn athena_table(
+        self,
+        location: Option<&str>,
+        window: &crate::window::Window,
+    ) -> Result<athena::TableSql, crate::error::UsageError> {
+        match self {
+            FormatId::Alb => alb::athena::table_sql(window),
+            FormatId::CloudFront => cloudfront::athena::table_sql(
+                window,
+                location.is_some_and(cloudfront::athena::is_v2),
+            ),
+            FormatId::Nginx => Err(crate::error::UsageError(
+                "there is no Athena table for nginx logs (they stay on the proxies' disks): use the local engine".into(),
+            )),
         }
     }
 

@@ -65,7 +65,8 @@ fn where_values_are_parameters_and_the_rest_checked_literals() {
         since_us: Some(us("2026-11-20T00:00:00Z")),
         until_us: Some(us("2026-11-21T00:00:00Z")),
     };
-    let c = Sql::new("alb_access_logs", &w, &filter, &routes).unwrap();
+    let alb = || crate::format::alb::athena::table_sql(&w).unwrap();
+    let c = Sql::new("alb_access_logs", alb(), &w, &filter, &routes).unwrap();
     let plan = |b| BucketPlan::Fixed(b);
     let slo = Slo {
         config: SloConfig {
@@ -138,7 +139,16 @@ fn where_values_are_parameters_and_the_rest_checked_literals() {
         until_us: Some(us("2026-11-21T10:11:30Z")),
     };
     let q = slo
-        .query(&Sql::new("alb_access_logs", &odd, &filter, &routes).unwrap())
+        .query(
+            &Sql::new(
+                "alb_access_logs",
+                crate::format::alb::athena::table_sql(&odd).unwrap(),
+                &odd,
+                &filter,
+                &routes,
+            )
+            .unwrap(),
+        )
         .unwrap();
     assert!(
         q.sql

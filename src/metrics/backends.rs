@@ -10,7 +10,6 @@ use super::common::{rate, Keyed};
 use super::errors::query_bucket;
 use super::histogram::Histogram;
 use crate::engine::athena::rows::{parse_alb_time, set_id, Row, Rows};
-use crate::engine::athena::sql::bucket_sql;
 use crate::engine::athena::{Apart, Query, ResultRows, Sql};
 use crate::engine::{Analysis, AthenaPlan, Finish};
 use crate::error::UsageError;
@@ -304,7 +303,7 @@ impl AthenaPlan for Backends {
             BACKENDS_SQL,
             &[
                 ("latency_ms", &sql.latency(Role::LatencyMs)),
-                ("bucket", &bucket_sql(query_bucket(&self.plan)?)),
+                ("bucket", &sql.bucket(query_bucket(&self.plan)?)),
             ],
         )
     }

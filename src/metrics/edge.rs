@@ -8,9 +8,11 @@ use serde::Serialize;
 
 use super::buckets::{BucketPlan, Merge, TimeBuckets};
 use super::common::{rate, Keyed};
+use super::errors::query_bucket;
 use super::histogram::Histogram;
 use super::latency::Stats;
 use super::traffic::{key_shares, KeyShare, Share};
+use crate::engine::athena::rows::{set_id, Rows};
 use crate::engine::athena::{Apart, Query, ResultRows, Sql};
 use crate::engine::{Analysis, AthenaPlan, Finish};
 use crate::error::UsageError;
@@ -426,15 +428,91 @@ fn locations(by: Keyed<Mix>, top: usize) -> (Vec<LocationRow>, Vec<AirportRow>) 
     (rows, by_airport)
 }
 
+/// The edge query (queries/edge.sql): one scan, one grouping set per table.
+const EDGE_SQL: &str = include_str!("../../queries/edge.sql");
+
+const EDGE_ARGS: [&str; 10] = [
+    "edge_result",
+    "edge_detail",
+    "edge_location",
+    "method",
+    "endpoint",
+    "request_type",
+    "tls_protocol",
+    "fb",
+    "ms",
+    "bucket",
+];
+
 impl AthenaPlan for Edge {
-    fn query(&self, _sql: &Sql) -> Result<Query, UsageError> {
-        Err(UsageError(
-            "`edge` reads CloudFront logs on the local engine only: drop --engine athena".into(),
-        ))
+    fn query(&self, sql: &Sql) -> Result<Query, UsageError> {
+        sql.render(
+            EDGE_SQL,
+            &[("bucket", &sql.bucket(query_bucket(&self.plan)?))],
+        )
     }
 
-    fn partial_from_rows(&self, _rows: &ResultRows) -> anyhow::Result<(EdgePartial, Apart)> {
-        anyhow::bail!("`edge` has no Athena query")
+    fn partial_from_rows(&self, rows: &ResultRows) -> anyhow::Result<(EdgePartial, Apart)> {
+        let r = Rows::new(rows);
+        let id = |keys: &[&str]| set_id(&EDGE_ARGS, keys);
+        let all = id(&[]);
+        let mut apart = Apart::default();
+        let mut p = self.partial();
+        for row in r.iter() {
+            let set = r.set(row)?;
+            let n = r.u64(row, "requests")?;
+            if r.set_apart(row, set == all, n, &mut apart)? {
+                continue;
+            }
+            let (hit, refresh_hit, miss, error, redirect) = (
+                r.u64(row, "hit")?,
+                r.u64(row, "refresh_hit")?,
+                r.u64(row, "miss")?,
+                r.u64(row, "error")?,
+                r.u64(row, "redirect")?,
+            );
+            let mix = Mix {
+                requests: n,
+                hit,
+                refresh_hit,
+                miss,
+                error,
+                redirect,
+                other: n.saturating_sub(hit + refresh_hit + miss + error + redirect),
+                errors_5xx: r.u64(row, "e5")?,
+            };
+            let key = |k: &str| r.text(row, k);
+            if set == all {
+                p.all.merge(mix);
+            } else if set == id(&["edge_result"]) {
+                p.result_types.add(&[key("edge_result")?], n);
+            } else if set == id(&["edge_detail"]) {
+                // 5XX by detailed type only
+                if mix.errors_5xx > 0 {
+                    p.details.add(&[key("edge_detail")?], mix.errors_5xx);
+                }
+            } else if set == id(&["edge_location"]) {
+                p.locations.add(&[key("edge_location")?], mix);
+            } else if set == id(&["method", "endpoint"]) {
+                p.endpoints.add(&[key("method")?, key("endpoint")?], mix);
+            } else if set == id(&["request_type"]) {
+                p.protocols.add(&[key("request_type")?], n);
+            } else if set == id(&["tls_protocol"]) {
+                p.tls.add(&[key("tls_protocol")?], n);
+            } else if set == id(&["fb"]) {
+                p.first_byte.add_n(r.f64(row, "fb")?, n);
+            } else if set == id(&["ms"]) {
+                p.time_taken.add_n(r.f64(row, "ms")?, n);
+            } else if set == id(&["bucket"]) {
+                if let Some(start) = r.bucket(row)? {
+                    p.over_time.add(start, mix);
+                }
+            } else {
+                anyhow::bail!("the Athena edge result has an unknown set_id {set}");
+            }
+        }
+        apart.requests = p.all.requests + apart.excluded;
+        Ok((p, apart))
     }
 }
 

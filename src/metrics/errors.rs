@@ -12,7 +12,6 @@ use serde::Serialize;
 use super::buckets::{BucketPlan, Merge, TimeBuckets};
 use super::common::{rate, Keyed};
 use crate::engine::athena::rows::{set_id, Rows};
-use crate::engine::athena::sql::bucket_sql;
 use crate::engine::athena::{Apart, Query, ResultRows, Sql};
 use crate::engine::{Analysis, AthenaPlan, Finish};
 use crate::error::UsageError;
@@ -415,7 +414,7 @@ impl AthenaPlan for Errors {
             ERRORS_SQL,
             &[
                 ("latency_ms", &sql.latency(Role::LatencyMs)),
-                ("bucket", &bucket_sql(query_bucket(&self.plan)?)),
+                ("bucket", &sql.bucket(query_bucket(&self.plan)?)),
                 (
                     "slow_ms",
                     &Fragment::literal(lit_double(self.config.slow_ms)?),

@@ -9,7 +9,6 @@ use super::common::Keyed;
 use super::errors::query_bucket;
 use super::histogram::Histogram;
 use crate::engine::athena::rows::{set_id, Rows};
-use crate::engine::athena::sql::bucket_sql;
 use crate::engine::athena::{Apart, Query, ResultRows, Sql};
 use crate::engine::{Analysis, AthenaPlan, Finish};
 use crate::error::UsageError;
@@ -266,7 +265,7 @@ impl AthenaPlan for Latency {
             LATENCY_SQL,
             &[
                 ("latency_ms", &sql.latency(self.config.field.role())),
-                ("bucket", &bucket_sql(query_bucket(&self.plan)?)),
+                ("bucket", &sql.bucket(query_bucket(&self.plan)?)),
             ],
         )
     }

@@ -122,17 +122,27 @@ impl AthenaPlan for Slo {
             .filter(|t| t % MIN != 0)
             .map(|t| format_us(t)[..16].to_string())
             .collect();
-        let mut t = Fragment::fixed("substr(time, 1, 16)");
+        let time = sql.role(Role::Time);
+        let cut = |n: &str| {
+            let mut f = Fragment::fixed("substr(");
+            f.append(&time);
+            f.push(&format!(", 1, {n})"), []);
+            f
+        };
+        let mut t = cut("16");
         if !split.is_empty() {
-            t = Fragment::fixed("(CASE WHEN substr(time, 1, 16) IN (");
+            t = Fragment::fixed("(CASE WHEN ");
+            t.append(&cut("16"));
+            t.push(" IN (", []);
             for (i, m) in split.iter().enumerate() {
                 t.push(if i == 0 { "" } else { ", " }, []);
                 t.push_literal(&lit_str(m)?);
             }
-            t.push(
-                ") THEN substr(time, 1, 19) ELSE substr(time, 1, 16) END)",
-                [],
-            );
+            t.push(") THEN ", []);
+            t.append(&cut("19"));
+            t.push(" ELSE ", []);
+            t.append(&cut("16"));
+            t.push(" END)", []);
         }
         let fast = match self.config.latency_threshold_ms {
             None => Fragment::fixed("TRUE"),

@@ -7,7 +7,6 @@ use super::buckets::{BucketPlan, Merge, TimeBuckets};
 use super::common::Keyed;
 use super::errors::query_bucket;
 use crate::engine::athena::rows::{set_id, Rows};
-use crate::engine::athena::sql::bucket_sql;
 use crate::engine::athena::{Apart, Query, ResultRows, Sql};
 use crate::engine::{Analysis, AthenaPlan, Finish};
 use crate::error::UsageError;
@@ -313,7 +312,7 @@ impl AthenaPlan for Traffic {
         sql.render(
             TRAFFIC_SQL,
             &[
-                ("bucket", &bucket_sql(query_bucket(&self.plan)?)),
+                ("bucket", &sql.bucket(query_bucket(&self.plan)?)),
                 (
                     "top",
                     &Fragment::param(lit_int(self.top.min(1_000_000) as i64)),

@@ -175,11 +175,20 @@ def parse_ddl(text: str) -> dict[str, Any]:
             cm = re.match(r"`?(\w+)`?\s+(\S+)", part)
             if cm:
                 partitions.append((cm.group(1), cm.group(2).lower()))
+    skip = re.search(r"'skip\.header\.line\.count'\s*=\s*'([0-9]+)'", rest)
+    skip_lines = int(skip.group(1)) if skip else 0
     rm = re.search(r"'input\.regex'\s*=\s*'((?:[^'\\]|\\.)*)'", rest, re.S)
-    if not rm:
-        raise ValueError("no 'input.regex' SERDEPROPERTY in the DDL file")
-    regex = hive_unescape(rm.group(1))
-    return {"columns": columns, "partitions": partitions, "regex": regex}
+    if rm:
+        regex = hive_unescape(rm.group(1))
+        return {"columns": columns, "partitions": partitions, "regex": regex,
+                "delimiter": None, "skip": skip_lines}
+    dm = re.search(r"ROW\s+FORMAT\s+DELIMITED\s+FIELDS\s+TERMINATED\s+BY\s+'((?:[^'\\]|\\.)*)'",
+                   rest, re.I)
+    if not dm:
+        raise ValueError("neither an 'input.regex' SERDEPROPERTY nor ROW FORMAT DELIMITED "
+                         "FIELDS TERMINATED BY in the DDL file")
+    return {"columns": columns, "partitions": partitions, "regex": None,
+            "delimiter": hive_unescape(dm.group(1)), "skip": skip_lines}
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,7 +196,8 @@ def parse_ddl(text: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 #
 # Python does the regex (re.fullmatch = Java's matcher.matches(); a group that did not take part
-# is None = NULL) and writes every row as a JSON array of strings/nulls, which keeps '' and NULL
+# is None = NULL), or, for a ROW FORMAT DELIMITED table (LazySimpleSerDe), splits the line on
+# the delimiter (missing trailing fields are NULL, extra ones ignored), and writes every row as a JSON array of strings/nulls, which keeps '' and NULL
 # apart. DuckDB then reads the arrays and converts each cell as RegexSerDe does: a string column
 # takes the text verbatim; a number column takes what Java's Integer.valueOf / Double.valueOf
 # accept and NULL for anything else (empty, "-", out of range).
@@ -216,6 +226,9 @@ def cell_sql(index: int, hive_type: str) -> str:
                 f"THEN TRY_CAST(regexp_replace({trimmed}, '[fFdD]$', '') AS {target}) END")
     if t == "boolean":
         return f"CASE WHEN {v} IS NULL THEN NULL ELSE lower({v}) = 'true' END"
+    if t == "date":
+        return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+                f"THEN TRY_CAST({v} AS DATE) END")
     if t not in ("string", "varchar", "char"):
         log(f"column type {hive_type!r} is loaded as text")
     return v
@@ -257,9 +270,10 @@ DAY_IN_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/[^/]+$")
 LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
 
 
-def list_log_files(paths: list[str]) -> list[Path]:
-    """Folders are walked recursively for *.log and *.log.gz; a file named on the command line
-    is taken whatever its name."""
+def list_log_files(paths: list[str], suffixes: tuple[str, ...] = (".log", ".log.gz")) -> list[Path]:
+    """Folders are walked recursively for *.log and *.log.gz (a delimited table's: *.log and
+    *.gz, as CloudFront names its files); a file named on the command line is taken whatever
+    its name."""
     files: list[Path] = []
     for p in paths:
         path = Path(p)
@@ -267,7 +281,7 @@ def list_log_files(paths: list[str]) -> list[Path]:
             for root, dirs, names in os.walk(path):
                 dirs.sort()
                 for name in sorted(names):
-                    if name.endswith(".log") or name.endswith(".log.gz"):
+                    if name.endswith(suffixes):
                         files.append(Path(root) / name)
         elif path.is_file():
             files.append(path)
@@ -293,10 +307,11 @@ def read_lines(path: Path) -> list[str]:
     return [p.decode("utf-8", errors="replace") for p in parts]
 
 
-def parse_chunk(job: tuple[list[str], str, int, int, str]) -> tuple[int, int, int]:
+def parse_chunk(job: tuple[list[str], str | None, str | None, int, int, int, str]
+                ) -> tuple[int, int, int]:
     """Parses some files into one JSON file of row arrays: (lines, unmatched, bytes)."""
-    files, regex, ncols, nparts, out_path = job
-    pattern = java_regex(regex)
+    files, regex, delimiter, skip, ncols, nparts, out_path = job
+    pattern = java_regex(regex) if regex is not None else None
     null_row = (None,) * ncols
     rows: list[tuple] = []
     lines = unmatched = size = 0
@@ -306,8 +321,12 @@ def parse_chunk(job: tuple[list[str], str, int, int, str]) -> tuple[int, int, in
         dm = DAY_IN_PATH.search(path.resolve().as_posix())
         day = f"{dm.group(1)}/{dm.group(2)}/{dm.group(3)}" if dm else None
         parts = (day,) + (None,) * (nparts - 1) if nparts else ()
-        for line in read_lines(path):
+        for line in read_lines(path)[skip:]:
             lines += 1
+            if pattern is None:  # LazySimpleSerDe: fields by the delimiter
+                cells = tuple(line.split(delimiter))[:ncols]
+                rows.append(cells + (None,) * (ncols - len(cells)) + parts)
+                continue
             m = pattern.fullmatch(line)
             if m is None:
                 unmatched += 1
@@ -338,8 +357,9 @@ def parse_logs(ddl: dict[str, Any], files: list[Path], jobs: int, tmpdir: str):
     for f, size in zip(files, sizes):
         chunks[min(nchunks - 1, acc * nchunks // total)].append(str(f))
         acc += size
-    chunk_jobs = [(c, ddl["regex"], len(columns), len(partitions),
-                   os.path.join(tmpdir, f"{i:04d}.json")) for i, c in enumerate(chunks) if c]
+    chunk_jobs = [(c, ddl["regex"], ddl["delimiter"], ddl["skip"], len(columns),
+                   len(partitions), os.path.join(tmpdir, f"{i:04d}.json"))
+                  for i, c in enumerate(chunks) if c]
     if jobs > 1 and len(chunk_jobs) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -349,7 +369,7 @@ def parse_logs(ddl: dict[str, Any], files: list[Path], jobs: int, tmpdir: str):
             results = list(pool.map(parse_chunk, chunk_jobs))
     else:
         results = [parse_chunk(j) for j in chunk_jobs]
-    return ([j[4] for j in chunk_jobs], sum(r[0] for r in results),
+    return ([j[-1] for j in chunk_jobs], sum(r[0] for r in results),
             sum(r[1] for r in results))
 
 
@@ -384,7 +404,7 @@ def load_logs(ddl: dict[str, Any], paths: list[str], table: str, schema: str, jo
               cache_dir: str | None):
     """Builds the table from the logs (or from --cache-dir): (DuckDB connection, stats)."""
     started = time.monotonic()
-    files = list_log_files(paths)
+    files = list_log_files(paths, (".log", ".log.gz") if ddl["regex"] else (".log", ".gz"))
     size = sum(f.stat().st_size for f in files)
     cached = None
     if cache_dir:

@@ -8,8 +8,9 @@ pub mod sql;
 
 use std::io::Write as _;
 
-use super::{AthenaPlan, Finish, InputStats, Job, Ran, Seen};
+use super::{check_roles, AthenaPlan, Finish, InputStats, Job, Ran, Seen};
 use crate::error::UsageError;
+use crate::format::{FileFormat, FormatId, FormatSettings};
 use crate::source::s3::{parse_url, S3Context, S3Options};
 use crate::terminal::sanitize;
 
@@ -21,6 +22,8 @@ pub use sql::{Query, Sql};
 #[derive(Debug, Clone)]
 pub struct AthenaSettings {
     pub client: AthenaOptions,
+    /// Whose table it is: the analyses read its roles.
+    pub format: FormatId,
     pub table: String,
     /// The logs' s3:// folder (for the scan estimate).
     pub location: Option<String>,
@@ -40,7 +43,18 @@ pub fn run<A: AthenaPlan>(
     job: &Job<'_>,
     settings: &AthenaSettings,
 ) -> anyhow::Result<Option<Ran<A::Report>>> {
-    let sql = Sql::new(&settings.table, &job.window, job.exclude, job.routes)?;
+    let source = settings
+        .format
+        .athena_table(settings.location.as_deref(), &job.window)?;
+    let format = FileFormat::for_file(settings.format, &[], &FormatSettings::default());
+    check_roles(analysis.name(), analysis.required(), &format)?;
+    let sql = Sql::new(
+        &settings.table,
+        source,
+        &job.window,
+        job.exclude,
+        job.routes,
+    )?;
     let query = analysis.query(&sql)?;
     if settings.print_sql {
         print_sql(&query)?;
@@ -48,9 +62,9 @@ pub fn run<A: AthenaPlan>(
     }
     let client = AthenaClient::new(&settings.client)?;
     if let Some(limit) = settings.max_scan {
-        guard_scan(settings, &sql.window.days, limit)?;
+        guard_scan(settings, &sql.source.window.scan, limit)?;
     }
-    let rows = run_query(&client, &query, settings.quiet)?;
+    let rows = run_query(&client, &query, settings.quiet).map_err(|e| wrong_table(e, settings))?;
     let (partial, apart) = analysis.partial_from_rows(&rows)?;
     let end = Finish {
         window: job.window,
@@ -68,19 +82,54 @@ pub fn run<A: AthenaPlan>(
     }))
 }
 
+/// A query that failed because the table lacks a column the format's SQL reads: the table is
+/// another format's (`--log-format` and `--table` disagree). Said so, with what to do; the
+/// failure stays the user's (exit 2).
+fn wrong_table(err: anyhow::Error, settings: &AthenaSettings) -> anyhow::Error {
+    let missing_column = match err.downcast_ref::<AthenaError>() {
+        Some(AthenaError::Failed { reason, .. }) => {
+            let r = reason.to_ascii_lowercase();
+            // Athena (Trino): COLUMN_NOT_FOUND … cannot be resolved; DuckDB: Referenced column
+            r.contains("column_not_found")
+                || r.contains("cannot be resolved")
+                || r.contains("referenced column")
+        }
+        _ => false,
+    };
+    if !missing_column {
+        return err;
+    }
+    let other: Vec<String> = FormatId::ALL
+        .iter()
+        .filter(|f| **f != settings.format && f.athena_default_table().is_some())
+        .map(|f| format!("--log-format {}", f.name()))
+        .collect();
+    err.context(format!(
+        "the table {:?} lacks a column of the {} table: is it another format's? \
+         --log-format (config [source] log_format) says whose table it is ({}), \
+         --table (config [athena] table) names it; `athena setup --log-format {}` creates {}",
+        settings.table,
+        settings.format.title(),
+        other.join(", "),
+        settings.format.name(),
+        settings.format.athena_default_table().unwrap_or("it"),
+    ))
+}
+
 /// Input accounting for an Athena run: rows in the window, lines the table's regex could not
 /// read (warned about; refused with --strict), and the query's cost.
 fn stats(rows: &ResultRows, apart: Apart, settings: &AthenaSettings) -> anyhow::Result<InputStats> {
     let unparsed = apart.unparsed;
     if unparsed > 0 && settings.strict {
         return Err(UsageError(format!(
-            "--strict: {unparsed} lines in the window's delivery folders did not match the Athena table's regex"
+            "--strict: {unparsed} lines in the window's delivery folders did not match the Athena table (its regex or field layout)"
         ))
         .into());
     }
     if unparsed > 0 && !settings.quiet {
         eprintln!(
-            "hosp-logs: warning: {unparsed} lines in the window's delivery folders did not match the Athena table's regex and were left out (not ALB access logs)"
+            "hosp-logs: warning: {unparsed} lines in the window's delivery folders did not match the Athena table (its regex or field layout) and were left out (not {}s)",
+            settings.format.title()
         );
     }
     Ok(InputStats {
@@ -108,19 +157,25 @@ fn guard_scan(settings: &AthenaSettings, days: &[String], limit: u64) -> anyhow:
     let s3 = S3Context::new(&settings.s3)?;
     let (mut objects, mut bytes) = (0, 0);
     for day in days {
-        let p = if prefix.is_empty() {
-            format!("{day}/")
-        } else {
-            format!("{prefix}/{day}/")
+        // "" is the whole location (a table without partitions)
+        let p = match (prefix.is_empty(), day.is_empty()) {
+            (true, true) => String::new(),
+            (true, false) => format!("{day}/"),
+            (false, true) => format!("{prefix}/"),
+            (false, false) => format!("{prefix}/{day}/"),
         };
         let (o, b) = s3.bytes_under(&bucket, &p)?;
         objects += o;
         bytes += b;
     }
-    let detail = format!(
-        "{objects} objects in {} delivery folders under {location}",
-        days.len()
-    );
+    let detail = if days.iter().any(String::is_empty) {
+        format!("{objects} objects under {location}")
+    } else {
+        format!(
+            "{objects} objects in {} delivery folders under {location}",
+            days.len()
+        )
+    };
     if !settings.quiet {
         eprintln!(
             "hosp-logs: athena: expected scan {} ({detail}), limit {}",

@@ -1,71 +1,110 @@
 //! The ALB access-log table in Athena: AWS's RegexSerDe DDL (queries/alb_access_logs.sql, with
-//! partition projection over the delivery days) and the SQL that computes the roles the
-//! native parser derives (endpoint, target group, latency) from its columns.
+//! partition projection over the delivery days) and the SQL that gives each role the native
+//! parser derives (path, target group, latency, …) from its columns.
 
-use std::fmt::Write as _;
+use chrono::{DateTime, Utc};
 
 use crate::error::UsageError;
-use crate::format::{Role, Routes};
+use crate::format::athena::{bounds, delivery_partitions, TableSql, WindowSql};
+use crate::format::{FormatId, Role};
 use crate::sql::{identifier, lit_str, Fragment};
+use crate::window::Window;
 
 pub const DDL: &str = include_str!("../../../queries/alb_access_logs.sql");
 
+/// The table `athena setup` creates and `--engine athena` reads by default.
+pub const TABLE: &str = "alb_access_logs";
+
 /// The request path, as `split_url` cuts it: after `scheme://authority` up to `?`; a relative
-/// URL up to `?`; `/` when there is none.
-const PATH: &str = "(CASE WHEN regexp_like(request_url, '^[A-Za-z0-9+.-]+://') \
+/// URL up to `?`; `/` when there is none; NULL when the request has no URL.
+const PATH: &str = "(CASE WHEN request_url IS NULL OR request_url IN ('', '-') THEN NULL \
+     WHEN regexp_like(request_url, '^[A-Za-z0-9+.-]+://') \
      THEN (CASE WHEN regexp_like(request_url, '^[A-Za-z0-9+.-]+://[^/?]*/') \
      THEN regexp_extract(request_url, '^[A-Za-z0-9+.-]+://[^/?]*(/[^?]*)', 1) ELSE '/' END) \
      WHEN split_part(request_url, '?', 1) IN ('', '-') THEN '/' \
      ELSE split_part(request_url, '?', 1) END)";
 
-/// `Routes::endpoint`'s default rule for one segment: all digits, a UUID, 16+ hex characters,
-/// or 16+ letters and digits with a digit.
-const IS_ID: &str = "(regexp_like(s, '^[0-9]+$') \
-     OR regexp_like(s, '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$') \
-     OR (length(s) >= 16 AND regexp_like(s, '^[0-9A-Za-z]+$') AND regexp_like(s, '^[0-9A-Fa-f]+$|[0-9]')))";
-
-/// The endpoint of a request: the first `[routes]` template whose pattern matches, else the
-/// path with id-like segments as `{id}`; NULL when the request has no URL.
-pub fn endpoint_sql(routes: &Routes) -> Result<Fragment, UsageError> {
-    let mut f =
-        Fragment::fixed("(CASE WHEN request_url IS NULL OR request_url IN ('', '-') THEN NULL");
-    for (pattern, name) in routes.patterns() {
-        f.push(&format!(" WHEN regexp_like({PATH}, "), []);
-        f.push_literal(&lit_str(&pattern)?);
-        f.push(") THEN ", []);
-        f.push_literal(&lit_str(&name)?);
-    }
-    let mut tail = String::new();
-    let _ = write!(
-        tail,
-        " ELSE array_join(transform(split({PATH}, '/'), s -> CASE WHEN {IS_ID} THEN '{{id}}' ELSE s END), '/') END)"
-    );
-    f.push(&tail, []);
-    Ok(f)
+/// ALB's own time format: fixed width, so text order is time order.
+fn alb_time(us: i64) -> String {
+    DateTime::<Utc>::from_timestamp_micros(us)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+        .unwrap_or_default()
 }
 
-/// The target group's name from its ARN (`…:targetgroup/NAME/id`), as the local engine keeps it.
-pub fn target_group_sql() -> Fragment {
-    Fragment::fixed(
-        "(CASE WHEN strpos(target_group_arn, ':targetgroup/') > 0 \
-         THEN split_part(split_part(target_group_arn, ':targetgroup/', 2), '/', 1) END)",
-    )
-}
-
-/// A latency role in ms, NULL when ALB wrote -1 (as `AlbRecord::latency_ms`); None for a role
-/// that is not a latency.
-pub fn latency_sql(role: Role) -> Option<Fragment> {
+/// The roles over the table's columns (the local engine's `AlbRecord` roles).
+fn roles() -> Vec<(Role, Fragment)> {
     let one = |c: &str| format!("(CASE WHEN {c} >= 0 THEN {c} * 1000 END)");
-    Some(Fragment::fixed(match role {
-        Role::LatencyMs => "(CASE WHEN request_processing_time >= 0 AND target_processing_time >= 0 \
+    [
+        (Role::Time, "time".to_string()),
+        (Role::ClientIp, "client_ip".into()),
+        (Role::UserAgent, "NULLIF(user_agent, '-')".into()),
+        (Role::Method, "NULLIF(request_verb, '-')".into()),
+        (Role::Url, "NULLIF(NULLIF(request_url, '-'), '')".into()),
+        (Role::Path, PATH.into()),
+        (Role::Status, "elb_status_code".into()),
+        (
+            Role::UpstreamStatus,
+            "try_cast(NULLIF(target_status_code, '-') AS integer)".into(),
+        ),
+        (Role::Generated, "(NULLIF(target_status_code, '-') IS NULL)".into()),
+        (
+            Role::Backend,
+            "(CASE WHEN strpos(target_group_arn, ':targetgroup/') > 0 \
+             THEN split_part(split_part(target_group_arn, ':targetgroup/', 2), '/', 1) END)"
+                .into(),
+        ),
+        (
+            Role::Target,
+            "(CASE WHEN target_ip <> '' AND target_port IS NOT NULL \
+             THEN target_ip || ':' || CAST(target_port AS varchar) END)"
+                .into(),
+        ),
+        (
+            Role::LatencyMs,
+            "(CASE WHEN request_processing_time >= 0 AND target_processing_time >= 0 \
              AND response_processing_time >= 0 THEN (request_processing_time + target_processing_time \
              + response_processing_time) * 1000 END)"
-            .to_string(),
-        Role::RequestMs => one("request_processing_time"),
-        Role::UpstreamMs => one("target_processing_time"),
-        Role::ResponseMs => one("response_processing_time"),
-        _ => return None,
-    }))
+                .into(),
+        ),
+        (Role::RequestMs, one("request_processing_time")),
+        (Role::UpstreamMs, one("target_processing_time")),
+        (Role::ResponseMs, one("response_processing_time")),
+        (Role::BytesIn, "received_bytes".into()),
+        (Role::BytesOut, "sent_bytes".into()),
+        (Role::RequestType, "type".into()),
+        (Role::TlsProtocol, "NULLIF(ssl_protocol, '-')".into()),
+        (Role::TlsCipher, "NULLIF(ssl_cipher, '-')".into()),
+        (Role::TraceId, "NULLIF(trace_id, '-')".into()),
+        (Role::ErrorReason, "NULLIF(lambda_error_reason, '-')".into()),
+        (
+            Role::Actions,
+            "NULLIF(NULLIF(actions_executed, '-'), '')".into(),
+        ),
+        (Role::Classification, "NULLIF(classification, '-')".into()),
+    ]
+    .into_iter()
+    .map(|(r, sql)| (r, Fragment::fixed(sql)))
+    .collect()
+}
+
+/// The table as the analyses' SQL reads it: the roles, a line the regex did not match (a row
+/// of NULLs), and the window as its delivery days (plus the day after) and `time >= … AND
+/// time < …` on ALB's fixed-width ISO text.
+pub fn table_sql(window: &Window) -> Result<TableSql, UsageError> {
+    let (since, until) = bounds(window)?;
+    let (partitions, days) = delivery_partitions(since, until)?;
+    let mut in_window = Fragment::fixed("time >= ? AND time < ?");
+    in_window.params = vec![lit_str(&alb_time(since))?, lit_str(&alb_time(until))?];
+    Ok(TableSql {
+        format: FormatId::Alb,
+        roles: roles(),
+        unparsed: Fragment::fixed("(type IS NULL)"),
+        window: WindowSql {
+            partitions,
+            in_window,
+            scan: days,
+        },
+    })
 }
 
 /// The table's DDL for `athena setup`: names and location checked, then written in (DDL
