@@ -250,29 +250,26 @@ pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
             format: spec.format,
         };
         let settings = spec.settings(&run_settings);
-        let (part, input, excluded, error) = match ctx.run_local_on(
-            &analysis,
-            &spec.sources,
-            &settings,
-        ) {
-            Ok(ran) => {
-                let errors = ran.input.source_errors.len();
-                let error = (errors > 0).then(|| {
-                    format!(
+        let (part, input, excluded, error) =
+            match ctx.run_local_on(&analysis, &spec.sources, &settings) {
+                Ok(ran) => {
+                    let errors = ran.input.source_errors.len();
+                    let error = (errors > 0).then(|| {
+                        format!(
                         "{errors} input(s) could not be read whole (see input.{}.source_errors)",
                         spec.name
                     )
-                });
-                (ran.report, ran.input, ran.excluded, error)
-            }
-            Err(e) if hop_failure(&e) => (
-                HopPartial::default(),
-                InputStats::default(),
-                0,
-                Some(format!("{e:#}")),
-            ),
-            Err(e) => return Err(e.context(format!("hop `{}`", spec.name))),
-        };
+                    });
+                    (ran.report, ran.input, ran.excluded, error)
+                }
+                Err(e) if hop_failure(&e) => (
+                    HopPartial::default(),
+                    InputStats::default(),
+                    0,
+                    Some(format!("{e:#}")),
+                ),
+                Err(e) => return Err(e.context(format!("hop `{}`", spec.name))),
+            };
         if let Some(err) = &error {
             eprintln!(
                 "hosp-logs: error: hop `{}` could not be read: {}",
