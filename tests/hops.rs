@@ -593,3 +593,47 @@ fn the_three_logs_of_the_fixture_day_are_in_the_formats_they_claim() {
         log_files(&root().join("fixtures/day/AWSLogs")).len() as u64
     );
 }
+
+#[test]
+fn slo_measures_at_the_outermost_hop_or_the_one_named() {
+    let t = truth();
+    let slo = |extra: &[&str]| {
+        let mut args = vec![
+            "slo",
+            "--config",
+            "fixtures/hosp-logs.toml",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        json_ok(&run(&args))
+    };
+    let edge = slo(&[]);
+    assert_eq!(
+        edge["hop"],
+        serde_json::json!({"name": "edge", "log_format": "cloudfront"})
+    );
+    assert_eq!(
+        edge["requests"]["valid"],
+        t["cloudfront"]["requests"]["valid"]
+    );
+    let proxy = slo(&["--hop", "proxy"]);
+    assert_eq!(proxy["hop"]["name"], "proxy");
+    assert_eq!(proxy["requests"]["valid"], t["nginx"]["requests"]["valid"]);
+    assert_eq!(proxy["requests"]["good"], t["nginx"]["requests"]["good"]);
+    // --source wins over the hops (and says no hop)
+    let alb = slo(&["--source", "fixtures/day/AWSLogs"]);
+    assert!(alb.get("hop").is_none());
+    assert_eq!(alb["requests"]["valid"], t["requests"]["valid"]);
+    let out = run(&[
+        "slo",
+        "--config",
+        "fixtures/hosp-logs.toml",
+        "--hop",
+        "nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("edge, lb, proxy"));
+    let table = common::stdout_ok(&run(&["slo", "--config", "fixtures/hosp-logs.toml"]));
+    assert!(table.contains("edge (cloudfront)"), "{table}");
+}

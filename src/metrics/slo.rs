@@ -332,6 +332,10 @@ impl SloCounts {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SloReport {
+    /// The hop measured at, when the config has `[[hops]]` (`slo --hop NAME`, else the
+    /// outermost): `{name, log_format}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<MeasuredAt>,
     pub definitions: Definitions,
     pub window: WindowInfo,
     pub input: InputStats,
@@ -350,6 +354,13 @@ pub struct SloReport {
     /// The per-second counts the report was computed from (for charts; empty from `compute`).
     #[serde(skip)]
     pub counts: SloCounts,
+}
+
+/// Which hop an SLO was measured at.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MeasuredAt {
+    pub name: String,
+    pub log_format: crate::format::FormatId,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -492,6 +503,7 @@ pub fn compute(
     }
 
     SloReport {
+        hop: None,
         definitions: definitions(cfg),
         window: WindowInfo {
             start: start.map(format_us),
