@@ -10,7 +10,9 @@ use crate::config::{Config, HopSection};
 use crate::engine::{Finish, InputStats, LocalSettings, Seen};
 use crate::error::{ExitStatus, InputError, UsageError};
 use crate::format::{FileFormat, FormatId, FormatSettings, LogFormat, RoleSet};
-use crate::metrics::hops::{self, Hop, HopPartial, HopRead};
+use crate::metrics::buckets::BucketPlan;
+use crate::metrics::hops::{self, Hop, HopPartial, HopRead, HopsReport};
+use crate::metrics::slo::SloConfig;
 use crate::render::sanitize;
 
 const HOPS_HELP: &str = "\
@@ -218,25 +220,14 @@ fn hop_failure(e: &anyhow::Error) -> bool {
     })
 }
 
-pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
-    if !args.input.sources.is_empty() || args.input.log_format.is_some() {
-        return Err(UsageError(
-            "hops reads each hop's own sources in its own format: use --hop NAME=FORMAT:SOURCE or [[hops]], not --source/--log-format".into(),
-        )
-        .into());
-    }
-    let settings = Settings::load(global.config.as_deref())?;
-    let specs = resolve(
-        &settings.config,
-        &args.hops,
-        args.input.nginx_log_format.as_deref(),
-    )?;
-    let sources: Vec<String> = specs.iter().flat_map(|h| h.sources.clone()).collect();
-    let ctx = Context::with_sources(global, &args.input, sources)?;
-    let slo = ctx
-        .settings
-        .slo(args.target, args.latency_threshold.as_deref())?;
-    let plan = plan(&ctx, args.bucket.as_deref())?;
+/// Reads every hop once over the context's window and joins them. Returns the report and the
+/// hops that could not be read whole (named on stderr; their rows carry the error).
+pub fn read(
+    ctx: &Context,
+    specs: &[HopSpec],
+    slo: SloConfig,
+    plan: BucketPlan,
+) -> anyhow::Result<(HopsReport, Vec<String>)> {
     let run_settings = ctx
         .local()
         .ok_or_else(|| UsageError("hops reads logs locally only".into()))?
@@ -244,7 +235,7 @@ pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
     let mut reads = Vec::new();
     let mut seen = Seen::default();
     let mut failed = Vec::new();
-    for spec in &specs {
+    for spec in specs {
         let analysis = Hop {
             slo,
             format: spec.format,
@@ -299,6 +290,29 @@ pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
     };
     let bucket_us = plan.bucket(end.span_us());
     let report = hops::build(reads, end.window_info(), bucket_us);
+    Ok((report, failed))
+}
+
+pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
+    if !args.input.sources.is_empty() || args.input.log_format.is_some() {
+        return Err(UsageError(
+            "hops reads each hop's own sources in its own format: use --hop NAME=FORMAT:SOURCE or [[hops]], not --source/--log-format".into(),
+        )
+        .into());
+    }
+    let settings = Settings::load(global.config.as_deref())?;
+    let specs = resolve(
+        &settings.config,
+        &args.hops,
+        args.input.nginx_log_format.as_deref(),
+    )?;
+    let sources: Vec<String> = specs.iter().flat_map(|h| h.sources.clone()).collect();
+    let ctx = Context::with_sources(global, &args.input, sources)?;
+    let slo = ctx
+        .settings
+        .slo(args.target, args.latency_threshold.as_deref())?;
+    let plan = plan(&ctx, args.bucket.as_deref())?;
+    let (report, failed) = read(&ctx, &specs, slo, plan)?;
     ctx.emit(&report)?;
     if !failed.is_empty() && !ctx.allow_partial() {
         eprintln!(

@@ -93,6 +93,10 @@ pub struct HopPartial {
     /// Valid requests this hop answered itself (no upstream response) with a 5XX, or a 4XX.
     pub generated_5xx: u64,
     pub generated_4xx: u64,
+    /// Requests (excluded left out) this hop answered itself (the `generated` role: a cache
+    /// hit, the edge's or the ALB's own error), and the upstream attempts (a proxy's).
+    pub answered_itself: u64,
+    pub attempts: u64,
     /// The first and last line's time (µs), for the window's bounds over every hop.
     pub first_us: Option<i64>,
     pub last_us: Option<i64>,
@@ -136,6 +140,8 @@ impl Analysis for Hop {
                 .or_default()
                 .count(v);
             if !r.excluded {
+                p.answered_itself += u64::from(r.generated);
+                p.attempts += r.attempts.map_or(0, |a| a.len() as u64);
                 p.latency.add(r.latency_ms);
                 if r.status.is_some_and(|s| (500..600).contains(&s)) {
                     p.errors_5xx += 1;
@@ -187,6 +193,8 @@ impl Analysis for Hop {
         into.trace_roots.extend(from.trace_roots);
         into.generated_5xx += from.generated_5xx;
         into.generated_4xx += from.generated_4xx;
+        into.answered_itself += from.answered_itself;
+        into.attempts += from.attempts;
         into.first_us = into.first_us.into_iter().chain(from.first_us).min();
         into.last_us = into.last_us.into_iter().chain(from.last_us).max();
     }
@@ -387,9 +395,19 @@ impl Serialize for HopInputs {
     }
 }
 
+/// One step of the funnel: how many requests got this far.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FunnelStep {
+    pub step: String,
+    pub requests: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct HopsReport {
     pub hops: Vec<HopRow>,
+    /// The edge's requests → forwarded (not answered by the edge itself) → each hop behind
+    /// it → the proxy's upstream attempts (excluded traffic left out).
+    pub funnel: Vec<FunnelStep>,
     /// Edge valid requests the edge answered from its cache (result type Hit).
     pub served_from_cache: Option<u64>,
     pub failed_at: Option<FailedAt>,
@@ -519,6 +537,7 @@ pub fn build(mut hops: Vec<HopRead>, window: WindowInfo, bucket_us: i64) -> Hops
         refused: hops[l].part.generated_4xx,
     });
     HopsReport {
+        funnel: funnel(&hops),
         hops: rows,
         served_from_cache: report_attr.map(|a| a.served_from_cache),
         failed_at: report_attr.map(|a| a.failed_at),
@@ -537,6 +556,33 @@ pub fn build(mut hops: Vec<HopRead>, window: WindowInfo, bucket_us: i64) -> Hops
                 .collect(),
         ),
     }
+}
+
+/// The funnel: each hop's requests, the edge's forwarded ones after it, the proxy's upstream
+/// attempts last.
+fn funnel(hops: &[HopRead]) -> Vec<FunnelStep> {
+    let mut out = Vec::new();
+    for h in hops {
+        let c = &h.part.counts;
+        let requests = c.total - c.excluded;
+        out.push(FunnelStep {
+            step: format!("{} ({})", h.name, h.format.name()),
+            requests,
+        });
+        if h.format == FormatId::CloudFront {
+            out.push(FunnelStep {
+                step: format!("forwarded by {}", h.name),
+                requests: requests - h.part.answered_itself,
+            });
+        }
+        if h.format == FormatId::Nginx {
+            out.push(FunnelStep {
+                step: format!("upstream attempts at {}", h.name),
+                requests: h.part.attempts,
+            });
+        }
+    }
+    out
 }
 
 /// Each hop's counts per bucket, in time order then hop order; only buckets with requests.

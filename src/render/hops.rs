@@ -98,7 +98,16 @@ impl Report for HopsReport {
                 })
                 .collect(),
         };
-        let mut sections = vec![hops];
+        let funnel = Section {
+            title: "Funnel: how far the requests got".into(),
+            headers: ["Step", "Requests"].map(String::from).to_vec(),
+            rows: self
+                .funnel
+                .iter()
+                .map(|f| vec![f.step.clone(), f.requests.to_string()])
+                .collect(),
+        };
+        let mut sections = vec![hops, funnel];
         if let Some(f) = &self.failed_at {
             let rows = [
                 (
