@@ -329,6 +329,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_fixture_and_example_hops_resolve() {
+        let fixture = Config::parse(include_str!("../../fixtures/hosp-logs.toml")).unwrap();
+        let specs = resolve(&fixture, &[], None).unwrap();
+        let names: Vec<&str> = specs.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["edge", "lb", "proxy"]);
+        for role in [crate::format::Role::EdgeId, crate::format::Role::TraceId] {
+            assert!(specs[2].roles().contains(role), "{role}");
+        }
+        // the example's commented [[hops]], uncommented
+        let example = include_str!("../../hosp-logs.example.toml");
+        let tail = &example[example.find("# [[hops]]").unwrap()..];
+        let text: String = tail
+            .lines()
+            .filter(|l| !l.starts_with("# #"))
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = Config::parse(&text).unwrap();
+        let specs = resolve(&config, &[], None).unwrap();
+        assert_eq!(specs.len(), 3);
+        assert!(specs[2].roles().contains(crate::format::Role::EdgeId));
+    }
+
+    #[test]
     fn hop_flags_and_config_hops_resolve() {
         assert_eq!(
             parse_hop_flag("edge=cloudfront:s3://b/p/").unwrap(),

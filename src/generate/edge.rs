@@ -152,8 +152,12 @@ pub(crate) struct EdgeLine {
     pub alb_status: Option<u16>,
     /// When forwarded: the ALB line's time, and the proxy's line (its time, status and whether
     /// an attempt failed) when a proxy logged it (`generate --hops`).
-    pub hop: Option<(i64, Option<(i64, u16, bool)>)>,
+    pub hop: Option<(i64, Option<ProxySeen>)>,
 }
+
+/// What a proxy logged for a forwarded request: its line's time, its status, and whether an
+/// upstream attempt failed.
+pub(crate) type ProxySeen = (i64, u16, bool);
 
 impl EdgeLine {
     /// Appends the tab-separated line (without newline) in the standard 33-field order.
