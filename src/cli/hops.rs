@@ -241,7 +241,7 @@ pub fn read(
             format: spec.format,
         };
         let settings = spec.settings(&run_settings);
-        let (part, input, excluded, error) =
+        let (mut part, input, excluded, error) =
             match ctx.run_local_on(&analysis, &spec.sources, &settings) {
                 Ok(ran) => {
                     let errors = ran.input.source_errors.len();
@@ -269,6 +269,9 @@ pub fn read(
             );
             failed.push(spec.name.clone());
         }
+        // the ids stay until every hop is read: no slack from the per-thread merges
+        part.edge_ids.shrink_to_fit();
+        part.trace_roots.shrink_to_fit();
         seen.merge(Seen {
             excluded,
             first_us: part.first_us,

@@ -405,8 +405,9 @@ pub struct FunnelStep {
 #[derive(Debug, Clone, Serialize)]
 pub struct HopsReport {
     pub hops: Vec<HopRow>,
-    /// The edge's requests → forwarded (not answered by the edge itself) → each hop behind
-    /// it → the proxy's upstream attempts (excluded traffic left out).
+    /// The edge's requests → those it forwarded and the origin answered (not the edge itself:
+    /// the `generated` role; a forwarded request the edge timed out on is the edge's answer) →
+    /// each hop behind it → the proxy's upstream attempts (excluded traffic left out).
     pub funnel: Vec<FunnelStep>,
     /// Edge valid requests the edge answered from its cache (result type Hit).
     pub served_from_cache: Option<u64>,
@@ -571,7 +572,7 @@ fn funnel(hops: &[HopRead]) -> Vec<FunnelStep> {
         });
         if h.format == FormatId::CloudFront {
             out.push(FunnelStep {
-                step: format!("forwarded by {}", h.name),
+                step: format!("forwarded by {}, answered by the origin", h.name),
                 requests: requests - h.part.answered_itself,
             });
         }
