@@ -27,6 +27,24 @@ pub struct Config {
     pub athena: AthenaSection,
     #[serde(default)]
     pub nginx: NginxSection,
+    /// `hosp-logs hops`: the hops a request passes, outermost first.
+    #[serde(default)]
+    pub hops: Vec<HopSection>,
+}
+
+/// One hop of `[[hops]]`: a log and its format, outermost (the edge) first.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HopSection {
+    /// What the reports call it ("edge", "lb", "proxy").
+    pub name: String,
+    /// Its logs' format: cloudfront, alb or nginx.
+    pub log_format: crate::format::LogFormat,
+    /// Files, folders, globs or s3:// prefixes, as `--source`.
+    pub sources: Vec<String>,
+    /// An nginx hop's own `[nginx]` settings (log_format, escape, trusted_proxies); default:
+    /// the config's `[nginx]` section.
+    pub nginx: Option<NginxSection>,
 }
 
 /// nginx access logs: how they are written, and who the proxies in front of nginx are.

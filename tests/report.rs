@@ -79,13 +79,14 @@ fn report_day(out: &Path) {
         .success();
 }
 
-const CHARTS: [&str; 11] = [
+const CHARTS: [&str; 12] = [
     "backends-latency.png",
     "backends-share.png",
     "error-budget.png",
     "errors-5xx.png",
     "latency-histogram.png",
     "latency-percentiles.png",
+    "path-success.png",
     "security-findings.png",
     "status-classes.png",
     "success-rate.png",
@@ -146,6 +147,12 @@ fn fixture_day_report_is_complete_reproducible_and_committed() {
     assert_eq!(outages[0]["start"], "2026-11-20T14:00:00Z");
     assert_eq!(outages[0]["end"], "2026-11-20T14:20:00Z");
     assert_eq!(s["generated_at"], s["window"]["end"]);
+    // the config's [[hops]]: the Path section, its attribution the fixture's truth
+    for key in ["served_from_cache", "saved_by_retries"] {
+        assert_eq!(s["path"][key], t["hops"][key], "{key}");
+    }
+    assert_eq!(s["path"]["failed_at"], t["hops"]["failed_at"]);
+    assert_eq!(s["path"]["hops"].as_array().unwrap().len(), 3);
     assert_eq!(s["charts"].as_array().unwrap().len(), CHARTS.len());
 
     // the page: self-contained, every chart inlined
@@ -160,6 +167,8 @@ fn fixture_day_report_is_complete_reproducible_and_committed() {
     );
     assert!(html.contains("NOT MET"));
     assert!(html.contains("Control panel"));
+    assert!(html.contains("Path: the request hop by hop"));
+    assert!(html.contains("Funnel: how far the requests got"));
     assert!(
         html.contains("2026-11-20T14:00:00Z"),
         "the outage is listed"

@@ -124,6 +124,24 @@ impl Context {
         input: &InputArgs,
         athena: Option<&AthenaArgs>,
     ) -> anyhow::Result<Context> {
+        Context::build(global, input, athena, None)
+    }
+
+    /// A context that reads `sources` (every hop's, for `hops`) instead of `--source`.
+    pub fn with_sources(
+        global: &GlobalArgs,
+        input: &InputArgs,
+        sources: Vec<String>,
+    ) -> anyhow::Result<Context> {
+        Context::build(global, input, None, Some(sources))
+    }
+
+    fn build(
+        global: &GlobalArgs,
+        input: &InputArgs,
+        athena: Option<&AthenaArgs>,
+        sources: Option<Vec<String>>,
+    ) -> anyhow::Result<Context> {
         let settings = Settings::load(global.config.as_deref())?;
         let now = now();
         let mut window = Window::parse(input.since.as_deref(), input.until.as_deref(), now)?;
@@ -162,7 +180,7 @@ impl Context {
                 )?)
             }
             _ => {
-                let mut sources = input.sources.clone();
+                let mut sources = sources.unwrap_or_else(|| input.sources.clone());
                 if sources.is_empty() {
                     sources = settings.config.source.paths.clone();
                 }
@@ -250,6 +268,47 @@ impl Context {
             skipped: found.skipped.len(),
             objects: objects.map(|(ctx, os)| (Arc::clone(&ctx), os)),
         })
+    }
+
+    /// Runs an analysis on this machine over the context's window, reading `sources` with
+    /// `settings` (a hop's own sources and format). Warns on stderr about lost input.
+    pub fn run_local_on<A: Analysis>(
+        &self,
+        analysis: &A,
+        sources: &[String],
+        settings: &LocalSettings,
+    ) -> anyhow::Result<Ran<A::Report>> {
+        let Where::Local { s3, .. } = &self.engine else {
+            return Err(UsageError(format!(
+                "`{}` reads logs locally only: drop --engine athena",
+                analysis.name()
+            ))
+            .into());
+        };
+        let (found, objects) =
+            find_files(sources, &self.window, settings.log_format.fixed(), || {
+                S3Context::new(s3)
+            })?;
+        let input = LocalInput {
+            files: found.files,
+            pruned: found.pruned,
+            skipped: found.skipped.len(),
+            objects: objects.map(|(ctx, os)| (Arc::clone(&ctx), os)),
+        };
+        let ran = engine::run_local(analysis, &self.job(), &input, settings)?;
+        self.warn_about_input(&ran.input);
+        Ok(ran)
+    }
+
+    /// Whether `--allow-partial` was given.
+    pub fn allow_partial(&self) -> bool {
+        matches!(
+            self.engine,
+            Where::Local {
+                allow_partial: true,
+                ..
+            }
+        )
     }
 
     /// The local engine's settings (None under `--engine athena`).

@@ -33,6 +33,11 @@ pub struct GenerateArgs {
     /// use --duration 36h --rate 2.3 for the benchmark's size)
     #[arg(long, value_enum, default_value_t = Scenario::HospDay)]
     pub scenario: Scenario,
+    /// Also the nginx proxies behind the ALB (nginx/<proxy>/access.log-YYYYMMDDHH.gz, with
+    /// retries and the ALB's and CloudFront's ids), and the three logs' joins and the retry
+    /// numbers in truth.json (the hosp-day scenario)
+    #[arg(long)]
+    pub hops: bool,
 }
 
 /// `generate --scenario`.
@@ -53,12 +58,16 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitStatus
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         return Err(UsageError(format!("--rate {}: expected a positive number", args.rate)).into());
     }
+    if args.hops && args.scenario != Scenario::HospDay {
+        return Err(UsageError("--hops writes the hosp-day scenario's proxies".into()).into());
+    }
     let opts = GenerateOptions {
         seed: args.seed,
         start,
         duration: chrono::Duration::microseconds(duration_us),
         rate: args.rate,
         out: args.out.clone(),
+        hops: args.hops,
     };
     let summary = match args.scenario {
         Scenario::HospDay => generate(&opts),

@@ -11,6 +11,7 @@ pub mod export;
 pub mod fetch;
 pub mod gate;
 pub mod generate;
+pub mod hops;
 pub mod input;
 pub mod latency;
 pub mod meta;
@@ -49,6 +50,7 @@ Examples:
   hosp-logs gate --source logs/ --since 24h --slo 99 --max-p99 3s --max-5xx-rate 1% --junit gate.xml
   hosp-logs slo --source /var/log/nginx/ --log-format nginx --config hosp-logs.toml
   hosp-logs retries --source /var/log/nginx/ --log-format nginx --config hosp-logs.toml --since 24h
+  hosp-logs hops --config hosp-logs.toml --since 24h
   hosp-logs slo --source s3://my-alb-logs/prod --since 24h --profile prod
   hosp-logs fetch s3://my-alb-logs/prod --since 7d --out logs/
   hosp-logs athena setup --location s3://my-alb-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/
@@ -102,6 +104,9 @@ pub enum Command {
     /// What a retrying proxy (nginx) hides: upstream success per attempt vs per request,
     /// recovered and exhausted requests, the load retries add, by endpoint, upstream and time
     Retries(retries::RetriesArgs),
+    /// The user's request hop by hop (edge, load balancer, proxy): each hop's success side by
+    /// side, the logs joined on their ids, where the failures happened and what retries saved
+    Hops(hops::HopsArgs),
     /// The daily report: index.html, summary.json and PNG charts of every analysis, in one folder
     Report(report::ReportArgs),
     /// CI gate: check the SLO, p99 latency and 5XX rate; exit 3 on breach, 4 on no data
@@ -165,6 +170,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Traffic(args) => traffic::run(&cli.global, args),
         Command::Edge(args) => edge::run(&cli.global, args),
         Command::Retries(args) => retries::run(&cli.global, args),
+        Command::Hops(args) => hops::run(&cli.global, args),
         Command::Report(args) => report::run(&cli.global, args),
         Command::Gate(args) => gate::run(&cli.global, args),
         Command::Query(args) => query::run(&cli.global, args),

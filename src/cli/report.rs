@@ -130,7 +130,20 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
         status_classes,
         latency_histogram,
         charts: Vec::new(),
+        path: None,
     };
+    // the Path section: each configured hop read once more, over the same window
+    let specs = super::hops::configured(&ctx.settings, args.input.nginx_log_format.as_deref())?;
+    if !specs.is_empty() {
+        let (path, failed) = super::hops::read(ctx, &specs, cfg, plan)?;
+        if !failed.is_empty() && !ctx.allow_partial() {
+            return Err(anyhow::anyhow!(
+                "hop(s) {} could not be read whole for the report's Path section (--allow-partial accepts that)",
+                failed.join(", ")
+            ));
+        }
+        report.path = Some(path);
+    }
     let (infos, pngs) = charts(&report, &axis.aligned(bucket_us), bucket_us, &cfg)?;
     report.charts = infos;
     let shown: Vec<html::Chart<'_>> = report
@@ -301,6 +314,25 @@ fn charts(
         ),
         one(&|a| chart::traffic::encryption(a, &r.traffic, axis, bucket_us))?,
     );
+    if let Some(path) = &r.path {
+        add(
+            "path-success.png",
+            "Success rate at each hop",
+            format!(
+                "Success rate (good / valid) per {} bucket at each hop, outermost first; over the window {}.",
+                path.bucket,
+                path.hops
+                    .iter()
+                    .map(|h| format!("{} {}", h.name, percent(h.success_rate)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            one(&|a| {
+                let axis = TimeAxis::of(&path.window).aligned(path.bucket_us);
+                chart::hops::success_by_hop(a, path, &axis, path.bucket_us)
+            })?,
+        );
+    }
     Ok((infos, pngs))
 }
 

@@ -2,14 +2,15 @@
 
 use clap::Args;
 
-use super::athena::AthenaArgs;
-use super::context::Context;
+use super::athena::{AthenaArgs, Engine};
+use super::context::{Context, Settings};
+use super::hops::{self, HopSpec};
 use super::input::InputArgs;
 use super::GlobalArgs;
-use crate::error::ExitStatus;
+use crate::error::{ExitStatus, UsageError};
 use crate::metrics::common::auto_bucket;
 use crate::metrics::daily::slo_series;
-use crate::metrics::slo::Slo;
+use crate::metrics::slo::{MeasuredAt, Slo};
 use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
@@ -30,17 +31,75 @@ pub struct SloArgs {
     /// Also draw this analysis' charts into a PNG file
     #[arg(long, value_name = "FILE.png")]
     pub chart: Option<std::path::PathBuf>,
+    /// Measure at this hop of the config's [[hops]]. Default, with hops configured and no
+    /// --source: the outermost (where the users are)
+    #[arg(long, value_name = "NAME")]
+    pub hop: Option<String>,
+}
+
+/// The hop `slo` measures at: `--hop NAME`, else the outermost when the config has hops and
+/// no `--source` (nor `--engine athena`) says otherwise.
+fn hop(global: &GlobalArgs, args: &SloArgs) -> anyhow::Result<Option<HopSpec>> {
+    let athena = args.athena.engine == Engine::Athena;
+    if args.hop.is_none() && (athena || !args.input.sources.is_empty()) {
+        return Ok(None);
+    }
+    if args.hop.is_some() && (athena || !args.input.sources.is_empty()) {
+        return Err(UsageError(
+            "--hop measures at a hop of the config's [[hops]]: drop --source / --engine athena"
+                .into(),
+        )
+        .into());
+    }
+    let settings = Settings::load(global.config.as_deref())?;
+    let specs = hops::configured(&settings, args.input.nginx_log_format.as_deref())?;
+    match &args.hop {
+        None => Ok(specs.into_iter().next()),
+        Some(name) => {
+            let names: Vec<String> = specs.iter().map(|h| h.name.clone()).collect();
+            specs
+                .into_iter()
+                .find(|h| &h.name == name)
+                .map(Some)
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "--hop {name}: no such hop in the config's [[hops]] ({})",
+                        if names.is_empty() {
+                            "it has none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ))
+                    .into()
+                })
+        }
+    }
 }
 
 pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
+    let hop = hop(global, &args)?;
+    let ctx = match &hop {
+        Some(h) => Context::with_sources(global, &args.input, h.sources.clone())?,
+        None => Context::new(global, &args.input, Some(&args.athena))?,
+    };
     let config = ctx
         .settings
         .slo(args.target, args.latency_threshold.as_deref())?;
-    let Some(ran) = ctx.run(&Slo { config })? else {
-        return Ok(ExitStatus::Ok);
+    let ran = match &hop {
+        Some(h) => {
+            let settings = h.settings(ctx.local().expect("a hop is read locally"));
+            ctx.run_local_on(&Slo { config }, &h.sources, &settings)?
+        }
+        None => match ctx.run(&Slo { config })? {
+            Some(ran) => ran,
+            None => return Ok(ExitStatus::Ok),
+        },
     };
     let mut report = ran.report;
+    report.hop = hop.map(|h| MeasuredAt {
+        name: h.name,
+        log_format: h.format,
+    });
     report.input = ran.input;
     ctx.emit(&report)?;
     if let Some(path) = &args.chart {

@@ -273,6 +273,8 @@ roles! {
     FirstByteMs = "first_byte_ms",
     /// each upstream attempt (address, status, time) when the hop retried (nginx's $upstream_* lists)
     Attempts = "upstream_attempts",
+    /// the CDN edge's id of the request (CloudFront x-edge-request-id; behind the edge, the X-Amz-Cf-Id header it sent)
+    EdgeId = "edge_id",
 }
 
 impl fmt::Display for Role {
@@ -387,6 +389,9 @@ pub struct Request<'a> {
     pub edge_detail: Option<&'a str>,
     pub edge_location: Option<&'a str>,
     pub first_byte_ms: Option<f64>,
+    /// The CDN edge's request id (CloudFront `x-edge-request-id`, or the `X-Amz-Cf-Id` header a
+    /// hop behind the edge logged): what joins the edge's log to the hops behind it.
+    pub edge_id: Option<&'a str>,
     /// The upstream attempts, as logged (read with [`Attempts::iter`]).
     pub attempts: Option<Attempts<'a>>,
 }

@@ -150,7 +150,14 @@ pub(crate) struct EdgeLine {
     pub truth_method: &'static str,
     /// The ALB's answer, when the request was forwarded and the ALB logged it.
     pub alb_status: Option<u16>,
+    /// When forwarded: the ALB line's time, and the proxy's line (its time, status and whether
+    /// an attempt failed) when a proxy logged it (`generate --hops`).
+    pub hop: Option<(i64, Option<ProxySeen>)>,
 }
+
+/// What a proxy logged for a forwarded request: its line's time, its status, and whether an
+/// upstream attempt failed.
+pub(crate) type ProxySeen = (i64, u16, bool);
 
 impl EdgeLine {
     /// Appends the tab-separated line (without newline) in the standard 33-field order.
@@ -335,6 +342,7 @@ impl Edge {
             endpoint: r.endpoint.clone(),
             truth_method: r.truth_method,
             alb_status: None,
+            hop: None,
         };
         let refused = if rng.chance(P_LIMIT) {
             Some(("LimitExceeded", Outcome::LimitExceeded))
@@ -428,6 +436,12 @@ impl Edge {
                 });
             }
             r.edge_id = Some(line.request_id.clone());
+            r.viewer_ip = Some(line.c_ip.clone());
+            line.hop = Some((
+                r.time_us,
+                super::proxy::proxy_line(self.seed, &r)
+                    .map(|p| (p.time_us, p.status, p.failed_attempt())),
+            ));
             let taken = (end - arrival) / 1000;
             let first = match line.outcome {
                 Outcome::ViewerLeft => None,

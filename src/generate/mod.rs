@@ -12,6 +12,7 @@
 //! Uses only std, chrono, flate2, serde, serde_json and thiserror.
 
 mod edge;
+pub mod proxy;
 mod record;
 mod rng;
 mod scenario;
@@ -30,11 +31,12 @@ use flate2::{Compression, GzBuilder};
 use std::collections::BTreeMap;
 
 use self::edge::{Edge, EdgeLine};
+use self::proxy::ProxyLine;
 use self::record::Record;
 use self::scenario::{
     day_floor, Scenario, ACCOUNT, HOUR, LB_FILE_ID, MINUTE, NODE_IPS, REGION, US,
 };
-use self::truth::{Acc, EdgeAcc, Meta};
+use self::truth::{Acc, EdgeAcc, HopsAcc, Meta};
 
 /// Where the CloudFront log goes under `--out` (beside `AWSLogs/`): the distribution's
 /// legacy standard-log prefix.
@@ -54,6 +56,9 @@ pub struct GenerateOptions {
     pub rate: f64,
     /// Output directory (receives `AWSLogs/…` and `truth.json`).
     pub out: PathBuf,
+    /// Also the nginx proxies behind the ALB (`nginx/`), and the three logs' joins in
+    /// truth.json (`generate --hops`).
+    pub hops: bool,
 }
 
 /// What `run` wrote.
@@ -126,6 +131,10 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
     // ALB records by interval, CloudFront lines by hour, until each is complete
     let mut alb: BTreeMap<i64, Vec<Record>> = BTreeMap::new();
     let mut cf: BTreeMap<i64, Vec<EdgeLine>> = BTreeMap::new();
+    // with --hops: nginx lines by hour, until each is complete
+    let mut hops = opts.hops.then(|| HopsAcc::new(start_us, end_us));
+    let mut nginx: BTreeMap<i64, Vec<ProxyLine>> = BTreeMap::new();
+    let mut next_nginx_hour = start_us.div_euclid(HOUR) * HOUR;
     let mut next_interval = 0;
     let mut next_hour = start_us.div_euclid(HOUR) * HOUR;
     // The edge's cache is simulated from the midnight before the window (it is emptied at
@@ -164,6 +173,19 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
             let records = alb.remove(&next_interval).unwrap_or_default();
             let multi = next_interval == multi_interval;
             let end = first + (next_interval + 1) * INTERVAL;
+            if let Some(h) = hops.as_mut() {
+                for r in &records {
+                    h.add_alb();
+                    if let Some(p) =
+                        proxy::proxy_line(opts.seed, r).filter(|p| in_window(p.time_us))
+                    {
+                        nginx
+                            .entry(p.time_us.div_euclid(HOUR) * HOUR)
+                            .or_default()
+                            .push(p);
+                    }
+                }
+            }
             write_interval(
                 opts,
                 &scenario,
@@ -175,8 +197,23 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
             )?;
             next_interval += 1;
         }
+        // an nginx hour is complete once the ALB lines up to a minute past it are decided
+        // (nginx finishes before the ALB logs, by at most the ALB's 60 s timeout)
+        if let Some(h) = hops.as_mut() {
+            let written = (first + next_interval * INTERVAL).min(end_us);
+            while next_nginx_hour < end_us
+                && (next_nginx_hour + HOUR + proxy::MAX_LEAD <= written || written >= end_us)
+            {
+                let lines = nginx.remove(&next_nginx_hour).unwrap_or_default();
+                write_nginx_hour(opts, next_nginx_hour, lines, h)?;
+                next_nginx_hour += HOUR;
+            }
+        }
         while next_hour < end_us && next_hour + HOUR <= resolved {
             let lines = cf.remove(&next_hour).unwrap_or_default();
+            if let Some(h) = hops.as_mut() {
+                lines.iter().for_each(|l| h.add_edge(l));
+            }
             write_edge_hour(opts, next_hour, lines, &mut edge_acc)?;
             next_hour += HOUR;
         }
@@ -194,6 +231,11 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
     let cloudfront = edge_acc.finish(&meta, acc.from_edge);
     let mut truth = acc.finish(meta);
     truth.cloudfront = Some(cloudfront);
+    if let Some(h) = hops {
+        let (n, j) = h.finish();
+        truth.nginx = Some(n);
+        truth.hops = Some(j);
+    }
     let truth_path = opts.out.join("truth.json");
     let mut json = serde_json::to_string_pretty(&truth)?;
     json.push('\n');
@@ -276,6 +318,32 @@ fn write_edge_hour(
             .join(edge::file_name(opts.seed, hour, part));
         write_file(&path, &gzip(text.as_bytes(), &path)?)?;
         acc.files += 1;
+    }
+    Ok(())
+}
+
+/// Writes one hour of the proxies' lines: one file per proxy, lines in time order (ties in
+/// the order the ALB logged them). An hour without a request has no file.
+fn write_nginx_hour(
+    opts: &GenerateOptions,
+    hour: i64,
+    mut lines: Vec<ProxyLine>,
+    acc: &mut HopsAcc,
+) -> Result<(), GenerateError> {
+    lines.sort_by_key(|l| l.time_us); // stable
+    for proxy in 0..scenario::LEGACY_TARGETS.len() {
+        let mut text = String::new();
+        for l in lines.iter().filter(|l| l.proxy == proxy) {
+            l.write_line(&mut text);
+            text.push('\n');
+            acc.add_nginx(l);
+        }
+        if text.is_empty() {
+            continue;
+        }
+        let path = opts.out.join(proxy::file_path(proxy, hour));
+        write_file(&path, &gzip(text.as_bytes(), &path)?)?;
+        acc.nginx_files += 1;
     }
     Ok(())
 }

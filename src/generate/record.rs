@@ -140,6 +140,9 @@ pub(crate) struct Record {
     /// came through the edge: with the ALB's `trace_id`, what a hop that logs both (nginx)
     /// joins the two logs on.
     pub edge_id: Option<String>,
+    /// The viewer's address when the request came through the edge (CloudFront puts it in
+    /// X-Forwarded-For; the proxies behind the ALB log it there).
+    pub viewer_ip: Option<String>,
     pub source: Source,
     /// Endpoint template for truth.json (`/notes/{id}`, scanner paths as-is, `-` if none).
     pub endpoint: String,

@@ -361,6 +361,7 @@ impl Bench {
             truth_method: s.method,
             // the benchmark's clients reach the load balancer directly
             edge_id: None,
+            viewer_ip: None,
         }
     }
 }

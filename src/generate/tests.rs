@@ -25,6 +25,7 @@ impl Drop for TempDir {
 
 fn opts(out: &Path, start: &str, minutes: i64, rate: f64) -> GenerateOptions {
     GenerateOptions {
+        hops: false,
         seed: 42,
         start: start.parse::<DateTime<Utc>>().unwrap(),
         duration: Duration::minutes(minutes),

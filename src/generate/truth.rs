@@ -8,6 +8,7 @@ use super::edge::{
     EdgeLine, Outcome, CF_DOMAIN, DISTRIBUTION, LOCATIONS, ORIGIN_CONNECT, ORIGIN_FACING,
     ORIGIN_TIMEOUT, TTL,
 };
+use super::proxy::ProxyLine;
 use super::record::{fmt_time, Record, Source, TargetGroup};
 use super::scenario::{
     day_floor, in_daily, DailyWindow, HOUR, INTRUDER, INTRUDER_IP, INTRUDER_UA, LOAD_TEST,
@@ -361,6 +362,8 @@ impl Acc {
                 .collect(),
             ipv6_requests: self.ipv6,
             cloudfront: None,
+            nginx: None,
+            hops: None,
         }
     }
 
@@ -453,6 +456,12 @@ pub struct Truth {
     pub ipv6_requests: u64,
     /// The same day at the edge (CloudFront's log).
     pub cloudfront: Option<EdgeTruth>,
+    /// The proxies behind the ALB (`generate --hops`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nginx: Option<NginxTruth>,
+    /// The three logs joined (`generate --hops`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hops: Option<HopsTruth>,
 }
 
 #[derive(Debug, Serialize)]
@@ -891,5 +900,184 @@ impl Default for EdgeDefinitions {
             alb_lines_from_edge: "ALB lines whose client is one of CloudFront's origin-facing addresses (130.176.0.0/16, 2600:9000::/28)",
             hourly: "by the line's date + time (UTC hour)",
         }
+    }
+}
+
+/// truth.json's `nginx` section (`generate --hops`): the proxies' log, and what `hosp-logs
+/// retries` must find in it.
+#[derive(Debug, Serialize)]
+pub struct NginxTruth {
+    pub log_format: &'static str,
+    pub proxies: [&'static str; 2],
+    pub upstreams: [&'static str; 5],
+    pub tries: usize,
+    pub files: usize,
+    pub lines: u64,
+    /// Under the SLO definitions, the load test excluded (its user agent).
+    pub requests: Counts,
+    /// Over the valid requests, the load test excluded: the `retries` keys.
+    pub retries: RetriesTruth,
+}
+
+#[derive(Debug, Default, Serialize, Clone, Copy, PartialEq, Eq)]
+pub struct RetriesTruth {
+    pub requests: u64,
+    pub requests_with_upstream: u64,
+    pub attempts: u64,
+    pub failed_attempts: u64,
+    pub retries_answered: u64,
+    pub retried: u64,
+    pub recovered: u64,
+    pub exhausted: u64,
+    pub extra_attempts: u64,
+    /// `$request_time` over 30 s (CloudFront's origin timeout).
+    pub over_client_timeout: u64,
+}
+
+/// truth.json's `hops` section (`generate --hops`): what `hosp-logs hops` must find joining
+/// the three logs.
+#[derive(Debug, Serialize)]
+pub struct HopsTruth {
+    /// The edge's valid requests (status not `000`), which the attribution splits.
+    pub edge_valid: u64,
+    pub served_from_cache: u64,
+    pub failed_at: FailedAtTruth,
+    pub saved_by_retries: u64,
+    pub join: JoinTruth,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct FailedAtTruth {
+    pub proxy: u64,
+    pub edge_timeout: u64,
+    pub before_proxy: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JoinTruth {
+    pub edge_proxy: BTreeMap<&'static str, u64>,
+    pub lb_proxy: BTreeMap<&'static str, u64>,
+}
+
+/// Counts the three logs' lines as they are written, for `nginx` and `hops`.
+#[derive(Debug, Default)]
+pub struct HopsAcc {
+    pub start_us: i64,
+    pub end_us: i64,
+    edge_lines: u64,
+    edge_valid: u64,
+    edge_joined: u64,
+    served_from_cache: u64,
+    failed_at: FailedAtTruth,
+    saved_by_retries: u64,
+    alb_lines: u64,
+    nginx_lines: u64,
+    nginx_with_cf_id: u64,
+    nginx_with_trace: u64,
+    pub nginx_files: usize,
+    requests: Counts,
+    retries: RetriesTruth,
+}
+
+impl HopsAcc {
+    pub fn new(start_us: i64, end_us: i64) -> HopsAcc {
+        HopsAcc {
+            start_us,
+            end_us,
+            ..HopsAcc::default()
+        }
+    }
+
+    fn in_window(&self, t: i64) -> bool {
+        t >= self.start_us && t < self.end_us
+    }
+
+    /// An edge line written: joined when its request reached a proxy line that was written
+    /// (the ALB line and the proxy line in the window).
+    pub fn add_edge(&mut self, l: &EdgeLine) {
+        self.edge_lines += 1;
+        let proxy = l
+            .hop
+            .filter(|(alb, _)| self.in_window(*alb))
+            .and_then(|(_, p)| p)
+            .filter(|(t, _, _)| self.in_window(*t));
+        self.edge_joined += u64::from(proxy.is_some());
+        let Some(status) = l.status else {
+            return;
+        };
+        self.edge_valid += 1;
+        if l.result == "Hit" {
+            self.served_from_cache += 1;
+        }
+        if status >= 500 {
+            match proxy {
+                Some((_, s, _)) if s >= 500 => self.failed_at.proxy += 1,
+                Some(_) => self.failed_at.edge_timeout += 1,
+                None => self.failed_at.before_proxy += 1,
+            }
+        } else if proxy.is_some_and(|(_, _, failed)| failed) {
+            self.saved_by_retries += 1;
+        }
+    }
+
+    pub fn add_alb(&mut self) {
+        self.alb_lines += 1;
+    }
+
+    pub fn add_nginx(&mut self, p: &ProxyLine) {
+        self.nginx_lines += 1;
+        self.nginx_with_cf_id += u64::from(p.cf_id.is_some());
+        self.nginx_with_trace += u64::from(p.trace_id.is_some());
+        self.requests.add(p.excluded, p.status);
+        if p.excluded {
+            return;
+        }
+        let r = &mut self.retries;
+        let n = p.attempts.len() as u64;
+        let failed = p.attempts.iter().filter(|a| a.failed()).count() as u64;
+        r.requests += 1;
+        r.requests_with_upstream += u64::from(n > 0);
+        r.attempts += n;
+        r.failed_attempts += failed;
+        r.retries_answered += p.attempts.iter().skip(1).filter(|a| !a.failed()).count() as u64;
+        r.retried += u64::from(n > 1);
+        r.recovered += u64::from(failed > 0 && p.status < 500);
+        r.exhausted += u64::from(n > 0 && failed == n);
+        r.extra_attempts += n.saturating_sub(1);
+        r.over_client_timeout += u64::from(p.request_ms > 30_000);
+    }
+
+    pub fn finish(self) -> (NginxTruth, HopsTruth) {
+        let nginx = NginxTruth {
+            log_format: super::proxy::LOG_FORMAT,
+            proxies: super::scenario::LEGACY_TARGETS,
+            upstreams: super::proxy::UPSTREAMS,
+            tries: super::proxy::TRIES,
+            files: self.nginx_files,
+            lines: self.nginx_lines,
+            requests: self.requests,
+            retries: self.retries,
+        };
+        // every id is unique: an edge line joins at most one proxy line, and each proxy line
+        // with a trace id has its ALB line (it was made from it)
+        let hops = HopsTruth {
+            edge_valid: self.edge_valid,
+            served_from_cache: self.served_from_cache,
+            failed_at: self.failed_at,
+            saved_by_retries: self.saved_by_retries,
+            join: JoinTruth {
+                edge_proxy: BTreeMap::from([
+                    ("joined", self.edge_joined),
+                    ("edge_unmatched", self.edge_lines - self.edge_joined),
+                    ("proxy_unmatched", self.nginx_lines - self.edge_joined),
+                ]),
+                lb_proxy: BTreeMap::from([
+                    ("joined", self.nginx_with_trace),
+                    ("lb_unmatched", self.alb_lines - self.nginx_with_trace),
+                    ("proxy_unmatched", self.nginx_lines - self.nginx_with_trace),
+                ]),
+            },
+        };
+        (nginx, hops)
     }
 }

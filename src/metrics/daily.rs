@@ -359,6 +359,9 @@ pub struct DailyReport {
     pub latency_histogram: Histogram,
     /// The PNG files beside index.html (also inlined in it).
     pub charts: Vec<ChartInfo>,
+    /// The request hop by hop (`hosp-logs hops`), when the config has `[[hops]]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<super::hops::HopsReport>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -10,6 +10,7 @@ pub mod edge;
 pub mod errors;
 pub mod gate;
 pub mod histogram;
+pub mod hops;
 pub mod latency;
 pub mod live;
 pub mod query;

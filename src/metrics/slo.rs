@@ -64,7 +64,44 @@ pub struct SloConfig {
     pub latency_threshold_ms: Option<f64>,
 }
 
+/// What the SLO makes of one request (the definitions above): every analysis that counts
+/// valid and good requests (`hops` per hop) asks this, so "valid" and "good" mean one thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Non-user traffic (config `[exclude]`).
+    Excluded,
+    /// No status (CloudFront's `000`, an ALB line without `elb_status_code`): not valid.
+    NoStatus,
+    Good,
+    Bad,
+}
+
+impl Verdict {
+    pub fn valid(self) -> bool {
+        matches!(self, Verdict::Good | Verdict::Bad)
+    }
+}
+
 impl SloConfig {
+    /// Judges one request: excluded, without a status, good or bad.
+    pub fn verdict(&self, r: &Request<'_>) -> Verdict {
+        if r.excluded {
+            return Verdict::Excluded;
+        }
+        let Some(code) = r.status else {
+            return Verdict::NoStatus;
+        };
+        let fast_enough = match self.latency_threshold_ms {
+            Some(limit) => r.latency_ms.is_none_or(|ms| ms <= limit),
+            None => true,
+        };
+        if code < 500 && fast_enough {
+            Verdict::Good
+        } else {
+            Verdict::Bad
+        }
+    }
+
     /// The roles the SLO reads: the time, the status, and the latency with a threshold.
     pub fn roles(&self) -> RoleSet {
         let set = RoleSet::of(&[Role::Time, Role::Status]);
@@ -207,7 +244,18 @@ impl Counts {
         self.valid() - self.good
     }
 
-    fn add(&mut self, o: &Counts) {
+    /// Counts one request the SLO judged.
+    pub fn count(&mut self, v: Verdict) {
+        self.total += 1;
+        match v {
+            Verdict::Excluded => self.excluded += 1,
+            Verdict::NoStatus => self.no_status += 1,
+            Verdict::Good => self.good += 1,
+            Verdict::Bad => {}
+        }
+    }
+
+    pub fn add(&mut self, o: &Counts) {
         self.total += o.total;
         self.excluded += o.excluded;
         self.no_status += o.no_status;
@@ -235,22 +283,7 @@ impl SloCounts {
                 run_sec = sec;
                 run = Counts::default();
             }
-            run.total += 1;
-            if r.excluded {
-                run.excluded += 1;
-                continue;
-            }
-            let Some(code) = r.status else {
-                run.no_status += 1;
-                continue;
-            };
-            let fast_enough = match cfg.latency_threshold_ms {
-                Some(limit) => r.latency_ms.is_none_or(|ms| ms <= limit),
-                None => true,
-            };
-            if code < 500 && fast_enough {
-                run.good += 1;
-            }
+            run.count(cfg.verdict(r));
         }
         self.flush(run_sec, &run);
     }
@@ -309,6 +342,10 @@ impl SloCounts {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SloReport {
+    /// The hop measured at, when the config has `[[hops]]` (`slo --hop NAME`, else the
+    /// outermost): `{name, log_format}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<MeasuredAt>,
     pub definitions: Definitions,
     pub window: WindowInfo,
     pub input: InputStats,
@@ -327,6 +364,13 @@ pub struct SloReport {
     /// The per-second counts the report was computed from (for charts; empty from `compute`).
     #[serde(skip)]
     pub counts: SloCounts,
+}
+
+/// Which hop an SLO was measured at.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MeasuredAt {
+    pub name: String,
+    pub log_format: crate::format::FormatId,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -469,6 +513,7 @@ pub fn compute(
     }
 
     SloReport {
+        hop: None,
         definitions: definitions(cfg),
         window: WindowInfo {
             start: start.map(format_us),

@@ -364,9 +364,12 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
         "<nav aria-label=\"Contents\"><ul>\
          <li><a href=\"#slo\">SLO</a></li><li><a href=\"#errors\">Errors</a></li>\
          <li><a href=\"#latency\">Latency</a></li><li><a href=\"#backends\">Backends</a></li>\
-         <li><a href=\"#traffic\">Traffic</a></li><li><a href=\"#security\">Security</a></li>\
-         <li><a href=\"#input\">Input and definitions</a></li></ul></nav>\n",
+         <li><a href=\"#traffic\">Traffic</a></li><li><a href=\"#security\">Security</a></li>",
     );
+    if r.path.is_some() {
+        o.push_str("<li><a href=\"#path\">Path</a></li>");
+    }
+    o.push_str("<li><a href=\"#input\">Input and definitions</a></li></ul></nav>\n");
 
     // SLO
     o.push_str("<section id=\"slo\">\n<h2>SLO and error budget</h2>\n");
@@ -441,6 +444,39 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
         }
     }
     o.push_str("</section>\n\n");
+
+    // the request hop by hop: the funnel, each hop's success over time, the attribution
+    if let Some(path) = &r.path {
+        o.push_str("<section id=\"path\">\n<h2>Path: the request hop by hop</h2>\n");
+        let doc = path.document();
+        let want = |t: &str| {
+            t.starts_with("Hops")
+                || t.starts_with("Funnel")
+                || t.starts_with("Attribution")
+                || t.starts_with("Requests per minute")
+        };
+        for sec in doc.sections.iter().filter(|s| want(&s.title)) {
+            table(&mut o, &sec.title, &sec.headers, &sec.rows, usize::MAX);
+        }
+        let summary: Vec<Vec<String>> = doc
+            .summary
+            .iter()
+            .map(|(k, v)| vec![k.clone(), v.clone()])
+            .collect();
+        table(
+            &mut o,
+            "Where the failures happened",
+            &["What".to_string(), "Requests".to_string()],
+            &summary,
+            usize::MAX,
+        );
+        figure(&mut o, charts, "path-success.png");
+        o.push_str("<ul class=\"notes\">\n");
+        for n in &doc.notes {
+            let _ = writeln!(o, "<li>{}</li>", note(n));
+        }
+        o.push_str("</ul>\n</section>\n\n");
+    }
 
     // input
     o.push_str("<section id=\"input\">\n<h2>Input and definitions</h2>\n");

@@ -12,6 +12,7 @@ pub mod edge;
 pub mod errors;
 pub mod frame;
 pub mod gate;
+pub mod hops;
 pub mod html;
 pub mod latency;
 pub mod markdown;

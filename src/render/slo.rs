@@ -9,7 +9,14 @@ impl Report for SloReport {
         let r = &self.requests;
         let b = &self.error_budget;
         let verdict = if self.met { "MET" } else { "NOT MET" };
-        let mut summary = vec![
+        let mut summary = Vec::new();
+        if let Some(h) = &self.hop {
+            summary.push((
+                "Measured at hop".to_string(),
+                format!("{} ({})", h.name, h.log_format.name()),
+            ));
+        }
+        summary.extend([
             (
                 "Window".to_string(),
                 format!(
@@ -44,7 +51,7 @@ impl Report for SloReport {
                 "Burn rate (window)".into(),
                 self.burn_rate.map_or("n/a".into(), |x| format!("{x:.2}×")),
             ),
-        ];
+        ]);
         if let Some(ms) = self.latency_threshold_ms {
             summary.push(("Latency threshold".into(), format!("{ms} ms")));
         }

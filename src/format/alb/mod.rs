@@ -82,7 +82,8 @@ pub fn role_source(role: Role) -> &'static str {
         | Role::EdgeResult
         | Role::EdgeDetail
         | Role::EdgeLocation
-        | Role::FirstByteMs => "(not in ALB logs)",
+        | Role::FirstByteMs
+        | Role::EdgeId => "(not in ALB logs)",
     }
 }
 

@@ -55,6 +55,7 @@ pub const ROLES: RoleSet = RoleSet::of(&[
     Role::EdgeDetail,
     Role::EdgeLocation,
     Role::FirstByteMs,
+    Role::EdgeId,
 ]);
 
 /// Which CloudFront field fills each role (for `hosp-logs schema --roles` and the README).
@@ -83,6 +84,7 @@ pub fn role_source(role: Role) -> &'static str {
         Role::EdgeDetail => "x-edge-detailed-result-type (else -result-type)",
         Role::EdgeLocation => "x-edge-location",
         Role::FirstByteMs => "time-to-first-byte",
+        Role::EdgeId => "x-edge-request-id",
         Role::UpstreamStatus
         | Role::Target
         | Role::RequestMs
@@ -265,6 +267,7 @@ impl LineFormat for CloudFront {
             tls_protocol: r.get(Field::SslProtocol),
             tls_cipher: r.get(Field::SslCipher),
             trace_id: r.get(Field::EdgeRequestId),
+            edge_id: r.get(Field::EdgeRequestId),
             error_reason: if edge_failed(result) { detail } else { None },
             actions: result,
             edge_result: result,

@@ -15,7 +15,8 @@
 //!   (the time nginx spent waiting on upstreams, failed tries included);
 //! - bytes in: `$request_length`; bytes out: `$bytes_sent`, else `$body_bytes_sent`;
 //! - request type: `$scheme`; TLS: `$ssl_protocol`, `$ssl_cipher`; trace id:
-//!   `$http_x_amzn_trace_id` (the ALB's).
+//!   `$http_x_amzn_trace_id` (the ALB's); edge id: `$http_x_amz_cf_id` (CloudFront's
+//!   `x-edge-request-id`, as the edge sent it).
 
 pub mod client;
 pub mod columns;
@@ -79,6 +80,7 @@ pub fn role_source(role: Role) -> &'static str {
         Role::TlsProtocol => "$ssl_protocol",
         Role::TlsCipher => "$ssl_cipher",
         Role::TraceId => "$http_x_amzn_trace_id",
+        Role::EdgeId => "$http_x_amz_cf_id",
         Role::Attempts => "$upstream_status (+ _addr, _response_time)",
         Role::RequestMs | Role::ResponseMs | Role::ErrorReason | Role::Actions => {
             "(not in nginx logs)"
@@ -156,6 +158,7 @@ impl NginxSettings {
             (Role::TlsProtocol, has(Var::SslProtocol)),
             (Role::TlsCipher, has(Var::SslCipher)),
             (Role::TraceId, has(Var::HttpXAmznTraceId)),
+            (Role::EdgeId, has(Var::HttpXAmzCfId)),
             (Role::Attempts, has(Var::UpstreamStatus)),
         ];
         pairs
@@ -332,6 +335,7 @@ impl LineFormat for Nginx {
             tls_protocol: f.text(r, Var::SslProtocol),
             tls_cipher: f.text(r, Var::SslCipher),
             trace_id: f.text(r, Var::HttpXAmznTraceId),
+            edge_id: f.text(r, Var::HttpXAmzCfId),
             error_reason: None,
             actions: None,
             classification: None,

@@ -122,6 +122,7 @@ impl Scenario {
             conn_trace_id: conn.tid,
             node: conn.node,
             edge_id: None,
+            viewer_ip: None,
             source: Source::Scanner,
             endpoint: path.to_string(),
             truth_method: "GET",

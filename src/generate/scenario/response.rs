@@ -189,6 +189,7 @@ impl Scenario {
             conn_trace_id: conn.tid.clone(),
             node: conn.node,
             edge_id: None,
+            viewer_ip: None,
             source,
             endpoint: route.endpoint().to_string(),
             truth_method: route.method(),

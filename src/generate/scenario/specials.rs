@@ -98,6 +98,7 @@ impl Scenario {
                     conn_trace_id: conn.tid,
                     node: conn.node,
                     edge_id: None,
+                    viewer_ip: None,
                     source: Source::Malformed,
                     endpoint: "-".to_string(),
                     truth_method: "-",

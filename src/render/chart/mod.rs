@@ -22,6 +22,7 @@ pub mod backends;
 pub mod canvas;
 pub mod edge;
 pub mod errors;
+pub mod hops;
 mod labels;
 pub mod latency;
 mod output;
