@@ -84,9 +84,13 @@ pub fn inflate_whole(gz: &[u8], limit: u64) -> Result<Vec<u8>, WholeError> {
                     if out.capacity() as u64 >= limit {
                         return Err(WholeError::OverLimit);
                     }
+                    // grow the capacity itself: `reserve` counts from the length, which a
+                    // member that did not fit left unchanged, so reserving "more" than the
+                    // length could be a no-op and this loop would spin
                     let more = out.capacity().max(1 << 20);
                     let room = (limit as usize).saturating_sub(out.len()).saturating_add(1);
-                    out.reserve(more.min(room));
+                    let spare = out.capacity() - out.len();
+                    out.reserve(spare.saturating_add(more.min(room)));
                 }
                 _ => return Err(WholeError::BadData),
             }
@@ -119,6 +123,30 @@ mod tests {
         want.extend(&big);
         want.extend(b"line two\n");
         assert_eq!(out, want);
+    }
+
+    /// A first member larger than the first guess (the last member's size, over 1 MiB): the buffer must
+    /// grow until it fits. It once stayed the same size and the loop spun forever; the test
+    /// runs on a thread so that a regression fails instead of hanging.
+    #[test]
+    fn a_first_member_larger_than_the_guess_grows_the_buffer() {
+        let first: Vec<u8> = (0..1_500_000u32)
+            .map(|i| b"ab\n"[(i % 3) as usize])
+            .collect();
+        let last: Vec<u8> = (0..1_400_000u32)
+            .map(|i| b"cd\n"[(i % 3) as usize])
+            .collect();
+        let gz = gzip(&[&first, &last]);
+        // the guess is the last member's size, not 4 × the compressed size
+        assert!(gz.len() * 4 < last.len());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(inflate_whole(&gz, u64::MAX)).unwrap());
+        let out = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("inflate_whole did not finish")
+            .unwrap();
+        assert_eq!(out.len(), first.len() + last.len());
+        assert!(out.starts_with(&first) && out.ends_with(&last));
     }
 
     #[test]
