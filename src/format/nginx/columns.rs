@@ -4,10 +4,23 @@
 //! the upstream attempts summed up. Upstream lists stay text as logged (`502, 502, 200`): a
 //! CSV cell, and `LIKE '%502%'`, read them; the derived columns give their counts.
 
-use super::vars::{unknown_doc, Var};
+use super::vars::{unknown_doc, Var, VarKind};
 use super::NginxSettings;
 use crate::format::ColumnDef;
 use crate::frame::Kind;
+
+impl VarKind {
+    /// The column type: lists stay text as logged (a CSV cell and `LIKE` read them), times as
+    /// logged too (the typed `time` column is derived from them).
+    pub fn column_kind(self) -> Kind {
+        match self {
+            VarKind::Status => Kind::U16,
+            VarKind::Count => Kind::U64,
+            VarKind::Seconds | VarKind::Msec => Kind::F64,
+            VarKind::Text | VarKind::TimeLocal | VarKind::TimeIso | VarKind::List(_) => Kind::Str,
+        }
+    }
+}
 
 /// A column derived from the variables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

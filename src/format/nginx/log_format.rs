@@ -11,6 +11,8 @@
 //! that is a flat JSON object (`{"key":"$var",…}`) is read as JSON: by key, whatever the
 //! order and spacing of the line, as log shippers rewrite JSON. Anything else is matched as
 //! written.
+//!
+//! Depends only on `std`, `thiserror` and `vars` (the fuzz crate compiles it by path).
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};

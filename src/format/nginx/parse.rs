@@ -12,6 +12,9 @@
 //! Every value's syntax is checked, so a line is malformed or not whatever is read of it, and
 //! a malformed line names the variable where matching stopped. Values are kept as logged:
 //! nginx's escapes stay, as for ALB.
+//!
+//! Depends only on `std`, `memchr`, `chrono`, the std-only `crate::format::{error, attempts}`
+//! and this module's `log_format` and `vars` (the fuzz crate compiles these files by path).
 
 use chrono::{DateTime, NaiveDate};
 

@@ -1,7 +1,8 @@
 //! The nginx variables hosp-logs knows the type of. Any other variable (`$http_*` headers,
 //! `$proxy_upstream_name`, map results, …) is read as text under its own name.
-
-use crate::frame::Kind;
+//!
+//! Depends only on `std`, like `log_format` and `parse` (the fuzz crate compiles these three
+//! by path); the column types are in `columns`.
 
 /// What a variable's value looks like, which decides how a line is matched and the column's
 /// type.
@@ -35,17 +36,6 @@ pub enum ListOf {
 }
 
 impl VarKind {
-    /// The column type: lists stay text as logged (a CSV cell and `LIKE` read them), times as
-    /// logged too (the typed `time` column is derived from them).
-    pub fn column_kind(self) -> Kind {
-        match self {
-            VarKind::Status => Kind::U16,
-            VarKind::Count => Kind::U64,
-            VarKind::Seconds | VarKind::Msec => Kind::F64,
-            VarKind::Text | VarKind::TimeLocal | VarKind::TimeIso | VarKind::List(_) => Kind::Str,
-        }
-    }
-
     /// What a value must look like, for messages.
     pub fn expected(self) -> &'static str {
         match self {
