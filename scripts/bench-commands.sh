@@ -27,7 +27,8 @@ best() { # command... → "seconds kib" of the fastest of RUNS runs
   local b="" r=""
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$DATA/time.txt" "$@" > /dev/null || true  # gate exits 3 on a breach
-    read -r secs kb < "$DATA/time.txt"
+    # the last line: GNU time writes "Command exited with non-zero status" above it
+    read -r secs kb < <(tail -n 1 "$DATA/time.txt")
     if [ -z "$b" ] || python3 -c "import sys; sys.exit(0 if $secs < $b else 1)"; then b=$secs; r=$kb; fi
   done
   echo "$b $r"
