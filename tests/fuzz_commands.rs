@@ -221,8 +221,18 @@ fn children_max_rss_mib() -> i64 {
 
 /// Runs one command over the round's folder and checks what every command promises.
 fn check(dir: &Path, args: &[&str], json: bool) {
+    check_with(dir, args, json, true)
+}
+
+/// As [`check`]; `source`: whether the folder is given as `--source` (`hops` names it in
+/// its `--hop` flags instead).
+fn check_with(dir: &Path, args: &[&str], json: bool, source: bool) {
     let mut cmd = hosp_logs();
-    cmd.args(args).arg("--source").arg(dir).arg("-q");
+    cmd.args(args);
+    if source {
+        cmd.arg("--source").arg(dir);
+    }
+    cmd.arg("-q");
     let out = cmd.output().unwrap();
     let code = out.status.code().unwrap_or(-1);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -311,6 +321,18 @@ fn every_command_survives_mutated_input() {
         ] {
             check(&logs, &args, json);
         }
+        // every hop reads the whole mixed folder in its own format
+        let hop = |name: &str, format: &str| format!("{name}={format}:{}", logs.display());
+        let hops = [
+            hop("edge", "cloudfront"),
+            hop("lb", "alb"),
+            hop("proxy", "nginx"),
+        ];
+        let mut args = vec!["hops", "--format", "json"];
+        for h in &hops {
+            args.extend(["--hop", h.as_str()]);
+        }
+        check_with(&logs, &args, false, false);
         eprintln!("fuzz round {round} of {rounds} (seed {seed}) passed");
     }
 }
