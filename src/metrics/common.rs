@@ -82,13 +82,18 @@ impl<V: Default> Keyed<V> {
     /// The value for a key, created empty on first sight.
     pub fn entry(&mut self, parts: &[Option<&str>]) -> &mut V {
         encode(&mut self.buf, parts);
-        if !self.map.contains_key(self.buf.as_slice()) {
-            self.map
-                .insert(self.buf.clone().into_boxed_slice(), V::default());
+        // one lookup for a key already seen (the hot path: every request but the first of a
+        // key); the borrow checker cannot yet see that the early return ends the borrow, so
+        // the reference goes through a pointer
+        if let Some(v) = self.map.get_mut(self.buf.as_slice()) {
+            let v: *mut V = v;
+            // SAFETY: `v` points into the map, which is not touched again before the
+            // returned borrow of `self` ends
+            return unsafe { &mut *v };
         }
         self.map
-            .get_mut(self.buf.as_slice())
-            .expect("inserted above")
+            .entry(self.buf.clone().into_boxed_slice())
+            .or_default()
     }
 
     pub fn len(&self) -> usize {
@@ -97,6 +102,11 @@ impl<V: Default> Keyed<V> {
 
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    /// Every value, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.map.values()
     }
 
     /// Every key (decoded) with its value, in no particular order.

@@ -136,13 +136,25 @@ pub fn rank_by_p99(rows: &mut Vec<KeyStats>, top: usize) {
     rows.truncate(top);
 }
 
-/// The latency analysis' partial: histograms overall, per endpoint, target group and bucket.
+/// The latency analysis' partial: histograms per endpoint, target group and bucket. The
+/// overall histogram is the target groups' together (every request has one, `None`
+/// included), made at the finish: one histogram update less per request.
 #[derive(Debug, Clone)]
 pub struct LatencyPartial {
-    pub overall: Histogram,
     pub by_endpoint: Keyed<Histogram>,
     pub by_target_group: Keyed<Histogram>,
     pub over_time: TimeBuckets<Histogram>,
+}
+
+impl LatencyPartial {
+    /// Every request's latency: the target groups' histograms together.
+    pub fn overall(&self) -> Histogram {
+        let mut all = Histogram::default();
+        for h in self.by_target_group.values() {
+            all.merge(h.clone());
+        }
+        all
+    }
 }
 
 /// The latency analysis: its settings.
@@ -170,7 +182,6 @@ impl Analysis for Latency {
 
     fn partial(&self) -> LatencyPartial {
         LatencyPartial {
-            overall: Histogram::default(),
             by_endpoint: Keyed::default(),
             by_target_group: Keyed::default(),
             over_time: TimeBuckets::new(self.plan),
@@ -181,7 +192,6 @@ impl Analysis for Latency {
         let field = self.config.field;
         for r in batch.iter().filter(|r| !r.excluded) {
             let ms = field.of(r);
-            p.overall.add(ms);
             p.by_endpoint
                 .entry(&[r.method, r.endpoint.as_deref()])
                 .add(ms);
@@ -191,7 +201,6 @@ impl Analysis for Latency {
     }
 
     fn merge(&self, into: &mut LatencyPartial, from: LatencyPartial) {
-        into.overall.merge(from.overall);
         into.by_endpoint.merge(from.by_endpoint);
         into.by_target_group.merge(from.by_target_group);
         into.over_time.merge(from.over_time);
@@ -199,6 +208,7 @@ impl Analysis for Latency {
 
     fn finish(&self, p: LatencyPartial, end: &Finish) -> LatencyReport {
         let bucket_us = self.plan.bucket(end.span_us());
+        let overall = p.overall();
         let mut by_endpoint: Vec<KeyStats> = p
             .by_endpoint
             .into_rows()
@@ -241,15 +251,15 @@ impl Analysis for Latency {
             field: self.config.field,
             unit: "ms",
             method: METHOD,
-            requests: p.overall.requests(),
-            no_latency: p.overall.no_latency(),
-            overall: p.overall.stats(),
+            requests: overall.requests(),
+            no_latency: overall.no_latency(),
+            overall: overall.stats(),
             by_endpoint,
             by_target_group,
             bucket: format_duration(bucket_us),
             over_time,
             bucket_us,
-            histogram: p.overall,
+            histogram: overall,
         }
     }
 }
@@ -288,8 +298,10 @@ impl AthenaPlan for Latency {
                 continue;
             }
             if set == all {
-                p.overall.add_n(ms, n);
-            } else if set == endpoint {
+                // the overall histogram is the target groups' together (see LatencyPartial)
+                continue;
+            }
+            if set == endpoint {
                 let (m, e) = (r.text(row, "method")?, r.text(row, "endpoint")?);
                 p.by_endpoint.entry(&[m, e]).add_n(ms, n);
             } else if set == tg {
@@ -306,7 +318,7 @@ impl AthenaPlan for Latency {
                 anyhow::bail!("the Athena latency result has an unknown set_id {set}");
             }
         }
-        apart.requests = p.overall.requests() + apart.excluded;
+        apart.requests = p.overall().requests() + apart.excluded;
         Ok((p, apart))
     }
 }
