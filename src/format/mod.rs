@@ -403,6 +403,30 @@ pub struct Want<'r> {
     pub routes: &'r Routes,
 }
 
+impl Want<'_> {
+    /// A request URL's path and templated endpoint, each only when its role is asked for (the
+    /// split and the templating cost on every line). A URL without a path
+    /// (`https://example.com`) asks for the root.
+    pub fn path_and_endpoint<'a>(
+        &self,
+        url: Option<&'a str>,
+    ) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
+        let (want_path, want_endpoint) = (
+            self.roles.contains(Role::Path),
+            self.roles.contains(Role::Endpoint),
+        );
+        if !(want_path || want_endpoint) {
+            return (None, None);
+        }
+        let Some(parts) = url.map(text::split_url) else {
+            return (None, None);
+        };
+        let path = parts.path.filter(|_| want_path).map(Cow::Borrowed);
+        let endpoint = want_endpoint.then(|| self.routes.endpoint(parts.path.unwrap_or("/")));
+        (path, endpoint)
+    }
+}
+
 /// A format as the loader drives it: one value per file (a format whose lines depend on a
 /// header, such as CloudFront's `#Fields`, carries what the header said).
 pub trait LineFormat: Sync {

@@ -18,7 +18,6 @@ pub use parse::{parse_line, AlbRecord};
 
 use std::borrow::Cow;
 
-use super::text::split_url;
 use super::{ColumnDef, FormatId, LineFormat, ParseError, Request, Role, RoleSet, Target, Want};
 
 /// The roles ALB fills (all but the CDN edge's).
@@ -117,13 +116,8 @@ impl LineFormat for Alb {
     }
 
     fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'_>) -> Request<'a> {
-        let roles = want.roles;
-        let has = |role| roles.contains(role);
-        let parts = if has(Role::Path) || has(Role::Endpoint) {
-            r.url.map(split_url)
-        } else {
-            None
-        };
+        let has = |role| want.roles.contains(role);
+        let (path, endpoint) = want.path_and_endpoint(r.url);
         Request {
             time_us: r.time_us,
             excluded: false,
@@ -131,15 +125,8 @@ impl LineFormat for Alb {
             user_agent: r.user_agent.map(Cow::Borrowed),
             method: r.method,
             url: r.url.map(Cow::Borrowed),
-            path: parts
-                .and_then(|u| u.path)
-                .filter(|_| has(Role::Path))
-                .map(Cow::Borrowed),
-            // a URL without a path (https://example.com) asks for the root
-            endpoint: match parts {
-                Some(u) if has(Role::Endpoint) => Some(want.routes.endpoint(u.path.unwrap_or("/"))),
-                _ => None,
-            },
+            path,
+            endpoint,
             status: r.elb_status_code,
             upstream_status: r.target_status_code,
             generated: r.target_status_code.is_none(),

@@ -40,7 +40,7 @@ pub use parse::NginxRecord;
 use vars::Var;
 
 use super::attempts::Attempts;
-use super::text::{split_request, split_url};
+use super::text::split_request;
 use super::{ColumnDef, FormatId, LineFormat, ParseError, Request, Role, RoleSet, Target, Want};
 use crate::net::Cidr;
 
@@ -287,11 +287,7 @@ impl LineFormat for Nginx {
         let f = &s.log_format;
         let has = |role| want.roles.contains(role);
         let (method, url) = f.method_url(r);
-        let parts = if has(Role::Path) || has(Role::Endpoint) {
-            url.map(split_url)
-        } else {
-            None
-        };
+        let (path, endpoint) = want.path_and_endpoint(url);
         let attempts = f.attempts(r);
         let last = attempts.and_then(|a| a.last());
         let has_status_list = f.has(Var::UpstreamStatus);
@@ -306,14 +302,8 @@ impl LineFormat for Nginx {
             user_agent: f.text(r, Var::HttpUserAgent).map(Cow::Borrowed),
             method,
             url: url.map(Cow::Borrowed),
-            path: parts
-                .and_then(|u| u.path)
-                .filter(|_| has(Role::Path))
-                .map(Cow::Borrowed),
-            endpoint: match parts {
-                Some(u) if has(Role::Endpoint) => Some(want.routes.endpoint(u.path.unwrap_or("/"))),
-                _ => None,
-            },
+            path,
+            endpoint,
             status: r.status,
             upstream_status: last.and_then(|a| a.status),
             generated: has_status_list && last.is_none_or(|a| a.status.is_none()),
