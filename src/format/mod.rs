@@ -342,6 +342,31 @@ pub struct Target<'a> {
     pub port: Option<u16>,
 }
 
+impl Target<'_> {
+    /// Writes `host:port` (as `Display` does) into `out`, cleared first: the per-request path
+    /// of an analysis keyed by target, without the formatting machinery.
+    pub fn write_into(&self, out: &mut String) {
+        out.clear();
+        out.push_str(self.host);
+        if let Some(p) = self.port {
+            out.push(':');
+            let mut digits = [0u8; 5];
+            let mut i = digits.len();
+            let mut p = p;
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (p % 10) as u8;
+                p /= 10;
+                if p == 0 {
+                    break;
+                }
+            }
+            // ASCII digits
+            out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+        }
+    }
+}
+
 impl fmt::Display for Target<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.port {
@@ -675,6 +700,18 @@ pub fn describe_other(line: &str) -> Looks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_written_as_displayed() {
+        let mut out = String::from("left over");
+        for port in [None, Some(0), Some(7), Some(80), Some(8080), Some(65535)] {
+            for host in ["10.0.0.5", "2001:db8::1", "backend"] {
+                let t = Target { host, port };
+                t.write_into(&mut out);
+                assert_eq!(out, t.to_string());
+            }
+        }
+    }
 
     #[test]
     fn role_sets() {

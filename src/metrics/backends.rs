@@ -159,15 +159,20 @@ impl Analysis for Backends {
     }
 
     fn fold(&self, p: &mut BackendsPartial, batch: &[Request<'_>]) {
-        for r in batch.iter().filter(|r| !r.excluded) {
-            p.by_group.entry(&[r.backend]).add(r);
-            if r.backend.is_some() {
-                p.by_route
-                    .entry(&[r.method, r.endpoint.as_deref(), r.backend])
-                    .add(r);
-            }
-            *p.over_time.at(r.time_us).entry(&[r.backend]) += 1;
+        for r in batch.iter().filter(|r| !r.excluded && r.backend.is_some()) {
+            p.by_route
+                .entry(&[r.method, r.endpoint.as_deref(), r.backend])
+                .add(r);
         }
+        // keys looked up once per run of requests that share them
+        let live = |r: &Request<'_>| !r.excluded;
+        p.by_group
+            .fold_runs(batch, |r| live(r).then_some([r.backend]), |g, r| g.add(r));
+        p.over_time.fold_runs(
+            batch,
+            |r| live(r).then_some(r.time_us),
+            |groups, r| *groups.entry(&[r.backend]) += 1,
+        );
     }
 
     fn merge(&self, into: &mut BackendsPartial, from: BackendsPartial) {

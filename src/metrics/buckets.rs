@@ -124,6 +124,40 @@ impl<V: Default + Merge> TimeBuckets<V> {
         self.map.entry(key).or_default()
     }
 
+    /// Calls `add` with the bucket of each item that has a time (`time` None: skipped),
+    /// finding a bucket once per run of consecutive items in it: requests come in time order,
+    /// so a batch is a few runs and the map is looked up a few times, not once per request.
+    pub fn fold_runs<'r, T>(
+        &mut self,
+        items: &'r [T],
+        time: impl Fn(&'r T) -> Option<i64>,
+        mut add: impl FnMut(&mut V, &'r T),
+    ) {
+        let mut i = 0;
+        while i < items.len() {
+            let Some(t) = time(&items[i]) else {
+                i += 1;
+                continue;
+            };
+            let v = self.at(t);
+            add(v, &items[i]);
+            let key = t.div_euclid(self.level) * self.level;
+            // the same bucket while the time stays in it and inside the times seen (a time
+            // outside them may coarsen the buckets: `at` again)
+            let (lo, hi) = (key.max(self.first), (key + self.level - 1).min(self.last));
+            let v = self.map.entry(key).or_default();
+            i += 1;
+            while i < items.len() {
+                match time(&items[i]) {
+                    Some(t) if (lo..=hi).contains(&t) => add(v, &items[i]),
+                    Some(_) => break,
+                    None => {}
+                }
+                i += 1;
+            }
+        }
+    }
+
     /// Adds a value for a bucket an engine already counted (its start, at `bucket_us`, which
     /// must be the plan's fixed bucket).
     pub fn add(&mut self, start_us: i64, v: V) {
@@ -224,6 +258,39 @@ mod tests {
         let out = b.finish(bucket);
         assert_eq!(out.len(), 120);
         assert!(out.iter().all(|(k, n)| k % (10 * MIN) == 0 && *n == 10));
+    }
+
+    #[test]
+    fn runs_count_what_one_lookup_per_item_counts() {
+        // times in order with jumps back, repeats, gaps that coarsen the buckets, and items
+        // without a time
+        let mut times: Vec<Option<i64>> = Vec::new();
+        let mut t = T0;
+        for i in 0..3000i64 {
+            t += (i * 7919 % 13) * 1_000_000 + if i % 500 == 0 { 40 * MIN } else { 0 };
+            times.push(if i % 17 == 0 {
+                None
+            } else {
+                Some(t - (i % 5) * MIN)
+            });
+        }
+        let plan = BucketPlan::new(None, None, None);
+        let mut one: TimeBuckets<u64> = TimeBuckets::new(plan);
+        for t in times.iter().flatten() {
+            *one.at(*t) += 1;
+        }
+        for split in [1, 2, 3, 64, 256, 3000] {
+            let mut runs: TimeBuckets<u64> = TimeBuckets::new(plan);
+            for part in times.chunks(split) {
+                runs.fold_runs(part, |t| *t, |n, _| *n += 1);
+            }
+            let bucket = plan.bucket(one.last - one.first);
+            assert_eq!(
+                runs.finish(bucket),
+                one.clone().finish(bucket),
+                "batches of {split}"
+            );
+        }
     }
 
     #[test]

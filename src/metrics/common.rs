@@ -96,6 +96,35 @@ impl<V: Default> Keyed<V> {
             .or_default()
     }
 
+    /// Calls `add` with the value of each item's key (`key` None: skipped), looking a key up
+    /// once per run of consecutive items with an equal key: one TLS protocol, one method or
+    /// one target group often holds for many requests in a row.
+    pub fn fold_runs<'r, T, const N: usize>(
+        &mut self,
+        items: &'r [T],
+        key: impl Fn(&'r T) -> Option<[Option<&'r str>; N]>,
+        mut add: impl FnMut(&mut V, &'r T),
+    ) {
+        let mut i = 0;
+        while i < items.len() {
+            let Some(k) = key(&items[i]) else {
+                i += 1;
+                continue;
+            };
+            let v = self.entry(&k);
+            add(v, &items[i]);
+            i += 1;
+            while i < items.len() {
+                match key(&items[i]) {
+                    Some(next) if next == k => add(v, &items[i]),
+                    Some(_) => break,
+                    None => {}
+                }
+                i += 1;
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }
@@ -160,6 +189,39 @@ mod tests {
         assert_eq!(auto_bucket(150 * MIN), MIN);
         assert_eq!(auto_bucket(24 * 60 * MIN), 10 * MIN);
         assert_eq!(auto_bucket(7 * 24 * 60 * MIN), 60 * MIN);
+    }
+
+    #[test]
+    fn runs_count_what_one_lookup_per_item_counts() {
+        let names = [
+            Some("GET"),
+            Some("GET"),
+            None,
+            Some("POST"),
+            Some("GET"),
+            Some("GET"),
+        ];
+        // (key, skipped?)
+        let items: Vec<(Option<&str>, bool)> = (0..500)
+            .map(|i| (names[i * i % names.len()], i % 7 == 3))
+            .collect();
+        let mut one: Keyed<u64> = Keyed::default();
+        for (k, skip) in &items {
+            if !skip {
+                *one.entry(&[*k]) += 1;
+            }
+        }
+        let mut want: Vec<(Key, u64)> = one.into_rows().collect();
+        want.sort();
+        for split in [1, 2, 5, 64, 500] {
+            let mut runs: Keyed<u64> = Keyed::default();
+            for part in items.chunks(split) {
+                runs.fold_runs(part, |(k, skip)| (!skip).then_some([*k]), |n, _| *n += 1);
+            }
+            let mut got: Vec<(Key, u64)> = runs.into_rows().collect();
+            got.sort();
+            assert_eq!(got, want, "batches of {split}");
+        }
     }
 
     #[test]

@@ -4,7 +4,6 @@
 //! 460, 463, 561, WAF and fixed responses). Target-generated: the target answered the error.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use rustc_hash::FxBuildHasher;
 use serde::Serialize;
@@ -264,13 +263,10 @@ impl Analysis for Errors {
                 .entry(&[r.method, r.endpoint.as_deref()])
                 .add(r);
             let t = r.target.map(|t| {
-                target.clear();
-                let _ = write!(target, "{t}");
+                t.write_into(&mut target);
                 target.as_str()
             });
             p.by_target.entry(&[t]).add(r);
-            p.by_target_group.entry(&[r.backend]).add(r);
-            p.over_time.at(r.time_us).add(r);
             let Some(status) = r.status.filter(|s| (400..600).contains(s)) else {
                 continue;
             };
@@ -288,6 +284,12 @@ impl Analysis for Errors {
                 Some(_) => p.slow += 1,
             }
         }
+        // keys looked up once per run of requests that share them
+        let live = |r: &Request<'_>| !r.excluded;
+        p.by_target_group
+            .fold_runs(batch, |r| live(r).then_some([r.backend]), |t, r| t.add(r));
+        p.over_time
+            .fold_runs(batch, |r| live(r).then_some(r.time_us), |t, r| t.add(r));
     }
 
     fn merge(&self, into: &mut ErrorsPartial, from: ErrorsPartial) {

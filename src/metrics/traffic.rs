@@ -203,15 +203,23 @@ impl Analysis for Traffic {
         for r in batch.iter().filter(|r| !r.excluded) {
             p.all.add(r);
             p.ipv6 += u64::from(r.client_ip.is_some_and(|ip| ip.contains(':')));
-            *p.request_types.entry(&[r.request_type]) += 1;
-            *p.tls_protocols.entry(&[r.tls_protocol]) += 1;
-            *p.tls_ciphers.entry(&[r.tls_cipher]) += 1;
-            *p.methods.entry(&[r.method]) += 1;
             *p.endpoints.entry(&[r.method, r.endpoint.as_deref()]) += 1;
             *p.clients.entry(&[r.client_ip]) += 1;
             *p.user_agents.entry(&[r.user_agent.as_deref()]) += 1;
-            p.over_time.at(r.time_us).add(r);
         }
+        // keys that hold for many requests in a row: looked up once per run
+        let live = |r: &Request<'_>| !r.excluded;
+        let count = |n: &mut u64, _: &Request<'_>| *n += 1;
+        p.request_types
+            .fold_runs(batch, |r| live(r).then_some([r.request_type]), count);
+        p.tls_protocols
+            .fold_runs(batch, |r| live(r).then_some([r.tls_protocol]), count);
+        p.tls_ciphers
+            .fold_runs(batch, |r| live(r).then_some([r.tls_cipher]), count);
+        p.methods
+            .fold_runs(batch, |r| live(r).then_some([r.method]), count);
+        p.over_time
+            .fold_runs(batch, |r| live(r).then_some(r.time_us), |t, r| t.add(r));
     }
 
     fn merge(&self, into: &mut TrafficPartial, from: TrafficPartial) {

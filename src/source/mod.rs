@@ -102,24 +102,45 @@ pub fn decode(
     size: Option<u64>,
     max_inflated: u64,
 ) -> io::Result<Box<dyn Read + Send>> {
+    Ok(match decode_input(raw, size, max_inflated)? {
+        Decoded::Stream(r) => r,
+        Decoded::Whole(bytes) => Box::new(io::Cursor::new(bytes)),
+    })
+}
+
+/// An input's bytes as [`decode_input`] gives them.
+pub enum Decoded {
+    /// Read as they come (plain files, stdin, large or damaged gzip).
+    Stream(Box<dyn Read + Send>),
+    /// Inflated whole already (a small gzip file): the reader can hand the buffer on as it is
+    /// instead of copying it out of a cursor.
+    Whole(Vec<u8>),
+}
+
+/// [`decode`], with a whole-buffer inflate's output given as it is.
+pub fn decode_input(
+    raw: Box<dyn Read + Send>,
+    size: Option<u64>,
+    max_inflated: u64,
+) -> io::Result<Decoded> {
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
     let head = buffered.fill_buf()?;
     if !(head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
-        return Ok(Box::new(buffered));
+        return Ok(Decoded::Stream(Box::new(buffered)));
     }
-    let streaming = |r: Box<dyn Read + Send>| -> Box<dyn Read + Send> {
-        Box::new(Limited {
+    let streaming = |r: Box<dyn Read + Send>| {
+        Decoded::Stream(Box::new(Limited {
             inner: MultiGzDecoder::new(BufReader::new(r)),
             left: max_inflated,
             limit: max_inflated,
-        })
+        }))
     };
     match size {
         Some(n) if n <= inflate::WHOLE_MAX_COMPRESSED => {
             let mut gz = Vec::with_capacity(n as usize);
             buffered.read_to_end(&mut gz)?;
             match inflate::inflate_whole(&gz, max_inflated) {
-                Ok(out) => Ok(Box::new(io::Cursor::new(out))),
+                Ok(out) => Ok(Decoded::Whole(out)),
                 // the streaming decoder reports the limit, or salvages a damaged file's start
                 Err(_) => Ok(streaming(Box::new(io::Cursor::new(gz)))),
             }

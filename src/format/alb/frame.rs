@@ -80,7 +80,11 @@ impl FrameBuilder<Alb> for AlbFrame {
 
 /// The name part of a target group ARN: `…:targetgroup/hosp-legacy/73e2d6bc` → `hosp-legacy`.
 pub fn target_group_name(arn: &str) -> Option<&str> {
-    let rest = arn.split_once(":targetgroup/")?.1;
+    // a searcher built once: `split_once` on a &str builds one per call
+    static MARK: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(":targetgroup/"));
+    let at = MARK.find(arn.as_bytes())?;
+    let rest = &arn[at + ":targetgroup/".len()..];
     Some(rest.split('/').next().unwrap_or(rest))
 }
 

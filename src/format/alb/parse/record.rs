@@ -222,10 +222,16 @@ fn tokenize<'a>(line: &'a str, fields: &mut [&'a str; KNOWN]) -> Result<usize, P
     Ok(n)
 }
 
+/// A field's `-`: compared as bytes (`s == "-"` and `"-" =>` became calls to memcmp).
+#[inline(always)]
+fn is_dash(s: &str) -> bool {
+    s.len() == 1 && s.as_bytes()[0] == b'-'
+}
+
 /// `-` is absent.
 #[inline]
 fn opt(s: &str) -> Option<&str> {
-    if s == "-" {
+    if is_dash(s) {
         None
     } else {
         Some(s)
@@ -240,7 +246,7 @@ fn seconds(f: &[&str; KNOWN], i: usize) -> Result<Option<f64>, ParseError> {
 #[inline]
 fn status(f: &[&str; KNOWN], i: usize) -> Result<Option<u16>, ParseError> {
     match f[i] {
-        "-" => Ok(None),
+        s if is_dash(s) => Ok(None),
         s => parse_status(s)
             .map(Some)
             .ok_or_else(|| invalid(i, "a status code or '-'", s)),
@@ -250,7 +256,7 @@ fn status(f: &[&str; KNOWN], i: usize) -> Result<Option<u16>, ParseError> {
 #[inline]
 fn bytes(f: &[&str; KNOWN], i: usize) -> Result<Option<u64>, ParseError> {
     match f[i] {
-        "-" => Ok(None),
+        s if is_dash(s) => Ok(None),
         s => parse_u64(s)
             .map(Some)
             .ok_or_else(|| invalid(i, "a byte count or '-'", s)),
@@ -270,13 +276,20 @@ fn host_port<'a>(
 ) -> Result<(Option<&'a str>, Option<u16>), ParseError> {
     const EXPECTED: &str = "ip:port or '-'";
     let s = f[i];
-    if s == "-" {
+    if is_dash(s) {
         return Ok((None, None));
     }
     let split = if let Some(rest) = s.strip_prefix('[') {
         rest.split_once("]:")
     } else {
-        s.rsplit_once(':')
+        // the port is at most five digits: its ':' is among the last six bytes (a further
+        // one leaves a port too long to parse, rejected below all the same)
+        let b = s.as_bytes();
+        let tail = b.len().saturating_sub(7);
+        match b[tail..].iter().rposition(|&c| c == b':') {
+            Some(i) => Some((&s[..tail + i], &s[tail + i + 1..])),
+            None => s.rsplit_once(':'),
+        }
     };
     match split {
         Some((ip, port)) if !ip.is_empty() && !ip.contains(['[', ']']) => match parse_port(port) {
@@ -310,14 +323,14 @@ pub fn parse_line(line: &str) -> Result<AlbRecord<'_>, ParseError> {
         ));
     }
 
-    if f[TYPE].is_empty() || f[TYPE] == "-" {
+    if f[TYPE].is_empty() || is_dash(f[TYPE]) {
         return Err(invalid(
             TYPE,
             "a request type (http, https, h2, ...)",
             f[TYPE],
         ));
     }
-    if f[ELB].is_empty() || f[ELB] == "-" {
+    if f[ELB].is_empty() || is_dash(f[ELB]) {
         return Err(invalid(ELB, "a load balancer id", f[ELB]));
     }
     let time_us = time(&f, TIME)?;
@@ -337,12 +350,12 @@ pub fn parse_line(line: &str) -> Result<AlbRecord<'_>, ParseError> {
     let present = |i: usize| i < n;
     let matched_rule_priority = match f[RULE] {
         _ if !present(RULE) => None,
-        "-" => None,
+        s if is_dash(s) => None,
         s => Some(parse_i32(s).ok_or_else(|| invalid(RULE, "a rule priority or '-'", s))?),
     };
     let request_creation_time_us = match f[CREATION_TIME] {
         _ if !present(CREATION_TIME) => None,
-        "-" => None,
+        s if is_dash(s) => None,
         _ => Some(time(&f, CREATION_TIME)?),
     };
     let text = |i: usize| if present(i) { opt(f[i]) } else { None };
