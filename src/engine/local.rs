@@ -755,6 +755,12 @@ impl BufferPool {
         b
     }
 
+    /// A buffer as it was handed back (or a new, empty one), for a caller that writes into
+    /// its spare capacity (a whole-file inflate).
+    fn take(&self) -> Vec<u8> {
+        self.rx.try_recv().unwrap_or_default()
+    }
+
     /// Hands a buffer back (dropped when the pool is full, or when it grew for a long line).
     fn put(&self, b: Vec<u8>) {
         if (CHUNK_BYTES..=4 * CHUNK_BYTES).contains(&b.capacity()) {
@@ -836,7 +842,7 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
         let limit = sh.inflate.limit(files[i].size);
         let decoded = match source::open_raw(&files[i])
             .map(|raw| -> Box<dyn Read + Send> { Box::new(progress.wrap_read(raw)) })
-            .and_then(|raw| source::decode_input(raw, files[i].size, limit))
+            .and_then(|raw| source::decode_input(raw, files[i].size, limit, sh.pool.take()))
         {
             Ok(r) => r,
             Err(e) => {

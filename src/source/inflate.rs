@@ -44,10 +44,17 @@ fn isize_before(gz: &[u8], end: usize) -> Option<usize> {
 
 /// Inflates every member of `gz`; at most `limit` bytes out.
 pub fn inflate_whole(gz: &[u8], limit: u64) -> Result<Vec<u8>, WholeError> {
+    inflate_whole_into(gz, limit, Vec::new())
+}
+
+/// [`inflate_whole`] into `out`'s memory (emptied first): a buffer used before costs no page
+/// faults, where a fresh one faults in and zeroes every page the inflate writes.
+pub fn inflate_whole_into(gz: &[u8], limit: u64, mut out: Vec<u8>) -> Result<Vec<u8>, WholeError> {
     let d = Decompressor::new().ok_or(WholeError::BadData)?;
     // the last member's size is a good first guess for a single-member file
     let guess = isize_before(gz, gz.len()).unwrap_or(0).max(gz.len() * 4);
-    let mut out: Vec<u8> = Vec::with_capacity(guess.min(limit as usize));
+    out.clear();
+    out.reserve(guess.min(limit as usize));
     let mut pos = 0;
     while pos < gz.len() {
         let rest = &gz[pos..];
@@ -123,6 +130,22 @@ mod tests {
         want.extend(&big);
         want.extend(b"line two\n");
         assert_eq!(out, want);
+    }
+
+    #[test]
+    fn a_reused_buffer_gives_the_same_bytes() {
+        let text: Vec<u8> = (0..2_000_000u32)
+            .map(|i| b"xyz\n"[(i % 4) as usize])
+            .collect();
+        let gz = gzip(&[&text, b"tail\n"]);
+        let mut want = text.clone();
+        want.extend(b"tail\n");
+        // left-over bytes, a buffer too small, and one larger than needed
+        for reuse in [vec![7u8; 100], Vec::with_capacity(10), vec![1u8; 5_000_000]] {
+            assert_eq!(inflate_whole_into(&gz, u64::MAX, reuse).unwrap(), want);
+        }
+        let err = inflate_whole_into(&gz, 1000, vec![0u8; 4_000_000]).unwrap_err();
+        assert_eq!(err, WholeError::OverLimit);
     }
 
     /// A first member larger than the first guess (the last member's size, over 1 MiB): the buffer must

@@ -102,7 +102,7 @@ pub fn decode(
     size: Option<u64>,
     max_inflated: u64,
 ) -> io::Result<Box<dyn Read + Send>> {
-    Ok(match decode_input(raw, size, max_inflated)? {
+    Ok(match decode_input(raw, size, max_inflated, Vec::new())? {
         Decoded::Stream(r) => r,
         Decoded::Whole(bytes) => Box::new(io::Cursor::new(bytes)),
     })
@@ -117,11 +117,13 @@ pub enum Decoded {
     Whole(Vec<u8>),
 }
 
-/// [`decode`], with a whole-buffer inflate's output given as it is.
+/// [`decode`], with a whole-buffer inflate's output given as it is, written into `reuse`'s
+/// memory (see [`inflate::inflate_whole_into`]).
 pub fn decode_input(
     raw: Box<dyn Read + Send>,
     size: Option<u64>,
     max_inflated: u64,
+    reuse: Vec<u8>,
 ) -> io::Result<Decoded> {
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
     let head = buffered.fill_buf()?;
@@ -139,7 +141,7 @@ pub fn decode_input(
         Some(n) if n <= inflate::WHOLE_MAX_COMPRESSED => {
             let mut gz = Vec::with_capacity(n as usize);
             buffered.read_to_end(&mut gz)?;
-            match inflate::inflate_whole(&gz, max_inflated) {
+            match inflate::inflate_whole_into(&gz, max_inflated, reuse) {
                 Ok(out) => Ok(Decoded::Whole(out)),
                 // the streaming decoder reports the limit, or salvages a damaged file's start
                 Err(_) => Ok(streaming(Box::new(io::Cursor::new(gz)))),
