@@ -6,10 +6,6 @@
 //! every value gives: linear interpolation between the closest ranks (DuckDB's
 //! `quantile_cont`, Polars' "linear", numpy's default).
 
-use std::collections::HashMap;
-
-use rustc_hash::FxBuildHasher;
-
 use super::buckets::Merge;
 use super::latency::{Stats, QUANTILES};
 
@@ -17,7 +13,7 @@ use super::latency::{Stats, QUANTILES};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Histogram {
     /// f64 bits → count (exact values, no binning).
-    values: HashMap<u64, u64, FxBuildHasher>,
+    values: ValueCounts,
     no_latency: u64,
 }
 
@@ -32,7 +28,7 @@ impl Histogram {
     pub fn add_n(&mut self, ms: Option<f64>, n: u64) {
         match ms {
             // -0.0 and 0.0 are one value
-            Some(v) if !v.is_nan() => *self.values.entry((v + 0.0).to_bits()).or_default() += n,
+            Some(v) if !v.is_nan() => self.values.add((v + 0.0).to_bits(), n),
             _ => self.no_latency += n,
         }
     }
@@ -43,7 +39,7 @@ impl Histogram {
 
     /// Requests with a latency.
     pub fn count(&self) -> u64 {
-        self.values.values().sum()
+        self.values.iter().map(|(_, n)| n).sum()
     }
 
     /// Every request counted, with a latency or not.
@@ -56,7 +52,7 @@ impl Histogram {
         let mut v: Vec<(f64, u64)> = self
             .values
             .iter()
-            .map(|(b, n)| (f64::from_bits(*b), *n))
+            .map(|(b, n)| (f64::from_bits(b), n))
             .collect();
         v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         v
@@ -113,10 +109,104 @@ impl Merge for Histogram {
         } else {
             (other.values, std::mem::take(&mut self.values))
         };
-        for (k, n) in small {
-            *big.entry(k).or_default() += n;
+        for (k, n) in small.iter() {
+            big.add(k, n);
         }
         self.values = big;
+    }
+}
+
+/// Counts per f64 bit pattern: an open-addressing table of (key, count) pairs side by side.
+/// A request's latency lands in three or four histograms (endpoint, target group, time
+/// bucket), at random places while the input streams through the caches; a std HashMap
+/// reads a control byte and then the slot, two cache misses, where this reads one slot.
+#[derive(Debug, Clone, Default)]
+struct ValueCounts {
+    /// (bits, count); `EMPTY` marks a free slot. Empty, or a power of two long.
+    slots: Vec<(u64, u64)>,
+    len: usize,
+}
+
+/// A NaN's bit pattern: never a key (NaN latencies are counted apart).
+const EMPTY: u64 = u64::MAX;
+
+impl ValueCounts {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn add(&mut self, key: u64, n: u64) {
+        debug_assert_ne!(key, EMPTY);
+        // at most half full: short probe runs
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = slot_of(key, mask);
+        loop {
+            let s = &mut self.slots[i];
+            if s.0 == key {
+                s.1 += n;
+                return;
+            }
+            if s.0 == EMPTY {
+                *s = (key, n);
+                self.len += 1;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![(EMPTY, 0); size]);
+        let mask = size - 1;
+        for (k, n) in old.into_iter().filter(|(k, _)| *k != EMPTY) {
+            let mut i = slot_of(k, mask);
+            while self.slots[i].0 != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (k, n);
+        }
+    }
+
+    /// Every (bits, count), in no particular order.
+    fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.slots.iter().copied().filter(|(k, _)| *k != EMPTY)
+    }
+
+    fn get(&self, key: u64) -> Option<u64> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = slot_of(key, mask);
+        loop {
+            match self.slots[i] {
+                (k, n) if k == key => return Some(n),
+                (EMPTY, _) => return None,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+}
+
+/// The home slot of a key in a table of `mask + 1` slots: the top bits of its product with
+/// an odd constant (Fibonacci hashing). The top bits depend on every bit of the key; low
+/// product bits would not, and latencies such as 253.0 and 254.0 differ only in their high
+/// mantissa bits.
+#[inline]
+fn slot_of(key: u64, mask: usize) -> usize {
+    let bits = mask.count_ones();
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+}
+
+/// Equal when they hold the same counts, whatever their layout.
+impl PartialEq for ValueCounts {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().all(|(k, n)| other.get(k) == Some(n))
     }
 }
 
@@ -172,6 +262,44 @@ mod tests {
             assert_eq!(got, Some(by_sorting(raw.clone(), q)), "{name}");
         }
         assert_eq!(s.count, 5000);
+    }
+
+    #[test]
+    fn the_table_counts_as_a_map_does() {
+        let mut want: std::collections::HashMap<u64, u64> = Default::default();
+        let mut t = ValueCounts::default();
+        let mut x: u64 = 12345;
+        for i in 0..20_000u64 {
+            // keys that differ in low bits only, in high bits only, and repeats
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = match i % 3 {
+                0 => (200.0 + (x % 700) as f64 * 0.001).to_bits(),
+                1 => (x % 50) << 52,
+                _ => x >> 1,
+            };
+            t.add(key, i % 4 + 1);
+            *want.entry(key).or_default() += i % 4 + 1;
+        }
+        assert_eq!(t.len(), want.len());
+        let mut got: Vec<(u64, u64)> = t.iter().collect();
+        got.sort_unstable();
+        let mut want_v: Vec<(u64, u64)> = want.iter().map(|(k, n)| (*k, *n)).collect();
+        want_v.sort_unstable();
+        assert_eq!(got, want_v);
+        for (k, n) in &want {
+            assert_eq!(t.get(*k), Some(*n));
+        }
+        assert_eq!(t.get(EMPTY - 1), None);
+        // equality is by content, not by layout (built in another order)
+        let mut other = ValueCounts::default();
+        for (k, n) in want_v.iter().rev() {
+            other.add(*k, *n);
+        }
+        assert_eq!(t, other);
+        other.add(want_v[0].0, 1);
+        assert_ne!(t, other);
     }
 
     #[test]
