@@ -831,6 +831,10 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
             .unwrap_or_else(|e| e.into_inner())
             .push((i, reason, over_limit));
     };
+    // a file inflated whole and too large to be one chunk leaves its buffer here, for the
+    // next file's inflate (CloudFront's hourly files: tens of MiB each, page faults on every
+    // fresh buffer)
+    let mut inflate_buf: Vec<u8> = Vec::new();
     loop {
         let i = sh.next_file.fetch_add(1, Ordering::Relaxed);
         if i >= files.len() || sh.cancel.load(Ordering::Relaxed) {
@@ -842,8 +846,13 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
         let limit = sh.inflate.limit(files[i].size);
         let decoded = match source::open_raw(&files[i])
             .map(|raw| -> Box<dyn Read + Send> { Box::new(progress.wrap_read(raw)) })
-            .and_then(|raw| source::decode_input(raw, files[i].size, limit, sh.pool.take()))
-        {
+            .and_then(|raw| {
+                let reuse = match inflate_buf.capacity() {
+                    0 => sh.pool.take(),
+                    _ => std::mem::take(&mut inflate_buf),
+                };
+                source::decode_input(raw, files[i].size, limit, reuse)
+            }) {
             Ok(r) => r,
             Err(e) => {
                 fail(i, format!("cannot open: {e}"), false);
@@ -852,12 +861,16 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
         };
         // a small file inflated whole is one chunk as it is (no copy); a larger one is cut
         // into chunks like any stream, so its parts are parsed in parallel
-        let (mut reader, mut whole): (Box<dyn Read + Send>, Option<Vec<u8>>) = match decoded {
+        let (mut stream, mut whole, mut big): (Box<dyn Read + Send>, _, _) = match decoded {
             source::Decoded::Whole(bytes) if bytes.len() <= 2 * CHUNK_BYTES => {
-                (Box::new(std::io::empty()), Some(bytes))
+                (Box::new(std::io::empty()), Some(bytes), None)
             }
-            source::Decoded::Whole(bytes) => (Box::new(std::io::Cursor::new(bytes)), None),
-            source::Decoded::Stream(r) => (r, None),
+            source::Decoded::Whole(bytes) => (
+                Box::new(std::io::empty()),
+                None,
+                Some(std::io::Cursor::new(bytes)),
+            ),
+            source::Decoded::Stream(r) => (r, None, None),
         };
         let mut format: Option<FileFormat> = None;
         // the start of a line cut by the end of the previous chunk, copied to the next one
@@ -878,7 +891,11 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                     let mut buf = sh.pool.get(before + want);
                     buf[..before].copy_from_slice(&carry);
                     carry.clear();
-                    let (n, eof, error) = fill(&mut reader, &mut buf[before..]);
+                    let reader: &mut dyn Read = match big.as_mut() {
+                        Some(cursor) => cursor,
+                        None => &mut stream,
+                    };
+                    let (n, eof, error) = fill(reader, &mut buf[before..]);
                     buf.truncate(before + n);
                     (buf, n, eof, error)
                 }
@@ -968,6 +985,9 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
             if sh.cancel.load(Ordering::Relaxed) {
                 return;
             }
+        }
+        if let Some(cursor) = big {
+            inflate_buf = cursor.into_inner();
         }
     }
 }

@@ -41,7 +41,7 @@ impl<'a> NginxRecord<'a> {
         self.values
             .get(slot)
             .copied()
-            .filter(|v| !v.is_empty() && *v != "-")
+            .filter(|v| !v.is_empty() && !is_dash(v))
     }
 
     /// A slot's text as logged, `-` included (upstream lists read `-` as an attempt).
@@ -68,7 +68,7 @@ impl NginxLogFormat {
         let number = |var: Var| {
             self.slot(var)
                 .map(|s| values[s])
-                .filter(|v| !v.is_empty() && *v != "-")
+                .filter(|v| !v.is_empty() && !is_dash(v))
         };
         let time_us = if let Some(v) = number(Var::Msec) {
             parse_msec(v)
@@ -158,8 +158,7 @@ impl NginxLogFormat {
             if rest[end..].starts_with(lit.text.as_str()) {
                 return Some(end);
             }
-            return rest[last..]
-                .find(lit.text.as_str())
+            return find_str(&rest[last..], &lit.text)
                 .map(|k| last + k)
                 .filter(|e| *e <= end && *e > last);
         }
@@ -168,7 +167,9 @@ impl NginxLogFormat {
         }
         match next {
             None => Some(rest.len()),
-            Some(Piece::Var(_)) => Some(rest.find(' ').unwrap_or(rest.len())),
+            Some(Piece::Var(_)) => {
+                Some(memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len()))
+            }
             Some(Piece::Lit(lit)) if next_is_last => {
                 rest.strip_suffix(lit.text.as_str()).map(str::len)
             }
@@ -271,7 +272,7 @@ fn json_value(text: &str) -> Option<(&str, &str)> {
 /// escapes `"` and `\` in values, so a quote in a value never ends it).
 fn find_literal(text: &str, lit: &str, skip_escapes: bool) -> Option<usize> {
     if !skip_escapes {
-        return text.find(lit);
+        return find_str(text, lit);
     }
     let (b, l) = (text.as_bytes(), lit.as_bytes());
     let first = *l.first()?;
@@ -342,9 +343,35 @@ fn list_end(b: &[u8]) -> (usize, usize) {
     }
 }
 
+/// Where `lit` first starts in `text`, as `str::find` says, with the memchr crate's search
+/// for its first byte: `str::find`'s two-way searcher is set up anew on every call, and this
+/// runs for a literal of the log_format on every line.
+fn find_str(text: &str, lit: &str) -> Option<usize> {
+    let (b, l) = (text.as_bytes(), lit.as_bytes());
+    let Some(&first) = l.first() else {
+        return Some(0);
+    };
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(first, &b[i..]) {
+        i += k;
+        // a byte-level match starts at a char boundary: its first byte is a char's first byte
+        if b[i..].starts_with(l) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// nginx's "no value", compared by length and byte (`v == "-"` became a call to memcmp).
+#[inline]
+fn is_dash(v: &str) -> bool {
+    v.len() == 1 && v.as_bytes()[0] == b'-'
+}
+
 /// Whether a value has its kind's syntax.
 fn valid(kind: VarKind, v: &str) -> bool {
-    let dash = v == "-";
+    let dash = is_dash(v);
     match kind {
         VarKind::Text => true,
         VarKind::Status => {
@@ -358,7 +385,7 @@ fn valid(kind: VarKind, v: &str) -> bool {
         VarKind::List(of) => {
             !v.is_empty()
                 && crate::format::attempts::ListItems::new(v).all(|item| {
-                    item == "-"
+                    is_dash(item)
                         || match of {
                             ListOf::Addr => true,
                             ListOf::Status => valid(VarKind::Status, item),
@@ -376,7 +403,10 @@ pub fn parse_seconds(v: &str) -> Option<f64> {
         && v.bytes().all(|c| c.is_ascii_digit() || c == b'.')
         && v.bytes().filter(|c| *c == b'.').count() <= 1
         && v != ".";
-    ok.then(|| v.parse().ok()).flatten()
+    // the ALB parser's exact decimal reading (the same f64 as str::parse, without its
+    // general-purpose float parser on every line)
+    ok.then(|| crate::format::alb::parse::num::parse_seconds(v).flatten())
+        .flatten()
 }
 
 /// `$msec`: `1700000000.123` → µs.
@@ -437,4 +467,46 @@ pub fn parse_time_local(v: &str) -> Option<i64> {
         .num_days();
     let local_s = days * 86_400 + h * 3600 + m * 60 + s;
     Some((local_s - sign * (oh * 3600 + om * 60)) * 1_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_str_finds_what_str_find_finds() {
+        let texts = [
+            "",
+            "\" us=\"200\"",
+            "10.0.0.1:80, 10.0.0.2:80\" us=\"502, 200\" urt=",
+            "a\"b\" us\" us=\"",
+            "ééé\" us=\"ü",
+            "\"\"\"",
+        ];
+        for text in texts {
+            for lit in ["", "\"", "\" us=\"", " us=", "ü", "\"\"", "zz"] {
+                assert_eq!(find_str(text, lit), text.find(lit), "{text:?} {lit:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn seconds_read_as_str_parse_reads_them() {
+        for v in [
+            "0",
+            "0.000",
+            "0.001",
+            "1.",
+            ".5",
+            "9.309",
+            "12.345",
+            "0.1",
+            "123456.789",
+        ] {
+            assert_eq!(parse_seconds(v), v.parse::<f64>().ok(), "{v}");
+        }
+        for v in ["", ".", "-1", "1e3", "inf", "1.2.3", " 1"] {
+            assert_eq!(parse_seconds(v), None, "{v}");
+        }
+    }
 }

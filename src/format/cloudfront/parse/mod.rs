@@ -127,9 +127,15 @@ pub fn parse_tsv<'a>(line: &'a str, fields: &Fields) -> Result<CfRecord<'a>, Par
     }
     let mut raw = [None; FIELD_COUNT];
     let mut n = 0;
-    for value in line.split('\t') {
+    // tabs found with the memchr crate, '-' compared by byte: str::split's searcher and the
+    // memcmp calls of `value != "-"` took a fifth of the time of `slo` on CloudFront logs
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\t', line.as_bytes()).chain([line.len()]) {
+        let value = &line[start..end];
+        start = end + 1;
         if let Some(f) = fields.at(n) {
-            raw[f as usize] = (value != "-" && !value.is_empty()).then_some(value);
+            let dash = value.len() == 1 && value.as_bytes()[0] == b'-';
+            raw[f as usize] = (!dash && !value.is_empty()).then_some(value);
         }
         n += 1;
     }
@@ -271,7 +277,11 @@ fn seconds(s: &str) -> Option<Seconds> {
         return None;
     }
     let seconds = parse_seconds(s)??;
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    // a byte search: str::split_once's searcher cost more than the parse
+    let (int, frac) = match s.bytes().position(|c| c == b'.') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    };
     let ms = match (
         parse_u64(if int.is_empty() { "0" } else { int }),
         frac.len(),
