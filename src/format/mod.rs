@@ -443,11 +443,12 @@ impl Want<'_> {
         if !(want_path || want_endpoint) {
             return (None, None);
         }
-        let Some(parts) = url.map(text::split_url) else {
+        let Some(url) = url else {
             return (None, None);
         };
-        let path = parts.path.filter(|_| want_path).map(Cow::Borrowed);
-        let endpoint = want_endpoint.then(|| self.routes.endpoint(parts.path.unwrap_or("/")));
+        let url_path = text::url_path(url);
+        let path = url_path.filter(|_| want_path).map(Cow::Borrowed);
+        let endpoint = want_endpoint.then(|| self.routes.endpoint(url_path.unwrap_or("/")));
         (path, endpoint)
     }
 }

@@ -9,7 +9,7 @@ mod url;
 
 pub use percent::percent_decode_once;
 pub use routes::{escape_regex, RouteError, Routes};
-pub use url::{split_request, split_url, UrlParts};
+pub use url::{split_request, split_url, url_path, UrlParts};
 
 /// A CDN edge location's airport code: the IATA code its first three letters are
 /// (`DUB56-P1` → `DUB`); None when they are not three letters.

@@ -19,47 +19,69 @@ pub struct UrlParts<'a> {
 /// Splits `scheme://host:port/path?query` or a relative `/path?query`.
 /// Never fails: unparseable parts are `None`.
 pub fn split_url(url: &str) -> UrlParts<'_> {
-    let mut parts = UrlParts::default();
-    let (before_query, query) = match memchr::memchr(b'?', url.as_bytes()) {
-        Some(q) => (&url[..q], Some(&url[q + 1..])),
-        None => (url, None),
+    let (before_query, query) = split_query(url);
+    let mut parts = UrlParts {
+        query,
+        ..UrlParts::default()
     };
-    parts.query = query;
-
-    let mut rest = before_query;
-    // `scheme://`: only the first ':' can end a scheme (a scheme holds no ':'), so one byte
-    // search instead of a substring search on every request
-    let scheme_end = memchr::memchr(b':', before_query.as_bytes())
-        .filter(|&i| before_query.as_bytes()[i..].starts_with(b"://"));
-    if let Some(idx) = scheme_end {
-        let scheme = &before_query[..idx];
-        let valid = !scheme.is_empty()
-            && scheme
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
-        if valid {
+    match split_scheme(before_query) {
+        Some((scheme, after)) => {
             parts.scheme = Some(scheme);
-            let after = &before_query[idx + 3..];
-            let (authority, path) = match memchr::memchr(b'/', after.as_bytes()) {
-                Some(p) => (&after[..p], Some(&after[p..])),
-                None => (after, None),
-            };
+            let (authority, path) = split_path(after);
             let (host, port) = split_authority(authority);
             parts.host = host;
             parts.port = port;
             parts.path = path;
-            return parts;
         }
+        None => parts.path = relative_path(before_query),
     }
-    if rest.is_empty() {
-        return parts;
-    }
-    // Relative (or odd, like "*" or "host:443" for CONNECT): all of it is the path.
-    if rest == "-" {
-        rest = "";
-    }
-    parts.path = (!rest.is_empty()).then_some(rest);
     parts
+}
+
+/// `split_url(url).path`, without reading the host and port: what the endpoint of every
+/// request needs.
+pub fn url_path(url: &str) -> Option<&str> {
+    let (before_query, _) = split_query(url);
+    match split_scheme(before_query) {
+        Some((_, after)) => split_path(after).1,
+        None => relative_path(before_query),
+    }
+}
+
+/// The URL before its first `?`, and what follows it.
+fn split_query(url: &str) -> (&str, Option<&str>) {
+    match memchr::memchr(b'?', url.as_bytes()) {
+        Some(q) => (&url[..q], Some(&url[q + 1..])),
+        None => (url, None),
+    }
+}
+
+/// `scheme://rest` with a valid scheme: (scheme, rest).
+fn split_scheme(before_query: &str) -> Option<(&str, &str)> {
+    // only the first ':' can end a scheme (a scheme holds no ':'), so one byte search
+    // instead of a substring search on every request
+    let idx = memchr::memchr(b':', before_query.as_bytes())
+        .filter(|&i| before_query.as_bytes()[i..].starts_with(b"://"))?;
+    let scheme = &before_query[..idx];
+    let valid = !scheme.is_empty()
+        && scheme
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+    valid.then(|| (scheme, &before_query[idx + 3..]))
+}
+
+/// After `scheme://`: the authority, and the path from its first `/` (None without one).
+fn split_path(after: &str) -> (&str, Option<&str>) {
+    match memchr::memchr(b'/', after.as_bytes()) {
+        Some(p) => (&after[..p], Some(&after[p..])),
+        None => (after, None),
+    }
+}
+
+/// A URL without a scheme (or an odd one, like `*` or `host:443` for CONNECT): all of it is
+/// the path; `-` and empty are none.
+fn relative_path(before_query: &str) -> Option<&str> {
+    (!before_query.is_empty() && before_query != "-").then_some(before_query)
 }
 
 /// `host`, `host:port`, `[v6]`, `[v6]:port`; drops userinfo (`user@`).
@@ -127,6 +149,32 @@ fn nonempty(s: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_path_is_split_urls_path() {
+        for url in [
+            "",
+            "-",
+            "*",
+            "/",
+            "/a/b?c=d",
+            "?x",
+            "https://h:443/p/1?q",
+            "https://h:443",
+            "https://h:443?x=/y",
+            "http://[::1]:80/x",
+            "h:443",
+            "://x/y",
+            "a b://h/p",
+            "http://u@h/p",
+            "HTTP+x.y-z://h/p?",
+            "http:/h/p",
+            "- http://h:80-",
+            "ftp://é/ü?",
+        ] {
+            assert_eq!(url_path(url), split_url(url).path, "{url:?}");
+        }
+    }
 
     fn parts<'a>(
         scheme: Option<&'a str>,
