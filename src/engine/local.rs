@@ -847,7 +847,7 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
         let decoded = match source::open_raw(&files[i])
             .map(|raw| -> Box<dyn Read + Send> { Box::new(progress.wrap_read(raw)) })
             .and_then(|raw| {
-                let reuse = match inflate_buf.capacity() {
+                let reuse = || match inflate_buf.capacity() {
                     0 => sh.pool.take(),
                     _ => std::mem::take(&mut inflate_buf),
                 };

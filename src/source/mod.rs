@@ -102,7 +102,7 @@ pub fn decode(
     size: Option<u64>,
     max_inflated: u64,
 ) -> io::Result<Box<dyn Read + Send>> {
-    Ok(match decode_input(raw, size, max_inflated, Vec::new())? {
+    Ok(match decode_input(raw, size, max_inflated, Vec::new)? {
         Decoded::Stream(r) => r,
         Decoded::Whole(bytes) => Box::new(io::Cursor::new(bytes)),
     })
@@ -117,13 +117,14 @@ pub enum Decoded {
     Whole(Vec<u8>),
 }
 
-/// [`decode`], with a whole-buffer inflate's output given as it is, written into `reuse`'s
-/// memory (see [`inflate::inflate_whole_into`]).
+/// [`decode`], with a whole-buffer inflate's output given as it is, written into the memory
+/// of the buffer `reuse` gives (see [`inflate::inflate_whole_into`]); `reuse` is called only
+/// for that path, so a caller's buffer is not spent on a plain or streamed input.
 pub fn decode_input(
     raw: Box<dyn Read + Send>,
     size: Option<u64>,
     max_inflated: u64,
-    reuse: Vec<u8>,
+    reuse: impl FnOnce() -> Vec<u8>,
 ) -> io::Result<Decoded> {
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
     let head = buffered.fill_buf()?;
@@ -141,7 +142,7 @@ pub fn decode_input(
         Some(n) if n <= inflate::WHOLE_MAX_COMPRESSED => {
             let mut gz = Vec::with_capacity(n as usize);
             buffered.read_to_end(&mut gz)?;
-            match inflate::inflate_whole_into(&gz, max_inflated, reuse) {
+            match inflate::inflate_whole_into(&gz, max_inflated, reuse()) {
                 Ok(out) => Ok(Decoded::Whole(out)),
                 // the streaming decoder reports the limit, or salvages a damaged file's start
                 Err(_) => Ok(streaming(Box::new(io::Cursor::new(gz)))),
@@ -199,6 +200,38 @@ pub use crate::format::not_an_access_log;
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn a_buffer_is_asked_for_only_by_a_whole_file_inflate() {
+        use flate2::{write::GzEncoder, Compression};
+        let plain = b"one\ntwo\n".to_vec();
+        let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(&plain).unwrap();
+        let gz = e.finish().unwrap();
+        let asked = std::cell::Cell::new(0);
+        let reuse = || {
+            asked.set(asked.get() + 1);
+            vec![9u8; 64]
+        };
+        // plain, and gzip of unknown size (streamed): the caller keeps its buffer
+        let d = decode_input(
+            Box::new(io::Cursor::new(plain.clone())),
+            Some(8),
+            1 << 20,
+            reuse,
+        );
+        assert!(matches!(d, Ok(Decoded::Stream(_))));
+        let d = decode_input(Box::new(io::Cursor::new(gz.clone())), None, 1 << 20, reuse);
+        assert!(matches!(d, Ok(Decoded::Stream(_))));
+        assert_eq!(asked.get(), 0);
+        // gzip of known size: inflated whole into the buffer asked for
+        let len = Some(gz.len() as u64);
+        match decode_input(Box::new(io::Cursor::new(gz)), len, 1 << 20, reuse) {
+            Ok(Decoded::Whole(out)) => assert_eq!(out, plain),
+            _ => panic!("not inflated whole"),
+        }
+        assert_eq!(asked.get(), 1);
+    }
 
     #[test]
     fn decodes_multi_member_gzip_and_plain() {
