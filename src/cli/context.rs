@@ -124,25 +124,38 @@ impl Context {
         input: &InputArgs,
         athena: Option<&AthenaArgs>,
     ) -> anyhow::Result<Context> {
-        Context::build(global, input, athena, None)
+        let settings = Settings::load(global.config.as_deref())?;
+        Context::build(global, input, athena, settings, None)
     }
 
-    /// A context that reads `sources` (every hop's, for `hops`) instead of `--source`.
+    /// [`Context::new`] over a config the caller has read already.
+    pub fn with_settings(
+        global: &GlobalArgs,
+        input: &InputArgs,
+        athena: Option<&AthenaArgs>,
+        settings: Settings,
+    ) -> anyhow::Result<Context> {
+        Context::build(global, input, athena, settings, None)
+    }
+
+    /// A context that reads `sources` (every hop's, for `hops`) instead of `--source`, over
+    /// the config the caller has read already (to find the hops): read and validated once.
     pub fn with_sources(
         global: &GlobalArgs,
         input: &InputArgs,
+        settings: Settings,
         sources: Vec<String>,
     ) -> anyhow::Result<Context> {
-        Context::build(global, input, None, Some(sources))
+        Context::build(global, input, None, settings, Some(sources))
     }
 
     fn build(
         global: &GlobalArgs,
         input: &InputArgs,
         athena: Option<&AthenaArgs>,
+        settings: Settings,
         sources: Option<Vec<String>>,
     ) -> anyhow::Result<Context> {
-        let settings = Settings::load(global.config.as_deref())?;
         let now = now();
         let mut window = Window::parse(input.since.as_deref(), input.until.as_deref(), now)?;
         let log_format = input

@@ -5,6 +5,7 @@ use clap::Args;
 use super::context::{format_settings, Context, Settings};
 use super::errors::plan;
 use super::input::InputArgs;
+use super::slo::SloFlags;
 use super::GlobalArgs;
 use crate::config::{Config, HopSection};
 use crate::engine::{Finish, InputStats, LocalSettings, Seen};
@@ -37,12 +38,8 @@ pub struct HopsArgs {
     /// outermost first. Repeatable. Default: the config's [[hops]]
     #[arg(long = "hop", value_name = "NAME=FORMAT:SOURCE")]
     pub hops: Vec<String>,
-    /// SLO target as a percent (99.0) or fraction (0.99). Default: config [slo] target, else 99
-    #[arg(long, value_name = "PERCENT")]
-    pub target: Option<f64>,
-    /// Good requests must also be this fast (3s, 800ms). Default: config, else no threshold
-    #[arg(long, value_name = "DURATION")]
-    pub latency_threshold: Option<String>,
+    #[command(flatten)]
+    pub slo: SloFlags,
     /// Bucket for the over-time view (1m, 5m, 1h). Default: chosen from the window
     #[arg(long, value_name = "DURATION")]
     pub bucket: Option<String>,
@@ -310,10 +307,8 @@ pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
         args.input.nginx_log_format.as_deref(),
     )?;
     let sources: Vec<String> = specs.iter().flat_map(|h| h.sources.clone()).collect();
-    let ctx = Context::with_sources(global, &args.input, sources)?;
-    let slo = ctx
-        .settings
-        .slo(args.target, args.latency_threshold.as_deref())?;
+    let ctx = Context::with_sources(global, &args.input, settings, sources)?;
+    let slo = args.slo.config(&ctx.settings)?;
     let plan = plan(&ctx, args.bucket.as_deref())?;
     let (report, failed) = read(&ctx, &specs, slo, plan)?;
     ctx.emit(&report)?;

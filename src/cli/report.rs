@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::context::Context;
 use super::errors::plan;
 use super::input::InputArgs;
+use super::slo::SloFlags;
 use super::GlobalArgs;
 use crate::error::ExitStatus;
 use crate::metrics::backends::Backends;
@@ -31,12 +32,8 @@ pub struct ReportArgs {
     /// UTC day of the window's last second
     #[arg(long, default_value = "reports/{date}", value_name = "DIR")]
     pub out: String,
-    /// SLO target as a percent (99.0) or fraction (0.99). Default: config [slo] target, else 99
-    #[arg(long, value_name = "PERCENT")]
-    pub target: Option<f64>,
-    /// Good requests must also be this fast (3s, 800ms). Default: config, else no threshold
-    #[arg(long, value_name = "DURATION")]
-    pub latency_threshold: Option<String>,
+    #[command(flatten)]
+    pub slo: SloFlags,
     /// Bucket for the over-time charts (1m, 5m, 1h). Default: chosen from the window
     #[arg(long, value_name = "DURATION")]
     pub bucket: Option<String>,
@@ -72,9 +69,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> 
 
 /// Reads once, running every analysis over the same requests, and builds everything.
 pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
-    let cfg = ctx
-        .settings
-        .slo(args.target, args.latency_threshold.as_deref())?;
+    let cfg = args.slo.config(&ctx.settings)?;
     let plan = plan(ctx, args.bucket.as_deref())?;
     // the SLO and security see every request; the other analyses only user traffic
     let analyses = (

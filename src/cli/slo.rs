@@ -10,7 +10,7 @@ use super::GlobalArgs;
 use crate::error::{ExitStatus, UsageError};
 use crate::metrics::common::auto_bucket;
 use crate::metrics::daily::slo_series;
-use crate::metrics::slo::{MeasuredAt, Slo};
+use crate::metrics::slo::{MeasuredAt, Slo, SloConfig};
 use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
@@ -19,12 +19,8 @@ pub struct SloArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub athena: AthenaArgs,
-    /// SLO target as a percent (99.0) or fraction (0.99). Default: config [slo] target, else 99
-    #[arg(long, value_name = "PERCENT")]
-    pub target: Option<f64>,
-    /// Good requests must also be this fast (3s, 800ms). Default: config, else no threshold
-    #[arg(long, value_name = "DURATION")]
-    pub latency_threshold: Option<String>,
+    #[command(flatten)]
+    pub slo: SloFlags,
     /// Exit 3 when the SLO is not met, 4 when there is no valid request to judge
     #[arg(long)]
     pub fail_on_breach: bool,
@@ -37,9 +33,28 @@ pub struct SloArgs {
     pub hop: Option<String>,
 }
 
+/// The SLO's flags, shared by the commands that judge requests against it (`slo`, `hops`,
+/// `report`, `watch`).
+#[derive(Debug, Args)]
+pub struct SloFlags {
+    /// SLO target as a percent (99.0) or fraction (0.99). Default: config [slo] target, else 99
+    #[arg(long, value_name = "PERCENT")]
+    pub target: Option<f64>,
+    /// Good requests must also be this fast (3s, 800ms). Default: config, else no threshold
+    #[arg(long, value_name = "DURATION")]
+    pub latency_threshold: Option<String>,
+}
+
+impl SloFlags {
+    /// The SLO settings: these flags first, then the config, then the defaults.
+    pub fn config(&self, settings: &Settings) -> Result<SloConfig, UsageError> {
+        settings.slo(self.target, self.latency_threshold.as_deref())
+    }
+}
+
 /// The hop `slo` measures at: `--hop NAME`, else the outermost when the config has hops and
 /// no `--source` (nor `--engine athena`) says otherwise.
-fn hop(global: &GlobalArgs, args: &SloArgs) -> anyhow::Result<Option<HopSpec>> {
+fn hop(settings: &Settings, args: &SloArgs) -> anyhow::Result<Option<HopSpec>> {
     let athena = args.athena.engine == Engine::Athena;
     if args.hop.is_none() && (athena || !args.input.sources.is_empty()) {
         return Ok(None);
@@ -51,8 +66,7 @@ fn hop(global: &GlobalArgs, args: &SloArgs) -> anyhow::Result<Option<HopSpec>> {
         )
         .into());
     }
-    let settings = Settings::load(global.config.as_deref())?;
-    let specs = hops::configured(&settings, args.input.nginx_log_format.as_deref())?;
+    let specs = hops::configured(settings, args.input.nginx_log_format.as_deref())?;
     match &args.hop {
         None => Ok(specs.into_iter().next()),
         Some(name) => {
@@ -77,14 +91,14 @@ fn hop(global: &GlobalArgs, args: &SloArgs) -> anyhow::Result<Option<HopSpec>> {
 }
 
 pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
-    let hop = hop(global, &args)?;
+    // the config is read once: for the hops, then for the run
+    let settings = Settings::load(global.config.as_deref())?;
+    let hop = hop(&settings, &args)?;
     let ctx = match &hop {
-        Some(h) => Context::with_sources(global, &args.input, h.sources.clone())?,
-        None => Context::new(global, &args.input, Some(&args.athena))?,
+        Some(h) => Context::with_sources(global, &args.input, settings, h.sources.clone())?,
+        None => Context::with_settings(global, &args.input, Some(&args.athena), settings)?,
     };
-    let config = ctx
-        .settings
-        .slo(args.target, args.latency_threshold.as_deref())?;
+    let config = args.slo.config(&ctx.settings)?;
     let ran = match &hop {
         Some(h) => {
             let settings = h.settings(ctx.local().expect("a hop is read locally"));

@@ -16,6 +16,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 
 use super::context::{Context, Where};
 use super::input::{now, InputArgs};
+use super::slo::SloFlags;
 use super::GlobalArgs;
 use crate::engine::live::LiveError;
 use crate::engine::live::LiveSources;
@@ -59,12 +60,8 @@ pub struct WatchArgs {
     /// The least severe finding that runs --on-alert
     #[arg(long, value_enum, default_value_t = Severity::High, value_name = "SEVERITY")]
     pub alert_severity: Severity,
-    /// SLO target as a percent (99.0) or fraction (0.99). Default: config [slo] target, else 99
-    #[arg(long, value_name = "PERCENT")]
-    pub target: Option<f64>,
-    /// Good requests must also be this fast (3s, 800ms). Default: config, else no threshold
-    #[arg(long, value_name = "DURATION")]
-    pub latency_threshold: Option<String>,
+    #[command(flatten)]
+    pub slo: SloFlags,
 }
 
 /// The clock: `HOSP_LOGS_NOW` (or the real time) at the start, moving on with the real time,
@@ -127,9 +124,7 @@ pub fn run(global: &GlobalArgs, args: WatchArgs) -> anyhow::Result<ExitStatus> {
     if since_us <= 0 {
         return Err(UsageError("--since must be before now".into()).into());
     }
-    let slo = ctx
-        .settings
-        .slo(args.target, args.latency_threshold.as_deref())?;
+    let slo = args.slo.config(&ctx.settings)?;
     let live = Live::new(LiveConfig {
         slo,
         security: ctx.settings.security.clone(),
