@@ -9,17 +9,15 @@
 //!   are computed without panicking.
 #![no_main]
 
+use hosp_logs_fuzz::check_cloudfront_record;
 use hosp_logs_fuzz::format::cloudfront::{parse_json, CfRecord, Field};
-use hosp_logs_fuzz::format::text::{split_url, Routes};
-use hosp_logs_fuzz::within;
 use libfuzzer_sys::fuzz_target;
 
 fn check(line: &str, r: &CfRecord<'_>) {
     let mut again = String::from("{");
+    check_cloudfront_record(line, r);
     for f in Field::ALL {
         if let Some(v) = r.get(f) {
-            assert!(within(line, v), "{}: {v:?} is not a sub-slice", f.name());
-            assert!(v != "-" && !v.is_empty(), "{}: {v:?} kept", f.name());
             if again.len() > 1 {
                 again.push(',');
             }
@@ -29,18 +27,8 @@ fn check(line: &str, r: &CfRecord<'_>) {
             again.push_str(v);
             again.push('"');
         }
-        let _ = r.decoded(f);
-        let _ = r.number(f);
     }
     again.push('}');
-    let _ = r.airport();
-    if let Some(url) = r.url() {
-        let path = split_url(&url).path.unwrap_or("/");
-        let _ = Routes::default().endpoint(path);
-    }
-    for t in [r.time_taken, r.time_to_first_byte].into_iter().flatten() {
-        assert!(t.seconds >= 0.0, "negative seconds {t:?}");
-    }
     match parse_json(&again) {
         Ok(mut r2) => {
             r2.field_count = r.field_count;
