@@ -169,3 +169,123 @@ fn a_decompression_bomb_stops_at_its_limit_and_is_named() {
     let out = run(&["--allow-partial"]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// `slo --format json` on `src`, mapped (the default) and read (`--no-mmap`): both outputs.
+fn mapped_and_read(src: &str, extra: &[&str]) -> (serde_json::Value, serde_json::Value) {
+    let run = |no_mmap: bool| {
+        let mut cmd = hosp_logs();
+        cmd.args(["slo", "--format", "json", "--source", src])
+            .args(extra)
+            .env("HOSP_LOGS_NOW", "2026-11-21T00:00:00Z");
+        if no_mmap {
+            cmd.arg("--no-mmap");
+        }
+        json_ok(&cmd.output().unwrap())
+    };
+    (run(false), run(true))
+}
+
+/// A plain file read through mapped windows gives what reading it gives, at every place a
+/// window can cut: lines across window ends, a line longer than the limit spanning windows,
+/// a line longer than a whole window (the window grows), CRLF ends, no final line end.
+#[test]
+fn a_mapped_file_counts_what_a_read_one_counts_wherever_windows_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("big.log");
+    let mut text = String::new();
+    let (mut good, mut bad, mut line) = (0u64, Vec::new(), 0u64);
+    let mut push = |text: &mut String, l: &str, ok: bool| {
+        line += 1;
+        text.push_str(l);
+        if ok {
+            good += 1;
+        } else {
+            bad.push(line);
+        }
+    };
+    let mut k = 0;
+    while text.len() < 5 << 20 {
+        k += 1;
+        let t = format!("2026-11-20T10:{:02}:{:02}.000000Z", (k / 60) % 60, k % 60);
+        let crlf = if k % 7 == 0 { "\r\n" } else { "\n" };
+        push(&mut text, &(at(&t) + crlf), true);
+        if k % 5000 == 0 {
+            push(&mut text, "not an ALB line\n", false);
+        }
+    }
+    // 1.5 MiB without a line end: too long for the default 1 MiB, across the 4 MiB window end
+    push(&mut text, &("x".repeat(3 << 19) + "\n"), false);
+    for k in 0..2000 {
+        push(
+            &mut text,
+            &(at(&format!("2026-11-20T11:00:{:02}.000000Z", k % 60)) + "\n"),
+            true,
+        );
+    }
+    // 5 MiB: longer than a window; malformed (too long) at the default limit
+    push(&mut text, &("y".repeat(5 << 20) + "\n"), false);
+    push(&mut text, &at("2026-11-20T12:00:00.000000Z"), true); // no final line end
+    std::fs::write(&log, &text).unwrap();
+    let src = log.display().to_string();
+
+    let (mapped, read) = mapped_and_read(&src, &[]);
+    assert_eq!(mapped, read);
+    assert_eq!(u(&mapped["input"]["parsed"]), good);
+    assert_eq!(u(&mapped["input"]["malformed"]), bad.len() as u64);
+    let lines: Vec<u64> = mapped["input"]["malformed_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| u(&m["line"]))
+        .collect();
+    assert_eq!(lines, bad[..lines.len()]);
+    assert!(mapped["input"]["source_errors"]
+        .as_array()
+        .is_none_or(|e| e.is_empty()));
+
+    // a limit above a window: the 5 MiB line is held whole (a larger window) and parsed
+    let (mapped, read) = mapped_and_read(&src, &["--max-line-bytes", "8MiB"]);
+    assert_eq!(mapped, read);
+    assert_eq!(u(&mapped["input"]["parsed"]), good);
+    assert_eq!(u(&mapped["input"]["malformed"]), bad.len() as u64);
+}
+
+/// A plain CloudFront file whose second half has its own `#Fields` header (two hourly files
+/// concatenated) switches mapping mid-file when mapped, as when read.
+#[test]
+fn a_mapped_cloudfront_file_switches_its_fields_where_a_header_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(common::fixture_edge())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut text = Vec::new();
+    for f in &files[..2] {
+        let gz = std::fs::read(f).unwrap();
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&gz[..]), &mut plain)
+            .unwrap();
+        text.extend_from_slice(&plain);
+    }
+    let whole = dir.path().join("edge.log");
+    std::fs::write(&whole, &text).unwrap();
+    let (mapped, read) = mapped_and_read(&whole.display().to_string(), &[]);
+    assert_eq!(mapped, read);
+    // the two gzipped files as they are give the same requests
+    let mut cmd = hosp_logs();
+    cmd.args(["slo", "--format", "json"]);
+    for f in &files[..2] {
+        cmd.arg("--source").arg(f);
+    }
+    let apart = json_ok(
+        &cmd.env("HOSP_LOGS_NOW", "2026-11-21T00:00:00Z")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(mapped["input"]["parsed"], apart["input"]["parsed"]);
+    assert_eq!(u(&mapped["input"]["malformed"]), 0);
+    assert_eq!(mapped["requests"], apart["requests"]);
+    assert_eq!(mapped["success_rate"], apart["success_rate"]);
+    assert_eq!(mapped["periods"], apart["periods"]);
+}

@@ -98,6 +98,7 @@ fn six_days_of_polls_hold_flat_state_and_memory() {
             max_line_bytes: 1 << 20,
             max_inflate: hosp_logs::engine::local::InflateLimit::Ratio(100),
             now_us: now,
+            mmap: true,
         };
         let job = Job {
             window: Window {

@@ -226,6 +226,7 @@ impl Context {
                         max_line_bytes: input.max_line_bytes()?,
                         max_inflate: input.max_inflate()?,
                         now_us: now.timestamp_micros(),
+                        mmap: !input.no_mmap,
                     },
                     sources,
                     s3,

@@ -52,6 +52,11 @@ pub struct InputArgs {
     /// $request_time $upstream_addr $upstream_status'
     #[arg(long, value_name = "LOG_FORMAT")]
     pub nginx_log_format: Option<String>,
+    /// Read plain local files with read(2) instead of mapping them into memory (mapping
+    /// saves a copy of every byte; a file that shrinks while mapped is named under
+    /// source_errors either way)
+    #[arg(long)]
+    pub no_mmap: bool,
     #[command(flatten)]
     pub s3: S3Args,
 }

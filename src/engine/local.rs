@@ -9,8 +9,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,7 +25,8 @@ use crate::format::{
     recognise, FileFormat, FormatId, FormatSettings, FrameBuilder, LineFormat, LogFormat, Looks,
     Request, Role, RoleSet, Routes, Want,
 };
-use crate::source::{self, InputFile};
+use crate::source::mapped::{MappedFile, MappedWindow};
+use crate::source::{self, InputFile, Location};
 use crate::window::Window;
 
 /// Bytes handed to a parser at a time.
@@ -57,6 +59,8 @@ pub struct LoadOptions<'a> {
     pub max_inflate: InflateLimit,
     /// The clock: times more than a day after it are not data.
     pub now_us: i64,
+    /// Map plain local files instead of reading them (`--no-mmap` turns it off).
+    pub mmap: bool,
 }
 
 /// Default `--max-line-bytes`: 1 MiB (a real access-log line is well under 10 KiB).
@@ -120,7 +124,7 @@ impl Scan<'_> {
         &mut self,
         format: &F,
         text: &'t str,
-        mut each: impl FnMut(F::Record<'t>),
+        mut each: impl FnMut(&F::Record<'t>),
     ) {
         let earliest = format.id().earliest_us();
         for line in lines(text) {
@@ -157,7 +161,9 @@ impl Scan<'_> {
                     }
                     self.parsed += 1;
                     if self.window.contains(t) {
-                        each(rec);
+                        // by reference: a record is hundreds of bytes, and moving it into the
+                        // closure was a memcpy per line
+                        each(&rec);
                     } else {
                         self.st.out_of_window += 1;
                     }
@@ -256,7 +262,7 @@ impl<A: Analysis> Sink for FoldSink<'_, A> {
         let mut excluded = 0;
         let partial = &mut acc.partial;
         scan.records(format, text, |rec| {
-            let mut r = format.request(&rec, &self.want);
+            let mut r = format.request(rec, &self.want);
             if !self.exclude.is_empty()
                 && self.exclude.matches(r.client_ip, r.user_agent.as_deref())
             {
@@ -334,13 +340,13 @@ impl Sink for FrameSink<'_> {
         let mut rows = 0usize;
         scan.records(format, text, |rec| {
             if !self.exclude.is_empty() {
-                let r = format.request(&rec, &want);
+                let r = format.request(rec, &want);
                 if self.exclude.matches(r.client_ip, r.user_agent.as_deref()) {
                     acc.excluded += 1;
                     return;
                 }
             }
-            builder.push(&rec, self.routes);
+            builder.push(rec, self.routes);
             rows += 1;
         });
         if rows > 0 {
@@ -366,8 +372,52 @@ struct RawChunk {
 /// What a reader hands over: lines, or the length of one line too long to hold (counted
 /// malformed where it stood, so line numbers after it stay right).
 enum Chunk {
-    Data(Vec<u8>),
+    Data(ChunkBytes),
     LongLine(u64),
+}
+
+/// A chunk's bytes: a buffer from the pool (streams: gzip, stdin, S3), or a part of a mapped
+/// window of a plain file (shared when a format switch cuts one window in two).
+enum ChunkBytes {
+    Owned(Vec<u8>),
+    Mapped(Arc<MappedWindow>, Range<usize>),
+}
+
+impl std::ops::Deref for ChunkBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            ChunkBytes::Owned(v) => v,
+            ChunkBytes::Mapped(w, r) => &w.bytes()[r.clone()],
+        }
+    }
+}
+
+impl ChunkBytes {
+    /// The bytes from `at` on, leaving those before.
+    fn split_off(&mut self, at: usize) -> ChunkBytes {
+        match self {
+            ChunkBytes::Owned(v) => ChunkBytes::Owned(v.split_off(at)),
+            ChunkBytes::Mapped(w, r) => {
+                let cut = r.start + at;
+                let rest = ChunkBytes::Mapped(Arc::clone(w), cut..r.end);
+                r.end = cut;
+                rest
+            }
+        }
+    }
+
+    /// Whether the file shrank under the mapped bytes (they read as zeros from there on).
+    fn truncated(&self) -> bool {
+        matches!(self, ChunkBytes::Mapped(w, _) if w.truncated())
+    }
+
+    /// A buffer goes back to the pool; a window is unmapped with its last part.
+    fn release(self, pool: &BufferPool) {
+        if let ChunkBytes::Owned(v) = self {
+            pool.put(v);
+        }
+    }
 }
 
 /// A malformed line located by chunk; turned into a line number once all chunks are counted.
@@ -391,6 +441,8 @@ pub struct WorkerStats {
     chunk_lines: Vec<(usize, usize, u64)>,
     /// Per input: (non-blank lines, parsed lines).
     per_source: HashMap<usize, (u64, u64)>,
+    /// Inputs found damaged while parsed (a mapped file that shrank): (input, reason).
+    failures: Vec<(usize, String)>,
 }
 
 /// What each input was read as, and what its first lines looked like.
@@ -442,6 +494,7 @@ pub fn load<S: Sink>(
                 max_line_bytes: opts.max_line_bytes,
                 inflate: opts.max_inflate,
                 pool: &pool,
+                mmap: opts.mmap,
             };
             s.spawn(move || read_files(shared, tx));
         }
@@ -476,6 +529,7 @@ pub fn load<S: Sink>(
         total.header += w.header;
         total.samples.extend(w.samples);
         total.chunk_lines.extend(w.chunk_lines);
+        total.failures.extend(w.failures);
         for (k, (lines, parsed)) in w.per_source {
             let e = total.per_source.entry(k).or_default();
             e.0 += lines;
@@ -495,6 +549,14 @@ pub fn load<S: Sink>(
         }
     }
     let mut source_errors: Vec<_> = failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    // a file that shrank under several windows is named once
+    total.failures.sort();
+    total.failures.dedup_by_key(|f| f.0);
+    for (i, reason) in total.failures {
+        if !source_errors.iter().any(|f| f.0 == i) {
+            source_errors.push((i, reason, false));
+        }
+    }
     source_errors.sort();
     if opts.strict {
         if let Some((i, reason, _)) = source_errors.first() {
@@ -730,6 +792,8 @@ struct Shared<'a> {
     max_line_bytes: usize,
     inflate: InflateLimit,
     pool: &'a BufferPool,
+    /// Plain local files are mapped, not read (`--no-mmap`: false).
+    mmap: bool,
 }
 
 /// Chunk buffers handed back by the parsers once read, for the readers to fill again. A fresh
@@ -822,15 +886,151 @@ pub fn file_format(
     (format, looks)
 }
 
+/// A file's format, decided on its first bytes and recorded; `None` when the command cannot
+/// run on it (a role it needs is missing): the run is refused and every reader stops.
+fn decide_format(sh: &Shared<'_>, i: usize, head: &[u8]) -> Option<FileFormat> {
+    let (f, looks) = file_format(sh.log_format, head, sh.formats);
+    if let Some((name, roles)) = sh.required {
+        if let Err(e) = super::check_roles(name, roles, &f) {
+            let e = crate::error::UsageError(format!("{}: {e}", sh.files[i].name));
+            sh.refused
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(e);
+            sh.cancel.store(true, Ordering::Relaxed);
+            return None;
+        }
+    }
+    sh.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(
+        i,
+        FileSeen {
+            format: f.id(),
+            looks,
+            note: f.note(),
+        },
+    );
+    Some(f)
+}
+
+/// Records that input `i` failed (named under `source_errors`).
+fn fail(sh: &Shared<'_>, i: usize, reason: String, over_limit: bool) {
+    sh.failures
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((i, reason, over_limit));
+}
+
+/// Reads a plain local file through mapped windows (see [`crate::source::mapped`]): each
+/// window is cut at its last line end and handed over as it is, and the next one starts at
+/// the line cut off; nothing is copied. Lines are cut, counted and skipped as
+/// [`read_files`] does for a stream. `false`: every reader stops (refused, cancelled, or the
+/// parsers gone).
+fn read_mapped(sh: &Shared<'_>, tx: &Sender<RawChunk>, i: usize, file: &MappedFile) -> bool {
+    let len = file.len();
+    let mut pos: u64 = 0;
+    let mut chunk = 0;
+    let mut format: Option<FileFormat> = None;
+    let mut want = CHUNK_BYTES as u64;
+    while pos < len {
+        if sh.cancel.load(Ordering::Relaxed) {
+            return false;
+        }
+        let start = pos;
+        // a file that shrank since it was opened is read to its new end and named (a read
+        // past it would see no data); the guard covers a shrink after this check
+        let end = (pos + want).min(len);
+        if let Ok(now) = file.current_len() {
+            if now < end {
+                let reason = format!(
+                    "the file shrank from {len} to {now} bytes while being read; bytes after {pos} were not read"
+                );
+                fail(sh, i, reason, false);
+                return true;
+            }
+        }
+        let window = match file.map(pos, (end - pos) as usize) {
+            Ok(w) => Arc::new(w),
+            Err(e) => {
+                fail(sh, i, format!("read failed after {pos} bytes: {e}"), false);
+                return true;
+            }
+        };
+        let bytes = window.bytes();
+        let eof = end == len;
+        if format.is_none() && (eof || bytes.len() >= 64 << 10) {
+            match decide_format(sh, i, bytes) {
+                Some(f) => format = Some(f),
+                None => return false,
+            }
+        }
+        let mut now = format.clone().unwrap_or(FileFormat::Alb);
+        let sent = if eof {
+            pos = len;
+            if bytes.len() > sh.max_line_bytes && memchr::memchr(b'\n', bytes).is_none() {
+                send(sh, tx, i, chunk, now, Chunk::LongLine(bytes.len() as u64))
+            } else {
+                let data = ChunkBytes::Mapped(Arc::clone(&window), 0..bytes.len());
+                send_switching(sh, tx, i, &mut chunk, &mut now, data)
+            }
+        } else {
+            match memchr::memrchr(b'\n', bytes) {
+                Some(p) if format.is_some() => {
+                    pos += p as u64 + 1;
+                    want = CHUNK_BYTES as u64;
+                    let data = ChunkBytes::Mapped(Arc::clone(&window), 0..p + 1);
+                    let sent = send_switching(sh, tx, i, &mut chunk, &mut now, data);
+                    format = Some(now);
+                    sent
+                }
+                // no line end in more than a line may hold: count the line, skip to its end
+                None if bytes.len() > sh.max_line_bytes => {
+                    let line_end = match next_line_end(file, end) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            fail(sh, i, format!("read failed after {end} bytes: {e}"), false);
+                            return true;
+                        }
+                    };
+                    let long = Chunk::LongLine(line_end.unwrap_or(len) - pos);
+                    pos = line_end.map_or(len, |e| e + 1);
+                    want = CHUNK_BYTES as u64;
+                    let sent = send(sh, tx, i, chunk, now, long);
+                    chunk += 1;
+                    sent
+                }
+                // a line longer than the window, or too little to recognise: a larger window
+                _ => {
+                    want *= 2;
+                    Ok(())
+                }
+            }
+        };
+        sh.progress.inc(pos - start);
+        if sent.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Where the first line end at or after `from` is (`None`: the file ends first), looked for
+/// window by window.
+fn next_line_end(file: &MappedFile, mut from: u64) -> std::io::Result<Option<u64>> {
+    while from < file.len() {
+        let n = (file.len() - from).min(CHUNK_BYTES as u64);
+        let window = file.map(from, n as usize)?;
+        if let Some(k) = memchr::memchr(b'\n', window.bytes()) {
+            return Ok(Some(from + k as u64));
+        }
+        from += n;
+    }
+    Ok(None)
+}
+
 fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
     let files = sh.files;
     let total = files.len();
-    let fail = |i: usize, reason: String, over_limit: bool| {
-        sh.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((i, reason, over_limit));
-    };
+    let fail = |i: usize, reason: String, over_limit: bool| fail(&sh, i, reason, over_limit);
     // a file inflated whole and too large to be one chunk leaves its buffer here, for the
     // next file's inflate (CloudFront's hourly files: tens of MiB each, page faults on every
     // fresh buffer)
@@ -842,6 +1042,22 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
         }
         sh.progress
             .set_message(format!("file {} of {total}", i + 1));
+        if let (true, Location::Path(path)) = (sh.mmap, &files[i].location) {
+            match MappedFile::open(path) {
+                Ok(Some(file)) => {
+                    if !read_mapped(&sh, &tx, i, &file) {
+                        return;
+                    }
+                    continue;
+                }
+                // gzip, empty, or not a regular file: streamed below
+                Ok(None) => {}
+                Err(e) => {
+                    fail(i, format!("cannot open: {e}"), false);
+                    continue;
+                }
+            }
+        }
         let progress = sh.progress;
         let limit = sh.inflate.limit(files[i].size);
         let decoded = match source::open_raw(&files[i])
@@ -913,27 +1129,10 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
             read_total += n as u64;
             // the format is decided on the first bytes (a whole chunk, or the whole file)
             if format.is_none() && (eof || buf.len() >= 64 << 10) {
-                let (f, looks) = file_format(sh.log_format, &buf, sh.formats);
-                if let Some((name, roles)) = sh.required {
-                    if let Err(e) = super::check_roles(name, roles, &f) {
-                        let e = crate::error::UsageError(format!("{}: {e}", files[i].name));
-                        sh.refused
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .get_or_insert(e);
-                        sh.cancel.store(true, Ordering::Relaxed);
-                        return;
-                    }
+                match decide_format(&sh, i, &buf) {
+                    Some(f) => format = Some(f),
+                    None => return,
                 }
-                sh.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(
-                    i,
-                    FileSeen {
-                        format: f.id(),
-                        looks,
-                        note: f.note(),
-                    },
-                );
-                format = Some(f);
             }
             let f = || format.clone().unwrap_or(FileFormat::Alb);
             if let Some(skipped) = skipping {
@@ -963,7 +1162,8 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                     let _ = send(&sh, &tx, i, chunk, f(), Chunk::LongLine(buf.len() as u64));
                 } else if !buf.is_empty() {
                     let mut now = f();
-                    let _ = send_switching(&sh, &tx, i, &mut chunk, &mut now, buf);
+                    let data = ChunkBytes::Owned(buf);
+                    let _ = send_switching(&sh, &tx, i, &mut chunk, &mut now, data);
                 }
                 break;
             }
@@ -972,7 +1172,8 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                     carry.extend_from_slice(&buf[pos + 1..]);
                     buf.truncate(pos + 1);
                     let mut now = f();
-                    if send_switching(&sh, &tx, i, &mut chunk, &mut now, buf).is_err() {
+                    let data = ChunkBytes::Owned(buf);
+                    if send_switching(&sh, &tx, i, &mut chunk, &mut now, data).is_err() {
                         return;
                     }
                     format = Some(now);
@@ -1002,7 +1203,7 @@ fn send_switching(
     source: usize,
     chunk: &mut usize,
     format: &mut FileFormat,
-    mut buf: Vec<u8>,
+    mut buf: ChunkBytes,
 ) -> Result<(), ()> {
     if let Some(marker) = format.switch_marker() {
         let mut from = 0;
@@ -1091,7 +1292,7 @@ fn parse_chunks<S: Sink>(
                 if opts.strict {
                     cancel.store(true, Ordering::Relaxed);
                 }
-                Vec::new()
+                ChunkBytes::Owned(Vec::new())
             }
         };
         st.bytes += data.len() as u64;
@@ -1104,7 +1305,8 @@ fn parse_chunks<S: Sink>(
             }
             continue;
         }
-        let text = match std::str::from_utf8(&data) {
+        // simdutf8 checks 32 or 64 bytes a step; the same answer as std's check
+        let text = match simdutf8::basic::from_utf8(&data) {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(&data),
         };
@@ -1135,7 +1337,13 @@ fn parse_chunks<S: Sink>(
             e.0 += parsed + (st.malformed - malformed_before);
         }
         drop(text);
-        pool.put(data);
+        if data.truncated() {
+            st.failures.push((
+                source,
+                "the file shrank while being read: the bytes past its new end read as zeros (a line of them may be counted malformed)".to_string(),
+            ));
+        }
+        data.release(pool);
     }
     Ok((acc, st))
 }

@@ -140,6 +140,8 @@ pub struct LocalSettings {
     pub max_inflate: local::InflateLimit,
     /// The clock (µs): times more than a day after it are not data.
     pub now_us: i64,
+    /// Map plain local files instead of reading them (`--no-mmap`: false).
+    pub mmap: bool,
 }
 
 impl LocalSettings {
@@ -164,6 +166,7 @@ impl LocalSettings {
             max_line_bytes: self.max_line_bytes,
             max_inflate: self.max_inflate,
             now_us: self.now_us,
+            mmap: self.mmap,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod follow;
 pub mod inflate;
 pub mod local;
+pub mod mapped;
 pub mod s3;
 
 use std::fs::File;

@@ -3,6 +3,8 @@
 //! Each returns `None` on a syntax error; the caller turns that into a
 //! [`ParseError`](super::ParseError) naming the field.
 
+use std::cell::Cell;
+
 /// Exact powers of ten as f64 (10^0 ..= 10^22 are exactly representable).
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -153,25 +155,22 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 /// (month 13, Feb 30, hour 24, second 60) are rejected.
 pub(crate) fn parse_time_us(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[b.len() - 1] != b'Z' {
+    if b.len() < 20 || b[b.len() - 1] != b'Z' || b[16] != b':' {
         return None;
     }
-    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let year = two_digits(b, 0)? * 100 + two_digits(b, 2)?;
-    let month = two_digits(b, 5)?;
-    let day = two_digits(b, 8)?;
-    let hour = two_digits(b, 11)?;
-    let minute = two_digits(b, 14)?;
+    // `YYYY-MM-DDTHH:MM` as one number: neighbouring lines (and a line's two times) mostly
+    // share their minute, whose validation and calendar arithmetic are then done once
+    let minute_key = u128::from_le_bytes(b[..16].try_into().ok()?);
+    let minute_secs = match LAST_MINUTE.with(Cell::get) {
+        (key, secs) if key == minute_key => secs,
+        _ => {
+            let secs = minute_seconds(b)?;
+            LAST_MINUTE.with(|c| c.set((minute_key, secs)));
+            secs
+        }
+    };
     let second = two_digits(b, 17)?;
-    if !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
+    if second > 59 {
         return None;
     }
     let rest = &b[19..b.len() - 1];
@@ -189,9 +188,36 @@ pub(crate) fn parse_time_us(s: &str) -> Option<i64> {
             scale /= 10;
         }
     }
+    Some((minute_secs + i64::from(second)) * 1_000_000 + micros)
+}
+
+thread_local! {
+    /// The last minute [`parse_time_us`] validated: (its 16 bytes, seconds since the epoch).
+    /// The key 0 (16 NUL bytes) is never a valid minute, so the empty cache never matches.
+    static LAST_MINUTE: Cell<(u128, i64)> = const { Cell::new((0, 0)) };
+}
+
+/// Seconds since the epoch at the start of the minute `YYYY-MM-DDTHH:MM` that `b` starts
+/// with, `None` unless it is a valid one.
+fn minute_seconds(b: &[u8]) -> Option<i64> {
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    let year = two_digits(b, 0)? * 100 + two_digits(b, 2)?;
+    let month = two_digits(b, 5)?;
+    let day = two_digits(b, 8)?;
+    let hour = two_digits(b, 11)?;
+    let minute = two_digits(b, 14)?;
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+    {
+        return None;
+    }
     let days = days_from_civil(i64::from(year), month, day);
-    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    Some(secs * 1_000_000 + micros)
+    Some(days * 86_400 + i64::from(hour * 3600 + minute * 60))
 }
 
 #[cfg(test)]
@@ -275,6 +301,56 @@ mod tests {
         assert_eq!(parse_i32("2147483648"), None);
         assert_eq!(parse_i32("-"), None);
         assert_eq!(parse_i32("1.0"), None);
+    }
+
+    /// The minute cache gives what the calendar gives, whatever came before: times in a
+    /// pseudo-random order (the same minute again, a neighbouring one, another year), each
+    /// checked against chrono, with invalid variants sharing a valid time's minute or day.
+    #[test]
+    fn times_match_chrono_in_any_order() {
+        use chrono::{DateTime, NaiveDate};
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut checked = 0;
+        for _ in 0..200_000 {
+            let r = next();
+            let year = 1995 + (r % 40) as i32;
+            let month = 1 + (r >> 8) % 12;
+            let day = 1 + (r >> 12) % 31;
+            let (hour, minute, second) = ((r >> 20) % 24, (r >> 28) % 60, (r >> 36) % 62);
+            let micros = (r >> 42) % 1_000_000;
+            let text = format!(
+                "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{micros:06}Z"
+            );
+            let date_ok = NaiveDate::from_ymd_opt(year, month as u32, day as u32).is_some();
+            // chrono takes 60 as a leap second; ALB never writes one
+            let parse = |text: &str, second: u64| {
+                (date_ok && second < 60)
+                    .then(|| DateTime::parse_from_rfc3339(text).ok())
+                    .flatten()
+                    .map(|t| t.timestamp_micros())
+            };
+            let want = parse(&text, second);
+            assert_eq!(parse_time_us(&text), want, "{text}");
+            // the same minute again, with another second (valid or not)
+            let second_again = (r >> 50) % 64;
+            let again = format!("{}{second_again:02}Z", &text[..17]);
+            assert_eq!(
+                parse_time_us(&again),
+                parse(&again, second_again),
+                "{again}"
+            );
+            checked += usize::from(want.is_some());
+        }
+        assert!(
+            checked > 100_000,
+            "too few valid times generated: {checked}"
+        );
     }
 
     #[test]
