@@ -289,3 +289,58 @@ fn a_mapped_cloudfront_file_switches_its_fields_where_a_header_stands() {
     assert_eq!(mapped["success_rate"], apart["success_rate"]);
     assert_eq!(mapped["periods"], apart["periods"]);
 }
+
+/// A line that is not UTF-8 is read as `String::from_utf8_lossy` makes it (each invalid
+/// sequence one U+FFFD), mapped, read, or gzipped alike; the lines around it are untouched.
+#[test]
+fn a_line_that_is_not_utf8_is_read_lossily_wherever_it_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text: Vec<u8> = Vec::new();
+    let mut want = Vec::new();
+    for k in 0..300 {
+        let line = at(&format!(
+            "2026-11-20T10:{:02}:{:02}.000000Z",
+            k / 60,
+            k % 60
+        ));
+        // every 50th line's user agent holds bytes that are not UTF-8, at a different place
+        // (and so in a different 64-byte step of the line) each time
+        let agent: Vec<u8> = if k % 50 == 7 {
+            let mut a = b"Mozilla/5.0 ".to_vec();
+            a.extend(std::iter::repeat_n(b'x', k / 10));
+            a.extend_from_slice(b"\xff\xfe\xc3(");
+            a
+        } else {
+            "Mozilla/5.0 é".as_bytes().to_vec()
+        };
+        let (before, after) = line.split_once("Mozilla/5.0").unwrap();
+        text.extend_from_slice(before.as_bytes());
+        text.extend_from_slice(&agent);
+        text.extend_from_slice(after.as_bytes());
+        text.push(b'\n');
+        want.push(String::from_utf8_lossy(&agent).into_owned());
+    }
+    let plain = dir.path().join("agents.log");
+    std::fs::write(&plain, &text).unwrap();
+    let gz = dir.path().join("agents.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&text).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    want.sort();
+    for (src, extra) in [(&plain, None), (&plain, Some("--no-mmap")), (&gz, None)] {
+        let mut cmd = hosp_logs();
+        cmd.args(["query", "--format", "json", "--source"])
+            .arg(src)
+            .args(extra)
+            .arg("SELECT user_agent FROM logs ORDER BY user_agent");
+        let v = json_ok(&cmd.output().unwrap());
+        let got: Vec<String> = v
+            .as_array()
+            .unwrap_or_else(|| panic!("not rows: {v}"))
+            .iter()
+            .map(|r| r["user_agent"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, want, "{src:?} {extra:?}");
+        assert_eq!(got.iter().filter(|a| a.contains('\u{fffd}')).count(), 6);
+    }
+}

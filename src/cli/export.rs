@@ -15,7 +15,7 @@ use polars::prelude::{
 use super::context::Context;
 use super::input::InputArgs;
 use super::GlobalArgs;
-use crate::engine::local::{FrameSink, Frames, Scan, Sink};
+use crate::engine::local::{ChunkText, FrameSink, Frames, Scan, Sink};
 use crate::error::{ExitStatus, UsageError};
 use crate::format::{ColumnDef, FormatId, LineFormat};
 use crate::render::csv::neutralise;
@@ -164,7 +164,7 @@ impl Sink for ExportSink<'_> {
         &self,
         excluded: &mut u64,
         format: &F,
-        text: &str,
+        text: ChunkText<'_>,
         scan: &mut Scan<'_>,
     ) -> PolarsResult<()> {
         let mut acc = Frames::default();

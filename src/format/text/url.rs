@@ -117,7 +117,7 @@ fn port(s: &str) -> Option<u16> {
 /// `METHOD URL PROTOCOL`, where the URL may contain spaces and the protocol
 /// may be missing (`"- http://host:80- "`). `-` and empty parts are None.
 pub fn split_request(request: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
-    let r = request.trim_matches(' ');
+    let r = super::trim_spaces(request);
     // the memchr crate's searches: str::split_once's cost more than the split on every line
     match memchr::memchr(b' ', r.as_bytes()).map(|i| around(r, i)) {
         None => (nonempty(r), None, None),

@@ -3,7 +3,7 @@
 use super::num::{parse_i32, parse_port, parse_seconds, parse_status, parse_time_us, parse_u64};
 use super::{FIELD_NAMES, MIN_FIELDS};
 use crate::format::error::{ParseError, ParseErrorKind};
-use crate::format::text::split_request;
+use crate::format::text::{split_request, trim_spaces};
 
 /// Number of known fields.
 const KNOWN: usize = FIELD_NAMES.len();
@@ -268,6 +268,33 @@ fn time(f: &[&str; KNOWN], i: usize) -> Result<i64, ParseError> {
     parse_time_us(f[i]).ok_or_else(|| invalid(i, "a time like 2018-07-02T22:23:00.186641Z", f[i]))
 }
 
+/// Whether `b` holds a `[` or a `]`. Eight bytes at a time: a byte-by-byte loop over both
+/// addresses of every line was a third of [`host_port`]. `c & 0xf9 == 0x59` holds for `[`, `]`,
+/// `Y` and `_` only; a word with such a byte is looked at byte by byte.
+#[inline]
+fn has_bracket(b: &[u8]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let maybe = |w: u64| {
+        let t = (w & (0xf9 * LOW)) ^ (0x59 * LOW);
+        t.wrapping_sub(LOW) & !t & HIGH != 0
+    };
+    let exact = |b: &[u8]| b.iter().any(|&c| c == b'[' || c == b']');
+    if b.len() < 8 {
+        return exact(b);
+    }
+    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        if maybe(word(i)) && exact(&b[i..i + 8]) {
+            return true;
+        }
+        i += 8;
+    }
+    // the last bytes, in a word that overlaps the one before
+    i < b.len() && maybe(word(b.len() - 8)) && exact(&b[b.len() - 8..])
+}
+
 /// `ip:port`, `[ipv6]:port` or `-`. Unbracketed IPv6 (`2001:db8::1:443`) is
 /// split on the last `:`.
 fn host_port<'a>(
@@ -292,10 +319,12 @@ fn host_port<'a>(
         }
     };
     match split {
-        Some((ip, port)) if !ip.is_empty() && !ip.contains(['[', ']']) => match parse_port(port) {
-            Some(p) => Ok((Some(ip), Some(p))),
-            None => Err(invalid(i, EXPECTED, s)),
-        },
+        Some((ip, port)) if !ip.is_empty() && !has_bracket(ip.as_bytes()) => {
+            match parse_port(port) {
+                Some(p) => Ok((Some(ip), Some(p))),
+                None => Err(invalid(i, EXPECTED, s)),
+            }
+        }
         _ => Err(invalid(i, EXPECTED, s)),
     }
 }
@@ -360,7 +389,7 @@ pub fn parse_line(line: &str) -> Result<AlbRecord<'_>, ParseError> {
     };
     let text = |i: usize| if present(i) { opt(f[i]) } else { None };
     let actions_executed = text(ACTIONS).filter(|s| !s.is_empty());
-    let domain_name = opt(f[DOMAIN]).map(|s| s.trim_matches(' '));
+    let domain_name = opt(f[DOMAIN]).map(trim_spaces);
 
     Ok(AlbRecord {
         kind: f[TYPE],
@@ -440,6 +469,25 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(split_request(input), *want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn has_bracket_is_a_byte_search() {
+        let mut x: u64 = 7;
+        for len in 0..48 {
+            for _ in 0..2000 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        b"0123456789abcdef.:[]Y_Z\x00\xff"[(x % 25) as usize]
+                    })
+                    .collect();
+                let want = s.iter().any(|&c| c == b'[' || c == b']');
+                assert_eq!(has_bracket(&s), want, "{s:?}");
+            }
         }
     }
 
