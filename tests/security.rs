@@ -484,6 +484,7 @@ mod split {
         let want = Want {
             roles: roles(),
             routes: routes(),
+            arena: None,
         };
         lines()
             .iter()

@@ -96,17 +96,18 @@ pub trait Sink: Sync {
 }
 
 /// A chunk of whole lines as read, not yet checked to be UTF-8: [`Scan::records`] checks each
-/// line as it finds it (one pass over the bytes, not two) and keeps the lossy copy of a line
-/// that is not UTF-8 in `lossy`, which lives as long as the chunk.
+/// line as it finds it (one pass over the bytes, not two). `arena` lives as long as the chunk:
+/// it holds the lossy copy of a line that is not UTF-8, and the templated endpoints of the
+/// chunk's requests ([`Want::arena`]).
 #[derive(Clone, Copy)]
 pub struct ChunkText<'a> {
     bytes: &'a [u8],
-    lossy: &'a bumpalo::Bump,
+    pub arena: &'a bumpalo::Bump,
 }
 
 impl<'a> ChunkText<'a> {
-    pub fn new(bytes: &'a [u8], lossy: &'a bumpalo::Bump) -> ChunkText<'a> {
-        ChunkText { bytes, lossy }
+    pub fn new(bytes: &'a [u8], arena: &'a bumpalo::Bump) -> ChunkText<'a> {
+        ChunkText { bytes, arena }
     }
 
     pub fn len(&self) -> usize {
@@ -157,7 +158,7 @@ impl Scan<'_> {
                 true => unsafe { std::str::from_utf8_unchecked(line) },
                 false => match simdutf8::basic::from_utf8(line) {
                     Ok(s) => s,
-                    Err(_) => text.lossy.alloc_str(&String::from_utf8_lossy(line)),
+                    Err(_) => text.arena.alloc_str(&String::from_utf8_lossy(line)),
                 },
             };
             let line = line.strip_suffix('\r').unwrap_or(line);
@@ -294,7 +295,9 @@ fn line_end(text: &[u8], from: usize) -> (usize, bool) {
 /// Folds requests into an analysis' partial, one per parser thread.
 pub struct FoldSink<'a, A> {
     pub analysis: &'a A,
-    pub want: Want<'a>,
+    /// What the analysis reads of each request ([`Want`], with the chunk's arena).
+    pub roles: RoleSet,
+    pub routes: &'a Routes,
     /// Marks the config's non-user traffic (`Request::excluded`); empty: nothing is marked.
     pub exclude: &'a ClientFilter,
 }
@@ -345,10 +348,15 @@ impl<A: Analysis> Sink for FoldSink<'_, A> {
         let (mut first, mut last) = (i64::MAX, i64::MIN);
         let mut excluded = 0;
         let partial = &mut acc.partial;
+        let want = Want {
+            roles: self.roles,
+            routes: self.routes,
+            arena: Some(text.arena),
+        };
         scan.records(format, text, |rec| {
             // built where it is kept (a request is hundreds of bytes: built aside, then
             // pushed, it was copied once more), then marked
-            batch.push(format.request(rec, &self.want));
+            batch.push(format.request(rec, &want));
             let Some(r) = batch.last_mut() else { return };
             if !self.exclude.is_empty()
                 && self.exclude.matches(r.client_ip, r.user_agent.as_deref())
@@ -422,6 +430,7 @@ impl Sink for FrameSink<'_> {
         let want = Want {
             roles: RoleSet::of(&[Role::ClientIp, Role::UserAgent]),
             routes: self.routes,
+            arena: None,
         };
         let mut rows = 0usize;
         scan.records(format, text, |rec| {
@@ -1354,8 +1363,8 @@ fn parse_chunks<S: Sink>(
 ) -> Result<(S::Acc, WorkerStats), PolarsError> {
     let mut acc = sink.init();
     let mut st = WorkerStats::default();
-    // lossy copies of the lines of a chunk that are not UTF-8 (rare), emptied per chunk
-    let mut lossy = bumpalo::Bump::new();
+    // what a chunk's records borrow besides its bytes (see `ChunkText`), emptied per chunk
+    let mut arena = bumpalo::Bump::new();
     for raw in rx {
         let (source, chunk) = (raw.source, raw.chunk);
         let data = match raw.data {
@@ -1406,7 +1415,7 @@ fn parse_chunks<S: Sink>(
             sink,
             &mut acc,
             &raw.format,
-            ChunkText::new(&data, &lossy),
+            ChunkText::new(&data, &arena),
             opts,
             cancel,
             &mut st,
@@ -1419,7 +1428,7 @@ fn parse_chunks<S: Sink>(
             e.1 += parsed;
             e.0 += parsed + (st.malformed - malformed_before);
         }
-        lossy.reset();
+        arena.reset();
         if data.truncated() {
             st.failures.push((
                 source,
@@ -1496,8 +1505,8 @@ pub fn parse_chunk<S: Sink>(
     opts: &LoadOptions<'_>,
     source_name: &str,
 ) -> Result<ChunkCounts, PolarsError> {
-    let lossy = bumpalo::Bump::new();
-    let text = ChunkText::new(data, &lossy);
+    let arena = bumpalo::Bump::new();
+    let text = ChunkText::new(data, &arena);
     let cancel = AtomicBool::new(false);
     let mut st = WorkerStats::default();
     let place = Place {

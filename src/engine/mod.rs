@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::error::UsageError;
 use crate::filter::ClientFilter;
-use crate::format::{FileFormat, LogFormat, Request, RoleSet, Routes, Want};
+use crate::format::{FileFormat, LogFormat, Request, RoleSet, Routes};
 use crate::source::s3::{ObjectStats, S3Context};
 use crate::source::InputFile;
 use crate::window::{format_us, Window, WindowInfo};
@@ -233,10 +233,8 @@ pub fn fold_sink<'a, A: Analysis>(
     }
     local::FoldSink {
         analysis,
-        want: Want {
-            roles,
-            routes: job.routes,
-        },
+        roles,
+        routes: job.routes,
         exclude,
     }
 }

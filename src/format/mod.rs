@@ -426,16 +426,27 @@ pub struct Request<'a> {
 pub struct Want<'r> {
     pub roles: RoleSet,
     pub routes: &'r Routes,
+    /// Where a templated endpoint is written for the requests of one chunk (a pointer bump
+    /// instead of a `String` allocated and freed per request); `None`: each is a `String`.
+    pub arena: Option<&'r bumpalo::Bump>,
 }
 
-impl Want<'_> {
+thread_local! {
+    /// The endpoint being templated, reused from request to request.
+    static ENDPOINT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+impl<'r> Want<'r> {
     /// A request URL's path and templated endpoint, each only when its role is asked for (the
     /// split and the templating cost on every line). A URL without a path
     /// (`https://example.com`) asks for the root.
     pub fn path_and_endpoint<'a>(
         &self,
         url: Option<&'a str>,
-    ) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
+    ) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>)
+    where
+        'r: 'a,
+    {
         let (want_path, want_endpoint) = (
             self.roles.contains(Role::Path),
             self.roles.contains(Role::Endpoint),
@@ -448,7 +459,16 @@ impl Want<'_> {
         };
         let url_path = text::url_path(url);
         let path = url_path.filter(|_| want_path).map(Cow::Borrowed);
-        let endpoint = want_endpoint.then(|| self.routes.endpoint(url_path.unwrap_or("/")));
+        let endpoint = want_endpoint.then(|| {
+            let path = url_path.unwrap_or("/");
+            let Some(arena) = self.arena else {
+                return self.routes.endpoint(path);
+            };
+            ENDPOINT.with_borrow_mut(|out| match self.routes.endpoint_into(path, out) {
+                Some(slice) => Cow::Borrowed(slice),
+                None => Cow::Borrowed(&*arena.alloc_str(out)),
+            })
+        });
         (path, endpoint)
     }
 }
@@ -469,7 +489,7 @@ pub trait LineFormat: Sync {
     fn time_us(rec: &Self::Record<'_>) -> i64;
 
     /// The record's roles; only those in `want.roles` need be filled.
-    fn request<'a>(&self, rec: &Self::Record<'a>, want: &Want<'_>) -> Request<'a>;
+    fn request<'a>(&self, rec: &Self::Record<'a>, want: &Want<'a>) -> Request<'a>;
 
     /// Lines that are not records but belong to the format (headers, comments): skipped and
     /// counted apart, never malformed.
@@ -701,6 +721,43 @@ pub fn describe_other(line: &str) -> Looks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An endpoint templated into the chunk's arena is the one `Routes::endpoint` gives.
+    #[test]
+    fn endpoints_in_the_arena_are_the_routes_endpoints() {
+        let routes =
+            Routes::new(&["/api/{version}/items".to_string(), "/static/*".to_string()]).unwrap();
+        let arena = bumpalo::Bump::new();
+        let roles = RoleSet::of(&[Role::Path, Role::Endpoint]);
+        let plain = Want {
+            roles,
+            routes: &routes,
+            arena: None,
+        };
+        let kept = Want {
+            arena: Some(&arena),
+            ..plain
+        };
+        for url in [
+            "http://h:80/patients/123/notes?x=1",
+            "https://h:443/patients/123/notes/456",
+            "/api/v2/items?page=3",
+            "/static/css/site.css",
+            "/notes",
+            "http://h",
+            "",
+            "/blobs/deadbeefdeadbeef/",
+        ] {
+            let want = plain.path_and_endpoint(Some(url));
+            assert_eq!(kept.path_and_endpoint(Some(url)), want, "{url}");
+            let path = text::url_path(url).unwrap_or("/");
+            assert_eq!(want.1.as_deref(), Some(&*routes.endpoint(path)), "{url}");
+        }
+        assert!(
+            arena.allocated_bytes() > 0,
+            "templated endpoints were kept in the arena"
+        );
+    }
 
     #[test]
     fn target_written_as_displayed() {

@@ -122,6 +122,7 @@ fn every_analysis_merges_to_the_report_of_one_batch() {
     let want = Want {
         roles: ROLES,
         routes: &routes,
+        arena: None,
     };
     let mut seen = Seen::default();
     let reqs: Vec<Request<'_>> = lines

@@ -115,7 +115,7 @@ impl LineFormat for Alb {
         rec.time_us
     }
 
-    fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'_>) -> Request<'a> {
+    fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'a>) -> Request<'a> {
         let has = |role| want.roles.contains(role);
         let (path, endpoint) = want.path_and_endpoint(r.url);
         Request {
@@ -180,6 +180,7 @@ mod tests {
         let want = Want {
             roles: ROLES,
             routes: &routes,
+            arena: None,
         };
         let r = Alb.request(&rec, &want);
         assert_eq!(r.time_us, rec.time_us);
@@ -208,6 +209,7 @@ mod tests {
         let few = Want {
             roles: RoleSet::of(&[Role::Time, Role::Status]),
             routes: &routes,
+            arena: None,
         };
         let r = Alb.request(&rec, &few);
         assert_eq!((r.endpoint, r.path, r.backend), (None, None, None));

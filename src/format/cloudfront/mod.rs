@@ -232,7 +232,7 @@ impl LineFormat for CloudFront {
         rec.time_us
     }
 
-    fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'_>) -> Request<'a> {
+    fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'a>) -> Request<'a> {
         let has = |role| want.roles.contains(role);
         let result = r.get(Field::EdgeResultType);
         let detail = r.get(Field::EdgeDetailedResultType).or(result);
@@ -303,6 +303,7 @@ mod tests {
         let want = Want {
             roles: ROLES,
             routes: &routes,
+            arena: None,
         };
         let r = cf.request(&rec, &want);
         assert_eq!(crate::window::format_us(r.time_us), "2026-11-20T10:00:00Z");
@@ -335,6 +336,7 @@ mod tests {
         let few = Want {
             roles: RoleSet::of(&[Role::Time, Role::Status]),
             routes: &routes,
+            arena: None,
         };
         let r = cf.request(&rec, &few);
         assert_eq!(

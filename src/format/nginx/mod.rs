@@ -282,7 +282,7 @@ impl LineFormat for Nginx {
         rec.time_us.unwrap_or(0)
     }
 
-    fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'_>) -> Request<'a> {
+    fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'a>) -> Request<'a> {
         let s = &*self.0;
         let f = &s.log_format;
         let has = |role| want.roles.contains(role);

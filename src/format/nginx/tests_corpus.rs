@@ -218,6 +218,7 @@ fn what_the_sources_assert_beyond_the_attempts() {
     let want = Want {
         roles: f.0.roles(),
         routes: &routes,
+        arena: None,
     };
     let q = f.request(&r, &want);
     assert_eq!(

@@ -22,12 +22,13 @@ fn text<'a>(n: &Nginx, r: &NginxRecord<'a>, var: Var) -> Option<&'a str> {
     n.0.log_format.text(r, var)
 }
 
-fn request<'a>(n: &Nginx, r: &NginxRecord<'a>, routes: &Routes) -> Request<'a> {
+fn request<'a>(n: &Nginx, r: &NginxRecord<'a>, routes: &'a Routes) -> Request<'a> {
     n.request(
         r,
         &Want {
             roles: n.0.roles(),
             routes,
+            arena: None,
         },
     )
 }

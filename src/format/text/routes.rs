@@ -209,40 +209,51 @@ impl Routes {
     /// path is `/`). Borrows from `path` unless a segment is replaced or a
     /// config template matched.
     pub fn endpoint<'p>(&self, path: &'p str) -> Cow<'p, str> {
+        let mut out = String::new();
+        match self.endpoint_into(path, &mut out) {
+            Some(slice) => Cow::Borrowed(slice),
+            None => Cow::Owned(out),
+        }
+    }
+
+    /// [`Routes::endpoint`] without allocating: `Some` when the endpoint is a slice of `path`
+    /// (or `/`), else `None` with the endpoint written into `out` (cleared first).
+    pub fn endpoint_into<'p>(&self, path: &'p str, out: &mut String) -> Option<&'p str> {
         // byte searches with the memchr crate: this runs on every request of most analyses,
         // and str::split's searcher cost more than the templating itself
         let path = memchr::memchr(b'?', path.as_bytes()).map_or(path, |q| &path[..q]);
         if path.is_empty() {
-            return Cow::Borrowed("/");
+            return Some("/");
         }
+        out.clear();
         if !self.templates.is_empty() {
             let trimmed = trim_path(path);
             if let Some(t) = self.templates.iter().find(|t| t.matches(trimmed)) {
-                return Cow::Owned(t.raw.clone());
+                out.push_str(&t.raw);
+                return None;
             }
         }
         // one pass: the path is copied only from its first id-like segment on
-        let mut out: Option<String> = None;
+        let mut copying = false;
         let mut start = 0;
         let ends = memchr::memchr_iter(b'/', path.as_bytes()).chain([path.len()]);
         for end in ends {
             let seg = &path[start..end];
             if is_id(seg) {
-                out.get_or_insert_with(|| {
-                    let mut o = String::with_capacity(path.len());
-                    o.push_str(&path[..start]);
-                    o
-                })
-                .push_str("{id}");
-            } else if let Some(o) = out.as_mut() {
-                o.push_str(seg);
+                if !copying {
+                    copying = true;
+                    out.push_str(&path[..start]);
+                }
+                out.push_str("{id}");
+            } else if copying {
+                out.push_str(seg);
             }
-            if let Some(o) = out.as_mut().filter(|_| end < path.len()) {
-                o.push('/');
+            if copying && end < path.len() {
+                out.push('/');
             }
             start = end + 1;
         }
-        out.map_or(Cow::Borrowed(path), Cow::Owned)
+        (!copying).then_some(path)
     }
 }
 
