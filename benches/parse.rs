@@ -77,7 +77,7 @@ fn bench_parse_and_endpoint(c: &mut Criterion) {
         b.iter(|| {
             for &(_, line) in LINES {
                 if let Ok(r) = parse_line(black_box(line)) {
-                    let path = r.url.map(split_url).and_then(|u| u.path).unwrap_or("/");
+                    let path = r.url().map(split_url).and_then(|u| u.path).unwrap_or("/");
                     black_box(routes.endpoint(path));
                 }
             }

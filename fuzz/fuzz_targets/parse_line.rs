@@ -16,9 +16,9 @@ fn check(line: &str, r: &AlbRecord<'_>) {
         r.client_ip,
         r.target_ip,
         Some(r.request),
-        r.method,
-        r.url,
-        r.protocol,
+        r.method(),
+        r.url(),
+        r.protocol(),
         r.user_agent,
         r.ssl_cipher,
         r.ssl_protocol,
@@ -69,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
     match parse_line(line) {
         Ok(record) => {
             check(line, &record);
-            if let Some(url) = record.url {
+            if let Some(url) = record.url() {
                 let parts = split_url(url);
                 for p in [parts.scheme, parts.host, parts.path, parts.query]
                     .into_iter()

@@ -178,9 +178,10 @@ impl Scan<'_> {
                 self.st.header += 1;
                 continue;
             }
-            match format.parse(line) {
+            // matched by reference: moving the record out of the `Result` was a memcpy of it
+            match &format.parse(line) {
                 Ok(rec) => {
-                    let t = F::time_us(&rec);
+                    let t = F::time_us(rec);
                     // a flipped digit must not stretch the window over millennia: a time
                     // before the format existed or after tomorrow is not data
                     if t < earliest || t > self.latest_us {
@@ -195,7 +196,7 @@ impl Scan<'_> {
                     if self.window.contains(t) {
                         // by reference: a record is hundreds of bytes, and moving it into the
                         // closure was a memcpy per line
-                        each(&rec);
+                        each(rec);
                     } else {
                         self.st.out_of_window += 1;
                     }

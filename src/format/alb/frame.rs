@@ -56,7 +56,7 @@ impl AlbFrame {
 impl FrameBuilder<Alb> for AlbFrame {
     fn push(&mut self, r: &AlbRecord<'_>, routes: &Routes) {
         let derived = self.need_url.then(|| {
-            let url = r.url.map(split_url);
+            let url = r.url().map(split_url);
             let endpoint = if self.need_endpoint {
                 // a URL without a path (https://example.com) asks for the root
                 url.as_ref().map(|u| routes.endpoint(u.path.unwrap_or("/")))
@@ -98,9 +98,9 @@ fn push_value(col: Col, b: &mut ColBuilder, r: &AlbRecord<'_>, d: Option<&Derive
                 Col::ClientIp => r.client_ip,
                 Col::TargetIp => r.target_ip,
                 Col::Request => Some(r.request),
-                Col::Method => r.method,
-                Col::Url => r.url,
-                Col::Protocol => r.protocol,
+                Col::Method => r.method(),
+                Col::Url => r.url(),
+                Col::Protocol => r.protocol(),
                 Col::Scheme => url().and_then(|u| u.scheme),
                 Col::Host => url().and_then(|u| u.host),
                 Col::Path => url().and_then(|u| u.path),

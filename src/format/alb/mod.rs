@@ -117,14 +117,23 @@ impl LineFormat for Alb {
 
     fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'a>) -> Request<'a> {
         let has = |role| want.roles.contains(role);
-        let (path, endpoint) = want.path_and_endpoint(r.url);
+        // the request line is split only for an analysis that reads its parts
+        let (method, url, _) = if [Role::Method, Role::Url, Role::Path, Role::Endpoint]
+            .into_iter()
+            .any(has)
+        {
+            r.request_parts()
+        } else {
+            (None, None, None)
+        };
+        let (path, endpoint) = want.path_and_endpoint(url);
         Request {
             time_us: r.time_us,
             excluded: false,
             client_ip: r.client_ip,
             user_agent: r.user_agent.map(Cow::Borrowed),
-            method: r.method,
-            url: r.url.map(Cow::Borrowed),
+            method,
+            url: url.map(Cow::Borrowed),
             path,
             endpoint,
             status: r.elb_status_code,
@@ -213,6 +222,7 @@ mod tests {
         };
         let r = Alb.request(&rec, &few);
         assert_eq!((r.endpoint, r.path, r.backend), (None, None, None));
+        assert_eq!((r.method, r.url), (None, None));
         for role in Role::ALL {
             assert!(!role_source(*role).is_empty());
         }

@@ -33,14 +33,10 @@ pub struct AlbRecord<'a> {
     pub target_status_code: Option<u16>,
     pub received_bytes: Option<u64>,
     pub sent_bytes: Option<u64>,
-    /// Raw text inside the quotes of field `request`.
+    /// Raw text inside the quotes of field `request` ([`AlbRecord::request_parts`] splits it,
+    /// only for a caller that reads its parts: the split cannot fail, so the parser, which
+    /// checks every field, does not need it).
     pub request: &'a str,
-    /// `request` up to its first space (`None` for `-`).
-    pub method: Option<&'a str>,
-    /// `request` between its first and last space (may contain spaces).
-    pub url: Option<&'a str>,
-    /// `request` after its last space, when there are at least two parts.
-    pub protocol: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub ssl_cipher: Option<&'a str>,
     pub ssl_protocol: Option<&'a str>,
@@ -68,7 +64,26 @@ pub struct AlbRecord<'a> {
     pub field_count: usize,
 }
 
-impl AlbRecord<'_> {
+impl<'a> AlbRecord<'a> {
+    /// The request's method (up to its first space; `None` for `-`), URL (between its first
+    /// and last space; may contain spaces) and protocol (after its last space, when there are
+    /// at least two parts).
+    pub fn request_parts(&self) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+        split_request(self.request)
+    }
+
+    pub fn method(&self) -> Option<&'a str> {
+        self.request_parts().0
+    }
+
+    pub fn url(&self) -> Option<&'a str> {
+        self.request_parts().1
+    }
+
+    pub fn protocol(&self) -> Option<&'a str> {
+        self.request_parts().2
+    }
+
     /// Sum of the three processing times in milliseconds when all three are
     /// present, else `None`.
     pub fn latency_ms(&self) -> Option<f64> {
@@ -373,7 +388,6 @@ pub fn parse_line(line: &str) -> Result<AlbRecord<'_>, ParseError> {
     let received_bytes = bytes(&f, RECEIVED)?;
     let sent_bytes = bytes(&f, SENT)?;
     let request = f[REQUEST];
-    let (method, url, protocol) = split_request(request);
 
     // Fields 21.. are absent on old lines (n <= index): tokenize left "" there.
     let present = |i: usize| i < n;
@@ -407,9 +421,6 @@ pub fn parse_line(line: &str) -> Result<AlbRecord<'_>, ParseError> {
         received_bytes,
         sent_bytes,
         request,
-        method,
-        url,
-        protocol,
         user_agent: opt(f[USER_AGENT]),
         ssl_cipher: opt(f[SSL_CIPHER]),
         ssl_protocol: opt(f[SSL_PROTOCOL]),

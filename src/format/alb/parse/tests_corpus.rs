@@ -250,7 +250,7 @@ fn spot_checks_against_public_expectations() {
     assert_eq!(r.time_us - created, 10_001_440);
 
     // Line 38: the URL with a space splits at its query.
-    let u = split_url(rec(38).url.unwrap());
+    let u = split_url(rec(38).url().unwrap());
     assert_eq!(
         (u.scheme, u.host, u.port, u.path),
         (Some("http"), Some("127.0.0.1"), Some(80), Some("/shell"))

@@ -15,7 +15,7 @@ pub(super) fn record_fields(r: &AlbRecord<'_>) -> Vec<(&'static str, Value)> {
             vec![$((stringify!($f), Value::from($f))),*]
         }};
     }
-    fields!(
+    let mut fields = fields!(
         kind,
         time_us,
         elb,
@@ -31,9 +31,6 @@ pub(super) fn record_fields(r: &AlbRecord<'_>) -> Vec<(&'static str, Value)> {
         received_bytes,
         sent_bytes,
         request,
-        method,
-        url,
-        protocol,
         user_agent,
         ssl_cipher,
         ssl_protocol,
@@ -55,7 +52,19 @@ pub(super) fn record_fields(r: &AlbRecord<'_>) -> Vec<(&'static str, Value)> {
         transformed_uri,
         request_transform_status,
         field_count,
-    )
+    );
+    // the request line's parts, where the golden JSON has them (after `request`)
+    let (method, url, protocol) = r.request_parts();
+    let at = fields.iter().position(|(n, _)| *n == "request").map_or(0, |i| i + 1);
+    fields.splice(
+        at..at,
+        [
+            ("method", Value::from(method)),
+            ("url", Value::from(url)),
+            ("protocol", Value::from(protocol)),
+        ],
+    );
+    fields
 }
 
 /// An expected field value in a const table (a `serde_json::Value` cannot be const).

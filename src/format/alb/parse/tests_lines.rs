@@ -175,7 +175,7 @@ fn a_wrong_missing_or_extra_key_is_a_difference() {
             missing,
             format!(
                 "field `url` is missing from the JSON (parsed {})",
-                Value::from(r.url)
+                Value::from(r.url())
             ),
         ),
         (extra, "JSON key `urls` is no field of AlbRecord".to_owned()),

@@ -75,10 +75,11 @@ fn exercise(line: &str) {
             assert!(r.field_count >= MIN_FIELDS);
             let _ = r.latency_ms();
             // Method / URL / protocol are sub-slices of the request.
-            for part in [r.method, r.url, r.protocol].into_iter().flatten() {
+            let (method, url, protocol) = r.request_parts();
+            for part in [method, url, protocol].into_iter().flatten() {
                 assert!(r.request.contains(part));
             }
-            if let Some(url) = r.url {
+            if let Some(url) = url {
                 let u = split_url(url);
                 let path = u.path.unwrap_or("/");
                 let _ = routes.endpoint(path);
