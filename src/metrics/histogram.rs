@@ -138,8 +138,9 @@ impl ValueCounts {
     #[inline]
     fn add(&mut self, key: u64, n: u64) {
         debug_assert_ne!(key, EMPTY);
-        // at most half full: short probe runs
-        if (self.len + 1) * 2 > self.slots.len() {
+        // at most three quarters full: probe runs stay short, and the tables (one per
+        // endpoint, target group and time bucket) stay small enough for the caches
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
         let mask = self.slots.len() - 1;

@@ -85,7 +85,7 @@ pub fn target_group_name(arn: &str) -> Option<&str> {
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(":targetgroup/"));
     let at = MARK.find(arn.as_bytes())?;
     let rest = &arn[at + ":targetgroup/".len()..];
-    Some(rest.split('/').next().unwrap_or(rest))
+    Some(memchr::memchr(b'/', rest.as_bytes()).map_or(rest, |end| &rest[..end]))
 }
 
 fn push_value(col: Col, b: &mut ColBuilder, r: &AlbRecord<'_>, d: Option<&Derived<'_>>) {
@@ -162,5 +162,34 @@ fn push_value(col: Col, b: &mut ColBuilder, r: &AlbRecord<'_>, d: Option<&Derive
             Col::AlbGenerated => r.target_status_code.is_none(),
             _ => unreachable!("{col:?} is not a bool column"),
         }),
+    }
+}
+
+#[cfg(test)]
+mod target_group_tests {
+    use super::target_group_name;
+
+    #[test]
+    fn a_target_groups_name_is_the_part_after_targetgroup() {
+        let arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/";
+        for (tail, want) in [
+            ("hosp-legacy/73e2d6bc24d8a067", Some("hosp-legacy")),
+            ("hosp-legacy", Some("hosp-legacy")),
+            ("", Some("")),
+            ("/x", Some("")),
+            ("a/b/c", Some("a")),
+        ] {
+            let full = format!("{arn}{tail}");
+            assert_eq!(target_group_name(&full), want, "{full}");
+            // the same as splitting on '/' after the mark
+            let old = full
+                .split_once(":targetgroup/")
+                .map(|(_, rest)| rest.split('/').next().unwrap_or(rest));
+            assert_eq!(target_group_name(&full), old, "{full}");
+        }
+        assert_eq!(
+            target_group_name("arn:aws:elasticloadbalancing:x:y:loadbalancer/app/a"),
+            None
+        );
     }
 }

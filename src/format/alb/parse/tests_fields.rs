@@ -55,7 +55,10 @@ pub(super) fn record_fields(r: &AlbRecord<'_>) -> Vec<(&'static str, Value)> {
     );
     // the request line's parts, where the golden JSON has them (after `request`)
     let (method, url, protocol) = r.request_parts();
-    let at = fields.iter().position(|(n, _)| *n == "request").map_or(0, |i| i + 1);
+    let at = fields
+        .iter()
+        .position(|(n, _)| *n == "request")
+        .map_or(0, |i| i + 1);
     fields.splice(
         at..at,
         [
