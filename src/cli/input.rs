@@ -53,8 +53,8 @@ pub struct InputArgs {
     #[arg(long, value_name = "LOG_FORMAT")]
     pub nginx_log_format: Option<String>,
     /// Read plain local files with read(2) instead of mapping them into memory (mapping
-    /// saves a copy of every byte; a file that shrinks while mapped is named under
-    /// source_errors either way)
+    /// saves a copy of every byte, and names a file that shrinks while read under
+    /// source_errors; read(2) stops at the new end)
     #[arg(long)]
     pub no_mmap: bool,
     #[command(flatten)]

@@ -102,7 +102,7 @@ pub trait Sink: Sync {
 #[derive(Clone, Copy)]
 pub struct ChunkText<'a> {
     bytes: &'a [u8],
-    pub arena: &'a bumpalo::Bump,
+    arena: &'a bumpalo::Bump,
 }
 
 impl<'a> ChunkText<'a> {
