@@ -1035,14 +1035,9 @@ fn read_mapped(sh: &Shared<'_>, tx: &Sender<RawChunk>, i: usize, file: &MappedFi
         // a file that shrank since it was opened is read to its new end and named (a read
         // past it would see no data); the guard covers a shrink after this check
         let end = (pos + want).min(len);
-        if let Ok(now) = file.current_len() {
-            if now < end {
-                let reason = format!(
-                    "the file shrank from {len} to {now} bytes while being read; bytes after {pos} were not read"
-                );
-                fail(sh, i, reason, false);
-                return true;
-            }
+        if file.current_len().is_ok_and(|now| now < end) {
+            fail(sh, i, shrank(len, file, pos), false);
+            return true;
         }
         let window = match file.map(pos, (end - pos) as usize) {
             Ok(w) => Arc::new(w),
@@ -1059,6 +1054,13 @@ fn read_mapped(sh: &Shared<'_>, tx: &Sender<RawChunk>, i: usize, file: &MappedFi
                 None => return false,
             }
         }
+        let last_end = memchr::memrchr(b'\n', bytes);
+        // the file shrank after the check above, under this window: its end read as zeros
+        // (the guard), so the window is not handed on, and the file is named
+        if window.truncated() {
+            fail(sh, i, shrank(len, file, pos), false);
+            return true;
+        }
         let mut now = format.clone().unwrap_or(FileFormat::Alb);
         let sent = if eof {
             pos = len;
@@ -1069,7 +1071,7 @@ fn read_mapped(sh: &Shared<'_>, tx: &Sender<RawChunk>, i: usize, file: &MappedFi
                 send_switching(sh, tx, i, &mut chunk, &mut now, data)
             }
         } else {
-            match memchr::memrchr(b'\n', bytes) {
+            match last_end {
                 Some(p) if format.is_some() => {
                     pos += p as u64 + 1;
                     want = CHUNK_BYTES as u64;
@@ -1082,6 +1084,10 @@ fn read_mapped(sh: &Shared<'_>, tx: &Sender<RawChunk>, i: usize, file: &MappedFi
                 None if bytes.len() > sh.max_line_bytes => {
                     let line_end = match next_line_end(file, end) {
                         Ok(e) => e,
+                        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                            fail(sh, i, shrank(len, file, pos), false);
+                            return true;
+                        }
                         Err(e) => {
                             fail(sh, i, format!("read failed after {end} bytes: {e}"), false);
                             return true;
@@ -1109,13 +1115,29 @@ fn read_mapped(sh: &Shared<'_>, tx: &Sender<RawChunk>, i: usize, file: &MappedFi
     true
 }
 
+/// Why a mapped file stopped being read: it is shorter than when it was opened.
+fn shrank(len: u64, file: &MappedFile, pos: u64) -> String {
+    let now = file
+        .current_len()
+        .map_or_else(|e| format!("? ({e})"), |n| n.to_string());
+    format!("the file shrank from {len} to {now} bytes while being read; bytes after {pos} were not read")
+}
+
 /// Where the first line end at or after `from` is (`None`: the file ends first), looked for
-/// window by window.
+/// window by window. `UnexpectedEof`: the file shrank on the way.
 fn next_line_end(file: &MappedFile, mut from: u64) -> std::io::Result<Option<u64>> {
+    let shrank = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file shrank");
     while from < file.len() {
         let n = (file.len() - from).min(CHUNK_BYTES as u64);
+        if file.current_len()? < from + n {
+            return Err(shrank());
+        }
         let window = file.map(from, n as usize)?;
-        if let Some(k) = memchr::memchr(b'\n', window.bytes()) {
+        let found = memchr::memchr(b'\n', window.bytes());
+        if window.truncated() {
+            return Err(shrank());
+        }
+        if let Some(k) = found {
             return Ok(Some(from + k as u64));
         }
         from += n;
@@ -1562,6 +1584,36 @@ fn locate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Looking for a long line's end stops with `UnexpectedEof` when the file is shorter than
+    /// when it was opened, instead of reading on past its end.
+    #[test]
+    fn a_line_end_is_not_looked_for_past_a_shrunk_files_end() {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let mut text = vec![b'x'; 3 * CHUNK_BYTES];
+        text.extend_from_slice(b"\nnext\n");
+        f.write_all(&text).unwrap();
+        f.flush().unwrap();
+        let file = MappedFile::open(f.path()).unwrap().unwrap();
+        assert_eq!(
+            next_line_end(&file, 0).unwrap(),
+            Some(3 * CHUNK_BYTES as u64)
+        );
+        assert_eq!(
+            next_line_end(&file, 3 * CHUNK_BYTES as u64 + 1).unwrap(),
+            Some(text.len() as u64 - 1)
+        );
+        f.as_file().set_len(CHUNK_BYTES as u64).unwrap();
+        let e = next_line_end(&file, 0).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+        let why = shrank(file.len(), &file, 42);
+        assert!(
+            why.contains(&format!("from {} to {} bytes", text.len(), CHUNK_BYTES)),
+            "{why}"
+        );
+        assert!(why.contains("after 42"), "{why}");
+    }
 
     #[test]
     fn lines_split_as_split_terminator_does() {
