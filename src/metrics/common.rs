@@ -35,7 +35,7 @@ pub type Key = Vec<Option<String>>;
 ///
 /// A key is stored encoded (see [`encode`]), but looked up from its parts: hashed and compared
 /// part by part, so a key already seen is found without first being copied into one buffer
-/// (the copy of a user agent or a URL on every request was a tenth of `traffic`).
+/// (copying a user agent or a URL on every request cost `traffic` 8 % of its CPU time).
 #[derive(Debug, Clone)]
 pub struct Keyed<V> {
     table: HashTable<(Box<[u8]>, V)>,
