@@ -1064,12 +1064,8 @@ fn read_mapped(sh: &Shared<'_>, tx: &Sender<RawChunk>, i: usize, file: &MappedFi
         let mut now = format.clone().unwrap_or(FileFormat::Alb);
         let sent = if eof {
             pos = len;
-            if bytes.len() > sh.max_line_bytes && memchr::memchr(b'\n', bytes).is_none() {
-                send(sh, tx, i, chunk, now, Chunk::LongLine(bytes.len() as u64))
-            } else {
-                let data = ChunkBytes::Mapped(Arc::clone(&window), 0..bytes.len());
-                send_switching(sh, tx, i, &mut chunk, &mut now, data)
-            }
+            let data = ChunkBytes::Mapped(Arc::clone(&window), 0..bytes.len());
+            send_last(sh, tx, i, &mut chunk, &mut now, data)
         } else {
             match last_end {
                 Some(p) if format.is_some() => {
@@ -1276,13 +1272,8 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                 }
             }
             if eof {
-                if buf.len() > sh.max_line_bytes && memchr::memchr(b'\n', &buf).is_none() {
-                    let _ = send(&sh, &tx, i, chunk, f(), Chunk::LongLine(buf.len() as u64));
-                } else if !buf.is_empty() {
-                    let mut now = f();
-                    let data = ChunkBytes::Owned(buf);
-                    let _ = send_switching(&sh, &tx, i, &mut chunk, &mut now, data);
-                }
+                let mut now = f();
+                let _ = send_last(&sh, &tx, i, &mut chunk, &mut now, ChunkBytes::Owned(buf));
                 break;
             }
             match memchr::memrchr(b'\n', &buf) {
@@ -1339,6 +1330,26 @@ fn send_switching(
     send(sh, tx, source, *chunk, format.clone(), Chunk::Data(buf))?;
     *chunk += 1;
     Ok(())
+}
+
+/// Sends a file's last bytes: one line too long to hold (no line end in more than a line may
+/// hold: counted, not sent), or its last lines.
+fn send_last(
+    sh: &Shared<'_>,
+    tx: &Sender<RawChunk>,
+    source: usize,
+    chunk: &mut usize,
+    format: &mut FileFormat,
+    data: ChunkBytes,
+) -> Result<(), ()> {
+    if data.len() > sh.max_line_bytes && memchr::memchr(b'\n', &data).is_none() {
+        let long = Chunk::LongLine(data.len() as u64);
+        send(sh, tx, source, *chunk, format.clone(), long)
+    } else if !data.is_empty() {
+        send_switching(sh, tx, source, chunk, format, data)
+    } else {
+        Ok(())
+    }
 }
 
 /// Where the first line that starts with `marker` begins, at or after `from`.

@@ -195,7 +195,6 @@ impl MappedFile {
         GUARD[slot].end.store(base + map_len, Ordering::SeqCst);
         Ok(MappedWindow {
             base,
-            map_len,
             skip,
             len,
             slot,
@@ -223,7 +222,6 @@ fn claim_slot() -> usize {
 /// A mapped, read-only part of a file; unmapped on drop.
 pub struct MappedWindow {
     base: usize,
-    map_len: usize,
     /// Bytes between the page boundary the mapping starts on and the offset asked for.
     skip: usize,
     len: usize,
@@ -254,7 +252,7 @@ impl Drop for MappedWindow {
         slot.end.store(0, Ordering::SeqCst);
         // SAFETY: the window's own mapping, unmapped once; nothing borrows it past `drop`
         unsafe {
-            libc::munmap(self.base as *mut libc::c_void, self.map_len);
+            libc::munmap(self.base as *mut libc::c_void, self.skip + self.len);
         }
         slot.hit.store(false, Ordering::SeqCst);
         slot.start.store(0, Ordering::SeqCst);
@@ -302,10 +300,8 @@ mod tests {
             .is_none());
         assert!(MappedFile::open(file_of(b"").path()).unwrap().is_none());
         let dir = tempfile::tempdir().unwrap();
-        assert!(
-            MappedFile::open(dir.path()).is_err()
-                || MappedFile::open(dir.path()).unwrap().is_none()
-        );
+        // a folder opens on Linux; it is not a regular file, so it is streamed (and fails there)
+        assert!(matches!(MappedFile::open(dir.path()), Ok(None)));
         assert!(MappedFile::open(Path::new("/nonexistent/x.log")).is_err());
     }
 

@@ -118,10 +118,9 @@ impl LineFormat for Alb {
     fn request<'a>(&self, r: &Self::Record<'a>, want: &Want<'a>) -> Request<'a> {
         let has = |role| want.roles.contains(role);
         // the request line is split only for an analysis that reads its parts
-        let (method, url, _) = if [Role::Method, Role::Url, Role::Path, Role::Endpoint]
-            .into_iter()
-            .any(has)
-        {
+        const REQUEST_PARTS: RoleSet =
+            RoleSet::of(&[Role::Method, Role::Url, Role::Path, Role::Endpoint]);
+        let (method, url, _) = if !want.roles.intersect(REQUEST_PARTS).is_empty() {
             r.request_parts()
         } else {
             (None, None, None)
