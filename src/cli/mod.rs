@@ -64,6 +64,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breache
 
 /// Turn AWS Application Load Balancer and CloudFront access logs into SLO, error, latency, edge
 /// and security answers.
+///
+/// Documentation: docs/README.md in the repository, one page per command group and log format.
 #[derive(Debug, Parser)]
 #[command(name = "hosp-logs", version, about, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
