@@ -56,9 +56,15 @@ fn every_command_is_documented() {
     }
     // the top level alone has 20 commands (slo … man), and `athena` has `setup`
     assert!(names.len() >= 21, "{names:?}");
-    assert!(names.iter().any(|n| n == "hosp-logs athena setup"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "hosp-logs athena setup"),
+        "{names:?}"
+    );
     let missing: Vec<_> = names.iter().filter(|n| !mentions(&docs, n)).collect();
-    assert!(missing.is_empty(), "commands no page of docs/ names: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "commands no page of docs/ names: {missing:?}"
+    );
 }
 
 /// The words docs/ marks as names: identifiers inside `backticks` and fenced code blocks (so
@@ -115,6 +121,9 @@ fn is_field_name(key: &str) -> bool {
 /// `hops`'s `input` per hop: `{"edge": {…}, "lb": {…}, "proxy": {…}}`). A record's values
 /// differ in shape (`join`'s `edge_proxy` and `lb_proxy` have different keys) or are plain
 /// values (`error_budget`'s numbers), and its keys are all checked.
+/// On the fixture day every object is a record (statuses, endpoints and dates come as arrays
+/// of `{key, count}` rows; `input.formats` and `hops`'s `input` are keyed by format and hop,
+/// which docs/ names too), so every key printed is checked.
 fn is_data_map(obj: &serde_json::Map<String, Value>) -> bool {
     if obj.keys().any(|k| !is_field_name(k)) {
         return true;
@@ -124,6 +133,28 @@ fn is_data_map(obj: &serde_json::Map<String, Value>) -> bool {
         .map(|v| v.as_object().map(|o| o.keys().collect()))
         .collect();
     shapes.len() >= 2 && shapes.iter().all(|s| s.is_some() && *s == shapes[0])
+}
+
+#[test]
+fn data_maps_are_told_from_records_by_structure() {
+    let map = |v: Value| is_data_map(v.as_object().unwrap());
+    // keys that are data: statuses, endpoints, dates; one record per named hop
+    assert!(map(serde_json::json!({"200": 67178, "404": 12})));
+    assert!(map(serde_json::json!({"/notes": 3, "/patients/{id}": 1})));
+    assert!(map(serde_json::json!({"2026-11-20": 1})));
+    assert!(map(
+        serde_json::json!({"edge": {"lines": 1, "malformed": 0}, "lb": {"lines": 2, "malformed": 0}})
+    ));
+    // records: plain values, or values of different shapes
+    assert!(!map(
+        serde_json::json!({"allowed": 779.3, "consumed": 4601, "remaining": -3821.7})
+    ));
+    assert!(!map(serde_json::json!({"alb": 576})));
+    assert!(!map(serde_json::json!({
+        "edge_proxy": {"joined": 1, "edge_unmatched": 2},
+        "lb_proxy": {"joined": 1, "lb_unmatched": 2}
+    })));
+    assert!(!map(serde_json::json!({"overall": {"p50": 1.0}})));
 }
 
 /// Every key of the records in `v`, each with the first path it was seen at.
@@ -262,7 +293,14 @@ fn every_json_key_of_the_fixture_day_is_documented() {
         collect_keys(v, label, &mut keys);
     }
     // keys every analysis prints, so a walk that found nothing fails here
-    for k in ["success_rate", "input", "window", "by_endpoint", "cache_hit_ratio", "failed_at"] {
+    for k in [
+        "success_rate",
+        "input",
+        "window",
+        "by_endpoint",
+        "cache_hit_ratio",
+        "failed_at",
+    ] {
         assert!(keys.contains_key(k), "{k} not among {} keys", keys.len());
     }
     let missing: Vec<_> = keys.iter().filter(|(k, _)| !docs.contains(*k)).collect();
@@ -323,8 +361,7 @@ fn figures(text: &str) -> Vec<String> {
             continue;
         }
         let mut j = i;
-        while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == ',' || chars[j] == '.')
-        {
+        while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == ',' || chars[j] == '.') {
             j += 1;
         }
         let mut fig: String = chars[i..j].iter().collect();
@@ -392,7 +429,10 @@ fn readme_commands() -> Vec<(String, Vec<String>)> {
             promise = false;
         } else if let Some(text) = line.strip_prefix("# →") {
             promise = true;
-            out.last_mut().expect("a → line under a command").1.extend(figures(text));
+            out.last_mut()
+                .expect("a → line under a command")
+                .1
+                .extend(figures(text));
         } else if promise && line.starts_with("#  ") {
             // the → line goes on
             out.last_mut().unwrap().1.extend(figures(line));
@@ -410,12 +450,17 @@ fn readme_commands() -> Vec<(String, Vec<String>)> {
 fn the_readme_commands_run_and_print_what_it_promises() {
     let commands = readme_commands();
     assert!(
-        commands.iter().any(|(a, _)| a.starts_with("slo --source fixtures/day/AWSLogs")),
+        commands
+            .iter()
+            .any(|(a, _)| a.starts_with("slo --source fixtures/day/AWSLogs")),
         "{commands:?}"
     );
     assert!(commands.len() >= 4, "{commands:?}");
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(readme.contains("\nscripts/test.sh\n"), "the README's second command moved");
+    assert!(
+        readme.contains("\nscripts/test.sh\n"),
+        "the README's second command moved"
+    );
     for (args, promised) in &commands {
         assert!(!promised.is_empty(), "no `# →` figures under `{args}`");
         let out = hosp_logs()
