@@ -15,7 +15,7 @@ use std::path::Path;
 use common::{fixture_lines, hosp_logs};
 use serde_json::Value;
 
-/// Exit codes the README documents.
+/// Exit codes docs/exit-codes.md documents.
 const DOCUMENTED: [i32; 5] = [0, 1, 2, 3, 4];
 /// Peak memory any command may reach on these small inputs.
 const MAX_RSS_MIB: i64 = 1024;

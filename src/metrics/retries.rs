@@ -1,8 +1,8 @@
 //! What a retrying proxy hides: how often the upstream itself failed, how many of those
 //! failures the retries turned into answers, and the load the retries added.
 //!
-//! Definitions (also printed with every result and written in the README), over the valid
-//! requests (total − excluded − no status):
+//! Definitions (also printed with every result and written in
+//! docs/edge-traffic-retries.md), over the valid requests (total − excluded − no status):
 //! - an *attempt* is one entry of the upstream status list (across internal redirects); it
 //!   *failed* when its status is ≥ 500 or `-` (no answer);
 //! - requests_with_upstream: requests with at least one attempt; attempts_per_request =

@@ -1,7 +1,7 @@
 //! The availability SLO: good / valid over the window, error budget, burn rates, and the HOSP
 //! control-panel periods.
 //!
-//! Definitions (also printed with every result and written in the README):
+//! Definitions (also printed with every result and written in docs/slo-gate.md):
 //! - total: requests whose `time` falls in the window;
 //! - excluded: requests from non-user traffic (config `[exclude]`: user-agent globs, client CIDRs);
 //! - valid: total − excluded − requests with no `elb_status_code`;

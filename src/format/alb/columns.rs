@@ -121,7 +121,7 @@ impl Col {
         COLUMNS[self as usize].1
     }
 
-    /// One-line meaning, for the README and `hosp-logs schema`.
+    /// One-line meaning, for docs/alb.md and `hosp-logs schema`.
     pub fn doc(self) -> &'static str {
         COLUMNS[self as usize].2
     }

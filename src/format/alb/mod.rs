@@ -49,7 +49,7 @@ pub const ROLES: RoleSet = RoleSet::of(&[
     Role::Classification,
 ]);
 
-/// Which ALB field fills each role (for `hosp-logs schema` and the README).
+/// Which ALB field fills each role (for `hosp-logs schema` and docs/formats.md).
 pub fn role_source(role: Role) -> &'static str {
     match role {
         Role::Time => "time",

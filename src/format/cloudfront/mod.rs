@@ -58,7 +58,7 @@ pub const ROLES: RoleSet = RoleSet::of(&[
     Role::EdgeId,
 ]);
 
-/// Which CloudFront field fills each role (for `hosp-logs schema --roles` and the README).
+/// Which CloudFront field fills each role (for `hosp-logs schema --roles` and docs/formats.md).
 pub fn role_source(role: Role) -> &'static str {
     match role {
         Role::Time => "date + time",

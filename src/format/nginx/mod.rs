@@ -58,7 +58,7 @@ pub const ROLES: RoleSet = RoleSet::of(Role::ALL).minus(RoleSet::of(&[
     Role::FirstByteMs,
 ]));
 
-/// Which variables fill each role (for `hosp-logs schema --roles` and the README).
+/// Which variables fill each role (for `hosp-logs schema --roles` and docs/nginx.md).
 pub fn role_source(role: Role) -> &'static str {
     match role {
         Role::Time => "$msec, else $time_iso8601, else $time_local",
