@@ -476,3 +476,69 @@ fn the_readme_commands_run_and_print_what_it_promises() {
         );
     }
 }
+
+/// The `#` anchors GitHub gives a page's headings (lower case, punctuation dropped, spaces to
+/// `-`), fenced code left out.
+fn anchors(page: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut fence = false;
+    for line in page.lines() {
+        if line.starts_with("```") {
+            fence = !fence;
+        } else if !fence && line.starts_with('#') {
+            let title = line.trim_start_matches('#').trim().to_lowercase();
+            let slug: String = title
+                .chars()
+                .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == ' ')
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect();
+            out.insert(slug);
+        }
+    }
+    out
+}
+
+/// Every relative link of the README, docs/ and the pages that link into them leads to a file
+/// that exists, and its `#anchor` to a heading of that page.
+#[test]
+fn the_docs_links_resolve() {
+    let mut pages = vec![
+        root().join("README.md"),
+        root().join("BENCHMARKS.md"),
+        root().join("fixtures/README.md"),
+        root().join("fuzz/README.md"),
+    ];
+    for e in std::fs::read_dir(root().join("docs")).unwrap() {
+        pages.push(e.unwrap().path());
+    }
+    let mut checked = 0;
+    let mut broken = Vec::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for (at, _) in text.match_indices("](") {
+            let rest = &text[at + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let link = &rest[..end];
+            if link.contains("://") || link.contains(' ') {
+                continue;
+            }
+            let (path, anchor) = link.split_once('#').unwrap_or((link, ""));
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap().join(path)
+            };
+            checked += 1;
+            if !target.exists() {
+                broken.push(format!("{}: {link} (no such file)", page.display()));
+            } else if !anchor.is_empty()
+                && target.extension().is_some_and(|x| x == "md")
+                && !anchors(&std::fs::read_to_string(&target).unwrap()).contains(anchor)
+            {
+                broken.push(format!("{}: {link} (no such heading)", page.display()));
+            }
+        }
+    }
+    assert!(checked >= 50, "{checked} links checked");
+    assert!(broken.is_empty(), "broken links: {broken:#?}");
+}
