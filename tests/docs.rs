@@ -542,3 +542,17 @@ fn the_docs_links_resolve() {
     assert!(checked >= 50, "{checked} links checked");
     assert!(broken.is_empty(), "broken links: {broken:#?}");
 }
+
+/// `--help`'s long text points to the docs, and the page it names exists; `-h` stays short.
+#[test]
+fn the_long_help_points_to_the_docs() {
+    let long = stdout_ok(&hosp_logs().arg("--help").output().unwrap());
+    let line = long
+        .lines()
+        .find(|l| l.starts_with("Documentation: "))
+        .unwrap_or_else(|| panic!("no Documentation line in --help:\n{long}"));
+    assert!(line.contains("docs/README.md"), "{line}");
+    assert!(root().join("docs/README.md").is_file());
+    let short = stdout_ok(&hosp_logs().arg("-h").output().unwrap());
+    assert!(!short.contains("Documentation: "), "{short}");
+}
