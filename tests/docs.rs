@@ -280,6 +280,27 @@ fn every_json_key_of_the_fixture_day_is_documented() {
         ],
         Some("2026-11-21T00:00:00Z"),
     );
+    // the typed frame as NDJSON keys (a minute of each format): its columns, which the format
+    // pages list; nginx's columns are named after the variables of the user's own log_format,
+    // so they are data of that format and not checked here
+    for (fmt, source) in [("alb", &alb), ("cloudfront", &edge)] {
+        let out = hosp_logs()
+            .args(["export", "--source", source, "--to", "ndjson", "--out", "-"])
+            .args([
+                "--since",
+                "2026-11-20T10:00:00Z",
+                "--until",
+                "2026-11-20T10:01:00Z",
+            ])
+            .output()
+            .unwrap();
+        let rows: Vec<Value> = stdout_ok(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(!rows.is_empty(), "{fmt}: no row exported");
+        runs.push((format!("{fmt}: export --to ndjson"), Value::Array(rows)));
+    }
     // the report's summary.json, written beside its page
     let summary = std::fs::read_to_string(Path::new(report_dir).join("summary.json")).unwrap();
     runs.push((
