@@ -220,19 +220,22 @@ pub mod keys {
 
         #[test]
         fn a_closed_terminal_is_gone_not_a_loop() {
-            let mut master = 0;
-            let mut slave = 0;
-            // SAFETY: out-pointers to two ints; null name, termios and winsize are allowed
-            let r = unsafe {
-                libc::openpty(
-                    &mut master,
-                    &mut slave,
-                    std::ptr::null_mut(),
-                    std::ptr::null(),
-                    std::ptr::null(),
-                )
+            // close-on-exec from the start: a process another test starts must not keep the
+            // master open
+            // SAFETY: plain libc calls on descriptors this test owns
+            let (master, slave) = unsafe {
+                let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+                assert!(master >= 0);
+                assert_eq!(libc::grantpt(master) | libc::unlockpt(master), 0);
+                let mut name = [0 as libc::c_char; 128];
+                assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
+                let slave = libc::open(
+                    name.as_ptr(),
+                    libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+                );
+                assert!(slave >= 0);
+                (master, slave)
             };
-            assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
             let mut k = Keys {
                 fd: slave,
                 _tty: None,

@@ -3,16 +3,13 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
 use common::*;
 
 fn run_json(args: &[&str]) -> Value {
-    let out = Command::cargo_bin("hosp-logs")
-        .unwrap()
-        .env_remove("HOSP_LOGS_CONFIG")
+    let out = hosp_logs()
         .args(args)
         .args(["--format", "json"])
         .output()
@@ -313,10 +310,7 @@ fn traffic_mix_matches_truth() {
 
 fn gate(args: &[&str]) -> (i32, Value) {
     let cfg = root().join("fixtures/hosp-logs.toml").display().to_string();
-    let out = Command::cargo_bin("hosp-logs")
-        .unwrap()
-        .env_remove("HOSP_LOGS_CONFIG")
-        .env_remove("GITHUB_STEP_SUMMARY")
+    let out = hosp_logs()
         .args(["gate", "-q", "--format", "json", "--config", &cfg])
         .args(args)
         .output()
@@ -397,9 +391,7 @@ fn gate_passes_breaches_and_fails_closed() {
 fn gate_writes_the_github_step_summary() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("summary.md");
-    let out = Command::cargo_bin("hosp-logs")
-        .unwrap()
-        .env_remove("HOSP_LOGS_CONFIG")
+    let out = hosp_logs()
         .env("GITHUB_STEP_SUMMARY", &summary)
         .args(["gate", "-q", "--source", &fixture_day(), "--max-p99", "30s"])
         .output()

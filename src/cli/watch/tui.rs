@@ -71,6 +71,13 @@ pub fn run(
     // restored before anything is printed (the notices, an error); a terminal that is gone
     // has nothing to restore, and an error writing to it is no news
     let restored = ratatui::try_restore();
+    if gone {
+        // its drop shows the cursor, and says so on stderr (the terminal that is gone: a
+        // panic) when it cannot
+        std::mem::forget(terminal);
+    } else {
+        drop(terminal);
+    }
     let (status, notices, _) = result?;
     if !gone {
         restored?;
