@@ -157,7 +157,13 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
             }
             None => {
                 let mut k = kept.unwrap_or_else(|| KeptWriters::new(key));
-                k.record(&run.spans, std::mem::take(&mut run.writers));
+                let starts: Vec<i64> = [read.since_us, window.since_us]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let ends: Vec<i64> = read.until_us.into_iter().collect();
+                let spans = kept::to_bounds(run.spans.clone(), &starts, &ends);
+                k.record(&spans, std::mem::take(&mut run.writers));
                 if let Err(e) = k.save(dir) {
                     if !ctx.quiet {
                         eprintln!("hosp-logs: warning: the kept baseline was not saved: {e}");

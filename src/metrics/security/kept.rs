@@ -255,6 +255,27 @@ pub fn union(spans: impl IntoIterator<Item = Span>) -> Vec<Span> {
     out
 }
 
+/// The spans a run read, reaching out to the bounds it was asked to read from (`starts`: the
+/// window's start, the baseline period's) and to (`ends`) where its requests come within
+/// [`GAP_US`] of them: the quiet minutes at the edges of a window were read too. A span
+/// further from a bound is left as it is.
+pub fn to_bounds(spans: Vec<Span>, starts: &[i64], ends: &[i64]) -> Vec<Span> {
+    let spans = spans.into_iter().map(|mut s| {
+        for &b in starts {
+            if b <= s.start_us && s.start_us - b <= GAP_US {
+                s.start_us = b;
+            }
+        }
+        for &b in ends {
+            if b >= s.end_us && b - s.end_us <= GAP_US {
+                s.end_us = b;
+            }
+        }
+        s
+    });
+    union(spans)
+}
+
 /// What one log file's name says of its source: the load balancer of an ALB log
 /// (`alb/ACCOUNT/REGION/NAME`), the distribution of a CloudFront log
 /// (`cloudfront/DISTRIBUTION`); None for any other name.
@@ -432,6 +453,24 @@ mod tests {
         );
         assert!(!k.covers(from, now - day));
         assert!(k.within(from, now - 2 * day).is_empty());
+    }
+
+    #[test]
+    fn spans_reach_the_window_bounds_they_are_near() {
+        let spans = vec![span(10 * H + 5, 11 * H), span(20 * H, 22 * H - 7)];
+        assert_eq!(
+            to_bounds(spans.clone(), &[10 * H], &[22 * H]),
+            vec![span(10 * H, 11 * H), span(20 * H, 22 * H)]
+        );
+        // bounds more than an hour away are not claimed; a nearer one is (the window's
+        // start, after a baseline period with nothing in it)
+        assert_eq!(to_bounds(spans.clone(), &[8 * H], &[24 * H]), spans);
+        assert_eq!(
+            to_bounds(spans.clone(), &[3 * H, 10 * H], &[]),
+            vec![span(10 * H, 11 * H), span(20 * H, 22 * H - 7)]
+        );
+        assert_eq!(to_bounds(spans.clone(), &[], &[]), spans);
+        assert_eq!(to_bounds(vec![], &[0], &[H]), vec![]);
     }
 
     #[test]
