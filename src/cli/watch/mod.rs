@@ -38,8 +38,10 @@ Examples:
 
 On a terminal: the dashboard (q quits, p pauses, tab switches views). Otherwise: one JSON
 object per interval on stdout (the slo JSON keys plus alerts_firing and at).
-Exit codes: 0 quit (q, --once), 1 runtime failure, 2 usage or input error, 130 interrupted
-(Ctrl-C, SIGTERM, SIGHUP).";
+The dashboard ends with its terminal (closed window, dropped SSH session: exit 130 within a
+second); NDJSON ends when its reader goes away (`| head -1`: exit 0).
+Exit codes: 0 quit (q, --once, stdout closed), 1 runtime failure, 2 usage or input error,
+130 interrupted (Ctrl-C, SIGTERM, SIGHUP, the terminal gone).";
 
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
