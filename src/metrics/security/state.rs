@@ -627,3 +627,55 @@ impl Client {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: i64 = 1_000_000;
+    const H: i64 = 3600 * SEC;
+
+    fn span(s: i64, e: i64) -> KeptSpan {
+        KeptSpan {
+            start_us: s,
+            end_us: e,
+        }
+    }
+
+    #[test]
+    fn spans_read_are_runs_of_requests_at_most_an_hour_apart_whatever_the_split() {
+        // a stray request ten years before, then a morning with a 59-minute lull (one span)
+        // and, after a quiet 61 minutes, the afternoon (another)
+        let t0 = 1_795_132_800 * SEC;
+        let times = [
+            t0 - 10 * 365 * 24 * H + 500_000,
+            t0 + 2 * SEC + 300,
+            t0 + 30 * 60 * SEC,
+            t0 + 89 * 60 * SEC,
+            t0 + 150 * 60 * SEC + 7,
+            t0 + 3 * H,
+        ];
+        let want = vec![
+            span(t0 - 10 * 365 * 24 * H, t0 - 10 * 365 * 24 * H + SEC),
+            span(t0 + 2 * SEC, t0 + 89 * 60 * SEC + SEC),
+            span(t0 + 150 * 60 * SEC, t0 + 3 * H + SEC),
+        ];
+        let mut whole = Seen::default();
+        for t in times {
+            whole.add(t);
+        }
+        assert_eq!(whole.spans(), want);
+        // every split into two partials, each fed out of order, merges to the same spans
+        for mask in 0..(1u32 << times.len()) {
+            let (mut a, mut b) = (Seen::default(), Seen::default());
+            for (i, t) in times.iter().enumerate().rev() {
+                match mask & (1 << i) {
+                    0 => a.add(*t),
+                    _ => b.add(*t),
+                }
+            }
+            a.merge(b);
+            assert_eq!(a.spans(), want, "split {mask:b}");
+        }
+    }
+}
