@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit + CLI tests, and in CI the report's browser
 # test. Installs, besides the Rust toolchain's crates: a Python venv (.venv) with moto, duckdb
-# and sqlglot for the Athena tests (scripts/athena-env.sh), and Debian's chromium for the
-# browser test; the parser conformance tests read ../shared/samples when it is beside the repo.
+# and sqlglot for the Athena tests (scripts/athena-env.sh), Debian's tmux for the dashboard's
+# terminal test (in CI, when missing: tests/watch.rs fails without it under CI=true) and
+# Debian's chromium for the browser test; the parser conformance tests read ../shared/samples
+# when it is beside the repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
@@ -10,6 +12,16 @@ cargo clippy --all-targets --locked -- -D warnings
 # the Athena tests start tests/athena/harness.py (moto + DuckDB on 127.0.0.1) with this python
 HOSP_LOGS_PYTHON="$(scripts/athena-env.sh | tail -n 1)"
 export HOSP_LOGS_PYTHON
+# the dashboard runs on a real terminal in tmux: installed in CI (which runs as root)
+if [ "${CI:-}" = "true" ] && ! command -v tmux >/dev/null 2>&1; then
+    echo "test: installing tmux (apt-get)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends tmux >/dev/null
+fi
+if [ "${CI:-}" = "true" ]; then
+    command -v tmux >/dev/null 2>&1 || { echo "test: CI=true and tmux is missing" >&2; exit 1; }
+fi
 cargo test --locked
 # The daily report in a real browser (installs Debian's chromium when missing): always in CI,
 # locally with HOSP_LOGS_BROWSER_TEST=1.

@@ -11,7 +11,7 @@ use std::process::{Child, ChildStdin, Command as StdCommand, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{fixture_config, fixture_day, hosp_logs, json_ok, log_files, root, u};
+use common::{fixture_config, fixture_day, hosp_logs, hosp_logs_std, json_ok, log_files, root, u};
 use serde_json::{json, Value};
 
 const DAY: [&str; 4] = [
@@ -568,9 +568,8 @@ fn wait_for_running() -> Value {
 fn ctrl_c_stops_the_running_query() {
     let _g = exclusive();
     control("POST", "/harness/config", &json!({"hold_running": true}));
-    let child = StdCommand::new(assert_cmd::cargo::cargo_bin("hosp-logs"))
+    let child = hosp_logs_std()
         .envs(athena_env())
-        .env_remove("HOSP_LOGS_CONFIG")
         .args(["--config", &fixture_config(), "slo", "--engine", "athena"])
         .args(DAY)
         .stdout(Stdio::piped())

@@ -545,7 +545,13 @@ fn every_analysis_runs_on_nginx_with_the_same_counts() {
     // security and audit see every request, the load test included
     let j = json("audit", &log, &cfg, &[]);
     assert_eq!(j["input"]["parsed"], lines.len());
-    json("security", &log, &cfg, &[]);
+    let j = json("security", &log, &cfg, &[]);
+    assert_eq!(u(&j["requests"]), lines.len() as u64);
+    assert_eq!(j["input"]["parsed"], lines.len());
+    assert!(
+        c.requests < lines.len() as u64,
+        "the load test is in the log"
+    );
     // export leaves the load test out, as every analysis does
     let out = run(&[
         "export",

@@ -15,11 +15,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shared clean environment ([`common::hosp_logs`]), without colour.
 fn hosp_logs() -> Command {
-    let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
-    cmd.env_remove("HOSP_LOGS_CONFIG")
-        .env_remove("HOSP_LOGS_NOW")
-        .env("NO_COLOR", "1");
+    let mut cmd = common::hosp_logs();
+    cmd.env("NO_COLOR", "1");
     cmd
 }
 

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
@@ -18,9 +17,7 @@ fn local(args: &[&str]) -> Value {
         .join("fixtures/day/AWSLogs")
         .display()
         .to_string();
-    let out = Command::cargo_bin("hosp-logs")
-        .unwrap()
-        .env_remove("HOSP_LOGS_CONFIG")
+    let out = hosp_logs()
         .args(args)
         .args(["--source", &day, "--format", "json", "-q"])
         .output()
@@ -326,15 +323,8 @@ fn fetch_copies_a_window_once_in_the_same_layout() {
     ];
     let mut args = vec!["slo", "--format", "json", "-q", "--source", copy.as_str()];
     args.extend(window);
-    let here: Value = serde_json::from_slice(
-        &Command::cargo_bin("hosp-logs")
-            .unwrap()
-            .args(&args)
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let here: Value =
+        serde_json::from_slice(&hosp_logs().args(&args).output().unwrap().stdout).unwrap();
     let mut largs = vec!["slo"];
     largs.extend(window);
     assert_eq!(here["requests"], local(&largs)["requests"]);

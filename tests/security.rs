@@ -253,9 +253,17 @@ fn rule_min_severity_and_evidence_options() {
     let a = find(&r, "attack-signature", "198.51.100.23");
     let ev = a["evidence"].to_string();
     assert!(ev.contains("jndi") && ev.contains("etc/passwd"), "{ev}");
+    // --min-severity high lists exactly the whole day's findings at high or above (the
+    // intruder's among them), in the same order, and hides the rest
     let r = day("security", &["--min-severity", "high"]);
-    assert!(findings(&r).iter().all(|f| rank(&f["severity"]) >= 3));
-    assert!(u(&r["hidden"]) > 0);
+    let all = findings(whole_day());
+    let want: Vec<&Value> = all.iter().filter(|f| rank(&f["severity"]) >= 3).collect();
+    assert!(
+        want.iter().any(|f| f["client_ip"] == "203.0.113.66"),
+        "the intruder is found at high or above"
+    );
+    assert_eq!(findings(&r).iter().collect::<Vec<_>>(), want);
+    assert_eq!(u(&r["hidden"]), (all.len() - want.len()) as u64);
     // findings are most severe first
     let r = whole_day();
     let ranks: Vec<usize> = findings(r).iter().map(|f| rank(&f["severity"])).collect();
@@ -606,10 +614,16 @@ fn a_kept_baseline_knows_earlier_writers_without_reading_their_logs() {
             "unexpected-writer",
         ],
     );
-    let file = state.path().join("writers.json");
+    let file = state_file(state.path());
     let kept: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    assert_eq!(kept["version"], 1);
+    assert_eq!(kept["version"], 2);
     assert_eq!(kept["runs"], 1);
+    assert_eq!(kept["key"], FIXTURE_KEY);
+    // the hour it read, to the window's bounds (its requests come within seconds of them)
+    assert_eq!(
+        kept["spans"],
+        serde_json::json!([{"start_us": 1_795_132_800_000_000_i64, "end_us": 1_795_136_400_000_000_i64}])
+    );
     // the writers of the first hour, counted here from the log lines
     let mut writers = std::collections::BTreeSet::new();
     for l in fixture_lines() {
@@ -645,6 +659,12 @@ fn a_kept_baseline_knows_earlier_writers_without_reading_their_logs() {
         r["baseline"]["state"]["file"],
         file.display().to_string().as_str()
     );
+    // what the state changed: the baseline hour, read by the first run
+    assert_eq!(r["baseline"]["state"]["key"], FIXTURE_KEY);
+    assert_eq!(
+        r["baseline"]["state"]["spans"],
+        serde_json::json!([{"start": "2026-11-20T00:00:00Z", "end": "2026-11-20T01:00:00Z"}])
+    );
     let f = find(&r, "unexpected-writer", "203.0.113.66");
     assert_eq!(f["severity"], "critical");
     assert!(f["reasons"].to_string().contains("with the kept state"));
@@ -664,8 +684,10 @@ fn a_kept_baseline_knows_earlier_writers_without_reading_their_logs() {
 #[test]
 fn a_corrupt_kept_baseline_is_named_and_ignored() {
     let state = tempfile::tempdir().unwrap();
-    let file = state.path().join("writers.json");
-    std::fs::write(&file, "{\"version\": 1, \"writers\": [").unwrap();
+    // a first run makes the fixture's state file; then it is damaged
+    with_state(state.path(), &["--rule", "scanner"]);
+    let file = state_file(state.path());
+    std::fs::write(&file, "{\"version\": 2, \"writers\": [").unwrap();
     let (r, stderr) = with_state(state.path(), &["--rule", "unexpected-writer"]);
     assert!(stderr.contains(&file.display().to_string()), "{stderr}");
     assert!(stderr.contains("ignored"), "{stderr}");
@@ -689,5 +711,247 @@ fn a_corrupt_kept_baseline_is_named_and_ignored() {
         .output()
         .unwrap();
     stdout_ok(&out);
-    assert!(xdg.path().join("hosp-logs/security/writers.json").is_file());
+    assert!(state_file(&xdg.path().join("hosp-logs/security")).is_file());
+}
+
+/// The key of the fixture day's kept state: its load balancer, from its files' names.
+const FIXTURE_KEY: &str = "alb/123456789012/eu-west-1/hosp-alb";
+
+/// The one source's state file under a state folder.
+fn state_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let folders: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    folders[0].join("writers.json")
+}
+
+/// `security` as JSON with the default state (`$XDG_STATE_HOME/hosp-logs/security`, under
+/// `xdg`), or with none (`xdg` None: `--state off`).
+fn default_state(xdg: Option<&std::path::Path>, source: &str, extra: &[&str]) -> Value {
+    let mut cmd = hosp_logs();
+    if let Some(x) = xdg {
+        cmd.env_remove("HOSP_LOGS_STATE").env("XDG_STATE_HOME", x);
+    }
+    let out = cmd
+        .args(["security", "-q", "--format", "json", "--source", source])
+        .args(["--config", &fixture_config(), "--min-severity", "info"])
+        .args(extra)
+        .output()
+        .unwrap();
+    json_ok(&out)
+}
+
+/// The fixture day as one plain file, each line's date changed to `date` ("2026-11-19").
+fn day_as_file(dir: &std::path::Path, name: &str, date: &str) -> String {
+    let mut text = String::new();
+    for l in fixture_lines() {
+        text.push_str(&l.replace("2026-11-20T", &format!("{date}T")));
+        text.push('\n');
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn one_stray_line_of_an_old_year_does_not_poison_later_runs() {
+    let xdg = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    // a damaged copy of the day: its first line dated ten years before (ALB times are read
+    // from 2016-08)
+    let path = day_as_file(logs.path(), "site.log", "2026-11-20");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    let stray = first.replace("2026-11-20T", "2016-11-24T");
+    std::fs::write(&path, format!("{stray}\n{rest}")).unwrap();
+    let damaged = default_state(Some(xdg.path()), &path, &[]);
+    assert_eq!(damaged["window"]["start"], "2016-11-24T00:00:02Z");
+    // what it kept: what it read, not the ten years between the stray line and the day
+    let file = state_file(&xdg.path().join("hosp-logs/security"));
+    let kept: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let spans = kept["spans"].as_array().unwrap();
+    assert!(!spans.is_empty());
+    for s in spans {
+        let long = s["end_us"].as_i64().unwrap() - s["start_us"].as_i64().unwrap();
+        assert!(long <= 86_400_000_000, "a span of {long} µs: {s}");
+    }
+    // then the real log at the same place: the answer of a run without state
+    std::fs::write(&path, rest).unwrap();
+    let real = default_state(Some(xdg.path()), &path, &[]);
+    let off = default_state(None, &path, &[]);
+    assert!(
+        u(&off["by_severity"]["high"]) > 0,
+        "the day has findings to change"
+    );
+    assert_eq!(real, off);
+    assert!(real["baseline"]["state"].is_null());
+}
+
+#[test]
+fn the_same_input_twice_gives_the_same_answer_with_the_default_state() {
+    let xdg = tempfile::tempdir().unwrap();
+    let d = fixture_day();
+    let once = default_state(Some(xdg.path()), &d, &[]);
+    let twice = default_state(Some(xdg.path()), &d, &[]);
+    assert_eq!(once, twice);
+    assert_eq!(once, default_state(None, &d, &[]));
+    // with --since: the second run reads the baseline hour from the state, not the logs; the
+    // verdicts are the same, and what differs says so (baseline.state, what was read)
+    let xdg = tempfile::tempdir().unwrap();
+    let once = default_state(Some(xdg.path()), &d, &AFTER_THE_FIRST_HOUR);
+    let twice = default_state(Some(xdg.path()), &d, &AFTER_THE_FIRST_HOUR);
+    // the same findings (rule, client, severity, requests, evidence) and counts; a reason
+    // says the baseline came "with the kept state"
+    let answer = |r: &Value| {
+        let mut r = r.clone();
+        let m = r.as_object_mut().unwrap();
+        m.remove("input");
+        let b = m["baseline"].as_object_mut().unwrap();
+        b.remove("requests");
+        b.remove("state");
+        for f in m["findings"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("reasons");
+        }
+        r
+    };
+    assert_eq!(answer(&once), answer(&twice));
+    let intruder = |r: &Value| find(r, "unexpected-writer", "203.0.113.66")["reasons"].to_string();
+    assert!(!intruder(&once).contains("with the kept state"));
+    assert!(
+        intruder(&twice).contains("with the kept state"),
+        "{}",
+        intruder(&twice)
+    );
+    assert!(u(&once["baseline"]["requests"]) > 0);
+    assert!(once["baseline"]["state"].is_null());
+    assert_eq!(twice["baseline"]["requests"], 0);
+    assert_eq!(
+        twice["baseline"]["state"]["spans"],
+        serde_json::json!([{"start": "2026-11-20T00:00:00Z", "end": "2026-11-20T01:00:00Z"}])
+    );
+    assert!(
+        u(&once["by_severity"]["critical"]) > 0,
+        "the intruder: a new writer"
+    );
+}
+
+#[test]
+fn two_sites_alternately_keep_apart() {
+    let xdg = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    // another site's logs, of the day before (its reads only: no one writes there): in the
+    // fixture day's baseline week, so a shared state would make the new-writer check run on
+    // the fixture day, and find every writer new
+    let other = day_as_file(logs.path(), "other-site.log", "2026-11-19");
+    let reads: Vec<&str> = std::fs::read_to_string(&other)
+        .unwrap()
+        .leak()
+        .lines()
+        .filter(|l| {
+            let method = l.split(' ').nth(12).unwrap_or("").trim_start_matches('"');
+            !["POST", "PUT", "PATCH", "DELETE"].contains(&method)
+        })
+        .collect();
+    assert!(reads.len() > 1000);
+    std::fs::write(&other, reads.join("\n")).unwrap();
+    let d = fixture_day();
+    let want_other = default_state(None, &other, &[]);
+    let want_day = default_state(None, &d, &[]);
+    for round in 0..2 {
+        let got = default_state(Some(xdg.path()), &other, &[]);
+        assert_eq!(got, want_other, "round {round}");
+        let got = default_state(Some(xdg.path()), &d, &[]);
+        assert_eq!(got, want_day, "round {round}");
+    }
+    // one state per site
+    let folders = std::fs::read_dir(xdg.path().join("hosp-logs/security"))
+        .unwrap()
+        .count();
+    assert_eq!(folders, 2);
+    // the check is not vacuous: the other site's state, were it shared, would change the
+    // fixture day's answer (the new-writer check runs on it)
+    assert_eq!(want_day["baseline"]["available"], false);
+    let shared = tempfile::tempdir().unwrap();
+    let with_other = hosp_logs()
+        .args([
+            "security",
+            "-q",
+            "--format",
+            "json",
+            "--min-severity",
+            "info",
+        ])
+        .args(["--config", &fixture_config(), "--source", &other, "--state"])
+        .arg(shared.path())
+        .output()
+        .unwrap();
+    json_ok(&with_other);
+    // the other site's state file, put where the fixture day's would be
+    let theirs = state_file(shared.path());
+    let mut kept: Value = serde_json::from_slice(&std::fs::read(&theirs).unwrap()).unwrap();
+    kept["key"] = FIXTURE_KEY.into();
+    let poisoned = tempfile::tempdir().unwrap();
+    let first = hosp_logs()
+        .args([
+            "security", "-q", "--format", "json", "--source", &d, "--state",
+        ])
+        .arg(poisoned.path())
+        .output()
+        .unwrap();
+    json_ok(&first);
+    std::fs::write(state_file(poisoned.path()), kept.to_string()).unwrap();
+    let shared_answer = hosp_logs()
+        .args([
+            "security",
+            "-q",
+            "--format",
+            "json",
+            "--min-severity",
+            "info",
+        ])
+        .args(["--config", &fixture_config(), "--source", &d, "--state"])
+        .arg(poisoned.path())
+        .output()
+        .unwrap();
+    let shared_answer = json_ok(&shared_answer);
+    assert_eq!(shared_answer["baseline"]["available"], true);
+    let critical = |r: &Value| u(&r["by_severity"]["critical"]);
+    assert_eq!(critical(&want_day), 0);
+    assert!(
+        critical(&shared_answer) > 0,
+        "the intruder made a new writer"
+    );
+    // and says what it used
+    assert_eq!(
+        shared_answer["baseline"]["state"]["spans"][0]["start"],
+        "2026-11-19T00:00:02Z"
+    );
+}
+
+#[test]
+fn a_mostly_malformed_run_records_nothing() {
+    let xdg = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let path = logs.path().join("junk.log");
+    let good: Vec<String> = fixture_lines().into_iter().take(10).collect();
+    let junk = "not an access log line\n".repeat(50);
+    std::fs::write(&path, format!("{}\n{junk}", good.join("\n"))).unwrap();
+    let out = hosp_logs()
+        .env_remove("HOSP_LOGS_STATE")
+        .env("XDG_STATE_HOME", xdg.path())
+        .args(["security", "--format", "json", "--source"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let r = json_ok(&out);
+    assert_eq!(u(&r["input"]["malformed"]), 50);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not recorded in the kept baseline: 50 of its 60 lines are malformed"),
+        "{err}"
+    );
+    assert!(!xdg.path().join("hosp-logs/security").exists());
 }

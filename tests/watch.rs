@@ -96,10 +96,7 @@ impl Drop for Watch {
 }
 
 fn watch(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hosp-logs"));
-    for var in ["HOSP_LOGS_CONFIG", "HOSP_LOGS_NOW", "NO_COLOR"] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = hosp_logs_std();
     cmd.arg("watch").args(args);
     cmd
 }
@@ -369,7 +366,8 @@ fn new_s3_objects_are_read_once_and_old_ones_never_again() {
     drop(w);
 }
 
-/// tmux, or why the terminal test cannot run: installed from Debian in CI.
+/// tmux, or why the terminal test cannot run: installed from Debian in CI (scripts/test.sh
+/// installs it first), where its absence fails the test rather than skipping it.
 fn tmux() -> Result<(), String> {
     let have = || {
         Command::new("tmux")
@@ -444,6 +442,10 @@ impl Drop for Tmux {
 #[test]
 fn the_dashboard_on_a_real_terminal() {
     if let Err(why) = tmux() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true and the dashboard test cannot run: {why}"
+        );
         println!("skipped: {why}");
         return;
     }
@@ -454,6 +456,7 @@ fn the_dashboard_on_a_real_terminal() {
     let t = Tmux {
         socket: format!("hosp-logs-watch-{}", std::process::id()),
     };
+    let clean = env_unset_args();
     let start = |color: bool| {
         let cmd = format!(
             "{} {} watch --source '{}' --interval 300ms; echo exit=$?; sleep 60",
@@ -461,22 +464,10 @@ fn the_dashboard_on_a_real_terminal() {
             env!("CARGO_BIN_EXE_hosp-logs"),
             log.display()
         );
-        t.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "w",
-            "-x",
-            "140",
-            "-y",
-            "42",
-            "env",
-            "-u",
-            "HOSP_LOGS_CONFIG",
-            "sh",
-            "-c",
-            &cmd,
-        ]);
+        let mut args: Vec<&str> = vec!["new-session", "-d", "-s", "w", "-x", "140", "-y", "42"];
+        args.extend(clean.iter().map(String::as_str));
+        args.extend(["sh", "-c", &cmd]);
+        t.run(&args);
     };
     start(false);
     // the input line is near the bottom, drawn after the panels: once it shows the read, the
@@ -535,6 +526,50 @@ fn the_dashboard_on_a_real_terminal() {
     t.run(&["send-keys", "-t", "w", "C-c"]);
     let after = t.wait_for("exit=130");
     assert!(!after.contains("Past hour"), "{after}");
+    t.run(&["kill-session", "-t", "w"]);
+
+    // the window closed under a running dashboard: it ends, without a busy loop
+    start(false);
+    t.wait_for("Past 24 hours");
+    let shell = t.run(&["list-panes", "-t", "w", "-F", "#{pane_pid}"]);
+    let shell = shell.trim();
+    let children =
+        std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap_or_default();
+    let pid = children
+        .split_whitespace()
+        .next()
+        .expect("watch under the shell");
+    let stat = |pid: &str| -> Option<(char, u64)> {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let rest = &s[s.rfind(')')? + 2..];
+        let f: Vec<&str> = rest.split(' ').collect();
+        Some((
+            f[0].chars().next()?,
+            f[11].parse::<u64>().ok()? + f[12].parse::<u64>().ok()?,
+        ))
+    };
+    let (_, ticks_before) = stat(pid).expect("watch is running");
+    t.run(&["kill-session", "-t", "w"]);
+    let closed = Instant::now();
+    let mut last = ticks_before;
+    loop {
+        match stat(pid) {
+            None | Some(('Z', _)) => break,
+            Some((_, ticks)) => last = ticks,
+        }
+        assert!(
+            closed.elapsed() < Duration::from_millis(1500),
+            "watch {pid} still running after its tmux window closed ({} CPU ticks since)",
+            last - ticks_before
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // clock ticks are 10 ms: a busy loop would burn the whole wait
+    assert!(
+        last - ticks_before < 30,
+        "{} CPU ticks",
+        last - ticks_before
+    );
 }
 
 #[test]
@@ -555,4 +590,275 @@ fn what_cannot_be_followed_is_refused_at_once() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(why), "{args:?}: {err}");
     }
+}
+
+/// A new pseudo-terminal of 120×40: (master, slave), both close-on-exec from the start (tests
+/// run in threads, and a process another test starts must not inherit them: the terminal
+/// would stay open).
+fn pty() -> (libc::c_int, libc::c_int) {
+    let last = std::io::Error::last_os_error;
+    // SAFETY: plain libc calls on descriptors this function owns; ptsname's buffer is read
+    // at once
+    unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        assert!(master >= 0, "posix_openpt: {}", last());
+        assert_eq!(libc::grantpt(master), 0, "grantpt: {}", last());
+        assert_eq!(libc::unlockpt(master), 0, "unlockpt: {}", last());
+        let mut name = [0 as libc::c_char; 128];
+        assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
+        let slave = libc::open(
+            name.as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        );
+        assert!(slave >= 0, "open the slave: {}", last());
+        let size = libc::winsize {
+            ws_row: 40,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        assert_eq!(libc::ioctl(slave, libc::TIOCSWINSZ, &size), 0);
+        (master, slave)
+    }
+}
+
+/// A `watch` dashboard on a pseudo-terminal of its own (stdin, stdout and stderr its slave
+/// side); `controlling`: the terminal is its controlling terminal (a session of its own), so
+/// closing the master sends it SIGHUP as a dropped SSH session or a closed tmux window does.
+struct OnPty {
+    master: libc::c_int,
+    pid: libc::pid_t,
+    /// What it drew.
+    screen: Vec<u8>,
+    reaped: bool,
+}
+
+impl OnPty {
+    fn spawn(log: &Path, controlling: bool) -> OnPty {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        use std::os::unix::process::CommandExt;
+        let (master, slave) = pty();
+        // SAFETY: the slave is ours; each Stdio gets its own duplicate
+        let slave = unsafe { OwnedFd::from_raw_fd(slave) };
+        let mut cmd = watch(&[
+            "--source",
+            &log.display().to_string(),
+            "--interval",
+            "300ms",
+        ]);
+        cmd.env("TERM", "xterm-256color")
+            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave));
+        if controlling {
+            // SAFETY: async-signal-safe calls only, between fork and exec
+            unsafe {
+                cmd.pre_exec(|| {
+                    if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let child = cmd.spawn().unwrap();
+        // the slave's copies went with `cmd`: the child holds the only ones
+        drop(cmd);
+        let mut w = OnPty {
+            master,
+            pid: child.id() as libc::pid_t,
+            screen: Vec::new(),
+            reaped: false,
+        };
+        // reaped by wait4 below, for its resource use; Child is not waited on
+        drop(child);
+        w.read_until("Past 24 hours");
+        w
+    }
+
+    /// Reads what the dashboard draws until `what` shows.
+    fn read_until(&mut self, what: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !String::from_utf8_lossy(&self.screen).contains(what) {
+            assert!(
+                Instant::now() < deadline,
+                "{what:?} never drawn: {}",
+                String::from_utf8_lossy(&self.screen)
+            );
+            self.read_some(Duration::from_millis(100));
+        }
+    }
+
+    fn read_some(&mut self, wait: Duration) {
+        let mut p = libc::pollfd {
+            fd: self.master,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd
+        if unsafe { libc::poll(&mut p, 1, wait.as_millis() as i32) } > 0 {
+            let mut buf = [0u8; 8192];
+            // SAFETY: the buffer is valid for its length
+            let n = unsafe { libc::read(self.master, buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                self.screen.extend_from_slice(&buf[..n as usize]);
+            }
+        }
+    }
+
+    /// The CPU time (user + system) it used so far, from /proc.
+    fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap();
+        // after "(comm)": state is field 3, utime 14, stime 15
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let f: Vec<&str> = rest.split(' ').collect();
+        let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+        // SAFETY: sysconf has no preconditions
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+        Duration::from_millis(ticks * 1000 / hz)
+    }
+
+    fn close_master(&mut self) {
+        // SAFETY: our own descriptor, closed once
+        unsafe { libc::close(self.master) };
+        self.master = -1;
+    }
+
+    /// Waits up to `limit` for it to end: (how long it took, its exit code, the CPU time it
+    /// used over its whole life).
+    fn ends_within(&mut self, limit: Duration) -> (Duration, i32, Duration) {
+        let start = Instant::now();
+        loop {
+            let mut status = 0;
+            // SAFETY: a zeroed rusage is a valid out-parameter
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: our own child; valid out-pointers
+            let r = unsafe { libc::wait4(self.pid, &mut status, libc::WNOHANG, &mut usage) };
+            if r == self.pid {
+                self.reaped = true;
+                let tv = |t: libc::timeval| {
+                    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+                };
+                let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
+                let code = match libc::WIFEXITED(status) {
+                    true => libc::WEXITSTATUS(status),
+                    false => -libc::WTERMSIG(status),
+                };
+                return (start.elapsed(), code, cpu);
+            }
+            assert!(
+                start.elapsed() < limit,
+                "watch still running {limit:?} after its terminal went away (CPU so far: {:?})",
+                self.cpu()
+            );
+            if self.master >= 0 {
+                self.read_some(Duration::from_millis(10));
+            } else {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+impl Drop for OnPty {
+    fn drop(&mut self) {
+        if !self.reaped {
+            // SAFETY: our own child
+            unsafe {
+                libc::kill(self.pid, libc::SIGKILL);
+                libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+            }
+        }
+        if self.master >= 0 {
+            self.close_master();
+        }
+    }
+}
+
+/// How long `watch` may take to notice its terminal is gone (it waits for keys 200 ms at a
+/// time), with room for a loaded machine.
+const PROMPT: Duration = Duration::from_millis(1500);
+
+fn a_log() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    append(&log, &lines(50, 200, 20));
+    (dir, log)
+}
+
+#[test]
+fn watch_ends_when_its_terminal_is_closed() {
+    let (_dir, log) = a_log();
+    // not its controlling terminal: no SIGHUP, only the end of the terminal's input (EIO)
+    // tells it; then its controlling terminal: SIGHUP too
+    for controlling in [false, true] {
+        let mut w = OnPty::spawn(&log, controlling);
+        let before = w.cpu();
+        w.close_master();
+        let (took, code, cpu) = w.ends_within(PROMPT);
+        eprintln!(
+            "controlling {controlling}: ended {took:?} after the close, exit {code}, CPU {cpu:?} (before the close {before:?})"
+        );
+        assert_eq!(code, 130, "a hang-up is an interruption");
+        // a busy loop burns the whole wait; an idle dashboard almost nothing
+        assert!(
+            cpu.saturating_sub(before) < Duration::from_millis(300),
+            "CPU {cpu:?} (before the close {before:?}) in {took:?}"
+        );
+    }
+}
+
+#[test]
+fn watch_ends_on_sigterm_and_sighup_with_the_terminal_restored() {
+    let (_dir, log) = a_log();
+    for sig in [libc::SIGTERM, libc::SIGHUP] {
+        let mut w = OnPty::spawn(&log, false);
+        let drawn = w.screen.len();
+        let before = w.cpu();
+        // SAFETY: our own child
+        unsafe { libc::kill(w.pid, sig) };
+        let (took, code, cpu) = w.ends_within(PROMPT);
+        eprintln!("signal {sig}: ended in {took:?}, exit {code}, CPU {cpu:?}");
+        assert_eq!(code, 130);
+        assert!(
+            cpu.saturating_sub(before) < Duration::from_millis(300),
+            "{cpu:?}"
+        );
+        // the terminal is still there: the alternate screen left, the cursor shown again
+        w.read_some(Duration::from_millis(200));
+        let after = String::from_utf8_lossy(&w.screen[drawn..]).into_owned();
+        assert!(after.contains("\u{1b}[?1049l"), "{after:?}");
+        assert!(after.contains("\u{1b}[?25h"), "{after:?}");
+    }
+}
+
+#[test]
+fn ndjson_ends_when_stdout_is_closed() {
+    let (_dir, log) = a_log();
+    let mut child = watch(&["--source", &log.display().to_string(), "--interval", "60s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(req(&v, "total"), 50);
+    // no more reader: the next snapshot is a minute away, the watch ends now
+    drop(out);
+    let closed = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert_eq!(status.code(), Some(0));
+            break;
+        }
+        assert!(
+            closed.elapsed() < PROMPT,
+            "watch still running with no one reading its output"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    eprintln!("ended {:?} after its stdout closed", closed.elapsed());
 }

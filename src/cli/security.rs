@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::context::Context;
+use super::context::{Context, Where};
 use super::input::InputArgs;
 use super::GlobalArgs;
-use crate::error::ExitStatus;
+use crate::engine::{self, InputStats, Job};
+use crate::error::{ExitStatus, UsageError};
 use crate::metrics::security::kept::{self, default_dir};
 use crate::metrics::security::{parse_baseline, KeptWriters, Rule, Security, Severity};
 use crate::render::analysis::Analysis;
@@ -34,8 +35,10 @@ pub struct SecurityArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
     /// Folder of the kept baseline: who was seen writing, and when, in earlier runs, so
-    /// `--since 24h` knows who wrote before without re-reading the baseline period. "off" keeps
-    /// nothing. Default: $XDG_STATE_HOME/hosp-logs/security (~/.local/state/hosp-logs/security)
+    /// `--since 24h` knows who wrote before without re-reading the baseline period. Kept per
+    /// source (load balancer, CloudFront distribution, else the source paths) and for the spans
+    /// of time the runs read. "off" keeps nothing. Default: $XDG_STATE_HOME/hosp-logs/security
+    /// (~/.local/state/hosp-logs/security)
     #[arg(long, value_name = "DIR", env = "HOSP_LOGS_STATE")]
     pub state: Option<PathBuf>,
 }
@@ -49,6 +52,25 @@ fn state_dir(flag: Option<&PathBuf>) -> Option<PathBuf> {
     }
 }
 
+/// More than this share of the lines malformed, and the run records nothing in the kept
+/// baseline: a damaged or foreign file must not become the baseline of later runs.
+const MAX_MALFORMED_SHARE: f64 = 0.5;
+
+/// Why a run is not recorded in the kept baseline, if it is not.
+fn not_recorded(input: &InputStats, spans: &[kept::Span]) -> Option<String> {
+    let lines = input.parsed + input.malformed;
+    if lines > 0 && input.malformed as f64 > MAX_MALFORMED_SHARE * lines as f64 {
+        return Some(format!(
+            "{} of its {} lines are malformed",
+            input.malformed, lines
+        ));
+    }
+    if spans.is_empty() {
+        return Some("it read no request".into());
+    }
+    None
+}
+
 pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus> {
     let ctx = Context::new(global, &args.input, None)?;
     let mut settings = ctx.settings.security.clone();
@@ -59,9 +81,32 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
         settings.evidence = n;
     }
     let window = ctx.window;
+    let Some(local) = ctx.local() else {
+        return Err(
+            UsageError("`security` reads logs locally only: drop --engine athena".into()).into(),
+        );
+    };
+    let sources = match &ctx.engine {
+        Where::Local { sources, .. } => sources.clone(),
+        Where::Athena(_) => Vec::new(),
+    };
+    // the kept baseline of these logs: keyed by their identity (the names of the files the
+    // window needs), never another source's
     let dir = state_dir(args.state.as_ref());
+    let found = dir.as_ref().map(|_| ctx.discover(&window)).transpose()?;
+    let key = found
+        .as_ref()
+        .and_then(|i| kept::source_key(i.files.iter().map(|f| f.name.as_str()), &sources));
+    if dir.is_some() && key.is_none() && !ctx.quiet {
+        eprintln!("hosp-logs: note: standard input has no identity: no baseline is kept for it");
+    }
+    let place = dir.zip(key);
     // a state that cannot be read is named and ignored (it is rewritten after the run)
-    let kept = match dir.as_deref().map(KeptWriters::load).transpose() {
+    let kept = match place
+        .as_ref()
+        .map(|(d, k)| KeptWriters::load(d, k))
+        .transpose()
+    {
         Ok(k) => k.flatten(),
         Err(e) => {
             if !ctx.quiet {
@@ -78,6 +123,10 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
             read.since_us = Some(since - b);
         }
     }
+    let input = match found {
+        Some(i) if read.since_us == window.since_us => i,
+        _ => ctx.discover(&read)?,
+    };
     let analysis = Security {
         settings,
         rules: args.rules.clone(),
@@ -87,18 +136,38 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
         baseline: true,
         kept: kept.clone(),
     };
-    let ran = ctx.run_local(&analysis, &read)?;
+    let job = Job {
+        window: read,
+        ..ctx.job()
+    };
+    let ran = engine::run_local(&analysis, &job, &input, local)?;
+    ctx.warn_about_input(&ran.input);
     let mut run = ran.report;
-    if let Some(dir) = &dir {
+    if let Some((dir, key)) = &place {
         if let Some(s) = &mut run.report.baseline.state {
-            s.file = Some(dir.join(kept::FILE).display().to_string());
+            s.file = Some(KeptWriters::path(dir, key).display().to_string());
         }
-        if let Some((start, end)) = run.covered {
-            let mut k = kept.unwrap_or_default();
-            k.record(start, end, std::mem::take(&mut run.writers));
-            if let Err(e) = k.save(dir) {
-                if !ctx.quiet {
-                    eprintln!("hosp-logs: warning: the kept baseline was not saved: {e}");
+        match not_recorded(&ran.input, &run.spans) {
+            Some(why) => {
+                if !ctx.quiet && !run.spans.is_empty() {
+                    eprintln!(
+                        "hosp-logs: warning: this run is not recorded in the kept baseline: {why}"
+                    );
+                }
+            }
+            None => {
+                let mut k = kept.unwrap_or_else(|| KeptWriters::new(key));
+                let starts: Vec<i64> = [read.since_us, window.since_us]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let ends: Vec<i64> = read.until_us.into_iter().collect();
+                let spans = kept::to_bounds(run.spans.clone(), &starts, &ends);
+                k.record(&spans, std::mem::take(&mut run.writers));
+                if let Err(e) = k.save(dir) {
+                    if !ctx.quiet {
+                        eprintln!("hosp-logs: warning: the kept baseline was not saved: {e}");
+                    }
                 }
             }
         }

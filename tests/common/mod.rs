@@ -32,22 +32,55 @@ pub fn truth() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// The binary with a clean environment: no config, colour or CI settings leak in, and no
-/// kept security baseline (tests that keep one pass `--state DIR`).
-pub fn hosp_logs() -> Command {
-    let mut cmd = Command::cargo_bin("hosp-logs").unwrap();
-    cmd.env("HOSP_LOGS_STATE", "off");
-    for var in [
-        "HOSP_LOGS_CONFIG",
-        "HOSP_LOGS_NOW",
-        "HOSP_LOGS_THREADS",
-        "NO_COLOR",
-        "AWS_PROFILE",
-        "GITHUB_STEP_SUMMARY",
-    ] {
-        cmd.env_remove(var);
+/// The variables a developer's shell may hold that would change what a run answers: every
+/// `HOSP_LOGS_*` (config, clock, threads, kept state, cache) and `XDG_*` (the folders of the
+/// kept state, the cache, the query history), and colour, AWS profile and CI summary settings.
+fn leaks(name: &str) -> bool {
+    name.starts_with("HOSP_LOGS_")
+        || name.starts_with("XDG_")
+        || matches!(name, "NO_COLOR" | "AWS_PROFILE" | "GITHUB_STEP_SUMMARY")
+}
+
+/// Clears what [`leaks`] names from a command's environment, and turns the kept security
+/// baseline off (tests that keep one pass `--state DIR`, or set `XDG_STATE_HOME` and remove
+/// `HOSP_LOGS_STATE`).
+pub fn clean_env(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for (name, _) in std::env::vars_os() {
+        if leaks(&name.to_string_lossy()) {
+            cmd.env_remove(&name);
+        }
     }
+    cmd.env("HOSP_LOGS_STATE", "off")
+}
+
+/// The binary with a clean environment ([`clean_env`]), as assert_cmd runs it.
+pub fn hosp_logs() -> Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hosp-logs"));
+    clean_env(&mut cmd);
+    Command::from_std(cmd)
+}
+
+/// The binary with a clean environment ([`clean_env`]), as std runs it (to spawn and watch
+/// a running process).
+pub fn hosp_logs_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hosp-logs"));
+    clean_env(&mut cmd);
     cmd
+}
+
+/// `env -u NAME …` for each variable [`clean_env`] clears, for a command line run through a
+/// shell (tmux): the same clean environment.
+pub fn env_unset_args() -> Vec<String> {
+    let mut out = vec!["env".to_string()];
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if leaks(&name) {
+            out.push("-u".into());
+            out.push(name.into_owned());
+        }
+    }
+    out.push("HOSP_LOGS_STATE=off".into());
+    out
 }
 
 pub fn u(v: &Value) -> u64 {

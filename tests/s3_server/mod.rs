@@ -132,10 +132,12 @@ impl Server {
     }
 
     /// The binary with the store's credentials, a clean AWS environment (`home` as HOME) and
-    /// the store's endpoint; the command and its arguments go first.
+    /// the store's endpoint; the command and its arguments go first. Nothing of the
+    /// developer's environment reaches it (stricter than the shared helper's clean one).
     pub fn command(&self, home: &Path, args: &[&str]) -> std::process::Command {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hosp-logs"));
+        let mut cmd = crate::common::hosp_logs_std();
         cmd.env_clear()
+            .env("HOSP_LOGS_STATE", "off")
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", home)
             .env("AWS_ACCESS_KEY_ID", "test-key")

@@ -38,8 +38,10 @@ Examples:
 
 On a terminal: the dashboard (q quits, p pauses, tab switches views). Otherwise: one JSON
 object per interval on stdout (the slo JSON keys plus alerts_firing and at).
-Exit codes: 0 quit (q, --once), 1 runtime failure, 2 usage or input error, 130 interrupted
-(Ctrl-C, SIGTERM, SIGHUP).";
+The dashboard ends with its terminal (closed window, dropped SSH session: exit 130 within a
+second); NDJSON ends when its reader goes away (`| head -1`: exit 0).
+Exit codes: 0 quit (q, --once, stdout closed), 1 runtime failure, 2 usage or input error,
+130 interrupted (Ctrl-C, SIGTERM, SIGHUP, the terminal gone).";
 
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
@@ -199,7 +201,23 @@ fn live_error(e: LiveError) -> anyhow::Error {
     }
 }
 
-/// Prints each snapshot as one JSON line; notices go to stderr.
+/// Whether standard output is closed: a pipe whose reader went away (POLLERR), a terminal
+/// that hung up (POLLHUP). Checked between snapshots, so `watch | head -1` or a dropped
+/// session ends the watch at once rather than at the next interval's write.
+fn stdout_closed() -> bool {
+    use std::os::fd::AsRawFd;
+    let mut p = libc::pollfd {
+        fd: std::io::stdout().as_raw_fd(),
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, its count 1
+    let n = unsafe { libc::poll(&mut p, 1, 0) };
+    n > 0 && p.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0
+}
+
+/// Prints each snapshot as one JSON line; notices go to stderr. Ends on a signal, when the
+/// reader finished (--once), and when standard output is closed.
 fn ndjson(
     rx: &Receiver<Update>,
     interrupted: &AtomicBool,
@@ -212,6 +230,8 @@ fn ndjson(
         }
         let update = match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(u) => u,
+            // no one reads any more: quietly, like a broken pipe
+            Err(RecvTimeoutError::Timeout) if stdout_closed() => return Ok(ExitStatus::Ok),
             Err(RecvTimeoutError::Timeout) => continue,
             // the reader finished (--once)
             Err(RecvTimeoutError::Disconnected) => return Ok(ExitStatus::Ok),
@@ -224,8 +244,12 @@ fn ndjson(
                     .and_then(|_| out.write_all(b"\n"))
                     .and_then(|_| out.flush());
                 match res {
-                    // a reader that went away (`| head -1`) ends the watch, quietly
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    // a reader that went away (`| head -1`) or a terminal that hung up ends
+                    // the watch, quietly
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::BrokenPipe
+                            || e.raw_os_error() == Some(libc::EIO) =>
+                    {
                         return Ok(ExitStatus::Ok)
                     }
                     other => other?,
@@ -233,7 +257,12 @@ fn ndjson(
             }
             Update::Notice(n) => {
                 if !quiet {
-                    eprintln!("hosp-logs: {}", crate::render::sanitize(&n, 500));
+                    // stderr may be gone too: a lost notice is no reason to panic
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "hosp-logs: {}",
+                        crate::render::sanitize(&n, 500)
+                    );
                 }
             }
             Update::Failed(e) => return Err(e),

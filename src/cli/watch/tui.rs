@@ -1,12 +1,18 @@
 //! The dashboard's terminal: raw mode and the alternate screen, restored on every way out
 //! (q, Ctrl-C, a signal, an error, and a panic: ratatui's hook restores before the message
-//! prints), keys, resizes, and the draw of each snapshot.
+//! prints), keys, resizes, and the draw of each snapshot. A terminal that goes away (end of
+//! file or an error reading it, a failed draw, SIGHUP) ends the dashboard within a wait of
+//! 200 ms, exit 130 like a hang-up; nothing is written to a terminal that is gone.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, TryRecvError};
-use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+use crate::terminal::keys::{Keys, Read};
 
 use super::{Clock, Update};
 use crate::error::ExitStatus;
@@ -45,26 +51,68 @@ pub fn run(
     since_us: i64,
     clock: Clock,
 ) -> anyhow::Result<ExitStatus> {
+    let resized = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGWINCH, Arc::clone(&resized))?;
+    let mut keys = Keys::open();
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, rx, interrupted, color, since_us, clock);
-    // restored before anything is printed (the notices, an error)
+    let result = event_loop(
+        &mut terminal,
+        &mut keys,
+        Flags {
+            interrupted,
+            resized: &resized,
+        },
+        rx,
+        color,
+        since_us,
+        clock,
+    );
+    let gone = matches!(result, Ok((_, _, true))) || keys.as_ref().is_some_and(Keys::gone);
+    // restored before anything is printed (the notices, an error); a terminal that is gone
+    // has nothing to restore, and an error writing to it is no news
     let restored = ratatui::try_restore();
-    let (status, notices) = result?;
-    restored?;
+    if gone {
+        // its drop shows the cursor, and says so on stderr (the terminal that is gone: a
+        // panic) when it cannot
+        std::mem::forget(terminal);
+    } else {
+        drop(terminal);
+    }
+    let (status, notices, _) = result?;
+    if !gone {
+        restored?;
+    }
+    let mut err = std::io::stderr().lock();
     for n in notices {
-        eprintln!("hosp-logs: {}", crate::render::sanitize(&n, 500));
+        // stderr may be the terminal that went away: never a panic for a lost message
+        let _ = writeln!(err, "hosp-logs: {}", crate::render::sanitize(&n, 500));
     }
     Ok(status)
 }
 
+struct Flags<'a> {
+    interrupted: &'a AtomicBool,
+    resized: &'a AtomicBool,
+}
+
+/// Whether an error drawing means the terminal is gone (the pty's other side closed).
+fn terminal_gone(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof
+    ) || e.raw_os_error() == Some(libc::EIO)
+}
+
+/// The loop of the dashboard: (the exit status, the notices, whether the terminal is gone).
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
+    keys: &mut Option<Keys>,
+    flags: Flags<'_>,
     rx: &Receiver<Update>,
-    interrupted: &AtomicBool,
     color: bool,
     since_us: i64,
     clock: Clock,
-) -> anyhow::Result<(ExitStatus, Vec<String>)> {
+) -> anyhow::Result<(ExitStatus, Vec<String>, bool)> {
     let mut shown: Option<Snapshot> = None;
     let mut latest: Option<Snapshot> = None;
     let mut notices: Vec<String> = Vec::new();
@@ -73,8 +121,15 @@ fn event_loop(
     let mut dirty = true;
     let mut last_second = 0;
     loop {
-        if interrupted.load(Ordering::Relaxed) {
-            return Ok((ExitStatus::Interrupted, notices));
+        if flags.interrupted.load(Ordering::Relaxed) {
+            return Ok((ExitStatus::Interrupted, notices, false));
+        }
+        if flags.resized.swap(false, Ordering::Relaxed) {
+            match terminal.autoresize() {
+                Err(e) if terminal_gone(&e) => return Ok((ExitStatus::Interrupted, notices, true)),
+                other => other?,
+            }
+            dirty = true;
         }
         loop {
             match rx.try_recv() {
@@ -91,7 +146,7 @@ fn event_loop(
                 }
                 Ok(Update::Failed(e)) => return Err(e),
                 Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return Ok((ExitStatus::Ok, notices)),
+                Err(TryRecvError::Disconnected) => return Ok((ExitStatus::Ok, notices, false)),
             }
         }
         // paused: the panel holds still; reading and alerts go on behind it
@@ -102,7 +157,7 @@ fn event_loop(
         // "updated Ns ago" moves once a second
         if dirty || now_us / 1_000_000 != last_second {
             last_second = now_us / 1_000_000;
-            terminal.draw(|f| {
+            let drawn = terminal.draw(|f| {
                 draw(
                     f,
                     &Screen {
@@ -115,31 +170,39 @@ fn event_loop(
                         notices: &notices,
                     },
                 )
-            })?;
+            });
+            match drawn {
+                Err(e) if terminal_gone(&e) => return Ok((ExitStatus::Interrupted, notices, true)),
+                other => {
+                    other?;
+                }
+            }
             dirty = false;
         }
-        if event::poll(Duration::from_millis(200))? {
-            match event::read()? {
-                Event::Key(k) if k.kind != KeyEventKind::Release => {
-                    match key(k.code, k.modifiers) {
-                        Key::Quit => return Ok((ExitStatus::Ok, notices)),
-                        Key::Interrupt => return Ok((ExitStatus::Interrupted, notices)),
-                        Key::Pause => {
-                            paused = !paused;
-                            dirty = true;
-                        }
-                        Key::NextView => {
-                            view = view.next();
-                            dirty = true;
-                        }
-                        Key::None => {}
-                    }
-                }
-                Event::Resize(_, _) => {
-                    terminal.autoresize()?;
+        let typed = match keys.as_mut() {
+            Some(k) => match k.wait(Duration::from_millis(200)) {
+                Read::Keys(typed) => typed,
+                // end of file or an error reading the terminal: the one watching is gone
+                Read::Gone => return Ok((ExitStatus::Interrupted, notices, true)),
+            },
+            None => {
+                std::thread::sleep(Duration::from_millis(200));
+                Vec::new()
+            }
+        };
+        for (code, modifiers) in typed {
+            match key(code, modifiers) {
+                Key::Quit => return Ok((ExitStatus::Ok, notices, false)),
+                Key::Interrupt => return Ok((ExitStatus::Interrupted, notices, false)),
+                Key::Pause => {
+                    paused = !paused;
                     dirty = true;
                 }
-                _ => {}
+                Key::NextView => {
+                    view = view.next();
+                    dirty = true;
+                }
+                Key::None => {}
             }
         }
     }

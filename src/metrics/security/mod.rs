@@ -203,8 +203,9 @@ pub struct SecurityRun {
     /// Who wrote, and when, in what the run read (the window, and the baseline period when
     /// it was read from the logs): what the kept state records.
     pub writers: Vec<(String, Writer)>,
-    /// The span the run read (µs), None when it read nothing.
-    pub covered: Option<(i64, i64)>,
+    /// The spans of time the run read: requests no more than [`kept::GAP_US`] apart, before
+    /// the window and in it. Empty when it read nothing.
+    pub spans: Vec<kept::Span>,
 }
 
 impl Analysis for Security {
@@ -242,7 +243,8 @@ impl Analysis for Security {
         into.merge(from);
     }
 
-    fn finish(&self, p: SecurityPartial, _end: &Finish) -> SecurityRun {
+    fn finish(&self, mut p: SecurityPartial, _end: &Finish) -> SecurityRun {
+        let spans = std::mem::take(&mut p.seen).spans();
         let start = self.since_us.or(p.first.map(floor_sec));
         let period = match self.baseline {
             true => self
@@ -266,10 +268,6 @@ impl Analysis for Security {
                 .filter_map(|c| Some((c.ip.clone(), c.writer()?))),
         );
         let end = self.until_us.or(p.last.map(|l| floor_sec(l) + SEC));
-        let read_from = match p.before.requests {
-            0 => start,
-            _ => period.map(|p| p.0).or(p.before.first).or(start),
-        };
         let report = report::evaluate(
             &clients,
             p.requests,
@@ -287,7 +285,7 @@ impl Analysis for Security {
             window,
             requests: p.requests,
             writers,
-            covered: read_from.zip(end),
+            spans,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::finding::{finding, Finding, Req};
-use super::kept::KeptWriters;
+use super::kept::{KeptWriters, Span};
 use super::sample::Group;
 use super::settings::Settings;
 use super::state::{Before, Client, SecurityPartial, Wants};
@@ -30,15 +30,24 @@ pub struct Baseline {
     pub kept: Option<KeptInfo>,
 }
 
-/// What the kept baseline held, and what it added to this run.
+/// What the kept baseline added to this run: present in the output only when it changed
+/// the answer (it had read part of the baseline period), so two runs over the same input
+/// give the same JSON whatever was kept before.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct KeptInfo {
     /// The state file (set by the command).
     pub file: Option<String>,
-    /// The runs it recorded, and the span they read.
+    /// The identity of the logs it describes (the load balancer, the CloudFront
+    /// distribution, else the source paths; set by the command).
+    pub key: Option<String>,
+    /// The runs it recorded.
     pub runs: u64,
+    /// The first and last instant of the baseline period it had read (`spans`).
     pub start: Option<String>,
     pub end: Option<String>,
+    /// The spans of the baseline period that earlier runs read: the writers of those spans
+    /// count as seen before.
+    pub spans: Vec<SpanInfo>,
     /// Writers it knew from before the window.
     pub writers: u64,
     /// It recorded runs before the window's start (the new-writer check can run on it).
@@ -46,22 +55,45 @@ pub struct KeptInfo {
     pub before: bool,
 }
 
+/// A span of time, [start, end).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SpanInfo {
+    pub start: String,
+    pub end: String,
+}
+
+impl SpanInfo {
+    pub fn of(s: &Span) -> SpanInfo {
+        SpanInfo {
+            start: format_us(s.start_us),
+            end: format_us(s.end_us),
+        }
+    }
+}
+
 impl Baseline {
     /// The baseline of requests read before the window, and of the kept state: writers it
-    /// saw before the window's start, within the baseline period.
+    /// saw before the window's start, within the baseline period, when it had read part of
+    /// that period (a state that knows nothing of the period adds nothing, and is not named).
     pub fn of(period: Option<(i64, i64)>, before: &Before, kept: Option<&KeptWriters>) -> Baseline {
         let mut writers: HashSet<String> = before.writers.keys().map(|k| k.to_string()).collect();
-        let kept = period.zip(kept).map(|((from, start), k)| {
+        let kept = period.zip(kept).and_then(|((from, start), k)| {
+            let spans = k.within(from, start);
+            if spans.is_empty() {
+                return None;
+            }
             let known: Vec<&str> = k.writers_before(Some(from), start).collect();
             writers.extend(known.iter().map(|w| w.to_string()));
-            KeptInfo {
+            Some(KeptInfo {
                 file: None,
+                key: Some(k.key.clone()),
                 runs: k.runs,
-                start: k.covered.map(|c| format_us(c.0)),
-                end: k.covered.map(|c| format_us(c.1)),
+                start: spans.first().map(|s| format_us(s.start_us)),
+                end: spans.last().map(|s| format_us(s.end_us)),
+                spans: spans.iter().map(SpanInfo::of).collect(),
                 writers: known.len() as u64,
-                before: k.before(start),
-            }
+                before: true,
+            })
         });
         Baseline {
             period,

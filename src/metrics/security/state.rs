@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use rustc_hash::FxBuildHasher;
 
 use super::attack_signature::{request_kinds, Kind, Place};
-use super::kept::Writer;
+use super::kept::{Span as KeptSpan, Writer, GAP_US};
 use super::sample::{hash_parts, Earliest, Group, Tally, NO_UA};
 use super::settings::Settings;
 use super::{is_write_method, Rule};
@@ -435,6 +435,72 @@ fn seen_writing(w: &mut Writer, t: i64, n: u64) {
     w.writes += n;
 }
 
+/// The times a run read: per hour with requests, its first and last request. Merged exactly
+/// (the union of the hours), whatever the split; [`Seen::spans`] gives the spans of requests
+/// no more than [`GAP_US`] apart, what the kept baseline records as read.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    hours: BTreeMap<i64, (i64, i64)>,
+    /// The hour being added to (requests come mostly in order): (hour, first, last).
+    current: Option<(i64, i64, i64)>,
+}
+
+impl Seen {
+    pub fn add(&mut self, t: i64) {
+        let h = t.div_euclid(GAP_US);
+        match &mut self.current {
+            Some((hour, first, last)) if *hour == h => {
+                *first = (*first).min(t);
+                *last = (*last).max(t);
+            }
+            _ => {
+                self.flush();
+                self.current = Some((h, t, t));
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some((h, first, last)) = self.current.take() {
+            let e = self.hours.entry(h).or_insert((first, last));
+            e.0 = e.0.min(first);
+            e.1 = e.1.max(last);
+        }
+    }
+
+    pub fn merge(&mut self, mut o: Seen) {
+        self.flush();
+        o.flush();
+        for (h, (first, last)) in o.hours {
+            let e = self.hours.entry(h).or_insert((first, last));
+            e.0 = e.0.min(first);
+            e.1 = e.1.max(last);
+        }
+    }
+
+    /// The spans read: requests no more than [`GAP_US`] apart are in one span, which runs
+    /// from its first request's second to the end of its last one's.
+    pub fn spans(mut self) -> Vec<KeptSpan> {
+        const SEC: i64 = 1_000_000;
+        self.flush();
+        let mut out: Vec<KeptSpan> = Vec::new();
+        let mut last_t = i64::MIN;
+        for (first, last) in self.hours.into_values() {
+            let start = first.div_euclid(SEC) * SEC;
+            let end = last.div_euclid(SEC) * SEC + SEC;
+            match out.last_mut() {
+                Some(s) if first - last_t <= GAP_US => s.end_us = end,
+                _ => out.push(KeptSpan {
+                    start_us: start,
+                    end_us: end,
+                }),
+            }
+            last_t = last;
+        }
+        out
+    }
+}
+
 /// What one thread has counted: a state per client address in the window, and the baseline.
 #[derive(Debug, Clone, Default)]
 pub struct SecurityPartial {
@@ -443,12 +509,15 @@ pub struct SecurityPartial {
     pub first: Option<i64>,
     pub last: Option<i64>,
     pub before: Before,
+    /// Every request's time, before the window and in it.
+    pub seen: Seen,
 }
 
 impl SecurityPartial {
     /// Folds one request: before `since_us` into the baseline, else into its client's state.
     pub fn add(&mut self, r: &Request<'_>, since_us: Option<i64>, w: &Wants, s: &Settings) {
         let ip = r.client_ip.unwrap_or("-");
+        self.seen.add(r.time_us);
         if since_us.is_some_and(|since| r.time_us < since) {
             let b = &mut self.before;
             b.requests += 1;
@@ -493,6 +562,7 @@ impl SecurityPartial {
             }
         }
         self.requests += o.requests;
+        self.seen.merge(o.seen);
         self.first = self.first.into_iter().chain(o.first).min();
         self.last = self.last.into_iter().chain(o.last).max();
         let b = &mut self.before;
@@ -555,5 +625,57 @@ impl Client {
             last_us: w.all.last?,
             writes: w.all.count,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: i64 = 1_000_000;
+    const H: i64 = 3600 * SEC;
+
+    fn span(s: i64, e: i64) -> KeptSpan {
+        KeptSpan {
+            start_us: s,
+            end_us: e,
+        }
+    }
+
+    #[test]
+    fn spans_read_are_runs_of_requests_at_most_an_hour_apart_whatever_the_split() {
+        // a stray request ten years before, then a morning with a 59-minute lull (one span)
+        // and, after a quiet 61 minutes, the afternoon (another)
+        let t0 = 1_795_132_800 * SEC;
+        let times = [
+            t0 - 10 * 365 * 24 * H + 500_000,
+            t0 + 2 * SEC + 300,
+            t0 + 30 * 60 * SEC,
+            t0 + 89 * 60 * SEC,
+            t0 + 150 * 60 * SEC + 7,
+            t0 + 3 * H,
+        ];
+        let want = vec![
+            span(t0 - 10 * 365 * 24 * H, t0 - 10 * 365 * 24 * H + SEC),
+            span(t0 + 2 * SEC, t0 + 89 * 60 * SEC + SEC),
+            span(t0 + 150 * 60 * SEC, t0 + 3 * H + SEC),
+        ];
+        let mut whole = Seen::default();
+        for t in times {
+            whole.add(t);
+        }
+        assert_eq!(whole.spans(), want);
+        // every split into two partials, each fed out of order, merges to the same spans
+        for mask in 0..(1u32 << times.len()) {
+            let (mut a, mut b) = (Seen::default(), Seen::default());
+            for (i, t) in times.iter().enumerate().rev() {
+                match mask & (1 << i) {
+                    0 => a.add(*t),
+                    _ => b.add(*t),
+                }
+            }
+            a.merge(b);
+            assert_eq!(a.spans(), want, "split {mask:b}");
+        }
     }
 }
