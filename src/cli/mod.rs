@@ -33,7 +33,9 @@ use context::Context;
 
 const EXAMPLES: &str = "\
 Examples:
-  hosp-logs slo --source fixtures/day --config fixtures/hosp-logs.toml
+  hosp-logs slo --config fixtures/hosp-logs.toml  # at the edge: the config's outermost hop
+  hosp-logs slo --config fixtures/hosp-logs.toml --hop lb
+  hosp-logs hops --config fixtures/hosp-logs.toml  # every hop side by side
   hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
   hosp-logs errors --source logs/ --since 6h --4xx
   hosp-logs latency --source logs/ --field target --bucket 15m
@@ -223,6 +225,39 @@ pub fn present<R: crate::render::Report>(
         crate::render::chart::write_png(path, &draw(ran)?)?;
     }
     Ok(ctx.outcome(ExitStatus::Ok, &ran.input))
+}
+
+/// Whether an error is stdout's reader gone (`hosp-logs … | head`): every command ends
+/// there quietly with status 0, as ripgrep does (the reader has what it wanted). Only when
+/// stdout itself is closed: a broken pipe elsewhere (an S3 connection, an `--on-alert`
+/// command) stays a failure.
+pub fn broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    let pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
+            || matches!(
+                cause.downcast_ref::<polars::prelude::PolarsError>(),
+                Some(polars::prelude::PolarsError::IO { error, .. }) if error.kind() == BrokenPipe
+            )
+    });
+    pipe && stdout_closed()
+}
+
+/// Whether stdout is a pipe (or socket) nobody reads any more: poll reports an error on it.
+fn stdout_closed() -> bool {
+    let mut fd = libc::pollfd {
+        fd: 1,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no timeout
+    let n = unsafe { libc::poll(&mut fd, 1, 0) };
+    n == 1 && fd.revents & libc::POLLERR != 0
 }
 
 /// Maps an error chain to its exit code: usage and input errors are 2, an interrupted Athena
