@@ -736,6 +736,50 @@ mod tests {
         assert_eq!(a.saved_by_retries, 0);
     }
 
+    fn read(name: &str, format: FormatId, total: u64, no_status: u64) -> HopRead {
+        let mut part = HopPartial::default();
+        part.counts = Counts {
+            total,
+            excluded: 0,
+            no_status,
+            good: total - no_status,
+        };
+        HopRead {
+            name: name.into(),
+            format,
+            sources: vec![format!("/logs/{name}")],
+            roles: RoleSet::EMPTY,
+            part,
+            input: InputStats {
+                files: 1,
+                lines: total,
+                ..InputStats::default()
+            },
+            excluded: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn reached_is_against_the_edges_requests_and_more_than_all_is_explained() {
+        // the edge: 1000 requests, 10 without a status (valid 990); the load balancer 1005
+        let hops = vec![
+            read("edge", FormatId::CloudFront, 1000, 10),
+            read("lb", FormatId::Alb, 1005, 0),
+            read("proxy", FormatId::Nginx, 0, 0),
+        ];
+        let r = build(hops, WindowInfo::default(), 60_000_000);
+        let shares: Vec<Option<f64>> = r.hops.iter().map(|h| h.reached_share).collect();
+        assert_eq!(shares, [Some(1.0), Some(1.005), Some(0.0)]);
+        // the hop that read nothing first, then why the load balancer has more than the edge
+        assert_eq!(r.notes[0], "hop `proxy`: no line in its 1 file(s) under /logs/proxy");
+        assert!(
+            r.notes[1].starts_with("hop `lb` logged more requests than the outermost hop `edge` (1005 against 1000)"),
+            "{:?}",
+            r.notes
+        );
+    }
+
     #[test]
     fn keys_are_stable() {
         assert_eq!(id_key("x"), id_key("x"));
