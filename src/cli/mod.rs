@@ -39,11 +39,13 @@ Examples:
   hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
   hosp-logs errors --source logs/ --since 6h --4xx
   hosp-logs latency --source logs/ --field target --bucket 15m
-  hosp-logs query --source logs/ \"SELECT endpoint, count(*) AS n FROM logs WHERE elb_status_code >= 500 GROUP BY endpoint ORDER BY n DESC\"
+  hosp-logs query --source logs/ \"SELECT endpoint, count(*) AS n FROM logs \\
+    WHERE elb_status_code >= 500 GROUP BY endpoint ORDER BY n DESC\"
   hosp-logs export --source logs/ --since 24h --to parquet --out day.parquet
   hosp-logs security --source logs/ --config hosp-logs.toml --min-severity medium --fail-on high
   hosp-logs audit --source logs/ --client 203.0.113.66 --method write
-  hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
+  hosp-logs slo --source 'logs/**/*.log.gz' \\
+    --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs report --source logs/ --since 24h --out 'reports/{date}'
   hosp-logs errors --source logs/ --since 24h --chart errors.png
@@ -55,7 +57,8 @@ Examples:
   hosp-logs hops --config hosp-logs.toml --since 24h
   hosp-logs slo --source s3://my-alb-logs/prod --since 24h --profile prod
   hosp-logs fetch s3://my-alb-logs/prod --since 7d --out logs/
-  hosp-logs athena setup --location s3://my-alb-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/
+  hosp-logs athena setup \\
+    --location s3://my-alb-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/
   hosp-logs slo --engine athena --since 24h --max-scan 20GB
   hosp-logs latency --engine athena --since 6h --print-sql
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
