@@ -421,7 +421,10 @@ mod tests {
         assert_eq!(c.hops[0].sources, [format!("{d}/../lb")]);
         // a config in the working directory keeps its paths as written
         assert_eq!(config_path(Path::new(""), "logs"), "logs");
-        assert_eq!(config_path(Path::new("fixtures"), "day/nginx"), "fixtures/day/nginx");
+        assert_eq!(
+            config_path(Path::new("fixtures"), "day/nginx"),
+            "fixtures/day/nginx"
+        );
     }
 
     #[test]

@@ -80,6 +80,9 @@ fn a_closed_pipe_is_not_taken_for_a_failure_that_is_not_stdouts() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = common::hosp_logs().args(["completions", "bash"]).output().unwrap();
+    let out = common::hosp_logs()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
     assert!(common::stdout_ok(&out).contains("hosp-logs"));
 }

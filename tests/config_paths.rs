@@ -13,7 +13,10 @@ use common::{hosp_logs, json_ok, root, truth, u};
 fn write_config(dir: &Path) -> String {
     symlink(root().join("fixtures/day"), dir.join("day")).unwrap();
     let text = std::fs::read_to_string(root().join("fixtures/hosp-logs.toml")).unwrap();
-    assert!(text.contains("sources = [\"day/nginx\"]"), "the fixture config reads day/…");
+    assert!(
+        text.contains("sources = [\"day/nginx\"]"),
+        "the fixture config reads day/…"
+    );
     let text = format!("[source]\npaths = [\"day/AWSLogs\"]\n\n{text}");
     let file = dir.join("hosp-logs.toml");
     std::fs::write(&file, text).unwrap();
@@ -55,7 +58,11 @@ fn a_command_line_path_stays_the_working_directorys() {
     let config_dir = tempfile::tempdir().unwrap();
     let cwd = tempfile::tempdir().unwrap();
     let config = write_config(config_dir.path());
-    symlink(root().join("fixtures/day/cloudfront"), cwd.path().join("edge")).unwrap();
+    symlink(
+        root().join("fixtures/day/cloudfront"),
+        cwd.path().join("edge"),
+    )
+    .unwrap();
     let v = json_ok(
         &hosp_logs()
             .current_dir(cwd.path())
@@ -93,8 +100,15 @@ fn a_hop_that_reads_nothing_says_so_before_any_join_note() {
         .map(|n| n.as_str().unwrap())
         .collect();
     let proxy = config_dir.path().join("proxy").display().to_string();
-    assert_eq!(notes[0], format!("hop `proxy`: no files under {proxy}"), "{notes:?}");
-    assert!(notes[1..].iter().any(|n| n.contains("cannot be joined")), "{notes:?}");
+    assert_eq!(
+        notes[0],
+        format!("hop `proxy`: no files under {proxy}"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1..].iter().any(|n| n.contains("cannot be joined")),
+        "{notes:?}"
+    );
     // the table says it first as well
     let table = common::stdout_ok(
         &hosp_logs()

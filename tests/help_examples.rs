@@ -177,7 +177,10 @@ fn every_top_level_help_example_runs_and_gives_what_it_promises() {
                 assert!(shows_rate(&stdout, edge), "{what}\n{stdout}")
             }
             "slo" if ex.contains("--log-format nginx") => {
-                assert!(shows_rate(&stdout, rate(&t["nginx"]["requests"])), "{what}\n{stdout}")
+                assert!(
+                    shows_rate(&stdout, rate(&t["nginx"]["requests"])),
+                    "{what}\n{stdout}"
+                )
             }
             // the glob over the whole day: the ALB's figures
             "slo" if ex.contains("**") => assert!(shows_rate(&stdout, alb), "{what}\n{stdout}"),
@@ -185,7 +188,11 @@ fn every_top_level_help_example_runs_and_gives_what_it_promises() {
                 assert!(stdout.contains("Success rate"), "{what}")
             }
             "hops" => {
-                let at_edge = format!("{:.3}% of {} valid", edge * 100.0, t["cloudfront"]["requests"]["valid"]);
+                let at_edge = format!(
+                    "{:.3}% of {} valid",
+                    edge * 100.0,
+                    t["cloudfront"]["requests"]["valid"]
+                );
                 assert!(stdout.contains(&at_edge), "{what}\n{stdout}");
                 for hop in ["edge", "lb", "proxy"] {
                     assert!(stdout.contains(&format!("│ {hop} ")), "{what}\n{stdout}");

@@ -253,7 +253,9 @@ fn attribution_on_the_fixture_day_matches_truth_and_a_count_made_here() {
     );
     // reached: each hop's requests against the edge's (the edge itself 100 %)
     let share = proxy_hop["reached_share"].as_f64().unwrap();
-    assert!((share - u(&proxy_hop["requests"]) as f64 / u(&edge_hop["requests"]) as f64).abs() < 1e-12);
+    assert!(
+        (share - u(&proxy_hop["requests"]) as f64 / u(&edge_hop["requests"]) as f64).abs() < 1e-12
+    );
     assert_eq!(edge_hop["reached_share"].as_f64(), Some(1.0));
     let cf = &truth()["cloudfront"]["requests"];
     assert_eq!(

@@ -25,6 +25,8 @@ fn run_measured(args: &[&str]) -> (Option<i32>, String, i64) {
     ] {
         cmd.env_remove(var);
     }
+    // waited for below with wait4 (for its rusage), not with Child::wait
+    #[allow(clippy::zombie_processes)]
     let child = cmd
         .args(args)
         .stdout(Stdio::null())

@@ -45,7 +45,11 @@ fn a_folder_of_three_hops_is_refused_by_every_analysis_naming_the_formats_and_th
     let out = tempfile::tempdir().unwrap();
     for args in analyses(out.path().to_str().unwrap()) {
         let err = refused(&args, &day);
-        let titles = ["ALB access log", "CloudFront standard log", "nginx access log"];
+        let titles = [
+            "ALB access log",
+            "CloudFront standard log",
+            "nginx access log",
+        ];
         let named = titles.iter().filter(|t| err.contains(*t)).count();
         assert!(named >= 2, "{args:?}: {err}");
         for way_out in ["--source", "--log-format", "--hop NAME", "hosp-logs hops"] {
@@ -72,7 +76,9 @@ fn two_files_in_two_formats_are_both_named() {
     let err = refused(&["slo".to_string()], dir.path().to_str().unwrap());
     let (a, b) = (a.display().to_string(), b.display().to_string());
     assert!(
-        err.contains(&format!("{a} is an ALB access log, {b} a CloudFront standard log")),
+        err.contains(&format!(
+            "{a} is an ALB access log, {b} a CloudFront standard log"
+        )),
         "{err}"
     );
     // each file alone is read
@@ -101,8 +107,14 @@ fn a_hop_or_one_formats_folder_gives_that_hops_own_figures() {
     };
     // the config's outermost hop (the edge) by default, the load balancer with --hop lb
     let edge = slo(&[]);
-    assert_eq!(edge["requests"]["valid"], t["cloudfront"]["requests"]["valid"]);
-    assert_eq!(edge["requests"]["good"], t["cloudfront"]["requests"]["good"]);
+    assert_eq!(
+        edge["requests"]["valid"],
+        t["cloudfront"]["requests"]["valid"]
+    );
+    assert_eq!(
+        edge["requests"]["good"],
+        t["cloudfront"]["requests"]["good"]
+    );
     let lb = slo(&["--hop", "lb"]);
     assert_eq!(lb["requests"]["valid"], t["requests"]["valid"]);
     assert_eq!(lb["requests"]["good"], t["requests"]["good"]);

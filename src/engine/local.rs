@@ -999,9 +999,9 @@ fn decide_format(sh: &Shared<'_>, i: usize, head: &[u8]) -> Option<FileFormat> {
     // hops' counts added together are no hop's (recognised formats only: a file in none is
     // named apart)
     if let (LogFormat::Auto, Looks::Known(known)) = (sh.log_format, &looks) {
-        let other = seen.iter().find(|(_, s)| {
-            matches!(&s.looks, Looks::Known(o) if o.id() != known.id())
-        });
+        let other = seen
+            .iter()
+            .find(|(_, s)| matches!(&s.looks, Looks::Known(o) if o.id() != known.id()));
         if let Some((&j, s)) = other {
             let e = two_formats(&sh.files[j].name, s.format, &sh.files[i].name, known.id());
             drop(seen);

@@ -737,12 +737,14 @@ mod tests {
     }
 
     fn read(name: &str, format: FormatId, total: u64, no_status: u64) -> HopRead {
-        let mut part = HopPartial::default();
-        part.counts = Counts {
-            total,
-            excluded: 0,
-            no_status,
-            good: total - no_status,
+        let part = HopPartial {
+            counts: Counts {
+                total,
+                excluded: 0,
+                no_status,
+                good: total - no_status,
+            },
+            ..HopPartial::default()
         };
         HopRead {
             name: name.into(),
@@ -772,9 +774,14 @@ mod tests {
         let shares: Vec<Option<f64>> = r.hops.iter().map(|h| h.reached_share).collect();
         assert_eq!(shares, [Some(1.0), Some(1.005), Some(0.0)]);
         // the hop that read nothing first, then why the load balancer has more than the edge
-        assert_eq!(r.notes[0], "hop `proxy`: no line in its 1 file(s) under /logs/proxy");
+        assert_eq!(
+            r.notes[0],
+            "hop `proxy`: no line in its 1 file(s) under /logs/proxy"
+        );
         assert!(
-            r.notes[1].starts_with("hop `lb` logged more requests than the outermost hop `edge` (1005 against 1000)"),
+            r.notes[1].starts_with(
+                "hop `lb` logged more requests than the outermost hop `edge` (1005 against 1000)"
+            ),
             "{:?}",
             r.notes
         );

@@ -250,7 +250,12 @@ fn over_time_summary(r: &HopsReport) -> Section {
                 sparkline(rates, low),
                 worst.map_or("-".into(), |b| b.start.clone()),
                 worst.map_or("n/a".into(), |b| {
-                    format!("{} ({} of {} good)", percent(b.success_rate), b.good, b.valid)
+                    format!(
+                        "{} ({} of {} good)",
+                        percent(b.success_rate),
+                        b.good,
+                        b.valid
+                    )
                 }),
             ]
         })
@@ -261,9 +266,15 @@ fn over_time_summary(r: &HopsReport) -> Section {
             r.bucket,
             percent(Some(low))
         ),
-        headers: ["Hop", "Buckets", "Success rate (low is bad)", "Worst bucket", "Its rate"]
-            .map(String::from)
-            .to_vec(),
+        headers: [
+            "Hop",
+            "Buckets",
+            "Success rate (low is bad)",
+            "Worst bucket",
+            "Its rate",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     }
 }

@@ -71,7 +71,12 @@ pub fn inflate_whole_into(gz: &[u8], limit: u64, out: Vec<u8>) -> Result<Vec<u8>
 }
 
 /// [`inflate_whole_into`] with the cap on the buffer given (tests use a small one).
-fn inflate_capped(gz: &[u8], limit: u64, cap: u64, mut out: Vec<u8>) -> Result<Vec<u8>, WholeError> {
+fn inflate_capped(
+    gz: &[u8],
+    limit: u64,
+    cap: u64,
+    mut out: Vec<u8>,
+) -> Result<Vec<u8>, WholeError> {
     let d = Decompressor::new().ok_or(WholeError::BadData)?;
     out.clear();
     // a reused buffer larger than the cap is given back to the allocator, not kept
