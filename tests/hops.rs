@@ -691,3 +691,58 @@ fn the_table_sums_up_each_hops_series_unless_every_bucket_is_asked_for() {
     ]));
     assert_eq!(rows_with_a_bucket_start(&every), buckets.len(), "{every}");
 }
+
+#[test]
+fn without_ids_the_table_sums_up_the_minutes_unless_every_one_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    // the edge: 3 requests in 10:00, 1 in 10:02; the proxy: 2 in 10:00 (no ids to join)
+    let edge = write_edge(
+        dir.path(),
+        &[
+            ("10:00:01", 200, "Miss", "A"),
+            ("10:00:02", 200, "Miss", "B"),
+            ("10:00:03", 200, "Hit", "C"),
+            ("10:02:03", 200, "Hit", "D"),
+        ],
+    );
+    let text = "[2026-11-20T10:00:01+00:00] 200 rt=0.040 us=\"200\"\n[2026-11-20T10:00:02+00:00] 200 rt=0.040 us=\"200\"\n";
+    let proxy = dir.path().join("access.log");
+    std::fs::write(&proxy, text).unwrap();
+    let cfg = config(
+        dir.path(),
+        r#"[$time_iso8601] $status rt=$request_time us="$upstream_status""#,
+    );
+    let args = [
+        "hops".to_string(),
+        "--config".into(),
+        cfg,
+        "--hop".into(),
+        format!("edge=cloudfront:{edge}"),
+        "--hop".into(),
+        format!("proxy=nginx:{}", proxy.display()),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = hops_json(&args[1..]);
+    let minutes = r["per_minute"].as_array().unwrap();
+    let table = common::stdout_ok(&run(&args));
+    // one row per hop: 0 to the busiest minute of any hop (the edge's 3), its busiest minute
+    let row = |hop: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(&format!("│ {hop} ")) && l.contains("at 2026-"))
+            .unwrap_or_else(|| panic!("{table}"))
+            .to_string()
+    };
+    let first = minutes[0]["start"].as_str().unwrap();
+    assert!(row("edge").contains(&format!("3 at {first}")), "{table}");
+    assert!(row("proxy").contains(&format!("2 at {first}")), "{table}");
+    assert!(row("edge").contains('█'), "{table}");
+    // the last minute (the edge's one request at 10:02) is no one's busiest: no row of its own
+    let last = minutes.last().unwrap()["start"].as_str().unwrap();
+    assert!(last.contains("10:02:00"), "{minutes:?}");
+    assert!(!table.contains(last), "no row per minute: {table}");
+    let every = common::stdout_ok(&run(&[&args[..], &["--over-time"]].concat()));
+    for m in minutes {
+        assert!(every.contains(m["start"].as_str().unwrap()), "{every}");
+    }
+}

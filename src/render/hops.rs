@@ -1,7 +1,7 @@
 //! How the hops report reads as tables.
 
 use super::{percent, Document, Report, Section};
-use crate::metrics::hops::HopsReport;
+use crate::metrics::hops::{HopsReport, MinuteRow};
 
 fn ms(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:.0}"))
@@ -146,24 +146,10 @@ impl Report for HopsReport {
             });
         }
         if let Some(minutes) = &self.per_minute {
-            let names: Vec<String> = self.hops.iter().map(|h| h.name.clone()).collect();
-            let mut headers = vec!["Minute".to_string()];
-            headers.extend(names.iter().cloned());
-            sections.push(Section {
-                title: "Requests per minute, hop by hop (no ids to join on)".into(),
-                headers,
-                rows: minutes
-                    .iter()
-                    .map(|m| {
-                        let mut row = vec![m.start.clone()];
-                        row.extend(
-                            names
-                                .iter()
-                                .map(|n| m.requests.get(n).copied().unwrap_or(0).to_string()),
-                        );
-                        row
-                    })
-                    .collect(),
+            sections.push(if self.every_bucket {
+                every_minute(self, minutes)
+            } else {
+                minutes_summary(self, minutes)
             });
         }
         sections.push(if self.every_bucket {
@@ -182,6 +168,84 @@ impl Report for HopsReport {
             sections,
             notes,
         }
+    }
+}
+
+/// Every minute's requests, hop by hop (`hops --over-time`, when the ids are missing).
+fn every_minute(r: &HopsReport, minutes: &[MinuteRow]) -> Section {
+    let names: Vec<String> = r.hops.iter().map(|h| h.name.clone()).collect();
+    let mut headers = vec!["Minute".to_string()];
+    headers.extend(names.iter().cloned());
+    Section {
+        title: "Requests per minute, hop by hop (no ids to join on)".into(),
+        headers,
+        rows: minutes
+            .iter()
+            .map(|m| {
+                let mut row = vec![m.start.clone()];
+                row.extend(
+                    names
+                        .iter()
+                        .map(|n| m.requests.get(n).copied().unwrap_or(0).to_string()),
+                );
+                row
+            })
+            .collect(),
+    }
+}
+
+/// Each hop's requests per minute in one row: a sparkline from none to the busiest minute
+/// of any hop (columns of several minutes summed when there are many), its busiest minute.
+fn minutes_summary(r: &HopsReport, minutes: &[MinuteRow]) -> Section {
+    let width = minutes.len().div_ceil(SPARK_WIDTH).max(1);
+    let per_hop: Vec<(String, Vec<u64>)> = r
+        .hops
+        .iter()
+        .map(|h| {
+            let counts = minutes
+                .chunks(width)
+                .map(|c| {
+                    c.iter()
+                        .map(|m| m.requests.get(&h.name).copied().unwrap_or(0))
+                        .sum()
+                })
+                .collect();
+            (h.name.clone(), counts)
+        })
+        .collect();
+    let top = per_hop
+        .iter()
+        .flat_map(|(_, c)| c.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let rows = per_hop
+        .iter()
+        .map(|(name, counts)| {
+            let busiest = minutes
+                .iter()
+                .map(|m| (m.requests.get(name).copied().unwrap_or(0), &m.start))
+                .max_by_key(|(n, _)| *n);
+            let line: String = counts
+                .iter()
+                .map(|&n| SPARKS[(((n as f64 / top) * 7.0).round() as usize).min(7)])
+                .collect();
+            vec![
+                name.clone(),
+                line,
+                busiest.map_or("-".into(), |(n, at)| format!("{n} at {at}")),
+            ]
+        })
+        .collect();
+    Section {
+        title: format!(
+            "Requests per minute, hop by hop ({} minutes, no ids to join on; --over-time lists every minute)",
+            minutes.len()
+        ),
+        headers: ["Hop", "Requests (0 to the busiest)", "Busiest minute"]
+            .map(String::from)
+            .to_vec(),
+        rows,
     }
 }
 
