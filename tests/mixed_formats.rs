@@ -73,14 +73,17 @@ fn two_files_in_two_formats_are_both_named() {
     let b = dir.path().join("b.gz");
     std::fs::copy(&alb, &a).unwrap();
     std::fs::copy(&cf, &b).unwrap();
-    let err = refused(&["slo".to_string()], dir.path().to_str().unwrap());
     let (a, b) = (a.display().to_string(), b.display().to_string());
-    assert!(
-        err.contains(&format!(
-            "{a} is an ALB access log, {b} a CloudFront standard log"
-        )),
-        "{err}"
-    );
+    let out = tempfile::tempdir().unwrap();
+    for args in analyses(out.path().to_str().unwrap()) {
+        let err = refused(&args, dir.path().to_str().unwrap());
+        assert!(
+            err.contains(&format!(
+                "{a} is an ALB access log, {b} a CloudFront standard log"
+            )),
+            "{args:?}: {err}"
+        );
+    }
     // each file alone is read
     for (file, key) in [(&a, "alb"), (&b, "cloudfront")] {
         let v = json_ok(
