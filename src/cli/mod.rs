@@ -80,7 +80,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Config file (TOML); every option has a default. See hosp-logs.example.toml
+    /// Config file (TOML); every option has a default. See hosp-logs.example.toml. Its
+    /// relative paths ([source] paths, each hop's sources) are its own folder's
     #[arg(long, global = true, env = "HOSP_LOGS_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// More detail on stderr (-vv for more)
