@@ -309,10 +309,29 @@ impl Default for WriteBurstSection {
 }
 
 impl Config {
+    /// Reads a config file. Its relative paths (`[source] paths`, each hop's `sources`) are
+    /// the file's, as Cargo and Docker Compose read theirs: resolved against the folder the
+    /// file is in, whatever the working directory. A path on the command line stays the
+    /// working directory's.
     pub fn load(path: &Path) -> Result<Config, UsageError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| UsageError(format!("config {}: {e}", path.display())))?;
-        Config::parse(&text).map_err(|e| UsageError(format!("config {}: {}", path.display(), e.0)))
+        let mut config = Config::parse(&text)
+            .map_err(|e| UsageError(format!("config {}: {}", path.display(), e.0)))?;
+        config.relative_to(path.parent().unwrap_or(Path::new("")));
+        Ok(config)
+    }
+
+    /// Resolves every path the config holds against `base` (the config file's folder).
+    pub fn relative_to(&mut self, base: &Path) {
+        for p in &mut self.source.paths {
+            *p = config_path(base, p);
+        }
+        for hop in &mut self.hops {
+            for p in &mut hop.sources {
+                *p = config_path(base, p);
+            }
+        }
     }
 
     /// Parses the TOML: its shape (unknown keys are an error). The values are checked where
@@ -320,6 +339,20 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, UsageError> {
         toml::from_str(text).map_err(|e| UsageError(e.to_string()))
     }
+}
+
+/// A path written in a config file in `base`, as the run uses it: relative paths (and
+/// globs) joined to `base`; absolute paths, `~/…`, stdin (`-`) and `s3://` URLs as written.
+pub fn config_path(base: &Path, path: &str) -> String {
+    if base.as_os_str().is_empty()
+        || path == "-"
+        || path.contains("://")
+        || path.starts_with('~')
+        || Path::new(path).is_absolute()
+    {
+        return path.to_string();
+    }
+    base.join(path).display().to_string()
 }
 
 /// Accepts a target as a percent (99, 99.9) or a fraction (0.99) and returns the fraction.
@@ -362,6 +395,37 @@ pub fn parse_latency_ms(text: &str) -> Result<f64, UsageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configs_relative_paths_are_the_config_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hosp-logs.toml");
+        std::fs::write(
+            &file,
+            "[source]\npaths = [\"logs\", \"/var/log/alb\", \"s3://b/p/\", \"-\", \"a/**/*.gz\"]\n\
+             [[hops]]\nname = \"lb\"\nlog_format = \"alb\"\nsources = [\"../lb\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(&file).unwrap();
+        let d = dir.path().display();
+        assert_eq!(
+            c.source.paths,
+            [
+                format!("{d}/logs"),
+                "/var/log/alb".into(),
+                "s3://b/p/".into(),
+                "-".into(),
+                format!("{d}/a/**/*.gz")
+            ]
+        );
+        assert_eq!(c.hops[0].sources, [format!("{d}/../lb")]);
+        // a config in the working directory keeps its paths as written
+        assert_eq!(config_path(Path::new(""), "logs"), "logs");
+        assert_eq!(
+            config_path(Path::new("fixtures"), "day/nginx"),
+            "fixtures/day/nginx"
+        );
+    }
 
     #[test]
     fn empty_config_has_defaults() {

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hosp_logs::cli::{exit_status_for, run, Cli};
+use hosp_logs::cli::{broken_pipe, exit_status_for, run, Cli};
 use hosp_logs::error::ExitStatus;
 
 fn main() -> ExitCode {
@@ -19,6 +19,8 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(status) => ExitCode::from(status.code()),
+        // the reader went away (`| head`): a normal end, quiet and 0, as ripgrep does
+        Err(err) if broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let text = format!("{err:#}");
             eprintln!(

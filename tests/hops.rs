@@ -251,8 +251,17 @@ fn attribution_on_the_fixture_day_matches_truth_and_a_count_made_here() {
         u(&proxy_hop["valid"]),
         u(&truth()["nginx"]["requests"]["valid"])
     );
+    // reached: each hop's requests against the edge's (the edge itself 100 %)
     let share = proxy_hop["reached_share"].as_f64().unwrap();
-    assert!((share - user.len() as f64 / u(&edge_hop["valid"]) as f64).abs() < 1e-12);
+    assert!(
+        (share - u(&proxy_hop["requests"]) as f64 / u(&edge_hop["requests"]) as f64).abs() < 1e-12
+    );
+    assert_eq!(edge_hop["reached_share"].as_f64(), Some(1.0));
+    let cf = &truth()["cloudfront"]["requests"];
+    assert_eq!(
+        u(&edge_hop["requests"]),
+        u(&cf["total"]) - u(&cf["excluded"])
+    );
     // the load balancer's own failures stand beside them, from its log
     // (user traffic: the load test, by its user agent, left out)
     let alb_own_5xx = gz_lines(&root().join("fixtures/day/AWSLogs"))
@@ -636,4 +645,104 @@ fn slo_measures_at_the_outermost_hop_or_the_one_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("edge, lb, proxy"));
     let table = common::stdout_ok(&run(&["slo", "--config", "fixtures/hosp-logs.toml"]));
     assert!(table.contains("edge (cloudfront)"), "{table}");
+}
+
+#[test]
+fn the_table_sums_up_each_hops_series_unless_every_bucket_is_asked_for() {
+    let r = hops_json(&["--config", &fixture_config()]);
+    let buckets = r["over_time"].as_array().unwrap();
+    // JSON keeps every bucket of every hop (10-minute buckets over the day)
+    let per_hop = |hop: &str| buckets.iter().filter(|b| b["hop"] == hop).count();
+    assert_eq!(per_hop("edge"), 144);
+    assert_eq!(per_hop("lb"), 144);
+    // no hop reached more than the edge on the fixture day, so no note about it
+    for h in r["hops"].as_array().unwrap() {
+        assert!(h["reached_share"].as_f64().unwrap() <= 1.0, "{h}");
+    }
+    assert!(!r["notes"].to_string().contains("logged more requests"));
+    let table = common::stdout_ok(&run(&["hops", "--config", &fixture_config()]));
+    // one line per hop: its sparkline and its worst bucket (the edge's: the 14:10 outage,
+    // every valid request bad)
+    let worst = buckets
+        .iter()
+        .filter(|b| b["hop"] == "edge" && u(&b["valid"]) > 0)
+        .min_by(|a, b| {
+            let rate = |x: &Value| u(&x["good"]) as f64 / u(&x["valid"]) as f64;
+            rate(a).total_cmp(&rate(b))
+        })
+        .unwrap();
+    let start = worst["start"].as_str().unwrap();
+    let edge_row = table
+        .lines()
+        .find(|l| l.contains("│ edge ") && l.contains(start))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(edge_row.contains('█'), "{edge_row}");
+    let rows_with_a_bucket_start = |text: &str| {
+        text.lines()
+            .filter(|l| l.contains("2026-11-20T") && !l.contains("→"))
+            .count()
+    };
+    assert_eq!(rows_with_a_bucket_start(&table), 3, "{table}");
+    let every = common::stdout_ok(&run(&[
+        "hops",
+        "--config",
+        &fixture_config(),
+        "--over-time",
+    ]));
+    assert_eq!(rows_with_a_bucket_start(&every), buckets.len(), "{every}");
+}
+
+#[test]
+fn without_ids_the_table_sums_up_the_minutes_unless_every_one_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    // the edge: 3 requests in 10:00, 1 in 10:02; the proxy: 2 in 10:00 (no ids to join)
+    let edge = write_edge(
+        dir.path(),
+        &[
+            ("10:00:01", 200, "Miss", "A"),
+            ("10:00:02", 200, "Miss", "B"),
+            ("10:00:03", 200, "Hit", "C"),
+            ("10:02:03", 200, "Hit", "D"),
+        ],
+    );
+    let text = "[2026-11-20T10:00:01+00:00] 200 rt=0.040 us=\"200\"\n[2026-11-20T10:00:02+00:00] 200 rt=0.040 us=\"200\"\n";
+    let proxy = dir.path().join("access.log");
+    std::fs::write(&proxy, text).unwrap();
+    let cfg = config(
+        dir.path(),
+        r#"[$time_iso8601] $status rt=$request_time us="$upstream_status""#,
+    );
+    let args = [
+        "hops".to_string(),
+        "--config".into(),
+        cfg,
+        "--hop".into(),
+        format!("edge=cloudfront:{edge}"),
+        "--hop".into(),
+        format!("proxy=nginx:{}", proxy.display()),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = hops_json(&args[1..]);
+    let minutes = r["per_minute"].as_array().unwrap();
+    let table = common::stdout_ok(&run(&args));
+    // one row per hop: 0 to the busiest minute of any hop (the edge's 3), its busiest minute
+    let row = |hop: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(&format!("│ {hop} ")) && l.contains("at 2026-"))
+            .unwrap_or_else(|| panic!("{table}"))
+            .to_string()
+    };
+    let first = minutes[0]["start"].as_str().unwrap();
+    assert!(row("edge").contains(&format!("3 at {first}")), "{table}");
+    assert!(row("proxy").contains(&format!("2 at {first}")), "{table}");
+    assert!(row("edge").contains('█'), "{table}");
+    // the last minute (the edge's one request at 10:02) is no one's busiest: no row of its own
+    let last = minutes.last().unwrap()["start"].as_str().unwrap();
+    assert!(last.contains("10:02:00"), "{minutes:?}");
+    assert!(!table.contains(last), "no row per minute: {table}");
+    let every = common::stdout_ok(&run(&[&args[..], &["--over-time"]].concat()));
+    for m in minutes {
+        assert!(every.contains(m["start"].as_str().unwrap()), "{every}");
+    }
 }

@@ -43,6 +43,10 @@ pub struct HopsArgs {
     /// Bucket for the over-time view (1m, 5m, 1h). Default: chosen from the window
     #[arg(long, value_name = "DURATION")]
     pub bucket: Option<String>,
+    /// List every over-time bucket of every hop in the table (default: one line per hop, a
+    /// sparkline and its worst bucket; JSON always has every bucket)
+    #[arg(long)]
+    pub over_time: bool,
 }
 
 /// One hop, resolved: its name, format, sources and format settings.
@@ -277,6 +281,7 @@ pub fn read(
         reads.push(HopRead {
             name: spec.name.clone(),
             format: spec.format,
+            sources: spec.sources.clone(),
             roles: spec.roles(),
             part,
             input,
@@ -310,7 +315,8 @@ pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
     let ctx = Context::with_sources(global, &args.input, settings, sources)?;
     let slo = args.slo.config(&ctx.settings)?;
     let plan = plan(&ctx, args.bucket.as_deref())?;
-    let (report, failed) = read(&ctx, &specs, slo, plan)?;
+    let (mut report, failed) = read(&ctx, &specs, slo, plan)?;
+    report.every_bucket = args.over_time;
     ctx.emit(&report)?;
     if !failed.is_empty() && !ctx.allow_partial() {
         eprintln!(

@@ -48,14 +48,26 @@ pub fn schema(
     Ok(ExitStatus::Ok)
 }
 
+/// The completion script, made in memory (clap_complete panics on a failed write) and then
+/// written: a closed pipe is an error the caller ends on quietly.
 pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitStatus> {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "hosp-logs", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "hosp-logs", &mut script);
+    write_stdout(&script)?;
     Ok(ExitStatus::Ok)
 }
 
 pub fn man() -> anyhow::Result<ExitStatus> {
     let cmd = Cli::command();
-    clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut page)?;
+    write_stdout(&page)?;
     Ok(ExitStatus::Ok)
+}
+
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
 }

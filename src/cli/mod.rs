@@ -33,15 +33,19 @@ use context::Context;
 
 const EXAMPLES: &str = "\
 Examples:
-  hosp-logs slo --source fixtures/day --config fixtures/hosp-logs.toml
+  hosp-logs slo --config fixtures/hosp-logs.toml  # at the edge: the config's outermost hop
+  hosp-logs slo --config fixtures/hosp-logs.toml --hop lb
+  hosp-logs hops --config fixtures/hosp-logs.toml  # every hop side by side
   hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
   hosp-logs errors --source logs/ --since 6h --4xx
   hosp-logs latency --source logs/ --field target --bucket 15m
-  hosp-logs query --source logs/ \"SELECT endpoint, count(*) AS n FROM logs WHERE elb_status_code >= 500 GROUP BY endpoint ORDER BY n DESC\"
+  hosp-logs query --source logs/ \"SELECT endpoint, count(*) AS n FROM logs \\
+    WHERE elb_status_code >= 500 GROUP BY endpoint ORDER BY n DESC\"
   hosp-logs export --source logs/ --since 24h --to parquet --out day.parquet
   hosp-logs security --source logs/ --config hosp-logs.toml --min-severity medium --fail-on high
   hosp-logs audit --source logs/ --client 203.0.113.66 --method write
-  hosp-logs slo --source 'logs/**/*.log.gz' --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
+  hosp-logs slo --source 'logs/**/*.log.gz' \\
+    --since 2026-11-20T00:00:00Z --until 2026-11-21T00:00:00Z
   zcat today.log.gz | hosp-logs slo --source - --latency-threshold 3s
   hosp-logs report --source logs/ --since 24h --out 'reports/{date}'
   hosp-logs errors --source logs/ --since 24h --chart errors.png
@@ -53,7 +57,8 @@ Examples:
   hosp-logs hops --config hosp-logs.toml --since 24h
   hosp-logs slo --source s3://my-alb-logs/prod --since 24h --profile prod
   hosp-logs fetch s3://my-alb-logs/prod --since 7d --out logs/
-  hosp-logs athena setup --location s3://my-alb-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/
+  hosp-logs athena setup \\
+    --location s3://my-alb-logs/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/
   hosp-logs slo --engine athena --since 24h --max-scan 20GB
   hosp-logs latency --engine athena --since 6h --print-sql
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
@@ -77,7 +82,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Config file (TOML); every option has a default. See hosp-logs.example.toml
+    /// Config file (TOML); every option has a default. See hosp-logs.example.toml. Its
+    /// relative paths ([source] paths, each hop's sources) are its own folder's
     #[arg(long, global = true, env = "HOSP_LOGS_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// More detail on stderr (-vv for more)
@@ -225,6 +231,39 @@ pub fn present<R: crate::render::Report>(
         crate::render::chart::write_png(path, &draw(ran)?)?;
     }
     Ok(ctx.outcome(ExitStatus::Ok, &ran.input))
+}
+
+/// Whether an error is stdout's reader gone (`hosp-logs … | head`): every command ends
+/// there quietly with status 0, as ripgrep does (the reader has what it wanted). Only when
+/// stdout itself is closed: a broken pipe elsewhere (an S3 connection, an `--on-alert`
+/// command) stays a failure.
+pub fn broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    let pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
+            || matches!(
+                cause.downcast_ref::<polars::prelude::PolarsError>(),
+                Some(polars::prelude::PolarsError::IO { error, .. }) if error.kind() == BrokenPipe
+            )
+    });
+    pipe && stdout_closed()
+}
+
+/// Whether stdout is a pipe (or socket) nobody reads any more: poll reports an error on it.
+fn stdout_closed() -> bool {
+    let mut fd = libc::pollfd {
+        fd: 1,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no timeout
+    let n = unsafe { libc::poll(&mut fd, 1, 0) };
+    n == 1 && fd.revents & libc::POLLERR != 0
 }
 
 /// Maps an error chain to its exit code: usage and input errors are 2, an interrupted Athena

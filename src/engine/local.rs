@@ -983,21 +983,33 @@ pub fn file_format(
 }
 
 /// A file's format, decided on its first bytes and recorded; `None` when the command cannot
-/// run on it (a role it needs is missing): the run is refused and every reader stops.
+/// run on it (a role it needs is missing, or it is in another format than an input already
+/// recognised): the run is refused and every reader stops.
 fn decide_format(sh: &Shared<'_>, i: usize, head: &[u8]) -> Option<FileFormat> {
     let (f, looks) = file_format(sh.log_format, head, sh.formats);
     if let Some((name, roles)) = sh.required {
         if let Err(e) = super::check_roles(name, roles, &f) {
             let e = crate::error::UsageError(format!("{}: {e}", sh.files[i].name));
-            sh.refused
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get_or_insert(e);
-            sh.cancel.store(true, Ordering::Relaxed);
+            refuse(sh, e);
             return None;
         }
     }
-    sh.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(
+    let mut seen = sh.seen.lock().unwrap_or_else(|e| e.into_inner());
+    // never two formats in one run: a request is logged at every hop it passes, and the
+    // hops' counts added together are no hop's (recognised formats only: a file in none is
+    // named apart)
+    if let (LogFormat::Auto, Looks::Known(known)) = (sh.log_format, &looks) {
+        let other = seen
+            .iter()
+            .find(|(_, s)| matches!(&s.looks, Looks::Known(o) if o.id() != known.id()));
+        if let Some((&j, s)) = other {
+            let e = two_formats(&sh.files[j].name, s.format, &sh.files[i].name, known.id());
+            drop(seen);
+            refuse(sh, e);
+            return None;
+        }
+    }
+    seen.insert(
         i,
         FileSeen {
             format: f.id(),
@@ -1006,6 +1018,54 @@ fn decide_format(sh: &Shared<'_>, i: usize, head: &[u8]) -> Option<FileFormat> {
         },
     );
     Some(f)
+}
+
+/// Stops the run with `e` (the first refusal wins).
+fn refuse(sh: &Shared<'_>, e: crate::error::UsageError) {
+    sh.refused
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert(e);
+    sh.cancel.store(true, Ordering::Relaxed);
+}
+
+/// The refusal of inputs in two formats: both named, and what to run instead.
+pub fn two_formats(
+    a: &str,
+    a_format: FormatId,
+    b: &str,
+    b_format: FormatId,
+) -> crate::error::UsageError {
+    let (first, second) = if a <= b {
+        ((a, a_format), (b, b_format))
+    } else {
+        ((b, b_format), (a, a_format))
+    };
+    crate::error::UsageError(format!(
+        "the inputs hold more than one log format: {} is {} {}, {} {} {}. \
+         One analysis reads one format: a request is logged at every hop it passes (edge, load \
+         balancer, proxy), and the hops added together would count it once per hop. Read one \
+         format at a time (--source only its files; --log-format {}|{}|{} refuses any other), \
+         measure at one hop of the config's [[hops]] with `slo --hop NAME`, or put every hop \
+         side by side with `hosp-logs hops`",
+        first.0,
+        article(first.1),
+        first.1.title(),
+        second.0,
+        article(second.1),
+        second.1.title(),
+        FormatId::ALL[0].name(),
+        FormatId::ALL[1].name(),
+        FormatId::ALL[2].name(),
+    ))
+}
+
+fn article(f: FormatId) -> &'static str {
+    if f.title().starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// Records that input `i` failed (named under `source_errors`).

@@ -355,7 +355,10 @@ pub struct HopRow {
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub errors_5xx: u64,
-    /// requests / the outermost hop's valid requests.
+    /// requests / the outermost hop's requests (the edge itself 1.0; excluded traffic left
+    /// out of both). Above 1.0 when a hop logged requests that did not come through the
+    /// outermost one (a client that bypasses the CDN, the load balancer's health checks):
+    /// `notes` says so.
     pub reached_share: Option<f64>,
     /// Why this hop could not be read whole (with --allow-partial).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -426,6 +429,10 @@ pub struct HopsReport {
     #[serde(skip)]
     pub bucket_us: i64,
     pub over_time: Vec<HopBucket>,
+    /// The terminal and Markdown views list every over-time row (`hops --over-time`);
+    /// otherwise each hop's series is summed up in one line. JSON always has every row.
+    #[serde(skip)]
+    pub every_bucket: bool,
     pub window: WindowInfo,
     pub input: HopInputs,
 }
@@ -434,6 +441,8 @@ pub struct HopsReport {
 pub struct HopRead {
     pub name: String,
     pub format: FormatId,
+    /// Where it was read from (for the note on a hop that read nothing).
+    pub sources: Vec<String>,
     /// The roles its format fills (a log_format without the id variables lacks them).
     pub roles: RoleSet,
     pub part: HopPartial,
@@ -446,7 +455,9 @@ pub struct HopRead {
 /// Joins the hops and finishes the report. `window`: the window's bounds over every hop;
 /// `bucket_us`: the over-time bucket.
 pub fn build(mut hops: Vec<HopRead>, window: WindowInfo, bucket_us: i64) -> HopsReport {
-    let outer_valid = hops.first().map(|h| h.part.counts.valid());
+    let outer_requests = hops
+        .first()
+        .map(|h| h.part.counts.total - h.part.counts.excluded);
     let rows: Vec<HopRow> = hops
         .iter()
         .map(|h| {
@@ -464,12 +475,39 @@ pub fn build(mut hops: Vec<HopRead>, window: WindowInfo, bucket_us: i64) -> Hops
                 p50_ms: stats.p50,
                 p99_ms: stats.p99,
                 errors_5xx: h.part.errors_5xx,
-                reached_share: outer_valid.and_then(|v| rate(requests, v)),
+                reached_share: outer_requests.and_then(|v| rate(requests, v)),
                 error: h.error.clone(),
             }
         })
         .collect();
     let mut notes = Vec::new();
+    // a hop that read nothing is said first: every join note after it follows from it
+    for h in &hops {
+        let under = h.sources.join(", ");
+        let why = match (&h.error, h.input.files, h.input.lines) {
+            (Some(e), _, _) => Some(format!("could not be read: {e}")),
+            (None, 0, _) if h.input.pruned_files > 0 => Some(format!(
+                "no files in the window under {under} ({} outside it)",
+                h.input.pruned_files
+            )),
+            (None, 0, _) => Some(format!("no files under {under}")),
+            (None, n, 0) => Some(format!("no line in its {n} file(s) under {under}")),
+            _ => None,
+        };
+        if let Some(why) = why {
+            notes.push(format!("hop `{}`: {why}", h.name));
+        }
+    }
+    if let Some(outer) = rows.first() {
+        for r in rows.iter().skip(1) {
+            if r.reached_share.is_some_and(|s| s > 1.0) {
+                notes.push(format!(
+                    "hop `{}` logged more requests than the outermost hop `{}` ({} against {}): requests that did not come through it (clients that bypass it, health checks), or requests across the window's edges",
+                    r.name, outer.name, r.requests, outer.requests
+                ));
+            }
+        }
+    }
     let find = |f: FormatId| hops.iter().position(|h| h.format == f);
     let (edge, lb, proxy) = (
         find(FormatId::CloudFront),
@@ -550,6 +588,7 @@ pub fn build(mut hops: Vec<HopRead>, window: WindowInfo, bucket_us: i64) -> Hops
         bucket: format_duration(bucket_us),
         bucket_us,
         over_time: over_time(&hops, bucket_us),
+        every_bucket: false,
         window,
         input: HopInputs(
             hops.iter()
@@ -695,6 +734,57 @@ mod tests {
         assert_eq!(a.served_from_cache, 1);
         // a@5 is good but unmatched (its id's first line took both proxy lines)
         assert_eq!(a.saved_by_retries, 0);
+    }
+
+    fn read(name: &str, format: FormatId, total: u64, no_status: u64) -> HopRead {
+        let part = HopPartial {
+            counts: Counts {
+                total,
+                excluded: 0,
+                no_status,
+                good: total - no_status,
+            },
+            ..HopPartial::default()
+        };
+        HopRead {
+            name: name.into(),
+            format,
+            sources: vec![format!("/logs/{name}")],
+            roles: RoleSet::EMPTY,
+            part,
+            input: InputStats {
+                files: 1,
+                lines: total,
+                ..InputStats::default()
+            },
+            excluded: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn reached_is_against_the_edges_requests_and_more_than_all_is_explained() {
+        // the edge: 1000 requests, 10 without a status (valid 990); the load balancer 1005
+        let hops = vec![
+            read("edge", FormatId::CloudFront, 1000, 10),
+            read("lb", FormatId::Alb, 1005, 0),
+            read("proxy", FormatId::Nginx, 0, 0),
+        ];
+        let r = build(hops, WindowInfo::default(), 60_000_000);
+        let shares: Vec<Option<f64>> = r.hops.iter().map(|h| h.reached_share).collect();
+        assert_eq!(shares, [Some(1.0), Some(1.005), Some(0.0)]);
+        // the hop that read nothing first, then why the load balancer has more than the edge
+        assert_eq!(
+            r.notes[0],
+            "hop `proxy`: no line in its 1 file(s) under /logs/proxy"
+        );
+        assert!(
+            r.notes[1].starts_with(
+                "hop `lb` logged more requests than the outermost hop `edge` (1005 against 1000)"
+            ),
+            "{:?}",
+            r.notes
+        );
     }
 
     #[test]

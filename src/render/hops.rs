@@ -1,7 +1,7 @@
 //! How the hops report reads as tables.
 
 use super::{percent, Document, Report, Section};
-use crate::metrics::hops::HopsReport;
+use crate::metrics::hops::{HopsReport, MinuteRow};
 
 fn ms(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:.0}"))
@@ -146,48 +146,19 @@ impl Report for HopsReport {
             });
         }
         if let Some(minutes) = &self.per_minute {
-            let names: Vec<String> = self.hops.iter().map(|h| h.name.clone()).collect();
-            let mut headers = vec!["Minute".to_string()];
-            headers.extend(names.iter().cloned());
-            sections.push(Section {
-                title: "Requests per minute, hop by hop (no ids to join on)".into(),
-                headers,
-                rows: minutes
-                    .iter()
-                    .map(|m| {
-                        let mut row = vec![m.start.clone()];
-                        row.extend(
-                            names
-                                .iter()
-                                .map(|n| m.requests.get(n).copied().unwrap_or(0).to_string()),
-                        );
-                        row
-                    })
-                    .collect(),
+            sections.push(if self.every_bucket {
+                every_minute(self, minutes)
+            } else {
+                minutes_summary(self, minutes)
             });
         }
-        sections.push(Section {
-            title: format!("Over time ({} buckets)", self.bucket),
-            headers: ["Start", "Hop", "Requests", "Valid", "Good", "Success rate"]
-                .map(String::from)
-                .to_vec(),
-            rows: self
-                .over_time
-                .iter()
-                .map(|b| {
-                    vec![
-                        b.start.clone(),
-                        b.hop.clone(),
-                        b.requests.to_string(),
-                        b.valid.to_string(),
-                        b.good.to_string(),
-                        percent(b.success_rate),
-                    ]
-                })
-                .collect(),
+        sections.push(if self.every_bucket {
+            every_bucket(self)
+        } else {
+            over_time_summary(self)
         });
         let mut notes = vec![
-            "Per hop, the `slo` definitions of its format: valid = requests − excluded − no status; good = valid with status < 500 (and within the latency threshold when one is set). reached_share = the hop's requests / the outermost hop's valid requests.".to_string(),
+            "Per hop, the `slo` definitions of its format: valid = requests − excluded − no status; good = valid with status < 500 (and within the latency threshold when one is set). reached = the hop's requests / the outermost hop's requests (excluded traffic left out; the outermost hop is 100 %).".to_string(),
             "Joins: CloudFront x-edge-request-id = nginx $http_x_amz_cf_id; ALB trace_id Root= = nginx $http_x_amzn_trace_id Root=. A proxy line matches at most one edge line (the first by time when ids repeat); joins count every line of each hop.".to_string(),
         ];
         notes.extend(self.notes.iter().cloned());
@@ -197,5 +168,208 @@ impl Report for HopsReport {
             sections,
             notes,
         }
+    }
+}
+
+/// Every minute's requests, hop by hop (`hops --over-time`, when the ids are missing).
+fn every_minute(r: &HopsReport, minutes: &[MinuteRow]) -> Section {
+    let names: Vec<String> = r.hops.iter().map(|h| h.name.clone()).collect();
+    let mut headers = vec!["Minute".to_string()];
+    headers.extend(names.iter().cloned());
+    Section {
+        title: "Requests per minute, hop by hop (no ids to join on)".into(),
+        headers,
+        rows: minutes
+            .iter()
+            .map(|m| {
+                let mut row = vec![m.start.clone()];
+                row.extend(
+                    names
+                        .iter()
+                        .map(|n| m.requests.get(n).copied().unwrap_or(0).to_string()),
+                );
+                row
+            })
+            .collect(),
+    }
+}
+
+/// Each hop's requests per minute in one row: a sparkline from none to the busiest minute
+/// of any hop (columns of several minutes summed when there are many), its busiest minute.
+fn minutes_summary(r: &HopsReport, minutes: &[MinuteRow]) -> Section {
+    let width = minutes.len().div_ceil(SPARK_WIDTH).max(1);
+    let per_hop: Vec<(String, Vec<u64>)> = r
+        .hops
+        .iter()
+        .map(|h| {
+            let counts = minutes
+                .chunks(width)
+                .map(|c| {
+                    c.iter()
+                        .map(|m| m.requests.get(&h.name).copied().unwrap_or(0))
+                        .sum()
+                })
+                .collect();
+            (h.name.clone(), counts)
+        })
+        .collect();
+    let top = per_hop
+        .iter()
+        .flat_map(|(_, c)| c.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let rows = per_hop
+        .iter()
+        .map(|(name, counts)| {
+            let busiest = minutes
+                .iter()
+                .map(|m| (m.requests.get(name).copied().unwrap_or(0), &m.start))
+                .max_by_key(|(n, _)| *n);
+            let line: String = counts
+                .iter()
+                .map(|&n| SPARKS[(((n as f64 / top) * 7.0).round() as usize).min(7)])
+                .collect();
+            vec![
+                name.clone(),
+                line,
+                busiest.map_or("-".into(), |(n, at)| format!("{n} at {at}")),
+            ]
+        })
+        .collect();
+    Section {
+        title: format!(
+            "Requests per minute, hop by hop ({} minutes, no ids to join on; --over-time lists every minute)",
+            minutes.len()
+        ),
+        headers: ["Hop", "Requests (0 to the busiest)", "Busiest minute"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    }
+}
+
+/// Every over-time row, hop by hop (`hops --over-time`).
+fn every_bucket(r: &HopsReport) -> Section {
+    Section {
+        title: format!("Over time ({} buckets)", r.bucket),
+        headers: ["Start", "Hop", "Requests", "Valid", "Good", "Success rate"]
+            .map(String::from)
+            .to_vec(),
+        rows: r
+            .over_time
+            .iter()
+            .map(|b| {
+                vec![
+                    b.start.clone(),
+                    b.hop.clone(),
+                    b.requests.to_string(),
+                    b.valid.to_string(),
+                    b.good.to_string(),
+                    percent(b.success_rate),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The widest sparkline: longer series are summed into this many columns.
+const SPARK_WIDTH: usize = 48;
+const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Each hop's series in one row: its success rate as a sparkline (columns of several buckets
+/// summed when there are many; one scale for every hop, low is bad), and its worst bucket.
+fn over_time_summary(r: &HopsReport) -> Section {
+    let per_hop: Vec<_> = r
+        .hops
+        .iter()
+        .map(|h| {
+            let series: Vec<_> = r.over_time.iter().filter(|b| b.hop == h.name).collect();
+            let rates: Vec<Option<f64>> = series
+                .chunks(series.len().div_ceil(SPARK_WIDTH).max(1))
+                .map(|c| {
+                    let valid: u64 = c.iter().map(|b| b.valid).sum();
+                    let good: u64 = c.iter().map(|b| b.good).sum();
+                    (valid > 0).then(|| good as f64 / valid as f64)
+                })
+                .collect();
+            (h, series, rates)
+        })
+        .collect();
+    let low = per_hop
+        .iter()
+        .flat_map(|(_, _, rates)| rates.iter().flatten().copied())
+        .fold(1.0_f64, f64::min);
+    let rows = per_hop
+        .iter()
+        .map(|(h, series, rates)| {
+            let worst = series.iter().filter(|b| b.valid > 0).min_by(|a, b| {
+                let ra = a.good as f64 / a.valid as f64;
+                let rb = b.good as f64 / b.valid as f64;
+                ra.total_cmp(&rb)
+            });
+            vec![
+                h.name.clone(),
+                series.len().to_string(),
+                sparkline(rates, low),
+                worst.map_or("-".into(), |b| b.start.clone()),
+                worst.map_or("n/a".into(), |b| {
+                    format!(
+                        "{} ({} of {} good)",
+                        percent(b.success_rate),
+                        b.good,
+                        b.valid
+                    )
+                }),
+            ]
+        })
+        .collect();
+    Section {
+        title: format!(
+            "Success rate over time ({} buckets, {} to 100 %; --over-time lists every bucket)",
+            r.bucket,
+            percent(Some(low))
+        ),
+        headers: [
+            "Hop",
+            "Buckets",
+            "Success rate (low is bad)",
+            "Worst bucket",
+            "Its rate",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
+}
+
+/// A sparkline of rates between `low` and 100 % (a space where nothing was valid).
+fn sparkline(rates: &[Option<f64>], low: f64) -> String {
+    rates
+        .iter()
+        .map(|r| match r {
+            None => ' ',
+            Some(_) if low >= 1.0 => SPARKS[7],
+            Some(v) => {
+                let at = ((v - low) / (1.0 - low) * 7.0).round() as usize;
+                SPARKS[at.min(7)]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sparkline_runs_from_the_lowest_rate_to_all_good() {
+        assert_eq!(
+            sparkline(&[Some(1.0), Some(0.5), None, Some(0.75)], 0.5),
+            "█▁ ▅"
+        );
+        assert_eq!(sparkline(&[Some(1.0), Some(1.0)], 1.0), "██");
+        assert_eq!(sparkline(&[Some(0.75)], 0.0), "▆");
+        assert_eq!(sparkline(&[], 0.0), "");
     }
 }

@@ -8,8 +8,12 @@ use std::ptr::NonNull;
 
 use libdeflate_sys as sys;
 
-/// Compressed inputs up to this size are inflated whole.
+/// Compressed inputs up to this size are inflated whole…
 pub const WHOLE_MAX_COMPRESSED: u64 = 16 << 20;
+/// …as long as what comes out fits in this: a whole-file inflate never grows its buffer past
+/// it, whatever the ratio (a 2 MB gzip of 2 GB of NUL bytes would otherwise be held whole);
+/// the input is streamed instead, in chunks, with `--max-inflate` as its only limit.
+pub const WHOLE_MAX_INFLATED: u64 = 64 << 20;
 
 /// Why a whole-buffer inflate stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +22,8 @@ pub enum WholeError {
     BadData,
     /// More than the limit would come out.
     OverLimit,
+    /// More than [`WHOLE_MAX_INFLATED`] would come out: stream it instead.
+    TooLarge,
 }
 
 struct Decompressor(NonNull<sys::libdeflate_decompressor>);
@@ -42,19 +48,42 @@ fn isize_before(gz: &[u8], end: usize) -> Option<usize> {
     Some(u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize)
 }
 
-/// Inflates every member of `gz`; at most `limit` bytes out.
+/// Inflates every member of `gz`; at most `limit` bytes out, and never more than
+/// [`WHOLE_MAX_INFLATED`] held (`TooLarge`).
 pub fn inflate_whole(gz: &[u8], limit: u64) -> Result<Vec<u8>, WholeError> {
     inflate_whole_into(gz, limit, Vec::new())
 }
 
+/// The size a whole inflate of `gz` starts with: the last member's size field (an honest
+/// single-member file's size; a hostile one may say anything), at least four times the
+/// compressed size, never past the limit nor the cap.
+pub fn first_guess(gz: &[u8], limit: u64) -> usize {
+    let guess = isize_before(gz, gz.len())
+        .unwrap_or(0)
+        .max(gz.len().saturating_mul(4)) as u64;
+    guess.min(limit).min(WHOLE_MAX_INFLATED) as usize
+}
+
 /// [`inflate_whole`] into `out`'s memory (emptied first): a buffer used before costs no page
 /// faults, where a fresh one faults in and zeroes every page the inflate writes.
-pub fn inflate_whole_into(gz: &[u8], limit: u64, mut out: Vec<u8>) -> Result<Vec<u8>, WholeError> {
+pub fn inflate_whole_into(gz: &[u8], limit: u64, out: Vec<u8>) -> Result<Vec<u8>, WholeError> {
+    inflate_capped(gz, limit, WHOLE_MAX_INFLATED, out)
+}
+
+/// [`inflate_whole_into`] with the cap on the buffer given (tests use a small one).
+fn inflate_capped(
+    gz: &[u8],
+    limit: u64,
+    cap: u64,
+    mut out: Vec<u8>,
+) -> Result<Vec<u8>, WholeError> {
     let d = Decompressor::new().ok_or(WholeError::BadData)?;
-    // the last member's size is a good first guess for a single-member file
-    let guess = isize_before(gz, gz.len()).unwrap_or(0).max(gz.len() * 4);
     out.clear();
-    out.reserve(guess.min(limit as usize));
+    // a reused buffer larger than the cap is given back to the allocator, not kept
+    if out.capacity() as u64 > cap {
+        out = Vec::new();
+    }
+    out.reserve_exact((first_guess(gz, limit) as u64).min(cap) as usize);
     let mut pos = 0;
     while pos < gz.len() {
         let rest = &gz[pos..];
@@ -91,13 +120,19 @@ pub fn inflate_whole_into(gz: &[u8], limit: u64, mut out: Vec<u8>) -> Result<Vec
                     if out.capacity() as u64 >= limit {
                         return Err(WholeError::OverLimit);
                     }
+                    if out.capacity() as u64 >= cap {
+                        return Err(WholeError::TooLarge);
+                    }
                     // grow the capacity itself: `reserve` counts from the length, which a
                     // member that did not fit left unchanged, so reserving "more" than the
                     // length could be a no-op and this loop would spin
                     let more = out.capacity().max(1 << 20);
-                    let room = (limit as usize).saturating_sub(out.len()).saturating_add(1);
+                    let room = (limit.min(cap) as usize)
+                        .saturating_sub(out.len())
+                        .saturating_add(1);
                     let spare = out.capacity() - out.len();
-                    out.reserve(spare.saturating_add(more.min(room)));
+                    // exactly: `reserve` may double, past the cap
+                    out.reserve_exact(spare.saturating_add(more.min(room)));
                 }
                 _ => return Err(WholeError::BadData),
             }
@@ -170,6 +205,33 @@ mod tests {
             .unwrap();
         assert_eq!(out.len(), first.len() + last.len());
         assert!(out.starts_with(&first) && out.ends_with(&last));
+    }
+
+    /// Whatever the ratio, a whole inflate holds at most the cap: past it the caller streams.
+    #[test]
+    fn the_buffer_stops_growing_at_the_cap() {
+        let zeros = vec![0u8; 3_000_000];
+        let gz = gzip(&[&zeros]);
+        assert!(gz.len() < 10_000, "{}", gz.len());
+        let cap = 1 << 20;
+        assert_eq!(
+            inflate_capped(&gz, u64::MAX, cap, Vec::new()),
+            Err(WholeError::TooLarge)
+        );
+        // a lying size field does not make it reserve more than the cap either
+        let mut lying = gz.clone();
+        let n = lying.len();
+        lying[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(first_guess(&lying, u64::MAX), WHOLE_MAX_INFLATED as usize);
+        // under the cap it is inflated whole, and the limit still wins over the cap
+        assert_eq!(
+            inflate_capped(&gz, u64::MAX, 4 << 20, Vec::new()).unwrap(),
+            zeros
+        );
+        assert_eq!(
+            inflate_capped(&gz, 1_000_000, 4 << 20, Vec::new()),
+            Err(WholeError::OverLimit)
+        );
     }
 
     #[test]
