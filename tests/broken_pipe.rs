@@ -6,22 +6,10 @@ mod common;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Command, Stdio};
 
-/// The binary with its environment cleared as `common::hosp_logs` clears it, as a std
+/// The binary with a clean environment (`common::hosp_logs_std`), as a std
 /// command: its stdout is given here (assert_cmd's `output` would pipe it).
 fn command() -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("hosp-logs"));
-    cmd.env("HOSP_LOGS_STATE", "off");
-    for var in [
-        "HOSP_LOGS_CONFIG",
-        "HOSP_LOGS_NOW",
-        "HOSP_LOGS_THREADS",
-        "NO_COLOR",
-        "AWS_PROFILE",
-        "GITHUB_STEP_SUMMARY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    common::hosp_logs_std()
 }
 
 /// The write end of a pipe whose read end is already closed: every write fails with EPIPE.

@@ -5,26 +5,15 @@ mod common;
 
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// 256 MiB: what no input may make a command hold, whatever its ratio.
 const PEAK_LIMIT_KIB: i64 = 256 * 1024;
 
-/// Runs the binary (the environment cleared as `common::hosp_logs` clears it) and returns its
+/// Runs the binary (its environment cleared by `common::hosp_logs_std`) and returns its
 /// exit code, stderr and peak resident memory in KiB (`ru_maxrss` from `wait4`).
 fn run_measured(args: &[&str]) -> (Option<i32>, String, i64) {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("hosp-logs"));
-    cmd.env("HOSP_LOGS_STATE", "off");
-    for var in [
-        "HOSP_LOGS_CONFIG",
-        "HOSP_LOGS_NOW",
-        "HOSP_LOGS_THREADS",
-        "NO_COLOR",
-        "AWS_PROFILE",
-        "GITHUB_STEP_SUMMARY",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = common::hosp_logs_std();
     // waited for below with wait4 (for its rusage), not with Child::wait
     #[allow(clippy::zombie_processes)]
     let child = cmd
