@@ -862,3 +862,56 @@ fn ndjson_ends_when_stdout_is_closed() {
     }
     eprintln!("ended {:?} after its stdout closed", closed.elapsed());
 }
+
+/// Followed files in two formats (the same requests at two hops) are never added into one view:
+/// the first poll refuses them with exit 2, naming both files.
+#[test]
+fn followed_files_in_two_formats_are_refused_naming_both() {
+    use flate2::read::MultiGzDecoder;
+    let dir = tempfile::tempdir().unwrap();
+    // the first file of a fixture folder (CloudFront's are named `….gz`, not `.log.gz`)
+    let first = |sub: &str| {
+        let mut all: Vec<PathBuf> = Vec::new();
+        let mut stack = vec![root().join("fixtures/day").join(sub)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                match p.is_dir() {
+                    true => stack.push(p),
+                    false if p.to_string_lossy().ends_with(".gz") => all.push(p),
+                    false => {}
+                }
+            }
+        }
+        all.into_iter().min().unwrap()
+    };
+    for (from, to) in [("AWSLogs", "alb.log"), ("cloudfront", "edge.log")] {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(
+            &mut MultiGzDecoder::new(std::fs::File::open(first(from)).unwrap()),
+            &mut text,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(to), text).unwrap();
+    }
+    let out = hosp_logs()
+        .args(["watch", "--once", "--format", "json", "--since", "3650d"])
+        .args(["--source", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "no view of the sum: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for named in [
+        "alb.log",
+        "edge.log",
+        "ALB access log",
+        "CloudFront standard log",
+    ] {
+        assert!(err.contains(named), "{named} in {err}");
+    }
+}

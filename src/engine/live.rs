@@ -7,14 +7,14 @@
 //! delivery day(s) and reads the keys it has not seen. The input statistics add up over the
 //! run, with their lists capped so memory stays flat.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::local::{self, file_format, parse_chunk, LoadError, LoadOptions};
 use super::stats::{InputStats, Malformed, SourceFailure, Unrecognised};
 use super::{check_roles, fold_sink, Analysis, Job, LocalSettings};
 use crate::filter::ClientFilter;
-use crate::format::{recognise, Looks};
+use crate::format::{recognise, FormatId, LogFormat, Looks};
 use crate::source::follow::{FollowCounts, Follower, Piece};
 use crate::source::s3::{parse_url, ObjectStats, S3Context, S3Error};
 use crate::source::InputFile;
@@ -61,6 +61,11 @@ pub struct LiveSources {
     whole_files: usize,
     listed: ObjectStats,
     started: bool,
+    /// The first followed file recognised in a format, and that format: a followed file of
+    /// another one is refused (one format per view: the hops are never added together).
+    known: Option<(String, FormatId)>,
+    /// Followed files refused for their format: their later lines are not read either.
+    refused: HashSet<String>,
 }
 
 /// What one poll read.
@@ -111,6 +116,8 @@ impl LiveSources {
             whole_files: 0,
             listed: ObjectStats::default(),
             started: false,
+            known: None,
+            refused: HashSet::new(),
         })
     }
 
@@ -146,10 +153,22 @@ impl LiveSources {
             };
             let decide = |head: &[u8]| file_format(settings.log_format, head, &settings.formats).0;
             let stats = &mut self.stats;
+            let (known, refused) = (&mut self.known, &mut self.refused);
+            let first_poll = !self.started;
             let mut failed: Option<LoadError> = None;
             let mut each = |piece: Piece<'_>| {
-                if failed.is_some() {
+                if failed.is_some() || refused.contains(piece.name) {
                     return;
+                }
+                if piece.first && settings.log_format == LogFormat::Auto {
+                    if let Some(e) = other_format(known, &piece, settings) {
+                        refused.insert(piece.name.to_string());
+                        match first_poll {
+                            true => failed = Some(e.into()),
+                            false => note_failure(stats, piece.name, e.0),
+                        }
+                        return;
+                    }
                 }
                 if let Err(e) = check_roles(analysis.name(), analysis.required(), piece.format) {
                     if piece.first {
@@ -303,6 +322,28 @@ fn list_new(
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
+}
+
+/// A followed file recognised in another format than the first one recognised: the refusal,
+/// naming both (the batch loader refuses the same within one batch).
+fn other_format(
+    known: &mut Option<(String, FormatId)>,
+    piece: &Piece<'_>,
+    settings: &LocalSettings,
+) -> Option<crate::error::UsageError> {
+    let Looks::Known(f) = recognise(piece.data, &settings.formats) else {
+        return None;
+    };
+    match known {
+        None => {
+            *known = Some((piece.name.to_string(), f.id()));
+            None
+        }
+        Some((name, id)) if *id != f.id() => {
+            Some(local::two_formats(name, *id, piece.name, f.id()))
+        }
+        Some(_) => None,
+    }
 }
 
 /// Adds one chunk's counts; its first malformed lines become samples with their line number.
