@@ -19,5 +19,6 @@ pub mod net;
 pub mod render;
 pub mod source;
 pub mod sql;
+pub mod store;
 pub mod terminal;
 pub mod window;

@@ -16,6 +16,9 @@ impl Report for SloReport {
                 format!("{} ({})", h.name, h.log_format.name()),
             ));
         }
+        if let Some(w) = &self.slo_window {
+            summary.push(("SLO window judged".to_string(), w.name.clone()));
+        }
         summary.extend([
             (
                 "Window".to_string(),

@@ -1,0 +1,423 @@
+//! The store (`collect`, `slo --store`, `store info|prune`): answers equal a raw read of the
+//! same objects exactly, each object counts once, and a killed or concurrent collect leaves
+//! the numbers of one clean run.
+
+mod common;
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::time::Duration;
+
+use common::{fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, root, u};
+use serde_json::Value;
+
+/// The keys of an SLO answer that must be equal, store or raw.
+const SAME: [&str; 9] = [
+    "requests",
+    "success_rate",
+    "met",
+    "error_budget",
+    "burn_rate",
+    "burn_rate_alerts",
+    "periods",
+    "window",
+    "latency_threshold_ms",
+];
+
+fn slo_raw(sources: &[&str], extra: &[&str]) -> Value {
+    let mut cmd = hosp_logs();
+    cmd.args(["slo", "--config", &fixture_config(), "--format", "json"]);
+    for s in sources {
+        cmd.args(["--source", s]);
+    }
+    json_ok(&cmd.args(extra).output().unwrap())
+}
+
+fn slo_store(store: &Path, extra: &[&str]) -> Value {
+    json_ok(
+        &hosp_logs()
+            .args(["slo", "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(store)
+            .args(extra)
+            .output()
+            .unwrap(),
+    )
+}
+
+fn collect(store: &Path, sources: &[PathBuf], extra: &[&str]) -> Value {
+    let mut cmd = hosp_logs();
+    cmd.args(["collect", "--config", &fixture_config(), "--format", "json"])
+        .arg("--store")
+        .arg(store);
+    for s in sources {
+        cmd.arg("--source").arg(s);
+    }
+    json_ok(&cmd.args(extra).output().unwrap())
+}
+
+fn assert_same(raw: &Value, store: &Value, what: &str) {
+    for key in SAME {
+        assert_eq!(raw[key], store[key], "{what}: {key} differs");
+    }
+    assert!(u(&raw["requests"]["total"]) > 0, "{what}: nothing read");
+}
+
+fn alb_files() -> Vec<PathBuf> {
+    log_files(&root().join("fixtures/day/AWSLogs"))
+}
+
+#[test]
+fn the_fixture_day_from_the_store_equals_a_raw_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let alb = PathBuf::from(fixture_day());
+    let edge = PathBuf::from(fixture_edge());
+    let first = collect(&store, &[alb.clone(), edge.clone()], &[]);
+    let files = alb_files().len() as u64 + 48;
+    assert_eq!(u(&first["objects"]["seen"]), files);
+    assert_eq!(u(&first["objects"]["ingested"]), files);
+    assert_eq!(u(&first["objects"]["unchanged"]), 0);
+    // the ALB hop (--hop lb) and the edge (the outermost hop, the default with [[hops]])
+    let raw_alb = slo_raw(&[&fixture_day()], &[]);
+    let raw_edge = slo_raw(&[&fixture_edge()], &[]);
+    assert_eq!(
+        u(&first["requests"]),
+        u(&raw_alb["requests"]["total"]) + u(&raw_edge["requests"]["total"])
+    );
+    let alb_answer = slo_store(&store, &["--hop", "lb"]);
+    assert_same(&raw_alb, &alb_answer, "alb");
+    assert_eq!(alb_answer["hop"]["name"], "lb");
+    assert_eq!(u(&alb_answer["input"]["store"]["objects"]), files - 48);
+    assert_eq!(u(&alb_answer["input"]["store"]["ingested"]), 0);
+    assert_eq!(alb_answer["input"]["lines"], raw_alb["input"]["lines"]);
+    assert_eq!(alb_answer["input"]["malformed"], raw_alb["input"]["malformed"]);
+    assert_same(&raw_edge, &slo_store(&store, &[]), "cloudfront");
+    // a window that starts and ends mid-minute
+    let w = [
+        "--since",
+        "2026-11-20T06:00:17Z",
+        "--until",
+        "2026-11-20T18:29:43Z",
+    ];
+    let raw = slo_raw(&[&fixture_day()], &w);
+    let mut args = vec!["--hop", "lb"];
+    args.extend(w);
+    assert_same(&raw, &slo_store(&store, &args), "alb, mid-minute window");
+    // with the SLO's other settings, the stored counts would be wrong: refused
+    let out = hosp_logs()
+        .args(["slo", "--config", &fixture_config(), "--latency-threshold", "250ms"])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no latency threshold") && err.contains("250"), "{err}");
+
+    // collecting again reads nothing and changes nothing
+    let again = collect(&store, &[alb, edge], &[]);
+    assert_eq!(u(&again["objects"]["ingested"]), 0);
+    assert_eq!(u(&again["objects"]["unchanged"]), files);
+    assert_eq!(u(&again["requests"]), 0);
+    assert_same(&raw_alb, &slo_store(&store, &["--hop", "lb"]), "after a second collect");
+
+    // the same files under another path are the same objects
+    let copy = tmp.path().join("copy");
+    copy_tree(&root().join("fixtures/day/AWSLogs"), &copy);
+    let moved = collect(&store, &[copy], &[]);
+    assert_eq!(u(&moved["objects"]["ingested"]), 0);
+    assert_eq!(u(&moved["objects"]["unchanged"]), files - 48);
+    assert_same(&raw_alb, &slo_store(&store, &["--hop", "lb"]), "after a copy");
+
+    let info = json_ok(
+        &hosp_logs()
+            .args(["store", "info", "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&info["objects"]), files);
+    assert_eq!(info["schema_version"], 1);
+    assert!(u(&info["size_bytes"]) > 0);
+    assert_eq!(info["first_minute"], "2026-11-20T00:00:00Z");
+}
+
+/// The `--latency-threshold` the store was collected with is the one it answers.
+#[test]
+fn a_store_collected_with_a_latency_threshold_answers_it_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(
+        &store,
+        &[PathBuf::from(fixture_day())],
+        &["--latency-threshold", "250ms"],
+    );
+    let raw = slo_raw(&[&fixture_day()], &["--latency-threshold", "250ms"]);
+    let from = slo_store(&store, &["--hop", "lb", "--latency-threshold", "250ms"]);
+    assert_same(&raw, &from, "250ms");
+    // the threshold matters on this day: fewer good requests than without it
+    let plain = slo_raw(&[&fixture_day()], &[]);
+    assert!(u(&raw["requests"]["good"]) < u(&plain["requests"]["good"]));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// Plain ALB lines of the fixture day, decompressed here.
+fn alb_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    for f in alb_files() {
+        let gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap());
+        lines.extend(std::io::BufReader::new(gz).lines().map(Result::unwrap));
+    }
+    lines
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    let mut f = std::fs::File::create(path).unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+}
+
+#[test]
+fn a_file_whose_content_changed_replaces_its_earlier_contribution() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let lines = alb_lines();
+    write_lines(&logs.join("a.log"), &lines[..4000]);
+    write_lines(&logs.join("b.log"), &lines[4000..9000]);
+    let store = tmp.path().join("store");
+    let first = collect(&store, std::slice::from_ref(&logs), &[]);
+    assert_eq!(u(&first["requests"]), 9000);
+    // a.log now holds fewer lines (and one more): the old a.log must not count any more
+    let mut changed: Vec<String> = lines[..2500].to_vec();
+    changed.push(lines[20_000].clone());
+    write_lines(&logs.join("a.log"), &changed);
+    let second = collect(&store, std::slice::from_ref(&logs), &[]);
+    assert_eq!(u(&second["objects"]["ingested"]), 1);
+    assert_eq!(u(&second["objects"]["unchanged"]), 1);
+    assert_eq!(u(&second["objects"]["replaced"]), 1);
+    assert_eq!(u(&second["requests"]), 2501);
+    let raw = slo_raw(&[logs.to_str().unwrap()], &[]);
+    assert_eq!(u(&raw["requests"]["total"]), 7501);
+    assert_same(&raw, &slo_store(&store, &["--log-format", "alb", "--hop", "lb"]), "changed");
+}
+
+/// A small deterministic generator (the test's own; no dependency on the code under test).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn any_split_of_the_objects_over_several_collects_gives_the_same_answer() {
+    let raw = slo_raw(&[&fixture_day()], &[]);
+    let files = alb_files();
+    for seed in [1u64, 7, 42] {
+        let mut rng = Lcg(seed);
+        let mut order = files.clone();
+        for i in (1..order.len()).rev() {
+            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+        }
+        // 2 to 5 collects of uneven sizes, some objects given twice
+        let parts = 2 + (rng.next() % 4) as usize;
+        let tmp = tempfile::tempdir().unwrap();
+        let store = tmp.path().join("s");
+        let mut ingested = 0;
+        let mut rest: &[PathBuf] = &order;
+        for p in 0..parts {
+            let take = if p + 1 == parts {
+                rest.len()
+            } else {
+                1 + (rng.next() as usize % rest.len().max(1))
+            }
+            .min(rest.len());
+            let (now, later) = rest.split_at(take);
+            let mut group = now.to_vec();
+            group.push(files[(rng.next() as usize) % files.len()].clone());
+            let out = collect(&store, &group, &[]);
+            ingested += u(&out["objects"]["ingested"]);
+            rest = later;
+        }
+        assert_eq!(ingested, files.len() as u64, "seed {seed}");
+        assert_same(&raw, &slo_store(&store, &["--hop", "lb"]), &format!("seed {seed}"));
+    }
+}
+
+fn spawn_collect(store: &Path, stall: bool) -> std::process::Child {
+    let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_hosp-logs"));
+    cmd.args(["collect", "--config", &fixture_config(), "--quiet"])
+        .arg("--store")
+        .arg(store)
+        .args(["--source", &fixture_day(), "--threads", "1"])
+        .env_remove("HOSP_LOGS_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if stall {
+        cmd.env("HOSP_LOGS_TEST_STALL_COLLECT", "1");
+    }
+    cmd.spawn().unwrap()
+}
+
+fn objects_in(store: &Path) -> u64 {
+    let conn = rusqlite::Connection::open(store.join("store.sqlite")).unwrap();
+    conn.query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_collect_killed_at_any_point_then_run_again_leaves_the_numbers_of_one_clean_run() {
+    let raw = slo_raw(&[&fixture_day()], &[]);
+    let all = alb_files().len() as u64;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let mut seen_partial = false;
+    for wait_ms in [150u64, 700, 1500, 3000] {
+        let mut child = spawn_collect(&store, true);
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        // SIGKILL: no handler, no cleanup
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if store.join("store.sqlite").exists() {
+            let n = objects_in(&store);
+            assert!(n <= all);
+            seen_partial |= n > 0 && n < all;
+        }
+    }
+    assert!(seen_partial, "no kill fell in the middle of a collect");
+    let done = collect(&store, &[PathBuf::from(fixture_day())], &[]);
+    assert_eq!(
+        u(&done["objects"]["ingested"]) + u(&done["objects"]["unchanged"]),
+        all
+    );
+    assert_eq!(objects_in(&store), all);
+    assert_same(&raw, &slo_store(&store, &["--hop", "lb"]), "after kills");
+}
+
+#[test]
+fn a_second_collect_on_a_busy_store_waits_then_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let mut first = spawn_collect(&store, true);
+    // the first holds the lock once it has made the store
+    let start = std::time::Instant::now();
+    while !store.join("store.sqlite").exists() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = hosp_logs()
+        .args(["collect", "--config", &fixture_config(), "--wait", "1s"])
+        .arg("--store")
+        .arg(&store)
+        .args(["--source", &fixture_day()])
+        .output()
+        .unwrap();
+    let waited = start.elapsed();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("another collect is writing to it"), "{err}");
+    assert!(err.contains(&store.display().to_string()), "{err}");
+    assert!(waited >= Duration::from_secs(1));
+}
+
+#[test]
+fn a_damaged_store_or_one_of_another_version_is_named_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::write(store.join("store.sqlite"), vec![b'x'; 8192]).unwrap();
+    for cmd in [
+        vec!["slo", "--hop", "lb"],
+        vec!["collect", "--source", "fixtures/day/AWSLogs"],
+        vec!["store", "info"],
+    ] {
+        let out = hosp_logs()
+            .current_dir(root())
+            .args(["--config", &fixture_config()])
+            .args(&cmd)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("store.sqlite") && err.contains("not a hosp-logs store"),
+            "{cmd:?}: {err}"
+        );
+    }
+    // a store written by another version
+    let other = tmp.path().join("o");
+    collect(&other, &[alb_files()[0].clone()], &[]);
+    let conn = rusqlite::Connection::open(other.join("store.sqlite")).unwrap();
+    conn.execute("UPDATE schema_version SET version = 99", [])
+        .unwrap();
+    drop(conn);
+    let out = hosp_logs()
+        .args(["slo", "--config", &fixture_config(), "--hop", "lb"])
+        .arg("--store")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("schema version 99") && err.contains("new --store"), "{err}");
+}
+
+#[test]
+fn slo_with_source_collects_what_the_store_has_not_seen_then_answers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let files = alb_files();
+    let half = files.len() / 2;
+    collect(&store, &files[..half], &[]);
+    let out = json_ok(
+        &hosp_logs()
+            .args(["slo", "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .args(["--source", &fixture_day()])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        u(&out["input"]["store"]["ingested"]),
+        (files.len() - half) as u64
+    );
+    assert_same(&slo_raw(&[&fixture_day()], &[]), &out, "--source");
+    // prune: everything is older than a day before HOSP_LOGS_NOW
+    let pruned = json_ok(
+        &hosp_logs()
+            .env("HOSP_LOGS_NOW", "2026-12-01T00:00:00Z")
+            .args(["store", "prune", "--keep", "1d", "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&pruned["removed_objects"]), files.len() as u64);
+    assert_eq!(objects_in(&store), 0);
+}
