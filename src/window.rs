@@ -272,16 +272,36 @@ mod tests {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros();
         let end = t("2026-12-07T00:34:00Z");
         let w = slo_window("28d", end, "--window").unwrap();
-        assert_eq!((w.start.as_str(), w.end.as_str()), ("2026-11-09T00:34:00Z", "2026-12-07T00:34:00Z"));
-        assert_eq!(slo_window("month", end, "--window").unwrap().start, "2026-12-01T00:00:00Z");
-        assert_eq!(slo_window("quarter", end, "--window").unwrap().start, "2026-10-01T00:00:00Z");
+        assert_eq!(
+            (w.start.as_str(), w.end.as_str()),
+            ("2026-11-09T00:34:00Z", "2026-12-07T00:34:00Z")
+        );
+        assert_eq!(
+            slo_window("month", end, "--window").unwrap().start,
+            "2026-12-01T00:00:00Z"
+        );
+        assert_eq!(
+            slo_window("quarter", end, "--window").unwrap().start,
+            "2026-10-01T00:00:00Z"
+        );
         // a window ending at midnight belongs to the day (and month) before
         let w = slo_window("month", t("2026-12-01T00:00:00Z"), "--window").unwrap();
         assert_eq!(w.start, "2026-11-01T00:00:00Z");
-        assert_eq!(slo_window("quarter", t("2026-03-31T23:00:00Z"), "x").unwrap().start, "2026-01-01T00:00:00Z");
-        assert!(slo_window("fortnight", end, "--window").unwrap_err().0.contains("--window \"fortnight\""));
+        assert_eq!(
+            slo_window("quarter", t("2026-03-31T23:00:00Z"), "x")
+                .unwrap()
+                .start,
+            "2026-01-01T00:00:00Z"
+        );
+        assert!(slo_window("fortnight", end, "--window")
+            .unwrap_err()
+            .0
+            .contains("--window \"fortnight\""));
         let s = slo_start("2026-11-16", end).unwrap();
-        assert_eq!((s.name.as_str(), s.since_us), ("since 2026-11-16T00:00:00Z", t("2026-11-16T00:00:00Z")));
+        assert_eq!(
+            (s.name.as_str(), s.since_us),
+            ("since 2026-11-16T00:00:00Z", t("2026-11-16T00:00:00Z"))
+        );
         assert!(slo_start("2026-12-08", end).is_err());
         assert!(slo_start("soon", end).is_err());
     }

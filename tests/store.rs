@@ -92,7 +92,10 @@ fn the_fixture_day_from_the_store_equals_a_raw_read() {
     assert_eq!(u(&alb_answer["input"]["store"]["objects"]), files - 48);
     assert_eq!(u(&alb_answer["input"]["store"]["ingested"]), 0);
     assert_eq!(alb_answer["input"]["lines"], raw_alb["input"]["lines"]);
-    assert_eq!(alb_answer["input"]["malformed"], raw_alb["input"]["malformed"]);
+    assert_eq!(
+        alb_answer["input"]["malformed"],
+        raw_alb["input"]["malformed"]
+    );
     assert_same(&raw_edge, &slo_store(&store, &[]), "cloudfront");
     // a window that starts and ends mid-minute
     let w = [
@@ -107,21 +110,34 @@ fn the_fixture_day_from_the_store_equals_a_raw_read() {
     assert_same(&raw, &slo_store(&store, &args), "alb, mid-minute window");
     // with the SLO's other settings, the stored counts would be wrong: refused
     let out = hosp_logs()
-        .args(["slo", "--config", &fixture_config(), "--latency-threshold", "250ms"])
+        .args([
+            "slo",
+            "--config",
+            &fixture_config(),
+            "--latency-threshold",
+            "250ms",
+        ])
         .arg("--store")
         .arg(&store)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no latency threshold") && err.contains("250"), "{err}");
+    assert!(
+        err.contains("no latency threshold") && err.contains("250"),
+        "{err}"
+    );
 
     // collecting again reads nothing and changes nothing
     let again = collect(&store, &[alb, edge], &[]);
     assert_eq!(u(&again["objects"]["ingested"]), 0);
     assert_eq!(u(&again["objects"]["unchanged"]), files);
     assert_eq!(u(&again["requests"]), 0);
-    assert_same(&raw_alb, &slo_store(&store, &["--hop", "lb"]), "after a second collect");
+    assert_same(
+        &raw_alb,
+        &slo_store(&store, &["--hop", "lb"]),
+        "after a second collect",
+    );
 
     // the same files under another path are the same objects
     let copy = tmp.path().join("copy");
@@ -129,7 +145,11 @@ fn the_fixture_day_from_the_store_equals_a_raw_read() {
     let moved = collect(&store, &[copy], &[]);
     assert_eq!(u(&moved["objects"]["ingested"]), 0);
     assert_eq!(u(&moved["objects"]["unchanged"]), files - 48);
-    assert_same(&raw_alb, &slo_store(&store, &["--hop", "lb"]), "after a copy");
+    assert_same(
+        &raw_alb,
+        &slo_store(&store, &["--hop", "lb"]),
+        "after a copy",
+    );
 
     let info = json_ok(
         &hosp_logs()
@@ -215,7 +235,11 @@ fn a_file_whose_content_changed_replaces_its_earlier_contribution() {
     assert_eq!(u(&second["requests"]), 2501);
     let raw = slo_raw(&[logs.to_str().unwrap()], &[]);
     assert_eq!(u(&raw["requests"]["total"]), 7501);
-    assert_same(&raw, &slo_store(&store, &["--log-format", "alb", "--hop", "lb"]), "changed");
+    assert_same(
+        &raw,
+        &slo_store(&store, &["--log-format", "alb", "--hop", "lb"]),
+        "changed",
+    );
 }
 
 /// A small deterministic generator (the test's own; no dependency on the code under test).
@@ -262,7 +286,11 @@ fn any_split_of_the_objects_over_several_collects_gives_the_same_answer() {
             rest = later;
         }
         assert_eq!(ingested, files.len() as u64, "seed {seed}");
-        assert_same(&raw, &slo_store(&store, &["--hop", "lb"]), &format!("seed {seed}"));
+        assert_same(
+            &raw,
+            &slo_store(&store, &["--hop", "lb"]),
+            &format!("seed {seed}"),
+        );
     }
 }
 
@@ -283,8 +311,10 @@ fn spawn_collect(store: &Path, stall: bool) -> std::process::Child {
 
 fn objects_in(store: &Path) -> u64 {
     let conn = rusqlite::Connection::open(store.join("store.sqlite")).unwrap();
-    conn.query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
-        .unwrap()
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+        .unwrap();
+    n as u64
 }
 
 #[test]
@@ -384,7 +414,10 @@ fn a_damaged_store_or_one_of_another_version_is_named_with_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("schema version 99") && err.contains("new --store"), "{err}");
+    assert!(
+        err.contains("schema version 99") && err.contains("new --store"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -420,4 +453,130 @@ fn slo_with_source_collects_what_the_store_has_not_seen_then_answers() {
     );
     assert_eq!(u(&pruned["removed_objects"]), files.len() as u64);
     assert_eq!(objects_in(&store), 0);
+}
+
+/// Requests (non-blank lines) of one gzip ALB file, counted here.
+fn requests_in(path: &Path) -> u64 {
+    let gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap());
+    std::io::BufReader::new(gz)
+        .lines()
+        .map(Result::unwrap)
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64
+}
+
+#[test]
+fn an_object_collected_after_its_minutes_were_answered_counts_as_late() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let files = alb_files();
+    // the day's first object arrives last
+    let first = files
+        .iter()
+        .min_by_key(|p| p.file_name().unwrap().to_owned())
+        .unwrap()
+        .clone();
+    let rest: Vec<PathBuf> = files.iter().filter(|p| **p != first).cloned().collect();
+    collect(&store, &rest, &[]);
+    let before = slo_store(&store, &["--hop", "lb"]);
+    assert_eq!(u(&before["input"]["store"]["late_rows"]), 0);
+    let late = collect(&store, std::slice::from_ref(&first), &[]);
+    let n = requests_in(&first);
+    assert!(n > 0);
+    assert_eq!(u(&late["late_rows"]), n);
+    let after = slo_store(&store, &["--hop", "lb"]);
+    assert_eq!(u(&after["input"]["store"]["late_rows"]), n);
+    assert_same(&slo_raw(&[&fixture_day()], &[]), &after, "late object");
+}
+
+#[test]
+fn named_slo_windows_are_judged_and_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())], &[]);
+    let until = ["--until", "2026-11-21T00:00:00Z"];
+    // 28 days ending at --until: the same as --since 28 days before it
+    let raw = slo_raw(
+        &[&fixture_day()],
+        &[
+            "--since",
+            "2026-10-24T00:00:00Z",
+            "--until",
+            "2026-11-21T00:00:00Z",
+        ],
+    );
+    let mut args = vec!["--hop", "lb", "--window", "28d"];
+    args.extend(until);
+    let named = slo_store(&store, &args);
+    assert_same(&raw, &named, "--window 28d");
+    assert_eq!(named["slo_window"]["name"], "28d");
+    assert_eq!(named["slo_window"]["start"], "2026-10-24T00:00:00Z");
+    let raw_named = slo_raw(&[&fixture_day()], &["--window", "28d", until[0], until[1]]);
+    assert_same(&raw, &raw_named, "raw --window 28d");
+    // the calendar month to date, ending now
+    let month = json_ok(
+        &hosp_logs()
+            .env("HOSP_LOGS_NOW", "2026-11-25T10:00:00Z")
+            .args(["slo", "--config", &fixture_config(), "--format", "json"])
+            .args(["--source", &fixture_day(), "--window", "month"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(month["window"]["start"], "2026-11-01T00:00:00Z");
+    assert_eq!(month["window"]["end"], "2026-11-25T10:00:00Z");
+    assert_eq!(month["requests"], raw["requests"]);
+    // the config's [slo] start (the project's whole duration) and [store] path
+    let config = tmp.path().join("c.toml");
+    let text = std::fs::read_to_string(fixture_config()).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[slo]\nstart = \"2026-11-20\"\n[store]\npath = \"{}\"\n{text}",
+            store.display()
+        ),
+    )
+    .unwrap();
+    let project = json_ok(
+        &hosp_logs()
+            .env("HOSP_LOGS_NOW", "2026-11-20T12:00:00Z")
+            .arg("--config")
+            .arg(&config)
+            .args(["slo", "--hop", "lb", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(project["slo_window"]["name"], "since 2026-11-20T00:00:00Z");
+    assert_eq!(
+        project["input"]["store"]["path"],
+        store.display().to_string()
+    );
+    let raw_half = slo_raw(
+        &[&fixture_day()],
+        &[
+            "--since",
+            "2026-11-20T00:00:00Z",
+            "--until",
+            "2026-11-20T12:00:00Z",
+        ],
+    );
+    assert_same(&raw_half, &project, "[slo] start from [store]");
+    // --no-store reads the logs: no input.store
+    let raw_read = json_ok(
+        &hosp_logs()
+            .env("HOSP_LOGS_NOW", "2026-11-20T12:00:00Z")
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "slo",
+                "--no-store",
+                "--source",
+                &fixture_day(),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(raw_read["input"].get("store").is_none());
+    assert_same(&raw_half, &raw_read, "--no-store");
 }

@@ -49,8 +49,10 @@ pub fn store_dir(flag: Option<&PathBuf>, settings: &Settings) -> anyhow::Result<
         .or(settings.config.store.path.clone())
         .or_else(store::default_dir)
         .ok_or_else(|| {
-            UsageError("no store folder: pass --store DIR (HOME and XDG_DATA_HOME are unset)".into())
-                .into()
+            UsageError(
+                "no store folder: pass --store DIR (HOME and XDG_DATA_HOME are unset)".into(),
+            )
+            .into()
         })
 }
 
@@ -117,11 +119,7 @@ impl Report for Summary {
 
 /// What a collect reads: `sources` (else the config's [source] paths and every hop's
 /// sources), each group with its own format settings. Local files only in this version.
-fn groups(
-    ctx: &Context,
-    sources: &[String],
-    hops: &[hops::HopSpec],
-) -> anyhow::Result<Vec<Group>> {
+fn groups(ctx: &Context, sources: &[String], hops: &[hops::HopSpec]) -> anyhow::Result<Vec<Group>> {
     let run = ctx
         .local()
         .ok_or_else(|| UsageError("collect reads logs locally".into()))?;

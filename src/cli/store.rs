@@ -140,7 +140,11 @@ pub fn slo(
         .into());
     }
     let now = super::input::now();
-    let window = Window::parse(args.input.since.as_deref(), args.input.until.as_deref(), now)?;
+    let window = Window::parse(
+        args.input.since.as_deref(),
+        args.input.until.as_deref(),
+        now,
+    )?;
     for t in [window.since_us, window.until_us].into_iter().flatten() {
         if t % 1_000_000 != 0 {
             return Err(UsageError(
@@ -211,7 +215,10 @@ fn which_format(
         [one] => Ok(Some(*one)),
         many => Err(UsageError(format!(
             "the store holds {} logs: an SLO is judged at one hop, pass --log-format {}",
-            many.iter().map(|f| f.name()).collect::<Vec<_>>().join(" and "),
+            many.iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(" and "),
             many.iter().map(|f| f.name()).collect::<Vec<_>>().join("|"),
         ))
         .into()),
@@ -288,12 +295,14 @@ fn answer(
         );
     }
     // as `slo`: fail closed when there is nothing to judge
-    Ok(match (args.fail_on_breach, report.success_rate, report.met) {
-        (false, _, _) => ExitStatus::Ok,
-        (true, None, _) => ExitStatus::NoData,
-        (true, Some(_), false) => ExitStatus::Breach,
-        (true, Some(_), true) => ExitStatus::Ok,
-    })
+    Ok(
+        match (args.fail_on_breach, report.success_rate, report.met) {
+            (false, _, _) => ExitStatus::Ok,
+            (true, None, _) => ExitStatus::NoData,
+            (true, Some(_), false) => ExitStatus::Breach,
+            (true, Some(_), true) => ExitStatus::Ok,
+        },
+    )
 }
 
 /// The SLO window by name (`--window`, else the config's `[slo] window` or `start` when no

@@ -109,7 +109,10 @@ pub fn identity(path: &std::path::Path) -> std::io::Result<(String, u64)> {
         size += n as u64;
         hasher.update(&buf[..n]);
     }
-    Ok((format!("blake3:{}:{size}", hasher.finalize().to_hex()), size))
+    Ok((
+        format!("blake3:{}:{size}", hasher.finalize().to_hex()),
+        size,
+    ))
 }
 
 /// One object, parsed.
@@ -178,11 +181,9 @@ pub fn collect(
     for (i, (ident, _)) in idents.iter().enumerate() {
         let known: Option<i64> = store
             .conn
-            .query_row(
-                "SELECT id FROM objects WHERE identity = ?1",
-                [ident],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM objects WHERE identity = ?1", [ident], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| store.sql(e))?;
         match known {

@@ -301,9 +301,7 @@ impl Store {
             .conn
             .prepare("SELECT DISTINCT format FROM objects ORDER BY format")
             .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(|e| self.sql(e))?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(|e| self.sql(e))?;
         rows.collect::<Result<Vec<String>, _>>()
             .map_err(|e| self.sql(e))
     }
@@ -418,7 +416,10 @@ impl Store {
         )
         .map_err(sql)?;
         let n = tx
-            .execute(&format!("DELETE FROM objects WHERE id IN ({ids})"), [before_minute])
+            .execute(
+                &format!("DELETE FROM objects WHERE id IN ({ids})"),
+                [before_minute],
+            )
             .map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(n as u64)

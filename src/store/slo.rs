@@ -128,7 +128,13 @@ pub fn minute_rows(p: &Partial) -> Vec<MinuteRow> {
         }
         let row = rows.last_mut().expect("pushed above");
         row.counts.add(&c);
-        for n in [sec.rem_euclid(60) as u64, c.total, c.excluded, c.no_status, c.good] {
+        for n in [
+            sec.rem_euclid(60) as u64,
+            c.total,
+            c.excluded,
+            c.no_status,
+            c.good,
+        ] {
             put_varint(&mut row.seconds, n);
         }
     }
