@@ -580,3 +580,69 @@ fn named_slo_windows_are_judged_and_said() {
     assert!(raw_read["input"].get("store").is_none());
     assert_same(&raw_half, &raw_read, "--no-store");
 }
+
+#[test]
+fn collect_with_no_source_reads_every_hop_and_each_hop_is_answered_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    // the fixture config's hops name their folders relative to the checkout
+    let out = json_ok(
+        &hosp_logs()
+            .current_dir(root())
+            .args(["collect", "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap(),
+    );
+    let files: usize = ["AWSLogs", "cloudfront", "nginx"]
+        .iter()
+        .map(|d| count_files(&root().join("fixtures/day").join(d)))
+        .sum();
+    assert_eq!(u(&out["objects"]["ingested"]), files as u64);
+    for hop in ["edge", "lb", "proxy"] {
+        let raw = json_ok(
+            &hosp_logs()
+                .current_dir(root())
+                .args(["slo", "--config", &fixture_config(), "--format", "json"])
+                .args(["--hop", hop])
+                .output()
+                .unwrap(),
+        );
+        let from = slo_store(&store, &["--hop", hop]);
+        assert_same(&raw, &from, hop);
+        assert_eq!(from["hop"]["name"], hop);
+    }
+    // without a hop or a format, a store of several formats cannot say which to judge
+    let config = tmp.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[exclude]\nuser_agents = [\"hosp-loadtest/*\"]\nclient_cidrs = [\"10.99.0.0/24\"]\n",
+    )
+    .unwrap();
+    let out = hosp_logs()
+        .arg("--config")
+        .arg(&config)
+        .args(["slo", "--format", "json"])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--log-format"), "{err}");
+}
+
+fn count_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                count_files(&p)
+            } else {
+                1
+            }
+        })
+        .sum()
+}

@@ -279,7 +279,13 @@ fn answer(
             .ok()
             .map(|t| t.timestamp_micros())
     }) {
-        store.mark_answered((end + 59_999_999).div_euclid(60_000_000))?;
+        // a store this user may read but not write still answers; its late_rows then
+        // count from the last answer that could record itself
+        if let Err(e) = store.mark_answered((end + 59_999_999).div_euclid(60_000_000)) {
+            if !global.quiet {
+                eprintln!("hosp-logs: warning: {e}: this answer is not recorded for late_rows");
+            }
+        }
     }
     emit(&report, args.input.format, Style::detect())?;
     if let Some(path) = &args.chart {
