@@ -311,6 +311,17 @@ fn spawn_collect(store: &Path, stall: bool) -> std::process::Child {
 
 fn objects_in(store: &Path) -> u64 {
     let conn = rusqlite::Connection::open(store.join("store.sqlite")).unwrap();
+    // a collect killed before it made the schema leaves a database without tables
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'objects'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    if tables == 0 {
+        return 0;
+    }
     let n: i64 = conn
         .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
         .unwrap();

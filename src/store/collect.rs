@@ -115,6 +115,55 @@ pub fn identity(path: &std::path::Path) -> std::io::Result<(String, u64)> {
     ))
 }
 
+/// A file's size and modification time (ns), as last recorded at its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+fn stamp(path: &std::path::Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        size: m.len(),
+        mtime_ns: m.mtime().checked_mul(1_000_000_000)? + m.mtime_nsec(),
+    })
+}
+
+/// Every recorded path: its object's id, identity and size, and the file's stamp then.
+type Recorded = HashMap<String, (i64, String, u64, Option<Stamp>)>;
+
+fn recorded_locations(store: &Store) -> Result<Recorded, StoreError> {
+    let mut stmt = store
+        .conn
+        .prepare(
+            "SELECT l.path, o.id, o.identity, o.size, l.size, l.mtime_ns
+             FROM locations l JOIN objects o ON o.id = l.object_id",
+        )
+        .map_err(|e| store.sql(e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            let size: Option<i64> = r.get(4)?;
+            let mtime: Option<i64> = r.get(5)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    super::count(r, 3)?,
+                    size.zip(mtime).map(|(s, m)| Stamp {
+                        size: s as u64,
+                        mtime_ns: m,
+                    }),
+                ),
+            ))
+        })
+        .map_err(|e| store.sql(e))?;
+    rows.collect::<Result<Recorded, _>>()
+        .map_err(|e| store.sql(e))
+}
+
 /// One object, parsed.
 struct Parsed {
     rows: Vec<MinuteRow>,
@@ -159,47 +208,79 @@ pub fn collect(
     }
     summary.objects.seen = inputs.len() as u64;
 
-    // identities, hashed in parallel
+    // identities: a path whose size and modification time are those recorded holds the
+    // object recorded; every other input is hashed (in parallel)
+    let recorded = recorded_locations(store)?;
     use rayon::prelude::*;
-    let ids: Vec<Result<(String, u64), CollectError>> = inputs
+    type Ident = (Option<i64>, String, u64, Option<Stamp>);
+    let ids: Vec<Result<Ident, CollectError>> = inputs
         .par_iter()
         .map(|(f, _, abs)| {
-            identity(abs).map_err(|e| CollectError::Unreadable {
+            let unreadable = |e: std::io::Error| CollectError::Unreadable {
                 path: f.name.clone(),
                 reason: e.to_string(),
-            })
+            };
+            let stamp = stamp(abs);
+            if let (Some(st), Some((id, ident, size, Some(was)))) =
+                (stamp, recorded.get(&abs.to_string_lossy().into_owned()))
+            {
+                if st == *was {
+                    return Ok((Some(*id), ident.clone(), *size, stamp));
+                }
+            }
+            let (ident, size) = identity(abs).map_err(unreadable)?;
+            Ok((None, ident, size, stamp))
         })
         .collect();
+    let mut idents: Vec<(String, u64)> = Vec::with_capacity(ids.len());
+    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(ids.len());
+    let mut same_path: Vec<Option<i64>> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (known, ident, size, st) = id?;
+        idents.push((ident, size));
+        stamps.push(st);
+        same_path.push(known);
+    }
 
-    // known objects: only their paths are recorded; new ones are read once each
+    // known objects: only their paths are recorded (one transaction); new ones are read
+    // once each
     let mut todo: Vec<usize> = Vec::new();
     let mut first_of: HashMap<String, usize> = HashMap::new();
-    let mut idents: Vec<(String, u64)> = Vec::with_capacity(ids.len());
-    for id in ids {
-        idents.push(id?);
-    }
-    for (i, (ident, _)) in idents.iter().enumerate() {
-        let known: Option<i64> = store
-            .conn
-            .query_row("SELECT id FROM objects WHERE identity = ?1", [ident], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| store.sql(e))?;
-        match known {
-            Some(id) => {
-                summary.objects.unchanged += 1;
-                summary.objects.replaced += locate(store, &inputs[i].2, id)?;
-            }
-            None => match first_of.get(ident) {
-                // a copy of an object this run reads: recorded once it is in
-                Some(_) => {}
-                None => {
-                    first_of.insert(ident.clone(), i);
-                    todo.push(i);
+    {
+        let db = store.db_path();
+        let sql = |e: rusqlite::Error| StoreError::Sql {
+            path: db.clone(),
+            source: e,
+        };
+        let tx = store.conn.transaction().map_err(sql)?;
+        for (i, (ident, _)) in idents.iter().enumerate() {
+            let known: Option<i64> = match same_path[i] {
+                Some(id) => Some(id),
+                None => tx
+                    .query_row("SELECT id FROM objects WHERE identity = ?1", [ident], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(sql)?,
+            };
+            match known {
+                Some(id) => {
+                    summary.objects.unchanged += 1;
+                    if same_path[i].is_none() {
+                        summary.objects.replaced +=
+                            locate_in(&tx, &inputs[i].2, id, stamps[i]).map_err(sql)?;
+                    }
                 }
-            },
+                None => {
+                    if !first_of.contains_key(ident) {
+                        // a copy of an object this run reads is recorded once it is in
+                        first_of.insert(ident.clone(), i);
+                        todo.push(i);
+                    }
+                }
+            }
         }
+        tx.commit().map_err(sql)?;
     }
 
     let answered: i64 = store
@@ -271,14 +352,14 @@ pub fn collect(
                 .cloned()
                 .unwrap_or_else(|| "none".into());
             let (id, replaced) = record(
-                store, abs, ident, *size, &format, now_s, &parsed, requests, late,
+                store, abs, stamps[i], ident, *size, &format, now_s, &parsed, requests, late,
             )?;
             summary.objects.replaced += replaced;
             // the copies of this object met in this run
             for (j, (other, _)) in idents.iter().enumerate() {
                 if j != i && other == ident {
                     summary.objects.unchanged += 1;
-                    summary.objects.replaced += locate(store, &inputs[j].2, id)?;
+                    summary.objects.replaced += locate(store, &inputs[j].2, id, stamps[j])?;
                 }
             }
             summary.objects.ingested += 1;
@@ -348,6 +429,7 @@ fn parse(
 fn record(
     store: &mut Store,
     at: &std::path::Path,
+    stamp: Option<Stamp>,
     ident: &str,
     size: u64,
     format: &str,
@@ -386,7 +468,7 @@ fn record(
     .map_err(sql)?;
     let id = tx.last_insert_rowid();
     store_slo::insert(&tx, id, &parsed.rows).map_err(sql)?;
-    let replaced = locate_in(&tx, at, id).map_err(sql)?;
+    let replaced = locate_in(&tx, at, id, stamp).map_err(sql)?;
     // the test suite kills a collect here, between an object's rows and its commit
     if std::env::var_os("HOSP_LOGS_TEST_STALL_COLLECT").is_some() {
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -396,14 +478,19 @@ fn record(
 }
 
 /// Points `path` at object `id`, in a transaction of its own.
-fn locate(store: &mut Store, path: &std::path::Path, id: i64) -> Result<u64, StoreError> {
+fn locate(
+    store: &mut Store,
+    path: &std::path::Path,
+    id: i64,
+    stamp: Option<Stamp>,
+) -> Result<u64, StoreError> {
     let db = store.db_path();
     let sql = |e: rusqlite::Error| StoreError::Sql {
         path: db.clone(),
         source: e,
     };
     let tx = store.conn.transaction().map_err(sql)?;
-    let replaced = locate_in(&tx, path, id).map_err(sql)?;
+    let replaced = locate_in(&tx, path, id, stamp).map_err(sql)?;
     tx.commit().map_err(sql)?;
     Ok(replaced)
 }
@@ -414,6 +501,7 @@ fn locate_in(
     tx: &rusqlite::Transaction<'_>,
     path: &std::path::Path,
     id: i64,
+    stamp: Option<Stamp>,
 ) -> rusqlite::Result<u64> {
     let key = path.to_string_lossy().into_owned();
     let before: Option<i64> = tx
@@ -424,9 +512,15 @@ fn locate_in(
         )
         .optional()?;
     tx.execute(
-        "INSERT INTO locations (path, object_id) VALUES (?1, ?2)
-         ON CONFLICT (path) DO UPDATE SET object_id = excluded.object_id",
-        params![key, id],
+        "INSERT INTO locations (path, object_id, size, mtime_ns) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (path) DO UPDATE SET object_id = excluded.object_id,
+         size = excluded.size, mtime_ns = excluded.mtime_ns",
+        params![
+            key,
+            id,
+            stamp.map(|s| s.size as i64),
+            stamp.map(|s| s.mtime_ns)
+        ],
     )?;
     let mut replaced = 0;
     if let Some(old) = before.filter(|o| *o != id) {

@@ -10,8 +10,10 @@
 //! - `objects`: one row per source object, by identity (local: BLAKE3 of the content and its
 //!   size, never the path), with its format, the minutes it touched, its input accounting
 //!   (lines, malformed, blank, header, bytes) and the rows that arrived late.
-//! - `locations`: every path an object was seen at; a path whose content changed points at
-//!   the new object, and an object no path points at any more is removed with its rows.
+//! - `locations`: every path an object was seen at, with the file's size and modification
+//!   time then (a file whose size and time are unchanged is not hashed again); a path whose
+//!   content changed points at the new object, and an object no path points at any more is
+//!   removed with its rows.
 //! - one per-minute partial table per analysis, keyed by `(object_id, minute)`: `slo_minutes`
 //!   (this version). A later analysis adds its own table; an object's rows of every table
 //!   are written in the one transaction that records the object.
@@ -56,7 +58,9 @@ CREATE TABLE objects (
 );
 CREATE TABLE locations (
     path TEXT PRIMARY KEY,
-    object_id INTEGER NOT NULL
+    object_id INTEGER NOT NULL,
+    size INTEGER,
+    mtime_ns INTEGER
 );
 CREATE INDEX locations_object ON locations (object_id);
 CREATE TABLE slo_minutes (
