@@ -657,3 +657,36 @@ fn count_files(dir: &Path) -> usize {
         })
         .sum()
 }
+
+#[test]
+fn complete_through_follows_the_latest_collect_less_the_delivery_delay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let at = |now: &str| {
+        json_ok(
+            &hosp_logs()
+                .env("HOSP_LOGS_NOW", now)
+                .env("XDG_DATA_HOME", &data)
+                .args(["collect", "--config", &fixture_config(), "--format", "json"])
+                .args(["--source", &fixture_day()])
+                .output()
+                .unwrap(),
+        )
+    };
+    // ALB objects may arrive an hour late: at noon, the day is complete through 10:59
+    let noon = at("2026-11-20T12:00:00Z");
+    assert_eq!(noon["complete_through"], "2026-11-20T10:59:00Z");
+    // the default store is the XDG data folder's
+    let store = data.join("hosp-logs/store");
+    assert_eq!(noon["store"], store.display().to_string());
+    assert!(store.join("store.sqlite").is_file());
+    // a later collect that finds nothing new still moves it, up to the last minute stored
+    let next = at("2026-11-21T06:00:00Z");
+    assert_eq!(u(&next["objects"]["ingested"]), 0);
+    assert_eq!(next["complete_through"], "2026-11-20T23:59:00Z");
+    let answer = slo_store(&store, &["--hop", "lb"]);
+    assert_eq!(
+        answer["input"]["store"]["complete_through"],
+        "2026-11-20T23:59:00Z"
+    );
+}

@@ -381,6 +381,7 @@ pub fn collect(
             last: Some(super::minute_text(last_min)),
         };
     }
+    store.set_setting("collected_at", &now_s.to_string())?;
     summary.complete_through = store.complete_through(None)?.map(super::minute_text);
     Ok(summary)
 }

@@ -368,7 +368,8 @@ impl Store {
     }
 
     /// The last minute after which, by each format's delivery delay, no more objects are
-    /// expected: per format, the latest collect's time less the format's delay, capped at
+    /// expected: per format, the latest collect's time less the format's delay (a minute
+    /// ends before it), capped at
     /// the format's last stored minute; the earliest over the formats (`format`: one only).
     pub fn complete_through(&self, format: Option<&str>) -> Result<Option<i64>, StoreError> {
         let mut stmt = self
@@ -387,9 +388,16 @@ impl Store {
                 ))
             })
             .map_err(|e| self.sql(e))?;
+        let rows: Vec<(String, i64, i64)> =
+            rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))?;
+        // the latest collect, even one that found nothing new
+        let last_collect: i64 = self
+            .setting("collected_at")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(i64::MIN);
         let mut through: Option<i64> = None;
-        for row in rows {
-            let (format, collected_s, last) = row.map_err(|e| self.sql(e))?;
+        for (format, ingested_s, last) in rows {
+            let collected_s = ingested_s.max(last_collect);
             let expected = (collected_s - delivery_delay_s(&format)).div_euclid(60) - 1;
             let m = expected.min(last);
             through = Some(through.map_or(m, |t| t.min(m)));
