@@ -690,3 +690,42 @@ fn complete_through_follows_the_latest_collect_less_the_delivery_delay() {
         "2026-11-20T23:59:00Z"
     );
 }
+
+#[test]
+fn an_object_that_cannot_be_read_whole_is_not_recorded_and_is_read_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let files = alb_files();
+    std::fs::copy(&files[0], logs.join("good.log.gz")).unwrap();
+    // a gzip cut in the middle: its first lines inflate, then it breaks off
+    let bytes = std::fs::read(&files[1]).unwrap();
+    std::fs::write(logs.join("cut.log.gz"), &bytes[..bytes.len() / 2]).unwrap();
+    let store = tmp.path().join("s");
+    let run = || {
+        hosp_logs()
+            .args(["collect", "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .arg("--source")
+            .arg(&logs)
+            .output()
+            .unwrap()
+    };
+    for round in 0..2 {
+        let out = run();
+        assert_eq!(out.status.code(), Some(1), "round {round}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(u(&v["objects"]["ingested"]), if round == 0 { 1 } else { 0 });
+        assert_eq!(v["failed"].as_array().unwrap().len(), 1, "round {round}");
+        assert!(v["failed"][0]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("cut.log.gz"));
+        assert_eq!(objects_in(&store), 1);
+    }
+    assert_eq!(
+        u(&slo_store(&store, &["--hop", "lb"])["requests"]["total"]),
+        requests_in(&files[0])
+    );
+}
