@@ -148,6 +148,19 @@ pub fn input_notes(i: &InputStats) -> Vec<String> {
             q.result_pages
         )];
     }
+    if let Some(st) = &i.store {
+        return vec![format!(
+            "input: the store {}: {} objects holding the window's requests ({} collected by this run), {} lines when collected = {} parsed + {} malformed; complete through {}; {} late rows.",
+            st.path,
+            st.objects,
+            st.ingested,
+            i.lines,
+            i.parsed,
+            i.malformed,
+            st.complete_through.as_deref().unwrap_or("-"),
+            st.late_rows
+        )];
+    }
     let mut notes = vec![format!(
         "input: {} files, {} lines read = {} parsed + {} malformed; {} outside the window; {} files pruned by name, {} skipped.",
         i.files, i.lines, i.parsed, i.malformed, i.out_of_window, i.pruned_files, i.skipped_files
