@@ -97,6 +97,24 @@ fn the_fixture_day_from_the_store_equals_a_raw_read() {
         raw_alb["input"]["malformed"]
     );
     assert_same(&raw_edge, &slo_store(&store, &[]), "cloudfront");
+    // the status classes a tool reading the database sums: with no latency threshold the
+    // 5xx are the SLO's bad requests, and the classes together its valid ones
+    let conn = rusqlite::Connection::open(store.join("store.sqlite")).unwrap();
+    for (format, raw) in [("alb", &raw_alb), ("cloudfront", &raw_edge)] {
+        let (classes, fives, total): (i64, i64, i64) = conn
+            .query_row(
+                "SELECT sum(status_1xx + status_2xx + status_3xx + status_4xx + status_5xx),
+                 sum(status_5xx), sum(total)
+                 FROM slo_minutes s JOIN objects o ON o.id = s.object_id WHERE o.format = ?1",
+                [format],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(classes as u64, u(&raw["requests"]["valid"]), "{format}");
+        assert_eq!(fives as u64, u(&raw["requests"]["bad"]), "{format}");
+        assert_eq!(total as u64, u(&raw["requests"]["total"]), "{format}");
+    }
+    drop(conn);
     // a window that starts and ends mid-minute
     let w = [
         "--since",
