@@ -470,6 +470,33 @@ fn slo_with_source_collects_what_the_store_has_not_seen_then_answers() {
         (files.len() - half) as u64
     );
     assert_same(&slo_raw(&[&fixture_day()], &[]), &out, "--source");
+    // the store holds the whole day; --source names a few of its objects (copies elsewhere):
+    // the answer is over those, as a raw read of them
+    let sub = tmp.path().join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    for f in files.iter().step_by(40) {
+        std::fs::copy(f, sub.join(f.file_name().unwrap())).unwrap();
+    }
+    let some = json_ok(
+        &hosp_logs()
+            .args(["slo", "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .arg("--source")
+            .arg(&sub)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&some["input"]["store"]["ingested"]), 0);
+    assert_eq!(
+        u(&some["input"]["store"]["objects"]),
+        files.iter().step_by(40).count() as u64
+    );
+    assert_same(
+        &slo_raw(&[sub.to_str().unwrap()], &[]),
+        &some,
+        "a few objects",
+    );
     // prune: everything is older than a day before HOSP_LOGS_NOW
     let pruned = json_ok(
         &hosp_logs()

@@ -157,6 +157,7 @@ pub fn slo(
     let config = args.slo.config(&settings)?;
     let print = fingerprint(&settings, &config);
     let mut ingested = 0;
+    let mut only = None;
     let settings = if args.input.sources.is_empty() {
         settings
     } else {
@@ -170,6 +171,8 @@ pub fn slo(
             std::time::Duration::from_secs(10),
         )?;
         ingested = summary.objects.ingested;
+        // the answer is over the objects --source names, as a raw read of them would be
+        only = Some(summary.object_ids.clone());
         if !summary.failed.is_empty() && !args.input.s3.allow_partial {
             return Err(anyhow::anyhow!(
                 "{} input(s) could not be read whole; the store answers without them only with --allow-partial",
@@ -182,7 +185,19 @@ pub fn slo(
     store.check_settings(&print, &store_slo::describe_fingerprint(&print))?;
     let format = which_format(&store, &settings, args, hop.as_ref())?;
     answer(
-        global, args, &store, format, &window, config, hop, ingested, &dir, judged,
+        global,
+        args,
+        &store,
+        format,
+        Answer {
+            window: &window,
+            config,
+            hop,
+            ingested,
+            dir: &dir,
+            judged,
+            only: only.as_deref(),
+        },
     )
 }
 
@@ -225,21 +240,36 @@ fn which_format(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What an answer from the store covers.
+struct Answer<'a> {
+    window: &'a Window,
+    config: crate::metrics::slo::SloConfig,
+    hop: Option<super::hops::HopSpec>,
+    ingested: u64,
+    dir: &'a std::path::Path,
+    judged: Option<SloWindow>,
+    /// With --source: the objects it named, only.
+    only: Option<&'a [i64]>,
+}
+
 fn answer(
     global: &GlobalArgs,
     args: &SloArgs,
     store: &Store,
     format: Option<FormatId>,
-    window: &Window,
-    config: crate::metrics::slo::SloConfig,
-    hop: Option<super::hops::HopSpec>,
-    ingested: u64,
-    dir: &std::path::Path,
-    judged: Option<SloWindow>,
+    a: Answer<'_>,
 ) -> anyhow::Result<ExitStatus> {
+    let Answer {
+        window,
+        config,
+        hop,
+        ingested,
+        dir,
+        judged,
+        only,
+    } = a;
     let (counts, read) = match format {
-        Some(f) => store_slo::load(store, f.name(), window)?,
+        Some(f) => store_slo::load(store, f.name(), window, only)?,
         None => Default::default(),
     };
     let complete_through = match format {

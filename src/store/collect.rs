@@ -43,6 +43,10 @@ pub struct Summary {
     pub late_rows: u64,
     /// Objects that could not be read whole: not recorded, read again by the next collect.
     pub failed: Vec<Failed>,
+    /// The objects the inputs of this run hold (known or ingested; not the failed ones): an
+    /// answer over `--source` reads these only.
+    #[serde(skip)]
+    pub object_ids: Vec<i64>,
     /// Lines read from the ingested objects, and those that were malformed.
     pub lines: u64,
     pub malformed: u64,
@@ -246,6 +250,7 @@ pub fn collect(
     // once each
     let mut todo: Vec<usize> = Vec::new();
     let mut first_of: HashMap<String, usize> = HashMap::new();
+    let mut copies: HashMap<usize, Vec<usize>> = HashMap::new();
     {
         let db = store.db_path();
         let sql = |e: rusqlite::Error| StoreError::Sql {
@@ -266,18 +271,20 @@ pub fn collect(
             match known {
                 Some(id) => {
                     summary.objects.unchanged += 1;
+                    summary.object_ids.push(id);
                     if same_path[i].is_none() {
                         summary.objects.replaced +=
                             locate_in(&tx, &inputs[i].2, id, stamps[i]).map_err(sql)?;
                     }
                 }
-                None => {
-                    if !first_of.contains_key(ident) {
-                        // a copy of an object this run reads is recorded once it is in
+                None => match first_of.get(ident) {
+                    // a copy of an object this run reads is recorded once it is in
+                    Some(&first) => copies.entry(first).or_default().push(i),
+                    None => {
                         first_of.insert(ident.clone(), i);
                         todo.push(i);
                     }
-                }
+                },
             }
         }
         tx.commit().map_err(sql)?;
@@ -356,12 +363,11 @@ pub fn collect(
             )?;
             summary.objects.replaced += replaced;
             // the copies of this object met in this run
-            for (j, (other, _)) in idents.iter().enumerate() {
-                if j != i && other == ident {
-                    summary.objects.unchanged += 1;
-                    summary.objects.replaced += locate(store, &inputs[j].2, id, stamps[j])?;
-                }
+            for &j in copies.get(&i).map_or(&[][..], |v| v.as_slice()) {
+                summary.objects.unchanged += 1;
+                summary.objects.replaced += locate(store, &inputs[j].2, id, stamps[j])?;
             }
+            summary.object_ids.push(id);
             summary.objects.ingested += 1;
             summary.requests += requests;
             summary.late_rows += late;

@@ -260,19 +260,45 @@ pub struct Read {
     pub late_rows: u64,
 }
 
-/// The window's per-second counts of the objects in `format`, from the store, and what they
-/// were read from. `window` must be in whole seconds.
-pub fn load(store: &Store, format: &str, window: &Window) -> Result<(SloCounts, Read), StoreError> {
+/// The window's per-second counts of the objects in `format` (`only`: of these objects
+/// only), from the store, and what they were read from. `window` must be in whole seconds.
+pub fn load(
+    store: &Store,
+    format: &str,
+    window: &Window,
+    only: Option<&[i64]>,
+) -> Result<(SloCounts, Read), StoreError> {
+    // the objects answered over: every one of the format, or the ones given
+    store
+        .conn
+        .execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS answer_objects (id INTEGER PRIMARY KEY);
+             DELETE FROM temp.answer_objects;",
+        )
+        .map_err(|e| store.sql(e))?;
+    let scope = match only {
+        None => "1",
+        Some(ids) => {
+            let mut stmt = store
+                .conn
+                .prepare("INSERT OR IGNORE INTO temp.answer_objects (id) VALUES (?1)")
+                .map_err(|e| store.sql(e))?;
+            for id in ids {
+                stmt.execute([id]).map_err(|e| store.sql(e))?;
+            }
+            "o.id IN (SELECT id FROM temp.answer_objects)"
+        }
+    };
     let from_min = window.since_us.map_or(i64::MIN, |s| s.div_euclid(60 * SEC));
     let to_min = window
         .until_us
         .map_or(i64::MAX, |u| (u + 60 * SEC - 1).div_euclid(60 * SEC));
     let mut stmt = store
         .conn
-        .prepare(
+        .prepare(&format!(
             "SELECT s.minute, s.seconds FROM slo_minutes s JOIN objects o ON o.id = s.object_id
-             WHERE o.format = ?1 AND s.minute >= ?2 AND s.minute < ?3",
-        )
+                 WHERE o.format = ?1 AND s.minute >= ?2 AND s.minute < ?3 AND {scope}"
+        ))
         .map_err(|e| store.sql(e))?;
     let mut rows = stmt
         .query(params![format, from_min, to_min])
@@ -294,10 +320,13 @@ pub fn load(store: &Store, format: &str, window: &Window) -> Result<(SloCounts, 
     let read = store
         .conn
         .query_row(
-            "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(malformed), 0),
-             coalesce(sum(blank_lines), 0), coalesce(sum(header_lines), 0),
-             coalesce(sum(bytes), 0), coalesce(sum(late_rows), 0)
-             FROM objects WHERE format = ?1 AND last_minute >= ?2 AND first_minute < ?3",
+            &format!(
+                "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(malformed), 0),
+                 coalesce(sum(blank_lines), 0), coalesce(sum(header_lines), 0),
+                 coalesce(sum(bytes), 0), coalesce(sum(late_rows), 0)
+                 FROM objects o WHERE format = ?1 AND last_minute >= ?2 AND first_minute < ?3
+                 AND {scope}"
+            ),
             params![format, from_min, to_min],
             |r| {
                 Ok(Read {
