@@ -424,10 +424,39 @@ fn a_damaged_store_or_one_of_another_version_is_named_with_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{cmd:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains("store.sqlite") && err.contains("not a hosp-logs store"),
+            err.contains("store.sqlite")
+                && err.contains("not a hosp-logs store")
+                && err.contains("store rebuild"),
             "{cmd:?}: {err}"
         );
     }
+    // rebuild moves the damaged file aside and collects again
+    let rebuilt = json_ok(
+        &hosp_logs()
+            .args(["--config", &fixture_config()])
+            .args(["store", "rebuild", "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .args(["--source", &fixture_day()])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&rebuilt["objects"]["ingested"]), alb_files().len() as u64);
+    let kept: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("store.sqlite.broken-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        std::fs::read(store.join(&kept[0])).unwrap(),
+        vec![b'x'; 8192]
+    );
+    assert_same(
+        &slo_raw(&[&fixture_day()], &[]),
+        &slo_store(&store, &["--hop", "lb"]),
+        "rebuilt",
+    );
     // a store written by another version
     let other = tmp.path().join("o");
     collect(&other, &[alb_files()[0].clone()], &[]);

@@ -30,6 +30,9 @@ pub enum StoreCommand {
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Move a damaged store aside (store.sqlite.broken-TIME) and collect again from the
+    /// sources (--source, else the config's [source] paths and [[hops]])
+    Rebuild(super::collect::CollectArgs),
     /// Remove the objects (with their rows) whose last minute is older than --keep
     Prune {
         #[arg(long = "store", value_name = "DIR")]
@@ -90,6 +93,18 @@ impl Report for Pruned {
 pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitStatus> {
     let settings = Settings::load(global.config.as_deref())?;
     match command {
+        StoreCommand::Rebuild(args) => {
+            let dir = store_dir(args.store.as_ref(), &settings)?;
+            let wait = super::collect::wait(&args.wait)?;
+            let stamp = super::input::now().format("%Y%m%dT%H%M%SZ").to_string();
+            let moved = store::move_aside(&dir, &stamp, wait)?;
+            if !global.quiet {
+                if let Some(m) = moved {
+                    eprintln!("hosp-logs: the old store is now {}", m.display());
+                }
+            }
+            return super::collect::run(global, args);
+        }
         StoreCommand::Info { store, format } => {
             let dir = store_dir(store.as_ref(), &settings)?;
             let info = Store::open_read(&dir)?.info()?;

@@ -84,11 +84,11 @@ CREATE INDEX slo_minutes_minute ON slo_minutes (minute);
 /// Why the store cannot be used. All but [`StoreError::Sql`] are the user's to fix (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store {path}: not a hosp-logs store, or damaged ({reason}); move it aside and collect again from the sources")]
+    #[error("store {path}: not a hosp-logs store, or damaged ({reason}); `hosp-logs store rebuild` moves it aside and collects again from the sources")]
     Corrupt { path: String, reason: String },
     #[error("store {path}: cannot be opened: {reason}")]
     Unreadable { path: String, reason: String },
-    #[error("store {path}: written by schema version {found}, this hosp-logs reads version {SCHEMA_VERSION}; use the hosp-logs that wrote it, or collect into a new --store folder (the old one can then be deleted)")]
+    #[error("store {path}: written by schema version {found}, this hosp-logs reads version {SCHEMA_VERSION}; use the hosp-logs that wrote it, or collect into a new --store folder, or `hosp-logs store rebuild` (moves it aside and collects again from the sources)")]
     Version { path: String, found: i64 },
     #[error("store {path}: another collect is writing to it (waited {waited_s} s); run this one when it has finished")]
     Busy { path: String, waited_s: u64 },
@@ -441,6 +441,30 @@ impl Store {
 /// A count column (SQLite integers are signed; counts are never negative).
 pub(crate) fn count(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
     r.get::<_, i64>(i).map(|n| n.max(0) as u64)
+}
+
+/// Moves the store's database at `dir` aside (`store.sqlite.broken-STAMP`, with its WAL),
+/// holding the collect lock while it does: the next collect starts an empty store. Returns
+/// where it went (None: there was none).
+pub fn move_aside(dir: &Path, stamp: &str, wait: Duration) -> Result<Option<PathBuf>, StoreError> {
+    let db = dir.join(DB_FILE);
+    if !db.exists() {
+        return Ok(None);
+    }
+    let _lock = lock(dir, wait)?;
+    let to = dir.join(format!("{DB_FILE}.broken-{stamp}"));
+    for suffix in ["", "-wal", "-shm"] {
+        let from = dir.join(format!("{DB_FILE}{suffix}"));
+        if from.exists() {
+            std::fs::rename(&from, dir.join(format!("{DB_FILE}.broken-{stamp}{suffix}"))).map_err(
+                |e| StoreError::Unreadable {
+                    path: from.display().to_string(),
+                    reason: e.to_string(),
+                },
+            )?;
+        }
+    }
+    Ok(Some(to))
 }
 
 /// The per-minute partial tables: every one keyed by `object_id`, emptied with its object.
