@@ -32,7 +32,7 @@ pub enum StoreCommand {
     },
     /// Move a damaged store aside (store.sqlite.broken-TIME) and collect again from the
     /// sources (--source, else the config's [source] paths and [[hops]])
-    Rebuild(super::collect::CollectArgs),
+    Rebuild(Box<super::collect::CollectArgs>),
     /// Remove the objects (with their rows) whose last minute is older than --keep
     Prune {
         #[arg(long = "store", value_name = "DIR")]
@@ -103,7 +103,7 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitSta
                     eprintln!("hosp-logs: the old store is now {}", m.display());
                 }
             }
-            return super::collect::run(global, args);
+            return super::collect::run(global, *args);
         }
         StoreCommand::Info { store, format } => {
             let dir = store_dir(store.as_ref(), &settings)?;
