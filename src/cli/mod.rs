@@ -60,6 +60,8 @@ Examples:
   hosp-logs latency --engine athena --since 6h --print-sql
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
   hosp-logs watch --source s3://my-alb-logs/prod --on-alert 'notify-pager'
+  hosp-logs collect --source logs/ --config hosp-logs.toml
+  hosp-logs slo --store ~/.local/share/hosp-logs/store --config hosp-logs.toml --window 28d
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge,
 130 interrupted (a running Athena query is stopped first).";
@@ -140,7 +142,7 @@ pub enum Command {
     /// Read sources into the store of per-minute partials, each object once (by its content),
     /// so `slo --store` answers a whole SLO window without re-reading the logs
     Collect(collect::CollectArgs),
-    /// The store `collect` writes: `info`, `prune --keep 400d`
+    /// The store `collect` writes: `info`, `rebuild`, `prune --keep 400d`
     Store {
         #[command(subcommand)]
         command: store::StoreCommand,
