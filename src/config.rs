@@ -30,6 +30,19 @@ pub struct Config {
     /// `hosp-logs hops`: the hops a request passes, outermost first.
     #[serde(default)]
     pub hops: Vec<HopSection>,
+    /// The store of per-minute partials (`hosp-logs collect`).
+    #[serde(default)]
+    pub store: StoreSection,
+}
+
+/// `[store]`: where `collect` keeps its per-minute partials; with it, `slo` answers from
+/// the store (`--no-store` reads the logs instead).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    /// The store's folder (default for `collect` and `store`: the XDG data folder's
+    /// hosp-logs/store).
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// One hop of `[[hops]]`: a log and its format, outermost (the edge) first.
@@ -113,6 +126,12 @@ pub struct SloSection {
     pub target: Option<f64>,
     /// A duration such as "3s" or "800ms": good requests must also be at least this fast.
     pub latency_threshold: Option<String>,
+    /// The SLO's window when no --since/--window is given: "28d" (rolling, ending now or at
+    /// --until), "month" or "quarter" (calendar, UTC).
+    pub window: Option<String>,
+    /// The SLO's window starts here ("2026-11-16" or an RFC 3339 time): a project's whole
+    /// duration. Not with `window`.
+    pub start: Option<String>,
 }
 
 /// Non-user traffic (load tests, probes): left out of the SLO's valid requests.

@@ -123,6 +123,83 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     (us.is_finite() && us > 0.0 && us < i64::MAX as f64).then_some(us as i64)
 }
 
+/// The SLO window judged, by name: `--window 28d` (rolling), `month` / `quarter` (calendar,
+/// UTC, to date), or the config's `[slo] start` (a project's whole duration).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SloWindow {
+    /// `28d`, `month`, `quarter`, or `since 2026-11-16T00:00:00Z`.
+    pub name: String,
+    pub start: String,
+    pub end: String,
+    #[serde(skip)]
+    pub since_us: i64,
+    #[serde(skip)]
+    pub until_us: i64,
+}
+
+/// Resolves a named SLO window ending at `end_us` (now, or `--until`).
+pub fn slo_window(name: &str, end_us: i64, what: &str) -> Result<SloWindow, UsageError> {
+    use chrono::Datelike;
+    let end = Utc
+        .timestamp_micros(end_us - 1)
+        .single()
+        .ok_or_else(|| UsageError(format!("{what} {name:?}: the window's end is out of range")))?;
+    let month_start = |month0: u32| {
+        Utc.with_ymd_and_hms(end.year(), month0 + 1, 1, 0, 0, 0)
+            .single()
+            .map(|t| t.timestamp_micros())
+    };
+    let since = match name.trim() {
+        "month" => month_start(end.month0()),
+        "quarter" => month_start(end.month0() / 3 * 3),
+        other => parse_duration(other).map(|d| end_us - d),
+    }
+    .ok_or_else(|| {
+        UsageError(format!(
+            "{what} {name:?}: expected a rolling length (28d, 4w, 30d), month or quarter"
+        ))
+    })?;
+    Ok(SloWindow {
+        name: name.trim().to_string(),
+        start: format_us(since),
+        end: format_us(end_us),
+        since_us: since,
+        until_us: end_us,
+    })
+}
+
+/// The config's `[slo] start`: a date (`2026-11-16`, midnight UTC) or an RFC 3339 time.
+pub fn slo_start(text: &str, end_us: i64) -> Result<SloWindow, UsageError> {
+    let t = text.trim();
+    let since = DateTime::parse_from_rfc3339(t)
+        .map(|d| d.timestamp_micros())
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().timestamp_micros())
+        })
+        .ok_or_else(|| {
+            UsageError(format!(
+                "config [slo] start {t:?}: expected a date (2026-11-16) or an RFC 3339 time"
+            ))
+        })?;
+    if since >= end_us {
+        return Err(UsageError(format!(
+            "config [slo] start {t:?} is not before the window's end ({})",
+            format_us(end_us)
+        )));
+    }
+    Ok(SloWindow {
+        name: format!("since {}", format_us(since)),
+        start: format_us(since),
+        end: format_us(end_us),
+        since_us: since,
+        until_us: end_us,
+    })
+}
+
 /// Formats a duration in µs the way users write it: 5m, 1h, 3d, 1h30m.
 pub fn format_duration(us: i64) -> String {
     let mut secs = us / 1_000_000;
@@ -188,6 +265,45 @@ mod tests {
         assert_eq!(format_duration(3 * 24 * H), "3d");
         assert_eq!(format_duration(5 * 60_000_000), "5m");
         assert_eq!(format_duration(24 * H), "24h");
+    }
+
+    #[test]
+    fn named_slo_windows() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros();
+        let end = t("2026-12-07T00:34:00Z");
+        let w = slo_window("28d", end, "--window").unwrap();
+        assert_eq!(
+            (w.start.as_str(), w.end.as_str()),
+            ("2026-11-09T00:34:00Z", "2026-12-07T00:34:00Z")
+        );
+        assert_eq!(
+            slo_window("month", end, "--window").unwrap().start,
+            "2026-12-01T00:00:00Z"
+        );
+        assert_eq!(
+            slo_window("quarter", end, "--window").unwrap().start,
+            "2026-10-01T00:00:00Z"
+        );
+        // a window ending at midnight belongs to the day (and month) before
+        let w = slo_window("month", t("2026-12-01T00:00:00Z"), "--window").unwrap();
+        assert_eq!(w.start, "2026-11-01T00:00:00Z");
+        assert_eq!(
+            slo_window("quarter", t("2026-03-31T23:00:00Z"), "x")
+                .unwrap()
+                .start,
+            "2026-01-01T00:00:00Z"
+        );
+        assert!(slo_window("fortnight", end, "--window")
+            .unwrap_err()
+            .0
+            .contains("--window \"fortnight\""));
+        let s = slo_start("2026-11-16", end).unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.since_us),
+            ("since 2026-11-16T00:00:00Z", t("2026-11-16T00:00:00Z"))
+        );
+        assert!(slo_start("2026-12-08", end).is_err());
+        assert!(slo_start("soon", end).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod athena;
 pub mod audit;
 pub mod backends;
+pub mod collect;
 pub mod context;
 pub mod edge;
 pub mod errors;
@@ -20,6 +21,7 @@ pub mod report;
 pub mod retries;
 pub mod security;
 pub mod slo;
+pub mod store;
 pub mod traffic;
 pub mod watch;
 
@@ -63,6 +65,8 @@ Examples:
   hosp-logs latency --engine athena --since 6h --print-sql
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
   hosp-logs watch --source s3://my-alb-logs/prod --on-alert 'notify-pager'
+  hosp-logs collect --source logs/ --config hosp-logs.toml
+  hosp-logs slo --store ~/.local/share/hosp-logs/store --config hosp-logs.toml --window 28d
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge,
 130 interrupted (a running Athena query is stopped first).";
@@ -143,6 +147,14 @@ pub enum Command {
     /// The control panel live: a dashboard on a terminal, else one JSON line per interval;
     /// --on-alert runs a command when the budget burns
     Watch(watch::WatchArgs),
+    /// Read sources into the store of per-minute partials, each object once (by its content),
+    /// so `slo --store` answers a whole SLO window without re-reading the logs
+    Collect(collect::CollectArgs),
+    /// The store `collect` writes: `info`, `rebuild`, `prune --keep 400d`
+    Store {
+        #[command(subcommand)]
+        command: store::StoreCommand,
+    },
     /// Write deterministic HOSP traffic as ALB logs in the S3 layout and as CloudFront logs at the
     /// edge, with a truth.json
     Generate(generate::GenerateArgs),
@@ -188,6 +200,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Fetch(args) => fetch::run(&cli.global, args),
         Command::Athena { command } => athena::run(&cli.global, command),
         Command::Generate(args) => generate::run(&cli.global, args),
+        Command::Collect(args) => collect::run(&cli.global, args),
+        Command::Store { command } => store::run(&cli.global, command),
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Schema {
             log_format,
@@ -280,7 +294,13 @@ pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
                 cause.downcast_ref::<LoadError>(),
                 Some(LoadError::Input(_) | LoadError::Usage(_))
             );
-        if input || cause.is::<UsageError>() || cause.is::<clap::Error>() {
+        let store = cause
+            .downcast_ref::<crate::store::StoreError>()
+            .is_some_and(|e| e.is_usage())
+            || cause
+                .downcast_ref::<crate::store::collect::CollectError>()
+                .is_some_and(|e| e.is_usage());
+        if input || store || cause.is::<UsageError>() || cause.is::<clap::Error>() {
             return ExitStatus::Usage;
         }
         match cause.downcast_ref::<AthenaError>() {

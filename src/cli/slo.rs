@@ -31,6 +31,13 @@ pub struct SloArgs {
     /// --source: the outermost (where the users are)
     #[arg(long, value_name = "NAME")]
     pub hop: Option<String>,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
+    /// The SLO window by name: a rolling length ending now or at --until (28d, 4w), or the
+    /// calendar month or quarter to date (UTC). Default: config [slo] window or start, else
+    /// --since/--until
+    #[arg(long, value_name = "28d|month|quarter", conflicts_with = "since")]
+    pub window: Option<String>,
 }
 
 /// The SLO's flags, shared by the commands that judge requests against it (`slo`, `hops`,
@@ -90,10 +97,14 @@ fn hop(settings: &Settings, args: &SloArgs) -> anyhow::Result<Option<HopSpec>> {
     }
 }
 
-pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, mut args: SloArgs) -> anyhow::Result<ExitStatus> {
     // the config is read once: for the hops, then for the run
     let settings = Settings::load(global.config.as_deref())?;
+    let judged = super::store::slo_window(&mut args, &settings)?;
     let hop = hop(&settings, &args)?;
+    if let Some(dir) = args.store.answer_from(&settings) {
+        return super::store::slo(global, &args, judged, settings, dir, hop);
+    }
     let ctx = match &hop {
         Some(h) => Context::with_sources(global, &args.input, settings, h.sources.clone())?,
         None => Context::with_settings(global, &args.input, Some(&args.athena), settings)?,
@@ -110,6 +121,7 @@ pub fn run(global: &GlobalArgs, args: SloArgs) -> anyhow::Result<ExitStatus> {
         },
     };
     let mut report = ran.report;
+    report.slo_window = judged;
     report.hop = hop.map(|h| MeasuredAt {
         name: h.name,
         log_format: h.format,

@@ -47,6 +47,24 @@ pub struct InputStats {
     /// The Athena query: id, data scanned, cost (`--engine athena` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub athena: Option<crate::engine::athena::QueryStats>,
+    /// The store the answer came from (`--store`, config `[store]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreInput>,
+}
+
+/// What an answer read from the store.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct StoreInput {
+    pub path: String,
+    /// Objects holding requests of the window.
+    pub objects: u64,
+    /// Objects this run collected before answering (with `--source`).
+    pub ingested: u64,
+    /// The last minute after which, by the format's delivery delay, no more objects are
+    /// expected.
+    pub complete_through: Option<String>,
+    /// Rows of the window's minutes collected after an answer had covered them.
+    pub late_rows: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -335,6 +335,11 @@ impl SloCounts {
         out
     }
 
+    /// The seconds counted (epoch seconds), in no order: what the store keeps.
+    pub fn seconds(&self) -> impl Iterator<Item = (i64, Counts)> + '_ {
+        self.per_second.iter().map(|(k, v)| (*k, *v))
+    }
+
     fn sorted(&self) -> BTreeMap<i64, Counts> {
         self.per_second.iter().map(|(k, v)| (*k, *v)).collect()
     }
@@ -361,6 +366,10 @@ pub struct SloReport {
     pub burn_rate: Option<f64>,
     pub burn_rate_alerts: Vec<BurnRateAlert>,
     pub periods: Vec<Period>,
+    /// The SLO window judged, when named (`--window 28d|month|quarter`, config `[slo]
+    /// window` or `start`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo_window: Option<crate::window::SloWindow>,
     /// The per-second counts the report was computed from (for charts; empty from `compute`).
     #[serde(skip)]
     pub counts: SloCounts,
@@ -541,6 +550,7 @@ pub fn compute(
         burn_rate: burn(&all),
         burn_rate_alerts,
         periods,
+        slo_window: None,
         counts: SloCounts::default(),
     }
 }

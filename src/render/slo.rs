@@ -16,6 +16,9 @@ impl Report for SloReport {
                 format!("{} ({})", h.name, h.log_format.name()),
             ));
         }
+        if let Some(w) = &self.slo_window {
+            summary.push(("SLO window judged".to_string(), w.name.clone()));
+        }
         summary.extend([
             (
                 "Window".to_string(),
@@ -143,6 +146,19 @@ pub fn input_notes(i: &InputStats) -> Vec<String> {
             q.cost_usd,
             q.rows,
             q.result_pages
+        )];
+    }
+    if let Some(st) = &i.store {
+        return vec![format!(
+            "input: the store {}: {} objects holding the window's requests ({} collected by this run), {} lines when collected = {} parsed + {} malformed; complete through {}; {} late rows.",
+            st.path,
+            st.objects,
+            st.ingested,
+            i.lines,
+            i.parsed,
+            i.malformed,
+            st.complete_through.as_deref().unwrap_or("-"),
+            st.late_rows
         )];
     }
     let mut notes = vec![format!(

@@ -1,0 +1,264 @@
+//! `hosp-logs collect`: reads sources into the store of per-minute partials (src/store).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::context::{Context, Settings};
+use super::hops;
+use super::input::{find_files, InputArgs};
+use super::slo::SloFlags;
+use super::GlobalArgs;
+use crate::error::{ExitStatus, UsageError};
+use crate::metrics::slo::SloConfig;
+use crate::render::{self, Document, Report, Section};
+use crate::source::s3::{S3Context, S3Error};
+use crate::store::collect::{self as store_collect, Group, Summary};
+use crate::store::{self, slo as store_slo, Store};
+use crate::window::parse_duration;
+
+/// `--store DIR` and `--no-store`, for the commands that answer from the store.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Store")]
+pub struct StoreArgs {
+    /// Answer from the store in DIR (see `hosp-logs collect`); with --source, the objects it
+    /// has not seen are collected first. Default: config [store] path, else read the logs
+    #[arg(long = "store", value_name = "DIR", conflicts_with = "no_store")]
+    pub dir: Option<PathBuf>,
+    /// Read the logs even when the config has a [store]
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+impl StoreArgs {
+    /// The store an analysis answers from: `--store`, else the config's `[store] path`;
+    /// none with `--no-store`.
+    pub fn answer_from(&self, settings: &Settings) -> Option<PathBuf> {
+        if self.no_store {
+            return None;
+        }
+        self.dir.clone().or(settings.config.store.path.clone())
+    }
+}
+
+/// The store `collect` and `store` use: `--store`, else the config's, else the XDG data
+/// folder's.
+pub fn store_dir(flag: Option<&PathBuf>, settings: &Settings) -> anyhow::Result<PathBuf> {
+    flag.cloned()
+        .or(settings.config.store.path.clone())
+        .or_else(store::default_dir)
+        .ok_or_else(|| {
+            UsageError(
+                "no store folder: pass --store DIR (HOME and XDG_DATA_HOME are unset)".into(),
+            )
+            .into()
+        })
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub slo: SloFlags,
+    /// The store's folder. Default: config [store] path, else $XDG_DATA_HOME/hosp-logs/store
+    /// (~/.local/share/hosp-logs/store)
+    #[arg(long = "store", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// How long to wait for another collect on the same store before giving up (exit 2)
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub wait: String,
+}
+
+impl Report for Summary {
+    fn document(&self) -> Document {
+        let o = &self.objects;
+        let mut summary = vec![
+            ("store".to_string(), self.store.clone()),
+            (
+                "objects".to_string(),
+                format!(
+                    "{} seen, {} ingested, {} unchanged, {} replaced",
+                    o.seen, o.ingested, o.unchanged, o.replaced
+                ),
+            ),
+            ("requests ingested".to_string(), self.requests.to_string()),
+        ];
+        if let (Some(f), Some(l)) = (&self.minutes.first, &self.minutes.last) {
+            summary.push(("minutes".to_string(), format!("{f} to {l}")));
+        }
+        summary.push((
+            "complete through".to_string(),
+            self.complete_through.clone().unwrap_or_else(|| "-".into()),
+        ));
+        summary.push(("late rows".to_string(), self.late_rows.to_string()));
+        let failed = Section {
+            title: "Not read whole (the next collect reads them again)".into(),
+            headers: vec!["source".into(), "reason".into()],
+            rows: self
+                .failed
+                .iter()
+                .map(|f| vec![f.source.clone(), f.reason.clone()])
+                .collect(),
+        };
+        Document {
+            title: "Collect".into(),
+            summary,
+            sections: if self.failed.is_empty() {
+                Vec::new()
+            } else {
+                vec![failed]
+            },
+            notes: vec![
+                "Objects are known by a hash of their content and size: a copy under another path is not counted twice; a path whose content changed replaces its earlier object.".into(),
+            ],
+        }
+    }
+}
+
+/// What a collect reads: `sources` (else the config's [source] paths and every hop's
+/// sources), each group with its own format settings. Local files only in this version.
+fn groups(ctx: &Context, sources: &[String], hops: &[hops::HopSpec]) -> anyhow::Result<Vec<Group>> {
+    let run = ctx
+        .local()
+        .ok_or_else(|| UsageError("collect reads logs locally".into()))?;
+    let mut wanted: Vec<(Vec<String>, crate::engine::LocalSettings)> = Vec::new();
+    if !sources.is_empty() {
+        wanted.push((sources.to_vec(), run.clone()));
+    }
+    for h in hops {
+        wanted.push((h.sources.clone(), h.settings(run)));
+    }
+    let mut groups = Vec::new();
+    for (sources, settings) in wanted {
+        if let Some(s) = sources.iter().find(|s| s.starts_with("s3://") || *s == "-") {
+            return Err(UsageError(format!(
+                "collect reads local files and folders in this version, not {s}: `hosp-logs fetch` copies S3 logs to a folder"
+            ))
+            .into());
+        }
+        // S3 sources were refused above: the client is never made
+        let no_s3 = || -> Result<std::sync::Arc<S3Context>, S3Error> {
+            Err(S3Error::BadUrl("s3://".into()))
+        };
+        let (found, _) = find_files(&sources, &ctx.window, settings.log_format.fixed(), no_s3)?;
+        groups.push(Group {
+            files: found.files,
+            settings,
+        });
+    }
+    Ok(groups)
+}
+
+/// The SLO settings the store's counts are made with, and their fingerprint.
+pub fn fingerprint(settings: &Settings, slo: &SloConfig) -> String {
+    store_slo::fingerprint(
+        slo,
+        &settings.config.exclude.user_agents,
+        &settings.config.exclude.client_cidrs,
+    )
+}
+
+/// Collects `sources` (else the config's and its hops') into the store at `dir`.
+pub fn collect_into(
+    ctx: &Context,
+    dir: &std::path::Path,
+    sources: &[String],
+    slo: SloConfig,
+    nginx_flag: Option<&str>,
+    wait: Duration,
+) -> anyhow::Result<Summary> {
+    let hop_specs = if sources.is_empty() {
+        hops::configured(&ctx.settings, nginx_flag)?
+    } else {
+        Vec::new()
+    };
+    let own = if sources.is_empty() {
+        ctx.settings.config.source.paths.clone()
+    } else {
+        sources.to_vec()
+    };
+    let groups = groups(ctx, &own, &hop_specs)?;
+    let mut store = Store::open_collect(dir, wait)?;
+    let print = fingerprint(&ctx.settings, &slo);
+    store.check_settings(&print, &store_slo::describe_fingerprint(&print))?;
+    store.set_setting("slo", &print)?;
+    let threads = ctx.local().map_or(2, |s| s.threads);
+    let summary = store_collect::collect(
+        &mut store,
+        &groups,
+        &ctx.settings.routes,
+        &ctx.settings.exclude,
+        slo,
+        super::input::now().timestamp(),
+        threads,
+    )?;
+    if !ctx.quiet {
+        for f in &summary.failed {
+            eprintln!(
+                "hosp-logs: warning: {}: not read whole, not recorded (the next collect reads it again): {}",
+                render::sanitize(&f.source, 200),
+                render::sanitize(&f.reason, 200)
+            );
+        }
+        if summary.malformed > 0 {
+            eprintln!(
+                "hosp-logs: warning: {} of {} lines of the objects ingested were malformed and left out",
+                summary.malformed, summary.lines
+            );
+        }
+    }
+    Ok(summary)
+}
+
+/// `--wait`, checked.
+pub fn wait(text: &str) -> Result<Duration, UsageError> {
+    parse_duration(text)
+        .filter(|us| *us >= 0)
+        .map(|us| Duration::from_micros(us as u64))
+        .ok_or_else(|| UsageError(format!("--wait {text:?}: expected a duration such as 10s")))
+}
+
+pub fn run(global: &GlobalArgs, args: CollectArgs) -> anyhow::Result<ExitStatus> {
+    let settings = Settings::load(global.config.as_deref())?;
+    let dir = store_dir(args.store.as_ref(), &settings)?;
+    let wait = wait(&args.wait)?;
+    // the context's sources: what it reads (for its settings): ours, else the config's,
+    // else the hops'
+    let mut base: Vec<String> = args.input.sources.clone();
+    if base.is_empty() {
+        base = settings.config.source.paths.clone();
+    }
+    if base.is_empty() {
+        base = settings
+            .config
+            .hops
+            .iter()
+            .flat_map(|h| h.sources.clone())
+            .collect();
+    }
+    if base.is_empty() {
+        return Err(UsageError(
+            "nothing to collect: pass --source PATH, or set [source] paths or [[hops]] in the config"
+                .into(),
+        )
+        .into());
+    }
+    let ctx = Context::with_sources(global, &args.input, settings, base)?;
+    let slo = args.slo.config(&ctx.settings)?;
+    let summary = collect_into(
+        &ctx,
+        &dir,
+        &args.input.sources,
+        slo,
+        args.input.nginx_log_format.as_deref(),
+        wait,
+    )?;
+    ctx.emit(&summary)?;
+    Ok(if summary.failed.is_empty() {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::Failure
+    })
+}

@@ -1,0 +1,389 @@
+//! `hosp-logs store info|prune`, and the SLO answered from the store (`slo --store DIR`).
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::collect::{collect_into, fingerprint, store_dir};
+use super::context::{emit, Context, Settings};
+use super::slo::SloArgs;
+use super::GlobalArgs;
+use crate::engine::stats::StoreInput;
+use crate::engine::InputStats;
+use crate::error::{ExitStatus, UsageError};
+use crate::format::FormatId;
+use crate::metrics::common::auto_bucket;
+use crate::metrics::daily::slo_series;
+use crate::metrics::slo::{compute, MeasuredAt, SloReport};
+use crate::render::chart::{self, TimeAxis};
+use crate::render::{Document, Format, Report, Style};
+use crate::store::{self, slo as store_slo, Info, Store};
+use crate::window::{parse_duration, slo_start, slo_window as named_window, SloWindow, Window};
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// The store's objects, minutes, size, first and last minute, and complete_through
+    Info {
+        /// The store's folder (default: config [store] path, else the XDG data folder's)
+        #[arg(long = "store", value_name = "DIR")]
+        store: Option<PathBuf>,
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Move a damaged store aside (store.sqlite.broken-TIME) and collect again from the
+    /// sources (--source, else the config's [source] paths and [[hops]])
+    Rebuild(Box<super::collect::CollectArgs>),
+    /// Remove the objects (with their rows) whose last minute is older than --keep
+    Prune {
+        #[arg(long = "store", value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// Keep this much history back from now (400d, 8w)
+        #[arg(long, value_name = "DURATION")]
+        keep: String,
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+impl Report for Info {
+    fn document(&self) -> Document {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        Document {
+            title: "Store".into(),
+            summary: vec![
+                ("store".into(), self.store.clone()),
+                ("schema version".into(), self.schema_version.to_string()),
+                ("objects".into(), self.objects.to_string()),
+                ("requests".into(), self.requests.to_string()),
+                ("minutes".into(), self.minutes.to_string()),
+                ("size".into(), format!("{} bytes", self.size_bytes)),
+                ("first minute".into(), opt(&self.first_minute)),
+                ("last minute".into(), opt(&self.last_minute)),
+                ("complete through".into(), opt(&self.complete_through)),
+                ("late rows".into(), self.late_rows.to_string()),
+            ],
+            sections: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Pruned {
+    store: String,
+    removed_objects: u64,
+    kept_from: String,
+}
+
+impl Report for Pruned {
+    fn document(&self) -> Document {
+        Document {
+            title: "Store pruned".into(),
+            summary: vec![
+                ("store".into(), self.store.clone()),
+                ("objects removed".into(), self.removed_objects.to_string()),
+                ("kept from".into(), self.kept_from.clone()),
+            ],
+            sections: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitStatus> {
+    let settings = Settings::load(global.config.as_deref())?;
+    match command {
+        StoreCommand::Rebuild(args) => {
+            let dir = store_dir(args.store.as_ref(), &settings)?;
+            let wait = super::collect::wait(&args.wait)?;
+            let stamp = super::input::now().format("%Y%m%dT%H%M%SZ").to_string();
+            let moved = store::move_aside(&dir, &stamp, wait)?;
+            if !global.quiet {
+                if let Some(m) = moved {
+                    eprintln!("hosp-logs: the old store is now {}", m.display());
+                }
+            }
+            return super::collect::run(global, *args);
+        }
+        StoreCommand::Info { store, format } => {
+            let dir = store_dir(store.as_ref(), &settings)?;
+            let info = Store::open_read(&dir)?.info()?;
+            emit(&info, format, Style::detect())?;
+        }
+        StoreCommand::Prune {
+            store,
+            keep,
+            format,
+        } => {
+            let dir = store_dir(store.as_ref(), &settings)?;
+            let keep_us = parse_duration(&keep).filter(|d| *d > 0).ok_or_else(|| {
+                UsageError(format!("--keep {keep:?}: expected a duration such as 400d"))
+            })?;
+            let from_us = super::input::now().timestamp_micros() - keep_us;
+            let from_min = from_us.div_euclid(60_000_000);
+            // pruning writes: it waits for a collect like a collect does
+            let mut s = Store::open_collect(&dir, std::time::Duration::from_secs(10))?;
+            let removed = s.prune(from_min)?;
+            emit(
+                &Pruned {
+                    store: dir.display().to_string(),
+                    removed_objects: removed,
+                    kept_from: store::minute_text(from_min),
+                },
+                format,
+                Style::detect(),
+            )?;
+        }
+    }
+    Ok(ExitStatus::Ok)
+}
+
+/// `slo` answered from the store at `dir`: with --source, the objects the store has not seen
+/// are collected first.
+pub fn slo(
+    global: &GlobalArgs,
+    args: &SloArgs,
+    judged: Option<SloWindow>,
+    settings: Settings,
+    dir: PathBuf,
+    hop: Option<super::hops::HopSpec>,
+) -> anyhow::Result<ExitStatus> {
+    if args.athena.engine == super::athena::Engine::Athena {
+        return Err(UsageError(
+            "--engine athena reads the Athena table, not the store: add --no-store".into(),
+        )
+        .into());
+    }
+    let now = super::input::now();
+    let window = Window::parse(
+        args.input.since.as_deref(),
+        args.input.until.as_deref(),
+        now,
+    )?;
+    for t in [window.since_us, window.until_us].into_iter().flatten() {
+        if t % 1_000_000 != 0 {
+            return Err(UsageError(
+                "the store keeps whole seconds: give --since/--until in whole seconds, or add --no-store"
+                    .into(),
+            )
+            .into());
+        }
+    }
+    let config = args.slo.config(&settings)?;
+    let print = fingerprint(&settings, &config);
+    let mut ingested = 0;
+    let mut only = None;
+    let settings = if args.input.sources.is_empty() {
+        settings
+    } else {
+        let ctx = Context::with_sources(global, &args.input, settings, args.input.sources.clone())?;
+        let summary = collect_into(
+            &ctx,
+            &dir,
+            &args.input.sources,
+            config,
+            args.input.nginx_log_format.as_deref(),
+            std::time::Duration::from_secs(10),
+        )?;
+        ingested = summary.objects.ingested;
+        // the answer is over the objects --source names, as a raw read of them would be
+        only = Some(summary.object_ids.clone());
+        if !summary.failed.is_empty() && !args.input.s3.allow_partial {
+            return Err(anyhow::anyhow!(
+                "{} input(s) could not be read whole; the store answers without them only with --allow-partial",
+                summary.failed.len()
+            ));
+        }
+        ctx.settings
+    };
+    let store = Store::open_read(&dir)?;
+    store.check_settings(&print, &store_slo::describe_fingerprint(&print))?;
+    let format = which_format(&store, &settings, args, hop.as_ref())?;
+    answer(
+        global,
+        args,
+        &store,
+        format,
+        Answer {
+            window: &window,
+            config,
+            hop,
+            ingested,
+            dir: &dir,
+            judged,
+            only: only.as_deref(),
+        },
+    )
+}
+
+/// The format whose objects the SLO is judged over: the hop's, else --log-format (config
+/// [source] log_format), else the store's only one. None for an empty store.
+fn which_format(
+    store: &Store,
+    settings: &Settings,
+    args: &SloArgs,
+    hop: Option<&super::hops::HopSpec>,
+) -> anyhow::Result<Option<FormatId>> {
+    if let Some(h) = hop {
+        return Ok(Some(h.format));
+    }
+    if let Some(f) = args
+        .input
+        .log_format
+        .or(settings.config.source.log_format)
+        .and_then(|f| f.fixed())
+    {
+        return Ok(Some(f));
+    }
+    let formats = store.formats()?;
+    let known: Vec<FormatId> = FormatId::ALL
+        .into_iter()
+        .filter(|f| formats.iter().any(|n| n == f.name()))
+        .collect();
+    match known.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(UsageError(format!(
+            "the store holds {} logs: an SLO is judged at one hop, pass --log-format {}",
+            many.iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            many.iter().map(|f| f.name()).collect::<Vec<_>>().join("|"),
+        ))
+        .into()),
+    }
+}
+
+/// What an answer from the store covers.
+struct Answer<'a> {
+    window: &'a Window,
+    config: crate::metrics::slo::SloConfig,
+    hop: Option<super::hops::HopSpec>,
+    ingested: u64,
+    dir: &'a std::path::Path,
+    judged: Option<SloWindow>,
+    /// With --source: the objects it named, only.
+    only: Option<&'a [i64]>,
+}
+
+fn answer(
+    global: &GlobalArgs,
+    args: &SloArgs,
+    store: &Store,
+    format: Option<FormatId>,
+    a: Answer<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let Answer {
+        window,
+        config,
+        hop,
+        ingested,
+        dir,
+        judged,
+        only,
+    } = a;
+    let (counts, read) = match format {
+        Some(f) => store_slo::load(store, f.name(), window, only)?,
+        None => Default::default(),
+    };
+    let complete_through = match format {
+        Some(f) => store.complete_through(Some(f.name()))?,
+        None => None,
+    };
+    let input = InputStats {
+        files: read.objects as usize,
+        bytes: read.bytes,
+        lines: read.lines,
+        malformed: read.malformed,
+        parsed: read.lines - read.malformed,
+        blank_lines: read.blank_lines,
+        header_lines: read.header_lines,
+        formats: format
+            .map(|f| [(f.name().to_string(), read.objects as usize)].into())
+            .unwrap_or_default(),
+        store: Some(StoreInput {
+            path: dir.display().to_string(),
+            objects: read.objects,
+            ingested,
+            complete_through: complete_through.map(store::minute_text),
+            late_rows: read.late_rows,
+        }),
+        ..InputStats::default()
+    };
+    let mut report: SloReport = compute(&counts, window, &config, input);
+    report.counts = counts;
+    report.slo_window = judged;
+    report.hop = hop.map(|h| MeasuredAt {
+        name: h.name,
+        log_format: h.format,
+    });
+    // the minutes this answer covered: rows collected into them later are late
+    if let Some(end) = report.window.end.as_deref().and_then(|e| {
+        chrono::DateTime::parse_from_rfc3339(e)
+            .ok()
+            .map(|t| t.timestamp_micros())
+    }) {
+        // a store this user may read but not write still answers; its late_rows then
+        // count from the last answer that could record itself
+        if let Err(e) = store.mark_answered((end + 59_999_999).div_euclid(60_000_000)) {
+            if !global.quiet {
+                eprintln!("hosp-logs: warning: {e}: this answer is not recorded for late_rows");
+            }
+        }
+    }
+    emit(&report, args.input.format, Style::detect())?;
+    if let Some(path) = &args.chart {
+        let axis = TimeAxis::of(&report.window);
+        let bucket = auto_bucket(axis.end - axis.start);
+        let series = slo_series(&report.counts, axis.start, axis.end, bucket, config.target);
+        chart::write_png(path, &chart::slo::figure_png(&series)?)?;
+    }
+    if !global.quiet && report.input.malformed > 0 {
+        eprintln!(
+            "hosp-logs: warning: {} of {} lines of the objects read were malformed and left out when they were collected",
+            report.input.malformed, report.input.lines
+        );
+    }
+    // as `slo`: fail closed when there is nothing to judge
+    Ok(
+        match (args.fail_on_breach, report.success_rate, report.met) {
+            (false, _, _) => ExitStatus::Ok,
+            (true, None, _) => ExitStatus::NoData,
+            (true, Some(_), false) => ExitStatus::Breach,
+            (true, Some(_), true) => ExitStatus::Ok,
+        },
+    )
+}
+
+/// The SLO window by name (`--window`, else the config's `[slo] window` or `start` when no
+/// --since is given): resolved to --since/--until, and returned to be said in the report.
+pub fn slo_window(args: &mut SloArgs, settings: &Settings) -> anyhow::Result<Option<SloWindow>> {
+    let cfg = &settings.config.slo;
+    if cfg.window.is_some() && cfg.start.is_some() {
+        return Err(UsageError(
+            "config [slo]: window and start both set; keep one (window = \"28d\", or start = \"2026-11-16\" for the whole project)".into(),
+        )
+        .into());
+    }
+    let now = super::input::now();
+    let end = || -> anyhow::Result<i64> {
+        Ok(Window::parse(None, args.input.until.as_deref(), now)?
+            .until_us
+            .unwrap_or(now.timestamp_micros()))
+    };
+    let judged = match (&args.window, args.input.since.is_some()) {
+        (Some(name), _) => Some(named_window(name, end()?, "--window")?),
+        (None, false) => match (&cfg.window, &cfg.start) {
+            (Some(name), _) => Some(named_window(name, end()?, "config [slo] window")?),
+            (None, Some(start)) => Some(slo_start(start, end()?)?),
+            (None, None) => None,
+        },
+        (None, true) => None,
+    };
+    if let Some(w) = &judged {
+        args.input.since = Some(w.start.clone());
+        args.input.until = Some(w.end.clone());
+    }
+    Ok(judged)
+}

@@ -1,0 +1,540 @@
+//! The store: per-minute partials of every object collected, in one SQLite database, so an
+//! SLO's whole window (28 days, a month, a project) is answered without re-reading the logs.
+//!
+//! Layout (schema version [`SCHEMA_VERSION`], in `DIR/store.sqlite`):
+//! - `schema_version`: one row, the version this build writes. Another version is refused.
+//! - `settings`: what the stored counts depend on (the SLO's latency threshold, the
+//!   `[exclude]` rules), so an answer under other settings is refused instead of wrong;
+//!   and `answered_through`, the end of the latest minute an answer covered (for
+//!   `late_rows`).
+//! - `objects`: one row per source object, by identity (local: BLAKE3 of the content and its
+//!   size, never the path), with its format, the minutes it touched, its input accounting
+//!   (lines, malformed, blank, header, bytes) and the rows that arrived late.
+//! - `locations`: every path an object was seen at, with the file's size and modification
+//!   time then (a file whose size and time are unchanged is not hashed again); a path whose
+//!   content changed points at the new object, and an object no path points at any more is
+//!   removed with its rows.
+//! - one per-minute partial table per analysis, keyed by `(object_id, minute)`: `slo_minutes`
+//!   (this version). A later analysis adds its own table; an object's rows of every table
+//!   are written in the one transaction that records the object.
+//!
+//! A collect holds `DIR/collect.lock` (flock) for its whole run: a second one waits a
+//! bounded time, then is refused. The lock dies with the process, so a killed collect
+//! never blocks the next one.
+
+pub mod collect;
+pub mod slo;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The database file inside the store folder.
+pub const DB_FILE: &str = "store.sqlite";
+const LOCK_FILE: &str = "collect.lock";
+
+const SCHEMA: &str = "
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE objects (
+    id INTEGER PRIMARY KEY,
+    identity TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    ingested_at INTEGER NOT NULL,
+    first_minute INTEGER,
+    last_minute INTEGER,
+    requests INTEGER NOT NULL,
+    lines INTEGER NOT NULL,
+    malformed INTEGER NOT NULL,
+    blank_lines INTEGER NOT NULL,
+    header_lines INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    late_rows INTEGER NOT NULL
+);
+CREATE TABLE locations (
+    path TEXT PRIMARY KEY,
+    object_id INTEGER NOT NULL,
+    size INTEGER,
+    mtime_ns INTEGER
+);
+CREATE INDEX locations_object ON locations (object_id);
+CREATE TABLE slo_minutes (
+    object_id INTEGER NOT NULL,
+    minute INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    excluded INTEGER NOT NULL,
+    no_status INTEGER NOT NULL,
+    good INTEGER NOT NULL,
+    status_1xx INTEGER NOT NULL,
+    status_2xx INTEGER NOT NULL,
+    status_3xx INTEGER NOT NULL,
+    status_4xx INTEGER NOT NULL,
+    status_5xx INTEGER NOT NULL,
+    seconds BLOB NOT NULL,
+    PRIMARY KEY (object_id, minute)
+) WITHOUT ROWID;
+CREATE INDEX slo_minutes_minute ON slo_minutes (minute);
+";
+
+/// Why the store cannot be used. All but [`StoreError::Sql`] are the user's to fix (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {path}: not a hosp-logs store, or damaged ({reason}); `hosp-logs store rebuild` moves it aside and collects again from the sources")]
+    Corrupt { path: String, reason: String },
+    #[error("store {path}: cannot be opened: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("store {path}: written by schema version {found}, this hosp-logs reads version {SCHEMA_VERSION}; use the hosp-logs that wrote it, or collect into a new --store folder, or `hosp-logs store rebuild` (moves it aside and collects again from the sources)")]
+    Version { path: String, found: i64 },
+    #[error("store {path}: another collect is writing to it (waited {waited_s} s); run this one when it has finished")]
+    Busy { path: String, waited_s: u64 },
+    #[error("store {path}: its counts were collected with {stored}, this run asks for {asked}; collect into another --store folder with these settings, or run with --no-store")]
+    Settings {
+        path: String,
+        stored: String,
+        asked: String,
+    },
+    #[error("store {path}: {reason}")]
+    Unsupported { path: String, reason: String },
+    #[error("store {path}: {source}")]
+    Sql {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+impl StoreError {
+    /// Whether the user can fix it (exit 2), rather than a runtime failure (exit 1).
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, StoreError::Sql { .. })
+    }
+}
+
+/// The default store folder: `$XDG_DATA_HOME/hosp-logs/store`, else
+/// `~/.local/share/hosp-logs/store`.
+pub fn default_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .map(|d| d.join("hosp-logs").join("store"))
+}
+
+/// An open store.
+pub struct Store {
+    pub dir: PathBuf,
+    pub(crate) conn: Connection,
+    /// Held while collecting (see the module's notes).
+    _lock: Option<std::fs::File>,
+}
+
+impl Store {
+    /// Opens the store at `dir` to read it: refused when it does not exist.
+    pub fn open_read(dir: &Path) -> Result<Store, StoreError> {
+        let db = dir.join(DB_FILE);
+        if !db.is_file() {
+            return Err(StoreError::Unsupported {
+                path: dir.display().to_string(),
+                reason: "no store here yet: run `hosp-logs collect --store DIR` first".into(),
+            });
+        }
+        Store::open(dir, None)
+    }
+
+    /// Opens (creating) the store at `dir` to collect into it, holding its collect lock:
+    /// waits up to `wait` for another collect to finish, then refuses.
+    pub fn open_collect(dir: &Path, wait: Duration) -> Result<Store, StoreError> {
+        let path = dir.display().to_string();
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Unreadable {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let lock = lock(dir, wait)?;
+        Store::open(dir, Some(lock))
+    }
+
+    fn open(dir: &Path, lock: Option<std::fs::File>) -> Result<Store, StoreError> {
+        let path = dir.display().to_string();
+        let db = dir.join(DB_FILE);
+        let corrupt = |e: rusqlite::Error| StoreError::Corrupt {
+            path: db.display().to_string(),
+            reason: e.to_string(),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&db, flags).map_err(|e| StoreError::Unreadable {
+            path: db.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        // a reader (slo) waits for a collect's object transaction, which is short
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(|e| StoreError::Sql {
+                path: path.clone(),
+                source: e,
+            })?;
+        // WAL: answers read while a collect writes; synchronous=NORMAL keeps every committed
+        // object across a crash of the process (a power loss may lose the last ones, never
+        // half of one)
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            .map_err(corrupt)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(corrupt)?;
+        let store = Store {
+            dir: dir.to_path_buf(),
+            conn,
+            _lock: lock,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    /// Creates the schema in an empty database; refuses another version or a database that is
+    /// not a store.
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let path = self.db_path();
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: path.clone(),
+            reason,
+        };
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| corrupt(e.to_string()))?;
+        if tables == 0 {
+            let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
+            tx.execute_batch(SCHEMA).map_err(|e| self.sql(e))?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES (?1)",
+                [SCHEMA_VERSION],
+            )
+            .map_err(|e| self.sql(e))?;
+            tx.commit().map_err(|e| self.sql(e))?;
+            return Ok(());
+        }
+        let found: Option<i64> = self
+            .conn
+            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| corrupt(format!("no schema_version table: {e}")))?;
+        match found {
+            Some(SCHEMA_VERSION) => {
+                // a quick check of the pages: a damaged file is named here, not mid-answer
+                let ok: String = self
+                    .conn
+                    .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                    .map_err(|e| corrupt(e.to_string()))?;
+                if ok != "ok" {
+                    return Err(corrupt(ok));
+                }
+                Ok(())
+            }
+            Some(v) => Err(StoreError::Version {
+                path: self.dir.display().to_string(),
+                found: v,
+            }),
+            None => Err(corrupt("schema_version is empty".into())),
+        }
+    }
+
+    pub fn db_path(&self) -> String {
+        self.dir.join(DB_FILE).display().to_string()
+    }
+
+    pub(crate) fn sql(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::Sql {
+            path: self.db_path(),
+            source: e,
+        }
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// Checks that the store's counts were made with `fingerprint` (see
+    /// [`slo::fingerprint`]); an empty store takes it.
+    pub fn check_settings(&self, fingerprint: &str, describe: &str) -> Result<(), StoreError> {
+        match self.setting("slo")? {
+            Some(f) if f == fingerprint => Ok(()),
+            Some(f) => Err(StoreError::Settings {
+                path: self.dir.display().to_string(),
+                stored: slo::describe_fingerprint(&f),
+                asked: describe.to_string(),
+            }),
+            None => {
+                let objects: i64 = self
+                    .conn
+                    .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+                    .map_err(|e| self.sql(e))?;
+                if objects > 0 {
+                    return Err(StoreError::Corrupt {
+                        path: self.db_path(),
+                        reason: "objects without the settings they were counted with".into(),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The formats of the objects stored.
+    pub fn formats(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT format FROM objects ORDER BY format")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(|e| self.sql(e))?;
+        rows.collect::<Result<Vec<String>, _>>()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Records that an answer covered every minute before `minute` (epoch minutes): rows
+    /// collected into them from now on are late.
+    pub fn mark_answered(&self, minute: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO settings (key, value) VALUES ('answered_through', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), ?1)",
+                [minute],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// What `store info` prints.
+    pub fn info(&self) -> Result<Info, StoreError> {
+        let (objects, first, last): (u64, Option<i64>, Option<i64>) = self
+            .conn
+            .query_row(
+                "SELECT count(*), min(first_minute), max(last_minute) FROM objects",
+                [],
+                |r| Ok((count(r, 0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| self.sql(e))?;
+        let minutes: u64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM (SELECT DISTINCT minute FROM slo_minutes)",
+                [],
+                |r| count(r, 0),
+            )
+            .map_err(|e| self.sql(e))?;
+        let (requests, late_rows): (u64, u64) = self
+            .conn
+            .query_row(
+                "SELECT coalesce(sum(requests), 0), coalesce(sum(late_rows), 0) FROM objects",
+                [],
+                |r| Ok((count(r, 0)?, count(r, 1)?)),
+            )
+            .map_err(|e| self.sql(e))?;
+        let mut size = 0;
+        for f in [DB_FILE, "store.sqlite-wal"] {
+            size += std::fs::metadata(self.dir.join(f)).map_or(0, |m| m.len());
+        }
+        Ok(Info {
+            store: self.dir.display().to_string(),
+            schema_version: SCHEMA_VERSION,
+            objects,
+            requests,
+            minutes,
+            size_bytes: size,
+            first_minute: first.map(minute_text),
+            last_minute: last.map(minute_text),
+            complete_through: self.complete_through(None)?.map(minute_text),
+            late_rows,
+        })
+    }
+
+    /// The last minute after which, by each format's delivery delay, no more objects are
+    /// expected: per format, the latest collect's time less the format's delay (a minute
+    /// ends before it), capped at
+    /// the format's last stored minute; the earliest over the formats (`format`: one only).
+    pub fn complete_through(&self, format: Option<&str>) -> Result<Option<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT format, max(ingested_at), max(last_minute) FROM objects
+                 WHERE last_minute IS NOT NULL AND (?1 IS NULL OR format = ?1) GROUP BY format",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([format], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let rows: Vec<(String, i64, i64)> =
+            rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))?;
+        // the latest collect, even one that found nothing new
+        let last_collect: i64 = self
+            .setting("collected_at")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(i64::MIN);
+        let mut through: Option<i64> = None;
+        for (format, ingested_s, last) in rows {
+            let collected_s = ingested_s.max(last_collect);
+            let expected = (collected_s - delivery_delay_s(&format)).div_euclid(60) - 1;
+            let m = expected.min(last);
+            through = Some(through.map_or(m, |t| t.min(m)));
+        }
+        Ok(through)
+    }
+
+    /// Removes every object whose last minute is before `before_minute`, with its rows, in
+    /// one transaction. Returns the objects removed.
+    pub fn prune(&mut self, before_minute: i64) -> Result<u64, StoreError> {
+        let path = self.db_path();
+        let sql = |e: rusqlite::Error| StoreError::Sql {
+            path: path.clone(),
+            source: e,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        let ids = "SELECT id FROM objects WHERE last_minute < ?1 OR last_minute IS NULL AND ingested_at / 60 < ?1";
+        for table in PARTIAL_TABLES {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE object_id IN ({ids})"),
+                [before_minute],
+            )
+            .map_err(sql)?;
+        }
+        tx.execute(
+            &format!("DELETE FROM locations WHERE object_id IN ({ids})"),
+            [before_minute],
+        )
+        .map_err(sql)?;
+        let n = tx
+            .execute(
+                &format!("DELETE FROM objects WHERE id IN ({ids})"),
+                [before_minute],
+            )
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(n as u64)
+    }
+}
+
+/// A count column (SQLite integers are signed; counts are never negative).
+pub(crate) fn count(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    r.get::<_, i64>(i).map(|n| n.max(0) as u64)
+}
+
+/// Moves the store's database at `dir` aside (`store.sqlite.broken-STAMP`, with its WAL),
+/// holding the collect lock while it does: the next collect starts an empty store. Returns
+/// where it went (None: there was none).
+pub fn move_aside(dir: &Path, stamp: &str, wait: Duration) -> Result<Option<PathBuf>, StoreError> {
+    let db = dir.join(DB_FILE);
+    if !db.exists() {
+        return Ok(None);
+    }
+    let _lock = lock(dir, wait)?;
+    let to = dir.join(format!("{DB_FILE}.broken-{stamp}"));
+    for suffix in ["", "-wal", "-shm"] {
+        let from = dir.join(format!("{DB_FILE}{suffix}"));
+        if from.exists() {
+            std::fs::rename(&from, dir.join(format!("{DB_FILE}.broken-{stamp}{suffix}"))).map_err(
+                |e| StoreError::Unreadable {
+                    path: from.display().to_string(),
+                    reason: e.to_string(),
+                },
+            )?;
+        }
+    }
+    Ok(Some(to))
+}
+
+/// The per-minute partial tables: every one keyed by `object_id`, emptied with its object.
+pub(crate) const PARTIAL_TABLES: [&str; 1] = ["slo_minutes"];
+
+/// How late a format's objects may arrive after their minutes (seconds): ALB writes an
+/// object per node every 5 minutes, eventually consistent (an hour allowed); CloudFront
+/// delivers up to 24 hours late; a local nginx log is written as it serves.
+pub fn delivery_delay_s(format: &str) -> i64 {
+    match format {
+        "cloudfront" => 24 * 3600,
+        "alb" => 3600,
+        _ => 0,
+    }
+}
+
+/// `2026-11-20T00:05:00Z` for an epoch minute.
+pub fn minute_text(minute: i64) -> String {
+    crate::window::format_us(minute * 60_000_000)
+}
+
+/// `store info`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Info {
+    pub store: String,
+    pub schema_version: i64,
+    pub objects: u64,
+    pub requests: u64,
+    /// Minutes holding at least one request.
+    pub minutes: u64,
+    pub size_bytes: u64,
+    pub first_minute: Option<String>,
+    pub last_minute: Option<String>,
+    pub complete_through: Option<String>,
+    pub late_rows: u64,
+}
+
+/// Takes the collect lock, waiting up to `wait`.
+fn lock(dir: &Path, wait: Duration) -> Result<std::fs::File, StoreError> {
+    use std::os::fd::AsRawFd;
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    let start = std::time::Instant::now();
+    loop {
+        // SAFETY: flock on a descriptor this function owns
+        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r == 0 {
+            return Ok(file);
+        }
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(StoreError::Unreadable {
+                path: path.display().to_string(),
+                reason: err.to_string(),
+            });
+        }
+        if start.elapsed() >= wait {
+            return Err(StoreError::Busy {
+                path: dir.display().to_string(),
+                waited_s: wait.as_secs(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
