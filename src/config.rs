@@ -328,7 +328,8 @@ impl Default for WriteBurstSection {
 }
 
 impl Config {
-    /// Reads a config file. Its relative paths (`[source] paths`, each hop's `sources`) are
+    /// Reads a config file. Its relative paths (`[source] paths`, each hop's `sources`, `[store]
+    /// path`) are
     /// the file's, as Cargo and Docker Compose read theirs: resolved against the folder the
     /// file is in, whatever the working directory. A path on the command line stays the
     /// working directory's.
@@ -350,6 +351,9 @@ impl Config {
             for p in &mut hop.sources {
                 *p = config_path(base, p);
             }
+        }
+        if let Some(p) = &mut self.store.path {
+            *p = config_path(base, &p.to_string_lossy()).into();
         }
     }
 
@@ -422,6 +426,7 @@ mod tests {
         std::fs::write(
             &file,
             "[source]\npaths = [\"logs\", \"/var/log/alb\", \"s3://b/p/\", \"-\", \"a/**/*.gz\"]\n\
+             [store]\npath = \"store\"\n\
              [[hops]]\nname = \"lb\"\nlog_format = \"alb\"\nsources = [\"../lb\"]\n",
         )
         .unwrap();
@@ -438,6 +443,7 @@ mod tests {
             ]
         );
         assert_eq!(c.hops[0].sources, [format!("{d}/../lb")]);
+        assert_eq!(c.store.path, Some(dir.path().join("store")));
         // a config in the working directory keeps its paths as written
         assert_eq!(config_path(Path::new(""), "logs"), "logs");
         assert_eq!(

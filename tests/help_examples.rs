@@ -138,15 +138,18 @@ fn every_top_level_help_example_runs_and_gives_what_it_promises() {
             skipped.push(ex.clone());
             continue;
         }
+        // the workspace is the user's home too (the default store is under it)
         let line = ex
             .replace("/var/log/nginx/", "nginx-logs/")
-            .replace("/tmp/day", "generated-day");
+            .replace("/tmp/day", "generated-day")
+            .replace("~/", &format!("{}/", cwd.display()));
         let words = shell_words(&line);
         assert_eq!(words[0], "hosp-logs");
         let mut cmd = hosp_logs();
         // the workspace's config is the user's (HOSP_LOGS_CONFIG): its [exclude] leaves the
         // load test out, as truth.json's figures do
         cmd.current_dir(cwd)
+            .env("HOME", cwd)
             .env("HOSP_LOGS_NOW", "2026-11-21T00:00:00Z")
             .env("HOSP_LOGS_CONFIG", "hosp-logs.toml")
             .args(&words[1..]);
@@ -162,6 +165,19 @@ fn every_top_level_help_example_runs_and_gives_what_it_promises() {
         let sub = words[1].as_str();
         // what each example promises
         match sub {
+            // the store the `collect` example filled (every hop of the config, the default
+            // place under the home folder), judged over 28 days: the edge's figures
+            "slo" if ex.contains("--store") => {
+                assert!(shows_rate(&stdout, edge), "{what}\n{stdout}")
+            }
+            "collect" => {
+                let total = u(&t["requests"]["total"])
+                    + u(&t["cloudfront"]["requests"]["total"])
+                    + u(&t["nginx"]["requests"]["total"]);
+                let want = format!("│ requests ingested ┆ {total} ");
+                assert!(stdout.contains(&want), "{what}\n{stdout}");
+                assert!(cwd.join(".local/share/hosp-logs/store").is_dir(), "{what}");
+            }
             // the fixture day's SLO at the config's outermost hop (the edge), or at the one named
             "slo" if ex.contains("--config fixtures/hosp-logs.toml --hop lb") => {
                 assert!(shows_rate(&stdout, alb), "{what}\n{stdout}")

@@ -65,7 +65,7 @@ Examples:
   hosp-logs latency --engine athena --since 6h --print-sql
   hosp-logs generate --seed 42 --start 2026-11-20T00:00:00Z --duration 24h --out /tmp/day
   hosp-logs watch --source s3://my-alb-logs/prod --on-alert 'notify-pager'
-  hosp-logs collect --source logs/ --config hosp-logs.toml
+  hosp-logs collect --config hosp-logs.toml  # every source and hop of the config, into the store
   hosp-logs slo --store ~/.local/share/hosp-logs/store --config hosp-logs.toml --window 28d
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 threshold breached, 4 no data to judge,
