@@ -14,6 +14,7 @@ mod attack_signature;
 mod cdn_bypass;
 mod correlate;
 mod credential_guessing;
+pub mod evidence;
 pub mod finding;
 pub mod kept;
 mod off_hours;
