@@ -11,7 +11,11 @@
 //! base rate is a busy client, not a suspect one.
 //!
 //! A base rate below [`FLOOR`] is taken as [`FLOOR`]: a log where no one else scripts does not
-//! make a single scripted write strong evidence.
+//! make a single scripted write strong evidence. And strong evidence stands on at least
+//! [`MIN_STRONG`] events: the binomial takes every client to share the log's rate, but clients
+//! differ (one phone's owner uses a script, most do not), so among thousands of small
+//! clients some will have 8 of 8 scripted writes; a handful of events is weak at most,
+//! whatever its p-value.
 
 /// The smallest base rate assumed: 1 %.
 pub const FLOOR: f64 = 0.01;
@@ -22,6 +26,8 @@ pub const WEAK_P: f64 = 1e-2;
 pub const STRONG_P: f64 = 1e-6;
 /// p-value at or below which the evidence is overwhelming.
 pub const OVERWHELMING_P: f64 = 1e-15;
+/// The fewest events strong evidence stands on.
+pub const MIN_STRONG: u64 = 20;
 /// z of the Wilson bound on the client's share.
 const Z: f64 = 2.0;
 
@@ -91,7 +97,7 @@ impl Evidence {
         }
         let p = self.log10_p;
         // the share must be well above the base rate, not only significantly
-        let far = self.lower >= 2.0 * self.base.max(FLOOR);
+        let far = self.lower >= 2.0 * self.base.max(FLOOR) && self.k >= MIN_STRONG;
         if p <= OVERWHELMING_P.log10() && far {
             Strength::Overwhelming
         } else if p <= STRONG_P.log10() && far {
@@ -238,14 +244,16 @@ mod tests {
     /// The table of the issue: (k, n, base rate, strength).
     #[test]
     fn strength_table() {
-        let table: [(u64, u64, f64, Strength); 11] = [
+        let table: [(u64, u64, f64, Strength); 13] = [
             // 1 of 2 scripted where one write in eight is: chance
             (1, 2, 0.12, Strength::None),
             (2, 2, 0.12, Strength::None),
             (3, 3, 0.12, Strength::Weak),
             // 120 of 140 at 12 %
             (120, 140, 0.12, Strength::Overwhelming),
-            (12, 14, 0.12, Strength::Strong),
+            (20, 40, 0.12, Strength::Strong),
+            // 12 of 14 is far from chance but stands on too few writes to be strong alone
+            (12, 14, 0.12, Strength::Weak),
             // no writes at all: nothing to judge
             (0, 0, 0.12, Strength::None),
             (0, 50, 0.12, Strength::None),
@@ -256,7 +264,8 @@ mod tests {
             (840, 2000, 0.25, Strength::Weak),
             // nobody else scripts: the floor of 1 % keeps one write from being strong
             (2, 2, 0.0, Strength::Weak),
-            (6, 6, 0.0, Strength::Strong),
+            (6, 6, 0.0, Strength::Weak),
+            (20, 20, 0.0, Strength::Overwhelming),
         ];
         for (k, n, base, want) in table {
             let e = judge(k, n, base);

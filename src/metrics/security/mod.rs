@@ -444,8 +444,8 @@ mod tests {
     #[test]
     fn findings_are_sorted_and_filtered_by_severity() {
         let s = settings("[security]\nknown_networks = [\"192.0.2.0/24\"]\n");
-        // six scripted writes each, where the rest of the log writes from browsers
-        let mut reqs: Vec<Req> = (0..6)
+        // 24 scripted writes each, where the rest of the log writes from browsers
+        let mut reqs: Vec<Req> = (0..24)
             .flat_map(|i| {
                 [
                     req(i, "203.0.113.9", "curl/8", "POST", "/notes", 201),

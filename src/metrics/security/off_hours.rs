@@ -92,8 +92,8 @@ mod tests {
             })
             .collect();
         reqs.push(req(2 * H, "198.18.0.1", BROWSER, "POST", "/notes", 201));
-        // every one of ten writes at night: strong, medium
-        reqs.extend((0..10).map(|i| {
+        // every one of 24 writes at night: strong, medium
+        reqs.extend((0..24).map(|i| {
             req(
                 H + 40 * 60 + i,
                 "203.0.113.66",

@@ -4,8 +4,8 @@
 //! The scripting reason goes by evidence, not by a share alone: the client's scripted writes,
 //! k of its n sensitive writes, are weighed against the scripted share of every other
 //! writer's sensitive writes in this log ([`super::evidence`]). It is a reason when the
-//! evidence is strong (far from chance and at least twice the log's share) and the share is
-//! at least `scripting_share` (half). 1 of 2 where one write in eight is scripted is chance; a
+//! evidence is strong (far from chance and at least twice the log's share) and the share's
+//! Wilson lower bound is at least `scripting_share` (half): most of its writes are scripted. 1 of 2 where one write in eight is scripted is chance; a
 //! clinic's integration posting now and then among its app writes is not a reason (the
 //! finding, when there is one for other reasons, says the comparison). Weaker evidence alone
 //! makes a low finding.
@@ -64,10 +64,14 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
                 percent(share),
                 scripted.join(", ")
             );
-            if share < s.scripting_share {
+            // most of its writes, confidently (the Wilson lower bound): a clinic whose
+            // integration sends half its writes still writes from the app and browsers
+            if ev.lower < s.scripting_share {
+                weak = share >= s.scripting_share && strength >= Strength::Weak;
                 scripted_note = Some(format!(
-                    "{text}; below scripting_share {}, not a reason",
-                    percent(s.scripting_share)
+                    "{text}; not confidently above scripting_share {} (lower bound {}), not a reason",
+                    percent(s.scripting_share),
+                    percent(ev.lower)
                 ));
             } else if strength >= Strength::Strong {
                 reasons.push(text);
@@ -144,7 +148,8 @@ mod tests {
     #[test]
     fn script_from_outside_writing_notes_is_high() {
         let s = settings(CFG);
-        let mut reqs: Vec<Req> = (0..10)
+        // 24 scripted writes: enough to stand on (10 would be weak evidence alone)
+        let mut reqs: Vec<Req> = (0..24)
             .map(|i| {
                 req(
                     i,
@@ -168,7 +173,7 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
         assert_eq!(f[0].client_ip, "203.0.113.66");
-        assert_eq!(f[0].count, 10);
+        assert_eq!(f[0].count, 24);
         assert_eq!(f[0].endpoints, vec!["POST /notes"]);
         assert_eq!(f[0].evidence.len(), 5);
         assert!(!f[0].known_network);
@@ -277,8 +282,8 @@ mod tests {
             req(0, "192.0.2.14", BROWSER, "POST", "/notes", 201),
             req(1, "192.0.2.15", BROWSER, "POST", "/notes", 201),
         ];
-        // six scripted writes where no one else scripts: strong evidence (one would be weak)
-        now.extend((2..8).map(|i| req(i, "203.0.113.66", "curl/8", "POST", "/notes", 201)));
+        // 20 scripted writes where no one else scripts: strong evidence (a few would be weak)
+        now.extend((2..22).map(|i| req(i, "203.0.113.66", "curl/8", "POST", "/notes", 201)));
         let r = analyze(&now, &b, &s, &[Rule::UnexpectedWriter], Severity::Info);
         let sev: Vec<(&str, Severity)> = r
             .findings
