@@ -125,8 +125,12 @@ impl Evidence {
 
     /// "120 of 140 writes scripted; 12 % across all writers; p < 10⁻⁹": the comparison in words.
     pub fn describe(&self, what: &str, population: &str) -> String {
+        let floor = match self.base < FLOOR {
+            true => format!(" (taken as {})", percent(FLOOR)),
+            false => String::new(),
+        };
         format!(
-            "{} of {} {what}; {} {population}; {} ({})",
+            "{} of {} {what}; {} {population}{floor}; {} ({})",
             self.k,
             self.n,
             percent(self.base),

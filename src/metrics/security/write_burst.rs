@@ -111,8 +111,8 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         let in_bucket = per_bucket.get(&pb).copied().unwrap_or(peak.count);
         let ev = against_others(peak.count, in_bucket, w.all.count, all_writes);
         reasons.push(ev.describe(
-            &format!("writes of that {bucket_text} from this client"),
-            "of its writes at other times",
+            &format!("of the log's writes in that {bucket_text} from this client"),
+            "of the log's writes at other times were its",
         ));
         let severity = if c.known {
             reasons.push("client in a known network, reported as low".into());
