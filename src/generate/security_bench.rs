@@ -68,7 +68,7 @@ pub enum Variant {
     #[value(name = "scripts-12")]
     #[serde(rename = "scripts-12")]
     Scripts12,
-    /// An integration in every clinic, sending 38–46 % of its requests: about 25 % of the
+    /// An integration in every clinic, sending 30–36 % of its requests: about 25 % of the
     /// writes
     #[value(name = "scripts-25")]
     #[serde(rename = "scripts-25")]
@@ -102,7 +102,7 @@ impl Variant {
         match self {
             Variant::Scripts2 => Some((0.3, 0.14)),
             Variant::Scripts12 => Some((0.5, 0.4)),
-            Variant::Scripts25 => Some((1.0, 0.42)),
+            Variant::Scripts25 => Some((1.0, 0.33)),
             Variant::SmallClients => Some((0.3, 0.1)),
             _ => None,
         }

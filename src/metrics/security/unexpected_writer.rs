@@ -4,8 +4,9 @@
 //! The scripting reason goes by evidence, not by a share alone: the client's scripted writes,
 //! k of its n sensitive writes, are weighed against the scripted share of every other
 //! writer's sensitive writes in this log ([`super::evidence`]). It is a reason when the
-//! evidence is strong (far from chance and at least twice the log's share) and the share's
-//! Wilson lower bound is at least `scripting_share` (half): most of its writes are scripted. 1 of 2 where one write in eight is scripted is chance; a
+//! evidence is strong (far from chance and at least twice the log's share) and the share is
+//! above `scripting_share` (half) beyond chance at the same level (p ≤ 10⁻⁶ against a rate of
+//! exactly `scripting_share`): most of its writes are scripted. 1 of 2 where one write in eight is scripted is chance; a
 //! clinic's integration posting now and then among its app writes is not a reason (the
 //! finding, when there is one for other reasons, says the comparison). Weaker evidence alone
 //! makes a low finding.
@@ -13,7 +14,7 @@
 //! Severity: one reason medium, two high, three critical; one level lower when none of the
 //! writes succeeded. A client in a known network is trusted to write: low at most.
 
-use super::evidence::{against_others, percent, Strength};
+use super::evidence::{against_others, log10_tail, percent, Strength, STRONG_P};
 use super::sample::NO_UA;
 use super::{Ctx, Rule, RuleOutput, Severity};
 
@@ -64,14 +65,16 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
                 percent(share),
                 scripted.join(", ")
             );
-            // most of its writes, confidently (the Wilson lower bound): a clinic whose
-            // integration sends half its writes still writes from the app and browsers
-            if ev.lower < s.scripting_share {
+            // most of its writes, beyond chance at the same level as the evidence (k of n
+            // against a rate of exactly scripting_share): a clinic whose integration sends
+            // nearly half its writes still writes from the app and browsers, and among a
+            // thousand such clinics a few reach 60 % of 40 writes by chance
+            let most = log10_tail(w.scripted, w.all.count, s.scripting_share) <= STRONG_P.log10();
+            if !most {
                 weak = share >= s.scripting_share && strength >= Strength::Weak;
                 scripted_note = Some(format!(
-                    "{text}; not confidently above scripting_share {} (lower bound {}), not a reason",
-                    percent(s.scripting_share),
-                    percent(ev.lower)
+                    "{text}; not beyond chance above scripting_share {}, not a reason",
+                    percent(s.scripting_share)
                 ));
             } else if strength >= Strength::Strong {
                 reasons.push(text);
