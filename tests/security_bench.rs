@@ -159,7 +159,14 @@ fn configured_every_intruder_and_no_ordinary_client() {
 fn variant(name: &str) -> (tempfile::TempDir, Value) {
     let dir = tempfile::tempdir().unwrap();
     let out = hosp_logs()
-        .args(["generate", "-q", "--scenario", "security-bench", "--variant", name])
+        .args([
+            "generate",
+            "-q",
+            "--scenario",
+            "security-bench",
+            "--variant",
+            name,
+        ])
         .args(["--duration", "36h", "--rate", "2.3", "--out"])
         .arg(dir.path())
         .output()
@@ -182,8 +189,14 @@ fn variation_holds(name: &str, precision_at_least: f64, recall_at_least: f64) {
     let recall = found.len() as f64 / intruders as f64;
     eprintln!("{name}: precision {precision:.2}, recall {recall:.2}, ordinary {ordinary:?}");
     assert!(found.len() >= 6, "{name}: found {found:?}");
-    assert!(ordinary.len() <= 3, "{name}: ordinary at medium+: {ordinary:?}");
-    assert!(precision >= precision_at_least, "{name}: precision {precision}");
+    assert!(
+        ordinary.len() <= 3,
+        "{name}: ordinary at medium+: {ordinary:?}"
+    );
+    assert!(
+        precision >= precision_at_least,
+        "{name}: precision {precision}"
+    );
     assert!(recall >= recall_at_least, "{name}: recall {recall}");
 }
 

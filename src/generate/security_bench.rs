@@ -266,7 +266,11 @@ impl Bench {
         // the variant's draws come from their own stream: the base roster stays as it was
         let mut vr = Rng::from_parts(&[opts.seed, TAG_VARIANT]);
         let start = opts.start.timestamp_micros();
-        let zipf = if variant == Variant::BusyNat { 0.8 } else { 1.1 };
+        let zipf = if variant == Variant::BusyNat {
+            0.8
+        } else {
+            1.1
+        };
         let clinics: Vec<Clinic> = (0..CLINICS)
             .map(|i| {
                 let mut uas = vec![APPS[rng.below(2) as usize]];
@@ -428,8 +432,7 @@ impl Bench {
         if self.variant == Variant::Outage {
             let tod = (m - self.day0).rem_euclid(24 * HOUR);
             let day = (m - self.day0).div_euclid(24 * HOUR);
-            if day == 0 && (10 * HOUR..10 * HOUR + 40 * MINUTE).contains(&tod) && rng.chance(0.7)
-            {
+            if day == 0 && (10 * HOUR..10 * HOUR + 40 * MINUTE).contains(&tod) && rng.chance(0.7) {
                 send.end = End::Target(401);
             }
         }
@@ -526,7 +529,10 @@ impl Bench {
 /// `n` small clients in 100.64.0.0/10 (carrier-grade NAT), each writing 1 to 10 notes and
 /// reading up to 10 times at daytime minutes of the window; 30 % of them have a script that
 /// sends 40 % of their requests (12 % of their writes in all).
-fn small_clients(opts: &GenerateOptions, n: u64) -> (Vec<Small>, BTreeMap<i64, Vec<(usize, bool)>>) {
+fn small_clients(
+    opts: &GenerateOptions,
+    n: u64,
+) -> (Vec<Small>, BTreeMap<i64, Vec<(usize, bool)>>) {
     let mut rng = Rng::from_parts(&[opts.seed, TAG_SMALL]);
     let start = opts.start.timestamp_micros().div_euclid(MINUTE) * MINUTE;
     let minutes = opts.duration.num_minutes().max(1) as u64;
@@ -540,7 +546,12 @@ fn small_clients(opts: &GenerateOptions, n: u64) -> (Vec<Small>, BTreeMap<i64, V
             BROWSERS[rng.below(BROWSERS.len() as u64) as usize]
         };
         clients.push(Small {
-            ip: format!("100.{}.{}.{}", 64 + k / 60_000, (k / 250) % 240, 1 + k % 250),
+            ip: format!(
+                "100.{}.{}.{}",
+                64 + k / 60_000,
+                (k / 250) % 240,
+                1 + k % 250
+            ),
             ua,
             script_rate: if rng.chance(0.3) { 0.4 } else { 0.0 },
         });

@@ -57,15 +57,11 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
             times.len()
         )];
         let ev = against_others(fails(c), c.state.requests, all_fails, all_requests);
-        reasons.push(ev.describe(
-            "requests answered 401/403",
-            "across all other clients",
-        ));
+        reasons.push(ev.describe("requests answered 401/403", "across all other clients"));
         let strong = ev.strength() >= Strength::Strong;
         let severity = if !strong {
             reasons.push(
-                "its failure share is not far from everyone's (logins failing for all): low"
-                    .into(),
+                "its failure share is not far from everyone's (logins failing for all): low".into(),
             );
             Severity::Low
         } else if follows == 0 {

@@ -198,7 +198,9 @@ pub fn log10_tail(k: u64, n: u64, p: f64) -> f64 {
     }
     let (lp, lq) = (p.ln(), (1.0 - p).ln());
     // ln C(n, k) by summing logs (n is at most a client's requests)
-    let ln_choose: f64 = (0..k).map(|i| ((n - i) as f64).ln() - ((i + 1) as f64).ln()).sum();
+    let ln_choose: f64 = (0..k)
+        .map(|i| ((n - i) as f64).ln() - ((i + 1) as f64).ln())
+        .sum();
     let mut term = ln_choose + k as f64 * lp + (n - k) as f64 * lq;
     let mut terms = vec![term];
     let ratio = lp - lq;
@@ -234,10 +236,19 @@ mod tests {
 
     #[test]
     fn the_tail_matches_direct_summation() {
-        for (k, n, p) in [(1, 2, 0.12), (3, 10, 0.2), (7, 20, 0.1), (0, 5, 0.3), (20, 20, 0.5)] {
+        for (k, n, p) in [
+            (1, 2, 0.12),
+            (3, 10, 0.2),
+            (7, 20, 0.1),
+            (0, 5, 0.3),
+            (20, 20, 0.5),
+        ] {
             let want = direct(k, n, p);
             let got = 10f64.powf(log10_tail(k, n, p));
-            assert!((got - want).abs() < 1e-12 * want.max(1e-300), "{k} {n} {p}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-12 * want.max(1e-300),
+                "{k} {n} {p}: {got} vs {want}"
+            );
         }
         // 1 of 2 at 12 %: 1 − 0.88²
         assert!((10f64.powf(log10_tail(1, 2, 0.12)) - (1.0 - 0.88 * 0.88)).abs() < 1e-12);

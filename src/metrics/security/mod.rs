@@ -453,7 +453,16 @@ mod tests {
                 ]
             })
             .collect();
-        reqs.extend((0..400).map(|i| req(i, &format!("192.0.2.{}", 10 + i % 40), BROWSER, "POST", "/notes", 201)));
+        reqs.extend((0..400).map(|i| {
+            req(
+                i,
+                &format!("192.0.2.{}", 10 + i % 40),
+                BROWSER,
+                "POST",
+                "/notes",
+                201,
+            )
+        }));
         reqs.sort_by_key(|r| r.time_us);
         let all = analyze(
             &reqs,

@@ -37,10 +37,7 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
                 s.hours_text.as_deref().unwrap_or(""),
                 off.sensitive
             ),
-            ev.describe(
-                "writes outside working hours",
-                "across all other writers",
-            ),
+            ev.describe("writes outside working hours", "across all other writers"),
         ];
         let severity = if c.known {
             reasons.push("client in a known network, reported as info".into());
@@ -87,7 +84,14 @@ mod tests {
         let mut reqs: Vec<Req> = (0..30)
             .flat_map(|k| {
                 (0..10).map(move |j| {
-                    req(9 * H + k * 60 + j, &format!("198.18.0.{k}"), BROWSER, "POST", "/notes", 201)
+                    req(
+                        9 * H + k * 60 + j,
+                        &format!("198.18.0.{k}"),
+                        BROWSER,
+                        "POST",
+                        "/notes",
+                        201,
+                    )
                 })
             })
             .collect();

@@ -6,10 +6,10 @@
 //! writer's sensitive writes in this log ([`super::evidence`]). It is a reason when the
 //! evidence is strong (far from chance and at least twice the log's share) and the share is
 //! above `scripting_share` (half) beyond chance at the same level (p ≤ 10⁻⁶ against a rate of
-//! exactly `scripting_share`): most of its writes are scripted. 1 of 2 where one write in eight is scripted is chance; a
-//! clinic's integration posting now and then among its app writes is not a reason (the
-//! finding, when there is one for other reasons, says the comparison). Weaker evidence alone
-//! makes a low finding.
+//! exactly `scripting_share`): most of its writes are scripted. 1 of 2 where one write in
+//! eight is scripted is chance; a clinic's integration posting among its app writes is not a
+//! reason (the finding, when there is one for other reasons, says the comparison). Weaker
+//! evidence alone (a majority scripted, but on a few writes) makes a low finding.
 //!
 //! Severity: one reason medium, two high, three critical; one level lower when none of the
 //! writes succeeded. A client in a known network is trusted to write: low at most.
@@ -188,8 +188,19 @@ mod tests {
         (0..80)
             .flat_map(|k| {
                 (0..8).map(move |j| {
-                    let ua = if j == 0 { "python-requests/2.32.3" } else { BROWSER };
-                    req(k * 10 + j, &format!("198.18.0.{k}"), ua, "POST", "/notes", 201)
+                    let ua = if j == 0 {
+                        "python-requests/2.32.3"
+                    } else {
+                        BROWSER
+                    };
+                    req(
+                        k * 10 + j,
+                        &format!("198.18.0.{k}"),
+                        ua,
+                        "POST",
+                        "/notes",
+                        201,
+                    )
                 })
             })
             .collect()
@@ -207,15 +218,24 @@ mod tests {
         assert!(f.is_empty(), "{f:?}");
         // 120 of 140 scripted: a reason, medium, and the comparison in words
         reqs.extend((0..140).map(|i| {
-            let ua = if i < 120 { "python-requests/2.31.0" } else { BROWSER };
+            let ua = if i < 120 {
+                "python-requests/2.31.0"
+            } else {
+                BROWSER
+            };
             req(1000 + i, "203.0.113.66", ua, "POST", "/notes", 201)
         }));
         let f = run(Rule::UnexpectedWriter, reqs.clone(), &s);
         assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!((f[0].client_ip.as_str(), f[0].severity), ("203.0.113.66", Severity::Medium));
+        assert_eq!(
+            (f[0].client_ip.as_str(), f[0].severity),
+            ("203.0.113.66", Severity::Medium)
+        );
         // the others: 81 of 642 writes scripted (the clinics' 80 and 203.0.113.5's), 13 %
         assert!(
-            f[0].reasons[0].contains("120 of 140 sensitive writes scripted; 13 % across all other writers; p < 10⁻"),
+            f[0].reasons[0].contains(
+                "120 of 140 sensitive writes scripted; 13 % across all other writers; p < 10⁻"
+            ),
             "{:?}",
             f[0].reasons
         );
@@ -233,7 +253,16 @@ mod tests {
         // a log of integrations only: a scripted writer is what the log is
         let s = Settings::default();
         let reqs: Vec<Req> = (0..200)
-            .map(|i| req(i, &format!("198.18.0.{}", i % 20), "curl/8", "POST", "/notes", 201))
+            .map(|i| {
+                req(
+                    i,
+                    &format!("198.18.0.{}", i % 20),
+                    "curl/8",
+                    "POST",
+                    "/notes",
+                    201,
+                )
+            })
             .collect();
         assert!(run(Rule::UnexpectedWriter, reqs, &s).is_empty());
     }
