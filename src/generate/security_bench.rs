@@ -161,6 +161,9 @@ struct Clinic {
     night: bool,
 }
 
+/// Minute → the small clients' requests in it: (client, a write).
+type Schedule = BTreeMap<i64, Vec<(usize, bool)>>;
+
 /// A small client: an address that writes a few times (a phone, a home office).
 struct Small {
     ip: String,
@@ -216,8 +219,7 @@ struct Bench {
     route_weights: Vec<f64>,
     variant: Variant,
     small: Vec<Small>,
-    /// Minute → the small clients' requests in it: (client, a write).
-    small_at: BTreeMap<i64, Vec<(usize, bool)>>,
+    small_at: Schedule,
 }
 
 fn clinic_ip(i: u64) -> String {
@@ -529,16 +531,13 @@ impl Bench {
 /// `n` small clients in 100.64.0.0/10 (carrier-grade NAT), each writing 1 to 10 notes and
 /// reading up to 10 times at daytime minutes of the window; 30 % of them have a script that
 /// sends 40 % of their requests (12 % of their writes in all).
-fn small_clients(
-    opts: &GenerateOptions,
-    n: u64,
-) -> (Vec<Small>, BTreeMap<i64, Vec<(usize, bool)>>) {
+fn small_clients(opts: &GenerateOptions, n: u64) -> (Vec<Small>, Schedule) {
     let mut rng = Rng::from_parts(&[opts.seed, TAG_SMALL]);
     let start = opts.start.timestamp_micros().div_euclid(MINUTE) * MINUTE;
     let minutes = opts.duration.num_minutes().max(1) as u64;
     let day0 = start.div_euclid(24 * HOUR) * 24 * HOUR;
     let mut clients = Vec::new();
-    let mut at: BTreeMap<i64, Vec<(usize, bool)>> = BTreeMap::new();
+    let mut at = Schedule::new();
     for k in 0..n {
         let ua = if rng.chance(0.5) {
             APPS[rng.below(2) as usize]
