@@ -51,7 +51,7 @@ impl Report for SecurityReport {
             "all".to_string()
         } else {
             format!(
-                "{} and above ({} below not listed; --all lists them)",
+                "{} and above ({} below not listed)",
                 self.min_severity.as_str(),
                 self.hidden
             )
