@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::GlobalArgs;
 use crate::error::{ExitStatus, UsageError};
+use crate::generate::security_bench::Variant;
 use crate::generate::{run as generate, GenerateOptions};
 use crate::window::parse_duration;
 
@@ -38,6 +39,11 @@ pub struct GenerateArgs {
     /// numbers in truth.json (the hosp-day scenario)
     #[arg(long)]
     pub hops: bool,
+    /// The security benchmark's ordinary traffic: base, or a kind the rules were not written
+    /// against (scripts-2, scripts-12, scripts-25, small-clients, busy-nat, outage,
+    /// night-shift)
+    #[arg(long, value_enum, default_value_t = Variant::Base)]
+    pub variant: Variant,
 }
 
 /// `generate --scenario`.
@@ -58,6 +64,9 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitStatus
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         return Err(UsageError(format!("--rate {}: expected a positive number", args.rate)).into());
     }
+    if args.variant != Variant::Base && args.scenario != Scenario::SecurityBench {
+        return Err(UsageError("--variant changes the security-bench scenario".into()).into());
+    }
     if args.hops && args.scenario != Scenario::HospDay {
         return Err(UsageError("--hops writes the hosp-day scenario's proxies".into()).into());
     }
@@ -71,7 +80,7 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitStatus
     };
     let summary = match args.scenario {
         Scenario::HospDay => generate(&opts),
-        Scenario::SecurityBench => crate::generate::security_bench::run(&opts),
+        Scenario::SecurityBench => crate::generate::security_bench::run(&opts, args.variant),
     }
     .with_context(|| format!("generating into {}", args.out.display()))?;
     if !global.quiet {

@@ -17,9 +17,13 @@ use crate::render::analysis::Analysis;
 pub struct SecurityArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// List only findings at or above this severity
-    #[arg(long, value_enum, default_value_t = Severity::Low, value_name = "SEVERITY")]
-    pub min_severity: Severity,
+    /// List only findings at or above this severity. Default: medium (one strong signal, or
+    /// independent ones together); --all lists the rest
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<Severity>,
+    /// List every finding, info and low too (the same as --min-severity info)
+    #[arg(long, conflicts_with = "min_severity")]
+    pub all: bool,
     /// Run only these rules (repeatable or comma-separated). Default: all
     #[arg(long = "rule", value_enum, value_delimiter = ',', value_name = "RULE")]
     pub rules: Vec<Rule>,
@@ -130,7 +134,10 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
     let analysis = Security {
         settings,
         rules: args.rules.clone(),
-        min_severity: args.min_severity,
+        min_severity: match (args.all, args.min_severity) {
+            (true, _) => Severity::Info,
+            (false, m) => m.unwrap_or(Severity::Medium),
+        },
         since_us: window.since_us,
         until_us: window.until_us,
         baseline: true,

@@ -24,6 +24,11 @@
 //!
 //! Each minute's traffic comes from a random stream of `(seed, minute)`, so the same seed and
 //! options give the same bytes.
+//!
+//! `--variant` changes the ordinary traffic (the intruders stay) into kinds the rules were not
+//! written against ([`Variant`]): mixes of app, browser and integration traffic where scripts
+//! send 2 %, 12 % or 25 % of the writes, thousands of small clients writing 1 to 10 times, busy
+//! NAT'd clinics, a morning when logins fail for everyone, and night-shift clinics.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +48,66 @@ const HOUR: i64 = 60 * MINUTE;
 const TAG_ROSTER: u64 = 101;
 const TAG_MINUTE: u64 = 102;
 const TAG_FILE: u64 = 103;
+const TAG_VARIANT: u64 = 104;
+const TAG_SMALL: u64 = 105;
+
+/// The benchmark's variations of ordinary traffic (`generate --variant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// The traffic the rules were tuned on: integrations in a few large clinics
+    #[default]
+    Base,
+    /// Integrations in a third of the clinics, sending 13–15 % of their requests: about 2 %
+    /// of the writes (of all writes, the load test's included)
+    #[value(name = "scripts-2")]
+    #[serde(rename = "scripts-2")]
+    Scripts2,
+    /// Integrations in half the clinics, sending 36–44 % of their requests: about 12 % of
+    /// the writes
+    #[value(name = "scripts-12")]
+    #[serde(rename = "scripts-12")]
+    Scripts12,
+    /// An integration in every clinic, sending 30–36 % of its requests: about 25 % of the
+    /// writes
+    #[value(name = "scripts-25")]
+    #[serde(rename = "scripts-25")]
+    Scripts25,
+    /// 6,000 small clients (phones, home offices) writing 1 to 10 times, 12 % of their writes
+    /// scripted (and integrations in a third of the clinics, 9–11 % of their requests)
+    SmallClients,
+    /// Busy NAT'd clinics: a heavy head (a few addresses send a large part of the traffic)
+    BusyNat,
+    /// An outage of the identity provider: 10:00–10:40 on the first day, most requests are
+    /// answered 401, for everyone
+    Outage,
+    /// A third of the clinics work nights (19:00–07:00)
+    NightShift,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 8] = [
+        Variant::Base,
+        Variant::Scripts2,
+        Variant::Scripts12,
+        Variant::Scripts25,
+        Variant::SmallClients,
+        Variant::BusyNat,
+        Variant::Outage,
+        Variant::NightShift,
+    ];
+
+    /// (share of clinics with an integration, share of such a clinic's requests it sends)
+    fn integrations(self) -> Option<(f64, f64)> {
+        match self {
+            Variant::Scripts2 => Some((0.3, 0.14)),
+            Variant::Scripts12 => Some((0.5, 0.4)),
+            Variant::Scripts25 => Some((1.0, 0.33)),
+            Variant::SmallClients => Some((0.3, 0.1)),
+            _ => None,
+        }
+    }
+}
 
 const CLINICS: u64 = 1900;
 
@@ -90,6 +155,21 @@ struct Clinic {
     emergency: bool,
     /// Runs an integration that sends a request now and then.
     integration: bool,
+    /// The share of its requests the integration sends.
+    script_rate: f64,
+    /// Works nights (19:00–07:00) instead of days.
+    night: bool,
+}
+
+/// Minute → the small clients' requests in it: (client, a write).
+type Schedule = BTreeMap<i64, Vec<(usize, bool)>>;
+
+/// A small client: an address that writes a few times (a phone, a home office).
+struct Small {
+    ip: String,
+    ua: &'static str,
+    /// The share of its requests sent by a script.
+    script_rate: f64,
 }
 
 /// One intruder as truth.json lists it.
@@ -118,6 +198,7 @@ struct BenchTruth {
     known_networks: [&'static str; 4],
     working_hours: &'static str,
     time_zone: &'static str,
+    variant: Variant,
 }
 
 const KNOWN: [&str; 4] = [
@@ -136,6 +217,9 @@ struct Bench {
     /// scan over 1,900 clinics per request made ten million lines take an hour).
     cumulative: Vec<f64>,
     route_weights: Vec<f64>,
+    variant: Variant,
+    small: Vec<Small>,
+    small_at: Schedule,
 }
 
 fn clinic_ip(i: u64) -> String {
@@ -179,24 +263,45 @@ struct Send<'a> {
 }
 
 impl Bench {
-    fn new(opts: &GenerateOptions) -> Bench {
+    fn new(opts: &GenerateOptions, variant: Variant) -> Bench {
         let mut rng = Rng::from_parts(&[opts.seed, TAG_ROSTER]);
+        // the variant's draws come from their own stream: the base roster stays as it was
+        let mut vr = Rng::from_parts(&[opts.seed, TAG_VARIANT]);
         let start = opts.start.timestamp_micros();
+        let zipf = if variant == Variant::BusyNat {
+            0.8
+        } else {
+            1.1
+        };
         let clinics: Vec<Clinic> = (0..CLINICS)
             .map(|i| {
                 let mut uas = vec![APPS[rng.below(2) as usize]];
                 for _ in 0..rng.range(1, 3) {
                     uas.push(BROWSERS[rng.below(BROWSERS.len() as u64) as usize]);
                 }
-                Clinic {
+                let mut c = Clinic {
                     ip: clinic_ip(i),
-                    weight: 1.0 / ((i + 1) as f64).powf(1.1),
+                    weight: 1.0 / ((i + 1) as f64).powf(zipf),
                     uas,
                     emergency: rng.chance(0.1),
                     integration: i < 300 && rng.chance(0.15),
+                    script_rate: 0.03,
+                    night: false,
+                };
+                if let Some((share, rate)) = variant.integrations() {
+                    c.integration = vr.chance(share);
+                    // integrations differ: 0.9 to 1.1 times the mean rate (none sends most of
+                    // its clinic's requests)
+                    c.script_rate = rate * (0.9 + 0.2 * vr.f64());
                 }
+                c.night = variant == Variant::NightShift && vr.chance(1.0 / 3.0);
+                c
             })
             .collect();
+        let (small, small_at) = match variant {
+            Variant::SmallClients => small_clients(opts, 6000),
+            _ => (Vec::new(), BTreeMap::new()),
+        };
         let cumulative = clinics
             .iter()
             .scan(0.0, |sum, c| {
@@ -211,7 +316,17 @@ impl Bench {
             clinics,
             cumulative,
             route_weights: ROUTES.iter().map(|r| r.2).collect(),
+            variant,
+            small,
+            small_at,
         }
+    }
+
+    /// A clinic drawn by weight.
+    fn draw(&self, rng: &mut Rng) -> &Clinic {
+        let x = rng.f64() * self.cumulative.last().copied().unwrap_or(0.0);
+        let at = self.cumulative.partition_point(|c| *c <= x);
+        &self.clinics[at.min(self.clinics.len() - 1)]
     }
 
     /// Every request whose time falls in the minute starting at `m`, with its sender's kind.
@@ -224,13 +339,52 @@ impl Bench {
         // ordinary clinics: daytime clinics follow the day, emergency clinics a flat night
         let lam = self.rate * 60.0;
         for _ in 0..around(&mut rng, lam * shape(tod_h)) {
-            let x = rng.f64() * self.cumulative.last().copied().unwrap_or(0.0);
-            let at = self.cumulative.partition_point(|c| *c <= x);
-            let c = &self.clinics[at.min(self.clinics.len() - 1)];
+            let c = self.draw(&mut rng);
             if !c.emergency && shape(tod_h) < 0.3 && rng.chance(0.7) {
                 continue;
             }
+            if c.night {
+                continue;
+            }
             out.push((self.ordinary(&mut rng, m, c), None));
+        }
+        // night-shift clinics: the day's shape twelve hours on
+        if self.variant == Variant::NightShift {
+            let night = shape((tod_h + 12.0) % 24.0);
+            for _ in 0..around(&mut rng, lam * night / 3.0) {
+                if let Some(c) = (0..30).map(|_| self.draw(&mut rng)).find(|c| c.night) {
+                    out.push((self.ordinary(&mut rng, m, c), None));
+                }
+            }
+        }
+        // small clients: what their schedule holds for this minute
+        for &(k, write) in self.small_at.get(&m).map(Vec::as_slice).unwrap_or(&[]) {
+            let c = &self.small[k];
+            let ua = if rng.chance(c.script_rate) {
+                INTEGRATIONS[rng.below(2) as usize]
+            } else {
+                c.ua
+            };
+            let send = if write {
+                let mut s = self.route_send(&mut rng, &c.ip, ua);
+                s.method = "POST";
+                s.path = "/notes".into();
+                if let End::Target(200) = s.end {
+                    s.end = End::Target(201);
+                }
+                s
+            } else {
+                let path = format!("/notes?patient_id={}", rng.range(1, 20_000));
+                Send {
+                    ip: &c.ip,
+                    ua,
+                    method: "GET",
+                    path,
+                    end: End::Target(200),
+                    listener: Listener::Https,
+                }
+            };
+            out.push((self.record(&mut rng, m, send), None));
         }
         // staff: HOSP's own people, office hours
         if (8.0..18.0).contains(&tod_h) {
@@ -270,12 +424,20 @@ impl Bench {
     }
 
     fn ordinary(&self, rng: &mut Rng, m: i64, c: &Clinic) -> Record {
-        let ua = if c.integration && rng.chance(0.03) {
+        let ua = if c.integration && rng.chance(c.script_rate) {
             INTEGRATIONS[rng.below(2) as usize]
         } else {
             c.uas[rng.below(c.uas.len() as u64) as usize]
         };
         let mut send = self.route_send(rng, &c.ip, ua);
+        // the identity provider's outage: most requests answered 401, for everyone
+        if self.variant == Variant::Outage {
+            let tod = (m - self.day0).rem_euclid(24 * HOUR);
+            let day = (m - self.day0).div_euclid(24 * HOUR);
+            if day == 0 && (10 * HOUR..10 * HOUR + 40 * MINUTE).contains(&tod) && rng.chance(0.7) {
+                send.end = End::Target(401);
+            }
+        }
         // the WAF blocks an ordinary request now and then (a false positive of its rules)
         if rng.chance(0.0005) {
             send.end = End::Fixed(403, "waf");
@@ -364,6 +526,49 @@ impl Bench {
             viewer_ip: None,
         }
     }
+}
+
+/// `n` small clients in 100.64.0.0/10 (carrier-grade NAT), each writing 1 to 10 notes and
+/// reading up to 10 times at daytime minutes of the window; 30 % of them have a script that
+/// sends 40 % of their requests (12 % of their writes in all).
+fn small_clients(opts: &GenerateOptions, n: u64) -> (Vec<Small>, Schedule) {
+    let mut rng = Rng::from_parts(&[opts.seed, TAG_SMALL]);
+    let start = opts.start.timestamp_micros().div_euclid(MINUTE) * MINUTE;
+    let minutes = opts.duration.num_minutes().max(1) as u64;
+    let day0 = start.div_euclid(24 * HOUR) * 24 * HOUR;
+    let mut clients = Vec::new();
+    let mut at = Schedule::new();
+    for k in 0..n {
+        let ua = if rng.chance(0.5) {
+            APPS[rng.below(2) as usize]
+        } else {
+            BROWSERS[rng.below(BROWSERS.len() as u64) as usize]
+        };
+        clients.push(Small {
+            ip: format!(
+                "100.{}.{}.{}",
+                64 + k / 60_000,
+                (k / 250) % 240,
+                1 + k % 250
+            ),
+            ua,
+            script_rate: if rng.chance(0.3) { 0.4 } else { 0.0 },
+        });
+        let writes = rng.range(1, 10);
+        let reads = rng.below(11);
+        for j in 0..writes + reads {
+            // a minute drawn by the day's shape (rejection)
+            let m = loop {
+                let m = start + rng.below(minutes) as i64 * MINUTE;
+                let tod_h = (m - day0).rem_euclid(24 * HOUR) as f64 / HOUR as f64;
+                if rng.f64() * 2.0 < shape(tod_h) {
+                    break m;
+                }
+            };
+            at.entry(m).or_default().push((k as usize, j < writes));
+        }
+    }
+    (clients, at)
 }
 
 /// An intruder: who, and what it sends in a minute.
@@ -591,7 +796,7 @@ impl Intruder {
 }
 
 /// Writes the benchmark's logs and truth into `opts.out`.
-pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
+pub fn run(opts: &GenerateOptions, variant: Variant) -> Result<GenerateSummary, GenerateError> {
     let start = opts.start.timestamp_micros();
     let end = start
         + opts
@@ -599,7 +804,7 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
             .num_microseconds()
             .filter(|d| *d > 0)
             .ok_or_else(|| GenerateError::InvalidOptions("duration must be positive".into()))?;
-    let bench = Bench::new(opts);
+    let bench = Bench::new(opts, variant);
     let mut truth: Vec<IntruderTruth> = INTRUDERS
         .iter()
         .map(|i| IntruderTruth {
@@ -669,6 +874,7 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
         known_networks: KNOWN,
         working_hours: "07:00-19:00",
         time_zone: "Europe/Dublin",
+        variant,
     };
     let truth_path = opts.out.join("truth.json");
     let mut json = serde_json::to_string_pretty(&t)?;

@@ -1,15 +1,23 @@
 //! credential-guessing: many 401/403 answers to one client within a short window; high when
 //! a successful (2xx) write by the same client follows the failures.
 //!
+//! The client's failure share (its 401/403 among its requests) is weighed against every other
+//! client's ([`super::evidence`]): on a day when logins fail for everyone (an outage of the
+//! identity provider) a busy client passes the count by its volume alone, and that is low.
+//!
 //! The finding counts every 401/403 of the client (not only the densest window's) and the
 //! writes that followed; its evidence is the earliest of them (the state keeps the earliest
 //! few requests of each kind, not every failure).
 
+use super::evidence::{against_others, Strength};
 use super::{densest, Ctx, Rule, RuleOutput, Severity};
 use crate::window::format_duration;
 
 pub fn run(ctx: &Ctx) -> RuleOutput {
     let cfg = &ctx.settings.credential;
+    let fails = |c: &super::Client| c.state.fails.as_ref().map_or(0, |f| f.times.len() as u64);
+    let all_fails: u64 = ctx.clients.iter().map(fails).sum();
+    let all_requests: u64 = ctx.clients.iter().map(|c| c.state.requests).sum();
     let mut findings = Vec::new();
     for c in ctx.clients {
         let Some(f) = &c.state.fails else { continue };
@@ -48,7 +56,15 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
             format_duration(cfg.window_us),
             times.len()
         )];
-        let severity = if follows == 0 {
+        let ev = against_others(fails(c), c.state.requests, all_fails, all_requests);
+        reasons.push(ev.describe("requests answered 401/403", "across all other clients"));
+        let strong = ev.strength() >= Strength::Strong;
+        let severity = if !strong {
+            reasons.push(
+                "its failure share is not far from everyone's (logins failing for all): low".into(),
+            );
+            Severity::Low
+        } else if follows == 0 {
             Severity::Medium
         } else {
             reasons.push(format!(
@@ -62,14 +78,16 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
         involved.count += follows as u64;
         involved.last = involved.last.max(last_follow);
         // the writes that got through first, then the failures
-        findings.push(ctx.finding(
+        let mut f = ctx.finding(
             Rule::CredentialGuessing,
             severity,
             c,
             &involved,
             &[&follow_rows, f.all.earliest.rows()],
             reasons,
-        ));
+        );
+        f.strength = Some(ev.score());
+        findings.push(f);
     }
     RuleOutput::ran(findings)
 }

@@ -166,6 +166,9 @@ pub struct Finding {
     /// unexpected-writer: the share of the client's sensitive writes with a scripting or
     /// empty user agent (null for other rules).
     pub scripted_share: Option<f64>,
+    /// How far from chance the finding's count is: −log10 of its p-value against the log's
+    /// base rate (null when the rule does not weigh one). Ranks findings of one severity.
+    pub strength: Option<f64>,
 }
 
 /// Builds a finding from the summary of the requests behind it; `evidence` lists the
@@ -210,5 +213,6 @@ pub fn finding(
         rule_severity: severity,
         signals: vec![rule],
         scripted_share: None,
+        strength: None,
     }
 }

@@ -14,6 +14,7 @@ mod attack_signature;
 mod cdn_bypass;
 mod correlate;
 mod credential_guessing;
+pub mod evidence;
 pub mod finding;
 pub mod kept;
 mod off_hours;
@@ -441,10 +442,26 @@ mod tests {
     #[test]
     fn findings_are_sorted_and_filtered_by_severity() {
         let s = settings("[security]\nknown_networks = [\"192.0.2.0/24\"]\n");
-        let reqs = vec![
-            req(0, "203.0.113.9", "curl/8", "POST", "/notes", 201),
-            req(1, "192.0.2.5", "curl/8", "POST", "/notes", 201),
-        ];
+        // 24 scripted writes each, where the rest of the log writes from browsers
+        let mut reqs: Vec<Req> = (0..24)
+            .flat_map(|i| {
+                [
+                    req(i, "203.0.113.9", "curl/8", "POST", "/notes", 201),
+                    req(i, "192.0.2.5", "curl/8", "POST", "/notes", 201),
+                ]
+            })
+            .collect();
+        reqs.extend((0..400).map(|i| {
+            req(
+                i,
+                &format!("192.0.2.{}", 10 + i % 40),
+                BROWSER,
+                "POST",
+                "/notes",
+                201,
+            )
+        }));
+        reqs.sort_by_key(|r| r.time_us);
         let all = analyze(
             &reqs,
             &Baseline::default(),

@@ -369,6 +369,12 @@ pub fn evaluate(
     all.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
+            // within a severity, the strongest evidence first
+            .then_with(|| {
+                b.strength
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.strength.unwrap_or(0.0))
+            })
             .then_with(|| a.rule.cmp(&b.rule))
             .then_with(|| b.count.cmp(&a.count))
             .then_with(|| a.client_ip.cmp(&b.client_ip))

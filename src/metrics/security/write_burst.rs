@@ -3,8 +3,15 @@
 //! when its robust z-score 0.6745 × (x − median) / MAD reaches the threshold (and it holds at
 //! least `min_writes`). With a MAD of 0 the mean absolute deviation × 1.2533 stands in.
 //!
-//! Severity: medium, high at twice the threshold; low for a known network.
+//! The burst is then weighed against the client's own rate ([`super::evidence`]): of the
+//! log's writes in the busiest bucket, k are the client's, against its share of the log's
+//! writes outside that bucket. A busy clinic is busy all day, so its busiest five minutes
+//! hold about its usual share; a script posting notes at night holds most of a quiet bucket.
+//!
+//! Severity: medium, high at twice the threshold; low for a known network, and low when the
+//! burst is what the client's own share of the traffic gives (evidence below strong).
 
+use super::evidence::{against_others, Strength};
 use super::state::{Span, Writes};
 use super::{Client, Ctx, Req, Rule, RuleOutput, Severity};
 use crate::window::{format_duration, format_us};
@@ -62,6 +69,14 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
             ran: true,
         };
     };
+    // every writer's writes per bucket, and in all
+    let mut per_bucket: std::collections::HashMap<i64, u64> = std::collections::HashMap::new();
+    for (_, w) in &writers {
+        for (b, span) in &w.buckets {
+            *per_bucket.entry(*b).or_default() += span.count;
+        }
+    }
+    let all_writes: u64 = writers.iter().map(|(_, w)| w.all.count).sum();
     let mut findings = Vec::new();
     for (c, w) in &writers {
         let hot: Vec<(i64, Span, f64)> = w
@@ -92,8 +107,20 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
                 cfg.min_writes
             ),
         ];
+        // k of the bucket's writes against the client's share of the writes outside it
+        let in_bucket = per_bucket.get(&pb).copied().unwrap_or(peak.count);
+        let ev = against_others(peak.count, in_bucket, w.all.count, all_writes);
+        reasons.push(ev.describe(
+            &format!("of the log's writes in that {bucket_text} from this client"),
+            "of the log's writes at other times were its",
+        ));
         let severity = if c.known {
             reasons.push("client in a known network, reported as low".into());
+            Severity::Low
+        } else if ev.strength() < Strength::Strong {
+            reasons.push(
+                "what the client's own share of the traffic gives in that bucket: low".into(),
+            );
             Severity::Low
         } else if pz >= 2.0 * cfg.z {
             Severity::High
@@ -122,14 +149,16 @@ pub fn run(ctx: &Ctx) -> RuleOutput {
             .iter()
             .flat_map(|h| within(h.1.first, h.1.last))
             .collect();
-        findings.push(ctx.finding(
+        let mut f = ctx.finding(
             Rule::WriteBurst,
             severity,
             c,
             &involved,
             &[&in_peak, &in_hot, w.all.earliest.rows()],
             reasons,
-        ));
+        );
+        f.strength = Some(ev.score());
+        findings.push(f);
     }
     RuleOutput::ran(findings)
 }
