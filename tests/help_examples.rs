@@ -14,64 +14,8 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 
 use common::{hosp_logs, root, truth, u};
+use hosp_logs::cli::examples::{examples, shell_words};
 use serde_json::Value;
-
-/// The hosp-logs command of each example line of a help text (as the unit test in
-/// src/cli/mod.rs finds them): from `hosp-logs` to the end of its pipeline segment, without
-/// a trailing `# comment`.
-fn examples(text: &str) -> Vec<String> {
-    let joined = text.replace("\\\n", " ");
-    joined
-        .lines()
-        .filter_map(|l| {
-            let t = l.trim_start();
-            let at = if t.starts_with("hosp-logs ") {
-                0
-            } else {
-                t.find("| hosp-logs ")? + 2
-            };
-            let rest = &t[at..];
-            let rest = rest.split(" | ").next().unwrap_or(rest);
-            let rest = rest.split("  #").next().unwrap_or(rest);
-            Some(rest.trim().to_string())
-        })
-        .collect()
-}
-
-/// Splits a command line as a POSIX shell would for these examples.
-fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' => {
-                in_word = true;
-                for d in chars.by_ref() {
-                    if d == c {
-                        break;
-                    }
-                    word.push(d);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
-}
 
 /// The folder the examples run in: their names for the logs and the config.
 fn workspace(dir: &Path) {

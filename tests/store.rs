@@ -803,3 +803,44 @@ fn an_object_that_cannot_be_read_whole_is_not_recorded_and_is_read_again() {
         requests_in(&files[0])
     );
 }
+
+/// A store that holds none of the judged hop's logs answers with nothing to judge, and says
+/// why on stderr: the config's outermost hop is the edge, the store holds ALB logs only.
+#[test]
+fn a_store_without_the_judged_hops_logs_says_what_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let files = alb_files();
+    let c = collect(&store, &files[..3], &[]);
+    assert_eq!(u(&c["objects"]["ingested"]), 3);
+    let out = hosp_logs()
+        .args(["slo", "--config", &fixture_config(), "--format", "json"])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("holds no cloudfront logs (it holds: alb)"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(u(&v["requests"]["valid"]), 0, "{v}");
+    // the hop it holds is judged without a warning
+    let lb = hosp_logs()
+        .args([
+            "slo",
+            "--config",
+            &fixture_config(),
+            "--format",
+            "json",
+            "--hop",
+            "lb",
+        ])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&lb.stderr).contains("holds no"));
+    assert!(u(&json_ok(&lb)["requests"]["valid"]) > 0);
+}

@@ -199,6 +199,23 @@ pub fn slo(
     let store = Store::open_read(&dir)?;
     store.check_settings(&print, &store_slo::describe_fingerprint(&print))?;
     let format = which_format(&store, &settings, args, hop.as_ref())?;
+    if let Some(f) = format {
+        let held = store.formats()?;
+        if !held.iter().any(|n| n == f.name()) && !global.quiet {
+            // an empty answer would read as an outage: say what the store holds instead
+            eprintln!(
+                "hosp-logs: warning: the store {} holds no {} logs (it holds: {}); collect them \
+                 (`hosp-logs collect`), or judge another hop (--hop NAME, --log-format)",
+                dir.display(),
+                f.name(),
+                if held.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    held.join(", ")
+                }
+            );
+        }
+    }
     answer(
         global,
         args,
