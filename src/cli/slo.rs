@@ -10,7 +10,7 @@ use super::GlobalArgs;
 use crate::error::{ExitStatus, UsageError};
 use crate::metrics::common::auto_bucket;
 use crate::metrics::daily::slo_series;
-use crate::metrics::slo::{MeasuredAt, Slo, SloConfig};
+use crate::metrics::slo::{MeasuredAt, Slo, SloConfig, SloReport};
 use crate::render::chart::{self, TimeAxis};
 
 #[derive(Debug, Args)]
@@ -128,20 +128,32 @@ pub fn run(global: &GlobalArgs, mut args: SloArgs) -> anyhow::Result<ExitStatus>
     });
     report.input = ran.input;
     ctx.emit(&report)?;
+    let status = chart_and_status(&args, &report, &config)?;
+    Ok(ctx.outcome(status, &report.input))
+}
+
+/// How every `slo` answer ends, read raw or from the store: the chart when asked, and the
+/// exit status. Like the gate, it fails closed: no data, or an input that broke off, is
+/// never a pass.
+pub(super) fn chart_and_status(
+    args: &SloArgs,
+    report: &SloReport,
+    config: &SloConfig,
+) -> anyhow::Result<ExitStatus> {
     if let Some(path) = &args.chart {
         let axis = TimeAxis::of(&report.window);
         let bucket = auto_bucket(axis.end - axis.start);
         let series = slo_series(&report.counts, axis.start, axis.end, bucket, config.target);
         chart::write_png(path, &chart::slo::figure_png(&series)?)?;
     }
-    // like the gate, fail closed: no data, or an input that broke off, is never a pass
     let unreadable = !report.input.source_errors.is_empty();
-    let status = match (args.fail_on_breach, report.success_rate, report.met) {
-        (false, _, _) => ExitStatus::Ok,
-        (true, None, _) => ExitStatus::NoData,
-        (true, Some(_), _) if unreadable => ExitStatus::NoData,
-        (true, Some(_), false) => ExitStatus::Breach,
-        (true, Some(_), true) => ExitStatus::Ok,
-    };
-    Ok(ctx.outcome(status, &report.input))
+    Ok(
+        match (args.fail_on_breach, report.success_rate, report.met) {
+            (false, _, _) => ExitStatus::Ok,
+            (true, None, _) => ExitStatus::NoData,
+            (true, Some(_), _) if unreadable => ExitStatus::NoData,
+            (true, Some(_), false) => ExitStatus::Breach,
+            (true, Some(_), true) => ExitStatus::Ok,
+        },
+    )
 }

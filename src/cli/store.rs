@@ -12,10 +12,7 @@ use crate::engine::stats::StoreInput;
 use crate::engine::InputStats;
 use crate::error::{ExitStatus, UsageError};
 use crate::format::FormatId;
-use crate::metrics::common::auto_bucket;
-use crate::metrics::daily::slo_series;
 use crate::metrics::slo::{compute, MeasuredAt, SloReport};
-use crate::render::chart::{self, TimeAxis};
 use crate::render::{Document, Format, Report, Style};
 use crate::store::{self, slo as store_slo, Info, Store};
 use crate::window::{parse_duration, slo_start, slo_window as named_window, SloWindow, Window};
@@ -350,27 +347,13 @@ fn answer(
         }
     }
     emit(&report, args.input.format, Style::detect())?;
-    if let Some(path) = &args.chart {
-        let axis = TimeAxis::of(&report.window);
-        let bucket = auto_bucket(axis.end - axis.start);
-        let series = slo_series(&report.counts, axis.start, axis.end, bucket, config.target);
-        chart::write_png(path, &chart::slo::figure_png(&series)?)?;
-    }
     if !global.quiet && report.input.malformed > 0 {
         eprintln!(
             "hosp-logs: warning: {} of {} lines of the objects read were malformed and left out when they were collected",
             report.input.malformed, report.input.lines
         );
     }
-    // as `slo`: fail closed when there is nothing to judge
-    Ok(
-        match (args.fail_on_breach, report.success_rate, report.met) {
-            (false, _, _) => ExitStatus::Ok,
-            (true, None, _) => ExitStatus::NoData,
-            (true, Some(_), false) => ExitStatus::Breach,
-            (true, Some(_), true) => ExitStatus::Ok,
-        },
-    )
+    super::slo::chart_and_status(args, &report, &config)
 }
 
 /// The SLO window by name (`--window`, else the config's `[slo] window` or `start` when no
