@@ -108,12 +108,10 @@ pub fn folder(dir: &Path, key: &str) -> PathBuf {
         .collect();
     slug.truncate(64);
     let slug = slug.trim_matches('-');
-    // FNV-1a: fixed, so a folder's name does not change with the Rust version
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-    }
-    dir.join(format!("{slug}-{h:016x}"))
+    // BLAKE3 (the store's object hash): fixed, so a folder's name does not change with the
+    // Rust version
+    let hash = blake3::hash(key.as_bytes()).to_hex();
+    dir.join(format!("{slug}-{}", &hash[..16]))
 }
 
 impl KeptWriters {
