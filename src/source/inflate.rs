@@ -54,6 +54,13 @@ pub fn inflate_whole(gz: &[u8], limit: u64) -> Result<Vec<u8>, WholeError> {
     inflate_whole_into(gz, limit, Vec::new())
 }
 
+/// Whether `gz` says (in its last member's size field) that it inflates past
+/// [`WHOLE_MAX_INFLATED`]: an honest file that does is streamed before any inflate is spent
+/// on it; one whose field lies is stopped as the buffer grows (`TooLarge`).
+pub fn says_too_large(gz: &[u8]) -> bool {
+    isize_before(gz, gz.len()).is_some_and(|n| n as u64 > WHOLE_MAX_INFLATED)
+}
+
 /// The size a whole inflate of `gz` starts with: the last member's size field (an honest
 /// single-member file's size; a hostile one may say anything), at least four times the
 /// compressed size, never past the limit nor the cap.
@@ -223,6 +230,13 @@ mod tests {
         let n = lying.len();
         lying[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(first_guess(&lying, u64::MAX), WHOLE_MAX_INFLATED as usize);
+        // one whose size field says less than it holds is stopped as the buffer grows
+        let mut small = gz.clone();
+        small[n - 4..].copy_from_slice(&1000u32.to_le_bytes());
+        assert_eq!(
+            inflate_capped(&small, u64::MAX, cap, Vec::new()),
+            Err(WholeError::TooLarge)
+        );
         // under the cap it is inflated whole, and the limit still wins over the cap
         assert_eq!(
             inflate_capped(&gz, u64::MAX, 4 << 20, Vec::new()).unwrap(),

@@ -143,6 +143,9 @@ pub fn decode_input(
         Some(n) if n <= inflate::WHOLE_MAX_COMPRESSED => {
             let mut gz = Vec::with_capacity(n as usize);
             buffered.read_to_end(&mut gz)?;
+            if inflate::says_too_large(&gz) {
+                return Ok(streaming(Box::new(io::Cursor::new(gz))));
+            }
             match inflate::inflate_whole_into(&gz, max_inflated, reuse()) {
                 Ok(out) => Ok(Decoded::Whole(out)),
                 // the streaming decoder reports the limit, or salvages a damaged file's start
@@ -223,6 +226,15 @@ mod tests {
         );
         assert!(matches!(d, Ok(Decoded::Stream(_))));
         let d = decode_input(Box::new(io::Cursor::new(gz.clone())), None, 1 << 20, reuse);
+        assert!(matches!(d, Ok(Decoded::Stream(_))));
+        assert_eq!(asked.get(), 0);
+        // a small gzip that says it inflates past the cap is streamed before any inflate
+        let mut says_large = gz.clone();
+        let n = says_large.len();
+        says_large[n - 4..]
+            .copy_from_slice(&(inflate::WHOLE_MAX_INFLATED as u32 + 1).to_le_bytes());
+        let len = Some(n as u64);
+        let d = decode_input(Box::new(io::Cursor::new(says_large)), len, 1 << 20, reuse);
         assert!(matches!(d, Ok(Decoded::Stream(_))));
         assert_eq!(asked.get(), 0);
         // gzip of known size: inflated whole into the buffer asked for
