@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
 
-use common::{fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, root, u};
+use common::{
+    copy_tree, fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, root, u,
+};
 use serde_json::Value;
 
 /// The keys of an SLO answer that must be equal, store or raw.
@@ -199,19 +201,6 @@ fn a_store_collected_with_a_latency_threshold_answers_it_exactly() {
     // the threshold matters on this day: fewer good requests than without it
     let plain = slo_raw(&[&fixture_day()], &[]);
     assert!(u(&raw["requests"]["good"]) < u(&plain["requests"]["good"]));
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_tree(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 /// Plain ALB lines of the fixture day, decompressed here.

@@ -142,3 +142,17 @@ pub fn count_map(v: &Value) -> std::collections::BTreeMap<String, u64> {
         .map(|(k, n)| (k.clone(), u(n)))
         .collect()
 }
+
+/// Copies a folder and everything under it.
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}

@@ -80,7 +80,7 @@ impl Server {
         let root = tempfile::tempdir().unwrap();
         let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/day/AWSLogs/123456789012/elasticloadbalancing/eu-west-1");
-        copy_tree(&src, &root.path().join(BUCKET).join(PREFIX));
+        crate::common::copy_tree(&src, &root.path().join(BUCKET).join(PREFIX));
         let gets = Arc::new(AtomicU64::new(0));
         let lists = Arc::new(AtomicU64::new(0));
         let faults = Arc::new(Mutex::new(Faults::default()));
@@ -173,18 +173,5 @@ impl Server {
             json,
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
-    }
-}
-
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_tree(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
     }
 }
