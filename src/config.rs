@@ -13,7 +13,8 @@ use crate::window::parse_duration;
 pub struct Config {
     #[serde(default)]
     pub source: SourceConfig,
-    #[serde(default)]
+    /// `[slo]` (one SLO, named `availability`) or `[[slo]]` (several: `slo.list`).
+    #[serde(default, deserialize_with = "slo_or_list")]
     pub slo: SloSection,
     #[serde(default)]
     pub exclude: ExcludeSection,
@@ -132,6 +133,67 @@ pub struct SloSection {
     /// The SLO's window starts here ("2026-11-16" or an RFC 3339 time): a project's whole
     /// duration. Not with `window`.
     pub start: Option<String>,
+    /// The SLOs of `[[slo]]`, when the config lists several (then the keys above are unset).
+    #[serde(skip)]
+    pub list: Vec<SloEntry>,
+}
+
+/// One SLO of `[[slo]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloEntry {
+    /// What reports, `gate --slo NAME=TARGET` and Prometheus call it.
+    pub name: String,
+    /// Percent (99.9) or fraction (0.999).
+    pub target: f64,
+    /// Good requests must also be at least this fast ("3s").
+    pub latency_threshold: Option<String>,
+    /// Only these requests count: "[METHOD] PATH", the path a prefix on whole segments or a
+    /// glob, matched against the templated endpoint ("POST /notes", "*/screen").
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// Its own window ("28d", "month", "quarter"); default: the run's.
+    pub window: Option<String>,
+    /// Or its window starts here (a whole project). Not with `window`.
+    pub start: Option<String>,
+    /// Its burn-rate alerts; default: the SRE workbook's four.
+    pub alerts: Option<Vec<AlertEntry>>,
+}
+
+/// One burn-rate alert of an `[[slo]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertEntry {
+    /// "page", "ticket", …
+    pub severity: String,
+    /// Both windows must burn faster than `threshold`: "1h" and "5m".
+    pub long_window: String,
+    pub short_window: String,
+    pub threshold: f64,
+}
+
+/// `[slo]` is a table, `[[slo]]` an array of tables.
+fn slo_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SloSection, D::Error> {
+    use serde::de::Error;
+    match toml::Value::deserialize(d)? {
+        toml::Value::Array(items) => {
+            let list = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.try_into::<SloEntry>()
+                        .map_err(|e| D::Error::custom(format!("[[slo]] number {}: {e}", i + 1)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(SloSection {
+                list,
+                ..SloSection::default()
+            })
+        }
+        v => v
+            .try_into::<SloSection>()
+            .map_err(|e| D::Error::custom(format!("[slo]: {e}"))),
+    }
 }
 
 /// Non-user traffic (load tests, probes): left out of the SLO's valid requests.

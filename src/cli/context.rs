@@ -20,7 +20,8 @@ use crate::format::nginx::{Nginx, NginxConfigError, NginxSettings};
 use crate::format::{recognise, FileFormat, FormatId, FormatSettings, Looks, Routes};
 use crate::metrics::gate::GateConfig;
 use crate::metrics::security;
-use crate::metrics::slo::SloConfig;
+use crate::metrics::slo::{BurnPair, SloConfig};
+use crate::metrics::slos::{self, SloDef};
 use crate::render::{self, sanitize, Format, Style};
 use crate::source::s3::{S3Context, S3Options};
 use crate::window::Window;
@@ -36,6 +37,8 @@ pub struct Settings {
     pub slo_latency_ms: Option<f64>,
     /// `[gate]` thresholds (no findings limits: those are flags only).
     pub gate: GateConfig,
+    /// The SLOs of `[[slo]]`, checked; empty with a single `[slo]` (or none).
+    pub slo_list: Vec<SloDef>,
 }
 
 impl Settings {
@@ -62,7 +65,9 @@ impl Settings {
             max_5xx_rate: g.max_5xx_rate.as_deref().map(parse_rate).transpose()?,
             max_findings: Vec::new(),
         };
+        let slo_list = slo_list(&config.slo.list)?;
         Ok(Settings {
+            slo_list,
             slo_target: config.slo.target.map(parse_target).transpose()?,
             slo_latency_ms: config
                 .slo
@@ -92,6 +97,95 @@ impl Settings {
             },
         })
     }
+}
+
+impl Settings {
+    /// Every SLO of the run: the `--slo-spec` file's, else the config's `[[slo]]`, else the one
+    /// `[slo]` (named `availability`). `--target` and `--latency-threshold` set the first.
+    pub fn slo_defs(
+        &self,
+        target: Option<f64>,
+        latency: Option<&str>,
+        spec: Option<&Path>,
+    ) -> anyhow::Result<Vec<SloDef>> {
+        let mut defs = match spec {
+            Some(path) => crate::metrics::openslo::load(path)?,
+            None if !self.slo_list.is_empty() => self.slo_list.clone(),
+            None => {
+                let mut one = SloDef::new(slos::DEFAULT_NAME, self.slo(None, None)?);
+                one.window = self.config.slo.window.clone();
+                one.start = self.config.slo.start.clone();
+                vec![one]
+            }
+        };
+        if let Some(t) = target {
+            defs[0].config.target = parse_target(t)?;
+        }
+        if let Some(l) = latency {
+            defs[0].config.latency_threshold_ms = Some(parse_latency_ms(l)?);
+        }
+        Ok(defs)
+    }
+}
+
+/// `[[slo]]` checked into definitions.
+fn slo_list(list: &[crate::config::SloEntry]) -> Result<Vec<SloDef>, UsageError> {
+    let mut defs = Vec::new();
+    for e in list {
+        let bad = |r: String| UsageError(format!("config [[slo]] {:?}: {r}", e.name));
+        slos::check_name(&e.name).map_err(|r| UsageError(format!("config [[slo]] name {r}")))?;
+        if e.window.is_some() && e.start.is_some() {
+            return Err(bad("window and start both set; keep one".into()));
+        }
+        let mut def = SloDef::new(
+            &e.name,
+            SloConfig {
+                target: parse_target(e.target).map_err(|x| bad(x.0))?,
+                latency_threshold_ms: e
+                    .latency_threshold
+                    .as_deref()
+                    .map(parse_latency_ms)
+                    .transpose()
+                    .map_err(|x| bad(x.0))?,
+            },
+        );
+        def.endpoints =
+            slos::EndpointFilter::parse(&e.endpoints).map_err(|r| bad(format!("endpoints {r}")))?;
+        def.window = e.window.clone();
+        def.start = e.start.clone();
+        if let Some(alerts) = &e.alerts {
+            def.alerts = alerts
+                .iter()
+                .map(|a| {
+                    let d = |t: &str, key: &str| {
+                        crate::window::parse_duration(t)
+                            .filter(|d| *d > 0)
+                            .ok_or_else(|| {
+                                bad(format!("alerts {key} {t:?}: expected a duration like 1h"))
+                            })
+                    };
+                    if !(a.threshold.is_finite() && a.threshold > 0.0) {
+                        return Err(bad(format!(
+                            "alerts threshold {}: expected a number above 0",
+                            a.threshold
+                        )));
+                    }
+                    Ok(BurnPair {
+                        severity: a.severity.clone(),
+                        long_us: d(&a.long_window, "long_window")?,
+                        short_us: d(&a.short_window, "short_window")?,
+                        threshold: a.threshold,
+                        inclusive: false,
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        defs.push(def);
+    }
+    if !defs.is_empty() {
+        slos::check_list(&defs).map_err(|r| UsageError(format!("config [[slo]]: {r}")))?;
+    }
+    Ok(defs)
 }
 
 /// Where a command's analysis runs.

@@ -12,10 +12,11 @@ use crate::engine::stats::StoreInput;
 use crate::engine::InputStats;
 use crate::error::{ExitStatus, UsageError};
 use crate::format::FormatId;
-use crate::metrics::slo::{compute, MeasuredAt, SloReport};
+use crate::metrics::slo::{compute_with, MeasuredAt};
+use crate::metrics::slos::{NotAnswered, SloAnswer, SloDef, Slos, SlosReport};
 use crate::render::{Document, Format, Report, Style};
 use crate::store::{self, slo as store_slo, Info, Store};
-use crate::window::{parse_duration, slo_start, slo_window as named_window, SloWindow, Window};
+use crate::window::{parse_duration, Window};
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
@@ -140,7 +141,7 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitSta
 pub fn slo(
     global: &GlobalArgs,
     args: &SloArgs,
-    judged: Option<SloWindow>,
+    slos: Slos,
     settings: Settings,
     dir: PathBuf,
     hop: Option<super::hops::HopSpec>,
@@ -166,7 +167,15 @@ pub fn slo(
             .into());
         }
     }
-    let config = args.slo.config(&settings)?;
+    let first = &slos.defs[0];
+    if !first.endpoints.is_empty() {
+        return Err(UsageError(format!(
+            "the store keeps counts over every request: SLO {:?} has an endpoints filter, which it cannot answer; add --no-store (or list an SLO without one first)",
+            first.name
+        ))
+        .into());
+    }
+    let config = first.config;
     let print = fingerprint(&settings, &config);
     let mut ingested = 0;
     let mut only = None;
@@ -220,11 +229,10 @@ pub fn slo(
         format,
         Answer {
             window: &window,
-            config,
+            slos,
             hop,
             ingested,
             dir: &dir,
-            judged,
             only: only.as_deref(),
         },
     )
@@ -272,11 +280,11 @@ fn which_format(
 /// What an answer from the store covers.
 struct Answer<'a> {
     window: &'a Window,
-    config: crate::metrics::slo::SloConfig,
+    /// Every SLO; the first is the one the store was collected for.
+    slos: Slos,
     hop: Option<super::hops::HopSpec>,
     ingested: u64,
     dir: &'a std::path::Path,
-    judged: Option<SloWindow>,
     /// With --source: the objects it named, only.
     only: Option<&'a [i64]>,
 }
@@ -290,17 +298,52 @@ fn answer(
 ) -> anyhow::Result<ExitStatus> {
     let Answer {
         window,
-        config,
+        slos,
         hop,
         ingested,
         dir,
-        judged,
         only,
     } = a;
-    let (counts, read) = match format {
-        Some(f) => store_slo::load(store, f.name(), window, only)?,
-        None => Default::default(),
+    // the counts are the first SLO's (its latency threshold, every request): an SLO that
+    // needs other counts is said not answered, never answered wrong
+    let first = slos.defs[0].config;
+    let answerable = |d: &SloDef| -> Option<String> {
+        if !d.endpoints.is_empty() {
+            Some(
+                "the store keeps counts over every request, not per endpoint: add --no-store"
+                    .into(),
+            )
+        } else if d.config.latency_threshold_ms != first.latency_threshold_ms {
+            Some(format!(
+                "the store's counts are for {}, this SLO's for {}: add --no-store",
+                threshold_text(first.latency_threshold_ms),
+                threshold_text(d.config.latency_threshold_ms)
+            ))
+        } else {
+            None
+        }
     };
+    let mut loaded = Vec::new();
+    let mut not_answered = Vec::new();
+    let mut read = store_slo::Read::default();
+    for (i, d) in slos.defs.iter().enumerate() {
+        if let Some(reason) = answerable(d) {
+            not_answered.push(NotAnswered {
+                name: d.name.clone(),
+                reason,
+            });
+            continue;
+        }
+        let w = slos.window_of(i, window);
+        let (counts, r) = match format {
+            Some(f) => store_slo::load_with(store, f.name(), &w, only, &d.alerts)?,
+            None => Default::default(),
+        };
+        if i == 0 {
+            read = r;
+        }
+        loaded.push((i, counts));
+    }
     let complete_through = match format {
         Some(f) => store.complete_through(Some(f.name()))?,
         None => None,
@@ -325,15 +368,42 @@ fn answer(
         }),
         ..InputStats::default()
     };
-    let mut report: SloReport = compute(&counts, window, &config, input);
-    report.counts = counts;
-    report.slo_window = judged;
-    report.hop = hop.map(|h| MeasuredAt {
+    let measured = hop.map(|h| MeasuredAt {
         name: h.name,
         log_format: h.format,
     });
+    let answers: Vec<SloAnswer> = loaded
+        .into_iter()
+        .map(|(i, counts)| {
+            let d = &slos.defs[i];
+            let mut r = compute_with(
+                &counts,
+                &slos.window_of(i, window),
+                &d.config,
+                &d.alerts,
+                input.clone(),
+            );
+            r.counts = counts;
+            r.slo_window = slos.windows[i].clone();
+            r.hop = measured.clone();
+            SloAnswer::new(d, r)
+        })
+        .collect();
+    if !global.quiet {
+        for n in &not_answered {
+            eprintln!(
+                "hosp-logs: warning: SLO {} is not answered from the store: {}",
+                n.name, n.reason
+            );
+        }
+    }
+    let report = SlosReport {
+        first: answers[0].report.clone(),
+        slos: answers,
+        slos_not_answered: not_answered,
+    };
     // the minutes this answer covered: rows collected into them later are late
-    if let Some(end) = report.window.end.as_deref().and_then(|e| {
+    if let Some(end) = report.first.window.end.as_deref().and_then(|e| {
         chrono::DateTime::parse_from_rfc3339(e)
             .ok()
             .map(|t| t.timestamp_micros())
@@ -347,43 +417,19 @@ fn answer(
         }
     }
     emit(&report, args.input.format, Style::detect())?;
-    if !global.quiet && report.input.malformed > 0 {
+    let input = &report.first.input;
+    if !global.quiet && input.malformed > 0 {
         eprintln!(
             "hosp-logs: warning: {} of {} lines of the objects read were malformed and left out when they were collected",
-            report.input.malformed, report.input.lines
+            input.malformed, input.lines
         );
     }
-    super::slo::chart_and_status(args, &report, &config)
+    super::slo::chart_and_status(args, &report)
 }
 
-/// The SLO window by name (`--window`, else the config's `[slo] window` or `start` when no
-/// --since is given): resolved to --since/--until, and returned to be said in the report.
-pub fn slo_window(args: &mut SloArgs, settings: &Settings) -> anyhow::Result<Option<SloWindow>> {
-    let cfg = &settings.config.slo;
-    if cfg.window.is_some() && cfg.start.is_some() {
-        return Err(UsageError(
-            "config [slo]: window and start both set; keep one (window = \"28d\", or start = \"2026-11-16\" for the whole project)".into(),
-        )
-        .into());
+fn threshold_text(ms: Option<f64>) -> String {
+    match ms {
+        Some(ms) => format!("a latency threshold of {ms} ms"),
+        None => "no latency threshold".into(),
     }
-    let now = super::input::now();
-    let end = || -> anyhow::Result<i64> {
-        Ok(Window::parse(None, args.input.until.as_deref(), now)?
-            .until_us
-            .unwrap_or(now.timestamp_micros()))
-    };
-    let judged = match (&args.window, args.input.since.is_some()) {
-        (Some(name), _) => Some(named_window(name, end()?, "--window")?),
-        (None, false) => match (&cfg.window, &cfg.start) {
-            (Some(name), _) => Some(named_window(name, end()?, "config [slo] window")?),
-            (None, Some(start)) => Some(slo_start(start, end()?)?),
-            (None, None) => None,
-        },
-        (None, true) => None,
-    };
-    if let Some(w) = &judged {
-        args.input.since = Some(w.start.clone());
-        args.input.until = Some(w.end.clone());
-    }
-    Ok(judged)
 }

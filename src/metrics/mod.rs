@@ -13,10 +13,12 @@ pub mod histogram;
 pub mod hops;
 pub mod latency;
 pub mod live;
+pub mod openslo;
 pub mod query;
 pub mod retries;
 pub mod security;
 pub mod slo;
+pub mod slos;
 pub mod traffic;
 
 #[cfg(test)]

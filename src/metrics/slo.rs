@@ -41,15 +41,46 @@ pub const BURN_RATE_PAIRS: [(&str, i64, i64, f64); 4] = [
     ("ticket", 3 * DAY, 6 * HOUR, 1.0),
 ];
 
+/// One multi-window burn-rate alert of an SLO: it fires when the burn rate over both the
+/// long and the short window ending at the window's end is above `threshold` (at or above it
+/// with `inclusive`, an OpenSLO `gte` condition).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BurnPair {
+    pub severity: String,
+    pub long_us: i64,
+    pub short_us: i64,
+    pub threshold: f64,
+    pub inclusive: bool,
+}
+
+/// The SRE workbook's pairs ([`BURN_RATE_PAIRS`]): every SLO's alerts unless it names its own.
+pub fn default_pairs() -> Vec<BurnPair> {
+    BURN_RATE_PAIRS
+        .iter()
+        .map(|(severity, long, short, threshold)| BurnPair {
+            severity: severity.to_string(),
+            long_us: *long,
+            short_us: *short,
+            threshold: *threshold,
+            inclusive: false,
+        })
+        .collect()
+}
+
 /// Every time `compute` sums counts from or to, for a window [start, end): the window's ends,
 /// the start of each burn-rate window and of the past-hour and past-24-hours periods (days are
 /// cut at midnight). Counts kept per minute are exact wherever no such time falls inside a
 /// minute.
 pub fn boundaries(start: i64, end: i64) -> Vec<i64> {
+    boundaries_with(start, end, &default_pairs())
+}
+
+/// [`boundaries`] for an SLO with its own burn-rate alerts.
+pub fn boundaries_with(start: i64, end: i64, pairs: &[BurnPair]) -> Vec<i64> {
     let mut b = vec![start, end, end - HOUR, end - DAY];
-    for (_, long, short, _) in BURN_RATE_PAIRS {
-        b.push(end - long);
-        b.push(end - short);
+    for p in pairs {
+        b.push(end - p.long_us);
+        b.push(end - p.short_us);
     }
     b.retain(|t| (start..=end).contains(t));
     b.sort_unstable();
@@ -272,11 +303,21 @@ pub struct SloCounts {
 impl SloCounts {
     /// Folds one batch of requests (excluded ones flagged) into the counts.
     pub fn fold(&mut self, batch: &[Request<'_>], cfg: &SloConfig) {
+        self.fold_where(batch, cfg, |_| true);
+    }
+
+    /// Folds the requests of a batch that `keep` accepts (an SLO's endpoints filter).
+    pub fn fold_where(
+        &mut self,
+        batch: &[Request<'_>],
+        cfg: &SloConfig,
+        keep: impl Fn(&Request<'_>) -> bool,
+    ) {
         // rows come nearly in time order: count a run of one second locally and touch the
         // map once per run, not once per row
         let mut run_sec = i64::MIN;
         let mut run = Counts::default();
-        for r in batch {
+        for r in batch.iter().filter(|r| keep(r)) {
             let sec = r.time_us.div_euclid(SEC);
             if sec != run_sec {
                 self.flush(run_sec, &run);
@@ -414,7 +455,7 @@ pub struct ErrorBudget {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BurnRateAlert {
-    pub severity: &'static str,
+    pub severity: String,
     pub long_window: String,
     pub short_window: String,
     pub threshold: f64,
@@ -441,6 +482,17 @@ pub fn compute(
     counts: &SloCounts,
     window: &Window,
     cfg: &SloConfig,
+    input: InputStats,
+) -> SloReport {
+    compute_with(counts, window, cfg, &default_pairs(), input)
+}
+
+/// [`compute`] for an SLO with its own burn-rate alerts.
+pub fn compute_with(
+    counts: &SloCounts,
+    window: &Window,
+    cfg: &SloConfig,
+    pairs: &[BurnPair],
     input: InputStats,
 ) -> SloReport {
     let per_second = counts.sorted();
@@ -474,18 +526,19 @@ pub fn compute(
     let mut burn_rate_alerts = Vec::new();
     let mut periods = Vec::new();
     if let (Some(s), Some(e)) = (start, end) {
-        for (severity, long, short, threshold) in BURN_RATE_PAIRS {
-            let lb = burn(&sum(e - long, e));
-            let sb = burn(&sum(e - short, e));
+        for p in pairs {
+            let lb = burn(&sum(e - p.long_us, e));
+            let sb = burn(&sum(e - p.short_us, e));
+            let over = |b: f64| b > p.threshold || (p.inclusive && b == p.threshold);
             burn_rate_alerts.push(BurnRateAlert {
-                severity,
-                long_window: format_duration(long),
-                short_window: format_duration(short),
-                threshold,
+                severity: p.severity.clone(),
+                long_window: format_duration(p.long_us),
+                short_window: format_duration(p.short_us),
+                threshold: p.threshold,
                 long_burn_rate: lb,
                 short_burn_rate: sb,
-                firing: lb.is_some_and(|b| b > threshold) && sb.is_some_and(|b| b > threshold),
-                partial: e - long < s,
+                firing: lb.is_some_and(over) && sb.is_some_and(over),
+                partial: e - p.long_us < s,
             });
         }
         let mut period = |name: String, from: i64, to: i64, keep_empty: bool| {

@@ -3,6 +3,79 @@
 use super::{percent, Document, Report, Section};
 use crate::engine::InputStats;
 use crate::metrics::slo::SloReport;
+use crate::metrics::slos::{SloAnswer, SlosReport};
+
+/// With one SLO, the table it always was; with several, the first SLO's panel, then one row
+/// per SLO (and the SLOs not answered, in the notes).
+impl Report for SlosReport {
+    fn document(&self) -> Document {
+        let mut doc = self.first.document();
+        if self.slos.len() > 1 || !self.slos_not_answered.is_empty() {
+            doc.title = format!("HOSP SLOs ({})", self.slos.len());
+            doc.sections.push(slos_section(&self.slos));
+        }
+        for n in &self.slos_not_answered {
+            doc.notes
+                .push(format!("SLO {} not answered: {}.", n.name, n.reason));
+        }
+        doc
+    }
+}
+
+/// One row per SLO: its objective, success, budget, burn and alerts.
+pub fn slos_section(slos: &[SloAnswer]) -> Section {
+    Section {
+        title: "SLOs".into(),
+        headers: [
+            "SLO",
+            "Requests",
+            "Target",
+            "Success rate",
+            "Met",
+            "Valid",
+            "Good",
+            "Budget left",
+            "Burn rate",
+            "Alerts firing",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: slos
+            .iter()
+            .map(|a| {
+                let r = &a.report;
+                let scope = match (a.endpoints.is_empty(), r.latency_threshold_ms) {
+                    (true, None) => "all".to_string(),
+                    (true, Some(ms)) => format!("all, <= {ms} ms"),
+                    (false, None) => a.endpoints.join(" | "),
+                    (false, Some(ms)) => format!("{}, <= {ms} ms", a.endpoints.join(" | ")),
+                };
+                let firing: Vec<String> = r
+                    .burn_rate_alerts
+                    .iter()
+                    .filter(|b| b.firing)
+                    .map(|b| format!("{} {}/{}", b.severity, b.long_window, b.short_window))
+                    .collect();
+                vec![
+                    a.name.clone(),
+                    scope,
+                    percent(Some(r.target)),
+                    percent(r.success_rate),
+                    if r.met { "yes".into() } else { "NO".into() },
+                    r.requests.valid.to_string(),
+                    r.requests.good.to_string(),
+                    percent(r.error_budget.remaining_fraction),
+                    r.burn_rate.map_or("n/a".into(), |x| format!("{x:.2}×")),
+                    if firing.is_empty() {
+                        "none".into()
+                    } else {
+                        firing.join(", ")
+                    },
+                ]
+            })
+            .collect(),
+    }
+}
 
 impl Report for SloReport {
     fn document(&self) -> Document {

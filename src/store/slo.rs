@@ -20,7 +20,7 @@ use rusqlite::params;
 use super::{Store, StoreError};
 use crate::engine::{Analysis, Finish};
 use crate::format::{Request, RoleSet};
-use crate::metrics::slo::{Counts, SloConfig, SloCounts};
+use crate::metrics::slo::{default_pairs, BurnPair, Counts, SloConfig, SloCounts};
 use crate::window::Window;
 
 const SEC: i64 = 1_000_000;
@@ -268,6 +268,17 @@ pub fn load(
     window: &Window,
     only: Option<&[i64]>,
 ) -> Result<(SloCounts, Read), StoreError> {
+    load_with(store, format, window, only, &default_pairs())
+}
+
+/// [`load`] for an SLO with its own burn-rate alerts: exact at their windows' starts too.
+pub fn load_with(
+    store: &Store,
+    format: &str,
+    window: &Window,
+    only: Option<&[i64]>,
+    pairs: &[BurnPair],
+) -> Result<(SloCounts, Read), StoreError> {
     // the objects answered over: every one of the format, or the ones given
     store
         .conn
@@ -327,7 +338,7 @@ pub fn load(
             }),
         }
     }
-    let counts = window_counts(&minutes, window).ok_or_else(|| StoreError::Corrupt {
+    let counts = window_counts(&minutes, window, pairs).ok_or_else(|| StoreError::Corrupt {
         path: store.db_path(),
         reason: "slo_minutes: the seconds of a minute cannot be read".into(),
     })?;
@@ -386,7 +397,7 @@ impl MinuteData {
 /// at its first second. Every sum the report makes starts and ends on a minute there, so it
 /// equals the sum over per-second counts, with a map of minutes instead of seconds (28 days:
 /// 40,320 entries, not 2.4 million).
-fn window_counts(minutes: &[MinuteData], window: &Window) -> Option<SloCounts> {
+fn window_counts(minutes: &[MinuteData], window: &Window, pairs: &[BurnPair]) -> Option<SloCounts> {
     const MIN: i64 = 60 * SEC;
     let mut counts = SloCounts::default();
     // the first and last second with requests in the window
@@ -409,13 +420,14 @@ fn window_counts(minutes: &[MinuteData], window: &Window) -> Option<SloCounts> {
     };
     let start = window.since_us.unwrap_or(first * SEC);
     let end = window.until_us.unwrap_or((last + 1) * SEC);
-    let mut exact: std::collections::HashSet<i64> = crate::metrics::slo::boundaries(start, end)
-        .into_iter()
-        .chain(window.since_us)
-        .chain(window.until_us)
-        .filter(|t| t % MIN != 0)
-        .map(|t| t.div_euclid(MIN))
-        .collect();
+    let mut exact: std::collections::HashSet<i64> =
+        crate::metrics::slo::boundaries_with(start, end, pairs)
+            .into_iter()
+            .chain(window.since_us)
+            .chain(window.until_us)
+            .filter(|t| t % MIN != 0)
+            .map(|t| t.div_euclid(MIN))
+            .collect();
     exact.insert(first.div_euclid(60));
     exact.insert(last.div_euclid(60));
     for m in minutes {
@@ -551,7 +563,7 @@ mod tests {
             }
             let from_seconds = compute(&in_window, &window, &cfg, Default::default());
             let from_minutes = compute(
-                &window_counts(&merged, &window).unwrap(),
+                &window_counts(&merged, &window, &default_pairs()).unwrap(),
                 &window,
                 &cfg,
                 Default::default(),
