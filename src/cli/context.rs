@@ -64,6 +64,7 @@ impl Settings {
             max_p99_ms: g.max_p99.as_deref().map(parse_latency_ms).transpose()?,
             max_5xx_rate: g.max_5xx_rate.as_deref().map(parse_rate).transpose()?,
             max_findings: Vec::new(),
+            named: Vec::new(),
         };
         let slo_list = slo_list(&config.slo.list)?;
         Ok(Settings {

@@ -11,8 +11,11 @@ use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::config::{parse_latency_ms, parse_rate, parse_target};
 use crate::error::{ExitStatus, UsageError};
-use crate::metrics::gate::{evaluate, parse_max_findings, Gate, GateConfig, Verdict};
+use crate::metrics::gate::{
+    evaluate, parse_max_findings, parse_slo_check, Gate, GateConfig, SloCheck, Verdict,
+};
 use crate::metrics::security::{Security, Severity};
+use crate::metrics::slos::Slos;
 use crate::render::analysis::Analysis;
 use crate::render::{markdown, Report};
 
@@ -20,9 +23,14 @@ use crate::render::{markdown, Report};
 pub struct GateArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Minimum success rate, percent (99.0) or fraction. Default: config [gate] slo
-    #[arg(long, value_name = "PERCENT")]
-    pub slo: Option<f64>,
+    /// Minimum success rate, percent (99.0) or fraction, of the first SLO; NAME=TARGET (repeatable)
+    /// for a named SLO of the config's [[slo]] or --slo-spec. Default: config [gate] slo
+    #[arg(long, value_name = "PERCENT|NAME=PERCENT", value_parser = parse_slo_check)]
+    pub slo: Vec<SloCheck>,
+    /// Read the SLOs from OpenSLO v1 documents (YAML or JSON) instead of the config's
+    /// [slo] / [[slo]]
+    #[arg(long, value_name = "FILE")]
+    pub slo_spec: Option<PathBuf>,
     /// Maximum p99 latency (3s, 800ms). Default: config [gate] max_p99
     #[arg(long, value_name = "DURATION")]
     pub max_p99: Option<String>,
@@ -40,8 +48,44 @@ pub struct GateArgs {
 pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
     let ctx = Context::new(global, &args.input, None)?;
     let g = &ctx.settings.gate;
+    let defs = ctx
+        .settings
+        .slo_defs(None, None, args.slo_spec.as_deref())?;
+    let mut plain = None;
+    let mut named = Vec::new();
+    for c in &args.slo {
+        match c {
+            SloCheck::Plain(t) if plain.is_none() => plain = Some(parse_target(*t)?),
+            SloCheck::Plain(_) => {
+                return Err(UsageError(
+                    "--slo TARGET given twice: name the other SLOs (--slo NAME=TARGET)".into(),
+                )
+                .into())
+            }
+            SloCheck::Named(name, t) => {
+                if !defs.iter().any(|d| &d.name == name) {
+                    return Err(UsageError(format!(
+                        "--slo {name}=…: no SLO of that name (the SLOs: {})",
+                        defs.iter()
+                            .map(|d| d.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    .into());
+                }
+                if !named.iter().any(|(n, _): &(String, f64)| n == name) {
+                    named.push((name.clone(), *t));
+                }
+            }
+        }
+    }
+    let named_defs: Vec<_> = named
+        .iter()
+        .filter_map(|(n, _)| defs.iter().find(|d| &d.name == n).cloned())
+        .collect();
     let gate = GateConfig {
-        slo: args.slo.map(parse_target).transpose()?.or(g.slo),
+        named,
+        slo: plain.or(g.slo),
         max_p99_ms: args
             .max_p99
             .as_deref()
@@ -58,12 +102,13 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
     };
     if gate.is_empty() {
         return Err(UsageError(
-            "no check to run: pass --slo, --max-p99, --max-5xx-rate or --max-findings, or set the first three in the config's [gate]".into(),
+            "no check to run: pass --slo [NAME=]TARGET, --max-p99, --max-5xx-rate or --max-findings, or set the first three in the config's [gate]".into(),
         )
         .into());
     }
     let analysis = Gate {
-        slo: ctx.settings.slo(None, None)?,
+        named: Slos::new(named_defs),
+        slo: defs[0].config,
         security: Security::overall(ctx.settings.security.clone(), Severity::Info, None),
         gate,
     };

@@ -301,7 +301,8 @@ pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
             || cause
                 .downcast_ref::<crate::store::collect::CollectError>()
                 .is_some_and(|e| e.is_usage());
-        if input || store || cause.is::<UsageError>() || cause.is::<clap::Error>() {
+        let spec = cause.is::<crate::metrics::openslo::SpecError>();
+        if input || store || spec || cause.is::<UsageError>() || cause.is::<clap::Error>() {
             return ExitStatus::Usage;
         }
         match cause.downcast_ref::<AthenaError>() {

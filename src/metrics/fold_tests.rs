@@ -180,9 +180,17 @@ fn every_analysis_merges_to_the_report_of_one_batch() {
             max_p99_ms: Some(3000.0),
             max_5xx_rate: Some(0.01),
             max_findings: vec![(Severity::High, 0)],
+            named: vec![("fast".into(), 0.9)],
         },
         slo,
         security: Security::overall(settings.clone(), Severity::Info, None),
+        named: crate::metrics::slos::Slos::new(vec![crate::metrics::slos::SloDef::new(
+            "fast",
+            SloConfig {
+                target: 0.9,
+                latency_threshold_ms: Some(250.0),
+            },
+        )]),
     };
     same_report_however_split(&gate, &reqs, &end, 7);
     let sec = Security::overall(settings, Severity::Info, None);

@@ -8,6 +8,7 @@ use super::buckets::Merge;
 use super::histogram::Histogram;
 use super::security::{self, Security, SecurityPartial, Severity};
 use super::slo::{compute as slo_compute, SloConfig, SloCounts};
+use super::slos::{SloAnswer, Slos};
 use crate::engine::{Analysis, Finish, InputStats};
 use crate::format::{Request, Role, RoleSet};
 
@@ -20,14 +21,47 @@ pub struct GateConfig {
     pub max_5xx_rate: Option<f64>,
     /// At most N security findings at or above a severity, per entry.
     pub max_findings: Vec<(Severity, u64)>,
+    /// `--slo NAME=TARGET`: minimum success rate (fraction) of a named SLO, under its own
+    /// definition (latency threshold, endpoints filter).
+    pub named: Vec<(String, f64)>,
 }
 
 impl GateConfig {
     pub fn is_empty(&self) -> bool {
-        self.slo.is_none()
+        self.named.is_empty()
+            && self.slo.is_none()
             && self.max_p99_ms.is_none()
             && self.max_5xx_rate.is_none()
             && self.max_findings.is_empty()
+    }
+}
+
+/// `--slo 99` (the first SLO, as always) or `--slo NAME=99.9` (a named SLO).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SloCheck {
+    Plain(f64),
+    Named(String, f64),
+}
+
+/// Parses `--slo`: a target, or NAME=TARGET (percent or fraction).
+pub fn parse_slo_check(text: &str) -> Result<SloCheck, crate::error::UsageError> {
+    let target = |t: &str| {
+        t.trim().parse::<f64>().map_err(|_| {
+            crate::error::UsageError(format!(
+                "--slo {text:?}: expected a target (99.0, 0.99) or NAME=TARGET (notes-writes=99.9)"
+            ))
+        })
+    };
+    match text.split_once('=') {
+        Some((name, t)) => {
+            super::slos::check_name(name.trim())
+                .map_err(|r| crate::error::UsageError(format!("--slo NAME=TARGET: name {r}")))?;
+            Ok(SloCheck::Named(
+                name.trim().to_string(),
+                crate::config::parse_target(target(t)?)?,
+            ))
+        }
+        None => Ok(SloCheck::Plain(target(text)?)),
     }
 }
 
@@ -70,6 +104,8 @@ pub enum CheckUnit {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub name: &'static str,
+    /// The SLO a `--slo NAME=TARGET` check judges (JSON `slo`, absent otherwise).
+    pub slo: Option<String>,
     pub unit: CheckUnit,
     pub threshold: f64,
     /// None when there was nothing to measure (no valid request).
@@ -101,6 +137,8 @@ pub struct GatePartial {
     valid: u64,
     e5: u64,
     security: SecurityPartial,
+    /// The named SLOs' counts (`--slo NAME=TARGET`), in `Gate::named` order.
+    named: Vec<SloCounts>,
 }
 
 /// The gate as an analysis.
@@ -110,6 +148,8 @@ pub struct Gate {
     pub slo: SloConfig,
     /// Every rule over all traffic, no baseline (`Security::overall`).
     pub security: Security,
+    /// The SLOs `--slo NAME=TARGET` names, judged over the gate's window.
+    pub named: Slos,
 }
 
 /// The numbers the checks compare, before the input's state is known.
@@ -120,6 +160,8 @@ pub struct GateCounts {
     valid: u64,
     e5: u64,
     findings: Option<Vec<Severity>>,
+    /// The named SLOs' answers.
+    named: Vec<SloAnswer>,
 }
 
 impl Analysis for Gate {
@@ -131,7 +173,7 @@ impl Analysis for Gate {
     }
 
     fn required(&self) -> RoleSet {
-        let mut r = self.slo.roles();
+        let mut r = self.slo.roles().union(self.named.required());
         if self.gate.max_p99_ms.is_some() {
             r = r.with(Role::LatencyMs);
         }
@@ -142,19 +184,24 @@ impl Analysis for Gate {
     }
 
     fn optional(&self) -> RoleSet {
+        let named = self.named.optional();
         if self.gate.max_findings.is_empty() {
-            RoleSet::EMPTY
+            named
         } else {
-            security::roles()
+            security::roles().union(named)
         }
     }
 
     fn partial(&self) -> GatePartial {
-        GatePartial::default()
+        GatePartial {
+            named: self.named.partial(),
+            ..GatePartial::default()
+        }
     }
 
     fn fold(&self, p: &mut GatePartial, batch: &[Request<'_>]) {
         p.slo.fold(batch, &self.slo);
+        self.named.fold(&mut p.named, batch);
         // the latency and 5XX checks look at the same valid requests the SLO counts
         for r in batch.iter().filter(|r| !r.excluded && r.status.is_some()) {
             p.valid += 1;
@@ -174,6 +221,7 @@ impl Analysis for Gate {
         into.latency.merge(from.latency);
         into.valid += from.valid;
         into.e5 += from.e5;
+        self.named.merge(&mut into.named, from.named);
         self.security.merge(&mut into.security, from.security);
     }
 
@@ -183,7 +231,9 @@ impl Analysis for Gate {
             let run = self.security.finish(p.security, end);
             run.report.findings.iter().map(|f| f.severity).collect()
         });
+        let named = self.named.finish(p.named, end);
         GateCounts {
+            named,
             slo,
             p99_ms: p.latency.stats().p99,
             valid: p.valid,
@@ -198,6 +248,11 @@ impl Analysis for Gate {
 pub fn evaluate(gate: &GateConfig, counts: &GateCounts, input: &InputStats) -> GateReport {
     let report = &counts.slo;
     let valid = report.requests.valid;
+    let named_empty = counts
+        .named
+        .iter()
+        .find(|a| a.report.requests.valid == 0)
+        .map(|a| a.name.clone());
     let reason = if !input.source_errors.is_empty() {
         Some(format!(
             "{} input(s) could not be read completely (first: {})",
@@ -206,6 +261,8 @@ pub fn evaluate(gate: &GateConfig, counts: &GateCounts, input: &InputStats) -> G
         ))
     } else if valid == 0 {
         Some("no valid request in the window".to_string())
+    } else if let Some(name) = named_empty {
+        Some(format!("no valid request for SLO {name} in the window"))
     } else {
         None
     };
@@ -215,15 +272,32 @@ pub fn evaluate(gate: &GateConfig, counts: &GateCounts, input: &InputStats) -> G
         let actual = report.success_rate;
         checks.push(Check {
             name: "slo",
+            slo: None,
             unit: CheckUnit::Fraction,
             threshold: min,
             actual,
             passed: actual.filter(|_| can).map(|a| a >= min),
         });
     }
+    for (name, min) in &gate.named {
+        let actual = counts
+            .named
+            .iter()
+            .find(|a| &a.name == name)
+            .and_then(|a| a.report.success_rate);
+        checks.push(Check {
+            name: "slo",
+            slo: Some(name.clone()),
+            unit: CheckUnit::Fraction,
+            threshold: *min,
+            actual,
+            passed: actual.filter(|_| can).map(|a| a >= *min),
+        });
+    }
     if let Some(max) = gate.max_p99_ms {
         checks.push(Check {
             name: "p99_latency",
+            slo: None,
             unit: CheckUnit::Ms,
             threshold: max,
             actual: counts.p99_ms,
@@ -234,6 +308,7 @@ pub fn evaluate(gate: &GateConfig, counts: &GateCounts, input: &InputStats) -> G
         let rate = (valid > 0).then(|| counts.e5 as f64 / counts.valid as f64);
         checks.push(Check {
             name: "5xx_rate",
+            slo: None,
             unit: CheckUnit::Fraction,
             threshold: max,
             actual: rate,
@@ -245,6 +320,7 @@ pub fn evaluate(gate: &GateConfig, counts: &GateCounts, input: &InputStats) -> G
             let n = found.iter().filter(|s| **s >= *level).count() as u64;
             checks.push(Check {
                 name: "security_findings",
+                slo: None,
                 unit: CheckUnit::Findings(*level),
                 threshold: *max as f64,
                 actual: Some(n as f64),

@@ -457,17 +457,18 @@ impl<'a> Reader<'a> {
             })?;
             return Ok((Some(duration.to_string()), None));
         }
-        let name =
-            match duration {
-                "1M" => "month",
-                "1Q" => "quarter",
-                other => return Err(i_at.key("duration").err(
+        let name = match duration {
+            "1M" => "month",
+            "1Q" => "quarter",
+            other => {
+                return Err(i_at.key("duration").err(
                     self.file,
                     format!(
                         "{other:?}: hosp-logs' calendar windows are 1M (month) and 1Q (quarter)"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         if let Some(c) = calendar {
             let c_at = i_at.key("calendar");
             let c = self.object(c, &c_at)?;
@@ -604,12 +605,14 @@ impl<'a> Reader<'a> {
         let inclusive = match op {
             "gt" => false,
             "gte" => true,
-            other => return Err(c_at.key("op").err(
-                self.file,
-                format!(
+            other => {
+                return Err(c_at.key("op").err(
+                    self.file,
+                    format!(
                     "{other:?}: a burn-rate alert fires above its threshold: expected gt or gte"
                 ),
-            )),
+                ))
+            }
         };
         let t_at = c_at.key("threshold");
         let threshold = self

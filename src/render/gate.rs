@@ -32,8 +32,13 @@ pub fn actual_text(c: &Check) -> String {
 /// `threshold` and `actual` stay the text they always were; the numbers sit beside them.
 impl Serialize for Check {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Check", 7)?;
+        let mut st = s.serialize_struct("Check", 8)?;
         st.serialize_field("name", self.name)?;
+        if let Some(slo) = &self.slo {
+            st.serialize_field("slo", slo)?;
+        } else {
+            st.skip_field("slo")?;
+        }
         st.serialize_field("threshold", &threshold_text(self))?;
         st.serialize_field("actual", &actual_text(self))?;
         st.serialize_field("passed", &self.passed)?;
@@ -71,7 +76,7 @@ impl Report for GateReport {
                     .iter()
                     .map(|c| {
                         vec![
-                            c.name.to_string(),
+                            label(c),
                             threshold_text(c),
                             actual_text(c),
                             match c.passed {
@@ -109,7 +114,7 @@ pub fn write_junit(report: &GateReport, out: &mut dyn Write) -> io::Result<()> {
         report.checks.len()
     )?;
     for c in &report.checks {
-        let name = xml(c.name);
+        let name = xml(&label(c));
         let msg = xml(&format!(
             "actual {} (threshold {})",
             actual_text(c),
@@ -134,6 +139,14 @@ pub fn write_junit(report: &GateReport, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "  </testsuite>\n</testsuites>")
+}
+
+/// A check as a row and a test case names it: `slo`, or `slo notes-writes` for a named SLO.
+fn label(c: &Check) -> String {
+    match &c.slo {
+        Some(name) => format!("{} {name}", c.name),
+        None => c.name.to_string(),
+    }
 }
 
 fn xml(text: &str) -> String {
@@ -162,6 +175,7 @@ mod tests {
             checks: vec![
                 Check {
                     name: "slo",
+                    slo: None,
                     unit: CheckUnit::Fraction,
                     threshold: 0.99,
                     actual: Some(0.95),
@@ -169,6 +183,7 @@ mod tests {
                 },
                 Check {
                     name: "5xx_rate<&>",
+                    slo: None,
                     unit: CheckUnit::Fraction,
                     threshold: 0.01,
                     actual: Some(0.005),
