@@ -19,7 +19,8 @@ use crate::metrics::daily::{self, ChartInfo, DailyReport, SloSeries, StatusClass
 use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
 use crate::metrics::security::{Security, Severity};
-use crate::metrics::slo::{Slo, SloConfig};
+use crate::metrics::slo::SloConfig;
+use crate::metrics::slos::Slos;
 use crate::metrics::traffic::Traffic;
 use crate::render::chart::{self, TimeAxis, HEIGHT, WIDTH};
 use crate::render::{html, percent, Document, Report, Section};
@@ -62,6 +63,17 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> 
         success_rate: built.report.slo.success_rate,
         budget_remaining_fraction: built.report.slo.error_budget.remaining_fraction,
         outages: built.report.slo_series.outages.len(),
+        slos: built
+            .report
+            .slos
+            .iter()
+            .map(|a| WrittenSlo {
+                name: a.name.clone(),
+                met: a.report.met,
+                success_rate: a.report.success_rate,
+                budget_remaining_fraction: a.report.error_budget.remaining_fraction,
+            })
+            .collect(),
     };
     ctx.emit(&summary)?;
     Ok(ctx.outcome(ExitStatus::Ok, &built.report.input))
@@ -69,11 +81,12 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> 
 
 /// Reads once, running every analysis over the same requests, and builds everything.
 pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
-    let cfg = args.slo.config(&ctx.settings)?;
+    let defs = args.slo.defs(&ctx.settings)?;
+    let cfg = defs[0].config;
     let plan = plan(ctx, args.bucket.as_deref())?;
-    // the SLO and security see every request; the other analyses only user traffic
+    // the SLOs and security see every request; the other analyses only user traffic
     let analyses = (
-        Slo { config: cfg },
+        Slos::new(defs),
         Security::overall(
             ctx.settings.security.clone(),
             Severity::Low,
@@ -102,8 +115,11 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
         StatusClassesOverTime { plan },
     );
     let ran = ctx.run_local(&analyses, &ctx.window)?;
-    let (mut slo, security, errors, latency, backends, traffic, status_classes) = ran.report;
-    slo.input = ran.input.clone();
+    let (mut slos, security, errors, latency, backends, traffic, status_classes) = ran.report;
+    for a in &mut slos {
+        a.report.input = ran.input.clone();
+    }
+    let slo = slos[0].report.clone();
     let bucket_us = errors.bucket_us;
     let latency_histogram = daily::latency_histogram(&latency.histogram, LatencyField::Total);
     let axis = TimeAxis::of(&slo.window);
@@ -116,6 +132,7 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
         excluded: ran.excluded,
         input: ran.input,
         slo,
+        slos,
         errors,
         latency,
         backends,
@@ -368,6 +385,17 @@ pub struct Written {
     pub success_rate: Option<f64>,
     pub budget_remaining_fraction: Option<f64>,
     pub outages: usize,
+    /// Every SLO: `{name, met, success_rate, budget_remaining_fraction}`.
+    pub slos: Vec<WrittenSlo>,
+}
+
+/// One SLO in what `report` prints.
+#[derive(Debug, Serialize)]
+pub struct WrittenSlo {
+    pub name: String,
+    pub met: bool,
+    pub success_rate: Option<f64>,
+    pub budget_remaining_fraction: Option<f64>,
 }
 
 impl Report for Written {
@@ -389,7 +417,25 @@ impl Report for Written {
                     percent(self.budget_remaining_fraction),
                 ),
                 ("Outages".into(), self.outages.to_string()),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                self.slos
+                    .iter()
+                    .skip(usize::from(self.slos.len() == 1))
+                    .map(|s| {
+                        (
+                            format!("SLO {}", s.name),
+                            format!(
+                                "{} (success rate {}, budget left {})",
+                                if s.met { "met" } else { "NOT met" },
+                                percent(s.success_rate),
+                                percent(s.budget_remaining_fraction)
+                            ),
+                        )
+                    }),
+            )
+            .collect(),
             sections: vec![Section {
                 title: "Files".into(),
                 headers: vec!["File".into()],

@@ -344,7 +344,10 @@ pub struct DailyReport {
     /// Requests left out of the analyses as non-user traffic (config [exclude]).
     pub excluded: u64,
     pub input: crate::engine::InputStats,
+    /// The first SLO (the config's `[slo]`, or the first of `[[slo]]`).
     pub slo: super::slo::SloReport,
+    /// Every SLO, as `slo --format json`'s `slos[]`.
+    pub slos: Vec<super::slos::SloAnswer>,
     pub errors: super::errors::ErrorsReport,
     pub latency: super::latency::LatencyReport,
     pub backends: super::backends::BackendsReport,

@@ -10,7 +10,8 @@ use super::buckets::BucketPlan;
 use super::errors::{EndpointErrors, Errors, ErrorsConfig};
 use super::latency::{Latency, LatencyConfig, LatencyField, Stats};
 use super::security::{self, Finding, Security, Severity};
-use super::slo::{compute, BurnRateAlert, Slo, SloConfig, SloCounts, SloReport, BURN_RATE_PAIRS};
+use super::slo::{compute_with, BurnRateAlert, SloConfig, SloCounts, SloReport, BURN_RATE_PAIRS};
+use super::slos::{SloAnswer, SloDef, Slos, DEFAULT_NAME};
 use crate::engine::rolling::{Rolling, RollingPartial};
 use crate::engine::{Analysis, Finish, InputStats, Seen};
 use crate::format::{Request, RoleSet};
@@ -48,7 +49,10 @@ pub struct LiveConfig {
 #[derive(Debug, Clone)]
 pub struct Live {
     pub config: LiveConfig,
-    slo: Rolling<Slo>,
+    /// Every SLO (the first is `config.slo`), judged over the panel's window.
+    slo: Rolling<Slos>,
+    /// The longest burn-rate window of any SLO: the counts are kept at least this long.
+    longest_alert_us: i64,
     errors: Rolling<Errors>,
     latency: Rolling<Latency>,
     security: Rolling<Security>,
@@ -57,7 +61,7 @@ pub struct Live {
 /// The live view's partials.
 #[derive(Debug, Clone, Default)]
 pub struct LivePartial {
-    slo: RollingPartial<SloCounts>,
+    slo: RollingPartial<Vec<SloCounts>>,
     errors: RollingPartial<<Errors as Analysis>::Partial>,
     latency: RollingPartial<<Latency as Analysis>::Partial>,
     security: RollingPartial<<Security as Analysis>::Partial>,
@@ -79,14 +83,28 @@ impl LivePartial {
 }
 
 impl Live {
+    /// The view of one SLO, `config.slo` (named `availability`).
     pub fn new(config: LiveConfig) -> Live {
+        let one = SloDef::new(DEFAULT_NAME, config.slo);
+        Live::with_slos(config, vec![one])
+    }
+
+    /// The view of several SLOs; the first is the one the snapshot's top-level keys describe
+    /// (`config.slo` is set to it).
+    pub fn with_slos(mut config: LiveConfig, defs: Vec<SloDef>) -> Live {
+        config.slo = defs[0].config;
         let minute = |inner| Rolling {
             inner,
             bucket_us: MIN,
         };
+        let longest_alert_us = defs
+            .iter()
+            .flat_map(|d| d.alerts.iter().map(|a| a.long_us))
+            .fold(LONGEST_ALERT_US, i64::max);
         Live {
+            longest_alert_us,
             slo: Rolling {
-                inner: Slo { config: config.slo },
+                inner: Slos::new(defs),
                 bucket_us: HOUR,
             },
             errors: minute(Errors {
@@ -126,7 +144,7 @@ impl Live {
     /// How far back the view reads and keeps counts: its window, and at least the longest
     /// burn-rate window.
     pub fn retention_us(&self) -> i64 {
-        self.config.since_us.max(LONGEST_ALERT_US)
+        self.config.since_us.max(self.longest_alert_us)
     }
 
     /// Drops what no panel shows any more at `now_us`: memory follows the windows, never how
@@ -158,15 +176,27 @@ impl Live {
         covered_from_us: i64,
         input: InputStats,
     ) -> Snapshot {
-        let counts = self.slo.since(&p.slo, now_us - self.retention_us());
+        let all = self.slo.since(&p.slo, now_us - self.retention_us());
         let window = Window {
             since_us: Some(now_us - self.config.since_us),
             until_us: Some(now_us),
         };
-        let mut slo = compute(&counts, &window, &self.config.slo, input);
-        for (alert, (_, long, _, _)) in slo.burn_rate_alerts.iter_mut().zip(BURN_RATE_PAIRS) {
-            alert.partial = now_us - long < covered_from_us;
-        }
+        let slos: Vec<SloAnswer> = self
+            .slo
+            .inner
+            .defs
+            .iter()
+            .zip(&all)
+            .map(|(def, counts)| {
+                let mut r = compute_with(counts, &window, &def.config, &def.alerts, input.clone());
+                for (alert, pair) in r.burn_rate_alerts.iter_mut().zip(&def.alerts) {
+                    alert.partial = now_us - pair.long_us < covered_from_us;
+                }
+                SloAnswer::new(def, r)
+            })
+            .collect();
+        let slo = slos[0].report.clone();
+        let counts = &all[0];
         let alerts_firing = slo
             .burn_rate_alerts
             .iter()
@@ -217,6 +247,7 @@ impl Live {
             at: format_us(now_us),
             alerts_firing,
             slo,
+            slos,
             at_us: now_us,
             series,
             latency_now: latency(now_us - NOW_US),
@@ -292,6 +323,8 @@ impl Analysis for Live {
 pub struct Snapshot {
     #[serde(flatten)]
     pub slo: SloReport,
+    /// Every SLO, as `slo --format json`'s `slos[]`, judged over the panel's window.
+    pub slos: Vec<SloAnswer>,
     /// The burn-rate alerts that fire, by name (`page 1h/5m`).
     pub alerts_firing: Vec<String>,
     /// The clock at the snapshot (the window's end), RFC 3339.

@@ -178,7 +178,7 @@ fn overview(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>) {
         .direction(Direction::Vertical)
         // the tables get the room the chart does not need: a chart reads at any height
         .constraints([
-            Constraint::Length(8),
+            Constraint::Length(8 + other_slos(snap) as u16),
             Constraint::Percentage(40),
             Constraint::Min(7),
         ])
@@ -239,6 +239,24 @@ fn panel(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>) {
         ms(snap.latency_hour.p99),
         format!("{} req", snap.latency_hour.count),
     ]));
+    // the other SLOs, one row each over the panel's window: good, bad, success rate
+    for a in snap.slos.iter().skip(1).take(other_slos(snap)) {
+        let o = &a.report;
+        let style = match o.success_rate {
+            Some(x) if x >= o.target => styled(s, Style::default().fg(Color::Green)),
+            Some(_) => styled(s, Style::default().fg(Color::Red)),
+            None => Style::default(),
+        };
+        rows.push(
+            Row::new(vec![
+                a.name.clone(),
+                o.requests.good.to_string(),
+                o.requests.bad.to_string(),
+                format!("{} of {}", percent(o.success_rate), percent(Some(o.target))),
+            ])
+            .style(style),
+        );
+    }
     let title = format!(
         "Control panel · target {} · {}",
         percent(Some(r.target)),
@@ -252,6 +270,11 @@ fn panel(f: &mut Frame<'_>, area: Rect, snap: &Snapshot, s: &Screen<'_>) {
     ];
     let header = vec!["Period", "Successful", "Failed", "Success"];
     f.render_widget(table(rows, widths, header, &title), area);
+}
+
+/// The SLOs after the first that the panel lists (at most six: the JSON has every one).
+fn other_slos(snap: &Snapshot) -> usize {
+    snap.slos.len().saturating_sub(1).min(6)
 }
 
 fn ms(v: Option<f64>) -> String {

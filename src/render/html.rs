@@ -374,6 +374,10 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
     // SLO
     o.push_str("<section id=\"slo\">\n<h2>SLO and error budget</h2>\n");
     let slo_doc = slo.document();
+    if r.slos.len() > 1 {
+        let sec = super::slo::slos_section(&r.slos);
+        table(&mut o, "Every SLO", &sec.headers, &sec.rows, usize::MAX);
+    }
     for sec in &slo_doc.sections {
         table(&mut o, &sec.title, &sec.headers, &sec.rows, usize::MAX);
     }

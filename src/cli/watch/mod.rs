@@ -37,7 +37,7 @@ Examples:
   hosp-logs watch --source 'logs/*.log' --interval 10s | tee panel.ndjson
 
 On a terminal: the dashboard (q quits, p pauses, tab switches views). Otherwise: one JSON
-object per interval on stdout (the slo JSON keys plus alerts_firing and at).
+object per interval on stdout (the slo JSON keys, slos[] included, plus alerts_firing and at).
 The dashboard ends with its terminal (closed window, dropped SSH session: exit 130 within a
 second); NDJSON ends when its reader goes away (`| head -1`: exit 0).
 Exit codes: 0 quit (q, --once, stdout closed), 1 runtime failure, 2 usage or input error,
@@ -126,12 +126,15 @@ pub fn run(global: &GlobalArgs, args: WatchArgs) -> anyhow::Result<ExitStatus> {
     if since_us <= 0 {
         return Err(UsageError("--since must be before now".into()).into());
     }
-    let slo = args.slo.config(&ctx.settings)?;
-    let live = Live::new(LiveConfig {
-        slo,
-        security: ctx.settings.security.clone(),
-        since_us,
-    });
+    let defs = args.slo.defs(&ctx.settings)?;
+    let live = Live::with_slos(
+        LiveConfig {
+            slo: defs[0].config,
+            security: ctx.settings.security.clone(),
+            since_us,
+        },
+        defs,
+    );
     let Where::Local {
         sources,
         settings,
