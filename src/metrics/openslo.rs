@@ -851,7 +851,7 @@ spec:
             (
                 "kind: SLO\n",
                 "kind: SLOs\n",
-                "document 1 (availability)",
+                "document 1: kind: \"SLOs\"",
                 "kind",
             ),
             (
