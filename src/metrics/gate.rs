@@ -261,10 +261,8 @@ pub fn evaluate(gate: &GateConfig, counts: &GateCounts, input: &InputStats) -> G
         ))
     } else if valid == 0 {
         Some("no valid request in the window".to_string())
-    } else if let Some(name) = named_empty {
-        Some(format!("no valid request for SLO {name} in the window"))
     } else {
-        None
+        named_empty.map(|name| format!("no valid request for SLO {name} in the window"))
     };
     let can = reason.is_none();
     let mut checks = Vec::new();
