@@ -571,6 +571,32 @@ mod tests {
     }
 
     #[test]
+    fn slo_is_one_table_or_a_list_of_them() {
+        let one = Config::parse("[slo]\ntarget = 99.5\nwindow = \"28d\"\n").unwrap();
+        assert_eq!(one.slo.target, Some(99.5));
+        assert!(one.slo.list.is_empty());
+        let many = Config::parse(
+            "[[slo]]\nname = \"a\"\ntarget = 99\n\
+             [[slo]]\nname = \"b\"\ntarget = 99.9\nendpoints = [\"POST /notes\"]\n\
+             alerts = [{ severity = \"page\", long_window = \"1h\", short_window = \"5m\", threshold = 14.4 }]\n",
+        )
+        .unwrap();
+        assert_eq!(many.slo.target, None);
+        let names: Vec<&str> = many.slo.list.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(many.slo.list[1].endpoints, ["POST /notes"]);
+        assert_eq!(many.slo.list[1].alerts.as_ref().unwrap()[0].threshold, 14.4);
+        // typos and missing keys are named, in either form
+        let err =
+            Config::parse("[[slo]]\nname = \"a\"\ntarget = 99\nwindoww = \"1d\"\n").unwrap_err();
+        assert!(err.0.contains("windoww"), "{err}");
+        let err = Config::parse("[[slo]]\ntarget = 99\n").unwrap_err();
+        assert!(err.0.contains("name"), "{err}");
+        let err = Config::parse("[slo]\ntargett = 99\n").unwrap_err();
+        assert!(err.0.contains("targett"), "{err}");
+    }
+
+    #[test]
     fn targets_and_latencies() {
         assert_eq!(parse_target(99.0).unwrap(), 0.99);
         assert_eq!(parse_target(0.995).unwrap(), 0.995);
