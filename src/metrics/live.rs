@@ -223,6 +223,7 @@ impl Live {
             latency_hour: latency(hour_ago),
             requests_hour: errors.requests,
             errors_hour: errors.total_5xx,
+            generated_hour: (errors.alb_generated, errors.target_generated),
             top_failing: errors.by_endpoint,
             findings,
             security_dropped: p.security_dropped,
@@ -311,6 +312,9 @@ pub struct Snapshot {
     pub requests_hour: u64,
     #[serde(skip)]
     pub errors_hour: u64,
+    /// The last hour's 5XX answered by the hop itself (the load balancer) and by its backends.
+    #[serde(skip)]
+    pub generated_hour: (u64, u64),
     /// Endpoints with 5XX over the last hour, most failing first.
     #[serde(skip)]
     pub top_failing: Vec<EndpointErrors>,

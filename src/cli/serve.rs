@@ -1,0 +1,194 @@
+//! `hosp-logs serve`: the flags, the checks that exit 2, and the glue to [`crate::serve`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::context::{Context, Where};
+use super::input::InputArgs;
+use super::slo::SloFlags;
+use super::watch::Clock;
+use super::GlobalArgs;
+use crate::engine::live::LiveSources;
+use crate::error::{ExitStatus, UsageError};
+use crate::metrics::live::{Live, LiveConfig};
+use crate::serve::follow::{Follow, Served};
+use crate::serve::{check_listen, Options, ServeError, Token};
+use crate::source::s3::S3Context;
+use crate::window::parse_duration;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  hosp-logs serve --source /var/log/alb/
+  hosp-logs serve --source logs/ --listen 127.0.0.1:9000 --token-file ~/.config/hosp-logs/token
+  hosp-logs serve --source s3://my-alb-logs/prod --since 24h --interval 5s
+  hosp-logs serve --source logs/ --listen 0.0.0.0:8087 --allow-remote --allowed-host panel.example.org
+  curl -H \"Authorization: Bearer $(cat token)\" http://127.0.0.1:8087/metrics
+
+On start, the page's address with its token (http://127.0.0.1:8087/?token=…) is printed once on
+stderr: opening it sets a cookie and the page follows the logs. /api/snapshot is one `watch`
+NDJSON snapshot; /metrics is the Prometheus text format (OpenMetrics when asked), with the token
+as `Authorization: Bearer`; /healthz needs no token.
+Exit codes: 1 runtime failure, 2 usage or input error (a non-loopback --listen without
+--allow-remote), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).";
+
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The address and port to listen on: loopback only unless --allow-remote
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8087")]
+    pub listen: SocketAddr,
+    /// Listen on a non-loopback address. Plain HTTP carries the token: put TLS in front
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// A Host name the page is reached by besides the listen address and localhost (a proxy's
+    /// name); repeatable
+    #[arg(long, value_name = "NAME")]
+    pub allowed_host: Vec<String>,
+    /// Read the token from this file's first line instead of making a random one
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// How often the sources are polled (the page follows within this plus a second)
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    pub interval: String,
+    /// Requests served per second (beyond: 429)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_rps: u32,
+    #[command(flatten)]
+    pub slo: SloFlags,
+}
+
+pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
+    check_listen(&args.listen, args.allow_remote)?;
+    if args.input.until.is_some() {
+        return Err(
+            UsageError("serve follows the logs up to now: --until is for the batch commands".into())
+                .into(),
+        );
+    }
+    if args.input.sources.iter().any(|s| s == "-") {
+        return Err(UsageError(
+            "serve follows files, folders, globs and s3:// prefixes; stdin ('-') cannot be followed".into(),
+        )
+        .into());
+    }
+    let interval = parse_duration(&args.interval)
+        .filter(|d| *d >= 100_000)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--interval {:?}: expected a duration of at least 100ms, like 1s or 30s",
+                args.interval
+            ))
+        })?;
+    let token = match &args.token_file {
+        Some(path) => Token::from_file(path).map_err(follow_error)?,
+        None => Token::random().map_err(ServeError::from)?,
+    };
+    let ctx = Context::new(global, &args.input, None)?;
+    let clock = Clock::start();
+    let window_us = match ctx.window.since_us {
+        Some(s) => clock.now_us() - s,
+        None => 24 * 3_600_000_000,
+    };
+    if window_us <= 0 {
+        return Err(UsageError("--since must be before now".into()).into());
+    }
+    let slo = args.slo.config(&ctx.settings)?;
+    let live = Live::new(LiveConfig {
+        slo,
+        security: ctx.settings.security.clone(),
+        since_us: window_us,
+    });
+    let Where::Local {
+        sources,
+        settings,
+        s3,
+        ..
+    } = &ctx.engine
+    else {
+        return Err(UsageError("serve reads logs locally".into()).into());
+    };
+    let hop = match settings.log_format {
+        crate::format::LogFormat::Auto => String::new(),
+        f => format!("{f:?}").to_lowercase(),
+    };
+    let sources = LiveSources::new(sources, settings.max_line_bytes, || S3Context::new(s3))
+        .map_err(|e| follow_error(crate::serve::follow::FollowError::from(e)))?;
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&interrupted))?;
+    }
+    let follow = Follow {
+        served: Served { live },
+        sources,
+        settings: settings.clone(),
+        routes: ctx.settings.routes.clone(),
+        exclude: ctx.settings.exclude.clone(),
+        now_us: Box::new(move || clock.now_us()),
+        interval: Duration::from_micros(interval as u64),
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let opts = Options {
+        listen: args.listen,
+        token: token.clone(),
+        allowed_hosts: args.allowed_host.clone(),
+        slos: vec!["availability".to_string()],
+        hop,
+        window_us,
+        complete_through: None,
+        backfill: None,
+        max_rps: args.max_rps,
+    };
+    let from_file = args.token_file.is_some();
+    let res = crate::serve::run(opts, follow, Arc::clone(&interrupted), |bound| {
+        let host = match bound.ip() {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]:{}", bound.port()),
+            v4 => format!("{v4}:{}", bound.port()),
+        };
+        // the one place the token is shown: the person who started serve
+        match from_file {
+            true => eprintln!(
+                "hosp-logs: serving http://{host}/?token=<the token in --token-file> (Ctrl-C ends)"
+            ),
+            false => eprintln!(
+                "hosp-logs: serving http://{host}/?token={} (Ctrl-C ends)",
+                token.expose()
+            ),
+        }
+    });
+    match res {
+        Ok(()) if interrupted.load(std::sync::atomic::Ordering::Relaxed) => {
+            Ok(ExitStatus::Interrupted)
+        }
+        Ok(()) => Ok(ExitStatus::Ok),
+        Err(e) => Err(follow_error(e)),
+    }
+}
+
+/// The error itself, not a wrapper, so the exit code is the one its kind earns (an input
+/// error is 2).
+fn follow_error(e: impl Into<ServeError>) -> anyhow::Error {
+    use crate::engine::live::LiveError;
+    use crate::serve::follow::FollowError;
+    match e.into() {
+        ServeError::Usage(e) => e.into(),
+        ServeError::Follow(FollowError::Input(e)) => e.into(),
+        ServeError::Follow(FollowError::Live(LiveError::Input(e))) => e.into(),
+        ServeError::Follow(FollowError::Live(LiveError::S3(e))) => e.into(),
+        ServeError::Follow(FollowError::Live(LiveError::Load(e))) => e.into(),
+        ServeError::TokenFile { path, reason } => {
+            UsageError(format!("--token-file {path}: {reason}")).into()
+        }
+        other => other.into(),
+    }
+}
