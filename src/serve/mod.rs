@@ -11,6 +11,7 @@
 
 pub mod exposition;
 pub mod follow;
+pub mod history;
 pub mod http;
 pub mod panel;
 
