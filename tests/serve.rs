@@ -454,3 +454,58 @@ fn sigterm_ends_serve_with_130() {
     };
     assert_eq!(status.code(), Some(130));
 }
+
+/// With a store, the view starts from the store's counts up to where it is complete and
+/// reads the sources from there on: the fixture day collected, an empty folder followed, the
+/// snapshot is still `slo` over the logs of the same window.
+#[test]
+fn the_store_backfills_the_view() {
+    let day = fixture_day();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let empty = dir.path().join("new-logs");
+    std::fs::create_dir(&empty).unwrap();
+    stdout_ok(
+        &hosp_logs()
+            .args(["collect", "-q", "--source", &day, "--store"])
+            .arg(&store)
+            .output()
+            .unwrap(),
+    );
+    let s = serve(
+        &[
+            "--source",
+            &empty.display().to_string(),
+            "--store",
+            &store.display().to_string(),
+            "--since",
+            "24h",
+            "--interval",
+            "1h",
+        ],
+        Some("2026-11-21T00:30:00Z"),
+    );
+    let snap = json(&s, "/api/snapshot");
+    let since = snap["window"]["start"].as_str().unwrap().to_string();
+    let until = snap["window"]["end"].as_str().unwrap().to_string();
+    let slo = json_ok(
+        &hosp_logs()
+            .args([
+                "slo", "--source", &day, "--since", &since, "--until", &until, "--format", "json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(u(&slo["requests"]["valid"]) > 70_000);
+    assert_eq!(snap["requests"], slo["requests"]);
+    assert_eq!(snap["success_rate"], slo["success_rate"]);
+    // nothing was read from the (empty) sources: the numbers are the store's
+    assert_eq!(u(&snap["input"]["lines"]), 0);
+    let panel = json(&s, "/api/panel");
+    // the day's last minute ends at midnight: the store is complete through it
+    assert_eq!(panel["freshness"]["complete_through"], "2026-11-21T00:00:00Z");
+    assert_eq!(
+        panel["slos"][0]["success"],
+        format!("{:.3}%", slo["success_rate"].as_f64().unwrap() * 100.0)
+    );
+}

@@ -26,6 +26,7 @@ Examples:
   hosp-logs serve --source /var/log/alb/
   hosp-logs serve --source logs/ --listen 127.0.0.1:9000 --token-file ~/.config/hosp-logs/token
   hosp-logs serve --source s3://my-alb-logs/prod --since 24h --interval 5s
+  hosp-logs serve --config hosp-logs.toml --store ~/.local/share/hosp-logs/store --since 28d
   hosp-logs serve --source logs/ --listen 0.0.0.0:8087 --allow-remote --allowed-host panel.example.org
   curl -H \"Authorization: Bearer $(cat token)\" http://127.0.0.1:8087/metrics
 
@@ -62,6 +63,8 @@ pub struct ServeArgs {
     pub max_rps: u32,
     #[command(flatten)]
     pub slo: SloFlags,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
@@ -118,6 +121,52 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         crate::format::LogFormat::Auto => String::new(),
         f => format!("{f:?}").to_lowercase(),
     };
+    // with a store: its counts up to where it is complete, the sources read from there on
+    let retention_us = live.retention_us();
+    let mut from_store = None;
+    if let Some(dir) = args.store.answer_from(&ctx.settings) {
+        let format = match settings.log_format.fixed() {
+            Some(f) => f.name().to_string(),
+            None => {
+                let held = crate::store::Store::open_read(&dir)?.formats()?;
+                match held.as_slice() {
+                    [one] => one.clone(),
+                    [] => String::new(),
+                    _ => {
+                        return Err(UsageError(format!(
+                            "the store {} holds {} logs: say which with --log-format",
+                            dir.display(),
+                            held.join(", ")
+                        ))
+                        .into())
+                    }
+                }
+            }
+        };
+        let print = super::collect::fingerprint(&ctx.settings, &slo);
+        if !format.is_empty() {
+            from_store = crate::serve::backfill(
+                &dir,
+                &format,
+                &print,
+                clock.now_us() - retention_us,
+            )?;
+        }
+        if !ctx.quiet {
+            match &from_store {
+                Some(b) => eprintln!(
+                    "hosp-logs: {} objects of the store {} through {}; the sources are read from there on",
+                    b.objects,
+                    dir.display(),
+                    crate::window::format_us(b.through_us)
+                ),
+                None => eprintln!(
+                    "hosp-logs: the store {} holds nothing complete of the window: the sources are read whole",
+                    dir.display()
+                ),
+            }
+        }
+    }
     let sources = LiveSources::new(sources, settings.max_line_bytes, || S3Context::new(s3))
         .map_err(|e| follow_error(crate::serve::follow::FollowError::from(e)))?;
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -137,6 +186,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         now_us: Box::new(move || clock.now_us()),
         interval: Duration::from_micros(interval as u64),
         stop: Arc::new(AtomicBool::new(false)),
+        read_from_us: from_store.as_ref().map(|b| b.through_us),
     };
     let opts = Options {
         listen: args.listen,
@@ -145,8 +195,10 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         slos: vec!["availability".to_string()],
         hop,
         window_us,
-        complete_through: None,
-        backfill: None,
+        complete_through: from_store
+            .as_ref()
+            .map(|b| crate::window::format_us(b.through_us)),
+        backfill: from_store.map(|b| b.counts),
         max_rps: args.max_rps,
     };
     let from_file = args.token_file.is_some();

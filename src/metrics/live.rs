@@ -129,6 +129,20 @@ impl Live {
         self.config.since_us.max(LONGEST_ALERT_US)
     }
 
+    /// Adds per-second SLO counts read elsewhere (the store, before the sources are followed)
+    /// to the SLO panel; the other panels show what is followed only.
+    pub fn add_slo_seconds(
+        &self,
+        p: &mut LivePartial,
+        seconds: impl IntoIterator<Item = (i64, super::slo::Counts)>,
+    ) {
+        for (sec, c) in seconds {
+            p.slo
+                .bucket_mut(sec * SEC, self.slo.bucket_us)
+                .add(sec, c);
+        }
+    }
+
     /// Drops what no panel shows any more at `now_us`: memory follows the windows, never how
     /// long the view has run.
     pub fn prune(&self, p: &mut LivePartial, now_us: i64) {

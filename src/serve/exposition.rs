@@ -70,7 +70,7 @@ impl Collector for Scrape {
             return Ok(());
         };
         let (s, t) = (&p.snapshot, &p.totals);
-        let hop = latest.hop.clone();
+        let hop = super::panel::hop_name(&latest.hop, s);
         let slo = latest.slos.first().cloned().unwrap_or_default();
         let by_class: Vec<_> = CODE_CLASSES
             .iter()

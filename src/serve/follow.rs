@@ -13,7 +13,7 @@ use crate::error::InputError;
 use crate::filter::ClientFilter;
 use crate::format::{Request, RoleSet, Routes};
 use crate::metrics::live::{Live, LivePartial, Snapshot};
-use crate::metrics::slo::Verdict;
+use crate::metrics::slo::{SloCounts, Verdict};
 
 /// `hosp_request_duration_seconds` buckets (upper bounds, seconds): Prometheus' defaults
 /// with HOSP's 3 s threshold added.
@@ -175,6 +175,9 @@ pub struct Follow {
     pub now_us: Box<dyn Fn() -> i64 + Send>,
     pub interval: Duration,
     pub stop: Arc<AtomicBool>,
+    /// With a store: where it is complete through (µs). The sources are read from there on,
+    /// the store's counts before it are the backfill: nothing is counted twice.
+    pub read_from_us: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,13 +193,19 @@ impl Follow {
     /// poll's failures and, with --strict, a malformed line are errors.
     pub fn run(
         mut self,
-        backfill: Option<Totals>,
+        backfill: Option<SloCounts>,
         mut publish: impl FnMut(Polled),
     ) -> Result<(), FollowError> {
         let live = &self.served.live;
         let mut partial = self.served.partial();
-        if let Some(t) = backfill {
-            partial.1.merge(t);
+        if let Some(counts) = backfill {
+            let t = &mut partial.1;
+            for (sec, c) in counts.seconds() {
+                t.valid += c.valid();
+                t.good += c.good;
+                t.last_us = t.last_us.max(Some(sec * 1_000_000));
+            }
+            live.add_slo_seconds(&mut partial.0, counts.seconds());
         }
         let started = (self.now_us)();
         let covered_from = started - live.retention_us();
@@ -207,7 +216,9 @@ impl Follow {
             settings.now_us = now_us;
             let job = Job {
                 window: crate::window::Window {
-                    since_us: Some(now_us - live.retention_us()),
+                    since_us: Some(
+                        (now_us - live.retention_us()).max(self.read_from_us.unwrap_or(i64::MIN)),
+                    ),
                     until_us: None,
                 },
                 routes: &self.routes,

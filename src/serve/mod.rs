@@ -21,7 +21,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::error::UsageError;
-use follow::{Follow, FollowError, Polled, Totals};
+use crate::metrics::slo::SloCounts;
+use crate::store::{Store, StoreError};
+use crate::window::Window;
+use follow::{Follow, FollowError, Polled};
 
 /// Connections served at once; more wait in the listen queue.
 pub const MAX_CONNECTIONS: usize = 256;
@@ -105,6 +108,50 @@ impl Token {
     }
 }
 
+/// What the store holds for a live view: the SLO's per-second counts from `since_us` up to
+/// where the store is complete, and that time.
+pub struct Backfill {
+    pub counts: SloCounts,
+    /// The end of the store's last complete minute (µs): the sources are read from here.
+    pub through_us: i64,
+    pub objects: u64,
+}
+
+/// The store's counts of `format` from `since_us` to its `complete_through`; None when it
+/// holds nothing of that format complete. `fingerprint` is the SLO settings the store must
+/// have been collected with.
+pub fn backfill(
+    dir: &std::path::Path,
+    format: &str,
+    fingerprint: &str,
+    since_us: i64,
+) -> Result<Option<Backfill>, StoreError> {
+    let store = Store::open_read(dir)?;
+    store.check_settings(
+        fingerprint,
+        &crate::store::slo::describe_fingerprint(fingerprint),
+    )?;
+    let Some(minute) = store.complete_through(Some(format))? else {
+        return Ok(None);
+    };
+    let through_us = (minute + 1) * 60_000_000;
+    // whole seconds, as the store keeps
+    let since_us = since_us.div_euclid(1_000_000) * 1_000_000;
+    if through_us <= since_us {
+        return Ok(None);
+    }
+    let window = Window {
+        since_us: Some(since_us),
+        until_us: Some(through_us),
+    };
+    let (counts, read) = crate::store::slo::load(&store, format, &window, None)?;
+    Ok(Some(Backfill {
+        counts,
+        through_us,
+        objects: read.objects,
+    }))
+}
+
 /// How `serve` runs.
 pub struct Options {
     pub listen: SocketAddr,
@@ -117,8 +164,8 @@ pub struct Options {
     pub window_us: i64,
     /// The store's `complete_through`, when a store is configured.
     pub complete_through: Option<String>,
-    /// Counts read from the store before the sources are followed.
-    pub backfill: Option<Totals>,
+    /// The SLO's counts read from the store before the sources are followed.
+    pub backfill: Option<SloCounts>,
     /// Requests per second served (beyond: 429).
     pub max_rps: u32,
 }
@@ -155,7 +202,7 @@ impl Shared {
 /// address, follows the sources in a thread and serves until `interrupted` is set. A failure
 /// of the sources ends the serve with that error.
 pub fn run(
-    opts: Options,
+    mut opts: Options,
     follow: Follow,
     interrupted: Arc<AtomicBool>,
     ready: impl FnOnce(SocketAddr),
@@ -185,7 +232,7 @@ pub fn run(
         exposition::registry(latest),
     ));
     let stop = Arc::clone(&follow.stop);
-    let backfill = opts.backfill.clone();
+    let backfill = opts.backfill.take();
     let opts = Arc::new(opts);
     let reader = {
         let shared = Arc::clone(&shared);

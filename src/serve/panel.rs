@@ -104,6 +104,21 @@ pub struct Panel {
     pub freshness: Freshness,
 }
 
+/// Where the requests were logged: the name given (`--log-format`), else the format the
+/// sources were recognised in (`alb`, `cloudfront`, `nginx`).
+pub fn hop_name(given: &str, s: &Snapshot) -> String {
+    if !given.is_empty() {
+        return given.to_string();
+    }
+    s.slo
+        .input
+        .formats
+        .keys()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| "logs".into())
+}
+
 /// Log text for the page: control characters (bidi overrides included) removed, cut short.
 /// The page's script places it as text, never as markup.
 pub fn clean(s: &str) -> String {
@@ -283,7 +298,7 @@ pub fn panel(
         alerts_firing: s.alerts_firing.clone(),
         series,
         where_failed: Where {
-            hop: hop.to_string(),
+            hop: hop_name(hop, s),
             errors_hour: s.errors_hour,
             requests_hour: s.requests_hour,
             at_hop: s.generated_hour.0,

@@ -14,10 +14,13 @@
   function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
+  // each cell: [text, class, label]; the label heads the cell on a phone (CSS attr())
   function row(cells) {
     var tr = el("tr");
     cells.forEach(function (c) {
-      tr.appendChild(el("td", c[0], c[1]));
+      var td = el("td", c[0], c[1]);
+      if (c[2]) td.setAttribute("data-label", c[2]);
+      tr.appendChild(td);
     });
     return tr;
   }
@@ -65,7 +68,8 @@
     var rated = points.filter(function (p) { return p.ratio !== null; });
     var low = 1;
     rated.forEach(function (p) { if (p.ratio < low) low = p.ratio; });
-    low = Math.max(0, Math.min(0.9, Math.floor(low * 10) / 10));
+    // the axis starts a tenth below the lowest bucket, so the lowest bar still shows
+    low = Math.max(0, Math.min(0.9, Math.floor(low * 10) / 10 - 0.1));
     var bw = w / Math.max(points.length, 1);
     points.forEach(function (p, i) {
       if (p.ratio === null) return;
@@ -105,14 +109,16 @@
     clear(failing);
     if (!p.top_failing.length) failing.appendChild(row([["no 5XX in the past hour", "none"]]));
     p.top_failing.forEach(function (f) {
-      failing.appendChild(row([[f.endpoint, "ep"], [f.requests, "n"], [f.errors, "n"], [f.error_rate, "n"]]));
+      failing.appendChild(row([[f.endpoint, "ep", "Endpoint"], [f.requests, "n", "Requests"],
+        [f.errors, "n", "5XX"], [f.error_rate, "n", "Error rate"]]));
     });
     var findings = document.getElementById("findings");
     clear(findings);
     if (!p.findings.length) findings.appendChild(row([["no finding in the past hour", "none"]]));
     p.findings.forEach(function (f) {
-      findings.appendChild(row([[f.severity, "sev " + f.severity], [f.rule], [f.requests, "n"],
-        [f.last_seen], [f.endpoint, "ep"], [f.user_agent, "ua"]]));
+      findings.appendChild(row([[f.severity, "sev " + f.severity, "Severity"], [f.rule, "", "Rule"],
+        [f.requests, "n", "Requests"], [f.last_seen, "", "Last seen"], [f.endpoint, "ep", "Endpoint"],
+        [f.user_agent, "ua", "User agent"]]));
     });
     var fresh = document.getElementById("fresh");
     clear(fresh);
