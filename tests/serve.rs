@@ -32,7 +32,9 @@ impl Drop for Serve {
 
 fn serve(args: &[&str], now: Option<&str>) -> Serve {
     let mut cmd = hosp_logs_std();
-    cmd.arg("serve").args(args).args(["--listen", "127.0.0.1:0"]);
+    cmd.arg("serve")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0"]);
     if let Some(now) = now {
         cmd.env("HOSP_LOGS_NOW", now);
     }
@@ -46,14 +48,23 @@ fn serve(args: &[&str], now: Option<&str>) -> Serve {
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "serve ended before it listened");
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "serve ended before it listened"
+        );
         if line.contains("serving http://") {
             break;
         }
     }
     // the rest of stderr is drained so serve never blocks on it
     std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
-    let url = line.split("http://").nth(1).unwrap().split(' ').next().unwrap();
+    let url = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
     let (addr, token) = url.split_once("/?token=").unwrap();
     Serve {
         child,
@@ -200,19 +211,33 @@ fn every_request_but_healthz_needs_the_token_and_the_right_host() {
     let mut wrong = s.token.clone().into_bytes();
     wrong[31] = if wrong[31] == b'0' { b'1' } else { b'0' };
     let wrong = format!("Bearer {}", String::from_utf8(wrong).unwrap());
-    assert_eq!(get(&s, "/metrics", &[("Authorization", &wrong)]).status, 401);
+    assert_eq!(
+        get(&s, "/metrics", &[("Authorization", &wrong)]).status,
+        401
+    );
     let short = format!("Bearer {}", &s.token[..31]);
-    assert_eq!(get(&s, "/metrics", &[("Authorization", &short)]).status, 401);
+    assert_eq!(
+        get(&s, "/metrics", &[("Authorization", &short)]).status,
+        401
+    );
     assert_eq!(get(&s, "/metrics", &[("Authorization", &auth)]).status, 200);
 
     // DNS rebinding: the right token under another Host is refused
     let port = s.addr.rsplit(':').next().unwrap();
     let evil = format!("evil.example.com:{port}");
-    let a = get(&s, "/api/snapshot", &[("Host", &evil), ("Authorization", &auth)]);
+    let a = get(
+        &s,
+        "/api/snapshot",
+        &[("Host", &evil), ("Authorization", &auth)],
+    );
     assert_eq!(a.status, 403, "{a:?}");
     secured(&a);
     let local = format!("localhost:{port}");
-    let a = get(&s, "/api/snapshot", &[("Host", &local), ("Authorization", &auth)]);
+    let a = get(
+        &s,
+        "/api/snapshot",
+        &[("Host", &local), ("Authorization", &auth)],
+    );
     assert_eq!(a.status, 200);
 
     // the printed link: the token becomes an HttpOnly SameSite=Strict cookie, then leaves the URL
@@ -222,25 +247,53 @@ fn every_request_but_healthz_needs_the_token_and_the_right_host() {
     assert_eq!(link.status, 303, "{link:?}");
     assert_eq!(link.header("location"), Some("/"));
     let cookie = link.header("set-cookie").unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().unwrap().to_string();
     assert_eq!(pair, format!("hosp_token={}", s.token));
     let page = get(&s, "/", &[("Cookie", &pair)]);
     assert_eq!(page.status, 200);
     secured(&page);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
-    assert!(!page.body.contains(&s.token), "the token is never in a page");
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(
+        !page.body.contains(&s.token),
+        "the token is never in a page"
+    );
     // nothing inline: every script has a src, no style attribute or element, no handler
     assert_eq!(page.body.matches("<script").count(), 1);
-    assert!(page.body.contains("<script src=\"/app.js\" defer></script>"));
-    for inline in ["style=", "<style", " onload=", " onclick=", "javascript:", "http://", "https://"] {
+    assert!(page
+        .body
+        .contains("<script src=\"/app.js\" defer></script>"));
+    for inline in [
+        "style=",
+        "<style",
+        " onload=",
+        " onclick=",
+        "javascript:",
+        "http://",
+        "https://",
+    ] {
         assert!(!page.body.contains(inline), "{inline} in the page");
     }
     let script = get(&s, "/app.js", &[("Cookie", &pair)]);
-    assert!(script.header("content-type").unwrap().starts_with("text/javascript"));
-    assert!(!script.body.contains("innerHTML"), "log text is placed as text only");
+    assert!(script
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(
+        !script.body.contains("innerHTML"),
+        "log text is placed as text only"
+    );
     let style = get(&s, "/app.css", &[("Cookie", &pair)]);
-    assert!(style.header("content-type").unwrap().starts_with("text/css"));
+    assert!(style
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/css"));
     assert_eq!(get(&s, "/nothing", &[("Cookie", &pair)]).status, 404);
 
     // GET only, no body, bounded heads
@@ -259,7 +312,10 @@ fn every_request_but_healthz_needs_the_token_and_the_right_host() {
     let huge = "x".repeat(40_000);
     let big = raw(
         &s.addr,
-        &format!("GET /healthz HTTP/1.1\r\nHost: {}\r\nX-Big: {huge}\r\nConnection: close\r\n\r\n", s.addr),
+        &format!(
+            "GET /healthz HTTP/1.1\r\nHost: {}\r\nX-Big: {huge}\r\nConnection: close\r\n\r\n",
+            s.addr
+        ),
     );
     assert!(big.status == 431 || big.status == 0, "{:?}", big.status);
     let long = format!("/healthz?{}", "a".repeat(3000));
@@ -303,7 +359,10 @@ fn the_snapshot_is_the_slo_of_the_same_window() {
             .output()
             .unwrap(),
     );
-    assert!(u(&slo["requests"]["valid"]) > 70_000, "the window holds most of the day");
+    assert!(
+        u(&slo["requests"]["valid"]) > 70_000,
+        "the window holds most of the day"
+    );
     for key in [
         "requests",
         "success_rate",
@@ -328,7 +387,14 @@ fn the_snapshot_is_the_slo_of_the_same_window() {
     let slo_3d = json_ok(
         &hosp_logs()
             .args([
-                "slo", "--source", &day, "--since", &three_days, "--until", &until, "--format",
+                "slo",
+                "--source",
+                &day,
+                "--since",
+                &three_days,
+                "--until",
+                &until,
+                "--format",
                 "json",
             ])
             .output()
@@ -346,7 +412,10 @@ fn the_snapshot_is_the_slo_of_the_same_window() {
             .unwrap(),
     );
     let m = get(&s, "/metrics", &[("Authorization", &bearer(&s))]);
-    assert!(m.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(m
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
     let value = |series: &str| -> f64 {
         let line = m
             .body
@@ -370,10 +439,16 @@ fn the_snapshot_is_the_slo_of_the_same_window() {
         "/metrics",
         &[
             ("Authorization", &bearer(&s)),
-            ("Accept", "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"),
+            (
+                "Accept",
+                "application/openmetrics-text;version=1.0.0,text/plain;q=0.5",
+            ),
         ],
     );
-    assert!(om.header("content-type").unwrap().starts_with("application/openmetrics-text"));
+    assert!(om
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
     assert!(om.body.ends_with("# EOF\n"));
 }
 
@@ -382,7 +457,10 @@ fn appended_lines_reach_the_json_within_two_seconds_and_hostile_text_stays_inert
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("access.log");
     append(&log, &lines(10, 200, 5, PLAIN_URL, PLAIN_UA));
-    let s = serve(&["--source", &log.display().to_string(), "--since", "1h"], None);
+    let s = serve(
+        &["--source", &log.display().to_string(), "--since", "1h"],
+        None,
+    );
     let deadline = Instant::now() + WAIT;
     while u(&json(&s, "/api/snapshot")["requests"]["total"]) != 10 {
         assert!(Instant::now() < deadline);
@@ -413,10 +491,20 @@ fn appended_lines_reach_the_json_within_two_seconds_and_hostile_text_stays_inert
     assert_eq!(u(&snap["requests"]["bad"]), 5);
     // the page's numbers are the new slo figures: 10 good of 15
     let panel = json(&s, "/api/panel");
-    assert_eq!(panel["slos"][0]["success"], format!("{:.3}%", 10.0 / 15.0 * 100.0));
+    assert_eq!(
+        panel["slos"][0]["success"],
+        format!("{:.3}%", 10.0 / 15.0 * 100.0)
+    );
     let text = panel.to_string();
     // no client address, no raw URL (its query carries a patient id), no bidi override
-    for absent in ["192.0.2.39", "0012345", "patient=", "1=1", "\u{202E}", "\\u202e"] {
+    for absent in [
+        "192.0.2.39",
+        "0012345",
+        "patient=",
+        "1=1",
+        "\u{202E}",
+        "\\u202e",
+    ] {
         assert!(!text.contains(absent), "{absent:?} in the panel: {text}");
     }
     let failing = &panel["top_failing"][0];
@@ -449,7 +537,10 @@ fn sigterm_ends_serve_with_130() {
         if let Some(st) = s.child.try_wait().unwrap() {
             break st;
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "serve did not end on SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "serve did not end on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(130));
@@ -503,7 +594,10 @@ fn the_store_backfills_the_view() {
     assert_eq!(u(&snap["input"]["lines"]), 0);
     let panel = json(&s, "/api/panel");
     // the day's last minute ends at midnight: the store is complete through it
-    assert_eq!(panel["freshness"]["complete_through"], "2026-11-21T00:00:00Z");
+    assert_eq!(
+        panel["freshness"]["complete_through"],
+        "2026-11-21T00:00:00Z"
+    );
     assert_eq!(
         panel["slos"][0]["success"],
         format!("{:.3}%", slo["success_rate"].as_f64().unwrap() * 100.0)

@@ -171,13 +171,9 @@ fn openmetrics(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<ExitSta
             File::create(&args.out).map_err(|e| UsageError(format!("{}: {e}", args.out)))?,
         ))
     };
-    let written = crate::serve::history::write(
-        &ran.report.counts,
-        "availability",
-        config.target,
-        &mut out,
-    )
-    .and_then(|n| out.flush().map(|_| n));
+    let written =
+        crate::serve::history::write(&ran.report.counts, "availability", config.target, &mut out)
+            .and_then(|n| out.flush().map(|_| n));
     let samples = match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && args.out == "-" => {
             return Ok(ctx.outcome(ExitStatus::Ok, &ran.input))

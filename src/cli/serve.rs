@@ -70,10 +70,10 @@ pub struct ServeArgs {
 pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
     check_listen(&args.listen, args.allow_remote)?;
     if args.input.until.is_some() {
-        return Err(
-            UsageError("serve follows the logs up to now: --until is for the batch commands".into())
-                .into(),
-        );
+        return Err(UsageError(
+            "serve follows the logs up to now: --until is for the batch commands".into(),
+        )
+        .into());
     }
     if args.input.sources.iter().any(|s| s == "-") {
         return Err(UsageError(
@@ -145,12 +145,8 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         };
         let print = super::collect::fingerprint(&ctx.settings, &slo);
         if !format.is_empty() {
-            from_store = crate::serve::backfill(
-                &dir,
-                &format,
-                &print,
-                clock.now_us() - retention_us,
-            )?;
+            from_store =
+                crate::serve::backfill(&dir, &format, &print, clock.now_us() - retention_us)?;
         }
         if !ctx.quiet {
             match &from_store {

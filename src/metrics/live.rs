@@ -137,9 +137,7 @@ impl Live {
         seconds: impl IntoIterator<Item = (i64, super::slo::Counts)>,
     ) {
         for (sec, c) in seconds {
-            p.slo
-                .bucket_mut(sec * SEC, self.slo.bucket_us)
-                .add(sec, c);
+            p.slo.bucket_mut(sec * SEC, self.slo.bucket_us).add(sec, c);
         }
     }
 

@@ -254,7 +254,9 @@ mod tests {
         totals.duration[4] = 95;
         totals.duration[10] = 5;
         totals.duration_sum_s = 95.0 * 0.04 + 5.0 * 4.0;
-        totals.endpoints.insert("/x\"\n{".into(), [0, 0, 0, 0, 0, 5]);
+        totals
+            .endpoints
+            .insert("/x\"\n{".into(), [0, 0, 0, 0, 0, 5]);
         totals.last_us = Some(NOW - 100_000_000);
         let latest = Latest {
             polled: Some(Polled {

@@ -100,7 +100,9 @@ pub fn write(
         for w in &windows {
             let wl = format_duration(*w);
             for i in 0..n {
-                let Some((dv, dg)) = over(i, *w) else { continue };
+                let Some((dv, dg)) = over(i, *w) else {
+                    continue;
+                };
                 let ratio = dg as f64 / dv as f64;
                 let value = match name {
                     "hosp_slo_success_ratio" => ratio,
@@ -153,18 +155,25 @@ mod tests {
         for line in [
             format!("hosp_slo_valid_total{{slo=\"availability\"}} 10 {end0}"),
             // the empty minute carries the count on
-            format!("hosp_slo_valid_total{{slo=\"availability\"}} 10 {}", end0 + 60),
-            format!("hosp_slo_valid_total{{slo=\"availability\"}} 20 {}", end0 + 120),
-            format!("hosp_slo_good_total{{slo=\"availability\"}} 19 {}", end0 + 120),
+            format!(
+                "hosp_slo_valid_total{{slo=\"availability\"}} 10 {}",
+                end0 + 60
+            ),
+            format!(
+                "hosp_slo_valid_total{{slo=\"availability\"}} 20 {}",
+                end0 + 120
+            ),
+            format!(
+                "hosp_slo_good_total{{slo=\"availability\"}} 19 {}",
+                end0 + 120
+            ),
             // 1h window at minute 2: 19 of 20
             format!(
                 "hosp_slo_success_ratio{{slo=\"availability\",window=\"1h\"}} 0.95 {}",
                 end0 + 120
             ),
             // 5m window at minute 0: 9 of 10, burn 0.1 / 0.01
-            format!(
-                "hosp_slo_success_ratio{{slo=\"availability\",window=\"5m\"}} 0.9 {end0}"
-            ),
+            format!("hosp_slo_success_ratio{{slo=\"availability\",window=\"5m\"}} 0.9 {end0}"),
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
         }

@@ -49,7 +49,8 @@ impl Limiter {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let (tokens, at) = *s;
-        let tokens = (tokens + now.duration_since(at).as_secs_f64() * self.rate).min(2.0 * self.rate);
+        let tokens =
+            (tokens + now.duration_since(at).as_secs_f64() * self.rate).min(2.0 * self.rate);
         match tokens >= 1.0 {
             true => {
                 *s = (tokens - 1.0, now);
@@ -105,7 +106,7 @@ impl App {
             return false;
         };
         let host = host.to_ascii_lowercase();
-        self.hosts.iter().any(|h| *h == host)
+        self.hosts.contains(&host)
     }
 
     /// The token a request carries, from its cookie or `Authorization: Bearer`.
@@ -191,17 +192,23 @@ impl App {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return r;
         }
-        let read = |l: &std::sync::RwLock<String>| {
-            l.read().unwrap_or_else(|e| e.into_inner()).clone()
-        };
+        let read =
+            |l: &std::sync::RwLock<String>| l.read().unwrap_or_else(|e| e.into_inner()).clone();
         match path {
             "/" => body(StatusCode::OK, "text/html; charset=utf-8", INDEX.into()),
-            "/app.js" => body(StatusCode::OK, "text/javascript; charset=utf-8", SCRIPT.into()),
+            "/app.js" => body(
+                StatusCode::OK,
+                "text/javascript; charset=utf-8",
+                SCRIPT.into(),
+            ),
             "/app.css" => body(StatusCode::OK, "text/css; charset=utf-8", STYLE.into()),
             "/api/snapshot" => json(read(&self.shared.snapshot_json)),
             "/api/panel" => json(read(&self.shared.panel_json)),
             "/metrics" => {
-                let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+                let accept = req
+                    .headers()
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok());
                 let (out, kind) =
                     exposition::encode(&self.registry, exposition::wants_openmetrics(accept));
                 body(StatusCode::OK, kind, out)
@@ -213,7 +220,10 @@ impl App {
 
 fn json(s: String) -> Response<Full<Bytes>> {
     if s == "null" {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "the first poll is not done yet\n");
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the first poll is not done yet\n",
+        );
     }
     body(StatusCode::OK, "application/json", s)
 }
@@ -233,7 +243,10 @@ fn text(status: StatusCode, s: &'static str) -> Response<Full<Bytes>> {
 /// The headers every answer carries.
 fn secure(h: &mut HeaderMap) {
     h.insert("content-security-policy", HeaderValue::from_static(CSP));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -287,8 +300,7 @@ pub async fn serve(
         };
         let app = Arc::clone(&app);
         tokio::spawn(async move {
-            let service =
-                hyper::service::service_fn(move |req| handle(req, Arc::clone(&app)));
+            let service = hyper::service::service_fn(move |req| handle(req, Arc::clone(&app)));
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(10))

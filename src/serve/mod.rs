@@ -84,7 +84,11 @@ impl Token {
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let t = text.lines().next().unwrap_or("").trim().to_string();
-        if t.len() < 16 || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)) {
+        if t.len() < 16
+            || !t
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+        {
             return Err(err(
                 "expected a token of at least 16 letters, digits or - _ . ~ on its first line"
                     .into(),
@@ -191,7 +195,10 @@ impl Shared {
             *self.panel_json.write().unwrap_or_else(|e| e.into_inner()) = j;
         }
         if let Ok(j) = serde_json::to_string(&p.snapshot) {
-            *self.snapshot_json.write().unwrap_or_else(|e| e.into_inner()) = j;
+            *self
+                .snapshot_json
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = j;
         }
         let mut l = self.latest.write().unwrap_or_else(|e| e.into_inner());
         l.polled = Some(p);
@@ -251,17 +258,18 @@ pub fn run(
         .build()?;
     let served = rt.block_on(http::serve(listener, app, || {
         interrupted.load(Ordering::Relaxed)
-            || shared
-                .failed
-                .lock()
-                .map(|f| f.is_some())
-                .unwrap_or(true)
+            || shared.failed.lock().map(|f| f.is_some()).unwrap_or(true)
     }));
     stop.store(true, Ordering::Relaxed);
     rt.shutdown_timeout(Duration::from_millis(500));
     let _ = reader.join();
     served?;
-    if let Some(e) = shared.failed.lock().unwrap_or_else(|e| e.into_inner()).take() {
+    if let Some(e) = shared
+        .failed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
         return Err(e.into());
     }
     Ok(())

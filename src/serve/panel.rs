@@ -198,7 +198,10 @@ fn burn_rows(slo: &SloReport) -> Vec<BurnRow> {
                 ),
             };
             let state = match a.partial {
-                true => format!("{state}; the {} window reaches before what was read", a.long_window),
+                true => format!(
+                    "{state}; the {} window reaches before what was read",
+                    a.long_window
+                ),
                 false => state,
             };
             BurnRow {
