@@ -603,3 +603,53 @@ fn the_store_backfills_the_view() {
         format!("{:.3}%", slo["success_rate"].as_f64().unwrap() * 100.0)
     );
 }
+
+/// With `[[hops]]` and no --source, every hop is followed: the SLO at the outermost (as `slo`
+/// measures it), each hop's requests in /metrics and on the page.
+#[test]
+fn the_config_hops_are_followed_side_by_side() {
+    let config = fixture_config();
+    let s = serve(
+        &["--config", &config, "--since", "24h", "--interval", "1h"],
+        Some("2026-11-21T00:30:00Z"),
+    );
+    let snap = json(&s, "/api/snapshot");
+    assert_eq!(snap["hop"]["name"], "edge");
+    let since = snap["window"]["start"].as_str().unwrap().to_string();
+    let until = snap["window"]["end"].as_str().unwrap().to_string();
+    let slo = |extra: &[&str]| {
+        json_ok(
+            &hosp_logs()
+                .args(["slo", "--config", &config, "--format", "json"])
+                .args(extra)
+                .output()
+                .unwrap(),
+        )
+    };
+    let edge = slo(&["--since", &since, "--until", &until]);
+    assert_eq!(snap["requests"], edge["requests"]);
+    assert_eq!(snap["success_rate"], edge["success_rate"]);
+    let m = get(&s, "/metrics", &[("Authorization", &bearer(&s))]).body;
+    let panel = json(&s, "/api/panel");
+    let hops: Vec<&str> = panel["where_failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["hop"].as_str().unwrap())
+        .collect();
+    assert_eq!(hops, ["edge", "lb", "proxy"]);
+    for hop in ["edge", "lb", "proxy"] {
+        // the whole day was read (the view keeps 3 days): its requests less the excluded
+        let day = slo(&["--hop", hop]);
+        let want = u(&day["requests"]["total"]) - u(&day["requests"]["excluded"]);
+        let got: u64 = m
+            .lines()
+            .filter(|l| l.starts_with(&format!("hosp_requests_total{{hop=\"{hop}\",")))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(got, want, "{hop}");
+        assert!(m.contains(&format!(
+            "hosp_request_duration_seconds_count{{hop=\"{hop}\"}}"
+        )));
+    }
+}

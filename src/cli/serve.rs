@@ -16,7 +16,7 @@ use super::GlobalArgs;
 use crate::engine::live::LiveSources;
 use crate::error::{ExitStatus, UsageError};
 use crate::metrics::live::{Live, LiveConfig};
-use crate::serve::follow::{Follow, Served};
+use crate::serve::follow::{Follow, FollowHop, Served};
 use crate::serve::{check_listen, Options, ServeError, Token};
 use crate::source::s3::S3Context;
 use crate::window::parse_duration;
@@ -93,7 +93,16 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         Some(path) => Token::from_file(path).map_err(follow_error)?,
         None => Token::random().map_err(ServeError::from)?,
     };
-    let ctx = Context::new(global, &args.input, None)?;
+    // with [[hops]] and no --source: every hop followed, the SLO measured at the outermost
+    let loaded = super::context::Settings::load(global.config.as_deref())?;
+    let specs = match args.input.sources.is_empty() {
+        true => super::hops::configured(&loaded, args.input.nginx_log_format.as_deref())?,
+        false => Vec::new(),
+    };
+    let ctx = match specs.first() {
+        Some(h) => Context::with_sources(global, &args.input, loaded, h.sources.clone())?,
+        None => Context::with_settings(global, &args.input, None, loaded)?,
+    };
     let clock = Clock::start();
     let window_us = match ctx.window.since_us {
         Some(s) => clock.now_us() - s,
@@ -117,15 +126,15 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
     else {
         return Err(UsageError("serve reads logs locally".into()).into());
     };
-    let hop = match settings.log_format {
-        crate::format::LogFormat::Auto => String::new(),
-        f => format!("{f:?}").to_lowercase(),
-    };
     // with a store: its counts up to where it is complete, the sources read from there on
     let retention_us = live.retention_us();
     let mut from_store = None;
     if let Some(dir) = args.store.answer_from(&ctx.settings) {
-        let format = match settings.log_format.fixed() {
+        let fixed = specs
+            .first()
+            .map(|h| h.format)
+            .or(settings.log_format.fixed());
+        let format = match fixed {
             Some(f) => f.name().to_string(),
             None => {
                 let held = crate::store::Store::open_read(&dir)?.formats()?;
@@ -163,8 +172,38 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
             }
         }
     }
-    let sources = LiveSources::new(sources, settings.max_line_bytes, || S3Context::new(s3))
-        .map_err(|e| follow_error(crate::serve::follow::FollowError::from(e)))?;
+    let live_sources = |paths: &[String]| {
+        LiveSources::new(paths, settings.max_line_bytes, || S3Context::new(s3))
+            .map_err(|e| follow_error(crate::serve::follow::FollowError::from(e)))
+    };
+    let mut hops = Vec::new();
+    for spec in &specs {
+        hops.push(FollowHop {
+            name: spec.name.clone(),
+            measured_at: Some(crate::metrics::slo::MeasuredAt {
+                name: spec.name.clone(),
+                log_format: spec.format,
+            }),
+            served: Served {
+                live: Live::new(live.config.clone()),
+            },
+            sources: live_sources(&spec.sources)?,
+            settings: spec.settings(settings),
+        });
+    }
+    if hops.is_empty() {
+        hops.push(FollowHop {
+            name: settings
+                .log_format
+                .fixed()
+                .map(|f| f.name().to_string())
+                .unwrap_or_default(),
+            measured_at: None,
+            served: Served { live },
+            sources: live_sources(sources)?,
+            settings: settings.clone(),
+        });
+    }
     let interrupted = Arc::new(AtomicBool::new(false));
     for sig in [
         signal_hook::consts::SIGINT,
@@ -174,9 +213,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         signal_hook::flag::register(sig, Arc::clone(&interrupted))?;
     }
     let follow = Follow {
-        served: Served { live },
-        sources,
-        settings: settings.clone(),
+        hops,
         routes: ctx.settings.routes.clone(),
         exclude: ctx.settings.exclude.clone(),
         now_us: Box::new(move || clock.now_us()),
@@ -189,7 +226,6 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         token: token.clone(),
         allowed_hosts: args.allowed_host.clone(),
         slos: vec!["availability".to_string()],
-        hop,
         window_us,
         complete_through: from_store
             .as_ref()

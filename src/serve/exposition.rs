@@ -27,8 +27,6 @@ pub struct Latest {
     pub polled: Option<Polled>,
     /// The SLOs' names, in the snapshot's order.
     pub slos: Vec<String>,
-    /// Where the requests were logged (the hop's name, else the log format).
-    pub hop: String,
     /// The SLO window (`--since`).
     pub window_us: i64,
 }
@@ -70,12 +68,18 @@ impl Collector for Scrape {
             return Ok(());
         };
         let (s, t) = (&p.snapshot, &p.totals);
-        let hop = super::panel::hop_name(&latest.hop, s);
         let slo = latest.slos.first().cloned().unwrap_or_default();
-        let by_class: Vec<_> = CODE_CLASSES
+        let by_class: Vec<_> = p
+            .hops
             .iter()
-            .zip(t.by_class)
-            .map(|(c, n)| (vec![("hop", hop.clone()), ("code_class", c.to_string())], n))
+            .flat_map(|h| {
+                CODE_CLASSES.iter().zip(h.totals.by_class).map(|(c, n)| {
+                    (
+                        vec![("hop", h.name.clone()), ("code_class", c.to_string())],
+                        n,
+                    )
+                })
+            })
             .collect();
         counter(
             &mut e,
@@ -84,17 +88,19 @@ impl Collector for Scrape {
             &by_class,
         )?;
         let mut endpoints = Vec::new();
-        for (name, counts) in &t.endpoints {
-            for (c, n) in CODE_CLASSES.iter().zip(counts) {
-                if *n > 0 {
-                    endpoints.push((
-                        vec![
-                            ("hop", hop.clone()),
-                            ("endpoint", name.clone()),
-                            ("code_class", c.to_string()),
-                        ],
-                        *n,
-                    ));
+        for h in &p.hops {
+            for (name, counts) in &h.totals.endpoints {
+                for (c, n) in CODE_CLASSES.iter().zip(counts) {
+                    if *n > 0 {
+                        endpoints.push((
+                            vec![
+                                ("hop", h.name.clone()),
+                                ("endpoint", name.clone()),
+                                ("code_class", c.to_string()),
+                            ],
+                            *n,
+                        ));
+                    }
                 }
             }
         }
@@ -124,17 +130,20 @@ impl Collector for Scrape {
                 Some(&Unit::Seconds),
                 MetricType::Histogram,
             )?;
-            // per bucket, not cumulative: the encoder adds them up
-            let mut buckets: Vec<(f64, u64)> =
-                DURATION_BUCKETS.iter().copied().zip(t.duration).collect();
-            buckets.push((f64::INFINITY, t.duration[DURATION_BUCKETS.len()]));
-            let labels = [("hop", hop.clone())];
-            m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
-                t.duration_sum_s,
-                t.duration_count(),
-                &buckets,
-                None,
-            )?;
+            for h in &p.hops {
+                let d = &h.totals;
+                // per bucket, not cumulative: the encoder adds them up
+                let mut buckets: Vec<(f64, u64)> =
+                    DURATION_BUCKETS.iter().copied().zip(d.duration).collect();
+                buckets.push((f64::INFINITY, d.duration[DURATION_BUCKETS.len()]));
+                let labels = [("hop", h.name.clone())];
+                m.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
+                    d.duration_sum_s,
+                    d.duration_count(),
+                    &buckets,
+                    None,
+                )?;
+            }
         }
         // success over the SLO window, then over each alert window (from its burn rate)
         let budget = 1.0 - s.slo.target;
@@ -190,15 +199,15 @@ impl Collector for Scrape {
             &mut e,
             "hosp_input_lines",
             "Non-blank log lines read",
-            &[(vec![], s.slo.input.lines)],
+            &[(vec![], p.hops.iter().map(|h| h.lines).sum())],
         )?;
         counter(
             &mut e,
             "hosp_input_malformed",
             "Log lines that did not parse",
-            &[(vec![], s.slo.input.malformed)],
+            &[(vec![], p.hops.iter().map(|h| h.malformed).sum())],
         )?;
-        if let Some(last) = t.last_us {
+        if let Some(last) = p.hops.iter().filter_map(|h| h.totals.last_us).max() {
             gauge(
                 &mut e,
                 "hosp_last_line_timestamp",
@@ -258,13 +267,22 @@ mod tests {
             .endpoints
             .insert("/x\"\n{".into(), [0, 0, 0, 0, 0, 5]);
         totals.last_us = Some(NOW - 100_000_000);
+        let hop = super::super::follow::HopView {
+            name: "alb".into(),
+            totals: totals.clone(),
+            requests_hour: 100,
+            errors_hour: 5,
+            generated_hour: (0, 5),
+            lines: 100,
+            malformed: 0,
+        };
         let latest = Latest {
             polled: Some(Polled {
                 snapshot: snap,
                 totals,
+                hops: vec![hop],
             }),
             slos: vec!["availability".into()],
-            hop: "alb".into(),
             window_us: 24 * 3_600_000_000,
         };
         encode(&registry(Arc::new(RwLock::new(latest))), openmetrics).0
@@ -283,7 +301,7 @@ mod tests {
             "hosp_request_duration_seconds_bucket{hop=\"alb\",le=\"5\"} 100",
             "hosp_request_duration_seconds_bucket{hop=\"alb\",le=\"+Inf\"} 100",
             "hosp_request_duration_seconds_count{hop=\"alb\"} 100",
-            "hosp_input_lines_total 0",
+            "hosp_input_lines_total 100",
             "hosp_last_line_timestamp_seconds 1795175900.0",
             // the hostile endpoint is an escaped label value, on one line
             "hosp_endpoint_requests_total{hop=\"alb\",endpoint=\"/x\\\"\\n{\",code_class=\"5xx\"} 5",

@@ -157,26 +157,54 @@ impl Analysis for Served {
     }
 }
 
+/// One hop's part of a poll: its name and what `/metrics` and "where failures happened" show
+/// of it.
+#[derive(Debug, Clone)]
+pub struct HopView {
+    pub name: String,
+    pub totals: Totals,
+    /// The past hour's requests, 5XX, and 5XX answered by the hop itself and by its backends.
+    pub requests_hour: u64,
+    pub errors_hour: u64,
+    pub generated_hour: (u64, u64),
+    pub lines: u64,
+    pub malformed: u64,
+}
+
 /// One poll's result: what the page, `/api/snapshot` and `/metrics` show until the next.
+/// `snapshot` and `totals` are the hop the SLO is measured at (the first: with `[[hops]]`,
+/// the outermost); `hops` lists every hop followed, that one first.
 #[derive(Debug, Clone)]
 pub struct Polled {
     pub snapshot: Snapshot,
     pub totals: Totals,
+    pub hops: Vec<HopView>,
+}
+
+/// One hop followed: its live view and counters, its sources and its reading settings.
+pub struct FollowHop {
+    /// The hop's name (`[[hops]]`); empty: the format its sources are recognised in.
+    pub name: String,
+    /// Set on the snapshot's `hop` key (`{name, log_format}`) when the config has `[[hops]]`,
+    /// as `slo` does.
+    pub measured_at: Option<crate::metrics::slo::MeasuredAt>,
+    pub served: Served,
+    pub sources: LiveSources,
+    pub settings: LocalSettings,
 }
 
 /// What follows the sources: [`Follow::run`] polls each interval until `stop` is set.
 pub struct Follow {
-    pub served: Served,
-    pub sources: LiveSources,
-    pub settings: LocalSettings,
+    /// The hops followed, the one the SLO is measured at first.
+    pub hops: Vec<FollowHop>,
     pub routes: Routes,
     pub exclude: ClientFilter,
     /// The clock (microseconds), moving on with the real time.
     pub now_us: Box<dyn Fn() -> i64 + Send>,
     pub interval: Duration,
     pub stop: Arc<AtomicBool>,
-    /// With a store: where it is complete through (µs). The sources are read from there on,
-    /// the store's counts before it are the backfill: nothing is counted twice.
+    /// With a store: where it is complete through (µs). The first hop's sources are read from
+    /// there on, the store's counts before it are the backfill: nothing is counted twice.
     pub read_from_us: Option<i64>,
 }
 
@@ -189,61 +217,93 @@ pub enum FollowError {
 }
 
 impl Follow {
-    /// Polls, snapshots and hands each snapshot to `publish`, until `stop` is set. The first
-    /// poll's failures and, with --strict, a malformed line are errors.
+    /// Polls, snapshots and hands each poll to `publish`, until `stop` is set. The first
+    /// poll's failures and, with --strict, a malformed line are errors. `backfill` is the
+    /// first hop's.
     pub fn run(
         mut self,
         backfill: Option<SloCounts>,
         mut publish: impl FnMut(Polled),
     ) -> Result<(), FollowError> {
-        let live = &self.served.live;
-        let mut partial = self.served.partial();
-        if let Some(counts) = backfill {
-            let t = &mut partial.1;
+        let mut partials: Vec<_> = self.hops.iter().map(|h| h.served.partial()).collect();
+        if let (Some(counts), Some(first), Some(p)) =
+            (backfill, self.hops.first(), partials.first_mut())
+        {
+            let t = &mut p.1;
             for (sec, c) in counts.seconds() {
                 t.valid += c.valid();
                 t.good += c.good;
                 t.last_us = t.last_us.max(Some(sec * 1_000_000));
             }
-            live.add_slo_seconds(&mut partial.0, counts.seconds());
+            first
+                .served
+                .live
+                .add_slo_seconds(&mut p.0, counts.seconds());
         }
         let started = (self.now_us)();
-        let covered_from = started - live.retention_us();
         let mut next = Instant::now();
         loop {
             let now_us = (self.now_us)();
-            let mut settings = self.settings.clone();
-            settings.now_us = now_us;
-            let job = Job {
-                window: crate::window::Window {
-                    since_us: Some(
-                        (now_us - live.retention_us()).max(self.read_from_us.unwrap_or(i64::MIN)),
-                    ),
-                    until_us: None,
-                },
-                routes: &self.routes,
-                exclude: &self.exclude,
-            };
-            self.sources
-                .poll(&self.served, &mut partial, &job, &settings)?;
-            let stats = self.sources.stats();
-            if settings.strict {
-                if let Some(m) = stats.malformed_samples.first() {
-                    return Err(InputError::Malformed {
-                        source_name: m.source.clone(),
-                        line: m.line,
-                        reason: m.reason.clone(),
+            let mut polled: Option<Polled> = None;
+            for (i, (hop, partial)) in self.hops.iter_mut().zip(&mut partials).enumerate() {
+                let live = &hop.served.live;
+                let mut since = now_us - live.retention_us();
+                if i == 0 {
+                    since = since.max(self.read_from_us.unwrap_or(i64::MIN));
+                }
+                let mut settings = hop.settings.clone();
+                settings.now_us = now_us;
+                let job = Job {
+                    window: crate::window::Window {
+                        since_us: Some(since),
+                        until_us: None,
+                    },
+                    routes: &self.routes,
+                    exclude: &self.exclude,
+                };
+                hop.sources.poll(&hop.served, partial, &job, &settings)?;
+                let stats = hop.sources.stats();
+                if settings.strict {
+                    if let Some(m) = stats.malformed_samples.first() {
+                        return Err(InputError::Malformed {
+                            source_name: m.source.clone(),
+                            line: m.line,
+                            reason: m.reason.clone(),
+                        }
+                        .into());
                     }
-                    .into());
+                }
+                live.prune(&mut partial.0, now_us);
+                let covered_from = started - live.retention_us();
+                let mut snapshot = live.snapshot(&partial.0, now_us, covered_from, stats);
+                snapshot.slo.hop = hop.measured_at.clone();
+                let name = match hop.name.is_empty() {
+                    true => super::panel::hop_name("", &snapshot),
+                    false => hop.name.clone(),
+                };
+                let view = HopView {
+                    name,
+                    totals: partial.1.clone(),
+                    requests_hour: snapshot.requests_hour,
+                    errors_hour: snapshot.errors_hour,
+                    generated_hour: snapshot.generated_hour,
+                    lines: snapshot.slo.input.lines,
+                    malformed: snapshot.slo.input.malformed,
+                };
+                match &mut polled {
+                    None => {
+                        polled = Some(Polled {
+                            snapshot,
+                            totals: partial.1.clone(),
+                            hops: vec![view],
+                        })
+                    }
+                    Some(p) => p.hops.push(view),
                 }
             }
-            let live = &self.served.live;
-            live.prune(&mut partial.0, now_us);
-            let snapshot = live.snapshot(&partial.0, now_us, covered_from, stats);
-            publish(Polled {
-                snapshot,
-                totals: partial.1.clone(),
-            });
+            if let Some(p) = polled {
+                publish(p);
+            }
             next += self.interval;
             // sleeps in short steps so a stop is seen within 100 ms
             while !self.stop.load(Ordering::Relaxed) {

@@ -164,7 +164,6 @@ pub struct Options {
     pub allowed_hosts: Vec<String>,
     /// The SLOs' names (today one: `availability`).
     pub slos: Vec<String>,
-    pub hop: String,
     pub window_us: i64,
     /// The store's `complete_through`, when a store is configured.
     pub complete_through: Option<String>,
@@ -187,7 +186,6 @@ impl Shared {
         let panel = panel::panel(
             &p,
             &opts.slos,
-            &opts.hop,
             opts.window_us,
             opts.complete_through.clone(),
         );
@@ -223,7 +221,6 @@ pub fn run(
     let latest = Arc::new(RwLock::new(exposition::Latest {
         polled: None,
         slos: opts.slos.clone(),
-        hop: opts.hop.clone(),
         window_us: opts.window_us,
     }));
     let shared = Arc::new(Shared {

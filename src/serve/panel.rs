@@ -98,7 +98,8 @@ pub struct Panel {
     pub slos: Vec<SloRow>,
     pub alerts_firing: Vec<String>,
     pub series: Vec<Point>,
-    pub where_failed: Where,
+    /// Each hop followed, the one the SLO is measured at first.
+    pub where_failed: Vec<Where>,
     pub top_failing: Vec<Failing>,
     pub findings: Vec<FindingRow>,
     pub freshness: Freshness,
@@ -248,11 +249,10 @@ fn slo_row(name: &str, s: &Snapshot, window_us: i64) -> SloRow {
 }
 
 /// The page's numbers from one poll. `slos` names the SLOs of the snapshot (today one:
-/// `availability`); `hop` is where they are measured.
+/// `availability`).
 pub fn panel(
     p: &Polled,
     slos: &[String],
-    hop: &str,
     window_us: i64,
     complete_through: Option<String>,
 ) -> Panel {
@@ -300,21 +300,25 @@ pub fn panel(
         slos: rows,
         alerts_firing: s.alerts_firing.clone(),
         series,
-        where_failed: Where {
-            hop: hop_name(hop, s),
-            errors_hour: s.errors_hour,
-            requests_hour: s.requests_hour,
-            at_hop: s.generated_hour.0,
-            behind: s.generated_hour.1,
-        },
+        where_failed: p
+            .hops
+            .iter()
+            .map(|h| Where {
+                hop: h.name.clone(),
+                errors_hour: h.errors_hour,
+                requests_hour: h.requests_hour,
+                at_hop: h.generated_hour.0,
+                behind: h.generated_hour.1,
+            })
+            .collect(),
         top_failing,
         findings,
         freshness: Freshness {
             at: s.at.clone(),
             complete_through,
             last_line: p.totals.last_us.map(format_us),
-            lines: s.slo.input.lines,
-            malformed: s.slo.input.malformed,
+            lines: p.hops.iter().map(|h| h.lines).sum(),
+            malformed: p.hops.iter().map(|h| h.malformed).sum(),
         },
     }
 }
@@ -333,8 +337,9 @@ mod tests {
         let p = Polled {
             snapshot: snap,
             totals: Default::default(),
+            hops: Vec::new(),
         };
-        let panel = panel(&p, &["availability".into()], "alb", 24 * HOUR_US, None);
+        let panel = panel(&p, &["availability".into()], 24 * HOUR_US, None);
         let row = &panel.slos[0];
         assert_eq!(row.success, "80.000%");
         assert_eq!(row.success_today, "80.000%");
