@@ -26,8 +26,9 @@ Examples:
   hosp-logs serve --source /var/log/alb/
   hosp-logs serve --source logs/ --listen 127.0.0.1:9000 --token-file ~/.config/hosp-logs/token
   hosp-logs serve --source s3://my-alb-logs/prod --since 24h --interval 5s
+  hosp-logs serve --config hosp-logs.toml  # every [[hops]] hop; the SLO at the outermost
   hosp-logs serve --config hosp-logs.toml --store ~/.local/share/hosp-logs/store --since 28d
-  hosp-logs serve --source logs/ --listen 0.0.0.0:8087 --allow-remote --allowed-host panel.example.org
+  hosp-logs serve -s logs/ --listen 0.0.0.0:8087 --allow-remote --allowed-host panel.example.org
   curl -H \"Authorization: Bearer $(cat token)\" http://127.0.0.1:8087/metrics
 
 On start, the page's address with its token (http://127.0.0.1:8087/?token=…) is printed once on
@@ -63,8 +64,13 @@ pub struct ServeArgs {
     pub max_rps: u32,
     #[command(flatten)]
     pub slo: SloFlags,
-    #[command(flatten)]
-    pub store: super::collect::StoreArgs,
+    /// Start from the store in DIR (see `hosp-logs collect`): its counts up to its
+    /// complete_through, the sources read from there on. Default: config [store] path
+    #[arg(long = "store", value_name = "DIR", conflicts_with = "no_store")]
+    pub store: Option<PathBuf>,
+    /// Read the sources whole even when the config has a [store]
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
@@ -129,7 +135,14 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
     // with a store: its counts up to where it is complete, the sources read from there on
     let retention_us = live.retention_us();
     let mut from_store = None;
-    if let Some(dir) = args.store.answer_from(&ctx.settings) {
+    let store_dir = match args.no_store {
+        true => None,
+        false => args
+            .store
+            .clone()
+            .or(ctx.settings.config.store.path.clone()),
+    };
+    if let Some(dir) = store_dir {
         let fixed = specs
             .first()
             .map(|h| h.format)
