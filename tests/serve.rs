@@ -656,3 +656,55 @@ fn the_config_hops_are_followed_side_by_side() {
         )));
     }
 }
+
+/// Requests per second and connections are bounded: past --max-rps, 429; past 256 open
+/// connections, a new one waits until one closes.
+#[test]
+fn requests_per_second_and_connections_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    append(&log, &lines(1, 200, 5, PLAIN_URL, PLAIN_UA));
+    let s = serve(
+        &["--source", &log.display().to_string(), "--max-rps", "2"],
+        None,
+    );
+    // a burst of twice the rate passes, then the bucket is empty
+    let codes: Vec<u16> = (0..8).map(|_| get(&s, "/healthz", &[]).status).collect();
+    let limited = codes.iter().filter(|c| **c == 429).count();
+    assert!(limited >= 3, "{codes:?}");
+    assert!(codes.iter().all(|c| *c == 200 || *c == 429), "{codes:?}");
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(get(&s, "/healthz", &[]).status, 200, "the bucket refills");
+
+    // 256 idle connections hold every slot: the next request is not answered
+    let idle: Vec<TcpStream> = (0..256)
+        .map(|_| TcpStream::connect(&s.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut waiting = TcpStream::connect(&s.addr).unwrap();
+    waiting
+        .write_all(
+            format!(
+                "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                s.addr
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    waiting
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let early = waiting.read(&mut buf);
+    assert!(
+        early.is_err(),
+        "answered with 256 connections open: {early:?}"
+    );
+    // one closes: the waiting request is served
+    drop(idle);
+    waiting.set_read_timeout(Some(WAIT)).unwrap();
+    let mut out = Vec::new();
+    let _ = waiting.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
