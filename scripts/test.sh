@@ -3,7 +3,8 @@
 # test. Installs, besides the Rust toolchain's crates: a Python venv (.venv) with moto, duckdb
 # and sqlglot for the Athena tests (scripts/athena-env.sh), Debian's tmux for the dashboard's
 # terminal test (in CI, when missing: tests/watch.rs fails without it under CI=true) and
-# Debian's chromium for the browser test; the parser conformance tests read ../shared/samples
+# Debian's chromium for the browser tests and Debian's prometheus (with promtool) for serve's
+# Prometheus test; the parser conformance tests read ../shared/samples
 # when it is beside the repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +30,11 @@ if [ "${CI:-}" = "true" ] || [ "${HOSP_LOGS_BROWSER_TEST:-}" = "1" ]; then
     scripts/browser-test.sh
     # set -e: reached only when every browser check passed
     echo "browser: 1 passed, 0 failed"
+fi
+# `serve` against a real Prometheus (Debian's prometheus, installed when missing) and headless
+# chromium: always in CI, locally with HOSP_LOGS_SERVE_TEST=1.
+if [ "${CI:-}" = "true" ] || [ "${HOSP_LOGS_SERVE_TEST:-}" = "1" ]; then
+    scripts/serve-test.sh
+    # set -e: reached only when every serve check passed
+    echo "serve: 1 passed, 0 failed"
 fi

@@ -19,6 +19,7 @@ pub mod generate;
 pub mod metrics;
 pub mod net;
 pub mod render;
+pub mod serve;
 pub mod source;
 pub mod sql;
 pub mod store;

@@ -7,7 +7,7 @@ mod common;
 /// Lowest first.
 const LAYERS: &[&str] = &[
     "error", "window", "sql", "terminal", "net", "frame", "format", "filter", "config", "source",
-    "engine", "metrics", "store", "render", "generate", "cli",
+    "engine", "metrics", "store", "render", "serve", "generate", "cli",
 ];
 
 /// The code of a file before its unit-test module (tests may reach anywhere).

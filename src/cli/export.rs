@@ -30,7 +30,9 @@ CSV string cells that a spreadsheet would run as a formula (= + - @) get a leadi
 Examples:
   hosp-logs export -s logs/ --since 24h --to parquet --out day.parquet
   hosp-logs export -s logs/ --to csv --out - --columns time,client_ip,elb_status_code,path | head
-  hosp-logs export -s logs/ --to ndjson --out errors.ndjson --columns time,endpoint,elb_status_code";
+  hosp-logs export -s logs/ --to ndjson --out errors.ndjson --columns time,endpoint,elb_status_code
+  hosp-logs export -s logs/ --since 28d --to openmetrics --out slo.om
+  promtool tsdb create-blocks-from openmetrics slo.om /var/lib/prometheus/metrics2";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
@@ -40,6 +42,9 @@ pub enum ExportFormat {
     Csv,
     /// One JSON object per line
     Ndjson,
+    /// The SLO's history per minute as OpenMetrics text with timestamps (the names `serve`'s
+    /// /metrics uses), for `promtool tsdb create-blocks-from openmetrics`
+    Openmetrics,
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +65,9 @@ pub struct ExportArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> {
+    if args.to == ExportFormat::Openmetrics {
+        return openmetrics(global, &args);
+    }
     let to_stdout = args.out == "-";
     if to_stdout && args.to == ExportFormat::Parquet {
         return Err(UsageError(
@@ -144,6 +152,47 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitStatus> 
     Ok(ctx.outcome(ExitStatus::Ok, &stats))
 }
 
+/// `--to openmetrics`: the SLO's counts per minute over the window, as the history of the
+/// series `serve` exposes.
+fn openmetrics(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<ExitStatus> {
+    if !args.columns.is_empty() {
+        return Err(UsageError(
+            "--columns picks frame columns: --to openmetrics writes the SLO's series".into(),
+        )
+        .into());
+    }
+    let ctx = Context::new(global, &args.input, None)?;
+    let config = ctx.settings.slo(None, None)?;
+    let ran = ctx.run_local(&crate::metrics::slo::Slo { config }, &ctx.window)?;
+    let mut out: Box<dyn Write> = if args.out == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(std::io::BufWriter::new(
+            File::create(&args.out).map_err(|e| UsageError(format!("{}: {e}", args.out)))?,
+        ))
+    };
+    let written =
+        crate::serve::history::write(&ran.report.counts, "availability", config.target, &mut out)
+            .and_then(|n| out.flush().map(|_| n));
+    let samples = match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && args.out == "-" => {
+            return Ok(ctx.outcome(ExitStatus::Ok, &ran.input))
+        }
+        other => other.with_context(|| format!("writing {}", sanitize(&args.out, 200)))?,
+    };
+    if !global.quiet {
+        eprintln!(
+            "hosp-logs: exported {samples} samples (per minute) to {} (openmetrics)",
+            if args.out == "-" {
+                "stdout".to_string()
+            } else {
+                sanitize(&args.out, 200)
+            }
+        );
+    }
+    Ok(ctx.outcome(ExitStatus::Ok, &ran.input))
+}
+
 /// Frames sent to the writer thread as chunks are parsed, every chunk numbered (an empty one
 /// too, so the writer never waits for a number that does not come).
 struct ExportSink<'a> {
@@ -200,7 +249,8 @@ impl Writer {
                     .with_datetime_format(Some(RFC3339_US.into()))
                     .batched(schema)?,
             ),
-            ExportFormat::Ndjson => Writer::Ndjson(out),
+            // openmetrics is written by [openmetrics], never through a Writer
+            ExportFormat::Ndjson | ExportFormat::Openmetrics => Writer::Ndjson(out),
         })
     }
 

@@ -21,6 +21,7 @@ pub mod query;
 pub mod report;
 pub mod retries;
 pub mod security;
+pub mod serve;
 pub mod slo;
 pub mod store;
 pub mod traffic;
@@ -148,6 +149,9 @@ pub enum Command {
     /// The control panel live: a dashboard on a terminal, else one JSON line per interval;
     /// --on-alert runs a command when the budget burns
     Watch(watch::WatchArgs),
+    /// The control panel as a web page, its numbers as JSON and for Prometheus (/metrics), on
+    /// one local port with a token
+    Serve(serve::ServeArgs),
     /// Read sources into the store of per-minute partials, each object once (by its content),
     /// so `slo --store` answers a whole SLO window without re-reading the logs
     Collect(collect::CollectArgs),
@@ -204,6 +208,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Collect(args) => collect::run(&cli.global, args),
         Command::Store { command } => store::run(&cli.global, command),
         Command::Watch(args) => watch::run(&cli.global, args),
+        Command::Serve(args) => serve::run(&cli.global, args),
         Command::Schema {
             log_format,
             nginx_log_format,

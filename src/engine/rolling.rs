@@ -50,6 +50,17 @@ impl<P> RollingPartial<P> {
         self.buckets.iter()
     }
 
+    /// The partial of the bucket holding `t_us`, made when missing: counts read elsewhere
+    /// (the store) added to a live view.
+    pub fn bucket_mut(&mut self, t_us: i64, bucket_us: i64) -> &mut P
+    where
+        P: Default,
+    {
+        self.buckets
+            .entry(t_us.div_euclid(bucket_us) * bucket_us)
+            .or_default()
+    }
+
     /// Drops the oldest bucket (a live view over its memory budget).
     pub fn pop_oldest(&mut self) -> Option<(i64, P)> {
         self.buckets.pop_first()

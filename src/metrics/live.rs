@@ -147,6 +147,18 @@ impl Live {
         self.config.since_us.max(self.longest_alert_us)
     }
 
+    /// Adds per-second SLO counts read elsewhere (the store, before the sources are followed)
+    /// to the SLO panel; the other panels show what is followed only.
+    pub fn add_slo_seconds(
+        &self,
+        p: &mut LivePartial,
+        seconds: impl IntoIterator<Item = (i64, super::slo::Counts)>,
+    ) {
+        for (sec, c) in seconds {
+            p.slo.bucket_mut(sec * SEC, self.slo.bucket_us).add(sec, c);
+        }
+    }
+
     /// Drops what no panel shows any more at `now_us`: memory follows the windows, never how
     /// long the view has run.
     pub fn prune(&self, p: &mut LivePartial, now_us: i64) {
@@ -254,6 +266,7 @@ impl Live {
             latency_hour: latency(hour_ago),
             requests_hour: errors.requests,
             errors_hour: errors.total_5xx,
+            generated_hour: (errors.alb_generated, errors.target_generated),
             top_failing: errors.by_endpoint,
             findings,
             security_dropped: p.security_dropped,
@@ -344,6 +357,9 @@ pub struct Snapshot {
     pub requests_hour: u64,
     #[serde(skip)]
     pub errors_hour: u64,
+    /// The last hour's 5XX answered by the hop itself (the load balancer) and by its backends.
+    #[serde(skip)]
+    pub generated_hour: (u64, u64),
     /// Endpoints with 5XX over the last hour, most failing first.
     #[serde(skip)]
     pub top_failing: Vec<EndpointErrors>,
