@@ -148,14 +148,30 @@ impl Live {
     }
 
     /// Adds per-second SLO counts read elsewhere (the store, before the sources are followed)
-    /// to the SLO panel; the other panels show what is followed only.
+    /// to the SLO panel; the other panels show what is followed only. The counts are the first
+    /// SLO's (its latency threshold, every request), so they go to every SLO they answer: those
+    /// without an endpoints filter and with the first SLO's threshold (as `slo --store`).
     pub fn add_slo_seconds(
         &self,
         p: &mut LivePartial,
         seconds: impl IntoIterator<Item = (i64, super::slo::Counts)>,
     ) {
+        let defs = &self.slo.inner.defs;
+        let Some(first) = defs.first().map(|d| d.config.latency_threshold_ms) else {
+            return;
+        };
+        let answered: Vec<usize> = (0..defs.len())
+            .filter(|&i| {
+                defs[i].endpoints.is_empty() && defs[i].config.latency_threshold_ms == first
+            })
+            .collect();
         for (sec, c) in seconds {
-            p.slo.bucket_mut(sec * SEC, self.slo.bucket_us).add(sec, c);
+            let per_slo = p.slo.bucket_mut(sec * SEC, self.slo.bucket_us);
+            // a bucket made here starts empty, not as the fold's one-per-SLO partial
+            per_slo.resize_with(defs.len(), Default::default);
+            for &i in &answered {
+                per_slo[i].add(sec, c);
+            }
         }
     }
 
