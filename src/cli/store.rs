@@ -1,19 +1,24 @@
-//! `hosp-logs store info|prune`, and the SLO answered from the store (`slo --store DIR`).
+//! `hosp-logs store info|prune`, and the analyses answered from the store (`slo --store DIR`,
+//! `latency --store DIR`, …): [`analyse`] is the one place an analysis command answers from
+//! it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::collect::{collect_into, fingerprint, store_dir};
+use super::athena::AthenaArgs;
+use super::collect::{collect_into, fingerprint, store_dir, StoreArgs};
 use super::context::{emit, Context, Settings};
+use super::input::InputArgs;
 use super::slo::SloArgs;
 use super::GlobalArgs;
 use crate::engine::stats::StoreInput;
-use crate::engine::InputStats;
+use crate::engine::{AthenaPlan, Finish, InputStats, Ran};
 use crate::error::{ExitStatus, UsageError};
 use crate::format::FormatId;
 use crate::metrics::slo::{compute, MeasuredAt, SloReport};
 use crate::render::{Document, Format, Report, Style};
+use crate::store::kept::{self, FromStore};
 use crate::store::{self, slo as store_slo, Info, Store};
 use crate::window::{parse_duration, slo_start, slo_window as named_window, SloWindow, Window};
 
@@ -135,57 +140,54 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitSta
     Ok(ExitStatus::Ok)
 }
 
-/// `slo` answered from the store at `dir`: with --source, the objects the store has not seen
-/// are collected first.
-pub fn slo(
-    global: &GlobalArgs,
-    args: &SloArgs,
-    judged: Option<SloWindow>,
+/// What every answer from the store starts with: the window, the store opened (after
+/// collecting `--source`'s unseen objects first, when given) and checked against the
+/// settings, the format answered over.
+struct Prepared {
+    window: Window,
     settings: Settings,
-    dir: PathBuf,
-    hop: Option<super::hops::HopSpec>,
-) -> anyhow::Result<ExitStatus> {
-    if args.athena.engine == super::athena::Engine::Athena {
+    store: Store,
+    format: Option<FormatId>,
+    ingested: u64,
+    /// With --source: the objects it named, only (as a raw read of them would be).
+    only: Option<Vec<i64>>,
+}
+
+/// Opens the store at `dir` for an answer (see [`Prepared`]). `hop`: the hop `slo` judges.
+fn prepare(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: Option<&AthenaArgs>,
+    settings: Settings,
+    dir: &Path,
+    hop: Option<&super::hops::HopSpec>,
+    slo: crate::metrics::slo::SloConfig,
+) -> anyhow::Result<Prepared> {
+    if athena.is_some_and(|a| a.engine == super::athena::Engine::Athena) {
         return Err(UsageError(
             "--engine athena reads the Athena table, not the store: add --no-store".into(),
         )
         .into());
     }
     let now = super::input::now();
-    let window = Window::parse(
-        args.input.since.as_deref(),
-        args.input.until.as_deref(),
-        now,
-    )?;
-    for t in [window.since_us, window.until_us].into_iter().flatten() {
-        if t % 1_000_000 != 0 {
-            return Err(UsageError(
-                "the store keeps whole seconds: give --since/--until in whole seconds, or add --no-store"
-                    .into(),
-            )
-            .into());
-        }
-    }
-    let config = args.slo.config(&settings)?;
-    let print = fingerprint(&settings, &config);
+    let window = Window::parse(input.since.as_deref(), input.until.as_deref(), now)?;
     let mut ingested = 0;
     let mut only = None;
-    let settings = if args.input.sources.is_empty() {
+    let settings = if input.sources.is_empty() {
         settings
     } else {
-        let ctx = Context::with_sources(global, &args.input, settings, args.input.sources.clone())?;
+        let ctx = Context::with_sources(global, input, settings, input.sources.clone())?;
         let summary = collect_into(
             &ctx,
-            &dir,
-            &args.input.sources,
-            config,
-            args.input.nginx_log_format.as_deref(),
+            dir,
+            &input.sources,
+            slo,
+            input.nginx_log_format.as_deref(),
             std::time::Duration::from_secs(10),
         )?;
         ingested = summary.objects.ingested;
-        // the answer is over the objects --source names, as a raw read of them would be
         only = Some(summary.object_ids.clone());
-        if !summary.failed.is_empty() && !args.input.s3.allow_partial {
+        if !summary.failed.is_empty() && !input.s3.allow_partial {
             return Err(anyhow::anyhow!(
                 "{} input(s) could not be read whole; the store answers without them only with --allow-partial",
                 summary.failed.len()
@@ -193,16 +195,15 @@ pub fn slo(
         }
         ctx.settings
     };
-    let store = Store::open_read(&dir)?;
-    store.check_settings(&print, &store_slo::describe_fingerprint(&print))?;
-    let format = which_format(&store, &settings, args, hop.as_ref())?;
+    let store = Store::open_read(dir)?;
+    let format = which_format(&store, &settings, input, hop)?;
     if let Some(f) = format {
         let held = store.formats()?;
         if !held.iter().any(|n| n == f.name()) && !global.quiet {
             // an empty answer would read as an outage: say what the store holds instead
             eprintln!(
                 "hosp-logs: warning: the store {} holds no {} logs (it holds: {}); collect them \
-                 (`hosp-logs collect`), or judge another hop (--hop NAME, --log-format)",
+                 (`hosp-logs collect`), or answer over another format (--hop NAME, --log-format)",
                 dir.display(),
                 f.name(),
                 if held.is_empty() {
@@ -213,36 +214,198 @@ pub fn slo(
             );
         }
     }
-    answer(
-        global,
-        args,
-        &store,
+    Ok(Prepared {
+        window,
+        settings,
+        store,
         format,
-        Answer {
-            window: &window,
-            config,
-            hop,
-            ingested,
-            dir: &dir,
-            judged,
-            only: only.as_deref(),
-        },
-    )
+        ingested,
+        only,
+    })
 }
 
-/// The format whose objects the SLO is judged over: the hop's, else --log-format (config
-/// [source] log_format), else the store's only one. None for an empty store.
+/// The input accounting of an answer from the store.
+fn store_input(p: &Prepared, read: &store_slo::Read, dir: &Path) -> anyhow::Result<InputStats> {
+    let complete_through = match p.format {
+        Some(f) => p.store.complete_through(Some(f.name()))?,
+        None => None,
+    };
+    Ok(InputStats {
+        files: read.objects as usize,
+        bytes: read.bytes,
+        lines: read.lines,
+        malformed: read.malformed,
+        parsed: read.lines - read.malformed,
+        blank_lines: read.blank_lines,
+        header_lines: read.header_lines,
+        formats: p
+            .format
+            .map(|f| [(f.name().to_string(), read.objects as usize)].into())
+            .unwrap_or_default(),
+        store: Some(StoreInput {
+            path: dir.display().to_string(),
+            objects: read.objects,
+            ingested: p.ingested,
+            complete_through: complete_through.map(store::minute_text),
+            late_rows: read.late_rows,
+        }),
+        ..InputStats::default()
+    })
+}
+
+/// How every answer from the store ends: the minutes it covered recorded (rows collected into
+/// them later are late), malformed lines said.
+fn answered(global: &GlobalArgs, store: &Store, window_end: Option<&str>, input: &InputStats) {
+    if let Some(end) = window_end.and_then(|e| {
+        chrono::DateTime::parse_from_rfc3339(e)
+            .ok()
+            .map(|t| t.timestamp_micros())
+    }) {
+        // a store this user may read but not write still answers; its late_rows then
+        // count from the last answer that could record itself
+        if let Err(e) = store.mark_answered((end + 59_999_999).div_euclid(60_000_000)) {
+            if !global.quiet {
+                eprintln!("hosp-logs: warning: {e}: this answer is not recorded for late_rows");
+            }
+        }
+    }
+    if !global.quiet && input.malformed > 0 {
+        eprintln!(
+            "hosp-logs: warning: {} of {} lines of the objects read were malformed and left out when they were collected",
+            input.malformed, input.lines
+        );
+    }
+}
+
+/// An analysis command, answered from the store when one is chosen (`--store`, else the
+/// config's `[store]`, unless `--no-store`), else read as before: `make` builds the analysis
+/// for the window, `draw` its chart. The one place every analysis answers from the store.
+pub fn analyse<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: &AthenaArgs,
+    store_args: &StoreArgs,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+    chart: Option<&Path>,
+    draw: impl FnOnce(&Ran<A::Report>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<ExitStatus>
+where
+    A: AthenaPlan + FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+    A::Report: Report,
+{
+    let settings = Settings::load(global.config.as_deref())?;
+    let Some(dir) = store_args.answer_from(&settings) else {
+        let ctx = Context::with_settings(global, input, Some(athena), settings)?;
+        let analysis = make(&ctx.window)?;
+        return super::analyse(&ctx, &analysis, chart, draw);
+    };
+    let slo = settings.slo(None, None)?;
+    let p = prepare(global, input, Some(athena), settings, &dir, None, slo)?;
+    let analysis = make(&p.window)?;
+    let print = super::collect::kept_fingerprint(&p.settings);
+    p.store.check_kept_settings(&print)?;
+    let (partial, seen, read) = match p.format {
+        Some(f) => {
+            let formats = super::context::format_settings(
+                &p.settings.config,
+                input.nginx_log_format.as_deref(),
+            )?;
+            crate::engine::check_roles(
+                analysis.name(),
+                analysis.required(),
+                &crate::format::FileFormat::for_file(f, &[], &formats),
+            )?;
+            kept::load(&p.store, &analysis, f.name(), &p.window, p.only.as_deref())?
+        }
+        None => (analysis.partial(), Default::default(), Default::default()),
+    };
+    let input_stats = store_input(&p, &read, &dir)?;
+    let end = Finish {
+        window: p.window,
+        seen,
+    };
+    let ran = Ran {
+        report: analysis.finish(partial, &end),
+        window: end.window_info(),
+        excluded: seen.excluded,
+        input: input_stats,
+    };
+    answered(global, &p.store, ran.window.end.as_deref(), &ran.input);
+    emit(&ran, input.format, Style::detect())?;
+    if let Some(path) = chart {
+        crate::render::chart::write_png(path, &draw(&ran)?)?;
+    }
+    Ok(ExitStatus::Ok)
+}
+
+/// `slo` answered from the store at `dir`: with --source, the objects the store has not seen
+/// are collected first.
+pub fn slo(
+    global: &GlobalArgs,
+    args: &SloArgs,
+    judged: Option<SloWindow>,
+    settings: Settings,
+    dir: PathBuf,
+    hop: Option<super::hops::HopSpec>,
+) -> anyhow::Result<ExitStatus> {
+    let config = args.slo.config(&settings)?;
+    let print = fingerprint(&settings, &config);
+    let p = prepare(
+        global,
+        &args.input,
+        Some(&args.athena),
+        settings,
+        &dir,
+        hop.as_ref(),
+        config,
+    )?;
+    let window = p.window;
+    for t in [window.since_us, window.until_us].into_iter().flatten() {
+        if t % 1_000_000 != 0 {
+            return Err(UsageError(
+                "the store keeps whole seconds: give --since/--until in whole seconds, or add --no-store"
+                    .into(),
+            )
+            .into());
+        }
+    }
+    p.store
+        .check_settings(&print, &store_slo::describe_fingerprint(&print))?;
+    let (counts, read) = match p.format {
+        Some(f) => store_slo::load(&p.store, f.name(), &window, p.only.as_deref())?,
+        None => Default::default(),
+    };
+    let input = store_input(&p, &read, &dir)?;
+    let mut report: SloReport = compute(&counts, &window, &config, input);
+    report.counts = counts;
+    report.slo_window = judged;
+    report.hop = hop.map(|h| MeasuredAt {
+        name: h.name,
+        log_format: h.format,
+    });
+    answered(
+        global,
+        &p.store,
+        report.window.end.as_deref(),
+        &report.input,
+    );
+    emit(&report, args.input.format, Style::detect())?;
+    super::slo::chart_and_status(args, &report, &config)
+}
+
+/// The format whose objects an answer reads: the hop's, else --log-format (config [source]
+/// log_format), else the store's only one. None for an empty store.
 fn which_format(
     store: &Store,
     settings: &Settings,
-    args: &SloArgs,
+    input: &InputArgs,
     hop: Option<&super::hops::HopSpec>,
 ) -> anyhow::Result<Option<FormatId>> {
     if let Some(h) = hop {
         return Ok(Some(h.format));
     }
-    if let Some(f) = args
-        .input
+    if let Some(f) = input
         .log_format
         .or(settings.config.source.log_format)
         .and_then(|f| f.fixed())
@@ -258,7 +421,7 @@ fn which_format(
         [] => Ok(None),
         [one] => Ok(Some(*one)),
         many => Err(UsageError(format!(
-            "the store holds {} logs: an SLO is judged at one hop, pass --log-format {}",
+            "the store holds {} logs: an answer reads one format, pass --log-format {}",
             many.iter()
                 .map(|f| f.name())
                 .collect::<Vec<_>>()
@@ -267,93 +430,6 @@ fn which_format(
         ))
         .into()),
     }
-}
-
-/// What an answer from the store covers.
-struct Answer<'a> {
-    window: &'a Window,
-    config: crate::metrics::slo::SloConfig,
-    hop: Option<super::hops::HopSpec>,
-    ingested: u64,
-    dir: &'a std::path::Path,
-    judged: Option<SloWindow>,
-    /// With --source: the objects it named, only.
-    only: Option<&'a [i64]>,
-}
-
-fn answer(
-    global: &GlobalArgs,
-    args: &SloArgs,
-    store: &Store,
-    format: Option<FormatId>,
-    a: Answer<'_>,
-) -> anyhow::Result<ExitStatus> {
-    let Answer {
-        window,
-        config,
-        hop,
-        ingested,
-        dir,
-        judged,
-        only,
-    } = a;
-    let (counts, read) = match format {
-        Some(f) => store_slo::load(store, f.name(), window, only)?,
-        None => Default::default(),
-    };
-    let complete_through = match format {
-        Some(f) => store.complete_through(Some(f.name()))?,
-        None => None,
-    };
-    let input = InputStats {
-        files: read.objects as usize,
-        bytes: read.bytes,
-        lines: read.lines,
-        malformed: read.malformed,
-        parsed: read.lines - read.malformed,
-        blank_lines: read.blank_lines,
-        header_lines: read.header_lines,
-        formats: format
-            .map(|f| [(f.name().to_string(), read.objects as usize)].into())
-            .unwrap_or_default(),
-        store: Some(StoreInput {
-            path: dir.display().to_string(),
-            objects: read.objects,
-            ingested,
-            complete_through: complete_through.map(store::minute_text),
-            late_rows: read.late_rows,
-        }),
-        ..InputStats::default()
-    };
-    let mut report: SloReport = compute(&counts, window, &config, input);
-    report.counts = counts;
-    report.slo_window = judged;
-    report.hop = hop.map(|h| MeasuredAt {
-        name: h.name,
-        log_format: h.format,
-    });
-    // the minutes this answer covered: rows collected into them later are late
-    if let Some(end) = report.window.end.as_deref().and_then(|e| {
-        chrono::DateTime::parse_from_rfc3339(e)
-            .ok()
-            .map(|t| t.timestamp_micros())
-    }) {
-        // a store this user may read but not write still answers; its late_rows then
-        // count from the last answer that could record itself
-        if let Err(e) = store.mark_answered((end + 59_999_999).div_euclid(60_000_000)) {
-            if !global.quiet {
-                eprintln!("hosp-logs: warning: {e}: this answer is not recorded for late_rows");
-            }
-        }
-    }
-    emit(&report, args.input.format, Style::detect())?;
-    if !global.quiet && report.input.malformed > 0 {
-        eprintln!(
-            "hosp-logs: warning: {} of {} lines of the objects read were malformed and left out when they were collected",
-            report.input.malformed, report.input.lines
-        );
-    }
-    super::slo::chart_and_status(args, &report, &config)
 }
 
 /// The SLO window by name (`--window`, else the config's `[slo] window` or `start` when no
