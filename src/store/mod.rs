@@ -98,10 +98,9 @@ CREATE INDEX minutes_minute ON minutes (minute);
 CREATE TABLE partials (
     object_id INTEGER NOT NULL,
     analysis TEXT NOT NULL,
-    minute INTEGER NOT NULL,
     data BLOB NOT NULL,
-    PRIMARY KEY (object_id, analysis, minute)
-) WITHOUT ROWID;
+    PRIMARY KEY (object_id, analysis)
+);
 ";
 
 /// Why the store cannot be used. All but [`StoreError::Sql`] are the user's to fix (exit 2).
