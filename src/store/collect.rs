@@ -433,7 +433,14 @@ fn parse(
     for p in parts {
         crate::engine::Analysis::merge(analysis, &mut partial, p.partial);
     }
-    let kept = kept::rows(&analysis.1, partial.1).map_err(|e| {
+    // the object's format, for the analyses it can answer
+    let roles = stats.formats.keys().next().and_then(|name| {
+        crate::format::FormatId::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .map(|id| crate::format::FileFormat::for_file(id, &[], &one.formats).roles())
+    });
+    let kept = kept::rows(&analysis.1, partial.1, roles).map_err(|e| {
         crate::error::UsageError(format!("{}: its partials cannot be kept: {e}", file.name))
     })?;
     Ok(Parsed {

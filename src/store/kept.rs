@@ -27,8 +27,10 @@ use crate::engine::{Analysis, Finish, Seen};
 use crate::format::{Request, Role, RoleSet};
 use crate::metrics::backends::Backends;
 use crate::metrics::buckets::BucketPlan;
+use crate::metrics::edge::Edge;
 use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
+use crate::metrics::traffic::{cap_tops, Traffic, TrafficPartial, STORE_TOP_CAP};
 use crate::window::Window;
 
 const MIN: i64 = 60_000_000;
@@ -42,6 +44,8 @@ where
     Self::Partial: serde::de::DeserializeOwned,
 {
     fn store_key(&self) -> &'static str;
+    /// What the store keeps of a minute's partial (default: all of it).
+    fn keep(&self, _minute: &mut Self::Partial) {}
 }
 
 impl FromStore for Latency {
@@ -59,6 +63,22 @@ impl FromStore for Errors {
 impl FromStore for Backends {
     fn store_key(&self) -> &'static str {
         "backends"
+    }
+}
+
+impl FromStore for Traffic {
+    fn store_key(&self) -> &'static str {
+        "traffic"
+    }
+
+    fn keep(&self, minute: &mut TrafficPartial) {
+        cap_tops(minute, STORE_TOP_CAP);
+    }
+}
+
+impl FromStore for Edge {
+    fn store_key(&self) -> &'static str {
+        "edge"
     }
 }
 
@@ -95,6 +115,14 @@ pub fn registry() -> Vec<Box<dyn KeptDyn>> {
         plan: minute,
     }));
     out.push(kept(Backends { plan: minute }));
+    out.push(kept(Traffic {
+        top: 0,
+        plan: minute,
+    }));
+    out.push(kept(Edge {
+        top: 0,
+        plan: minute,
+    }));
     out
 }
 
@@ -109,6 +137,9 @@ where
 /// One kept analysis, with its partial type erased: what a collect folds.
 pub trait KeptDyn: Sync + Send {
     fn key(&self) -> &'static str;
+    /// The roles without which it does not run (an object whose format lacks one keeps no
+    /// partial of it: an answer over that format is refused as a raw read is).
+    fn required(&self) -> RoleSet;
     /// The roles it reads (required or optional: a collect reads whatever each format has).
     fn roles(&self) -> RoleSet;
     fn excludes(&self) -> bool;
@@ -137,6 +168,10 @@ where
 {
     fn key(&self) -> &'static str {
         self.0.store_key()
+    }
+
+    fn required(&self) -> RoleSet {
+        self.0.required()
     }
 
     fn roles(&self) -> RoleSet {
@@ -184,9 +219,12 @@ where
     }
 
     fn encode(&self, part: Box<dyn Any + Send>) -> Result<Vec<u8>, String> {
-        let map = part
+        let mut map = part
             .downcast::<PerMinute<A::Partial>>()
             .map_err(|_| "a partial of another analysis".to_string())?;
+        for p in map.values_mut() {
+            self.0.keep(p);
+        }
         encode(&*map)
     }
 }
@@ -331,13 +369,17 @@ pub struct Rows {
     pub partials: Vec<(&'static str, Vec<u8>)>,
 }
 
-/// The rows of a folded object.
-pub fn rows(set: &KeptSet, p: KeptPartial) -> Result<Rows, String> {
+/// The rows of a folded object whose format has `roles` (None: unknown, every analysis
+/// kept).
+pub fn rows(set: &KeptSet, p: KeptPartial, roles: Option<RoleSet>) -> Result<Rows, String> {
     let mut out = Rows {
         extents: p.extents.into_values().collect(),
         partials: Vec::new(),
     };
     for (k, part) in set.kept.iter().zip(p.parts) {
+        if roles.is_some_and(|r| !k.required().minus(r).is_empty()) {
+            continue;
+        }
         out.partials.push((k.key(), k.encode(part)?));
     }
     Ok(out)
