@@ -347,3 +347,99 @@ fn a_store_of_schema_version_1_is_refused_with_what_to_do_then_rebuilt() {
         "rebuilt",
     );
 }
+
+/// The fixture proxy hop's nginx log_format (from the fixture config).
+fn proxy_log_format() -> String {
+    let config: toml::Value =
+        toml::from_str(&std::fs::read_to_string(fixture_config()).unwrap()).unwrap();
+    config["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"].as_str() == Some("proxy"))
+        .unwrap()["nginx"]["log_format"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn retries_and_the_others_over_nginx_logs_from_the_store_equal_a_raw_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let nginx = root().join("fixtures/day/nginx");
+    let log_format = proxy_log_format();
+    let fmt = ["--log-format", "nginx", "--nginx-log-format", &log_format];
+    let out = json_ok(
+        &hosp_logs()
+            .args(["collect", "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .arg("--source")
+            .arg(&nginx)
+            .args(fmt)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&out["objects"]["ingested"]), files_under(&nginx));
+    let source = [nginx.display().to_string()];
+    for (cmd, opts) in [
+        ("retries", vec![]),
+        (
+            "retries",
+            vec![
+                "--since",
+                "2026-11-20T08:00:00Z",
+                "--top",
+                "3",
+                "--bucket",
+                "5m",
+            ],
+        ),
+        ("latency", vec!["--field", "target"]),
+        ("errors", vec![]),
+    ] {
+        let mut opts = opts;
+        opts.extend(fmt);
+        assert_equal(
+            raw(cmd, &source, &opts),
+            stored(cmd, &store, &opts),
+            &format!("nginx {cmd} {opts:?}"),
+        );
+    }
+    // over_client_timeout is kept for the default --client-timeout only: another is refused
+    let out = hosp_logs()
+        .args([
+            "retries",
+            "--config",
+            &fixture_config(),
+            "--client-timeout",
+            "10s",
+        ])
+        .arg("--store")
+        .arg(&store)
+        .args(fmt)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--client-timeout 30s") && err.contains("--no-store"),
+        "{err}"
+    );
+}
+
+/// Files under a folder, counted recursively.
+fn files_under(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files_under(&p)
+            } else {
+                1
+            }
+        })
+        .sum()
+}

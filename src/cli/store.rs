@@ -154,6 +154,7 @@ struct Prepared {
 }
 
 /// Opens the store at `dir` for an answer (see [`Prepared`]). `hop`: the hop `slo` judges.
+#[allow(clippy::too_many_arguments)]
 fn prepare(
     global: &GlobalArgs,
     input: &InputArgs,
@@ -162,6 +163,7 @@ fn prepare(
     dir: &Path,
     hop: Option<&super::hops::HopSpec>,
     slo: crate::metrics::slo::SloConfig,
+    window: Window,
 ) -> anyhow::Result<Prepared> {
     if athena.is_some_and(|a| a.engine == super::athena::Engine::Athena) {
         return Err(UsageError(
@@ -169,8 +171,6 @@ fn prepare(
         )
         .into());
     }
-    let now = super::input::now();
-    let window = Window::parse(input.since.as_deref(), input.until.as_deref(), now)?;
     let mut ingested = 0;
     let mut only = None;
     let settings = if input.sources.is_empty() {
@@ -279,7 +279,8 @@ fn answered(global: &GlobalArgs, store: &Store, window_end: Option<&str>, input:
 
 /// An analysis command, answered from the store when one is chosen (`--store`, else the
 /// config's `[store]`, unless `--no-store`), else read as before: `make` builds the analysis
-/// for the window, `draw` its chart. The one place every analysis answers from the store.
+/// for the window, `draw` its chart. With [`analyse_local`], the one place every analysis
+/// answers from the store.
 pub fn analyse<A>(
     global: &GlobalArgs,
     input: &InputArgs,
@@ -300,9 +301,71 @@ where
         let analysis = make(&ctx.window)?;
         return super::analyse(&ctx, &analysis, chart, draw);
     };
+    from_store(
+        global,
+        input,
+        Some(athena),
+        settings,
+        &dir,
+        make,
+        chart,
+        draw,
+    )
+}
+
+/// [`analyse`] for an analysis that reads logs locally only (no `--engine athena`).
+pub fn analyse_local<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    store_args: &StoreArgs,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+    chart: Option<&Path>,
+    draw: impl FnOnce(&Ran<A::Report>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<ExitStatus>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+    A::Report: Report,
+{
+    let settings = Settings::load(global.config.as_deref())?;
+    let Some(dir) = store_args.answer_from(&settings) else {
+        let ctx = Context::with_settings(global, input, None, settings)?;
+        let analysis = make(&ctx.window)?;
+        let ran = ctx.run_local(&analysis, &ctx.window)?;
+        return super::present(&ctx, &ran, chart, draw);
+    };
+    from_store(global, input, None, settings, &dir, make, chart, draw)
+}
+
+/// The analysis answered from the store at `dir`.
+#[allow(clippy::too_many_arguments)]
+fn from_store<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: Option<&AthenaArgs>,
+    settings: Settings,
+    dir: &Path,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+    chart: Option<&Path>,
+    draw: impl FnOnce(&Ran<A::Report>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<ExitStatus>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+    A::Report: Report,
+{
     let slo = settings.slo(None, None)?;
-    let p = prepare(global, input, Some(athena), settings, &dir, None, slo)?;
-    let analysis = make(&p.window)?;
+    // the analysis' own settings first: nothing is collected for an answer refused
+    let window = Window::parse(
+        input.since.as_deref(),
+        input.until.as_deref(),
+        super::input::now(),
+    )?;
+    let analysis = make(&window)?;
+    if let Some(reason) = analysis.refused() {
+        return Err(UsageError(reason).into());
+    }
+    let p = prepare(global, input, athena, settings, dir, None, slo, window)?;
     let print = super::collect::kept_fingerprint(&p.settings);
     p.store.check_kept_settings(&print)?;
     let (partial, seen, read) = match p.format {
@@ -320,7 +383,7 @@ where
         }
         None => (analysis.partial(), Default::default(), Default::default()),
     };
-    let input_stats = store_input(&p, &read, &dir)?;
+    let input_stats = store_input(&p, &read, dir)?;
     let end = Finish {
         window: p.window,
         seen,
@@ -351,6 +414,11 @@ pub fn slo(
 ) -> anyhow::Result<ExitStatus> {
     let config = args.slo.config(&settings)?;
     let print = fingerprint(&settings, &config);
+    let window = Window::parse(
+        args.input.since.as_deref(),
+        args.input.until.as_deref(),
+        super::input::now(),
+    )?;
     let p = prepare(
         global,
         &args.input,
@@ -359,6 +427,7 @@ pub fn slo(
         &dir,
         hop.as_ref(),
         config,
+        window,
     )?;
     let window = p.window;
     for t in [window.since_us, window.until_us].into_iter().flatten() {

@@ -30,6 +30,7 @@ use crate::metrics::buckets::BucketPlan;
 use crate::metrics::edge::Edge;
 use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
+use crate::metrics::retries::{Retries, RetriesConfig};
 use crate::metrics::traffic::{cap_tops, Traffic, TrafficPartial, STORE_TOP_CAP};
 use crate::window::Window;
 
@@ -46,6 +47,11 @@ where
     fn store_key(&self) -> &'static str;
     /// What the store keeps of a minute's partial (default: all of it).
     fn keep(&self, _minute: &mut Self::Partial) {}
+    /// Why the store cannot answer these settings (an option that changes the fold, kept
+    /// for one value only), if it cannot.
+    fn refused(&self) -> Option<String> {
+        None
+    }
 }
 
 impl FromStore for Latency {
@@ -73,6 +79,22 @@ impl FromStore for Traffic {
 
     fn keep(&self, minute: &mut TrafficPartial) {
         cap_tops(minute, STORE_TOP_CAP);
+    }
+}
+
+/// `retries --client-timeout` decides, per request, whether it waited too long: the store
+/// keeps the default's count only.
+const RETRIES_CLIENT_TIMEOUT_MS: f64 = 30_000.0;
+
+impl FromStore for Retries {
+    fn store_key(&self) -> &'static str {
+        "retries"
+    }
+
+    fn refused(&self) -> Option<String> {
+        (self.config.client_timeout_ms != RETRIES_CLIENT_TIMEOUT_MS).then(|| {
+            "the store counts over_client_timeout at the default --client-timeout 30s: drop --client-timeout, or add --no-store".to_string()
+        })
     }
 }
 
@@ -121,6 +143,13 @@ pub fn registry() -> Vec<Box<dyn KeptDyn>> {
     }));
     out.push(kept(Edge {
         top: 0,
+        plan: minute,
+    }));
+    out.push(kept(Retries {
+        config: RetriesConfig {
+            client_timeout_ms: RETRIES_CLIENT_TIMEOUT_MS,
+            top: 0,
+        },
         plan: minute,
     }));
     out
