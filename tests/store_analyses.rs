@@ -443,3 +443,52 @@ fn files_under(dir: &Path) -> u64 {
         })
         .sum()
 }
+
+#[test]
+fn the_gate_from_the_store_equals_a_raw_read_and_exits_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    for opts in [
+        vec!["--slo", "99", "--max-p99", "800ms", "--max-5xx-rate", "1%"],
+        vec!["--slo", "90", "--max-p99", "60s", "--max-5xx-rate", "50%"],
+        vec![
+            "--slo",
+            "99.99",
+            "--since",
+            "2026-11-20T06:00:00Z",
+            "--until",
+            "2026-11-20T18:00:00Z",
+        ],
+    ] {
+        let run = |store_args: &[&str], source: bool| {
+            let mut c = hosp_logs();
+            c.args(["gate", "--config", &fixture_config(), "--format", "json"]);
+            if source {
+                c.args(["--source", &fixture_day()]);
+            }
+            c.args(store_args).args(&opts).output().unwrap()
+        };
+        let raw = run(&["--no-store"], true);
+        let from_store = run(&["--store", store.to_str().unwrap()], false);
+        assert_eq!(raw.status.code(), from_store.status.code(), "{opts:?}");
+        let parse =
+            |o: &std::process::Output| -> Value { serde_json::from_slice(&o.stdout).unwrap() };
+        assert_equal(parse(&raw), parse(&from_store), &format!("gate {opts:?}"));
+    }
+    // security findings are not kept yet: refused, not answered without them
+    let out = hosp_logs()
+        .args([
+            "gate",
+            "--config",
+            &fixture_config(),
+            "--max-findings",
+            "high=0",
+        ])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-store"));
+}

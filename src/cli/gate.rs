@@ -35,11 +35,13 @@ pub struct GateArgs {
     /// Also write the checks as JUnit XML to this file
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, None)?;
-    let g = &ctx.settings.gate;
+    let settings = super::context::Settings::load(global.config.as_deref())?;
+    let g = &settings.gate;
     let gate = GateConfig {
         slo: args.slo.map(parse_target).transpose()?.or(g.slo),
         max_p99_ms: args
@@ -63,11 +65,25 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
         .into());
     }
     let analysis = Gate {
-        slo: ctx.settings.slo(None, None)?,
-        security: Security::overall(ctx.settings.security.clone(), Severity::Info, None),
+        slo: settings.slo(None, None)?,
+        security: Security::overall(settings.security.clone(), Severity::Info, None),
         gate,
     };
-    let ran = ctx.run_local(&analysis, &ctx.window)?;
+    // from the store (--store, config [store]), else the logs
+    let (ran, analysis, ctx) = match args.store.answer_from(&settings) {
+        Some(dir) => {
+            let (ran, analysis) =
+                super::store::run_from_store(global, &args.input, None, settings, &dir, |_| {
+                    Ok(analysis)
+                })?;
+            (ran, analysis, None)
+        }
+        None => {
+            let ctx = Context::with_settings(global, &args.input, None, settings)?;
+            let ran = ctx.run_local(&analysis, &ctx.window)?;
+            (ran, analysis, Some(ctx))
+        }
+    };
     let report = evaluate(&analysis.gate, &ran.report, &ran.input);
     let verdict = report.verdict;
     let (window, excluded) = (report.window.clone(), report.excluded);
@@ -96,11 +112,19 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
             })?;
         markdown::write(&out.document(), &mut f).context("writing the GitHub step summary")?;
     }
-    ctx.emit(&out)?;
     let status = match verdict {
         Verdict::Pass => ExitStatus::Ok,
         Verdict::Breach => ExitStatus::Breach,
         Verdict::NoData => ExitStatus::NoData,
     };
-    Ok(ctx.outcome(status, &out.input))
+    Ok(match ctx {
+        Some(ctx) => {
+            ctx.emit(&out)?;
+            ctx.outcome(status, &out.input)
+        }
+        None => {
+            super::context::emit(&out, args.input.format, crate::render::Style::detect())?;
+            status
+        }
+    })
 }

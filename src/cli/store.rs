@@ -337,7 +337,7 @@ where
     from_store(global, input, None, settings, &dir, make, chart, draw)
 }
 
-/// The analysis answered from the store at `dir`.
+/// The analysis answered from the store at `dir`, printed, its chart drawn when asked.
 #[allow(clippy::too_many_arguments)]
 fn from_store<A>(
     global: &GlobalArgs,
@@ -354,6 +354,28 @@ where
     A::Partial: serde::de::DeserializeOwned,
     A::Report: Report,
 {
+    let (ran, _) = run_from_store(global, input, athena, settings, dir, make)?;
+    emit(&ran, input.format, Style::detect())?;
+    if let Some(path) = chart {
+        crate::render::chart::write_png(path, &draw(&ran)?)?;
+    }
+    Ok(ExitStatus::Ok)
+}
+
+/// The analysis `make` builds, run from the store at `dir` (collecting `--source`'s unseen
+/// objects first): its finished run, and the analysis.
+pub fn run_from_store<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: Option<&AthenaArgs>,
+    settings: Settings,
+    dir: &Path,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+) -> anyhow::Result<(Ran<A::Report>, A)>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+{
     let slo = settings.slo(None, None)?;
     // the analysis' own settings first: nothing is collected for an answer refused
     let window = Window::parse(
@@ -368,6 +390,11 @@ where
     let p = prepare(global, input, athena, settings, dir, None, slo, window)?;
     let print = super::collect::kept_fingerprint(&p.settings);
     p.store.check_kept_settings(&print)?;
+    if let Some(config) = analysis.slo() {
+        let print = fingerprint(&p.settings, &config);
+        p.store
+            .check_settings(&print, &store_slo::describe_fingerprint(&print))?;
+    }
     let (partial, seen, read) = match p.format {
         Some(f) => {
             let formats = super::context::format_settings(
@@ -395,11 +422,7 @@ where
         input: input_stats,
     };
     answered(global, &p.store, ran.window.end.as_deref(), &ran.input);
-    emit(&ran, input.format, Style::detect())?;
-    if let Some(path) = chart {
-        crate::render::chart::write_png(path, &draw(&ran)?)?;
-    }
-    Ok(ExitStatus::Ok)
+    Ok((ran, analysis))
 }
 
 /// `slo` answered from the store at `dir`: with --source, the objects the store has not seen

@@ -300,7 +300,7 @@ pub fn collect(
     let analysis = (
         StoreSlo { config: slo },
         KeptSet {
-            kept: kept::registry(),
+            kept: kept::registry(slo),
         },
     );
     let none = ClientFilter::default();

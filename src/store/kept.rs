@@ -29,8 +29,11 @@ use crate::metrics::backends::Backends;
 use crate::metrics::buckets::BucketPlan;
 use crate::metrics::edge::Edge;
 use crate::metrics::errors::{Errors, ErrorsConfig};
+use crate::metrics::gate::{Gate, GateConfig};
 use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
 use crate::metrics::retries::{Retries, RetriesConfig};
+use crate::metrics::security::{Security, Severity};
+use crate::metrics::slo::SloConfig;
 use crate::metrics::traffic::{cap_tops, Traffic, TrafficPartial, STORE_TOP_CAP};
 use crate::window::Window;
 
@@ -50,6 +53,10 @@ where
     /// Why the store cannot answer these settings (an option that changes the fold, kept
     /// for one value only), if it cannot.
     fn refused(&self) -> Option<String> {
+        None
+    }
+    /// The SLO settings its partial depends on (checked against the store's, as `slo` is).
+    fn slo(&self) -> Option<SloConfig> {
         None
     }
 }
@@ -98,6 +105,23 @@ impl FromStore for Retries {
     }
 }
 
+impl FromStore for Gate {
+    fn store_key(&self) -> &'static str {
+        "gate"
+    }
+
+    fn refused(&self) -> Option<String> {
+        (!self.gate.max_findings.is_empty()).then(|| {
+            "the store keeps no security state yet: --max-findings reads the logs (add --no-store)"
+                .to_string()
+        })
+    }
+
+    fn slo(&self) -> Option<SloConfig> {
+        Some(self.slo)
+    }
+}
+
 impl FromStore for Edge {
     fn store_key(&self) -> &'static str {
         "edge"
@@ -113,8 +137,9 @@ fn latency_key(field: LatencyField) -> &'static str {
     }
 }
 
-/// Every analysis the store keeps, at its finest resolution.
-pub fn registry() -> Vec<Box<dyn KeptDyn>> {
+/// Every analysis the store keeps, at its finest resolution (`slo`: the SLO settings the
+/// store is collected with).
+pub fn registry(slo: SloConfig) -> Vec<Box<dyn KeptDyn>> {
     let minute = BucketPlan::Fixed(MIN);
     let mut out: Vec<Box<dyn KeptDyn>> = Vec::new();
     for field in [
@@ -144,6 +169,15 @@ pub fn registry() -> Vec<Box<dyn KeptDyn>> {
     out.push(kept(Edge {
         top: 0,
         plan: minute,
+    }));
+    out.push(kept(Gate {
+        // every check but the findings: the latency of the valid requests is kept
+        gate: GateConfig {
+            max_p99_ms: Some(0.0),
+            ..GateConfig::default()
+        },
+        slo,
+        security: Security::overall(Default::default(), Severity::Info, None),
     }));
     out.push(kept(Retries {
         config: RetriesConfig {
