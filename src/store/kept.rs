@@ -1,13 +1,14 @@
-//! Every analysis' partial in the store: one row per object × analysis × minute in
-//! `partials` (the analysis' own mergeable partial of that minute, serialised with
-//! MessagePack), and one row per object × minute in `minutes` (the extent of the minute's
-//! requests and the requests `[exclude]` left out).
+//! Every analysis' partial in the store: one row per object × analysis in `partials` (the
+//! analysis' own mergeable partial of each minute the object touched, serialised with
+//! MessagePack and deflated together), and one row per object × minute in `minutes` (the
+//! extent of the minute's requests and the requests `[exclude]` left out).
 //!
 //! An analysis is kept at the finest resolution its answers need: its over-time buckets one
 //! minute wide (an answer's bucket, any whole number of minutes, adds them up), every option
 //! that only shapes the finish (`--top`, `--bucket`, `--slow`, `--4xx`) left to the answer.
 //! An option that changes what is folded has one partial per value (`latency --field`: four
-//! keys). An answer decodes the window's minutes, merges them with the analysis' own merge
+//! keys), or is kept for one value and refused for others ([`FromStore::refused`]:
+//! `retries --client-timeout`, `gate --max-findings`). An answer decodes the window's minutes, merges them with the analysis' own merge
 //! into a partial of the asked settings, and finishes it: the numbers a raw read gives.
 //!
 //! Adding an analysis is one place: a line in [`registry`] and its [`FromStore`] key (its
