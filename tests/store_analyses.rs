@@ -255,6 +255,8 @@ fn with_source_the_unseen_objects_are_collected_then_answered_over_exactly() {
     );
     assert_eq!(u(&info["ingested"]), 50);
     assert_eq!(u(&info["objects"]), 150);
+    // with CloudFront objects in the store too, --source says which format is answered
+    collect(&store, &[PathBuf::from(fixture_edge())]);
     // again: nothing new
     let info = assert_equal(
         raw("errors", std::slice::from_ref(&source), &[]),

@@ -196,7 +196,7 @@ fn prepare(
         ctx.settings
     };
     let store = Store::open_read(dir)?;
-    let format = which_format(&store, &settings, input, hop)?;
+    let format = which_format(&store, &settings, input, hop, only.as_deref())?;
     if let Some(f) = format {
         let held = store.formats()?;
         if !held.iter().any(|n| n == f.name()) && !global.quiet {
@@ -487,12 +487,14 @@ pub fn slo(
 }
 
 /// The format whose objects an answer reads: the hop's, else --log-format (config [source]
-/// log_format), else the store's only one. None for an empty store.
+/// log_format), else the only one of the objects `only` (--source's) or of the store. None
+/// for an empty store.
 fn which_format(
     store: &Store,
     settings: &Settings,
     input: &InputArgs,
     hop: Option<&super::hops::HopSpec>,
+    only: Option<&[i64]>,
 ) -> anyhow::Result<Option<FormatId>> {
     if let Some(h) = hop {
         return Ok(Some(h.format));
@@ -504,7 +506,10 @@ fn which_format(
     {
         return Ok(Some(f));
     }
-    let formats = store.formats()?;
+    let formats = match only {
+        Some(ids) => store.formats_of(ids)?,
+        None => store.formats()?,
+    };
     let known: Vec<FormatId> = FormatId::ALL
         .into_iter()
         .filter(|f| formats.iter().any(|n| n == f.name()))

@@ -353,6 +353,23 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
+    /// The formats of the objects `ids`.
+    pub fn formats_of(&self, ids: &[i64]) -> Result<Vec<String>, StoreError> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT format FROM objects WHERE id = ?1")
+            .map_err(|e| self.sql(e))?;
+        for id in ids {
+            let f: Option<String> = stmt
+                .query_row([id], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.sql(e))?;
+            out.extend(f);
+        }
+        Ok(out.into_iter().collect())
+    }
+
     /// Records that an answer covered every minute before `minute` (epoch minutes): rows
     /// collected into them from now on are late.
     pub fn mark_answered(&self, minute: i64) -> Result<(), StoreError> {
