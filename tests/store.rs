@@ -180,7 +180,7 @@ fn the_fixture_day_from_the_store_equals_a_raw_read() {
             .unwrap(),
     );
     assert_eq!(u(&info["objects"]), files);
-    assert_eq!(info["schema_version"], 1);
+    assert_eq!(info["schema_version"], 2);
     assert!(u(&info["size_bytes"]) > 0);
     assert_eq!(info["first_minute"], "2026-11-20T00:00:00Z");
 }

@@ -160,6 +160,16 @@ pub fn fingerprint(settings: &Settings, slo: &SloConfig) -> String {
     )
 }
 
+/// What the kept partials depend on (see [`crate::store::kept::fingerprint`]).
+pub fn kept_fingerprint(settings: &Settings) -> String {
+    let c = &settings.config;
+    crate::store::kept::fingerprint(
+        &c.exclude.user_agents,
+        &c.exclude.client_cidrs,
+        &c.routes.templates,
+    )
+}
+
 /// Collects `sources` (else the config's and its hops') into the store at `dir`.
 pub fn collect_into(
     ctx: &Context,
@@ -184,6 +194,9 @@ pub fn collect_into(
     let print = fingerprint(&ctx.settings, &slo);
     store.check_settings(&print, &store_slo::describe_fingerprint(&print))?;
     store.set_setting("slo", &print)?;
+    let kept = kept_fingerprint(&ctx.settings);
+    store.check_kept_settings(&kept)?;
+    store.set_setting("kept", &kept)?;
     let threads = ctx.local().map_or(2, |s| s.threads);
     let summary = store_collect::collect(
         &mut store,

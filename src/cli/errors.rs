@@ -11,7 +11,7 @@ use crate::error::{ExitStatus, UsageError};
 use crate::metrics::buckets::{BucketPlan, MAX_BUCKETS};
 use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::render::chart::{self, TimeAxis};
-use crate::window::parse_duration;
+use crate::window::{parse_duration, Window};
 
 #[derive(Debug, Args)]
 pub struct ErrorsArgs {
@@ -34,30 +34,47 @@ pub struct ErrorsArgs {
     /// Also draw this analysis' charts into a PNG file
     #[arg(long, value_name = "FILE.png")]
     pub chart: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: ErrorsArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
-    let analysis = Errors {
-        config: ErrorsConfig {
-            include_4xx: args.include_4xx,
-            slow_ms: parse_latency_ms(&args.slow)?,
-            top: args.top,
-        },
-        plan: plan(&ctx, args.bucket.as_deref())?,
+    let config = ErrorsConfig {
+        include_4xx: args.include_4xx,
+        slow_ms: parse_latency_ms(&args.slow)?,
+        top: args.top,
     };
-    super::analyse(&ctx, &analysis, args.chart.as_deref(), |ran| {
-        let b = ran.report.bucket_us;
-        chart::errors::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
-    })
+    let make = |window: &Window| -> anyhow::Result<Errors> {
+        Ok(Errors {
+            config,
+            plan: plan_in(window, args.bucket.as_deref())?,
+        })
+    };
+    super::store::analyse(
+        global,
+        &args.input,
+        &args.athena,
+        &args.store,
+        make,
+        args.chart.as_deref(),
+        |ran| {
+            let b = ran.report.bucket_us;
+            chart::errors::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
+        },
+    )
 }
 
 /// The over-time bucket: `--bucket` (whole minutes), else chosen from the window. A bucket
 /// that would cut a bounded window into more than `MAX_BUCKETS` is refused: the over-time
 /// tables and charts are meant to be read.
 pub fn plan(ctx: &Context, flag: Option<&str>) -> Result<BucketPlan, UsageError> {
+    plan_in(&ctx.window, flag)
+}
+
+/// [`plan`] for a window.
+pub fn plan_in(window: &Window, flag: Option<&str>) -> Result<BucketPlan, UsageError> {
     let b = bucket(flag)?;
-    if let (Some(b), Some(s), Some(u)) = (b, ctx.window.since_us, ctx.window.until_us) {
+    if let (Some(b), Some(s), Some(u)) = (b, window.since_us, window.until_us) {
         let n = (u - s + b - 1) / b;
         if n > MAX_BUCKETS {
             return Err(UsageError(format!(
@@ -66,7 +83,7 @@ pub fn plan(ctx: &Context, flag: Option<&str>) -> Result<BucketPlan, UsageError>
             )));
         }
     }
-    Ok(BucketPlan::new(b, ctx.window.since_us, ctx.window.until_us))
+    Ok(BucketPlan::new(b, window.since_us, window.until_us))
 }
 
 /// `--bucket`, checked: whole minutes.

@@ -43,14 +43,14 @@ pub struct GateArgs {
     /// Also write the checks as JUnit XML to this file
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, None)?;
-    let g = &ctx.settings.gate;
-    let defs = ctx
-        .settings
-        .slo_defs(None, None, args.slo_spec.as_deref())?;
+    let settings = super::context::Settings::load(global.config.as_deref())?;
+    let g = &settings.gate;
+    let defs = settings.slo_defs(None, None, args.slo_spec.as_deref())?;
     let mut plain = None;
     let mut named = Vec::new();
     for c in &args.slo {
@@ -109,10 +109,24 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
     let analysis = Gate {
         named: Slos::new(named_defs),
         slo: defs[0].config,
-        security: Security::overall(ctx.settings.security.clone(), Severity::Info, None),
+        security: Security::overall(settings.security.clone(), Severity::Info, None),
         gate,
     };
-    let ran = ctx.run_local(&analysis, &ctx.window)?;
+    // from the store (--store, config [store]), else the logs
+    let (ran, analysis, ctx) = match args.store.answer_from(&settings) {
+        Some(dir) => {
+            let (ran, analysis) =
+                super::store::run_from_store(global, &args.input, None, settings, &dir, |_| {
+                    Ok(analysis)
+                })?;
+            (ran, analysis, None)
+        }
+        None => {
+            let ctx = Context::with_settings(global, &args.input, None, settings)?;
+            let ran = ctx.run_local(&analysis, &ctx.window)?;
+            (ran, analysis, Some(ctx))
+        }
+    };
     let report = evaluate(&analysis.gate, &ran.report, &ran.input);
     let verdict = report.verdict;
     let (window, excluded) = (report.window.clone(), report.excluded);
@@ -141,11 +155,19 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
             })?;
         markdown::write(&out.document(), &mut f).context("writing the GitHub step summary")?;
     }
-    ctx.emit(&out)?;
     let status = match verdict {
         Verdict::Pass => ExitStatus::Ok,
         Verdict::Breach => ExitStatus::Breach,
         Verdict::NoData => ExitStatus::NoData,
     };
-    Ok(ctx.outcome(status, &out.input))
+    Ok(match ctx {
+        Some(ctx) => {
+            ctx.emit(&out)?;
+            ctx.outcome(status, &out.input)
+        }
+        None => {
+            super::context::emit(&out, args.input.format, crate::render::Style::detect())?;
+            status
+        }
+    })
 }

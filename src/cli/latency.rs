@@ -3,14 +3,14 @@
 use clap::Args;
 
 use super::athena::AthenaArgs;
-use super::context::Context;
-use super::errors::plan;
+use super::errors::plan_in;
 use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::error::ExitStatus;
 use crate::metrics::daily::latency_histogram;
 use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
 use crate::render::chart::{self, TimeAxis};
+use crate::window::Window;
 
 #[derive(Debug, Args)]
 pub struct LatencyArgs {
@@ -30,21 +30,32 @@ pub struct LatencyArgs {
     /// Also draw this analysis' charts into a PNG file
     #[arg(long, value_name = "FILE.png")]
     pub chart: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: LatencyArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
-    let analysis = Latency {
-        config: LatencyConfig {
-            field: args.field,
-            top: args.top,
-        },
-        plan: plan(&ctx, args.bucket.as_deref())?,
+    let make = |window: &Window| -> anyhow::Result<Latency> {
+        Ok(Latency {
+            config: LatencyConfig {
+                field: args.field,
+                top: args.top,
+            },
+            plan: plan_in(window, args.bucket.as_deref())?,
+        })
     };
-    super::analyse(&ctx, &analysis, args.chart.as_deref(), |ran| {
-        let r = &ran.report;
-        let bins = latency_histogram(&r.histogram, r.field);
-        let axis = TimeAxis::of(&ran.window).aligned(r.bucket_us);
-        chart::latency::figure_png(r, &bins, &axis, r.bucket_us, None)
-    })
+    super::store::analyse(
+        global,
+        &args.input,
+        &args.athena,
+        &args.store,
+        make,
+        args.chart.as_deref(),
+        |ran| {
+            let r = &ran.report;
+            let bins = latency_histogram(&r.histogram, r.field);
+            let axis = TimeAxis::of(&ran.window).aligned(r.bucket_us);
+            chart::latency::figure_png(r, &bins, &axis, r.bucket_us, None)
+        },
+    )
 }

@@ -2,14 +2,14 @@
 
 use clap::Args;
 
-use super::context::Context;
-use super::errors::plan;
+use super::errors::plan_in;
 use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::config::parse_latency_ms;
 use crate::error::{ExitStatus, UsageError};
 use crate::metrics::retries::{Retries, RetriesConfig};
 use crate::render::chart::{self, TimeAxis};
+use crate::window::Window;
 
 const RETRIES_HELP: &str = "\
 Reads the upstream lists a retrying proxy logs ($upstream_addr, $upstream_status,
@@ -40,26 +40,35 @@ pub struct RetriesArgs {
     /// Also draw this analysis' charts into a PNG file
     #[arg(long, value_name = "FILE.png")]
     pub chart: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: RetriesArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, None)?;
     let client_timeout_ms = parse_latency_ms(&args.client_timeout).map_err(|_| {
         UsageError(format!(
             "--client-timeout {:?}: expected a duration like 30s or 1m",
             args.client_timeout
         ))
     })?;
-    let analysis = Retries {
-        config: RetriesConfig {
-            client_timeout_ms,
-            top: args.top,
-        },
-        plan: plan(&ctx, args.bucket.as_deref())?,
+    let make = |window: &Window| -> anyhow::Result<Retries> {
+        Ok(Retries {
+            config: RetriesConfig {
+                client_timeout_ms,
+                top: args.top,
+            },
+            plan: plan_in(window, args.bucket.as_deref())?,
+        })
     };
-    let ran = ctx.run_local(&analysis, &ctx.window)?;
-    super::present(&ctx, &ran, args.chart.as_deref(), |ran| {
-        let b = ran.report.bucket_us;
-        chart::retries::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
-    })
+    super::store::analyse_local(
+        global,
+        &args.input,
+        &args.store,
+        make,
+        args.chart.as_deref(),
+        |ran| {
+            let b = ran.report.bucket_us;
+            chart::retries::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
+        },
+    )
 }

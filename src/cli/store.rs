@@ -1,20 +1,25 @@
-//! `hosp-logs store info|prune`, and the SLO answered from the store (`slo --store DIR`).
+//! `hosp-logs store info|prune`, and the analyses answered from the store (`slo --store DIR`,
+//! `latency --store DIR`, …): [`analyse`] is the one place an analysis command answers from
+//! it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::collect::{collect_into, fingerprint, store_dir};
+use super::athena::AthenaArgs;
+use super::collect::{collect_into, fingerprint, store_dir, StoreArgs};
 use super::context::{emit, Context, Settings};
+use super::input::InputArgs;
 use super::slo::SloArgs;
 use super::GlobalArgs;
 use crate::engine::stats::StoreInput;
-use crate::engine::InputStats;
+use crate::engine::{AthenaPlan, Finish, InputStats, Ran};
 use crate::error::{ExitStatus, UsageError};
 use crate::format::FormatId;
 use crate::metrics::slo::{compute_with, MeasuredAt};
 use crate::metrics::slos::{NotAnswered, SloAnswer, SloDef, Slos, SlosReport};
 use crate::render::{Document, Format, Report, Style};
+use crate::store::kept::{self, FromStore};
 use crate::store::{self, slo as store_slo, Info, Store};
 use crate::window::{parse_duration, Window};
 
@@ -136,65 +141,54 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitSta
     Ok(ExitStatus::Ok)
 }
 
-/// `slo` answered from the store at `dir`: with --source, the objects the store has not seen
-/// are collected first.
-pub fn slo(
-    global: &GlobalArgs,
-    args: &SloArgs,
-    slos: Slos,
+/// What every answer from the store starts with: the window, the store opened (after
+/// collecting `--source`'s unseen objects first, when given) and checked against the
+/// settings, the format answered over.
+struct Prepared {
+    window: Window,
     settings: Settings,
-    dir: PathBuf,
-    hop: Option<super::hops::HopSpec>,
-) -> anyhow::Result<ExitStatus> {
-    if args.athena.engine == super::athena::Engine::Athena {
+    store: Store,
+    format: Option<FormatId>,
+    ingested: u64,
+    /// With --source: the objects it named, only (as a raw read of them would be).
+    only: Option<Vec<i64>>,
+}
+
+/// Opens the store at `dir` for an answer (see [`Prepared`]). `hop`: the hop `slo` judges.
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: Option<&AthenaArgs>,
+    settings: Settings,
+    dir: &Path,
+    hop: Option<&super::hops::HopSpec>,
+    slo: crate::metrics::slo::SloConfig,
+    window: Window,
+) -> anyhow::Result<Prepared> {
+    if athena.is_some_and(|a| a.engine == super::athena::Engine::Athena) {
         return Err(UsageError(
             "--engine athena reads the Athena table, not the store: add --no-store".into(),
         )
         .into());
     }
-    let now = super::input::now();
-    let window = Window::parse(
-        args.input.since.as_deref(),
-        args.input.until.as_deref(),
-        now,
-    )?;
-    for t in [window.since_us, window.until_us].into_iter().flatten() {
-        if t % 1_000_000 != 0 {
-            return Err(UsageError(
-                "the store keeps whole seconds: give --since/--until in whole seconds, or add --no-store"
-                    .into(),
-            )
-            .into());
-        }
-    }
-    let first = &slos.defs[0];
-    if !first.endpoints.is_empty() {
-        return Err(UsageError(format!(
-            "the store keeps counts over every request: SLO {:?} has an endpoints filter, which it cannot answer; add --no-store (or list an SLO without one first)",
-            first.name
-        ))
-        .into());
-    }
-    let config = first.config;
-    let print = fingerprint(&settings, &config);
     let mut ingested = 0;
     let mut only = None;
-    let settings = if args.input.sources.is_empty() {
+    let settings = if input.sources.is_empty() {
         settings
     } else {
-        let ctx = Context::with_sources(global, &args.input, settings, args.input.sources.clone())?;
+        let ctx = Context::with_sources(global, input, settings, input.sources.clone())?;
         let summary = collect_into(
             &ctx,
-            &dir,
-            &args.input.sources,
-            config,
-            args.input.nginx_log_format.as_deref(),
+            dir,
+            &input.sources,
+            slo,
+            input.nginx_log_format.as_deref(),
             std::time::Duration::from_secs(10),
         )?;
         ingested = summary.objects.ingested;
-        // the answer is over the objects --source names, as a raw read of them would be
         only = Some(summary.object_ids.clone());
-        if !summary.failed.is_empty() && !args.input.s3.allow_partial {
+        if !summary.failed.is_empty() && !input.s3.allow_partial {
             return Err(anyhow::anyhow!(
                 "{} input(s) could not be read whole; the store answers without them only with --allow-partial",
                 summary.failed.len()
@@ -202,16 +196,15 @@ pub fn slo(
         }
         ctx.settings
     };
-    let store = Store::open_read(&dir)?;
-    store.check_settings(&print, &store_slo::describe_fingerprint(&print))?;
-    let format = which_format(&store, &settings, args, hop.as_ref())?;
+    let store = Store::open_read(dir)?;
+    let format = which_format(&store, &settings, input, hop, only.as_deref())?;
     if let Some(f) = format {
         let held = store.formats()?;
         if !held.iter().any(|n| n == f.name()) && !global.quiet {
             // an empty answer would read as an outage: say what the store holds instead
             eprintln!(
                 "hosp-logs: warning: the store {} holds no {} logs (it holds: {}); collect them \
-                 (`hosp-logs collect`), or judge another hop (--hop NAME, --log-format)",
+                 (`hosp-logs collect`), or answer over another format (--hop NAME, --log-format)",
                 dir.display(),
                 f.name(),
                 if held.is_empty() {
@@ -222,101 +215,276 @@ pub fn slo(
             );
         }
     }
-    answer(
-        global,
-        args,
-        &store,
+    Ok(Prepared {
+        window,
+        settings,
+        store,
         format,
-        Answer {
-            window: &window,
-            slos,
-            hop,
-            ingested,
-            dir: &dir,
-            only: only.as_deref(),
-        },
+        ingested,
+        only,
+    })
+}
+
+/// The input accounting of an answer from the store.
+fn store_input(p: &Prepared, read: &store_slo::Read, dir: &Path) -> anyhow::Result<InputStats> {
+    let complete_through = match p.format {
+        Some(f) => p.store.complete_through(Some(f.name()))?,
+        None => None,
+    };
+    Ok(InputStats {
+        files: read.objects as usize,
+        bytes: read.bytes,
+        lines: read.lines,
+        malformed: read.malformed,
+        parsed: read.lines - read.malformed,
+        blank_lines: read.blank_lines,
+        header_lines: read.header_lines,
+        formats: p
+            .format
+            .map(|f| [(f.name().to_string(), read.objects as usize)].into())
+            .unwrap_or_default(),
+        store: Some(StoreInput {
+            path: dir.display().to_string(),
+            objects: read.objects,
+            ingested: p.ingested,
+            complete_through: complete_through.map(store::minute_text),
+            late_rows: read.late_rows,
+        }),
+        ..InputStats::default()
+    })
+}
+
+/// How every answer from the store ends: the minutes it covered recorded (rows collected into
+/// them later are late), malformed lines said.
+fn answered(global: &GlobalArgs, store: &Store, window_end: Option<&str>, input: &InputStats) {
+    if let Some(end) = window_end.and_then(|e| {
+        chrono::DateTime::parse_from_rfc3339(e)
+            .ok()
+            .map(|t| t.timestamp_micros())
+    }) {
+        // a store this user may read but not write still answers; its late_rows then
+        // count from the last answer that could record itself
+        if let Err(e) = store.mark_answered((end + 59_999_999).div_euclid(60_000_000)) {
+            if !global.quiet {
+                eprintln!("hosp-logs: warning: {e}: this answer is not recorded for late_rows");
+            }
+        }
+    }
+    if !global.quiet && input.malformed > 0 {
+        eprintln!(
+            "hosp-logs: warning: {} of {} lines of the objects read were malformed and left out when they were collected",
+            input.malformed, input.lines
+        );
+    }
+}
+
+/// An analysis command, answered from the store when one is chosen (`--store`, else the
+/// config's `[store]`, unless `--no-store`), else read as before: `make` builds the analysis
+/// for the window, `draw` its chart. With [`analyse_local`], the one place every analysis
+/// answers from the store.
+pub fn analyse<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: &AthenaArgs,
+    store_args: &StoreArgs,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+    chart: Option<&Path>,
+    draw: impl FnOnce(&Ran<A::Report>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<ExitStatus>
+where
+    A: AthenaPlan + FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+    A::Report: Report,
+{
+    let settings = Settings::load(global.config.as_deref())?;
+    let Some(dir) = store_args.answer_from(&settings) else {
+        let ctx = Context::with_settings(global, input, Some(athena), settings)?;
+        let analysis = make(&ctx.window)?;
+        return super::analyse(&ctx, &analysis, chart, draw);
+    };
+    from_store(
+        global,
+        input,
+        Some(athena),
+        settings,
+        &dir,
+        make,
+        chart,
+        draw,
     )
 }
 
-/// The format whose objects the SLO is judged over: the hop's, else --log-format (config
-/// [source] log_format), else the store's only one. None for an empty store.
-fn which_format(
-    store: &Store,
-    settings: &Settings,
-    args: &SloArgs,
-    hop: Option<&super::hops::HopSpec>,
-) -> anyhow::Result<Option<FormatId>> {
-    if let Some(h) = hop {
-        return Ok(Some(h.format));
-    }
-    if let Some(f) = args
-        .input
-        .log_format
-        .or(settings.config.source.log_format)
-        .and_then(|f| f.fixed())
-    {
-        return Ok(Some(f));
-    }
-    let formats = store.formats()?;
-    let known: Vec<FormatId> = FormatId::ALL
-        .into_iter()
-        .filter(|f| formats.iter().any(|n| n == f.name()))
-        .collect();
-    match known.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(Some(*one)),
-        many => Err(UsageError(format!(
-            "the store holds {} logs: an SLO is judged at one hop, pass --log-format {}",
-            many.iter()
-                .map(|f| f.name())
-                .collect::<Vec<_>>()
-                .join(" and "),
-            many.iter().map(|f| f.name()).collect::<Vec<_>>().join("|"),
-        ))
-        .into()),
-    }
+/// [`analyse`] for an analysis that reads logs locally only (no `--engine athena`).
+pub fn analyse_local<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    store_args: &StoreArgs,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+    chart: Option<&Path>,
+    draw: impl FnOnce(&Ran<A::Report>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<ExitStatus>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+    A::Report: Report,
+{
+    let settings = Settings::load(global.config.as_deref())?;
+    let Some(dir) = store_args.answer_from(&settings) else {
+        let ctx = Context::with_settings(global, input, None, settings)?;
+        let analysis = make(&ctx.window)?;
+        let ran = ctx.run_local(&analysis, &ctx.window)?;
+        return super::present(&ctx, &ran, chart, draw);
+    };
+    from_store(global, input, None, settings, &dir, make, chart, draw)
 }
 
-/// What an answer from the store covers.
-struct Answer<'a> {
-    window: &'a Window,
-    /// Every SLO; the first is the one the store was collected for.
-    slos: Slos,
-    hop: Option<super::hops::HopSpec>,
-    ingested: u64,
-    dir: &'a std::path::Path,
-    /// With --source: the objects it named, only.
-    only: Option<&'a [i64]>,
+/// The analysis answered from the store at `dir`, printed, its chart drawn when asked.
+#[allow(clippy::too_many_arguments)]
+fn from_store<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: Option<&AthenaArgs>,
+    settings: Settings,
+    dir: &Path,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+    chart: Option<&Path>,
+    draw: impl FnOnce(&Ran<A::Report>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<ExitStatus>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+    A::Report: Report,
+{
+    let (ran, _) = run_from_store(global, input, athena, settings, dir, make)?;
+    emit(&ran, input.format, Style::detect())?;
+    if let Some(path) = chart {
+        crate::render::chart::write_png(path, &draw(&ran)?)?;
+    }
+    Ok(ExitStatus::Ok)
 }
 
-fn answer(
+/// The analysis `make` builds, run from the store at `dir` (collecting `--source`'s unseen
+/// objects first): its finished run, and the analysis.
+pub fn run_from_store<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: Option<&AthenaArgs>,
+    settings: Settings,
+    dir: &Path,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+) -> anyhow::Result<(Ran<A::Report>, A)>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+{
+    let slo = settings.slo(None, None)?;
+    // the analysis' own settings first: nothing is collected for an answer refused
+    let window = Window::parse(
+        input.since.as_deref(),
+        input.until.as_deref(),
+        super::input::now(),
+    )?;
+    let analysis = make(&window)?;
+    if let Some(reason) = analysis.refused() {
+        return Err(UsageError(reason).into());
+    }
+    let p = prepare(global, input, athena, settings, dir, None, slo, window)?;
+    let print = super::collect::kept_fingerprint(&p.settings);
+    p.store.check_kept_settings(&print)?;
+    if let Some(config) = analysis.slo() {
+        let print = fingerprint(&p.settings, &config);
+        p.store
+            .check_settings(&print, &store_slo::describe_fingerprint(&print))?;
+    }
+    let (partial, seen, read) = match p.format {
+        Some(f) => {
+            let formats = super::context::format_settings(
+                &p.settings.config,
+                input.nginx_log_format.as_deref(),
+            )?;
+            crate::engine::check_roles(
+                analysis.name(),
+                analysis.required(),
+                &crate::format::FileFormat::for_file(f, &[], &formats),
+            )?;
+            kept::load(&p.store, &analysis, f.name(), &p.window, p.only.as_deref())?
+        }
+        None => (analysis.partial(), Default::default(), Default::default()),
+    };
+    let input_stats = store_input(&p, &read, dir)?;
+    let end = Finish {
+        window: p.window,
+        seen,
+    };
+    let ran = Ran {
+        report: analysis.finish(partial, &end),
+        window: end.window_info(),
+        excluded: seen.excluded,
+        input: input_stats,
+    };
+    answered(global, &p.store, ran.window.end.as_deref(), &ran.input);
+    Ok((ran, analysis))
+}
+
+/// `slo` answered from the store at `dir`: with --source, the objects the store has not seen
+/// are collected first. The store keeps the first SLO's counts (its latency threshold, every
+/// request): every SLO those counts answer is answered, the others are said not answered.
+pub fn slo(
     global: &GlobalArgs,
     args: &SloArgs,
-    store: &Store,
-    format: Option<FormatId>,
-    a: Answer<'_>,
+    slos: Slos,
+    settings: Settings,
+    dir: PathBuf,
+    hop: Option<super::hops::HopSpec>,
 ) -> anyhow::Result<ExitStatus> {
-    let Answer {
+    let first = &slos.defs[0];
+    if !first.endpoints.is_empty() {
+        return Err(UsageError(format!(
+            "the store keeps counts over every request: SLO {:?} has an endpoints filter, which it cannot answer; add --no-store (or list an SLO without one first)",
+            first.name
+        ))
+        .into());
+    }
+    let config = first.config;
+    let print = fingerprint(&settings, &config);
+    let window = Window::parse(
+        args.input.since.as_deref(),
+        args.input.until.as_deref(),
+        super::input::now(),
+    )?;
+    let p = prepare(
+        global,
+        &args.input,
+        Some(&args.athena),
+        settings,
+        &dir,
+        hop.as_ref(),
+        config,
         window,
-        slos,
-        hop,
-        ingested,
-        dir,
-        only,
-    } = a;
-    // the counts are the first SLO's (its latency threshold, every request): an SLO that
-    // needs other counts is said not answered, never answered wrong
-    let first = slos.defs[0].config;
+    )?;
+    let window = p.window;
+    for t in [window.since_us, window.until_us].into_iter().flatten() {
+        if t % 1_000_000 != 0 {
+            return Err(UsageError(
+                "the store keeps whole seconds: give --since/--until in whole seconds, or add --no-store"
+                    .into(),
+            )
+            .into());
+        }
+    }
+    p.store
+        .check_settings(&print, &store_slo::describe_fingerprint(&print))?;
+    // an SLO that needs other counts is said not answered, never answered wrong
     let answerable = |d: &SloDef| -> Option<String> {
         if !d.endpoints.is_empty() {
             Some(
                 "the store keeps counts over every request, not per endpoint: add --no-store"
                     .into(),
             )
-        } else if d.config.latency_threshold_ms != first.latency_threshold_ms {
+        } else if d.config.latency_threshold_ms != config.latency_threshold_ms {
             Some(format!(
                 "the store's counts are for {}, this SLO's for {}: add --no-store",
-                threshold_text(first.latency_threshold_ms),
+                threshold_text(config.latency_threshold_ms),
                 threshold_text(d.config.latency_threshold_ms)
             ))
         } else {
@@ -334,9 +502,9 @@ fn answer(
             });
             continue;
         }
-        let w = slos.window_of(i, window);
-        let (counts, r) = match format {
-            Some(f) => store_slo::load_with(store, f.name(), &w, only, &d.alerts)?,
+        let w = slos.window_of(i, &window);
+        let (counts, r) = match p.format {
+            Some(f) => store_slo::load_with(&p.store, f.name(), &w, p.only.as_deref(), &d.alerts)?,
             None => Default::default(),
         };
         if i == 0 {
@@ -344,30 +512,7 @@ fn answer(
         }
         loaded.push((i, counts));
     }
-    let complete_through = match format {
-        Some(f) => store.complete_through(Some(f.name()))?,
-        None => None,
-    };
-    let input = InputStats {
-        files: read.objects as usize,
-        bytes: read.bytes,
-        lines: read.lines,
-        malformed: read.malformed,
-        parsed: read.lines - read.malformed,
-        blank_lines: read.blank_lines,
-        header_lines: read.header_lines,
-        formats: format
-            .map(|f| [(f.name().to_string(), read.objects as usize)].into())
-            .unwrap_or_default(),
-        store: Some(StoreInput {
-            path: dir.display().to_string(),
-            objects: read.objects,
-            ingested,
-            complete_through: complete_through.map(store::minute_text),
-            late_rows: read.late_rows,
-        }),
-        ..InputStats::default()
-    };
+    let input = store_input(&p, &read, &dir)?;
     let measured = hop.map(|h| MeasuredAt {
         name: h.name,
         log_format: h.format,
@@ -378,7 +523,7 @@ fn answer(
             let d = &slos.defs[i];
             let mut r = compute_with(
                 &counts,
-                &slos.window_of(i, window),
+                &slos.window_of(i, &window),
                 &d.config,
                 &d.alerts,
                 input.clone(),
@@ -402,28 +547,13 @@ fn answer(
         slos: answers,
         slos_not_answered: not_answered,
     };
-    // the minutes this answer covered: rows collected into them later are late
-    if let Some(end) = report.first.window.end.as_deref().and_then(|e| {
-        chrono::DateTime::parse_from_rfc3339(e)
-            .ok()
-            .map(|t| t.timestamp_micros())
-    }) {
-        // a store this user may read but not write still answers; its late_rows then
-        // count from the last answer that could record itself
-        if let Err(e) = store.mark_answered((end + 59_999_999).div_euclid(60_000_000)) {
-            if !global.quiet {
-                eprintln!("hosp-logs: warning: {e}: this answer is not recorded for late_rows");
-            }
-        }
-    }
+    answered(
+        global,
+        &p.store,
+        report.first.window.end.as_deref(),
+        &report.first.input,
+    );
     emit(&report, args.input.format, Style::detect())?;
-    let input = &report.first.input;
-    if !global.quiet && input.malformed > 0 {
-        eprintln!(
-            "hosp-logs: warning: {} of {} lines of the objects read were malformed and left out when they were collected",
-            input.malformed, input.lines
-        );
-    }
     super::slo::chart_and_status(args, &report)
 }
 
@@ -431,5 +561,48 @@ fn threshold_text(ms: Option<f64>) -> String {
     match ms {
         Some(ms) => format!("a latency threshold of {ms} ms"),
         None => "no latency threshold".into(),
+    }
+}
+
+/// The format whose objects an answer reads: the hop's, else --log-format (config [source]
+/// log_format), else the only one of the objects `only` (--source's) or of the store. None
+/// for an empty store.
+fn which_format(
+    store: &Store,
+    settings: &Settings,
+    input: &InputArgs,
+    hop: Option<&super::hops::HopSpec>,
+    only: Option<&[i64]>,
+) -> anyhow::Result<Option<FormatId>> {
+    if let Some(h) = hop {
+        return Ok(Some(h.format));
+    }
+    if let Some(f) = input
+        .log_format
+        .or(settings.config.source.log_format)
+        .and_then(|f| f.fixed())
+    {
+        return Ok(Some(f));
+    }
+    let formats = match only {
+        Some(ids) => store.formats_of(ids)?,
+        None => store.formats()?,
+    };
+    let known: Vec<FormatId> = FormatId::ALL
+        .into_iter()
+        .filter(|f| formats.iter().any(|n| n == f.name()))
+        .collect();
+    match known.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(UsageError(format!(
+            "the store holds {} logs: an answer reads one format, pass --log-format {}",
+            many.iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            many.iter().map(|f| f.name()).collect::<Vec<_>>().join("|"),
+        ))
+        .into()),
     }
 }

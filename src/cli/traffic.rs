@@ -3,13 +3,13 @@
 use clap::Args;
 
 use super::athena::AthenaArgs;
-use super::context::Context;
-use super::errors::plan;
+use super::errors::plan_in;
 use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::error::ExitStatus;
 use crate::metrics::traffic::Traffic;
 use crate::render::chart::{self, TimeAxis};
+use crate::window::Window;
 
 #[derive(Debug, Args)]
 pub struct TrafficArgs {
@@ -26,16 +26,27 @@ pub struct TrafficArgs {
     /// Also draw this analysis' charts into a PNG file
     #[arg(long, value_name = "FILE.png")]
     pub chart: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: TrafficArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, Some(&args.athena))?;
-    let analysis = Traffic {
-        top: args.top,
-        plan: plan(&ctx, args.bucket.as_deref())?,
+    let make = |window: &Window| -> anyhow::Result<Traffic> {
+        Ok(Traffic {
+            top: args.top,
+            plan: plan_in(window, args.bucket.as_deref())?,
+        })
     };
-    super::analyse(&ctx, &analysis, args.chart.as_deref(), |ran| {
-        let b = ran.report.bucket_us;
-        chart::traffic::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
-    })
+    super::store::analyse(
+        global,
+        &args.input,
+        &args.athena,
+        &args.store,
+        make,
+        args.chart.as_deref(),
+        |ran| {
+            let b = ran.report.bucket_us;
+            chart::traffic::figure_png(&ran.report, &TimeAxis::of(&ran.window).aligned(b), b)
+        },
+    )
 }

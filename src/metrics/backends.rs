@@ -76,7 +76,7 @@ pub struct BackendShare {
 
 /// One target group (or one route on one group): requests, successes, 5XX, latencies and
 /// when it was first and last seen.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     pub requests: u64,
     /// status < 500
@@ -119,7 +119,7 @@ impl Merge for Group {
 }
 
 /// The backends analysis' partial.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BackendsPartial {
     pub by_group: Keyed<Group>,
     /// (method, endpoint, target group) for requests that reached a target group.

@@ -237,6 +237,33 @@ pub fn bucket_sizes() -> &'static [i64] {
     &BUCKETS
 }
 
+/// The store keeps time buckets (src/store/kept.rs): their size, the first and last time
+/// seen and the buckets. Read back, the plan is the stored size, fixed: merged into an
+/// answer's partial, the answer's own plan decides.
+impl<V: serde::Serialize> serde::Serialize for TimeBuckets<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let buckets: Vec<(&i64, &V)> = self.map.iter().collect();
+        serde::Serialize::serialize(&(self.level, self.first, self.last, buckets), s)
+    }
+}
+
+impl<'de, V: serde::Deserialize<'de>> serde::Deserialize<'de> for TimeBuckets<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (level, first, last, buckets): (i64, i64, i64, Vec<(i64, V)>) =
+            serde::Deserialize::deserialize(d)?;
+        if level <= 0 || buckets.iter().any(|(k, _)| k % level != 0) {
+            return Err(serde::de::Error::custom("time buckets off their size"));
+        }
+        Ok(TimeBuckets {
+            plan: BucketPlan::Fixed(level),
+            level,
+            first,
+            last,
+            map: buckets.into_iter().collect(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -246,6 +246,30 @@ macro_rules! merge_by_adding {
     };
 }
 
+/// The store keeps keyed values (src/store/kept.rs) as (key parts, value) pairs.
+impl<V: serde::Serialize> serde::Serialize for Keyed<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.table.len()))?;
+        for (k, v) in self.table.iter() {
+            seq.serialize_element(&(decode(k), v))?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de, V: serde::Deserialize<'de> + Default> serde::Deserialize<'de> for Keyed<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let rows: Vec<(Key, V)> = serde::Deserialize::deserialize(d)?;
+        let mut out = Keyed::default();
+        for (k, v) in rows {
+            let parts: Vec<Option<&str>> = k.iter().map(|p| p.as_deref()).collect();
+            *out.entry(&parts) = v;
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

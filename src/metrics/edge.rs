@@ -21,7 +21,7 @@ use crate::format::{Request, Role, RoleSet};
 use crate::window::{format_duration, format_us};
 
 /// Requests by what the edge did with them, and their 5XX.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Mix {
     pub requests: u64,
     pub hit: u64,
@@ -190,7 +190,7 @@ pub struct EdgeReport {
 }
 
 /// The edge analysis' partial.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct EdgePartial {
     pub all: Mix,
     pub result_types: Keyed<u64>,

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::buckets::{BucketPlan, Merge, TimeBuckets};
 use super::common::{rate, Keyed};
+use super::histogram::Histogram;
 use crate::engine::athena::rows::{set_id, Rows};
 use crate::engine::athena::{Apart, Query, ResultRows, Sql};
 use crate::engine::{Analysis, AthenaPlan, Finish};
@@ -163,7 +164,7 @@ fn is_4xx(s: Option<u16>) -> bool {
 }
 
 /// Requests, 5XX and the hop's own 5XX of one group.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     pub requests: u64,
     pub errors: u64,
@@ -190,7 +191,7 @@ impl Tally {
 }
 
 /// The errors analysis' partial: counts per status, endpoint, target, reason and bucket.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ErrorsPartial {
     all: Tally,
     /// status → (count, ALB-generated), 4XX and 5XX only.
@@ -202,9 +203,13 @@ pub struct ErrorsPartial {
     by_error_reason: Keyed<u64>,
     by_actions: Keyed<u64>,
     over_time: TimeBuckets<Tally>,
+    /// Fast and slow 5XX counted by an engine that applied the threshold (Athena).
     fast: u64,
     slow: u64,
     no_latency: u64,
+    /// The 5XX latencies folded here: fast and slow are counted from them at the finish, so
+    /// a partial does not depend on `--slow` (the store keeps it under any threshold).
+    e5_ms: Histogram,
 }
 
 /// The errors analysis: its settings.
@@ -252,6 +257,7 @@ impl Analysis for Errors {
             fast: 0,
             slow: 0,
             no_latency: 0,
+            e5_ms: Histogram::default(),
         }
     }
 
@@ -278,11 +284,7 @@ impl Analysis for Errors {
             }
             *p.by_error_reason.entry(&[r.error_reason]) += 1;
             *p.by_actions.entry(&[r.actions]) += 1;
-            match r.latency_ms {
-                None => p.no_latency += 1,
-                Some(ms) if ms <= self.config.slow_ms => p.fast += 1,
-                Some(_) => p.slow += 1,
-            }
+            p.e5_ms.add(r.latency_ms);
         }
         // keys looked up once per run of requests that share them
         let live = |r: &Request<'_>| !r.excluded;
@@ -308,11 +310,20 @@ impl Analysis for Errors {
         into.fast += from.fast;
         into.slow += from.slow;
         into.no_latency += from.no_latency;
+        into.e5_ms.merge(from.e5_ms);
     }
 
     fn finish(&self, p: ErrorsPartial, end: &Finish) -> ErrorsReport {
         let cfg = &self.config;
         let bucket_us = self.plan.bucket(end.span_us());
+        let (mut fast, mut slow) = (0, 0);
+        for (ms, n) in p.e5_ms.sorted() {
+            if ms <= cfg.slow_ms {
+                fast += n;
+            } else {
+                slow += n;
+            }
+        }
         let mut by_status: Vec<StatusCount> = p
             .by_status
             .into_iter()
@@ -381,9 +392,9 @@ impl Analysis for Errors {
             over_time,
             fast_vs_slow: FastSlow {
                 threshold_ms: cfg.slow_ms,
-                fast: p.fast,
-                slow: p.slow,
-                no_latency: p.no_latency,
+                fast: p.fast + fast,
+                slow: p.slow + slow,
+                no_latency: p.no_latency + p.e5_ms.no_latency(),
             },
             bucket_us,
         }

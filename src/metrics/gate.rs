@@ -130,12 +130,14 @@ pub struct GateReport {
 
 /// What the gate counts in one read: the SLO's counts, the latency and 5XX of the valid
 /// requests, and (with --max-findings) every request for the security rules.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct GatePartial {
     slo: SloCounts,
     latency: Histogram,
     valid: u64,
     e5: u64,
+    /// Not kept by the store (which refuses --max-findings).
+    #[serde(skip)]
     security: SecurityPartial,
     /// The named SLOs' counts (`--slo NAME=TARGET`), in `Gate::named` order.
     named: Vec<SloCounts>,

@@ -211,6 +211,42 @@ impl PartialEq for ValueCounts {
     }
 }
 
+/// The store keeps histograms (src/store/kept.rs): the whole-millisecond values as integers
+/// (one to three bytes each in MessagePack), any other value as its exact f64, and the
+/// requests without a latency. Read back, it is the same histogram.
+impl serde::Serialize for Histogram {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut ints: Vec<(i64, u64)> = Vec::new();
+        let mut other: Vec<(f64, u64)> = Vec::new();
+        for (v, n) in self.sorted() {
+            if v.fract() == 0.0 && v.abs() < 9.0e15 && (v as i64) as f64 == v {
+                ints.push((v as i64, n));
+            } else {
+                other.push((v, n));
+            }
+        }
+        serde::Serialize::serialize(&(self.no_latency, ints, other), s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Histogram {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        type Parts = (u64, Vec<(i64, u64)>, Vec<(f64, u64)>);
+        let (no_latency, ints, other): Parts = serde::Deserialize::deserialize(d)?;
+        let mut h = Histogram {
+            no_latency,
+            ..Histogram::default()
+        };
+        for (v, n) in ints {
+            h.add_n(Some(v as f64), n);
+        }
+        for (v, n) in other {
+            h.add_n(Some(v), n);
+        }
+        Ok(h)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -139,7 +139,7 @@ pub fn rank_by_p99(rows: &mut Vec<KeyStats>, top: usize) {
 /// The latency analysis' partial: histograms per endpoint, target group and bucket. The
 /// overall histogram is the target groups' together (every request has one, `None`
 /// included), made at the finish: one histogram update less per request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LatencyPartial {
     pub by_endpoint: Keyed<Histogram>,
     pub by_target_group: Keyed<Histogram>,

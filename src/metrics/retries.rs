@@ -43,7 +43,7 @@ pub struct Retries {
 }
 
 /// What one group of requests counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     pub requests: u64,
     pub good: u64,
@@ -82,7 +82,7 @@ impl Tally {
 }
 
 /// Attempts and failures at one upstream address.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpstreamTally {
     pub attempts: u64,
     pub failed: u64,
@@ -95,7 +95,7 @@ crate::merge_by_adding!(UpstreamTally {
 });
 
 /// The partial: totals, per endpoint, per upstream address and per time bucket.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RetriesPartial {
     all: Tally,
     by_endpoint: Keyed<Tally>,

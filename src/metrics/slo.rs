@@ -258,7 +258,7 @@ impl AthenaPlan for Slo {
 }
 
 /// Request counts for one second.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub total: u64,
     pub excluded: u64,
@@ -295,7 +295,7 @@ impl Counts {
 }
 
 /// Per-second counts: mergeable, so memory follows the window's length, not the input's size.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SloCounts {
     per_second: HashMap<i64, Counts>,
 }

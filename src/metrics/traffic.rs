@@ -32,8 +32,69 @@ pub struct TrafficReport {
     pub top_user_agents: Vec<KeyShare>,
     pub bucket: String,
     pub over_time: Vec<TimeTraffic>,
+    /// Answered from the store only, when a minute of an object held more distinct keys
+    /// than the store keeps: the requests counted as other (left out of the top tables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beyond_store_cap: Option<BeyondCap>,
     #[serde(skip)]
     pub bucket_us: i64,
+}
+
+/// The store keeps the top [`STORE_TOP_CAP`] keys of each top table per object and minute,
+/// exactly; the requests of the other keys are counted here.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BeyondCap {
+    pub keys_per_minute: usize,
+    pub other: Other,
+}
+
+/// Keys the store keeps per object, minute and top table (endpoints, clients, user agents,
+/// TLS ciphers): a day of one load balancer rarely has a minute with more; a flood of
+/// clients does, and then the rest is counted as other, and said.
+pub const STORE_TOP_CAP: usize = 1000;
+
+/// Requests of keys beyond the store's cap, per top table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Other {
+    pub endpoints: u64,
+    pub clients: u64,
+    pub user_agents: u64,
+    pub tls_ciphers: u64,
+}
+crate::merge_by_adding!(Other {
+    endpoints,
+    clients,
+    user_agents,
+    tls_ciphers
+});
+
+impl Other {
+    fn is_zero(&self) -> bool {
+        *self == Other::default()
+    }
+}
+
+/// Cuts each top table of `p` to its `cap` most frequent keys (ties by key), counting the
+/// rest as other: what the store keeps of a minute.
+pub fn cap_tops(p: &mut TrafficPartial, cap: usize) {
+    fn cut(k: &mut Keyed<u64>, cap: usize) -> u64 {
+        if k.len() <= cap {
+            return 0;
+        }
+        let mut rows: Vec<(crate::metrics::common::Key, u64)> =
+            std::mem::take(k).into_rows().collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let rest = rows[cap..].iter().map(|(_, n)| n).sum();
+        for (key, n) in rows.into_iter().take(cap) {
+            let parts: Vec<Option<&str>> = key.iter().map(|p| p.as_deref()).collect();
+            *k.entry(&parts) = n;
+        }
+        rest
+    }
+    p.other.endpoints += cut(&mut p.endpoints, cap);
+    p.other.clients += cut(&mut p.clients, cap);
+    p.other.user_agents += cut(&mut p.user_agents, cap);
+    p.other.tls_ciphers += cut(&mut p.tls_ciphers, cap);
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -108,7 +169,7 @@ pub fn rank_endpoint_shares(rows: &mut Vec<EndpointShare>, top: usize) {
 }
 
 /// Volume counters of a window or a bucket.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Volume {
     pub requests: u64,
     pub plain: u64,
@@ -137,7 +198,7 @@ impl Volume {
 }
 
 /// The traffic analysis' partial: volumes and counts per key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TrafficPartial {
     pub all: Volume,
     pub ipv6: u64,
@@ -149,6 +210,9 @@ pub struct TrafficPartial {
     pub clients: Keyed<u64>,
     pub user_agents: Keyed<u64>,
     pub over_time: TimeBuckets<Volume>,
+    /// Requests of keys the store did not keep ([`cap_tops`]); none in a raw read.
+    #[serde(default)]
+    pub other: Other,
 }
 
 /// The traffic analysis: its settings.
@@ -196,6 +260,7 @@ impl Analysis for Traffic {
             clients: Keyed::default(),
             user_agents: Keyed::default(),
             over_time: TimeBuckets::new(self.plan),
+            other: Other::default(),
         }
     }
 
@@ -233,6 +298,7 @@ impl Analysis for Traffic {
         into.clients.merge(from.clients);
         into.user_agents.merge(from.user_agents);
         into.over_time.merge(from.over_time);
+        into.other.merge(from.other);
     }
 
     fn finish(&self, p: TrafficPartial, end: &Finish) -> TrafficReport {
@@ -282,6 +348,10 @@ impl Analysis for Traffic {
             top_user_agents: key_shares(p.user_agents, self.top),
             bucket: format_duration(bucket_us),
             over_time,
+            beyond_store_cap: (!p.other.is_zero()).then_some(BeyondCap {
+                keys_per_minute: STORE_TOP_CAP,
+                other: p.other,
+            }),
             bucket_us,
         }
     }
@@ -376,5 +446,56 @@ impl AthenaPlan for Traffic {
         }
         apart.requests = p.all.requests + apart.excluded;
         Ok((p, apart))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the store keeps of a minute with more clients than its cap: the most frequent
+    /// ones exactly, the rest counted as other and said in the report.
+    #[test]
+    fn a_minute_beyond_the_stores_cap_keeps_its_top_keys_and_counts_the_rest_as_other() {
+        let a = Traffic {
+            top: 5,
+            plan: BucketPlan::Fixed(60_000_000),
+        };
+        let t0 = 1_700_000_000_000_000;
+        // client i sends i % 7 + 1 requests: 1,200 clients, 4,795 requests
+        let ips: Vec<String> = (0..1200).map(|i| format!("192.0.2.{i}")).collect();
+        let mut reqs: Vec<Request<'_>> = Vec::new();
+        for (i, ip) in ips.iter().enumerate() {
+            for _ in 0..(i % 7 + 1) {
+                reqs.push(Request {
+                    time_us: t0 + i as i64,
+                    client_ip: Some(ip),
+                    ..Request::default()
+                });
+            }
+        }
+        let total = reqs.len() as u64;
+        let mut p = a.partial();
+        a.fold(&mut p, &reqs);
+        let raw = a.finish(p.clone(), &Finish::default());
+        assert!(raw.beyond_store_cap.is_none());
+        cap_tops(&mut p, 1000);
+        assert_eq!(p.clients.len(), 1000);
+        // kept: the 1,000 most frequent (7 requests: clients 6, 13, …; ties by key); the rest
+        // are the 200 least frequent
+        let mut counts: Vec<u64> = (0..1200).map(|i| i % 7 + 1).collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        let rest: u64 = counts[1000..].iter().sum();
+        let capped = a.finish(p, &Finish::default());
+        let b = capped.beyond_store_cap.expect("said");
+        assert_eq!(b.keys_per_minute, STORE_TOP_CAP);
+        assert_eq!(b.other.clients, rest);
+        assert_eq!(
+            b.other.endpoints + b.other.user_agents + b.other.tls_ciphers,
+            0
+        );
+        // the totals and the top rows are unchanged
+        assert_eq!(capped.requests, total);
+        assert_eq!(capped.top_clients, raw.top_clients);
     }
 }

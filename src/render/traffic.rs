@@ -108,10 +108,19 @@ impl Report for TrafficReport {
             title: "Traffic mix".into(),
             summary,
             sections,
-            notes: vec![
-                "plain HTTP: request type http or ws (no TLS between the client and the ALB)."
-                    .into(),
-            ],
+            notes: {
+                let mut notes = vec![
+                    "plain HTTP: request type http or ws (no TLS between the client and the ALB)."
+                        .to_string(),
+                ];
+                if let Some(b) = &self.beyond_store_cap {
+                    notes.push(format!(
+                        "from the store, which keeps the top {} keys per object and minute: requests of other keys left out of the top tables (counted as other): endpoints {}, clients {}, user agents {}, TLS ciphers {}.",
+                        b.keys_per_minute, b.other.endpoints, b.other.clients, b.other.user_agents, b.other.tls_ciphers
+                    ));
+                }
+                notes
+            },
         }
     }
 }

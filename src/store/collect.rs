@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use rusqlite::{params, OptionalExtension};
 
+use super::kept::{self, KeptSet};
 use super::slo::{self as store_slo, MinuteRow, StoreSlo};
 use super::{Store, StoreError};
 use crate::engine::local::{self, LoadError};
@@ -171,6 +172,8 @@ fn recorded_locations(store: &Store) -> Result<Recorded, StoreError> {
 /// One object, parsed.
 struct Parsed {
     rows: Vec<MinuteRow>,
+    /// Every other analysis' per-minute partials (src/store/kept.rs).
+    kept: kept::Rows,
     stats: InputStats,
 }
 
@@ -294,7 +297,12 @@ pub fn collect(
         .setting("answered_through")?
         .and_then(|v| v.parse().ok())
         .unwrap_or(i64::MIN);
-    let analysis = StoreSlo { config: slo };
+    let analysis = (
+        StoreSlo { config: slo },
+        KeptSet {
+            kept: kept::registry(slo),
+        },
+    );
     let none = ClientFilter::default();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (tx, rx) = crossbeam_channel::bounded::<(usize, Result<Parsed, LoadError>)>(threads * 2);
@@ -392,13 +400,14 @@ pub fn collect(
     Ok(summary)
 }
 
-/// Reads one object on its own: its SLO partial as rows, and its input accounting.
+/// Reads one object on its own: its SLO partial and every kept analysis' partials as rows,
+/// and its input accounting.
 fn parse(
     file: &InputFile,
     settings: &LocalSettings,
     routes: &Routes,
     exclude: &ClientFilter,
-    analysis: &StoreSlo,
+    analysis: &(StoreSlo, KeptSet),
     none: &ClientFilter,
 ) -> Result<Parsed, LoadError> {
     let one = LocalSettings {
@@ -420,12 +429,23 @@ fn parse(
     );
     let sink = fold_sink(analysis, &job, none);
     let (parts, stats) = local::load(std::slice::from_ref(file), &opts, &sink)?;
-    let mut partial = store_slo::Partial::default();
+    let mut partial = crate::engine::Analysis::partial(analysis);
     for p in parts {
         crate::engine::Analysis::merge(analysis, &mut partial, p.partial);
     }
+    // the object's format, for the analyses it can answer
+    let roles = stats.formats.keys().next().and_then(|name| {
+        crate::format::FormatId::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .map(|id| crate::format::FileFormat::for_file(id, &[], &one.formats).roles())
+    });
+    let kept = kept::rows(&analysis.1, partial.1, roles).map_err(|e| {
+        crate::error::UsageError(format!("{}: its partials cannot be kept: {e}", file.name))
+    })?;
     Ok(Parsed {
-        rows: store_slo::minute_rows(&partial),
+        rows: store_slo::minute_rows(&partial.0),
+        kept,
         stats,
     })
 }
@@ -475,6 +495,7 @@ fn record(
     .map_err(sql)?;
     let id = tx.last_insert_rowid();
     store_slo::insert(&tx, id, &parsed.rows).map_err(sql)?;
+    kept::insert(&tx, id, &parsed.kept).map_err(sql)?;
     let replaced = locate_in(&tx, at, id, stamp).map_err(sql)?;
     // the test suite kills a collect here, between an object's rows and its commit (debug
     // builds only)

@@ -14,15 +14,19 @@
 //!   time then (a file whose size and time are unchanged is not hashed again); a path whose
 //!   content changed points at the new object, and an object no path points at any more is
 //!   removed with its rows.
-//! - one per-minute partial table per analysis, keyed by `(object_id, minute)`: `slo_minutes`
-//!   (this version). A later analysis adds its own table; an object's rows of every table
-//!   are written in the one transaction that records the object.
+//! - `slo_minutes`: the SLO's counts per object × minute, with per-second detail ([`slo`]).
+//! - `minutes` and `partials`: every other analysis' own mergeable partial per object ×
+//!   analysis × minute, serialised, and each object-minute's extent ([`kept`]). An object's
+//!   rows of every table are written in the one transaction that records the object.
+//!
+//! Version 1 (SLO counts only) is refused with what to do: `hosp-logs store rebuild`.
 //!
 //! A collect holds `DIR/collect.lock` (flock) for its whole run: a second one waits a
 //! bounded time, then is refused. The lock dies with the process, so a killed collect
 //! never blocks the next one.
 
 pub mod collect;
+pub mod kept;
 pub mod slo;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +35,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The database file inside the store folder.
 pub const DB_FILE: &str = "store.sqlite";
@@ -79,6 +83,24 @@ CREATE TABLE slo_minutes (
     PRIMARY KEY (object_id, minute)
 ) WITHOUT ROWID;
 CREATE INDEX slo_minutes_minute ON slo_minutes (minute);
+CREATE TABLE minutes (
+    object_id INTEGER NOT NULL,
+    minute INTEGER NOT NULL,
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    seen_first_us INTEGER,
+    seen_last_us INTEGER,
+    excluded INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    PRIMARY KEY (object_id, minute)
+) WITHOUT ROWID;
+CREATE INDEX minutes_minute ON minutes (minute);
+CREATE TABLE partials (
+    object_id INTEGER NOT NULL,
+    analysis TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (object_id, analysis)
+);
 ";
 
 /// Why the store cannot be used. All but [`StoreError::Sql`] are the user's to fix (exit 2).
@@ -276,11 +298,32 @@ impl Store {
     /// Checks that the store's counts were made with `fingerprint` (see
     /// [`slo::fingerprint`]); an empty store takes it.
     pub fn check_settings(&self, fingerprint: &str, describe: &str) -> Result<(), StoreError> {
-        match self.setting("slo")? {
+        self.check_fingerprint("slo", fingerprint, slo::describe_fingerprint, describe)
+    }
+
+    /// Checks that the kept partials were made with `fingerprint` (see
+    /// [`kept::fingerprint`]); an empty store takes it.
+    pub fn check_kept_settings(&self, fingerprint: &str) -> Result<(), StoreError> {
+        self.check_fingerprint(
+            "kept",
+            fingerprint,
+            describe_json,
+            &describe_json(fingerprint),
+        )
+    }
+
+    fn check_fingerprint(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        stored_words: fn(&str) -> String,
+        describe: &str,
+    ) -> Result<(), StoreError> {
+        match self.setting(key)? {
             Some(f) if f == fingerprint => Ok(()),
             Some(f) => Err(StoreError::Settings {
                 path: self.dir.display().to_string(),
-                stored: slo::describe_fingerprint(&f),
+                stored: stored_words(&f),
                 asked: describe.to_string(),
             }),
             None => {
@@ -308,6 +351,23 @@ impl Store {
         let rows = stmt.query_map([], |r| r.get(0)).map_err(|e| self.sql(e))?;
         rows.collect::<Result<Vec<String>, _>>()
             .map_err(|e| self.sql(e))
+    }
+
+    /// The formats of the objects `ids`.
+    pub fn formats_of(&self, ids: &[i64]) -> Result<Vec<String>, StoreError> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT format FROM objects WHERE id = ?1")
+            .map_err(|e| self.sql(e))?;
+        for id in ids {
+            let f: Option<String> = stmt
+                .query_row([id], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.sql(e))?;
+            out.extend(f);
+        }
+        Ok(out.into_iter().collect())
     }
 
     /// Records that an answer covered every minute before `minute` (epoch minutes): rows
@@ -468,7 +528,7 @@ pub fn move_aside(dir: &Path, stamp: &str, wait: Duration) -> Result<Option<Path
 }
 
 /// The per-minute partial tables: every one keyed by `object_id`, emptied with its object.
-pub(crate) const PARTIAL_TABLES: [&str; 1] = ["slo_minutes"];
+pub(crate) const PARTIAL_TABLES: [&str; 3] = ["slo_minutes", "minutes", "partials"];
 
 /// How late a format's objects may arrive after their minutes (seconds): ALB writes an
 /// object per node every 5 minutes, eventually consistent (an hour allowed); CloudFront
@@ -478,6 +538,19 @@ pub fn delivery_delay_s(format: &str) -> i64 {
         "cloudfront" => 24 * 3600,
         "alb" => 3600,
         _ => 0,
+    }
+}
+
+/// A JSON fingerprint in words: its keys and values.
+fn describe_json(f: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(f).unwrap_or_default();
+    match v.as_object() {
+        Some(o) => o
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => f.to_string(),
     }
 }
 

@@ -279,27 +279,7 @@ pub fn load_with(
     only: Option<&[i64]>,
     pairs: &[BurnPair],
 ) -> Result<(SloCounts, Read), StoreError> {
-    // the objects answered over: every one of the format, or the ones given
-    store
-        .conn
-        .execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS answer_objects (id INTEGER PRIMARY KEY);
-             DELETE FROM temp.answer_objects;",
-        )
-        .map_err(|e| store.sql(e))?;
-    let scope = match only {
-        None => "1",
-        Some(ids) => {
-            let mut stmt = store
-                .conn
-                .prepare("INSERT OR IGNORE INTO temp.answer_objects (id) VALUES (?1)")
-                .map_err(|e| store.sql(e))?;
-            for id in ids {
-                stmt.execute([id]).map_err(|e| store.sql(e))?;
-            }
-            "o.id IN (SELECT id FROM temp.answer_objects)"
-        }
-    };
+    let scope = scope(store, only)?;
     let from_min = window.since_us.map_or(i64::MIN, |s| s.div_euclid(60 * SEC));
     let to_min = window
         .until_us
@@ -342,7 +322,46 @@ pub fn load_with(
         path: store.db_path(),
         reason: "slo_minutes: the seconds of a minute cannot be read".into(),
     })?;
-    let read = store
+    let read = read(store, format, from_min, to_min, scope)?;
+    Ok((counts, read))
+}
+
+/// The objects an answer reads, as an SQL condition on `o.id`: every one (of the format), or
+/// the ones given (kept in a temporary table).
+pub(crate) fn scope(store: &Store, only: Option<&[i64]>) -> Result<&'static str, StoreError> {
+    // the objects answered over: every one of the format, or the ones given
+    store
+        .conn
+        .execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS answer_objects (id INTEGER PRIMARY KEY);
+             DELETE FROM temp.answer_objects;",
+        )
+        .map_err(|e| store.sql(e))?;
+    Ok(match only {
+        None => "1",
+        Some(ids) => {
+            let mut stmt = store
+                .conn
+                .prepare("INSERT OR IGNORE INTO temp.answer_objects (id) VALUES (?1)")
+                .map_err(|e| store.sql(e))?;
+            for id in ids {
+                stmt.execute([id]).map_err(|e| store.sql(e))?;
+            }
+            "o.id IN (SELECT id FROM temp.answer_objects)"
+        }
+    })
+}
+
+/// What the objects of `format` in scope that touch minutes `[from_min, to_min)` were read
+/// from.
+pub(crate) fn read(
+    store: &Store,
+    format: &str,
+    from_min: i64,
+    to_min: i64,
+    scope: &str,
+) -> Result<Read, StoreError> {
+    store
         .conn
         .query_row(
             &format!(
@@ -365,8 +384,7 @@ pub fn load_with(
                 })
             },
         )
-        .map_err(|e| store.sql(e))?;
-    Ok((counts, read))
+        .map_err(|e| store.sql(e))
 }
 
 /// One minute's rows (of every object in scope): their summed columns and their seconds.

@@ -1,0 +1,596 @@
+//! Every analysis' partial in the store: one row per object × analysis in `partials` (the
+//! analysis' own mergeable partial of each minute the object touched, serialised with
+//! MessagePack and deflated together), and one row per object × minute in `minutes` (the
+//! extent of the minute's requests and the requests `[exclude]` left out).
+//!
+//! An analysis is kept at the finest resolution its answers need: its over-time buckets one
+//! minute wide (an answer's bucket, any whole number of minutes, adds them up), every option
+//! that only shapes the finish (`--top`, `--bucket`, `--slow`, `--4xx`) left to the answer.
+//! An option that changes what is folded has one partial per value (`latency --field`: four
+//! keys), or is kept for one value and refused for others ([`FromStore::refused`]:
+//! `retries --client-timeout`, `gate --max-findings`). An answer decodes the window's minutes, merges them with the analysis' own merge
+//! into a partial of the asked settings, and finishes it: the numbers a raw read gives.
+//!
+//! Adding an analysis is one place: a line in [`registry`] and its [`FromStore`] key (its
+//! partial must be `serde`).
+//!
+//! A window that starts or ends inside a minute is answered exactly when no object holds
+//! requests of that minute on both sides of the edge (the minute's first and last request
+//! times are kept); otherwise it is refused, never rounded.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreError};
+use crate::engine::{Analysis, Finish, Seen};
+use crate::format::{Request, Role, RoleSet};
+use crate::metrics::backends::Backends;
+use crate::metrics::buckets::BucketPlan;
+use crate::metrics::edge::Edge;
+use crate::metrics::errors::{Errors, ErrorsConfig};
+use crate::metrics::gate::{Gate, GateConfig};
+use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
+use crate::metrics::retries::{Retries, RetriesConfig};
+use crate::metrics::security::{Security, Severity};
+use crate::metrics::slo::SloConfig;
+use crate::metrics::traffic::{cap_tops, Traffic, TrafficPartial, STORE_TOP_CAP};
+use crate::window::Window;
+
+const MIN: i64 = 60_000_000;
+
+/// The most one object's partials of one analysis may inflate to (a damaged blob stops here).
+const MAX_INFLATE: u64 = 1 << 30;
+
+/// An analysis that answers from the store: the key its partials are kept under.
+pub trait FromStore: Analysis
+where
+    Self::Partial: serde::de::DeserializeOwned,
+{
+    fn store_key(&self) -> &'static str;
+    /// What the store keeps of a minute's partial (default: all of it).
+    fn keep(&self, _minute: &mut Self::Partial) {}
+    /// Why the store cannot answer these settings (an option that changes the fold, kept
+    /// for one value only), if it cannot.
+    fn refused(&self) -> Option<String> {
+        None
+    }
+    /// The SLO settings its partial depends on (checked against the store's, as `slo` is).
+    fn slo(&self) -> Option<SloConfig> {
+        None
+    }
+}
+
+impl FromStore for Latency {
+    fn store_key(&self) -> &'static str {
+        latency_key(self.config.field)
+    }
+}
+
+impl FromStore for Errors {
+    fn store_key(&self) -> &'static str {
+        "errors"
+    }
+}
+
+impl FromStore for Backends {
+    fn store_key(&self) -> &'static str {
+        "backends"
+    }
+}
+
+impl FromStore for Traffic {
+    fn store_key(&self) -> &'static str {
+        "traffic"
+    }
+
+    fn keep(&self, minute: &mut TrafficPartial) {
+        cap_tops(minute, STORE_TOP_CAP);
+    }
+}
+
+/// `retries --client-timeout` decides, per request, whether it waited too long: the store
+/// keeps the default's count only.
+const RETRIES_CLIENT_TIMEOUT_MS: f64 = 30_000.0;
+
+impl FromStore for Retries {
+    fn store_key(&self) -> &'static str {
+        "retries"
+    }
+
+    fn refused(&self) -> Option<String> {
+        (self.config.client_timeout_ms != RETRIES_CLIENT_TIMEOUT_MS).then(|| {
+            "the store counts over_client_timeout at the default --client-timeout 30s: drop --client-timeout, or add --no-store".to_string()
+        })
+    }
+}
+
+impl FromStore for Gate {
+    fn store_key(&self) -> &'static str {
+        "gate"
+    }
+
+    fn refused(&self) -> Option<String> {
+        if !self.gate.max_findings.is_empty() {
+            return Some(
+                "the store keeps no security state yet: --max-findings reads the logs (add --no-store)"
+                    .to_string(),
+            );
+        }
+        // the kept gate partial holds the first SLO's counts only
+        (!self.gate.named.is_empty()).then(|| {
+            "the store keeps the first SLO's counts only: --slo NAME=TARGET reads the logs (add --no-store)"
+                .to_string()
+        })
+    }
+
+    fn slo(&self) -> Option<SloConfig> {
+        Some(self.slo)
+    }
+}
+
+impl FromStore for Edge {
+    fn store_key(&self) -> &'static str {
+        "edge"
+    }
+}
+
+fn latency_key(field: LatencyField) -> &'static str {
+    match field {
+        LatencyField::Total => "latency.total",
+        LatencyField::Request => "latency.request",
+        LatencyField::Target => "latency.target",
+        LatencyField::Response => "latency.response",
+    }
+}
+
+/// Every analysis the store keeps, at its finest resolution (`slo`: the SLO settings the
+/// store is collected with).
+pub fn registry(slo: SloConfig) -> Vec<Box<dyn KeptDyn>> {
+    let minute = BucketPlan::Fixed(MIN);
+    let mut out: Vec<Box<dyn KeptDyn>> = Vec::new();
+    for field in [
+        LatencyField::Total,
+        LatencyField::Request,
+        LatencyField::Target,
+        LatencyField::Response,
+    ] {
+        out.push(kept(Latency {
+            config: LatencyConfig { field, top: 0 },
+            plan: minute,
+        }));
+    }
+    out.push(kept(Errors {
+        config: ErrorsConfig {
+            include_4xx: true,
+            slow_ms: 1000.0,
+            top: 0,
+        },
+        plan: minute,
+    }));
+    out.push(kept(Backends { plan: minute }));
+    out.push(kept(Traffic {
+        top: 0,
+        plan: minute,
+    }));
+    out.push(kept(Edge {
+        top: 0,
+        plan: minute,
+    }));
+    out.push(kept(Gate {
+        // every check but the findings: the latency of the valid requests is kept
+        gate: GateConfig {
+            max_p99_ms: Some(0.0),
+            ..GateConfig::default()
+        },
+        slo,
+        // the named SLOs (`--slo NAME=TARGET`) are not kept: refused above
+        named: crate::metrics::slos::Slos::new(Vec::new()),
+        security: Security::overall(Default::default(), Severity::Info, None),
+    }));
+    out.push(kept(Retries {
+        config: RetriesConfig {
+            client_timeout_ms: RETRIES_CLIENT_TIMEOUT_MS,
+            top: 0,
+        },
+        plan: minute,
+    }));
+    out
+}
+
+fn kept<A>(analysis: A) -> Box<dyn KeptDyn>
+where
+    A: FromStore + Send + 'static,
+    A::Partial: serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    Box::new(Kept(analysis))
+}
+
+/// One kept analysis, with its partial type erased: what a collect folds.
+pub trait KeptDyn: Sync + Send {
+    fn key(&self) -> &'static str;
+    /// The roles without which it does not run (an object whose format lacks one keeps no
+    /// partial of it: an answer over that format is refused as a raw read is).
+    fn required(&self) -> RoleSet;
+    /// The roles it reads (required or optional: a collect reads whatever each format has).
+    fn roles(&self) -> RoleSet;
+    fn excludes(&self) -> bool;
+    /// Its partials per minute (empty).
+    fn part(&self) -> Box<dyn Any + Send>;
+    /// Folds `batch`, whose runs of one minute are `runs` (minute, start, end).
+    fn fold(
+        &self,
+        part: &mut (dyn Any + Send),
+        batch: &[Request<'_>],
+        runs: &[(i64, usize, usize)],
+    );
+    fn merge(&self, into: &mut (dyn Any + Send), from: Box<dyn Any + Send>);
+    /// The partials of every minute, serialised and compressed (see [`encode`]).
+    fn encode(&self, part: Box<dyn Any + Send>) -> Result<Vec<u8>, String>;
+}
+
+struct Kept<A>(A);
+
+type PerMinute<P> = BTreeMap<i64, P>;
+
+impl<A> KeptDyn for Kept<A>
+where
+    A: FromStore + Send,
+    A::Partial: serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    fn key(&self) -> &'static str {
+        self.0.store_key()
+    }
+
+    fn required(&self) -> RoleSet {
+        self.0.required()
+    }
+
+    fn roles(&self) -> RoleSet {
+        self.0.required().union(self.0.optional())
+    }
+
+    fn excludes(&self) -> bool {
+        self.0.excludes()
+    }
+
+    fn part(&self) -> Box<dyn Any + Send> {
+        Box::new(PerMinute::<A::Partial>::new())
+    }
+
+    fn fold(
+        &self,
+        part: &mut (dyn Any + Send),
+        batch: &[Request<'_>],
+        runs: &[(i64, usize, usize)],
+    ) {
+        let Some(map) = part.downcast_mut::<PerMinute<A::Partial>>() else {
+            return;
+        };
+        for &(minute, a, b) in runs {
+            let p = map.entry(minute).or_insert_with(|| self.0.partial());
+            self.0.fold(p, &batch[a..b]);
+        }
+    }
+
+    fn merge(&self, into: &mut (dyn Any + Send), from: Box<dyn Any + Send>) {
+        let (Some(into), Ok(from)) = (
+            into.downcast_mut::<PerMinute<A::Partial>>(),
+            from.downcast::<PerMinute<A::Partial>>(),
+        ) else {
+            return;
+        };
+        for (m, p) in *from {
+            match into.entry(m) {
+                std::collections::btree_map::Entry::Occupied(mut e) => self.0.merge(e.get_mut(), p),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(p);
+                }
+            }
+        }
+    }
+
+    fn encode(&self, part: Box<dyn Any + Send>) -> Result<Vec<u8>, String> {
+        let mut map = part
+            .downcast::<PerMinute<A::Partial>>()
+            .map_err(|_| "a partial of another analysis".to_string())?;
+        for p in map.values_mut() {
+            self.0.keep(p);
+        }
+        encode(&*map)
+    }
+}
+
+/// A minute of one object: the extent of its requests (every one, `[exclude]`d included),
+/// the extent of those not excluded, and how many were excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinuteExtent {
+    pub minute: i64,
+    pub first_us: i64,
+    pub last_us: i64,
+    pub seen: Seen,
+    pub requests: u64,
+}
+
+/// The collect's analysis: every kept analysis folded per minute, with each minute's extent.
+pub struct KeptSet {
+    pub kept: Vec<Box<dyn KeptDyn>>,
+}
+
+pub struct KeptPartial {
+    pub extents: BTreeMap<i64, MinuteExtent>,
+    pub parts: Vec<Box<dyn Any + Send>>,
+}
+
+impl Analysis for KeptSet {
+    type Partial = KeptPartial;
+    type Report = KeptPartial;
+
+    fn name(&self) -> &'static str {
+        "collect"
+    }
+
+    fn required(&self) -> RoleSet {
+        RoleSet::of(&[Role::Time])
+    }
+
+    fn optional(&self) -> RoleSet {
+        self.kept
+            .iter()
+            .fold(RoleSet::EMPTY, |r, k| r.union(k.roles()))
+    }
+
+    fn partial(&self) -> KeptPartial {
+        KeptPartial {
+            extents: BTreeMap::new(),
+            parts: self.kept.iter().map(|k| k.part()).collect(),
+        }
+    }
+
+    fn fold(&self, p: &mut KeptPartial, batch: &[Request<'_>]) {
+        let mut runs: Vec<(i64, usize, usize)> = Vec::new();
+        let mut i = 0;
+        while i < batch.len() {
+            let m = batch[i].time_us.div_euclid(MIN);
+            let mut j = i + 1;
+            while j < batch.len() && batch[j].time_us.div_euclid(MIN) == m {
+                j += 1;
+            }
+            let e = p.extents.entry(m).or_insert(MinuteExtent {
+                minute: m,
+                first_us: i64::MAX,
+                last_us: i64::MIN,
+                seen: Seen::default(),
+                requests: 0,
+            });
+            for r in &batch[i..j] {
+                e.first_us = e.first_us.min(r.time_us);
+                e.last_us = e.last_us.max(r.time_us);
+                e.requests += 1;
+                if r.excluded {
+                    e.seen.excluded += 1;
+                } else {
+                    e.seen.merge(Seen {
+                        excluded: 0,
+                        first_us: Some(r.time_us),
+                        last_us: Some(r.time_us),
+                    });
+                }
+            }
+            runs.push((m, i, j));
+            i = j;
+        }
+        for (k, part) in self.kept.iter().zip(p.parts.iter_mut()) {
+            k.fold(part.as_mut(), batch, &runs);
+        }
+    }
+
+    fn merge(&self, into: &mut KeptPartial, from: KeptPartial) {
+        for (m, e) in from.extents {
+            match into.extents.entry(m) {
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    let o = o.get_mut();
+                    o.first_us = o.first_us.min(e.first_us);
+                    o.last_us = o.last_us.max(e.last_us);
+                    o.requests += e.requests;
+                    o.seen.merge(e.seen);
+                }
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(e);
+                }
+            }
+        }
+        for ((k, a), b) in self.kept.iter().zip(into.parts.iter_mut()).zip(from.parts) {
+            k.merge(a.as_mut(), b);
+        }
+    }
+
+    fn finish(&self, p: KeptPartial, _end: &Finish) -> KeptPartial {
+        p
+    }
+}
+
+/// An object's partials of one analysis, every minute: MessagePack, deflated. One blob per
+/// object and analysis, not per minute: the keys (endpoints, target groups) and latencies
+/// repeat from minute to minute, and deflate keeps them once (the fixture day: 2.6 MB
+/// instead of 7.8 MB in per-minute rows).
+fn encode<P: serde::Serialize>(minutes: &PerMinute<P>) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    let raw = rmp_serde::to_vec(minutes).map_err(|e| e.to_string())?;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+    z.write_all(&raw).map_err(|e| e.to_string())?;
+    z.finish().map_err(|e| e.to_string())
+}
+
+/// [`encode`] undone. A blob that inflates past `limit` bytes is damaged.
+fn decode<P: serde::de::DeserializeOwned>(blob: &[u8], limit: u64) -> Result<PerMinute<P>, String> {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    flate2::read::DeflateDecoder::new(blob)
+        .take(limit)
+        .read_to_end(&mut raw)
+        .map_err(|e| e.to_string())?;
+    rmp_serde::from_slice(&raw).map_err(|e| e.to_string())
+}
+
+/// An object's rows, ready to write.
+#[derive(Default)]
+pub struct Rows {
+    pub extents: Vec<MinuteExtent>,
+    /// (analysis key, its partials of every minute)
+    pub partials: Vec<(&'static str, Vec<u8>)>,
+}
+
+/// The rows of a folded object whose format has `roles` (None: unknown, every analysis
+/// kept).
+pub fn rows(set: &KeptSet, p: KeptPartial, roles: Option<RoleSet>) -> Result<Rows, String> {
+    let mut out = Rows {
+        extents: p.extents.into_values().collect(),
+        partials: Vec::new(),
+    };
+    for (k, part) in set.kept.iter().zip(p.parts) {
+        if roles.is_some_and(|r| !k.required().minus(r).is_empty()) {
+            continue;
+        }
+        out.partials.push((k.key(), k.encode(part)?));
+    }
+    Ok(out)
+}
+
+/// Inserts an object's rows (inside the caller's transaction).
+pub(crate) fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    object_id: i64,
+    rows: &Rows,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO minutes (object_id, minute, first_us, last_us, seen_first_us,
+         seen_last_us, excluded, requests) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for e in &rows.extents {
+        stmt.execute(params![
+            object_id,
+            e.minute,
+            e.first_us,
+            e.last_us,
+            e.seen.first_us,
+            e.seen.last_us,
+            e.seen.excluded as i64,
+            e.requests as i64,
+        ])?;
+    }
+    let mut stmt =
+        tx.prepare_cached("INSERT INTO partials (object_id, analysis, data) VALUES (?1, ?2, ?3)")?;
+    for (key, blob) in &rows.partials {
+        stmt.execute(params![object_id, key, blob])?;
+    }
+    Ok(())
+}
+
+/// What the kept partials depend on besides the analysis' own options: the `[exclude]`
+/// rules and the `[routes]` templates (the endpoints' names).
+pub fn fingerprint(
+    user_agents: &[String],
+    client_cidrs: &[String],
+    templates: &[String],
+) -> String {
+    serde_json::json!({
+        "exclude_user_agents": user_agents,
+        "exclude_client_cidrs": client_cidrs,
+        "route_templates": templates,
+    })
+    .to_string()
+}
+
+/// The analysis' partial over `window` from the store: every minute of the objects in
+/// `format` (`only`: of these objects only) merged into `analysis`' own partial, with what
+/// the requests' extent was (for the finish) and what was read.
+pub fn load<A>(
+    store: &Store,
+    analysis: &A,
+    format: &str,
+    window: &Window,
+    only: Option<&[i64]>,
+) -> Result<(A::Partial, Seen, super::slo::Read), StoreError>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+{
+    let scope = super::slo::scope(store, only)?;
+    let from_min = window.since_us.map_or(i64::MIN, |s| s.div_euclid(MIN));
+    let to_min = window
+        .until_us
+        .map_or(i64::MAX, |u| (u + MIN - 1).div_euclid(MIN));
+    // the minutes of the window, object by object: whole minutes in, cut ones refused
+    let mut stmt = store
+        .conn
+        .prepare(&format!(
+            "SELECT m.object_id, m.minute, m.first_us, m.last_us, m.seen_first_us,
+             m.seen_last_us, m.excluded
+             FROM minutes m JOIN objects o ON o.id = m.object_id
+             WHERE o.format = ?1 AND m.minute >= ?2 AND m.minute < ?3 AND {scope}"
+        ))
+        .map_err(|e| store.sql(e))?;
+    let mut rows = stmt
+        .query(params![format, from_min, to_min])
+        .map_err(|e| store.sql(e))?;
+    let mut seen = Seen::default();
+    let mut wanted: BTreeMap<i64, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    while let Some(row) = rows.next().map_err(|e| store.sql(e))? {
+        let get = |i| row.get::<_, Option<i64>>(i).map_err(|e| store.sql(e));
+        let (object, minute) = (get(0)?.unwrap_or_default(), get(1)?.unwrap_or_default());
+        let (first, last) = (get(2)?.unwrap_or_default(), get(3)?.unwrap_or_default());
+        let (inside_first, inside_last) = (window.contains(first), window.contains(last));
+        if !inside_first || !inside_last {
+            // a minute the window's edge cuts: whole on one side, or refused
+            if inside_first
+                || inside_last
+                || (window.since_us.is_some_and(|s| first < s)
+                    && window.until_us.is_some_and(|u| last >= u))
+            {
+                return Err(StoreError::Unsupported {
+                    path: store.dir.display().to_string(),
+                    reason: format!(
+                        "the window's edge falls inside the minute {} and the store keeps whole minutes: give --since/--until on a whole minute, or add --no-store",
+                        super::minute_text(minute)
+                    ),
+                });
+            }
+            continue;
+        }
+        seen.merge(Seen {
+            excluded: get(6)?.unwrap_or_default().max(0) as u64,
+            first_us: get(4)?,
+            last_us: get(5)?,
+        });
+        wanted.entry(object).or_default().insert(minute);
+    }
+    drop(rows);
+    drop(stmt);
+    // their partials, object by object
+    let mut partial = analysis.partial();
+    let mut stmt = store
+        .conn
+        .prepare_cached("SELECT data FROM partials WHERE object_id = ?1 AND analysis = ?2")
+        .map_err(|e| store.sql(e))?;
+    for (object, minutes) in wanted {
+        let blob: Option<Vec<u8>> = stmt
+            .query_row(params![object, analysis.store_key()], |r| r.get(0))
+            .optional()
+            .map_err(|e| store.sql(e))?;
+        let Some(blob) = blob else { continue };
+        let per: PerMinute<A::Partial> =
+            decode(&blob, MAX_INFLATE).map_err(|e| StoreError::Corrupt {
+                path: store.db_path(),
+                reason: format!("partials: {} of object {object}: {e}", analysis.store_key()),
+            })?;
+        for (m, p) in per {
+            if minutes.contains(&m) {
+                analysis.merge(&mut partial, p);
+            }
+        }
+    }
+    let read = super::slo::read(store, format, from_min, to_min, scope)?;
+    Ok((partial, seen, read))
+}

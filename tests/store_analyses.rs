@@ -1,0 +1,496 @@
+//! Every analysis answered from the store (`latency --store`, `errors --store`, …) equals a
+//! raw read of the same objects: the JSON of both, computed by running both, compared whole
+//! but for the `input` block (which says where the numbers were read from). `traffic` keeps
+//! its top keys up to a cap per object and minute (unit-tested in metrics::traffic); the
+//! fixture day never passes it, so its answer is equal too, with no `beyond_store_cap`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, root, u};
+use serde_json::Value;
+
+/// An analysis read raw from `sources`.
+fn raw(cmd: &str, sources: &[String], extra: &[&str]) -> Value {
+    let mut c = hosp_logs();
+    c.args([
+        cmd,
+        "--config",
+        &fixture_config(),
+        "--format",
+        "json",
+        "--no-store",
+    ]);
+    for s in sources {
+        c.args(["--source", s]);
+    }
+    json_ok(&c.args(extra).output().unwrap())
+}
+
+/// The same analysis answered from the store.
+fn stored(cmd: &str, store: &Path, extra: &[&str]) -> Value {
+    json_ok(
+        &hosp_logs()
+            .args([cmd, "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(store)
+            .args(extra)
+            .output()
+            .unwrap(),
+    )
+}
+
+fn collect(store: &Path, sources: &[PathBuf]) -> Value {
+    let mut cmd = hosp_logs();
+    cmd.args(["collect", "--config", &fixture_config(), "--format", "json"])
+        .arg("--store")
+        .arg(store);
+    for s in sources {
+        cmd.arg("--source").arg(s);
+    }
+    json_ok(&cmd.output().unwrap())
+}
+
+/// The answer without its `input` block, and that block.
+fn split(mut v: Value) -> (Value, Value) {
+    let input = v.as_object_mut().unwrap().remove("input").unwrap();
+    (v, input)
+}
+
+/// Asserts the store's answer equals the raw one (but for `input`), and that the raw one
+/// counted something; returns the store's `input.store`.
+fn assert_equal(raw: Value, store: Value, what: &str) -> Value {
+    let (raw, raw_input) = split(raw);
+    let (store, input) = split(store);
+    assert!(
+        u(&raw_input["lines"]) > 0,
+        "{what}: the raw read read nothing"
+    );
+    if raw != store {
+        let (a, b) = (raw.as_object().unwrap(), store.as_object().unwrap());
+        let differ: Vec<&String> = a.keys().filter(|k| a.get(*k) != b.get(*k)).collect();
+        panic!("{what}: the store's answer differs from the raw read in {differ:?}");
+    }
+    if !what.contains("--since") && !what.contains("--until") {
+        // over the whole of the objects, the store counts the lines a raw read of them reads
+        // (a window's raw read skips the files named outside it, the store has no names)
+        assert_eq!(input["lines"], raw_input["lines"], "{what}: lines read");
+    }
+    input["store"].clone()
+}
+
+/// The analyses the store answers, each with option sets that change its finish (buckets,
+/// thresholds, tops, windows on whole minutes).
+fn cases() -> Vec<(&'static str, Vec<&'static str>)> {
+    vec![
+        ("latency", vec![]),
+        (
+            "latency",
+            vec!["--field", "target", "--bucket", "5m", "--top", "3"],
+        ),
+        ("latency", vec!["--field", "request"]),
+        ("latency", vec!["--field", "response", "--bucket", "1h"]),
+        (
+            "latency",
+            vec![
+                "--since",
+                "2026-11-20T09:17:00Z",
+                "--until",
+                "2026-11-20T13:03:00Z",
+            ],
+        ),
+        ("errors", vec![]),
+        ("errors", vec!["--4xx", "--slow", "150ms", "--top", "4"]),
+        (
+            "errors",
+            vec!["--until", "2026-11-20T06:00:00Z", "--bucket", "1m"],
+        ),
+        ("backends", vec![]),
+        (
+            "backends",
+            vec!["--since", "2026-11-20T22:00:00Z", "--bucket", "10m"],
+        ),
+    ]
+}
+
+#[test]
+fn each_analysis_from_the_store_equals_a_raw_read_of_the_fixture_day() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let out = collect(
+        &store,
+        &[PathBuf::from(fixture_day()), PathBuf::from(fixture_edge())],
+    );
+    let objects = log_files(Path::new(&fixture_day())).len();
+    assert_eq!(
+        u(&out["objects"]["ingested"]),
+        objects as u64 + std::fs::read_dir(fixture_edge()).unwrap().count() as u64
+    );
+    for (cmd, opts) in cases() {
+        let mut extra = vec!["--log-format", "alb"];
+        extra.extend(&opts);
+        let info = assert_equal(
+            raw(cmd, &[fixture_day()], &opts),
+            stored(cmd, &store, &extra),
+            &format!("{cmd} {opts:?}"),
+        );
+        assert_eq!(info["path"], store.display().to_string());
+        assert_eq!(u(&info["ingested"]), 0);
+        assert!(info["complete_through"].is_string(), "{info}");
+        assert_eq!(u(&info["late_rows"]), 0);
+        if opts.is_empty() {
+            assert_eq!(u(&info["objects"]), objects as u64, "{cmd}");
+        }
+    }
+    // the CloudFront hop's objects, from the same store
+    for (cmd, opts) in [
+        ("latency", vec![]),
+        ("errors", vec!["--4xx"]),
+        ("traffic", vec!["--top", "5"]),
+        ("edge", vec![]),
+        (
+            "edge",
+            vec![
+                "--since",
+                "2026-11-20T05:00:00Z",
+                "--top",
+                "2",
+                "--bucket",
+                "15m",
+            ],
+        ),
+    ] {
+        let mut extra = vec!["--log-format", "cloudfront"];
+        extra.extend(&opts);
+        assert_equal(
+            raw(cmd, &[fixture_edge()], &opts),
+            stored(cmd, &store, &extra),
+            &format!("cloudfront {cmd} {opts:?}"),
+        );
+    }
+}
+
+/// A fixed pseudo-random sequence (the test must be the same on every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn any_split_of_the_objects_over_several_collects_gives_the_same_answers() {
+    let files = log_files(Path::new(&fixture_day()));
+    let answers: Vec<(&str, Vec<&str>, Value)> = [
+        ("latency", vec![]),
+        ("errors", vec!["--4xx"]),
+        ("backends", vec![]),
+        ("traffic", vec![]),
+    ]
+    .into_iter()
+    .map(|(cmd, opts)| {
+        let r = raw(cmd, &[fixture_day()], &opts);
+        (cmd, opts, r)
+    })
+    .collect();
+    for seed in [3u64, 11] {
+        let mut rng = Lcg(seed);
+        let mut order = files.clone();
+        for i in (1..order.len()).rev() {
+            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+        }
+        // 2 to 4 collects of uneven sizes, one object of each given again
+        let parts = 2 + (rng.next() % 3) as usize;
+        let tmp = tempfile::tempdir().unwrap();
+        let store = tmp.path().join("s");
+        let mut ingested = 0;
+        let mut rest: &[PathBuf] = &order;
+        for p in 0..parts {
+            let take = if p + 1 == parts {
+                rest.len()
+            } else {
+                1 + (rng.next() as usize % rest.len().max(1))
+            }
+            .min(rest.len());
+            let (now, later) = rest.split_at(take);
+            let mut group = now.to_vec();
+            group.push(files[(rng.next() as usize) % files.len()].clone());
+            ingested += u(&collect(&store, &group)["objects"]["ingested"]);
+            rest = later;
+        }
+        assert_eq!(ingested, files.len() as u64, "seed {seed}");
+        for (cmd, opts, r) in &answers {
+            assert_equal(
+                r.clone(),
+                stored(cmd, &store, opts),
+                &format!("seed {seed}: {cmd} {opts:?}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn with_source_the_unseen_objects_are_collected_then_answered_over_exactly() {
+    let files = log_files(Path::new(&fixture_day()));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    // the store knows the first 100 objects; the answer is over 150, 50 of them new
+    collect(&store, &files[..100]);
+    let dir = tmp.path().join("some");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in &files[..150] {
+        std::fs::copy(f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    let source = dir.display().to_string();
+    let info = assert_equal(
+        raw("latency", std::slice::from_ref(&source), &[]),
+        stored("latency", &store, &["--source", &source]),
+        "latency --source",
+    );
+    assert_eq!(u(&info["ingested"]), 50);
+    assert_eq!(u(&info["objects"]), 150);
+    // with CloudFront objects in the store too, --source says which format is answered
+    collect(&store, &[PathBuf::from(fixture_edge())]);
+    // again: nothing new
+    let info = assert_equal(
+        raw("errors", std::slice::from_ref(&source), &[]),
+        stored("errors", &store, &["--source", &source]),
+        "errors --source",
+    );
+    assert_eq!(u(&info["ingested"]), 0);
+}
+
+#[test]
+fn a_window_that_cuts_a_minute_holding_requests_on_both_sides_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    let out = hosp_logs()
+        .args(["latency", "--config", &fixture_config()])
+        .arg("--store")
+        .arg(&store)
+        .args(["--since", "2026-11-20T10:00:30Z"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2026-11-20T10:00:00Z") && err.contains("--no-store"),
+        "{err}"
+    );
+    // past the last request, an edge inside a minute cuts nothing: answered, equal
+    let opts = ["--until", "2026-11-21T00:00:30Z"];
+    assert_equal(
+        raw("latency", &[fixture_day()], &opts),
+        stored("latency", &store, &opts),
+        "an edge after the data: --until",
+    );
+}
+
+#[test]
+fn a_store_of_schema_version_1_is_refused_with_what_to_do_then_rebuilt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    std::fs::create_dir_all(&store).unwrap();
+    // a version 1 store: its tables as version 1 wrote them (SLO counts only)
+    let conn = rusqlite::Connection::open(store.join("store.sqlite")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);
+         INSERT INTO schema_version VALUES (1);
+         CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE objects (id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE);
+         CREATE TABLE slo_minutes (object_id INTEGER NOT NULL, minute INTEGER NOT NULL);",
+    )
+    .unwrap();
+    drop(conn);
+    for cmd in [
+        vec!["latency"],
+        vec!["slo", "--hop", "lb"],
+        vec!["collect", "--source", "fixtures/day/AWSLogs"],
+    ] {
+        let out = hosp_logs()
+            .current_dir(root())
+            .args(["--config", &fixture_config()])
+            .args(&cmd)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("schema version 1") && err.contains("hosp-logs store rebuild"),
+            "{cmd:?}: {err}"
+        );
+    }
+    let rebuilt = json_ok(
+        &hosp_logs()
+            .args(["--config", &fixture_config()])
+            .args(["store", "rebuild", "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .args(["--source", &fixture_day()])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        u(&rebuilt["objects"]["ingested"]),
+        log_files(Path::new(&fixture_day())).len() as u64
+    );
+    assert_equal(
+        raw("backends", &[fixture_day()], &[]),
+        stored("backends", &store, &[]),
+        "rebuilt",
+    );
+}
+
+/// The fixture proxy hop's nginx log_format (from the fixture config).
+fn proxy_log_format() -> String {
+    let config: toml::Value =
+        toml::from_str(&std::fs::read_to_string(fixture_config()).unwrap()).unwrap();
+    config["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"].as_str() == Some("proxy"))
+        .unwrap()["nginx"]["log_format"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn retries_and_the_others_over_nginx_logs_from_the_store_equal_a_raw_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let nginx = root().join("fixtures/day/nginx");
+    let log_format = proxy_log_format();
+    let fmt = ["--log-format", "nginx", "--nginx-log-format", &log_format];
+    let out = json_ok(
+        &hosp_logs()
+            .args(["collect", "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .arg("--source")
+            .arg(&nginx)
+            .args(fmt)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&out["objects"]["ingested"]), files_under(&nginx));
+    let source = [nginx.display().to_string()];
+    for (cmd, opts) in [
+        ("retries", vec![]),
+        (
+            "retries",
+            vec![
+                "--since",
+                "2026-11-20T08:00:00Z",
+                "--top",
+                "3",
+                "--bucket",
+                "5m",
+            ],
+        ),
+        ("latency", vec!["--field", "target"]),
+        ("errors", vec![]),
+    ] {
+        let mut opts = opts;
+        opts.extend(fmt);
+        assert_equal(
+            raw(cmd, &source, &opts),
+            stored(cmd, &store, &opts),
+            &format!("nginx {cmd} {opts:?}"),
+        );
+    }
+    // over_client_timeout is kept for the default --client-timeout only: another is refused
+    let out = hosp_logs()
+        .args([
+            "retries",
+            "--config",
+            &fixture_config(),
+            "--client-timeout",
+            "10s",
+        ])
+        .arg("--store")
+        .arg(&store)
+        .args(fmt)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--client-timeout 30s") && err.contains("--no-store"),
+        "{err}"
+    );
+}
+
+/// Files under a folder, counted recursively.
+fn files_under(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files_under(&p)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn the_gate_from_the_store_equals_a_raw_read_and_exits_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    for opts in [
+        vec!["--slo", "99", "--max-p99", "800ms", "--max-5xx-rate", "1%"],
+        vec!["--slo", "90", "--max-p99", "60s", "--max-5xx-rate", "50%"],
+        vec![
+            "--slo",
+            "99.99",
+            "--since",
+            "2026-11-20T06:00:00Z",
+            "--until",
+            "2026-11-20T18:00:00Z",
+        ],
+    ] {
+        let run = |store_args: &[&str], source: bool| {
+            let mut c = hosp_logs();
+            c.args(["gate", "--config", &fixture_config(), "--format", "json"]);
+            if source {
+                c.args(["--source", &fixture_day()]);
+            }
+            c.args(store_args).args(&opts).output().unwrap()
+        };
+        let raw = run(&["--no-store"], true);
+        let from_store = run(&["--store", store.to_str().unwrap()], false);
+        assert_eq!(raw.status.code(), from_store.status.code(), "{opts:?}");
+        let parse =
+            |o: &std::process::Output| -> Value { serde_json::from_slice(&o.stdout).unwrap() };
+        assert_equal(parse(&raw), parse(&from_store), &format!("gate {opts:?}"));
+    }
+    // security findings are not kept yet: refused, not answered without them
+    let out = hosp_logs()
+        .args([
+            "gate",
+            "--config",
+            &fixture_config(),
+            "--max-findings",
+            "high=0",
+        ])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-store"));
+}
