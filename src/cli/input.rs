@@ -9,6 +9,7 @@ use crate::engine::local::InflateLimit;
 use crate::error::UsageError;
 use crate::format::LogFormat;
 use crate::render::Format;
+use crate::source::cwlogs::{self, CwlContext};
 use crate::source::s3::{default_cache_dir, parse_url, ObjectStats, S3Context, S3Error, S3Options};
 use crate::source::{discover, AwsSettings, Discovery};
 use crate::window::Window;
@@ -160,7 +161,47 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 
 pub type Objects = Option<(std::sync::Arc<S3Context>, ObjectStats)>;
 
+/// Local files, S3 objects and CloudWatch Logs streams the window needs: `cwlogs://` sources
+/// are listed with one CloudWatch Logs client (made only when one is given), the rest as
+/// [`find_files`] finds them. With `verbose`, what each group listed goes to stderr.
+pub fn find_inputs(
+    sources: &[String],
+    window: &Window,
+    format: Option<crate::format::FormatId>,
+    s3: &S3Options,
+    verbose: bool,
+) -> anyhow::Result<(Discovery, Objects)> {
+    let (groups, rest): (Vec<String>, Vec<String>) =
+        sources.iter().cloned().partition(|s| s.starts_with(CWLOGS));
+    let (mut found, objects) = find_files(&rest, window, format, || S3Context::new(s3))?;
+    if groups.is_empty() {
+        return Ok((found, objects));
+    }
+    let urls = groups
+        .iter()
+        .map(|g| cwlogs::parse_url(g))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ctx = CwlContext::new(&s3.aws)?;
+    for (text, url) in groups.iter().zip(&urls) {
+        let inputs = ctx.discover(url, window)?;
+        if verbose {
+            eprintln!(
+                "hosp-logs: {}: {} input(s): {}",
+                crate::render::sanitize(text, 200),
+                inputs.len(),
+                ctx.stats.summary()
+            );
+        }
+        found.files.extend(inputs);
+    }
+    Ok((found, objects))
+}
+
+/// The scheme of CloudWatch Logs sources.
+pub const CWLOGS: &str = "cwlogs://";
+
 /// Local files and S3 objects the window needs; the S3 client is made only when asked for.
+/// `cwlogs://` sources are read through [`find_inputs`] only (not by `collect`).
 pub fn find_files(
     sources: &[String],
     window: &Window,
@@ -169,6 +210,12 @@ pub fn find_files(
 ) -> anyhow::Result<(Discovery, Objects)> {
     let (s3_urls, local): (Vec<&String>, Vec<&String>) =
         sources.iter().partition(|s| s.starts_with("s3://"));
+    if let Some(g) = local.iter().find(|s| s.starts_with(CWLOGS)) {
+        return Err(UsageError(format!(
+            "{g}: CloudWatch Logs sources are read by the analyses only, not by this command"
+        ))
+        .into());
+    }
     let local: Vec<String> = local.into_iter().cloned().collect();
     let mut found = if local.is_empty() {
         Discovery::default()
