@@ -265,7 +265,11 @@ fn a_group_read_in_small_pages_answers_as_its_lines_in_a_local_file() {
     // pages of 500 events: the group's window holds thousands
     let (code, cw, err) = slo(m, &format!("cwlogs://{GROUP}?limit=500"));
     assert_eq!(code, 0, "{err}");
-    assert!(u(&local["requests"]["valid"]) > 2000, "{}", local["requests"]);
+    assert!(
+        u(&local["requests"]["valid"]) > 2000,
+        "{}",
+        local["requests"]
+    );
     assert_eq!(without_input(&cw), without_input(&local));
     // the window was pushed down: only the events from 09:00 to 11:05 came, not the 4 hours
     let (want, slack) = fetched(&all);
