@@ -451,3 +451,173 @@ fn run_in(server: &s3_server::Server, home: &Path, args: &[&str]) -> (i32, Value
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A CloudWatch Logs endpoint on 127.0.0.1 that answers from a script: DescribeLogStreams with
+/// one stream, FilterLogEvents with the answers given in turn; every FilterLogEvents request
+/// body is kept.
+struct Scripted {
+    endpoint: String,
+    filter_bodies: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+fn scripted(answers: Vec<(u16, Value)>) -> Scripted {
+    use std::io::{BufRead, BufReader, Read};
+    use std::sync::{Arc, Mutex};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let answers = Arc::new(Mutex::new(std::collections::VecDeque::from(answers)));
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&bodies);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { return };
+            let (answers, kept) = (Arc::clone(&answers), Arc::clone(&kept));
+            std::thread::spawn(move || {
+                let mut w = conn.try_clone().unwrap();
+                let mut r = BufReader::new(conn);
+                loop {
+                    let (mut target, mut len) = (String::new(), 0usize);
+                    loop {
+                        let mut line = String::new();
+                        if r.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let line = line.trim_end();
+                        if line.is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = line.split_once(':') {
+                            match k.trim().to_ascii_lowercase().as_str() {
+                                "x-amz-target" => target = v.trim().to_string(),
+                                "content-length" => len = v.trim().parse().unwrap(),
+                                _ => {}
+                            }
+                        }
+                    }
+                    let mut body = vec![0; len];
+                    r.read_exact(&mut body).unwrap();
+                    let (status, reply) = if target.ends_with(".DescribeLogStreams") {
+                        let s = json!({"logStreamName": "s-1", "firstEventTimestamp": 0});
+                        (200, json!({ "logStreams": [s] }))
+                    } else {
+                        kept.lock()
+                            .unwrap()
+                            .push(serde_json::from_slice(&body).unwrap());
+                        answers.lock().unwrap().pop_front().unwrap_or((
+                            500,
+                            json!({"__type": "ServiceUnavailableException", "message": "script done"}),
+                        ))
+                    };
+                    let reply = reply.to_string();
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n",
+                        reply.len()
+                    );
+                    if w.write_all(head.as_bytes()).is_err()
+                        || w.write_all(reply.as_bytes()).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Scripted {
+        endpoint,
+        filter_bodies: bodies,
+    }
+}
+
+/// `slo` over the window from `cwlogs://g`, against a scripted endpoint.
+fn slo_scripted(s: &Scripted, extra: &[&str]) -> (i32, Value, String) {
+    let home = tempfile::tempdir().unwrap();
+    let none = home.path().join("no-aws-config");
+    let mut c = hosp_logs_std();
+    c.env("AWS_ACCESS_KEY_ID", "test-key")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &none)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &none)
+        .args(["slo", "--source", "cwlogs://hosp/g", "--log-format", "alb"])
+        .args(["--since", SINCE, "--until", UNTIL, "--format", "json"])
+        .args(["--endpoint-url", &s.endpoint, "--region", "eu-west-1"])
+        .args(extra);
+    run(c)
+}
+
+fn events(lines: &[String]) -> Value {
+    lines
+        .iter()
+        .map(|l| json!({"logStreamName": "s-1", "timestamp": ms(l.split(' ').nth(1).unwrap()), "message": l, "eventId": "1"}))
+        .collect()
+}
+
+#[test]
+fn empty_pages_are_followed_and_throttling_is_retried_through_the_sdk() {
+    let lines: Vec<String> = alb_lines()
+        .into_iter()
+        .filter(|(t, _)| (ms(SINCE)..ms(UNTIL)).contains(t))
+        .map(|(_, l)| l)
+        .take(5)
+        .collect();
+    let throttled = json!({"__type": "ThrottlingException", "message": "Rate exceeded"});
+    let s = scripted(vec![
+        (200, json!({"events": [], "nextToken": "t1"})),
+        (400, throttled.clone()),
+        (
+            200,
+            json!({"events": events(&lines[..2]), "nextToken": "t2"}),
+        ),
+        (200, json!({"events": [], "nextToken": "t3"})),
+        (400, throttled),
+        (200, json!({"events": [], "nextToken": "t4"})),
+        (200, json!({"events": events(&lines[2..])})),
+    ]);
+    let (code, cw, err) = slo_scripted(&s, &["--max-attempts", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(u(&cw["input"]["lines"]), 5);
+    assert_eq!(u(&cw["requests"]["valid"]), 5);
+    let bodies = s.filter_bodies.lock().unwrap().clone();
+    // 7 calls: 5 pages and 2 throttled ones tried again with the same token
+    let tokens: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["nextToken"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(tokens, ["-", "t1", "t1", "t2", "t3", "t3", "t4"]);
+    for b in &bodies {
+        assert_eq!(b["logGroupName"], "hosp/g");
+        assert_eq!(b["logStreamNames"], json!(["s-1"]));
+        assert_eq!(b["startTime"], ms(SINCE));
+        assert_eq!(b["endTime"], ms(UNTIL) + SLACK_MS);
+    }
+}
+
+#[test]
+fn a_page_that_fails_after_its_tries_is_named_and_exits_1_unless_partial_is_allowed() {
+    for (allow, want) in [(false, 1), (true, 0)] {
+        let throttled = json!({"__type": "ThrottlingException", "message": "Rate exceeded"});
+        let s = scripted(vec![
+            (200, json!({"events": [], "nextToken": "t1"})),
+            (400, throttled.clone()),
+            (400, throttled.clone()),
+            (400, throttled),
+        ]);
+        let mut extra = vec!["--max-attempts", "3"];
+        if allow {
+            extra.push("--allow-partial");
+        }
+        let (code, json, err) = slo_scripted(&s, &extra);
+        assert_eq!(code, want, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let e = &json["input"]["source_errors"][0];
+        assert_eq!(e["source"], "cwlogs://hosp/g", "{json}");
+        let reason = e["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("log group hosp/g, stream s-1")
+                && reason.contains("ThrottlingException: Rate exceeded (after 3 attempts)"),
+            "{reason}"
+        );
+        assert_eq!(u(&json["input"]["failed_sources"]), 1);
+        assert_eq!(s.filter_bodies.lock().unwrap().len(), 4);
+    }
+}
