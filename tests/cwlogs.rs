@@ -220,6 +220,7 @@ fn slo(m: &Moto, source: &str) -> (i32, Value, String) {
         &m.endpoint,
         "--region",
         "us-east-1",
+        "-v",
     ];
     run(cmd(m, &args))
 }
@@ -279,6 +280,12 @@ fn a_group_read_in_small_pages_answers_as_its_lines_in_a_local_file() {
     let not_fetched = all.len() as u64 - want;
     assert!(not_fetched > 1000, "{not_fetched}");
     assert_eq!(u(&input["out_of_window"]), slack);
+    // in pages of 500 (moto gives no empty page)
+    let pages = format!(
+        "log group {GROUP}, streams app/a-1 … other/b-1 (3): {} pages (0 empty), {want} events, 0 retries",
+        want.div_ceil(500)
+    );
+    assert!(err.contains(&pages), "{pages}\n{err}");
     assert_eq!(u(&input["malformed"]), 0);
     assert_eq!(u(&local["input"]["lines"]), all.len() as u64);
     // one input: three streams in one FilterLogEvents batch
@@ -573,8 +580,13 @@ fn empty_pages_are_followed_and_throttling_is_retried_through_the_sdk() {
         (200, json!({"events": [], "nextToken": "t4"})),
         (200, json!({"events": events(&lines[2..])})),
     ]);
-    let (code, cw, err) = slo_scripted(&s, &["--max-attempts", "2"]);
+    let (code, cw, err) = slo_scripted(&s, &["--max-attempts", "2", "-v"]);
     assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("cwlogs://hosp/g: 1 streams listed, 0 outside the window, 1 input(s)")
+            && err.contains("log group hosp/g, stream s-1: 5 pages (3 empty), 5 events, 2 retries"),
+        "{err}"
+    );
     assert_eq!(u(&cw["input"]["lines"]), 5);
     assert_eq!(u(&cw["requests"]["valid"]), 5);
     let bodies = s.filter_bodies.lock().unwrap().clone();

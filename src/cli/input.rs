@@ -181,15 +181,18 @@ pub fn find_inputs(
         .iter()
         .map(|g| cwlogs::parse_url(g))
         .collect::<Result<Vec<_>, _>>()?;
-    let ctx = CwlContext::new(&s3.aws)?;
+    let ctx = CwlContext::new(&s3.aws, verbose)?;
     for (text, url) in groups.iter().zip(&urls) {
+        let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        let before = (count(&ctx.stats.streams), count(&ctx.stats.streams_pruned));
         let inputs = ctx.discover(url, window)?;
         if verbose {
             eprintln!(
-                "hosp-logs: {}: {} input(s): {}",
+                "hosp-logs: {}: {} streams listed, {} outside the window, {} input(s)",
                 crate::render::sanitize(text, 200),
+                count(&ctx.stats.streams) - before.0,
+                count(&ctx.stats.streams_pruned) - before.1,
                 inputs.len(),
-                ctx.stats.summary()
             );
         }
         found.files.extend(inputs);

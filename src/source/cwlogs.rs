@@ -119,13 +119,11 @@ impl CwlStats {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// One line for `-v`.
-    pub fn summary(&self) -> String {
+    /// What a read took, for `-v`.
+    pub fn reading_summary(&self) -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
-            "{} streams ({} outside the window), {} pages ({} empty), {} events, {} retries",
-            g(&self.streams),
-            g(&self.streams_pruned),
+            "{} pages ({} empty), {} events, {} retries",
             g(&self.pages),
             g(&self.empty_pages),
             g(&self.events),
@@ -219,6 +217,8 @@ pub struct EventReader<P> {
     token: Option<String>,
     started: bool,
     done: bool,
+    /// Say on stderr what was read once the last page is in (`-v`).
+    verbose: bool,
 }
 
 impl<P: PageSource> EventReader<P> {
@@ -240,7 +240,15 @@ impl<P: PageSource> EventReader<P> {
             token: None,
             started: false,
             done: false,
+            verbose: false,
         }
+    }
+
+    /// With `verbose`, the reader says on stderr how many pages, empty pages, events and
+    /// retries its input took, once its last page is in.
+    pub fn verbose(mut self, verbose: bool) -> EventReader<P> {
+        self.verbose = verbose;
+        self
     }
 
     /// Fetches pages until one holds events or the last has been read.
@@ -250,6 +258,13 @@ impl<P: PageSource> EventReader<P> {
         while self.buf.is_empty() && !self.done {
             if self.started && self.token.is_none() {
                 self.done = true;
+                if self.verbose {
+                    eprintln!(
+                        "hosp-logs: {}: {}",
+                        self.what.escape_debug(),
+                        self.stats.reading_summary()
+                    );
+                }
                 break;
             }
             self.started = true;
@@ -301,7 +316,9 @@ pub struct CwlContext {
     rt: Runtime,
     client: Client,
     max_attempts: u32,
+    /// What the listings found.
     pub stats: Arc<CwlStats>,
+    verbose: bool,
 }
 
 impl fmt::Debug for CwlContext {
@@ -337,7 +354,8 @@ impl CwlInput {
 }
 
 impl CwlContext {
-    pub fn new(aws: &AwsSettings) -> Result<Arc<CwlContext>, CwlError> {
+    /// A client for `aws`; with `verbose`, each input says on stderr what its read took.
+    pub fn new(aws: &AwsSettings, verbose: bool) -> Result<Arc<CwlContext>, CwlError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -356,6 +374,7 @@ impl CwlContext {
             client: Client::from_conf(conf),
             max_attempts: aws.max_attempts.max(1),
             stats: Arc::new(CwlStats::default()),
+            verbose,
         }))
     }
 
@@ -453,16 +472,19 @@ impl CwlContext {
 
     /// The events of one input as lines.
     pub fn open(self: &Arc<Self>, input: &Arc<CwlInput>) -> Box<dyn Read + Send> {
-        Box::new(EventReader::new(
-            SdkPages {
-                ctx: Arc::clone(self),
-                input: Arc::clone(input),
-            },
-            Arc::clone(&self.stats),
-            self.max_attempts,
-            Box::new(std::thread::sleep),
-            input.describe(),
-        ))
+        Box::new(
+            EventReader::new(
+                SdkPages {
+                    ctx: Arc::clone(self),
+                    input: Arc::clone(input),
+                },
+                Arc::new(CwlStats::default()),
+                self.max_attempts,
+                Box::new(std::thread::sleep),
+                input.describe(),
+            )
+            .verbose(self.verbose),
+        )
     }
 }
 
