@@ -468,6 +468,12 @@ struct Scripted {
 }
 
 fn scripted(answers: Vec<(u16, Value)>) -> Scripted {
+    let s = json!({"logStreamName": "s-1", "firstEventTimestamp": 0});
+    scripted_listing((200, json!({ "logStreams": [s] })), answers)
+}
+
+/// [`scripted`] with DescribeLogStreams answering `listing`.
+fn scripted_listing(listing: (u16, Value), answers: Vec<(u16, Value)>) -> Scripted {
     use std::io::{BufRead, BufReader, Read};
     use std::sync::{Arc, Mutex};
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -479,6 +485,7 @@ fn scripted(answers: Vec<(u16, Value)>) -> Scripted {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { return };
             let (answers, kept) = (Arc::clone(&answers), Arc::clone(&kept));
+            let listing = listing.clone();
             std::thread::spawn(move || {
                 let mut w = conn.try_clone().unwrap();
                 let mut r = BufReader::new(conn);
@@ -504,8 +511,7 @@ fn scripted(answers: Vec<(u16, Value)>) -> Scripted {
                     let mut body = vec![0; len];
                     r.read_exact(&mut body).unwrap();
                     let (status, reply) = if target.ends_with(".DescribeLogStreams") {
-                        let s = json!({"logStreamName": "s-1", "firstEventTimestamp": 0});
-                        (200, json!({ "logStreams": [s] }))
+                        listing.clone()
                     } else {
                         kept.lock()
                             .unwrap()
@@ -632,4 +638,19 @@ fn a_page_that_fails_after_its_tries_is_named_and_exits_1_unless_partial_is_allo
         assert_eq!(u(&json["input"]["failed_sources"]), 1);
         assert_eq!(s.filter_bodies.lock().unwrap().len(), 4);
     }
+}
+
+#[test]
+fn access_denied_while_listing_stops_the_command_named_without_a_retry() {
+    let denied = json!({"__type": "AccessDeniedException", "message": "User is not authorized to perform: logs:DescribeLogStreams"});
+    let s = scripted_listing((400, denied), vec![]);
+    let (code, json, err) = slo_scripted(&s, &["--max-attempts", "3"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(json, Value::Null);
+    assert!(
+        err.contains("listing the streams of log group hosp/g: HTTP 400 AccessDeniedException: User is not authorized"),
+        "{err}"
+    );
+    assert!(!err.contains("attempts"), "retried: {err}");
+    assert!(s.filter_bodies.lock().unwrap().is_empty());
 }
