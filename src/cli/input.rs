@@ -16,8 +16,9 @@ use crate::window::Window;
 
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
-    /// Logs to read: a file, a folder (recursive), a glob, or '-' for stdin; plain or gzip.
-    /// Repeatable. Default: the config's [source] paths
+    /// Logs to read: a file, a folder (recursive), a glob, or '-' for stdin; plain or gzip;
+    /// s3://bucket/prefix; cwlogs://LOG_GROUP[?stream_prefix=P]. Repeatable. Default: the
+    /// config's [source] paths
     #[arg(short, long = "source", value_name = "PATH")]
     pub sources: Vec<String>,
     /// Start of the window: a duration back from now (90m, 24h, 7d) or an RFC 3339 time.
@@ -124,7 +125,7 @@ pub struct S3Args {
     /// AWS region (default: from the profile or environment)
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000 (also CloudWatch Logs' for cwlogs://)
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Path-style addressing (endpoint/bucket/key), for S3-compatible stores
