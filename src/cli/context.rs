@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use super::athena::{AthenaArgs, Engine};
-use super::input::{find_files, now, s3_options, InputArgs};
+use super::input::{find_inputs, now, s3_options, InputArgs, CWLOGS};
 use super::GlobalArgs;
 use crate::config::{parse_latency_ms, parse_rate, parse_target, Config};
 use crate::engine::athena::{AthenaOptions, AthenaSettings};
@@ -23,7 +23,7 @@ use crate::metrics::security;
 use crate::metrics::slo::{BurnPair, SloConfig};
 use crate::metrics::slos::{self, SloDef};
 use crate::render::{self, sanitize, Format, Style};
-use crate::source::s3::{S3Context, S3Options};
+use crate::source::s3::S3Options;
 use crate::window::Window;
 
 /// The config, parsed and validated once.
@@ -298,13 +298,15 @@ impl Context {
                     )
                     .into());
                 }
-                // never list a whole bucket by accident: S3 windows default to the last 24 hours
-                if sources.iter().any(|s| s.starts_with("s3://")) && window.since_us.is_none() {
+                // never list a whole bucket or log group by accident: S3 and CloudWatch windows
+                // default to the last 24 hours
+                let remote = |s: &String| s.starts_with("s3://") || s.starts_with(CWLOGS);
+                if sources.iter().any(remote) && window.since_us.is_none() {
                     window.since_us =
                         Some(window.until_us.unwrap_or(now.timestamp_micros()) - 86_400_000_000);
                 }
                 let s3 = s3_options(&input.s3);
-                let has_s3 = sources.iter().any(|s| s.starts_with("s3://"));
+                let has_s3 = sources.iter().any(remote);
                 Where::Local {
                     settings: LocalSettings {
                         threads: input.threads.unwrap_or_else(|| {
@@ -363,9 +365,13 @@ impl Context {
             )
             .into());
         };
-        let (found, objects) = find_files(sources, window, settings.log_format.fixed(), || {
-            S3Context::new(s3)
-        })?;
+        let (found, objects) = find_inputs(
+            sources,
+            window,
+            settings.log_format.fixed(),
+            s3,
+            self.verbose > 0,
+        )?;
         if self.verbose > 0 {
             for (path, why) in &found.skipped {
                 eprintln!("hosp-logs: skipped {}: {why}", sanitize(path, 200));
@@ -394,10 +400,13 @@ impl Context {
             ))
             .into());
         };
-        let (found, objects) =
-            find_files(sources, &self.window, settings.log_format.fixed(), || {
-                S3Context::new(s3)
-            })?;
+        let (found, objects) = find_inputs(
+            sources,
+            &self.window,
+            settings.log_format.fixed(),
+            s3,
+            self.verbose > 0,
+        )?;
         let input = LocalInput {
             files: found.files,
             pruned: found.pruned,
@@ -520,11 +529,13 @@ impl Context {
         let failed = stats
             .source_errors
             .iter()
-            .filter(|e| e.source.starts_with("s3://") || e.over_limit)
+            .filter(|e| {
+                e.source.starts_with("s3://") || e.source.starts_with(CWLOGS) || e.over_limit
+            })
             .count();
         if failed > 0 && !allow_partial && status != ExitStatus::NoData {
             eprintln!(
-                "hosp-logs: error: {failed} input(s) could not be read whole (S3 objects that failed, or inputs stopped at --max-inflate); the results above are partial (--allow-partial accepts that)"
+                "hosp-logs: error: {failed} input(s) could not be read whole (S3 objects or CloudWatch Logs streams that failed, or inputs stopped at --max-inflate); the results above are partial (--allow-partial accepts that)"
             );
             return ExitStatus::Failure;
         }

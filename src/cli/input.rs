@@ -9,14 +9,16 @@ use crate::engine::local::InflateLimit;
 use crate::error::UsageError;
 use crate::format::LogFormat;
 use crate::render::Format;
+use crate::source::cwlogs::{self, CwlContext};
 use crate::source::s3::{default_cache_dir, parse_url, ObjectStats, S3Context, S3Error, S3Options};
 use crate::source::{discover, AwsSettings, Discovery};
 use crate::window::Window;
 
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
-    /// Logs to read: a file, a folder (recursive), a glob, or '-' for stdin; plain or gzip.
-    /// Repeatable. Default: the config's [source] paths
+    /// Logs to read: a file, a folder (recursive), a glob, or '-' for stdin; plain or gzip;
+    /// s3://bucket/prefix; cwlogs://LOG_GROUP[?stream_prefix=P]. Repeatable. Default: the
+    /// config's [source] paths
     #[arg(short, long = "source", value_name = "PATH")]
     pub sources: Vec<String>,
     /// Start of the window: a duration back from now (90m, 24h, 7d) or an RFC 3339 time.
@@ -123,7 +125,7 @@ pub struct S3Args {
     /// AWS region (default: from the profile or environment)
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000 (also CloudWatch Logs' for cwlogs://)
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Path-style addressing (endpoint/bucket/key), for S3-compatible stores
@@ -160,7 +162,50 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 
 pub type Objects = Option<(std::sync::Arc<S3Context>, ObjectStats)>;
 
+/// Local files, S3 objects and CloudWatch Logs streams the window needs: `cwlogs://` sources
+/// are listed with one CloudWatch Logs client (made only when one is given), the rest as
+/// [`find_files`] finds them. With `verbose`, what each group listed goes to stderr.
+pub fn find_inputs(
+    sources: &[String],
+    window: &Window,
+    format: Option<crate::format::FormatId>,
+    s3: &S3Options,
+    verbose: bool,
+) -> anyhow::Result<(Discovery, Objects)> {
+    let (groups, rest): (Vec<String>, Vec<String>) =
+        sources.iter().cloned().partition(|s| s.starts_with(CWLOGS));
+    let (mut found, objects) = find_files(&rest, window, format, || S3Context::new(s3))?;
+    if groups.is_empty() {
+        return Ok((found, objects));
+    }
+    let urls = groups
+        .iter()
+        .map(|g| cwlogs::parse_url(g))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ctx = CwlContext::new(&s3.aws, verbose)?;
+    for (text, url) in groups.iter().zip(&urls) {
+        let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        let before = (count(&ctx.stats.streams), count(&ctx.stats.streams_pruned));
+        let inputs = ctx.discover(url, window)?;
+        if verbose {
+            eprintln!(
+                "hosp-logs: {}: {} streams listed, {} outside the window, {} input(s)",
+                crate::render::sanitize(text, 200),
+                count(&ctx.stats.streams) - before.0,
+                count(&ctx.stats.streams_pruned) - before.1,
+                inputs.len(),
+            );
+        }
+        found.files.extend(inputs);
+    }
+    Ok((found, objects))
+}
+
+/// The scheme of CloudWatch Logs sources.
+pub const CWLOGS: &str = "cwlogs://";
+
 /// Local files and S3 objects the window needs; the S3 client is made only when asked for.
+/// `cwlogs://` sources are read through [`find_inputs`] only (not by `collect`).
 pub fn find_files(
     sources: &[String],
     window: &Window,
@@ -169,6 +214,12 @@ pub fn find_files(
 ) -> anyhow::Result<(Discovery, Objects)> {
     let (s3_urls, local): (Vec<&String>, Vec<&String>) =
         sources.iter().partition(|s| s.starts_with("s3://"));
+    if let Some(g) = local.iter().find(|s| s.starts_with(CWLOGS)) {
+        return Err(UsageError(format!(
+            "{g}: CloudWatch Logs sources are read by the analyses only, not by this command"
+        ))
+        .into());
+    }
     let local: Vec<String> = local.into_iter().cloned().collect();
     let mut found = if local.is_empty() {
         Discovery::default()

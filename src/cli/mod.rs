@@ -292,10 +292,15 @@ pub fn exit_status_for(err: &anyhow::Error) -> ExitStatus {
     use crate::engine::athena::AthenaError;
     use crate::engine::LoadError;
     use crate::error::{InputError, UsageError};
+    use crate::source::cwlogs::CwlError;
     use crate::source::s3::S3Error;
     for cause in err.chain() {
         let input = cause.is::<InputError>()
             || matches!(cause.downcast_ref::<S3Error>(), Some(S3Error::BadUrl(_)))
+            || matches!(
+                cause.downcast_ref::<CwlError>(),
+                Some(CwlError::BadUrl(_) | CwlError::NoRegion)
+            )
             || matches!(
                 cause.downcast_ref::<LoadError>(),
                 Some(LoadError::Input(_) | LoadError::Usage(_))

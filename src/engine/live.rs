@@ -85,6 +85,13 @@ impl LiveSources {
         max_line_bytes: usize,
         s3_client: impl FnOnce() -> Result<Arc<S3Context>, S3Error>,
     ) -> Result<LiveSources, LiveError> {
+        if let Some(g) = sources.iter().find(|s| s.starts_with("cwlogs://")) {
+            return Err(crate::error::InputError::Unreadable {
+                path: g.clone(),
+                reason: "CloudWatch Logs groups are not followed live: read a window with the analyses (slo, errors, …)".into(),
+            }
+            .into());
+        }
         let (urls, paths): (Vec<&String>, Vec<&String>) =
             sources.iter().partition(|s| s.starts_with("s3://"));
         let paths: Vec<String> = paths.into_iter().cloned().collect();

@@ -1,6 +1,7 @@
-//! Where log bytes come from: local files, folders, globs, stdin and S3.
+//! Where log bytes come from: local files, folders, globs, stdin, S3 and CloudWatch Logs.
 //! A source yields `InputFile`s; `open` turns one into a byte stream, gzip or plain.
 
+pub mod cwlogs;
 pub mod follow;
 pub mod inflate;
 pub mod local;
@@ -69,6 +70,11 @@ pub enum Location {
         key: String,
         etag: String,
     },
+    /// Streams of a CloudWatch Logs group, read with FilterLogEvents (`cwlogs://`).
+    CloudWatch {
+        ctx: std::sync::Arc<cwlogs::CwlContext>,
+        input: std::sync::Arc<cwlogs::CwlInput>,
+    },
 }
 
 /// Opens an input for reading, decoding gzip (all members: ALB files can hold several) when the
@@ -77,7 +83,8 @@ pub fn open(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
     decode(open_raw(input)?, input.size, u64::MAX)
 }
 
-/// Opens an input's bytes as stored (still compressed).
+/// Opens an input's bytes as stored (still compressed), but for CloudWatch export parts in S3:
+/// those are inflated, their lines without the export's time prefix.
 pub fn open_raw(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
     Ok(match &input.location {
         Location::Path(p) => Box::new(File::open(p)?),
@@ -87,7 +94,22 @@ pub fn open_raw(input: &InputFile) -> io::Result<Box<dyn Read + Send>> {
             bucket,
             key,
             etag,
+        } if cwlogs::export::is_export_key(key) => {
+            // a CloudWatch export part: inflated here to take the time prefix off its lines
+            let limit = input
+                .size
+                .map_or(0, |n| n.saturating_mul(100))
+                .max(10 << 30);
+            let raw = decode(ctx.open(bucket, key, etag)?, input.size, limit)?;
+            Box::new(cwlogs::export::StripTime::new(raw))
+        }
+        Location::S3 {
+            ctx,
+            bucket,
+            key,
+            etag,
         } => ctx.open(bucket, key, etag)?,
+        Location::CloudWatch { ctx, input } => ctx.open(input),
     })
 }
 

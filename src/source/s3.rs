@@ -137,6 +137,9 @@ impl S3Context {
     ) -> Result<Vec<InputFile>, S3Error> {
         let since = window.since_us.unwrap_or(now_us - DAY_US);
         let until = window.until_us.unwrap_or(now_us);
+        if super::cwlogs::export::in_export(prefix) {
+            return self.discover_export(bucket, prefix, stats);
+        }
         let cloudfront = match format {
             Some(id) => id == FormatId::CloudFront,
             None => match cf_layout::says_cloudfront(prefix) {
@@ -173,6 +176,30 @@ impl S3Context {
                 files.extend(self.list_day(bucket, &base, &day, &bounds, stats, |_| true)?);
             }
         }
+        Ok(files)
+    }
+
+    /// CloudWatch Logs exports (`…/exportedlogs/<task>/<stream>/000000.gz`): every numbered
+    /// part under the prefix (their names hold no time: the lines are filtered as they are
+    /// read); the task's `aws-logs-write-test` object and anything else are skipped.
+    fn discover_export(
+        self: &Arc<Self>,
+        bucket: &str,
+        prefix: &str,
+        stats: &mut ObjectStats,
+    ) -> Result<Vec<InputFile>, S3Error> {
+        use super::cwlogs::export;
+        let mut files = Vec::new();
+        for (key, size, etag) in self.list(bucket, &folder(prefix))? {
+            stats.listed += 1;
+            let name = key.rsplit('/').next().unwrap_or(&key);
+            if name != export::WRITE_TEST && export::is_export_key(&key) {
+                files.push(self.object(bucket, key, size, etag));
+            } else {
+                stats.skipped += 1;
+            }
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(files)
     }
 
