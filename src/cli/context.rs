@@ -215,7 +215,9 @@ impl Context {
                         threads: input.threads.unwrap_or_else(|| {
                             std::thread::available_parallelism().map_or(2, |n| n.get())
                         }),
-                        readers: has_s3.then(|| input.s3.concurrency.max(1)),
+                        // S3 objects are downloaded ahead (up to --concurrency in flight);
+                        // the readers inflate and cut them
+                        readers: has_s3.then(|| input.s3.concurrency.clamp(1, 8)),
                         progress: !global.quiet && std::io::stderr().is_terminal(),
                         strict: input.strict,
                         log_format,
