@@ -531,3 +531,127 @@ fn fetch_copies_a_cloudfront_window() {
     let copied = std::fs::read_dir(out.join("cf")).unwrap().count();
     assert_eq!(copied, 4);
 }
+
+/// `slo` over the fixture day from the server, without cache; the answer without `input`.
+fn slo_day(s: &Server, home: &Path, extra: &[&str]) -> (Value, Value) {
+    let url = format!("s3://{BUCKET}/hosp");
+    let mut args = vec!["slo", "--source", url.as_str(), "--no-cache"];
+    args.extend(DAY);
+    args.extend(extra);
+    let (code, mut r, err) = s.run(home, &args);
+    assert_eq!(code, 0, "{err}");
+    let input = r.as_object_mut().unwrap().remove("input").unwrap();
+    (r, input)
+}
+
+fn local_slo_day() -> Value {
+    let mut args = vec!["slo"];
+    args.extend(DAY);
+    let mut here = local(&args);
+    here.as_object_mut().unwrap().remove("input");
+    here
+}
+
+#[test]
+fn requests_in_flight_rise_with_the_round_trip_and_the_answer_is_unchanged() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    s.faults.lock().unwrap().delay = std::time::Duration::from_millis(50);
+    let (answer, input) = slo_day(&s, home.path(), &[]);
+    assert_eq!(
+        answer,
+        local_slo_day(),
+        "slo over S3 differs from the local read"
+    );
+    let o = &input["objects"];
+    assert_eq!(u(&o["fetched"]), 576);
+    assert_eq!(s.gets.load(Ordering::SeqCst), 576, "each object once");
+    let f = &o["in_flight"];
+    assert_eq!(u(&f["start"]), 32);
+    assert_eq!(u(&f["cap"]), 128, "--concurrency's default");
+    // every GET waits 50 ms: the rate grows with the limit, so the limit grows past its start,
+    // and the server saw more than 32 GETs at once (its own count)
+    assert!(u(&f["peak_limit"]) > 32, "{f}");
+    let seen = s.in_flight.peak.load(Ordering::SeqCst);
+    assert!(seen > 32, "server saw at most {seen} GETs at once: {f}");
+    assert!(seen <= 128, "never above --concurrency: {seen}");
+    // the client counts a GET from its start, the server from its arrival
+    assert!(u(&f["peak"]) >= seen, "{f}");
+    assert_eq!(u(&f["throttled"]), 0);
+
+    // --concurrency stays the cap
+    let before = s.gets.load(Ordering::SeqCst);
+    s.in_flight.peak.store(0, Ordering::SeqCst);
+    let (answer, input) = slo_day(&s, home.path(), &["--concurrency", "6"]);
+    assert_eq!(answer, local_slo_day());
+    let f = &input["objects"]["in_flight"];
+    assert_eq!((u(&f["start"]), u(&f["peak_limit"])), (6, 6), "{f}");
+    assert!(s.in_flight.peak.load(Ordering::SeqCst) <= 6);
+    assert_eq!(s.gets.load(Ordering::SeqCst) - before, 576);
+}
+
+#[test]
+fn requests_in_flight_fall_on_slowdown_and_the_answer_is_unchanged() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.delay = std::time::Duration::from_millis(20);
+        // S3 throttles the prefix above 12 GETs at once
+        f.slowdown_above = Some(12);
+    }
+    let (answer, input) = slo_day(&s, home.path(), &[]);
+    assert_eq!(
+        answer,
+        local_slo_day(),
+        "slo over S3 differs from the local read"
+    );
+    let o = &input["objects"];
+    assert_eq!(u(&input["failed_sources"]), 0, "{input}");
+    assert_eq!(u(&o["fetched"]), 576);
+    let slowdowns = s.in_flight.slowdowns.load(Ordering::SeqCst);
+    assert!(slowdowns > 0, "the start (32) is above 12");
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        576 + slowdowns,
+        "every SlowDown retried once more"
+    );
+    let f = &o["in_flight"];
+    assert_eq!(u(&f["throttled"]), slowdowns, "{f}");
+    assert!(u(&f["backoffs"]) >= 1, "{f}");
+    // the limit fell below its start and stayed there (halved on SlowDown, then growing by an
+    // eighth a round, halved again past 12)
+    assert_eq!(u(&f["start"]), 32);
+    assert!(u(&f["last_limit"]) < 32, "{f}");
+    assert!(u(&f["last_limit"]) <= 24, "{f}");
+    // far fewer SlowDowns than GETs: the client stopped asking for more than S3 allows
+    assert!(slowdowns * 4 < 576, "{slowdowns} SlowDowns: {f}");
+}
+
+/// Not a test: the server scripts/bench-s3.sh reads from (`--ignored`). Serves the fixture
+/// day with S3_BENCH_DELAY_MS per request, writes its endpoint to S3_BENCH_ENDPOINT and stops
+/// when that file is removed.
+#[test]
+#[ignore]
+fn bench_server() {
+    let Some(endpoint_file) = std::env::var_os("S3_BENCH_ENDPOINT") else {
+        return;
+    };
+    let s = Server::start();
+    let ms: u64 = std::env::var("S3_BENCH_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    s.faults.lock().unwrap().delay = std::time::Duration::from_millis(ms);
+    let tmp = PathBuf::from(&endpoint_file).with_extension("tmp");
+    std::fs::write(&tmp, &s.endpoint).unwrap();
+    std::fs::rename(&tmp, &endpoint_file).unwrap();
+    while Path::new(&endpoint_file).exists() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    eprintln!(
+        "served {} GETs, at most {} at once",
+        s.gets.load(Ordering::SeqCst),
+        s.in_flight.peak.load(Ordering::SeqCst)
+    );
+}

@@ -83,7 +83,8 @@ pub fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitStatus> {
             let Location::S3 { key, .. } = &f.location else {
                 return false;
             };
-            f.size.is_none() || std::fs::metadata(args.out.join(key)).ok().map(|m| m.len()) != f.size
+            f.size.is_none()
+                || std::fs::metadata(args.out.join(key)).ok().map(|m| m.len()) != f.size
         })
         .cloned()
         .collect();

@@ -338,18 +338,14 @@ impl Flight {
         self.cv.notify_all();
     }
 
-    /// The object downloaded ahead, waiting for it while in flight; None when it was not
-    /// queued (or not started yet: its reader fetches it then, and it leaves the queue).
+    /// The object downloaded ahead, waiting for it while queued or in flight (the queue is in
+    /// the readers' order); None when it was not queued.
     pub fn take(&self, key: &ObjectKey) -> Option<Body> {
         let mut st = self.lock();
         loop {
             match st.entries.get(key).map(|e| &e.slot) {
                 None => return None,
-                Some(Slot::Queued) => {
-                    st.entries.remove(key);
-                    return None;
-                }
-                Some(Slot::Flying) => {
+                Some(Slot::Queued | Slot::Flying) => {
                     st = self.cv.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
                 Some(Slot::Ready(_)) => {
@@ -365,6 +361,19 @@ impl Flight {
                 }
             }
         }
+    }
+
+    /// A GET its reader makes itself (an object not downloaded ahead): waits for room under
+    /// the limit, and counts as in flight until the guard is dropped.
+    pub fn direct(self: &Arc<Self>) -> Direct {
+        let mut st = self.lock();
+        while st.in_flight >= st.ctl.limit() {
+            st = self.cv.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.in_flight += 1;
+        let n = st.in_flight;
+        st.ctl.flying(n);
+        Direct(Arc::clone(self))
     }
 
     /// Drops what `batch` queued and no reader took: queued objects are not fetched, those
@@ -391,6 +400,16 @@ impl Flight {
         st.ready -= ready;
         st.held_bytes = st.held_bytes.saturating_sub(freed);
         self.cv.notify_all();
+    }
+}
+
+/// A GET made by its reader, in flight until dropped ([`Flight::direct`]).
+pub struct Direct(Arc<Flight>);
+
+impl Drop for Direct {
+    fn drop(&mut self) {
+        self.0.lock().in_flight -= 1;
+        self.0.cv.notify_all();
     }
 }
 
@@ -428,7 +447,11 @@ mod tests {
         let limits = simulate(256, 6, None);
         assert_eq!(limits, [64, 128, 256, 256, 256, 256]);
         let limits = simulate(8, 3, None);
-        assert_eq!(limits, [8, 8, 8], "--concurrency below the start is the limit");
+        assert_eq!(
+            limits,
+            [8, 8, 8],
+            "--concurrency below the start is the limit"
+        );
     }
 
     #[test]
@@ -456,8 +479,13 @@ mod tests {
         let limits = simulate(256, 8, Some(20));
         assert_eq!(limits[0], 16, "{limits:?}");
         assert!(limits.iter().all(|&l| l < 32), "{limits:?}");
-        assert!(limits.iter().skip(1).any(|&l| l > 16), "grows again: {limits:?}");
-        assert!(limits.windows(2).all(|w| w[1] <= w[0] + w[0] / 8 + 1 || w[1] < w[0]));
+        assert!(
+            limits.iter().skip(1).any(|&l| l > 16),
+            "grows again: {limits:?}"
+        );
+        assert!(limits
+            .windows(2)
+            .all(|w| w[1] <= w[0] + w[0] / 8 + 1 || w[1] < w[0]));
     }
 
     #[test]
@@ -500,8 +528,6 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(started.load(Ordering::SeqCst), 5);
-        // a queued object its reader asks for first is the reader's to fetch
-        assert_eq!(flight.take(&key(9)), None);
         flight.forget(batch);
         assert_eq!(flight.take(&key(1)), None, "forgotten");
         let st = flight.lock();

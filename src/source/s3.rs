@@ -393,11 +393,15 @@ impl S3Context {
                 key,
                 etag,
             } if Arc::ptr_eq(ctx, self) => {
-                let cached = self
-                    .cache_dir
-                    .as_ref()
-                    .is_some_and(|dir| !etag.is_empty() && cache_path(dir, bucket, key, etag).is_file());
-                (!cached).then(|| ((bucket.clone(), key.clone(), etag.clone()), f.size.unwrap_or(0)))
+                let cached = self.cache_dir.as_ref().is_some_and(|dir| {
+                    !etag.is_empty() && cache_path(dir, bucket, key, etag).is_file()
+                });
+                (!cached).then(|| {
+                    (
+                        (bucket.clone(), key.clone(), etag.clone()),
+                        f.size.unwrap_or(0),
+                    )
+                })
             }
             _ => None,
         });
@@ -437,15 +441,20 @@ impl S3Context {
             self.count_fetch(n);
             return Ok(Box::new(io::Cursor::new(body)));
         }
+        // not downloaded ahead (too large, or not queued): streamed, in flight until read
+        let flying = self.flight.direct();
         let obj = self
             .rt
             .block_on(self.client.get_object().bucket(bucket).key(key).send())
             .map_err(|e| io::Error::other(format!("GET failed: {}", brief(&e))))?;
         let size = obj.content_length().unwrap_or(0).max(0) as u64;
-        let mut reader = tokio_util::io::SyncIoBridge::new_with_handle(
-            obj.body.into_async_read(),
-            self.rt.handle().clone(),
-        );
+        let mut reader = Flying {
+            inner: tokio_util::io::SyncIoBridge::new_with_handle(
+                obj.body.into_async_read(),
+                self.rt.handle().clone(),
+            ),
+            _flying: flying,
+        };
         match cached {
             Some(path) if !etag.is_empty() => {
                 let n = copy_to(&mut reader, &path)?;
@@ -476,6 +485,18 @@ impl S3Context {
     pub fn fetch_to(&self, bucket: &str, key: &str, etag: &str, out: &Path) -> io::Result<u64> {
         let mut reader = self.open(bucket, key, etag)?;
         copy_to(&mut reader, &out.join(safe_relative(key)))
+    }
+}
+
+/// An object's stream, counted in flight until dropped.
+struct Flying<R> {
+    inner: R,
+    _flying: inflight::Direct,
+}
+
+impl<R: Read> Read for Flying<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
     }
 }
 

@@ -100,7 +100,10 @@ impl S3 for Store {
             let mut f = self.faults.lock().unwrap();
             if f.slowdown_above.is_some_and(|n| before >= n) {
                 self.in_flight.slowdowns.fetch_add(1, Ordering::SeqCst);
-                return Err(s3_error!(SlowDown, "injected throttling above the GETs in flight"));
+                return Err(s3_error!(
+                    SlowDown,
+                    "injected throttling above the GETs in flight"
+                ));
             }
             if f.broken.contains(&key) {
                 return Err(s3_error!(InternalError, "injected failure"));
