@@ -655,3 +655,127 @@ fn bench_server() {
         s.in_flight.peak.load(Ordering::SeqCst)
     );
 }
+
+/// The keys of an SLO answer that must be equal, store or raw (as tests/store.rs has them).
+const SLO_SAME: [&str; 9] = [
+    "requests",
+    "success_rate",
+    "met",
+    "error_budget",
+    "burn_rate",
+    "burn_rate_alerts",
+    "periods",
+    "window",
+    "latency_threshold_ms",
+];
+
+#[test]
+fn collect_reads_s3_objects_once_by_etag_and_replaces_a_changed_one() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    let store = home.path().join("store").display().to_string();
+    let url = format!("s3://{BUCKET}/hosp");
+    let mut collect = vec![
+        "collect",
+        "--source",
+        url.as_str(),
+        "--store",
+        &store,
+        "--no-cache",
+    ];
+    collect.extend(DAY);
+    let mut from_store = vec!["slo", "--store", store.as_str()];
+    from_store.extend(DAY);
+    let mut raw = vec!["slo", "--source", url.as_str(), "--no-cache"];
+    raw.extend(DAY);
+    let assert_same = |what: &str| {
+        let (code, stored, err) = s.run(home.path(), &from_store);
+        assert_eq!(code, 0, "{err}");
+        let (code, read, err) = s.run(home.path(), &raw);
+        assert_eq!(code, 0, "{err}");
+        assert!(u(&read["requests"]["total"]) > 0);
+        for key in SLO_SAME {
+            assert_eq!(stored[key], read[key], "{what}: {key} differs");
+        }
+    };
+
+    let (code, first, err) = s.run(home.path(), &collect);
+    assert_eq!(code, 0, "{err}");
+    let o = &first["objects"];
+    assert_eq!(
+        (u(&o["seen"]), u(&o["ingested"]), u(&o["unchanged"])),
+        (576, 576, 0),
+        "{first}"
+    );
+    assert_eq!(s.gets.load(Ordering::SeqCst), 576, "each object one GET");
+    assert_same("first collect");
+
+    // again: the listing says every object is known (same key, ETag, size): LIST only
+    s.got.lock().unwrap().clear();
+    let (gets, lists) = (
+        s.gets.load(Ordering::SeqCst),
+        s.lists.load(Ordering::SeqCst),
+    );
+    let (code, again, err) = s.run(home.path(), &collect);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        gets,
+        "no GET of a known object"
+    );
+    assert!(s.lists.load(Ordering::SeqCst) > lists);
+    let o = &again["objects"];
+    assert_eq!(
+        (
+            u(&o["seen"]),
+            u(&o["ingested"]),
+            u(&o["unchanged"]),
+            u(&o["replaced"])
+        ),
+        (576, 0, 576, 0),
+        "{again}"
+    );
+    assert_eq!(u(&again["requests"]), 0);
+
+    // one object rewritten with its first half of lines: a new ETag, read once, replacing
+    // the old object's contribution
+    let dir = s.day_dir("2026/11/20");
+    let victim = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".log.gz"))
+        .min()
+        .unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&victim).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 2, "{}", victim.display());
+    let kept = lines[..lines.len() / 2].join("\n") + "\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, kept.as_bytes()).unwrap();
+    std::fs::write(&victim, gz.finish().unwrap()).unwrap();
+    let name = victim.file_name().unwrap().to_string_lossy().into_owned();
+
+    s.got.lock().unwrap().clear();
+    let (code, changed, err) = s.run(home.path(), &collect);
+    assert_eq!(code, 0, "{err}");
+    let got = s.got.lock().unwrap().clone();
+    assert_eq!(
+        got.len(),
+        1,
+        "only the changed object is downloaded: {got:?}"
+    );
+    assert!(got[0].ends_with(&name), "{got:?}");
+    let o = &changed["objects"];
+    assert_eq!(
+        (u(&o["ingested"]), u(&o["unchanged"]), u(&o["replaced"])),
+        (1, 575, 1),
+        "{changed}"
+    );
+    assert_eq!(u(&changed["requests"]), (lines.len() / 2) as u64);
+    assert_same("after the changed object");
+}

@@ -335,6 +335,14 @@ impl Context {
         }
     }
 
+    /// The S3 client's settings of a local run (`--profile`, `--endpoint-url`, `--region` …).
+    pub fn s3_options(&self) -> Option<&S3Options> {
+        match &self.engine {
+            Where::Local { s3, .. } => Some(s3),
+            Where::Athena(_) => None,
+        }
+    }
+
     /// Runs an analysis on the chosen engine. None with `--print-sql`.
     pub fn run<A: AthenaPlan>(&self, analysis: &A) -> anyhow::Result<Option<Ran<A::Report>>> {
         match &self.engine {
