@@ -29,6 +29,8 @@ use crate::format::FormatId;
 use crate::window::{delivery_days, Window};
 
 const DAY_US: i64 = 86_400_000_000;
+/// Listings made at once (a window's days, a level of CloudFront's date folders).
+const LIST_AT_ONCE: usize = 64;
 
 #[derive(Debug, Clone, Default)]
 pub struct S3Options {
@@ -188,24 +190,7 @@ impl S3Context {
         }
         // every day's listing at once: a window of 28 days costs the round trips of its
         // longest day, not of all of them
-        let listed = self.rt.block_on(async {
-            let tasks: Vec<_> = days
-                .iter()
-                .map(|p| {
-                    let (client, bucket, p) = (self.client.clone(), bucket.to_string(), p.clone());
-                    tokio::spawn(async move { list_pages(&client, &bucket, &p, None).await })
-                })
-                .collect();
-            let mut out = Vec::with_capacity(tasks.len());
-            for (t, p) in tasks.into_iter().zip(&days) {
-                out.push(t.await.map_err(|e| S3Error::List {
-                    bucket: bucket.to_string(),
-                    prefix: p.clone(),
-                    reason: e.to_string(),
-                })??);
-            }
-            Ok::<_, S3Error>(out)
-        })?;
+        let listed = self.listings(bucket, &days, None)?;
         let mut files = Vec::new();
         for (objects, _) in listed {
             files.extend(self.day_files(bucket, objects, &bounds, stats, |_| true));
@@ -239,41 +224,69 @@ impl S3Context {
         until: i64,
         stats: &mut ObjectStats,
     ) -> Result<Vec<InputFile>, S3Error> {
+        let mut files = Vec::new();
+        // one level of folders at a time, its listings at once (the hours of a window's days)
+        let mut level: Vec<(String, Vec<u32>, usize)> = vec![(folder(prefix), Vec::new(), 0)];
+        while !level.is_empty() {
+            let dirs: Vec<String> = level.iter().map(|(d, _, _)| d.clone()).collect();
+            let listed = self.listings(bucket, &dirs, Some("/"))?;
+            let mut next = Vec::new();
+            for ((_, date, depth), (objects, folders)) in level.into_iter().zip(listed) {
+                self.cloudfront_level(
+                    bucket, objects, folders, date, depth, since, until, stats, &mut files,
+                    &mut next,
+                );
+            }
+            level = next;
+        }
+        Ok(files)
+    }
+
+    /// One CloudFront folder's listing: its log objects into `files`, the folders to walk
+    /// into `next`.
+    #[allow(clippy::too_many_arguments)]
+    fn cloudfront_level(
+        self: &Arc<Self>,
+        bucket: &str,
+        objects: Vec<(String, u64, String)>,
+        folders: Vec<String>,
+        date: Vec<u32>,
+        depth: usize,
+        since: i64,
+        until: i64,
+        stats: &mut ObjectStats,
+        files: &mut Vec<InputFile>,
+        next: &mut Vec<(String, Vec<u32>, usize)>,
+    ) {
         /// Folders below the prefix walked at most (account, CloudFront, distribution, year,
         /// month, day, hour, and a little slack).
         const MAX_DEPTH: usize = 10;
-        let mut files = Vec::new();
-        let mut stack: Vec<(String, Vec<u32>, usize)> = vec![(folder(prefix), Vec::new(), 0)];
-        while let Some((dir, date, depth)) = stack.pop() {
-            let (objects, folders) = self.listing(bucket, &dir, Some("/"))?;
-            for (key, size, etag) in objects {
-                stats.listed += 1;
-                let name = key.rsplit('/').next().unwrap_or(&key);
-                match cf_layout::hour_in_window(name, since, until) {
-                    None => stats.skipped += 1,
-                    Some(false) => stats.pruned += 1,
-                    Some(true) => files.push(self.object(bucket, key, size, etag)),
-                }
-            }
-            if depth >= MAX_DEPTH {
-                continue;
-            }
-            for f in folders {
-                match cf_layout::date_part(&f, &date) {
-                    Some(parts) => {
-                        let (start, end) = cf_layout::date_span(&parts).unwrap_or((0, i64::MAX));
-                        if end > since && start < until + DAY_US {
-                            stack.push((f, parts, depth + 1));
-                        }
-                    }
-                    // ids and names above the date folders (AWSLogs, the account, CloudFront,
-                    // the distribution) are walked; other folders inside a date are not logs
-                    None if date.is_empty() => stack.push((f, date.clone(), depth + 1)),
-                    None => {}
-                }
+        for (key, size, etag) in objects {
+            stats.listed += 1;
+            let name = key.rsplit('/').next().unwrap_or(&key);
+            match cf_layout::hour_in_window(name, since, until) {
+                None => stats.skipped += 1,
+                Some(false) => stats.pruned += 1,
+                Some(true) => files.push(self.object(bucket, key, size, etag)),
             }
         }
-        Ok(files)
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        for f in folders {
+            match cf_layout::date_part(&f, &date) {
+                Some(parts) => {
+                    let (start, end) = cf_layout::date_span(&parts).unwrap_or((0, i64::MAX));
+                    if end > since && start < until + DAY_US {
+                        next.push((f, parts, depth + 1));
+                    }
+                }
+                // ids and names above the date folders (AWSLogs, the account, CloudFront,
+                // the distribution) are walked; other folders inside a date are not logs
+                None if date.is_empty() => next.push((f, date.clone(), depth + 1)),
+                None => {}
+            }
+        }
     }
 
     /// The access-log objects of one delivery day (`yyyy/mm/dd`) under a region prefix that
@@ -381,6 +394,39 @@ impl S3Context {
     ) -> Result<Listing, S3Error> {
         self.rt
             .block_on(list_pages(&self.client, bucket, prefix, delimiter))
+    }
+
+    /// The listings of `prefixes` (see [`S3Context::listing`]), [`LIST_AT_ONCE`] at a time, in
+    /// their order.
+    fn listings(
+        &self,
+        bucket: &str,
+        prefixes: &[String],
+        delimiter: Option<&str>,
+    ) -> Result<Vec<Listing>, S3Error> {
+        self.rt.block_on(async {
+            let mut out = Vec::with_capacity(prefixes.len());
+            for some in prefixes.chunks(LIST_AT_ONCE) {
+                let tasks: Vec<_> = some
+                    .iter()
+                    .map(|p| {
+                        let (client, bucket) = (self.client.clone(), bucket.to_string());
+                        let (p, d) = (p.clone(), delimiter.map(str::to_string));
+                        tokio::spawn(
+                            async move { list_pages(&client, &bucket, &p, d.as_deref()).await },
+                        )
+                    })
+                    .collect();
+                for (t, p) in tasks.into_iter().zip(some) {
+                    out.push(t.await.map_err(|e| S3Error::List {
+                        bucket: bucket.to_string(),
+                        prefix: p.clone(),
+                        reason: e.to_string(),
+                    })??);
+                }
+            }
+            Ok(out)
+        })
     }
 
     /// Starts downloading the S3 objects of this client among `files`, in their order, ahead
