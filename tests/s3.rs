@@ -779,3 +779,25 @@ fn collect_reads_s3_objects_once_by_etag_and_replaces_a_changed_one() {
     assert_eq!(u(&changed["requests"]), (lines.len() / 2) as u64);
     assert_same("after the changed object");
 }
+
+#[test]
+fn a_burst_of_slowdown_at_full_flight_is_retried_not_failed() {
+    // the limit grows to 128 under a 50 ms delay; then 128 GETs in a row are answered
+    // SlowDown: each must be retried (the SDK's default retry quota holds 100 retries at
+    // once; the client's quota is sized to --concurrency), and the answer is the local one
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.delay = std::time::Duration::from_millis(50);
+        f.slowdown_arrivals = Some((300, 128));
+    }
+    let (answer, input) = slo_day(&s, home.path(), &[]);
+    assert_eq!(u(&input["failed_sources"]), 0, "{input}");
+    assert_eq!(answer, local_slo_day());
+    let f = &input["objects"]["in_flight"];
+    assert_eq!(u(&f["throttled"]), 128, "{f}");
+    assert!(u(&f["peak_limit"]) >= 128, "{f}");
+    assert!(u(&f["backoffs"]) >= 1, "{f}");
+    assert_eq!(s.gets.load(Ordering::SeqCst), 576 + 128);
+}

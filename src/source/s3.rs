@@ -121,8 +121,21 @@ impl S3Context {
             .map_err(|e| S3Error::Runtime(e.to_string()))?;
         let sdk = super::aws_sdk_config(&rt, &opts.aws);
         let flight = Flight::new(opts.concurrency);
+        // the SDK's retry quota (500 tokens, 5 a retry, 10 after a timeout) lets 50–100
+        // requests retry at once: with up to --concurrency GETs in flight, one burst of
+        // SlowDown would fail objects outright instead of retrying them. Every request in
+        // flight may hold one retry; the quota still stops a retry storm past that.
+        use aws_sdk_s3::config::retry::{RetryPartition, TokenBucket};
+        let quota = TokenBucket::builder()
+            .capacity(500.max(10 * opts.concurrency.max(1)))
+            .build();
         let mut conf = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(opts.path_style)
+            .retry_partition(
+                RetryPartition::custom("hosp-logs-s3")
+                    .token_bucket(quota)
+                    .build(),
+            )
             .interceptor(ThrottleWatch(Arc::clone(&flight)));
         if sdk.region().is_none() {
             // S3 needs a region to sign; buckets answer redirects for the real one

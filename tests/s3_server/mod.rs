@@ -33,6 +33,8 @@ pub struct Faults {
     /// A GET that arrives while this many GETs are already in flight is answered 503
     /// SlowDown (S3's own throttling of a prefix, made deterministic).
     pub slowdown_above: Option<u64>,
+    /// GETs answered 503 SlowDown by their arrival: (first, count), numbered from 0.
+    pub slowdown_arrivals: Option<(u64, u64)>,
 }
 
 /// GETs in flight right now, the most seen at once, and the SlowDowns answered.
@@ -86,7 +88,7 @@ impl S3 for Store {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
+        let arrival = self.gets.fetch_add(1, Ordering::SeqCst);
         let key = req.input.key.clone();
         self.got.lock().unwrap().push(key.clone());
         let before = self.in_flight.now.fetch_add(1, Ordering::SeqCst);
@@ -98,7 +100,10 @@ impl S3 for Store {
         }
         {
             let mut f = self.faults.lock().unwrap();
-            if f.slowdown_above.is_some_and(|n| before >= n) {
+            let burst = f
+                .slowdown_arrivals
+                .is_some_and(|(first, n)| (first..first + n).contains(&arrival));
+            if burst || f.slowdown_above.is_some_and(|n| before >= n) {
                 self.in_flight.slowdowns.fetch_add(1, Ordering::SeqCst);
                 return Err(s3_error!(
                     SlowDown,
