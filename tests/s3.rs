@@ -1,6 +1,7 @@
 //! `--source s3://…` against a real S3 implementation (s3s + s3s-fs) served in-process on
 //! 127.0.0.1, with SigV4 checked. A wrapper around the store counts requests and injects
-//! faults (throttling, failing and truncated objects).
+//! faults (throttling, failing and truncated objects, a delay per request, SlowDown above a
+//! number of GETs in flight or for a run of GETs).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
