@@ -779,6 +779,30 @@ fn collect_reads_s3_objects_once_by_etag_and_replaces_a_changed_one() {
     );
     assert_eq!(u(&changed["requests"]), (lines.len() / 2) as u64);
     assert_same("after the changed object");
+
+    // an answer from the store with the S3 source as well: it collects what the store has not
+    // seen (nothing here: no GET), then answers as the raw read does
+    let gets = s.gets.load(Ordering::SeqCst);
+    let mut both = vec![
+        "slo",
+        "--store",
+        store.as_str(),
+        "--source",
+        url.as_str(),
+        "--no-cache",
+    ];
+    both.extend(DAY);
+    let (code, answer, err) = s.run(home.path(), &both);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        gets,
+        "no GET of a known object"
+    );
+    let (_, read, _) = s.run(home.path(), &raw);
+    for key in SLO_SAME {
+        assert_eq!(answer[key], read[key], "store with --source: {key} differs");
+    }
 }
 
 #[test]
