@@ -1,6 +1,7 @@
 //! `--source s3://…` against a real S3 implementation (s3s + s3s-fs) served in-process on
 //! 127.0.0.1, with SigV4 checked. A wrapper around the store counts requests and injects
-//! faults (throttling, failing and truncated objects).
+//! faults (throttling, failing and truncated objects, a delay per request, SlowDown above a
+//! number of GETs in flight or for a run of GETs).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -530,4 +531,298 @@ fn fetch_copies_a_cloudfront_window() {
     assert_eq!(u(&summary["written"]), 4);
     let copied = std::fs::read_dir(out.join("cf")).unwrap().count();
     assert_eq!(copied, 4);
+}
+
+/// `slo` over the fixture day from the server, without cache; the answer without `input`.
+fn slo_day(s: &Server, home: &Path, extra: &[&str]) -> (Value, Value) {
+    let url = format!("s3://{BUCKET}/hosp");
+    let mut args = vec!["slo", "--source", url.as_str(), "--no-cache"];
+    args.extend(DAY);
+    args.extend(extra);
+    let (code, mut r, err) = s.run(home, &args);
+    assert_eq!(code, 0, "{err}");
+    let input = r.as_object_mut().unwrap().remove("input").unwrap();
+    (r, input)
+}
+
+fn local_slo_day() -> Value {
+    let mut args = vec!["slo"];
+    args.extend(DAY);
+    let mut here = local(&args);
+    here.as_object_mut().unwrap().remove("input");
+    here
+}
+
+#[test]
+fn requests_in_flight_rise_with_the_round_trip_and_the_answer_is_unchanged() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    s.faults.lock().unwrap().delay = std::time::Duration::from_millis(50);
+    let (answer, input) = slo_day(&s, home.path(), &[]);
+    assert_eq!(
+        answer,
+        local_slo_day(),
+        "slo over S3 differs from the local read"
+    );
+    let o = &input["objects"];
+    assert_eq!(u(&o["fetched"]), 576);
+    assert_eq!(s.gets.load(Ordering::SeqCst), 576, "each object once");
+    let f = &o["in_flight"];
+    assert_eq!(u(&f["start"]), 32);
+    assert_eq!(u(&f["cap"]), 128, "--concurrency's default");
+    // every GET waits 50 ms: the rate grows with the limit, so the limit grows past its start,
+    // and the server saw more than 32 GETs at once (its own count)
+    assert!(u(&f["peak_limit"]) > 32, "{f}");
+    let seen = s.in_flight.peak.load(Ordering::SeqCst);
+    assert!(seen > 32, "server saw at most {seen} GETs at once: {f}");
+    assert!(seen <= 128, "never above --concurrency: {seen}");
+    // the client counts a GET from its start, the server from its arrival
+    assert!(u(&f["peak"]) >= seen, "{f}");
+    assert_eq!(u(&f["throttled"]), 0);
+
+    // --concurrency stays the cap
+    let before = s.gets.load(Ordering::SeqCst);
+    s.in_flight.peak.store(0, Ordering::SeqCst);
+    let (answer, input) = slo_day(&s, home.path(), &["--concurrency", "6"]);
+    assert_eq!(answer, local_slo_day());
+    let f = &input["objects"]["in_flight"];
+    assert_eq!((u(&f["start"]), u(&f["peak_limit"])), (6, 6), "{f}");
+    assert!(s.in_flight.peak.load(Ordering::SeqCst) <= 6);
+    assert_eq!(s.gets.load(Ordering::SeqCst) - before, 576);
+}
+
+#[test]
+fn requests_in_flight_fall_on_slowdown_and_the_answer_is_unchanged() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.delay = std::time::Duration::from_millis(20);
+        // S3 throttles the prefix above 12 GETs at once
+        f.slowdown_above = Some(12);
+    }
+    let (answer, input) = slo_day(&s, home.path(), &[]);
+    assert_eq!(
+        answer,
+        local_slo_day(),
+        "slo over S3 differs from the local read"
+    );
+    let o = &input["objects"];
+    assert_eq!(u(&input["failed_sources"]), 0, "{input}");
+    assert_eq!(u(&o["fetched"]), 576);
+    let slowdowns = s.in_flight.slowdowns.load(Ordering::SeqCst);
+    assert!(slowdowns > 0, "the start (32) is above 12");
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        576 + slowdowns,
+        "every SlowDown retried once more"
+    );
+    let f = &o["in_flight"];
+    assert_eq!(u(&f["throttled"]), slowdowns, "{f}");
+    assert!(u(&f["backoffs"]) >= 1, "{f}");
+    // the limit fell below its start and stayed there (halved on SlowDown, then growing by an
+    // eighth a round, halved again past 12)
+    assert_eq!(u(&f["start"]), 32);
+    assert!(u(&f["last_limit"]) < 32, "{f}");
+    assert!(u(&f["last_limit"]) <= 24, "{f}");
+    // far fewer SlowDowns than GETs: the client stopped asking for more than S3 allows
+    assert!(slowdowns * 4 < 576, "{slowdowns} SlowDowns: {f}");
+}
+
+/// Not a test: the server scripts/bench-s3.sh reads from (`--ignored`). Serves the fixture
+/// day with S3_BENCH_DELAY_MS per request, writes its endpoint to S3_BENCH_ENDPOINT and stops
+/// when that file is removed.
+#[test]
+#[ignore]
+fn bench_server() {
+    let Some(endpoint_file) = std::env::var_os("S3_BENCH_ENDPOINT") else {
+        return;
+    };
+    let s = Server::start();
+    let ms: u64 = std::env::var("S3_BENCH_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    s.faults.lock().unwrap().delay = std::time::Duration::from_millis(ms);
+    let tmp = PathBuf::from(&endpoint_file).with_extension("tmp");
+    std::fs::write(&tmp, &s.endpoint).unwrap();
+    std::fs::rename(&tmp, &endpoint_file).unwrap();
+    while Path::new(&endpoint_file).exists() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    eprintln!(
+        "served {} GETs, at most {} at once",
+        s.gets.load(Ordering::SeqCst),
+        s.in_flight.peak.load(Ordering::SeqCst)
+    );
+}
+
+/// The keys of an SLO answer that must be equal, store or raw (as tests/store.rs has them).
+const SLO_SAME: [&str; 9] = [
+    "requests",
+    "success_rate",
+    "met",
+    "error_budget",
+    "burn_rate",
+    "burn_rate_alerts",
+    "periods",
+    "window",
+    "latency_threshold_ms",
+];
+
+#[test]
+fn collect_reads_s3_objects_once_by_etag_and_replaces_a_changed_one() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    let store = home.path().join("store").display().to_string();
+    let url = format!("s3://{BUCKET}/hosp");
+    let mut collect = vec![
+        "collect",
+        "--source",
+        url.as_str(),
+        "--store",
+        &store,
+        "--no-cache",
+    ];
+    collect.extend(DAY);
+    let mut from_store = vec!["slo", "--store", store.as_str()];
+    from_store.extend(DAY);
+    let mut raw = vec!["slo", "--source", url.as_str(), "--no-cache"];
+    raw.extend(DAY);
+    let assert_same = |what: &str| {
+        let (code, stored, err) = s.run(home.path(), &from_store);
+        assert_eq!(code, 0, "{err}");
+        let (code, read, err) = s.run(home.path(), &raw);
+        assert_eq!(code, 0, "{err}");
+        assert!(u(&read["requests"]["total"]) > 0);
+        for key in SLO_SAME {
+            assert_eq!(stored[key], read[key], "{what}: {key} differs");
+        }
+    };
+
+    let (code, first, err) = s.run(home.path(), &collect);
+    assert_eq!(code, 0, "{err}");
+    let o = &first["objects"];
+    assert_eq!(
+        (u(&o["seen"]), u(&o["ingested"]), u(&o["unchanged"])),
+        (576, 576, 0),
+        "{first}"
+    );
+    assert_eq!(s.gets.load(Ordering::SeqCst), 576, "each object one GET");
+    assert_same("first collect");
+
+    // again: the listing says every object is known (same key, ETag, size): LIST only
+    s.got.lock().unwrap().clear();
+    let (gets, lists) = (
+        s.gets.load(Ordering::SeqCst),
+        s.lists.load(Ordering::SeqCst),
+    );
+    let (code, again, err) = s.run(home.path(), &collect);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        gets,
+        "no GET of a known object"
+    );
+    assert!(s.lists.load(Ordering::SeqCst) > lists);
+    let o = &again["objects"];
+    assert_eq!(
+        (
+            u(&o["seen"]),
+            u(&o["ingested"]),
+            u(&o["unchanged"]),
+            u(&o["replaced"])
+        ),
+        (576, 0, 576, 0),
+        "{again}"
+    );
+    assert_eq!(u(&again["requests"]), 0);
+
+    // one object rewritten with its first half of lines: a new ETag, read once, replacing
+    // the old object's contribution
+    let dir = s.day_dir("2026/11/20");
+    let victim = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".log.gz"))
+        .min()
+        .unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&victim).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 2, "{}", victim.display());
+    let kept = lines[..lines.len() / 2].join("\n") + "\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, kept.as_bytes()).unwrap();
+    std::fs::write(&victim, gz.finish().unwrap()).unwrap();
+    let name = victim.file_name().unwrap().to_string_lossy().into_owned();
+
+    s.got.lock().unwrap().clear();
+    let (code, changed, err) = s.run(home.path(), &collect);
+    assert_eq!(code, 0, "{err}");
+    let got = s.got.lock().unwrap().clone();
+    assert_eq!(
+        got.len(),
+        1,
+        "only the changed object is downloaded: {got:?}"
+    );
+    assert!(got[0].ends_with(&name), "{got:?}");
+    let o = &changed["objects"];
+    assert_eq!(
+        (u(&o["ingested"]), u(&o["unchanged"]), u(&o["replaced"])),
+        (1, 575, 1),
+        "{changed}"
+    );
+    assert_eq!(u(&changed["requests"]), (lines.len() / 2) as u64);
+    assert_same("after the changed object");
+
+    // an answer from the store with the S3 source as well: it collects what the store has not
+    // seen (nothing here: no GET), then answers as the raw read does
+    let gets = s.gets.load(Ordering::SeqCst);
+    let mut both = vec![
+        "slo",
+        "--store",
+        store.as_str(),
+        "--source",
+        url.as_str(),
+        "--no-cache",
+    ];
+    both.extend(DAY);
+    let (code, answer, err) = s.run(home.path(), &both);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        s.gets.load(Ordering::SeqCst),
+        gets,
+        "no GET of a known object"
+    );
+    let (_, read, _) = s.run(home.path(), &raw);
+    for key in SLO_SAME {
+        assert_eq!(answer[key], read[key], "store with --source: {key} differs");
+    }
+}
+
+#[test]
+fn a_burst_of_slowdown_at_full_flight_is_retried_not_failed() {
+    // the limit grows to 128 under a 50 ms delay; then 128 GETs in a row are answered
+    // SlowDown: each must be retried (the SDK's default retry quota holds 100 retries at
+    // once; the client's quota is sized to --concurrency), and the answer is the local one
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.delay = std::time::Duration::from_millis(50);
+        f.slowdown_arrivals = Some((300, 128));
+    }
+    let (answer, input) = slo_day(&s, home.path(), &[]);
+    assert_eq!(u(&input["failed_sources"]), 0, "{input}");
+    assert_eq!(answer, local_slo_day());
+    let f = &input["objects"]["in_flight"];
+    assert_eq!(u(&f["throttled"]), 128, "{f}");
+    assert!(u(&f["peak_limit"]) >= 128, "{f}");
+    assert!(u(&f["backoffs"]) >= 1, "{f}");
+    assert_eq!(s.gets.load(Ordering::SeqCst), 576 + 128);
 }

@@ -112,13 +112,15 @@ impl Report for Summary {
             },
             notes: vec![
                 "Objects are known by a hash of their content and size: a copy under another path is not counted twice; a path whose content changed replaces its earlier object.".into(),
+                "S3 objects are known by bucket, key, ETag and size, from the listing: a known object is not downloaded again; a key whose ETag changed replaces its earlier object.".into(),
             ],
         }
     }
 }
 
 /// What a collect reads: `sources` (else the config's [source] paths and every hop's
-/// sources), each group with its own format settings. Local files only in this version.
+/// sources), each group with its own format settings: local files and S3 objects (one S3
+/// client for all), not stdin.
 fn groups(ctx: &Context, sources: &[String], hops: &[hops::HopSpec]) -> anyhow::Result<Vec<Group>> {
     let run = ctx
         .local()
@@ -131,18 +133,30 @@ fn groups(ctx: &Context, sources: &[String], hops: &[hops::HopSpec]) -> anyhow::
         wanted.push((h.sources.clone(), h.settings(run)));
     }
     let mut groups = Vec::new();
+    let s3 = ctx.s3_options().cloned().unwrap_or_default();
+    let mut client: Option<std::sync::Arc<S3Context>> = None;
     for (sources, settings) in wanted {
-        if let Some(s) = sources.iter().find(|s| s.starts_with("s3://") || *s == "-") {
-            return Err(UsageError(format!(
-                "collect reads local files and folders in this version, not {s}: `hosp-logs fetch` copies S3 logs to a folder"
-            ))
+        if sources.iter().any(|s| s == "-") {
+            return Err(UsageError(
+                "collect reads files, folders and s3:// prefixes, not stdin: an object is known by its identity, and a stream has none to keep".into(),
+            )
             .into());
         }
-        // S3 sources were refused above: the client is never made
-        let no_s3 = || -> Result<std::sync::Arc<S3Context>, S3Error> {
-            Err(S3Error::BadUrl("s3://".into()))
+        let s3_client = || -> Result<std::sync::Arc<S3Context>, S3Error> {
+            match &client {
+                Some(c) => Ok(std::sync::Arc::clone(c)),
+                None => S3Context::new(&s3),
+            }
         };
-        let (found, _) = find_files(&sources, &ctx.window, settings.log_format.fixed(), no_s3)?;
+        let (found, objects) = find_files(
+            &sources,
+            &ctx.window,
+            settings.log_format.fixed(),
+            s3_client,
+        )?;
+        if let Some((c, _)) = objects {
+            client.get_or_insert(c);
+        }
         groups.push(Group {
             files: found.files,
             settings,

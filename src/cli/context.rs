@@ -312,7 +312,9 @@ impl Context {
                         threads: input.threads.unwrap_or_else(|| {
                             std::thread::available_parallelism().map_or(2, |n| n.get())
                         }),
-                        readers: has_s3.then(|| input.s3.concurrency.max(1)),
+                        // S3 objects are downloaded ahead (up to --concurrency in flight);
+                        // the readers inflate and cut them
+                        readers: has_s3.then(|| input.s3.concurrency.clamp(1, 8)),
                         progress: !global.quiet && std::io::stderr().is_terminal(),
                         strict: input.strict,
                         log_format,
@@ -433,6 +435,14 @@ impl Context {
     pub fn local(&self) -> Option<&LocalSettings> {
         match &self.engine {
             Where::Local { settings, .. } => Some(settings),
+            Where::Athena(_) => None,
+        }
+    }
+
+    /// The S3 client's settings of a local run (`--profile`, `--endpoint-url`, `--region` …).
+    pub fn s3_options(&self) -> Option<&S3Options> {
+        match &self.engine {
+            Where::Local { s3, .. } => Some(s3),
             Where::Athena(_) => None,
         }
     }

@@ -75,8 +75,22 @@ pub fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitStatus> {
     let next = AtomicUsize::new(0);
     let (present, written, bytes) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
     let failed = Mutex::new(Vec::new());
+    // the objects not already in the folder are downloaded ahead (up to --concurrency in
+    // flight); a few threads write them
+    let wanted: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            let Location::S3 { key, .. } = &f.location else {
+                return false;
+            };
+            f.size.is_none()
+                || std::fs::metadata(args.out.join(key)).ok().map(|m| m.len()) != f.size
+        })
+        .cloned()
+        .collect();
+    let ahead = ctx.prefetch(&wanted);
     std::thread::scope(|s| {
-        for _ in 0..args.s3.concurrency.max(1).min(files.len().max(1)) {
+        for _ in 0..args.s3.concurrency.clamp(1, 8).min(files.len().max(1)) {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(f) = files.get(i) else { return };
@@ -110,6 +124,7 @@ pub fn run(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitStatus> {
             });
         }
     });
+    drop(ahead);
     ctx.finish(&mut summary.objects);
     summary.present = present.into_inner();
     summary.written = written.into_inner();

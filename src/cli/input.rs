@@ -131,8 +131,9 @@ pub struct S3Args {
     /// Path-style addressing (endpoint/bucket/key), for S3-compatible stores
     #[arg(long)]
     pub path_style: bool,
-    /// Objects downloaded at once
-    #[arg(long, default_value_t = 8, value_name = "N")]
+    /// The most objects downloaded at once (the cap: the number in flight starts at 32, or N
+    /// when lower, grows while throughput grows and halves on throttling)
+    #[arg(long, default_value_t = 128, value_name = "N")]
     pub concurrency: usize,
     /// Attempts per request, with backoff on throttling, 5XX and timeouts
     #[arg(long, default_value_t = DEFAULT_MAX_ATTEMPTS, value_name = "N")]
@@ -254,6 +255,7 @@ pub fn s3_options(a: &S3Args) -> S3Options {
             max_attempts: a.max_attempts,
         },
         path_style: a.path_style,
+        concurrency: a.concurrency,
         cache_dir: if a.no_cache {
             None
         } else {

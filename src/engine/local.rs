@@ -568,6 +568,8 @@ pub fn load<S: Sink>(
     let seen: Mutex<HashMap<usize, FileSeen>> = Mutex::new(HashMap::new());
     let refused: Mutex<Option<crate::error::UsageError>> = Mutex::new(None);
     let progress = progress_bar(files, opts.progress);
+    // S3 objects are downloaded ahead of the readers
+    let _ahead = crate::source::prefetch(files);
 
     let (tx, rx) = bounded::<RawChunk>(threads * 2);
     // every buffer that can be alive at once: in the channel, in the parsers, in the readers

@@ -4,6 +4,7 @@
 pub mod cwlogs;
 pub mod follow;
 pub mod inflate;
+pub mod inflight;
 pub mod local;
 pub mod mapped;
 pub mod s3;
@@ -75,6 +76,20 @@ pub enum Location {
         ctx: std::sync::Arc<cwlogs::CwlContext>,
         input: std::sync::Arc<cwlogs::CwlInput>,
     },
+}
+
+/// Starts downloading the S3 objects among `files` ahead of their readers, in order, as many
+/// in flight as the round trip needs (`inflight`); the guards forget those no reader took.
+pub fn prefetch(files: &[InputFile]) -> Vec<s3::Prefetching> {
+    let mut clients: Vec<&std::sync::Arc<s3::S3Context>> = Vec::new();
+    for f in files {
+        if let Location::S3 { ctx, .. } = &f.location {
+            if !clients.iter().any(|c| std::sync::Arc::ptr_eq(c, ctx)) {
+                clients.push(ctx);
+            }
+        }
+    }
+    clients.into_iter().map(|c| c.prefetch(files)).collect()
 }
 
 /// Opens an input for reading, decoding gzip (all members: ALB files can hold several) when the

@@ -4,8 +4,10 @@
 //! after its end: a file is filed under the day it was delivered), and keys are pruned by the
 //! end time in their names. CloudFront: keys are pruned by the hour in their names (the hour
 //! of their requests), and v2's date folders are listed only where the window (and the day
-//! after it) falls. Objects are streamed (or served from the local cache, keyed by bucket, key
-//! and ETag). Credentials come from the SDK's default chain and are never printed.
+//! after it) falls; the days' listings run at once. Objects are downloaded ahead of their
+//! readers, as many in flight as the round trip needs (`super::inflight`), or served from the
+//! local cache, keyed by bucket, key and ETag. Credentials come from the SDK's default chain
+//! and are never printed.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -19,6 +21,7 @@ use aws_sdk_s3::Client;
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
+use super::inflight::{self, Flight, InFlightStats, ObjectKey, Starter};
 use super::{outside_window, InputFile, Location};
 use crate::format::alb::layout as alb_layout;
 use crate::format::cloudfront::layout as cf_layout;
@@ -26,6 +29,8 @@ use crate::format::FormatId;
 use crate::window::{delivery_days, Window};
 
 const DAY_US: i64 = 86_400_000_000;
+/// Listings made at once (a window's days, a level of CloudFront's date folders).
+const LIST_AT_ONCE: usize = 64;
 
 #[derive(Debug, Clone, Default)]
 pub struct S3Options {
@@ -33,6 +38,8 @@ pub struct S3Options {
     pub path_style: bool,
     /// None: no cache.
     pub cache_dir: Option<PathBuf>,
+    /// `--concurrency`: the most GETs in flight (0: one).
+    pub concurrency: usize,
 }
 
 /// What happened to the objects, so nothing is skipped silently.
@@ -51,6 +58,8 @@ pub struct ObjectStats {
     pub from_cache: u64,
     /// Bytes downloaded (compressed).
     pub bytes_fetched: u64,
+    /// The GETs in flight: the limit (adaptive, `--concurrency` its cap) and the throttling met.
+    pub in_flight: InFlightStats,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +84,8 @@ pub struct S3Context {
     fetched: AtomicU64,
     from_cache: AtomicU64,
     bytes_fetched: AtomicU64,
+    /// The objects downloaded ahead of their readers.
+    flight: Arc<Flight>,
 }
 
 impl fmt::Debug for S3Context {
@@ -109,7 +120,23 @@ impl S3Context {
             .build()
             .map_err(|e| S3Error::Runtime(e.to_string()))?;
         let sdk = super::aws_sdk_config(&rt, &opts.aws);
-        let mut conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(opts.path_style);
+        let flight = Flight::new(opts.concurrency);
+        // the SDK's retry quota (500 tokens, 5 a retry, 10 after a timeout) lets 50–100
+        // requests retry at once: with up to --concurrency GETs in flight, one burst of
+        // SlowDown would fail objects outright instead of retrying them. Every request in
+        // flight may hold one retry; the quota still stops a retry storm past that.
+        use aws_sdk_s3::config::retry::{RetryPartition, TokenBucket};
+        let quota = TokenBucket::builder()
+            .capacity(500.max(10 * opts.concurrency.max(1)))
+            .build();
+        let mut conf = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(opts.path_style)
+            .retry_partition(
+                RetryPartition::custom("hosp-logs-s3")
+                    .token_bucket(quota)
+                    .build(),
+            )
+            .interceptor(ThrottleWatch(Arc::clone(&flight)));
         if sdk.region().is_none() {
             // S3 needs a region to sign; buckets answer redirects for the real one
             conf = conf.region(Region::new("us-east-1"));
@@ -121,6 +148,7 @@ impl S3Context {
             fetched: AtomicU64::new(0),
             from_cache: AtomicU64::new(0),
             bytes_fetched: AtomicU64::new(0),
+            flight,
         }))
     }
 
@@ -170,11 +198,18 @@ impl S3Context {
             since_us: Some(since),
             until_us: Some(until),
         };
-        let mut files = Vec::new();
+        let mut days = Vec::new();
         for base in self.region_prefixes(bucket, prefix)? {
             for day in delivery_days(since, until) {
-                files.extend(self.list_day(bucket, &base, &day, &bounds, stats, |_| true)?);
+                days.push(format!("{base}{day}/"));
             }
+        }
+        // every day's listing at once: a window of 28 days costs the round trips of its
+        // longest day, not of all of them
+        let listed = self.listings(bucket, &days, None)?;
+        let mut files = Vec::new();
+        for (objects, _) in listed {
+            files.extend(self.day_files(bucket, objects, &bounds, stats, |_| true));
         }
         Ok(files)
     }
@@ -229,41 +264,69 @@ impl S3Context {
         until: i64,
         stats: &mut ObjectStats,
     ) -> Result<Vec<InputFile>, S3Error> {
+        let mut files = Vec::new();
+        // one level of folders at a time, its listings at once (the hours of a window's days)
+        let mut level: Vec<(String, Vec<u32>, usize)> = vec![(folder(prefix), Vec::new(), 0)];
+        while !level.is_empty() {
+            let dirs: Vec<String> = level.iter().map(|(d, _, _)| d.clone()).collect();
+            let listed = self.listings(bucket, &dirs, Some("/"))?;
+            let mut next = Vec::new();
+            for ((_, date, depth), (objects, folders)) in level.into_iter().zip(listed) {
+                self.cloudfront_level(
+                    bucket, objects, folders, date, depth, since, until, stats, &mut files,
+                    &mut next,
+                );
+            }
+            level = next;
+        }
+        Ok(files)
+    }
+
+    /// One CloudFront folder's listing: its log objects into `files`, the folders to walk
+    /// into `next`.
+    #[allow(clippy::too_many_arguments)]
+    fn cloudfront_level(
+        self: &Arc<Self>,
+        bucket: &str,
+        objects: Vec<(String, u64, String)>,
+        folders: Vec<String>,
+        date: Vec<u32>,
+        depth: usize,
+        since: i64,
+        until: i64,
+        stats: &mut ObjectStats,
+        files: &mut Vec<InputFile>,
+        next: &mut Vec<(String, Vec<u32>, usize)>,
+    ) {
         /// Folders below the prefix walked at most (account, CloudFront, distribution, year,
         /// month, day, hour, and a little slack).
         const MAX_DEPTH: usize = 10;
-        let mut files = Vec::new();
-        let mut stack: Vec<(String, Vec<u32>, usize)> = vec![(folder(prefix), Vec::new(), 0)];
-        while let Some((dir, date, depth)) = stack.pop() {
-            let (objects, folders) = self.listing(bucket, &dir, Some("/"))?;
-            for (key, size, etag) in objects {
-                stats.listed += 1;
-                let name = key.rsplit('/').next().unwrap_or(&key);
-                match cf_layout::hour_in_window(name, since, until) {
-                    None => stats.skipped += 1,
-                    Some(false) => stats.pruned += 1,
-                    Some(true) => files.push(self.object(bucket, key, size, etag)),
-                }
-            }
-            if depth >= MAX_DEPTH {
-                continue;
-            }
-            for f in folders {
-                match cf_layout::date_part(&f, &date) {
-                    Some(parts) => {
-                        let (start, end) = cf_layout::date_span(&parts).unwrap_or((0, i64::MAX));
-                        if end > since && start < until + DAY_US {
-                            stack.push((f, parts, depth + 1));
-                        }
-                    }
-                    // ids and names above the date folders (AWSLogs, the account, CloudFront,
-                    // the distribution) are walked; other folders inside a date are not logs
-                    None if date.is_empty() => stack.push((f, date.clone(), depth + 1)),
-                    None => {}
-                }
+        for (key, size, etag) in objects {
+            stats.listed += 1;
+            let name = key.rsplit('/').next().unwrap_or(&key);
+            match cf_layout::hour_in_window(name, since, until) {
+                None => stats.skipped += 1,
+                Some(false) => stats.pruned += 1,
+                Some(true) => files.push(self.object(bucket, key, size, etag)),
             }
         }
-        Ok(files)
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        for f in folders {
+            match cf_layout::date_part(&f, &date) {
+                Some(parts) => {
+                    let (start, end) = cf_layout::date_span(&parts).unwrap_or((0, i64::MAX));
+                    if end > since && start < until + DAY_US {
+                        next.push((f, parts, depth + 1));
+                    }
+                }
+                // ids and names above the date folders (AWSLogs, the account, CloudFront,
+                // the distribution) are walked; other folders inside a date are not logs
+                None if date.is_empty() => next.push((f, date.clone(), depth + 1)),
+                None => {}
+            }
+        }
     }
 
     /// The access-log objects of one delivery day (`yyyy/mm/dd`) under a region prefix that
@@ -276,11 +339,24 @@ impl S3Context {
         day: &str,
         window: &Window,
         stats: &mut ObjectStats,
-        mut wanted: impl FnMut(&str) -> bool,
+        wanted: impl FnMut(&str) -> bool,
     ) -> Result<Vec<InputFile>, S3Error> {
         let day_prefix = format!("{base}{day}/");
+        let objects = self.list(bucket, &day_prefix)?;
+        Ok(self.day_files(bucket, objects, window, stats, wanted))
+    }
+
+    /// The access logs among one day's listed objects that `window` needs (see `list_day`).
+    fn day_files(
+        self: &Arc<Self>,
+        bucket: &str,
+        objects: Vec<(String, u64, String)>,
+        window: &Window,
+        stats: &mut ObjectStats,
+        mut wanted: impl FnMut(&str) -> bool,
+    ) -> Vec<InputFile> {
         let mut files = Vec::new();
-        for (key, size, etag) in self.list(bucket, &day_prefix)? {
+        for (key, size, etag) in objects {
             if !wanted(&key) {
                 continue;
             }
@@ -296,7 +372,7 @@ impl S3Context {
             }
             files.push(self.object(bucket, key, size, etag));
         }
-        Ok(files)
+        files
     }
 
     /// With `--log-format auto` and a prefix that does not say: CloudFront when its first
@@ -350,52 +426,84 @@ impl S3Context {
 
     /// Every object under `prefix` (with a delimiter: only those directly in it) as (key,
     /// size, ETag), and the folders below it (with a delimiter), all pages.
-    #[allow(clippy::type_complexity)]
     fn listing(
         &self,
         bucket: &str,
         prefix: &str,
         delimiter: Option<&str>,
-    ) -> Result<(Vec<(String, u64, String)>, Vec<String>), S3Error> {
+    ) -> Result<Listing, S3Error> {
+        self.rt
+            .block_on(list_pages(&self.client, bucket, prefix, delimiter))
+    }
+
+    /// The listings of `prefixes` (see [`S3Context::listing`]), [`LIST_AT_ONCE`] at a time, in
+    /// their order.
+    fn listings(
+        &self,
+        bucket: &str,
+        prefixes: &[String],
+        delimiter: Option<&str>,
+    ) -> Result<Vec<Listing>, S3Error> {
         self.rt.block_on(async {
-            let (mut out, mut folders) = (Vec::new(), Vec::new());
-            let mut token = None;
-            loop {
-                let page = self
-                    .client
-                    .list_objects_v2()
-                    .bucket(bucket)
-                    .prefix(prefix)
-                    .set_delimiter(delimiter.map(str::to_string))
-                    .set_continuation_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| list_error(bucket, prefix, e))?;
-                folders.extend(
-                    page.common_prefixes()
-                        .iter()
-                        .filter_map(|p| p.prefix().map(str::to_string)),
-                );
-                for o in page.contents() {
-                    if let Some(k) = o.key() {
-                        // the cache key: the ETag, else size and modification time
-                        let etag = match o.e_tag() {
-                            Some(t) if !t.is_empty() => t.trim_matches('"').to_string(),
-                            _ => format!(
-                                "{}-{}",
-                                o.size().unwrap_or(0),
-                                o.last_modified().map(|t| t.secs()).unwrap_or(0)
-                            ),
-                        };
-                        out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64, etag));
-                    }
-                }
-                token = page.next_continuation_token().map(str::to_string);
-                if token.is_none() {
-                    return Ok((out, folders));
+            let mut out = Vec::with_capacity(prefixes.len());
+            for some in prefixes.chunks(LIST_AT_ONCE) {
+                let tasks: Vec<_> = some
+                    .iter()
+                    .map(|p| {
+                        let (client, bucket) = (self.client.clone(), bucket.to_string());
+                        let (p, d) = (p.clone(), delimiter.map(str::to_string));
+                        tokio::spawn(
+                            async move { list_pages(&client, &bucket, &p, d.as_deref()).await },
+                        )
+                    })
+                    .collect();
+                for (t, p) in tasks.into_iter().zip(some) {
+                    out.push(t.await.map_err(|e| S3Error::List {
+                        bucket: bucket.to_string(),
+                        prefix: p.clone(),
+                        reason: e.to_string(),
+                    })??);
                 }
             }
+            Ok(out)
         })
+    }
+
+    /// Starts downloading the S3 objects of this client among `files`, in their order, ahead
+    /// of their readers (`open` takes them); the guard forgets those no reader took.
+    pub fn prefetch(self: &Arc<Self>, files: &[InputFile]) -> Prefetching {
+        let objects = files.iter().filter_map(|f| match &f.location {
+            Location::S3 {
+                ctx,
+                bucket,
+                key,
+                etag,
+            } if Arc::ptr_eq(ctx, self) => {
+                let cached = self.cache_dir.as_ref().is_some_and(|dir| {
+                    !etag.is_empty() && cache_path(dir, bucket, key, etag).is_file()
+                });
+                (!cached).then(|| {
+                    (
+                        (bucket.clone(), key.clone(), etag.clone()),
+                        f.size.unwrap_or(0),
+                    )
+                })
+            }
+            _ => None,
+        });
+        let me = Arc::clone(self);
+        let start: Starter = Arc::new(move |key: ObjectKey, flight: Arc<Flight>| {
+            let client = me.client.clone();
+            me.rt.spawn(async move {
+                let began = std::time::Instant::now();
+                let body = get_whole(&client, &key.0, &key.1).await;
+                flight.landed(key, body, began.elapsed());
+            });
+        });
+        Prefetching {
+            batch: self.flight.queue(objects, &start),
+            flight: Arc::clone(&self.flight),
+        }
     }
 
     /// Opens an object for reading: from the cache when the listed ETag is there (no request
@@ -409,15 +517,30 @@ impl S3Context {
             self.from_cache.fetch_add(1, Ordering::Relaxed);
             return Ok(Box::new(std::fs::File::open(path)?));
         }
+        let ahead = (bucket.to_string(), key.to_string(), etag.to_string());
+        if let Some(body) = self.flight.take(&ahead) {
+            let body = body.map_err(io::Error::other)?;
+            let n = body.len() as u64;
+            if let Some(path) = cached.as_ref().filter(|_| !etag.is_empty()) {
+                copy_to(&mut &body[..], path)?;
+            }
+            self.count_fetch(n);
+            return Ok(Box::new(io::Cursor::new(body)));
+        }
+        // not downloaded ahead (too large, or not queued): streamed, in flight until read
+        let flying = self.flight.direct();
         let obj = self
             .rt
             .block_on(self.client.get_object().bucket(bucket).key(key).send())
             .map_err(|e| io::Error::other(format!("GET failed: {}", brief(&e))))?;
         let size = obj.content_length().unwrap_or(0).max(0) as u64;
-        let mut reader = tokio_util::io::SyncIoBridge::new_with_handle(
-            obj.body.into_async_read(),
-            self.rt.handle().clone(),
-        );
+        let mut reader = Flying {
+            inner: tokio_util::io::SyncIoBridge::new_with_handle(
+                obj.body.into_async_read(),
+                self.rt.handle().clone(),
+            ),
+            _flying: flying,
+        };
         match cached {
             Some(path) if !etag.is_empty() => {
                 let n = copy_to(&mut reader, &path)?;
@@ -441,12 +564,127 @@ impl S3Context {
         stats.fetched += self.fetched.load(Ordering::Relaxed);
         stats.from_cache += self.from_cache.load(Ordering::Relaxed);
         stats.bytes_fetched += self.bytes_fetched.load(Ordering::Relaxed);
+        stats.in_flight = self.flight.stats();
     }
 
     /// Copies one object to `out/key`, keeping the S3 layout (for `hosp-logs fetch`).
     pub fn fetch_to(&self, bucket: &str, key: &str, etag: &str, out: &Path) -> io::Result<u64> {
         let mut reader = self.open(bucket, key, etag)?;
         copy_to(&mut reader, &out.join(safe_relative(key)))
+    }
+}
+
+/// An object's stream, counted in flight until dropped.
+struct Flying<R> {
+    inner: R,
+    _flying: inflight::Direct,
+}
+
+impl<R: Read> Read for Flying<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+/// A listing: (key, size, ETag) of its objects, and its folders.
+type Listing = (Vec<(String, u64, String)>, Vec<String>);
+
+/// Every object under `prefix` (with a delimiter: only those directly in it) and the folders
+/// below it (with a delimiter), all pages.
+async fn list_pages(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    delimiter: Option<&str>,
+) -> Result<Listing, S3Error> {
+    let (mut out, mut folders) = (Vec::new(), Vec::new());
+    let mut token = None;
+    loop {
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_string))
+            .set_continuation_token(token)
+            .send()
+            .await
+            .map_err(|e| list_error(bucket, prefix, e))?;
+        folders.extend(
+            page.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_string)),
+        );
+        for o in page.contents() {
+            if let Some(k) = o.key() {
+                // the cache key: the ETag, else size and modification time
+                let etag = match o.e_tag() {
+                    Some(t) if !t.is_empty() => t.trim_matches('"').to_string(),
+                    _ => format!(
+                        "{}-{}",
+                        o.size().unwrap_or(0),
+                        o.last_modified().map(|t| t.secs()).unwrap_or(0)
+                    ),
+                };
+                out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64, etag));
+            }
+        }
+        token = page.next_continuation_token().map(str::to_string);
+        if token.is_none() {
+            return Ok((out, folders));
+        }
+    }
+}
+
+/// One object's bytes, whole (a GET downloaded ahead), or why it failed.
+async fn get_whole(client: &Client, bucket: &str, key: &str) -> inflight::Body {
+    let obj = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| format!("GET failed: {}", brief(&e)))?;
+    let bytes = obj
+        .body
+        .collect()
+        .await
+        .map_err(|e| format!("GET failed while reading: {e}"))?;
+    Ok(bytes.to_vec())
+}
+
+/// Objects downloaded ahead for one read ([`S3Context::prefetch`]); dropped, those no reader
+/// took are forgotten.
+pub struct Prefetching {
+    flight: Arc<Flight>,
+    batch: u64,
+}
+
+impl Drop for Prefetching {
+    fn drop(&mut self) {
+        self.flight.forget(self.batch);
+    }
+}
+
+/// Tells the GETs in flight about throttling answers (503 SlowDown, 429), every attempt's,
+/// including those the SDK retries.
+#[derive(Debug)]
+struct ThrottleWatch(Arc<Flight>);
+
+impl aws_sdk_s3::config::Intercept for ThrottleWatch {
+    fn name(&self) -> &'static str {
+        "ThrottleWatch"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &aws_sdk_s3::config::interceptors::BeforeDeserializationInterceptorContextRef<'_>,
+        _: &aws_sdk_s3::config::RuntimeComponents,
+        _: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> Result<(), aws_sdk_s3::error::BoxError> {
+        if matches!(context.response().status().as_u16(), 503 | 429) {
+            self.0.throttled();
+        }
+        Ok(())
     }
 }
 

@@ -1,8 +1,9 @@
 //! Collecting: each source object read once, by identity, into the store.
 //!
-//! An object's identity is the BLAKE3 hash of its bytes (as stored: a `.gz` is hashed
+//! A local object's identity is the BLAKE3 hash of its bytes (as stored: a `.gz` is hashed
 //! compressed) with its size, never its path: the same file under another path is the same
-//! object. Known objects are not read again; a path whose content changed points at the new
+//! object. An S3 object's is its bucket, key, ETag and size, as listed: known objects cost a
+//! LIST, no GET. Known objects are not read again; a path whose content changed points at the new
 //! object, and the old one, when no other path holds it, is removed with its rows. Every new
 //! object is parsed on its own (one partial per object) and written with its rows in ONE
 //! transaction, so a collect killed at any moment leaves whole objects only.
@@ -120,6 +121,14 @@ pub fn identity(path: &std::path::Path) -> std::io::Result<(String, u64)> {
     ))
 }
 
+/// An S3 object's identity, from its listing: `s3:ETAG:SIZE:s3://bucket/key`.
+fn s3_identity(f: &InputFile) -> Option<String> {
+    let Location::S3 { etag, .. } = &f.location else {
+        return None;
+    };
+    Some(format!("s3:{etag}:{}:{}", f.size.unwrap_or(0), f.name))
+}
+
 /// A file's size and modification time (ns), as last recorded at its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
@@ -197,17 +206,18 @@ pub fn collect(
     let mut paths = std::collections::HashSet::new();
     for g in groups {
         for f in &g.files {
-            let Location::Path(p) = &f.location else {
-                return Err(StoreError::Unsupported {
-                    path: summary.store.clone(),
-                    reason: format!(
-                        "{}: collect reads local files in this version (not stdin or S3)",
-                        f.name
-                    ),
+            let abs = match &f.location {
+                Location::Path(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()),
+                // its location: s3://bucket/key
+                Location::S3 { .. } => PathBuf::from(&f.name),
+                Location::Stdin => {
+                    return Err(StoreError::Unsupported {
+                        path: summary.store.clone(),
+                        reason: format!("{}: collect reads files and S3, not stdin", f.name),
+                    }
+                    .into())
                 }
-                .into());
             };
-            let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
             if paths.insert(abs.clone()) {
                 inputs.push((f, &g.settings, abs));
             }
@@ -227,6 +237,9 @@ pub fn collect(
                 path: f.name.clone(),
                 reason: e.to_string(),
             };
+            if let Some(ident) = s3_identity(f) {
+                return Ok((None, ident, f.size.unwrap_or(0), None));
+            }
             let stamp = stamp(abs);
             if let (Some(st), Some((id, ident, size, Some(was)))) =
                 (stamp, recorded.get(&abs.to_string_lossy().into_owned()))
@@ -304,6 +317,9 @@ pub fn collect(
         },
     );
     let none = ClientFilter::default();
+    // the new S3 objects are downloaded ahead of the parsers, in their order
+    let new: Vec<InputFile> = todo.iter().map(|&i| inputs[i].0.clone()).collect();
+    let _ahead = crate::source::prefetch(&new);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (tx, rx) = crossbeam_channel::bounded::<(usize, Result<Parsed, LoadError>)>(threads * 2);
     let mut first_min = i64::MAX;

@@ -1,6 +1,7 @@
 //! The in-process S3 server the tests read from: s3s + s3s-fs on 127.0.0.1, SigV4 checked,
-//! wrapped to count requests and inject faults (throttling, failing objects). Shared by the
-//! tests that read `s3://` sources (`mod s3_server;`).
+//! wrapped to count requests and inject faults (throttling, failing objects, a delay per
+//! request, SlowDown above a number of GETs in flight). Shared by the tests that read `s3://`
+//! sources (`mod s3_server;`) and by scripts/bench-s3.sh (`bench_server`, in tests/s3.rs).
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::collections::HashSet;
@@ -27,6 +28,30 @@ pub struct Faults {
     /// Keys that already got their one SlowDown (when throttling is on).
     pub throttled: HashSet<String>,
     pub throttle_first_get: bool,
+    /// Held before every request is answered (LIST and GET): a network's round trip.
+    pub delay: std::time::Duration,
+    /// A GET that arrives while this many GETs are already in flight is answered 503
+    /// SlowDown (S3's own throttling of a prefix, made deterministic).
+    pub slowdown_above: Option<u64>,
+    /// GETs answered 503 SlowDown by their arrival: (first, count), numbered from 0.
+    pub slowdown_arrivals: Option<(u64, u64)>,
+}
+
+/// GETs in flight right now, the most seen at once, and the SlowDowns answered.
+#[derive(Default)]
+pub struct InFlight {
+    pub now: AtomicU64,
+    pub peak: AtomicU64,
+    pub slowdowns: AtomicU64,
+}
+
+/// Counts a GET in flight until dropped.
+struct Flying<'a>(&'a InFlight);
+
+impl Drop for Flying<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 struct Store {
@@ -34,6 +59,15 @@ struct Store {
     gets: Arc<AtomicU64>,
     lists: Arc<AtomicU64>,
     faults: Arc<Mutex<Faults>>,
+    in_flight: Arc<InFlight>,
+    /// Every key asked for by a GET, in order.
+    got: Arc<Mutex<Vec<String>>>,
+}
+
+impl Store {
+    fn delay(&self) -> std::time::Duration {
+        self.faults.lock().unwrap().delay
+    }
 }
 
 #[async_trait::async_trait]
@@ -43,6 +77,10 @@ impl S3 for Store {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         self.lists.fetch_add(1, Ordering::SeqCst);
+        let delay = self.delay();
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         self.inner.list_objects_v2(req).await
     }
 
@@ -50,10 +88,28 @@ impl S3 for Store {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
+        let arrival = self.gets.fetch_add(1, Ordering::SeqCst);
         let key = req.input.key.clone();
+        self.got.lock().unwrap().push(key.clone());
+        let before = self.in_flight.now.fetch_add(1, Ordering::SeqCst);
+        let _flying = Flying(&self.in_flight);
+        self.in_flight.peak.fetch_max(before + 1, Ordering::SeqCst);
+        let delay = self.delay();
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         {
             let mut f = self.faults.lock().unwrap();
+            let burst = f
+                .slowdown_arrivals
+                .is_some_and(|(first, n)| (first..first + n).contains(&arrival));
+            if burst || f.slowdown_above.is_some_and(|n| before >= n) {
+                self.in_flight.slowdowns.fetch_add(1, Ordering::SeqCst);
+                return Err(s3_error!(
+                    SlowDown,
+                    "injected throttling above the GETs in flight"
+                ));
+            }
             if f.broken.contains(&key) {
                 return Err(s3_error!(InternalError, "injected failure"));
             }
@@ -71,6 +127,9 @@ pub struct Server {
     pub gets: Arc<AtomicU64>,
     pub lists: Arc<AtomicU64>,
     pub faults: Arc<Mutex<Faults>>,
+    pub in_flight: Arc<InFlight>,
+    /// Every key asked for by a GET, in order.
+    pub got: Arc<Mutex<Vec<String>>>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -84,11 +143,15 @@ impl Server {
         let gets = Arc::new(AtomicU64::new(0));
         let lists = Arc::new(AtomicU64::new(0));
         let faults = Arc::new(Mutex::new(Faults::default()));
+        let in_flight = Arc::new(InFlight::default());
+        let got = Arc::new(Mutex::new(Vec::new()));
         let store = Store {
             inner: FileSystem::new(root.path()).unwrap(),
             gets: gets.clone(),
             lists: lists.clone(),
             faults: faults.clone(),
+            in_flight: in_flight.clone(),
+            got: got.clone(),
         };
         let service = {
             let mut b = S3ServiceBuilder::new(store);
@@ -123,6 +186,8 @@ impl Server {
             gets,
             lists,
             faults,
+            in_flight,
+            got,
             _rt: rt,
         }
     }
