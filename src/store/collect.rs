@@ -217,6 +217,17 @@ pub fn collect(
                     }
                     .into())
                 }
+                // events have no object identity to record once (the CLI refuses cwlogs:// first)
+                Location::CloudWatch { .. } => {
+                    return Err(StoreError::Unsupported {
+                        path: summary.store.clone(),
+                        reason: format!(
+                            "{}: collect reads files and S3, not CloudWatch Logs (export the group to S3 and collect the export)",
+                            f.name
+                        ),
+                    }
+                    .into())
+                }
             };
             if paths.insert(abs.clone()) {
                 inputs.push((f, &g.settings, abs));
