@@ -236,9 +236,7 @@ fn local_file(m: &Moto, name: &str, lines: &[(i64, String)]) -> PathBuf {
 }
 
 fn without_input(v: &Value) -> Value {
-    let mut v = v.clone();
-    v.as_object_mut().unwrap().remove("input");
-    v
+    common::without_input(v)
 }
 
 /// Events a run must fetch: those from the window's start to its end plus the slack.

@@ -53,9 +53,9 @@ fn collect(store: &Path, sources: &[PathBuf]) -> Value {
 }
 
 /// The answer without its `input` block, and that block.
-fn split(mut v: Value) -> (Value, Value) {
-    let input = v.as_object_mut().unwrap().remove("input").unwrap();
-    (v, input)
+fn split(v: Value) -> (Value, Value) {
+    let input = v["input"].clone();
+    (common::without_input(&v), input)
 }
 
 /// Asserts the store's answer equals the raw one (but for `input`), and that the raw one

@@ -156,3 +156,21 @@ pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// An answer's JSON without what it read: the top-level `input` and each `slos[]` entry's
+/// (every SLO repeats the input), to compare two reads of the same requests.
+#[allow(dead_code)]
+pub fn without_input(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("input");
+        if let Some(Value::Array(slos)) = o.get_mut("slos") {
+            for s in slos {
+                if let Some(s) = s.as_object_mut() {
+                    s.remove("input");
+                }
+            }
+        }
+    }
+    v
+}
