@@ -51,7 +51,7 @@ pub struct Descriptor {
     /// for before a minute is complete).
     pub delivery_delay_s: i64,
     /// Where it stands on a request's way in (`hops`).
-    pub hop: Hop,
+    pub hop: HopPosition,
     /// Its Athena table, or why it has none (for the refusals).
     pub athena: Result<AthenaTable, &'static str>,
 }
@@ -89,7 +89,7 @@ pub enum S3Layout {
 
 /// Where a hop stands on a request's way in, outermost first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Hop {
+pub enum HopPosition {
     /// The CDN edge: it answers some requests itself (cache hits) and forwards the others.
     Edge,
     /// The load balancer: the errors it generates itself are counted apart.

@@ -31,7 +31,7 @@ use std::fmt;
 
 pub use crate::frame::{ColumnDef, Kind};
 pub use attempts::{Attempt, Attempts};
-pub use descriptor::{AthenaTable, Descriptor, Hop, S3Layout, Sniff};
+pub use descriptor::{AthenaTable, Descriptor, HopPosition, S3Layout, Sniff};
 pub use error::{ParseError, ParseErrorKind};
 pub use text::Routes;
 
@@ -167,7 +167,7 @@ impl FormatId {
     }
 
     /// Where it stands on a request's way in.
-    pub fn hop(self) -> Hop {
+    pub fn hop(self) -> HopPosition {
         self.descriptor().hop
     }
 }

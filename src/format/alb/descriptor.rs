@@ -1,6 +1,6 @@
 //! What the program asks of ALB access logs (see [`crate::format::descriptor`]).
 
-use crate::format::descriptor::{AthenaTable, Descriptor, Hop, S3Layout, Sniff};
+use crate::format::descriptor::{AthenaTable, Descriptor, HopPosition, S3Layout, Sniff};
 use crate::format::{FileFormat, FormatId, LogFormat};
 
 pub const FORMAT: Descriptor = Descriptor {
@@ -24,7 +24,7 @@ pub const FORMAT: Descriptor = Descriptor {
     s3_layout: S3Layout::ElbDeliveryDays,
     // an object per node every 5 minutes, eventually consistent: an hour allowed
     delivery_delay_s: 3600,
-    hop: Hop::LoadBalancer,
+    hop: HopPosition::LoadBalancer,
     athena: Ok(AthenaTable {
         default_table: super::athena::TABLE,
         ddl: super::athena::ddl,

@@ -1,7 +1,7 @@
 //! What the program asks of CloudFront standard logs (see [`crate::format::descriptor`]).
 
 use super::CloudFront;
-use crate::format::descriptor::{AthenaTable, Descriptor, Hop, S3Layout, Sniff};
+use crate::format::descriptor::{AthenaTable, Descriptor, HopPosition, S3Layout, Sniff};
 use crate::format::{FileFormat, FormatId, LogFormat};
 
 pub const FORMAT: Descriptor = Descriptor {
@@ -26,7 +26,7 @@ pub const FORMAT: Descriptor = Descriptor {
     s3_layout: S3Layout::CloudFrontHours,
     // standard logs are delivered up to 24 hours late
     delivery_delay_s: 24 * 3600,
-    hop: Hop::Edge,
+    hop: HopPosition::Edge,
     athena: Ok(AthenaTable {
         default_table: super::athena::TABLE,
         ddl: super::athena::ddl,

@@ -1,7 +1,7 @@
 //! What the program asks of nginx access logs (see [`crate::format::descriptor`]).
 
 use super::Nginx;
-use crate::format::descriptor::{Descriptor, Hop, S3Layout, Sniff};
+use crate::format::descriptor::{Descriptor, HopPosition, S3Layout, Sniff};
 use crate::format::{FileFormat, FormatId, LogFormat};
 
 pub const FORMAT: Descriptor = Descriptor {
@@ -31,6 +31,6 @@ pub const FORMAT: Descriptor = Descriptor {
     s3_layout: S3Layout::ElbDeliveryDays,
     // a local log is written as it serves
     delivery_delay_s: 0,
-    hop: Hop::Proxy,
+    hop: HopPosition::Proxy,
     athena: Err("they stay on the proxies' disks"),
 };
