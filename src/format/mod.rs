@@ -206,12 +206,7 @@ pub enum LogFormat {
 impl LogFormat {
     /// The one format every input is read as, or None for auto.
     pub fn fixed(self) -> Option<FormatId> {
-        match self {
-            LogFormat::Auto => None,
-            LogFormat::Alb => Some(FormatId::Alb),
-            LogFormat::Cloudfront => Some(FormatId::CloudFront),
-            LogFormat::Nginx => Some(FormatId::Nginx),
-        }
+        FORMATS.iter().find(|d| d.log_format == self).map(|d| d.id)
     }
 }
 
@@ -818,6 +813,7 @@ mod tests {
             assert!(f.roles().minus(d.roles).is_empty(), "{}", d.name);
         }
         assert_eq!(FormatId::from_name("auto"), None);
+        assert_eq!(LogFormat::Auto.fixed(), None);
         assert_eq!(FileFormat::fallback().id(), FormatId::FALLBACK);
     }
 
