@@ -806,6 +806,10 @@ mod tests {
             assert_eq!(d.id.descriptor().name, d.name);
             assert_eq!(FormatId::from_name(d.name), Some(d.id));
             assert_eq!(d.log_format.fixed(), Some(d.id), "{}", d.name);
+            // the JSON name and the flag's value are the descriptor's name
+            assert_eq!(serde_json::to_value(d.id).unwrap(), d.name);
+            let flag = clap::ValueEnum::to_possible_value(&d.log_format).unwrap();
+            assert_eq!(flag.get_name(), d.name);
             assert!(names.insert(d.name), "{} twice", d.name);
             // a file read as this format is this format
             let f = FileFormat::for_file(d.id, &[], &FormatSettings::default());
