@@ -11,7 +11,6 @@ use super::GlobalArgs;
 use crate::engine::athena::{run_query, AthenaClient, ResultRows};
 use crate::error::{ExitStatus, UsageError};
 use crate::format::alb::athena as alb_table;
-use crate::format::cloudfront::athena as cf_table;
 use crate::format::{FormatId, LogFormat};
 use crate::source::AwsSettings;
 use crate::sql::Query;
@@ -178,25 +177,31 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
         .log_format
         .or(config.source.log_format)
         .and_then(LogFormat::fixed)
-        .unwrap_or(FormatId::Alb);
-    let (table, ddl) = match format {
-        FormatId::Alb => {
-            let table = table(args.table.as_ref(), &config, format);
-            let ddl = alb_table::ddl(&database, &table, &location, &range_start)?;
-            (table, ddl)
-        }
-        FormatId::CloudFront => {
-            let table = args.table.clone().unwrap_or_else(|| cf_table::TABLE.into());
-            let ddl = cf_table::ddl(&database, &table, &location, &range_start)?;
-            (table, ddl)
-        }
-        FormatId::Nginx => {
-            return Err(UsageError(
-                "athena setup: there is no Athena table for nginx logs (they stay on the proxies' disks); use --log-format alb or cloudfront".into(),
-            )
-            .into())
+        .unwrap_or(FormatId::FALLBACK);
+    let athena = match format.athena() {
+        Ok(athena) => athena,
+        Err(why) => {
+            let with_table: Vec<&str> = FormatId::ALL
+                .into_iter()
+                .filter(|f| f.athena().is_ok())
+                .map(FormatId::name)
+                .collect();
+            return Err(UsageError(format!(
+                "athena setup: there is no Athena table for {} logs ({why}); use --log-format {}",
+                format.name(),
+                with_table.join(" or ")
+            ))
+            .into());
         }
     };
+    let table = if athena.setup_takes_config_table {
+        table(args.table.as_ref(), &config, format)
+    } else {
+        args.table
+            .clone()
+            .unwrap_or_else(|| athena.default_table.into())
+    };
+    let ddl = (athena.ddl)(&database, &table, &location, &range_start)?;
     let statements = [alb_table::create_database(&database)?, ddl];
     if args.print {
         let mut out = std::io::stdout().lock();

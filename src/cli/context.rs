@@ -266,8 +266,8 @@ impl Context {
                     .into());
                 }
                 // whose table the analyses read: --log-format (config [source] log_format);
-                // auto reads the ALB table
-                let format = log_format.fixed().unwrap_or(FormatId::Alb);
+                // auto reads the fallback's (ALB's) table
+                let format = log_format.fixed().unwrap_or(FormatId::FALLBACK);
                 if format.athena_default_table().is_none() {
                     return Err(UsageError(format!(
                         "--engine athena: there is no Athena table for {}s: use the local engine",
@@ -508,7 +508,7 @@ impl Context {
             .iter()
             .find(|f| !matches!(f.location, crate::source::Location::Stdin));
         let Some(first) = first else {
-            return Ok(FileFormat::Alb);
+            return Ok(FileFormat::fallback());
         };
         let mut head = Vec::new();
         let read = crate::source::open(first).and_then(|r| {
@@ -517,7 +517,7 @@ impl Context {
         });
         Ok(match (read, recognise(&head, &formats)) {
             (Ok(_), Looks::Known(f)) => f,
-            _ => FileFormat::Alb,
+            _ => FileFormat::fallback(),
         })
     }
 

@@ -10,7 +10,7 @@ use super::GlobalArgs;
 use crate::config::{Config, HopSection};
 use crate::engine::{Finish, InputStats, LocalSettings, Seen};
 use crate::error::{ExitStatus, InputError, UsageError};
-use crate::format::{FileFormat, FormatId, FormatSettings, LogFormat, RoleSet};
+use crate::format::{FileFormat, FormatId, FormatSettings, RoleSet};
 use crate::metrics::buckets::BucketPlan;
 use crate::metrics::hops::{self, Hop, HopPartial, HopRead, HopsReport};
 use crate::metrics::slo::SloConfig;
@@ -67,11 +67,7 @@ impl HopSpec {
     /// The local engine's settings for this hop: the run's, with its format.
     pub fn settings(&self, run: &LocalSettings) -> LocalSettings {
         LocalSettings {
-            log_format: match self.format {
-                FormatId::Alb => LogFormat::Alb,
-                FormatId::CloudFront => LogFormat::Cloudfront,
-                FormatId::Nginx => LogFormat::Nginx,
-            },
+            log_format: self.format.log_format(),
             formats: self.formats.clone(),
             ..run.clone()
         }
@@ -98,14 +94,20 @@ fn parse_hop_flag(text: &str) -> Result<(String, FormatId, String), UsageError> 
 }
 
 fn format_id(text: &str, bad: &dyn Fn(&str) -> UsageError) -> Result<FormatId, UsageError> {
-    FormatId::ALL
-        .into_iter()
-        .find(|f| f.name() == text)
-        .ok_or_else(|| {
-            bad(&format!(
-                "unknown format {text:?} (cloudfront, alb or nginx)"
-            ))
-        })
+    FormatId::from_name(text)
+        .ok_or_else(|| bad(&format!("unknown format {text:?} ({})", formats())))
+}
+
+/// "cloudfront, alb or nginx": the formats, outermost hop first.
+fn formats() -> String {
+    let mut all = FormatId::ALL;
+    all.sort_by_key(|f| f.hop());
+    let names = all.map(FormatId::name);
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// The hops: from `--hop` when given (a config hop of the same name lends its format
@@ -130,7 +132,7 @@ pub fn resolve(
                 }
                 None => sections.push(HopSection {
                     name: name.clone(),
-                    log_format: log_format(format),
+                    log_format: format.log_format(),
                     sources: vec![source],
                     nginx: config
                         .hops
@@ -151,7 +153,8 @@ pub fn resolve(
         let what = format!("hop `{}`", s.name);
         let Some(format) = s.log_format.fixed() else {
             return Err(UsageError(format!(
-                "{what}: log_format must be cloudfront, alb or nginx"
+                "{what}: log_format must be {}",
+                formats()
             )));
         };
         if s.name.trim().is_empty() {
@@ -184,14 +187,6 @@ pub fn resolve(
         });
     }
     Ok(specs)
-}
-
-fn log_format(f: FormatId) -> LogFormat {
-    match f {
-        FormatId::Alb => LogFormat::Alb,
-        FormatId::CloudFront => LogFormat::Cloudfront,
-        FormatId::Nginx => LogFormat::Nginx,
-    }
 }
 
 /// The hops of the config (checked), for the commands that measure at one (`slo`, `report`).

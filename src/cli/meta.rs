@@ -17,7 +17,9 @@ pub fn schema(
     nginx_log_format: Option<&str>,
     roles: bool,
 ) -> anyhow::Result<ExitStatus> {
-    let id = format.and_then(LogFormat::fixed).unwrap_or(FormatId::Alb);
+    let id = format
+        .and_then(LogFormat::fixed)
+        .unwrap_or(FormatId::FALLBACK);
     let settings = Settings::load(global.config.as_deref())?;
     let file = FileFormat::for_file(
         id,

@@ -969,7 +969,7 @@ impl InflateLimit {
 }
 
 /// The format a file is read in, from its first bytes: the one asked for, else the one
-/// recognised, else ALB (its lines are then counted malformed and the file named).
+/// recognised, else the fallback, ALB (its lines are then counted malformed and the file named).
 pub fn file_format(
     log_format: LogFormat,
     head: &[u8],
@@ -979,7 +979,7 @@ pub fn file_format(
     let format = match (log_format.fixed(), &looks) {
         (Some(id), _) => FileFormat::for_file(id, head, settings),
         (None, Looks::Known(f)) => f.clone(),
-        (None, _) => FileFormat::for_file(FormatId::Alb, head, settings),
+        (None, _) => FileFormat::for_file(FormatId::FALLBACK, head, settings),
     };
     (format, looks)
 }
@@ -1047,7 +1047,7 @@ pub fn two_formats(
         "the inputs hold more than one log format: {} is {} {}, {} {} {}. \
          One analysis reads one format: a request is logged at every hop it passes (edge, load \
          balancer, proxy), and the hops added together would count it once per hop. Read one \
-         format at a time (--source only its files; --log-format {}|{}|{} refuses any other), \
+         format at a time (--source only its files; --log-format {} refuses any other), \
          measure at one hop of the config's [[hops]] with `slo --hop NAME`, or put every hop \
          side by side with `hosp-logs hops`",
         first.0,
@@ -1056,9 +1056,7 @@ pub fn two_formats(
         second.0,
         article(second.1),
         second.1.title(),
-        FormatId::ALL[0].name(),
-        FormatId::ALL[1].name(),
-        FormatId::ALL[2].name(),
+        FormatId::ALL.map(FormatId::name).join("|"),
     ))
 }
 
@@ -1123,7 +1121,7 @@ fn read_mapped(sh: &Shared<'_>, tx: &Sender<RawChunk>, i: usize, file: &MappedFi
             fail(sh, i, shrank(len, file, pos), false);
             return true;
         }
-        let mut now = format.clone().unwrap_or(FileFormat::Alb);
+        let mut now = format.clone().unwrap_or_else(FileFormat::fallback);
         let sent = if eof {
             pos = len;
             let data = ChunkBytes::Mapped(Arc::clone(&window), 0..bytes.len());
@@ -1310,7 +1308,7 @@ fn read_files(sh: Shared<'_>, tx: Sender<RawChunk>) {
                     None => return,
                 }
             }
-            let f = || format.clone().unwrap_or(FileFormat::Alb);
+            let f = || format.clone().unwrap_or_else(FileFormat::fallback);
             if let Some(skipped) = skipping {
                 match memchr::memchr(b'\n', &buf) {
                     Some(pos) => {

@@ -204,14 +204,10 @@ pub fn check_roles(
     if missing.is_empty() {
         return Ok(());
     }
-    let what = match format {
-        // which roles an nginx log has depends on its log_format
-        FileFormat::Nginx(_) => "nginx access logs in the configured log_format".to_string(),
-        other => format!("{} logs", other.id().title()),
-    };
     Err(UsageError(format!(
-        "`{analysis}` needs {} which {what} do not have",
+        "`{analysis}` needs {} which {} do not have",
         missing.names(),
+        format.logs(),
     )))
 }
 

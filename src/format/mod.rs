@@ -7,15 +7,19 @@
 //!   reads ([`Request`]), and which roles it cannot fill;
 //! - recognition from a file's first lines ([`recognise`]), the time in its file names (for
 //!   pruning) and its S3 delivery layout (`layout`);
-//! - its Athena table where it has one.
+//! - its Athena table where it has one;
+//! - its descriptor ([`Descriptor`], in `<format>/descriptor.rs`): everything else the program
+//!   asks of it (name, S3 layout, delivery delay, hop position, ...), listed in [`FORMATS`].
 //!
-//! Analyses read roles, never a format's own fields, so a new format is a new module here and
-//! its tests, with no edit under metrics/ or cli/.
+//! Analyses read roles, never a format's own fields, and the rest of the program asks a
+//! format's descriptor, never matches on [`FormatId`] (`tests/layers.rs`), so a new format is
+//! a new module here, its registry lines and its tests, with no edit under metrics/ or cli/.
 
 pub mod alb;
 pub mod athena;
 pub mod attempts;
 pub mod cloudfront;
+pub mod descriptor;
 pub mod error;
 pub mod nginx;
 #[cfg(test)]
@@ -27,6 +31,7 @@ use std::fmt;
 
 pub use crate::frame::{ColumnDef, Kind};
 pub use attempts::{Attempt, Attempts};
+pub use descriptor::{AthenaTable, Descriptor, HopPosition, S3Layout, Sniff};
 pub use error::{ParseError, ParseErrorKind};
 pub use text::Routes;
 
@@ -43,68 +48,89 @@ pub enum FormatId {
     Nginx,
 }
 
+/// The registry: every format's descriptor, in the order of [`FormatId`]'s variants (checked
+/// when compiling). The order is also the order of messages and of recognition: a format
+/// that reads loosely (nginx's configurable log_format) stands last.
+pub const FORMATS: &[&Descriptor] = &[&alb::FORMAT, &cloudfront::FORMAT, &nginx::FORMAT];
+
+const _: () = {
+    let mut i = 0;
+    while i < FORMATS.len() {
+        assert!(
+            FORMATS[i].id as usize == i,
+            "FORMATS lists the formats in FormatId's order"
+        );
+        i += 1;
+    }
+};
+
 impl FormatId {
-    pub const ALL: [FormatId; 3] = [FormatId::Alb, FormatId::CloudFront, FormatId::Nginx];
+    pub const ALL: [FormatId; FORMATS.len()] = {
+        let mut all = [FormatId::Alb; FORMATS.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = FORMATS[i].id;
+            i += 1;
+        }
+        all
+    };
+
+    /// The format an input is read as when nothing tells (its lines are then counted
+    /// malformed and the file named), and whose table `--engine athena` reads by default.
+    pub const FALLBACK: FormatId = FormatId::Alb;
+
+    /// Everything the program asks of this format.
+    pub fn descriptor(self) -> &'static Descriptor {
+        FORMATS[self as usize]
+    }
+
+    /// The format `--log-format` calls `name`.
+    pub fn from_name(name: &str) -> Option<FormatId> {
+        FORMATS.iter().find(|d| d.name == name).map(|d| d.id)
+    }
 
     /// The name `--log-format` takes.
     pub fn name(self) -> &'static str {
-        match self {
-            FormatId::Alb => "alb",
-            FormatId::CloudFront => "cloudfront",
-            FormatId::Nginx => "nginx",
-        }
+        self.descriptor().name
     }
 
     /// What a person calls it, for messages.
     pub fn title(self) -> &'static str {
-        match self {
-            FormatId::Alb => "ALB access log",
-            FormatId::CloudFront => "CloudFront standard log",
-            FormatId::Nginx => "nginx access log",
-        }
+        self.descriptor().title
+    }
+
+    /// The `--log-format` value that reads only this format.
+    pub fn log_format(self) -> LogFormat {
+        self.descriptor().log_format
     }
 
     /// The roles the format can fill (nginx: those some log_format fills; a file's own are
     /// [`FileFormat::roles`]).
     pub fn roles(self) -> RoleSet {
-        match self {
-            FormatId::Alb => alb::ROLES,
-            FormatId::CloudFront => cloudfront::ROLES,
-            FormatId::Nginx => nginx::ROLES,
-        }
+        self.descriptor().roles
     }
 
     /// The earliest time a line of this format can have (the service's launch): an earlier one
     /// is a corrupt line, not data.
     pub fn earliest_us(self) -> i64 {
-        match self {
-            // Application Load Balancers launched in August 2016
-            FormatId::Alb => 1_470_009_600_000_000, // 2016-08-01T00:00:00Z
-            // CloudFront launched in November 2008
-            FormatId::CloudFront => 1_225_497_600_000_000, // 2008-11-01T00:00:00Z
-            // no nginx log predates 1995 (nginx itself is from 2004)
-            FormatId::Nginx => 788_918_400_000_000, // 1995-01-01T00:00:00Z
-        }
+        self.descriptor().earliest_us
     }
 
     /// The format's native columns (name, type, meaning), in output order (nginx: with its
     /// default log_format; a run's own are [`FileFormat::columns`]).
     pub fn columns(self) -> Vec<ColumnDef> {
-        match self {
-            FormatId::Alb => alb::columns(),
-            FormatId::CloudFront => cloudfront::columns(),
-            FormatId::Nginx => nginx::Nginx::default().column_defs(),
-        }
+        (self.descriptor().columns)()
+    }
+
+    /// The format's Athena table, or why it has none.
+    pub fn athena(self) -> Result<&'static AthenaTable, &'static str> {
+        self.descriptor().athena.as_ref().map_err(|why| *why)
     }
 
     /// The Athena table `athena setup --log-format <this>` creates by default; None for a
     /// format without one.
     pub fn athena_default_table(self) -> Option<&'static str> {
-        match self {
-            FormatId::Alb => Some(alb::athena::TABLE),
-            FormatId::CloudFront => Some(cloudfront::athena::TABLE),
-            FormatId::Nginx => None,
-        }
+        self.athena().ok().map(|t| t.default_table)
     }
 
     /// The format's Athena table as the analyses' SQL reads it over a window: each role's
@@ -115,27 +141,34 @@ impl FormatId {
         location: Option<&str>,
         window: &crate::window::Window,
     ) -> Result<athena::TableSql, crate::error::UsageError> {
-        match self {
-            FormatId::Alb => alb::athena::table_sql(window),
-            FormatId::CloudFront => cloudfront::athena::table_sql(
-                window,
-                location.is_some_and(cloudfront::athena::is_v2),
-            ),
-            FormatId::Nginx => Err(crate::error::UsageError(
-                "there is no Athena table for nginx logs (they stay on the proxies' disks): use the local engine".into(),
-            )),
+        match self.athena() {
+            Ok(t) => (t.table_sql)(location, window),
+            Err(why) => Err(crate::error::UsageError(format!(
+                "there is no Athena table for {} logs ({why}): use the local engine",
+                self.name()
+            ))),
         }
     }
 
     /// The time range a log file's name says it covers (µs since the epoch), for pruning
     /// files the window does not need without opening them.
     pub fn file_time_range(self, name: &str) -> Option<(i64, i64)> {
-        match self {
-            FormatId::Alb => alb::layout::file_time_range(name),
-            FormatId::CloudFront => cloudfront::layout::file_time_range(name),
-            // nginx names its files as configured: no time in them
-            FormatId::Nginx => None,
-        }
+        (self.descriptor().file_time_range)(name)
+    }
+
+    /// How its objects are laid out in S3.
+    pub fn s3_layout(self) -> S3Layout {
+        self.descriptor().s3_layout
+    }
+
+    /// How late its objects may arrive after their minutes, in seconds.
+    pub fn delivery_delay_s(self) -> i64 {
+        self.descriptor().delivery_delay_s
+    }
+
+    /// Where it stands on a request's way in.
+    pub fn hop(self) -> HopPosition {
+        self.descriptor().hop
     }
 }
 
@@ -173,12 +206,7 @@ pub enum LogFormat {
 impl LogFormat {
     /// The one format every input is read as, or None for auto.
     pub fn fixed(self) -> Option<FormatId> {
-        match self {
-            LogFormat::Auto => None,
-            LogFormat::Alb => Some(FormatId::Alb),
-            LogFormat::Cloudfront => Some(FormatId::CloudFront),
-            LogFormat::Nginx => Some(FormatId::Nginx),
-        }
+        FORMATS.iter().find(|d| d.log_format == self).map(|d| d.id)
     }
 }
 
@@ -499,6 +527,26 @@ pub trait LineFormat: Sync {
 
     /// A builder for `columns` (indexes into [`FormatId::columns`]).
     fn frame(&self, columns: &[usize], capacity: usize, source: &str) -> Self::Frame;
+
+    /// The roles these lines fill (a format whose roles follow its settings says which).
+    fn file_roles(&self) -> RoleSet {
+        self.id().roles()
+    }
+
+    /// The native columns of these lines, in output order.
+    fn file_columns(&self) -> Vec<ColumnDef> {
+        self.id().columns()
+    }
+
+    /// A line that changes how the lines after it are read, when the format has one.
+    fn switch_marker(&self) -> Option<&'static [u8]> {
+        None
+    }
+
+    /// What a reader should be told once about how this file is read.
+    fn note(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Native Polars columns of one batch, for `query` and `export`.
@@ -526,56 +574,49 @@ pub enum FileFormat {
 
 impl FileFormat {
     pub fn id(&self) -> FormatId {
-        match self {
-            FileFormat::Alb => FormatId::Alb,
-            FileFormat::CloudFront(_) => FormatId::CloudFront,
-            FileFormat::Nginx(_) => FormatId::Nginx,
-        }
+        crate::with_line_format!(self, |f| f.id())
     }
 
     /// The format `id` for a file whose first bytes are `head` (a format with a header line,
     /// such as CloudFront's `#Fields`, reads it there).
     pub fn for_file(id: FormatId, head: &[u8], settings: &FormatSettings) -> FileFormat {
-        match id {
-            FormatId::Alb => FileFormat::Alb,
-            FormatId::CloudFront => FileFormat::CloudFront(cloudfront::CloudFront::for_file(head)),
-            FormatId::Nginx => FileFormat::Nginx(settings.nginx.clone()),
-        }
+        (id.descriptor().for_file)(head, settings)
+    }
+
+    /// The format of a file nothing tells ([`FormatId::FALLBACK`]).
+    pub fn fallback() -> FileFormat {
+        FileFormat::for_file(FormatId::FALLBACK, &[], &FormatSettings::default())
     }
 
     /// The roles this file's lines fill.
     pub fn roles(&self) -> RoleSet {
-        match self {
-            FileFormat::Alb => alb::ROLES,
-            FileFormat::CloudFront(_) => cloudfront::ROLES,
-            FileFormat::Nginx(n) => n.0.roles(),
-        }
+        crate::with_line_format!(self, |f| f.file_roles())
     }
 
     /// A line that changes how the lines after it are read, when a format has one
     /// (CloudFront's `#Fields`: concatenated files switch the mapping mid-file).
     pub fn switch_marker(&self) -> Option<&'static [u8]> {
-        match self {
-            FileFormat::CloudFront(_) => Some(cloudfront::FIELDS_MARKER),
-            FileFormat::Alb | FileFormat::Nginx(_) => None,
-        }
+        crate::with_line_format!(self, |f| f.switch_marker())
     }
 
     /// What a reader should be told once about how this file is read (e.g. CloudFront
     /// without a `#Fields` line is read in the standard 33-field order).
     pub fn note(&self) -> Option<&'static str> {
-        match self {
-            FileFormat::CloudFront(cf) => cf.note(),
-            FileFormat::Alb | FileFormat::Nginx(_) => None,
-        }
+        crate::with_line_format!(self, |f| f.note())
     }
 
     /// The native columns of this file's lines, in output order.
     pub fn columns(&self) -> Vec<ColumnDef> {
-        match self {
-            FileFormat::Alb => alb::columns(),
-            FileFormat::CloudFront(_) => cloudfront::columns(),
-            FileFormat::Nginx(n) => n.column_defs(),
+        crate::with_line_format!(self, |f| f.file_columns())
+    }
+
+    /// How a refusal names this file's logs: "ALB access log logs", or what the format says
+    /// when its roles follow its settings.
+    pub fn logs(&self) -> String {
+        let d = self.id().descriptor();
+        match d.roles_follow_settings {
+            Some(named) => named.to_string(),
+            None => format!("{} logs", d.title),
         }
     }
 }
@@ -604,11 +645,7 @@ macro_rules! with_line_format {
 
 /// Which of its fields fills a role in a format (for `hosp-logs schema --roles`).
 pub fn role_source(id: FormatId, role: Role) -> &'static str {
-    match id {
-        FormatId::Alb => alb::role_source(role),
-        FormatId::CloudFront => cloudfront::role_source(role),
-        FormatId::Nginx => nginx::role_source(role),
-    }
+    (id.descriptor().role_source)(role)
 }
 
 /// Why a file met while listing is not an access log of any format (None: read it): AWS's
@@ -649,33 +686,20 @@ pub fn recognise(head: &[u8], settings: &FormatSettings) -> Looks {
     let Some(first) = lines.peek().copied() else {
         return Looks::Unknown;
     };
-    // A header names a format even when no record follows it.
-    if first.starts_with("#Version:") || first.starts_with("#Fields:") {
-        return Looks::Known(FileFormat::CloudFront(cloudfront::CloudFront::for_file(
-            head,
-        )));
-    }
     let candidates: Vec<&str> = lines.collect();
-    if let Some(cf) = cloudfront::recognise(&candidates) {
-        return Looks::Known(FileFormat::CloudFront(cf));
+    let sniff = Sniff {
+        head,
+        first,
+        lines: &candidates,
+        settings,
+    };
+    // a header names a format even when no record follows it; else the format most of the
+    // first lines parse as, in registry order
+    let marked = FORMATS.iter().find_map(|d| (d.marked)(&sniff));
+    match marked.or_else(|| FORMATS.iter().find_map(|d| (d.recognise)(&sniff))) {
+        Some(f) => Looks::Known(f),
+        None => describe_other(first),
     }
-    // the format most of the first lines parse as
-    let alb = candidates
-        .iter()
-        .filter(|l| alb::parse::parse_line(l).is_ok())
-        .count();
-    if alb * 2 > candidates.len() {
-        return Looks::Known(FileFormat::Alb);
-    }
-    let nginx = &settings.nginx;
-    let matched = candidates
-        .iter()
-        .filter(|l| nginx.0.log_format.parse(l).is_ok())
-        .count();
-    if matched * 2 > candidates.len() {
-        return Looks::Known(FileFormat::Nginx(nginx.clone()));
-    }
-    describe_other(first)
 }
 
 /// Names what a line that no format reads looks like.
@@ -769,6 +793,32 @@ mod tests {
                 assert_eq!(out, t.to_string());
             }
         }
+    }
+
+    /// The registry lists each format once, under the name `--log-format` takes, and each
+    /// descriptor is its own format's.
+    #[test]
+    fn the_registry_lists_each_format_once() {
+        assert_eq!(FormatId::ALL.len(), FORMATS.len());
+        let mut names = std::collections::HashSet::new();
+        for (i, d) in FORMATS.iter().enumerate() {
+            assert_eq!(FormatId::ALL[i], d.id);
+            assert_eq!(d.id.descriptor().name, d.name);
+            assert_eq!(FormatId::from_name(d.name), Some(d.id));
+            assert_eq!(d.log_format.fixed(), Some(d.id), "{}", d.name);
+            // the JSON name and the flag's value are the descriptor's name
+            assert_eq!(serde_json::to_value(d.id).unwrap(), d.name);
+            let flag = clap::ValueEnum::to_possible_value(&d.log_format).unwrap();
+            assert_eq!(flag.get_name(), d.name);
+            assert!(names.insert(d.name), "{} twice", d.name);
+            // a file read as this format is this format
+            let f = FileFormat::for_file(d.id, &[], &FormatSettings::default());
+            assert_eq!(f.id(), d.id);
+            assert!(f.roles().minus(d.roles).is_empty(), "{}", d.name);
+        }
+        assert_eq!(FormatId::from_name("auto"), None);
+        assert_eq!(LogFormat::Auto.fixed(), None);
+        assert_eq!(FileFormat::fallback().id(), FormatId::FALLBACK);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use super::common::rate;
 use super::histogram::Histogram;
 use super::slo::{Counts, SloConfig, Verdict};
 use crate::engine::{Analysis, Finish, InputStats};
-use crate::format::{FormatId, Request, Role, RoleSet};
+use crate::format::{FormatId, HopPosition, Request, Role, RoleSet};
 use crate::window::{format_duration, format_us, WindowInfo};
 
 const MIN: i64 = 60_000_000;
@@ -150,7 +150,7 @@ impl Analysis for Hop {
             let mut flags = 0;
             if v.valid() {
                 flags |= VALID;
-                if r.generated && self.format == FormatId::Alb {
+                if r.generated && self.format.hop() == HopPosition::LoadBalancer {
                     match r.status {
                         Some(500..=599) => p.generated_5xx += 1,
                         Some(400..=499) => p.generated_4xx += 1,
@@ -508,11 +508,11 @@ pub fn build(mut hops: Vec<HopRead>, window: WindowInfo, bucket_us: i64) -> Hops
             }
         }
     }
-    let find = |f: FormatId| hops.iter().position(|h| h.format == f);
+    let find = |at: HopPosition| hops.iter().position(|h| h.format.hop() == at);
     let (edge, lb, proxy) = (
-        find(FormatId::CloudFront),
-        find(FormatId::Alb),
-        find(FormatId::Nginx),
+        find(HopPosition::Edge),
+        find(HopPosition::LoadBalancer),
+        find(HopPosition::Proxy),
     );
     let mut report_attr = None;
     let mut joins = Joins::default();
@@ -609,13 +609,13 @@ fn funnel(hops: &[HopRead]) -> Vec<FunnelStep> {
             step: format!("{} ({})", h.name, h.format.name()),
             requests,
         });
-        if h.format == FormatId::CloudFront {
+        if h.format.hop() == HopPosition::Edge {
             out.push(FunnelStep {
                 step: format!("forwarded by {}, answered by the origin", h.name),
                 requests: requests - h.part.answered_itself,
             });
         }
-        if h.format == FormatId::Nginx {
+        if h.format.hop() == HopPosition::Proxy {
             out.push(FunnelStep {
                 step: format!("upstream attempts at {}", h.name),
                 requests: h.part.attempts,

@@ -25,7 +25,7 @@ use super::inflight::{self, Flight, InFlightStats, ObjectKey, Starter};
 use super::{outside_window, InputFile, Location};
 use crate::format::alb::layout as alb_layout;
 use crate::format::cloudfront::layout as cf_layout;
-use crate::format::FormatId;
+use crate::format::{FormatId, S3Layout};
 use crate::window::{delivery_days, Window};
 
 const DAY_US: i64 = 86_400_000_000;
@@ -169,7 +169,7 @@ impl S3Context {
             return self.discover_export(bucket, prefix, stats);
         }
         let cloudfront = match format {
-            Some(id) => id == FormatId::CloudFront,
+            Some(id) => id.s3_layout() == S3Layout::CloudFrontHours,
             None => match cf_layout::says_cloudfront(prefix) {
                 Some(cf) => cf,
                 None => self.looks_like_cloudfront(bucket, prefix)?,

@@ -530,15 +530,11 @@ pub fn move_aside(dir: &Path, stamp: &str, wait: Duration) -> Result<Option<Path
 /// The per-minute partial tables: every one keyed by `object_id`, emptied with its object.
 pub(crate) const PARTIAL_TABLES: [&str; 3] = ["slo_minutes", "minutes", "partials"];
 
-/// How late a format's objects may arrive after their minutes (seconds): ALB writes an
-/// object per node every 5 minutes, eventually consistent (an hour allowed); CloudFront
-/// delivers up to 24 hours late; a local nginx log is written as it serves.
+/// How late a format's objects may arrive after their minutes (seconds): the format's
+/// descriptor says (ALB an hour, CloudFront 24 hours, a local nginx log none); 0 for a name
+/// no format has.
 pub fn delivery_delay_s(format: &str) -> i64 {
-    match format {
-        "cloudfront" => 24 * 3600,
-        "alb" => 3600,
-        _ => 0,
-    }
+    crate::format::FormatId::from_name(format).map_or(0, |f| f.delivery_delay_s())
 }
 
 /// A JSON fingerprint in words: its keys and values.

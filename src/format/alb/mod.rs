@@ -8,11 +8,13 @@
 
 pub mod athena;
 pub mod columns;
+pub mod descriptor;
 pub mod frame;
 pub mod layout;
 pub mod parse;
 
 pub use columns::{Col, ColumnSet};
+pub use descriptor::FORMAT;
 pub use frame::target_group_name;
 pub use parse::{parse_line, AlbRecord};
 

@@ -12,6 +12,7 @@
 
 pub mod athena;
 pub mod columns;
+pub mod descriptor;
 pub mod fields;
 pub mod frame;
 pub mod layout;
@@ -20,6 +21,7 @@ pub mod parse;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub use descriptor::FORMAT;
 pub use parse::{parse_json, parse_tsv, CfRecord, Field, Fields, Origin};
 
 use super::text::Routes;
@@ -219,6 +221,14 @@ impl LineFormat for CloudFront {
 
     fn id(&self) -> FormatId {
         FormatId::CloudFront
+    }
+
+    fn switch_marker(&self) -> Option<&'static [u8]> {
+        Some(FIELDS_MARKER)
+    }
+
+    fn note(&self) -> Option<&'static str> {
+        CloudFront::note(self)
     }
 
     fn parse<'a>(&self, line: &'a str) -> Result<CfRecord<'a>, ParseError> {

@@ -20,6 +20,7 @@
 
 pub mod client;
 pub mod columns;
+pub mod descriptor;
 pub mod frame;
 pub mod log_format;
 pub mod parse;
@@ -35,6 +36,7 @@ mod tests_lines;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub use descriptor::FORMAT;
 pub use log_format::{Escape, LogFormatError, NginxLogFormat, COMBINED};
 pub use parse::NginxRecord;
 use vars::Var;
@@ -271,6 +273,14 @@ impl LineFormat for Nginx {
 
     fn id(&self) -> FormatId {
         FormatId::Nginx
+    }
+
+    fn file_roles(&self) -> RoleSet {
+        self.0.roles()
+    }
+
+    fn file_columns(&self) -> Vec<ColumnDef> {
+        self.column_defs()
     }
 
     fn parse<'a>(&self, line: &'a str) -> Result<NginxRecord<'a>, ParseError> {
