@@ -13,6 +13,7 @@
 //! its tests, with no edit under metrics/ or cli/.
 
 pub mod alb;
+pub mod apigw;
 pub mod athena;
 pub mod attempts;
 pub mod cloudfront;
