@@ -2,7 +2,7 @@
 """Writes the seed corpora, fuzz/corpus/<target>/, from the repository's own test lines:
 ALB's golden lines (src/format/alb/parse/testdata/lines, tests/data, fixtures/hostile), the
 CloudFront fixture day's files (fixtures/day/cloudfront) and the string literals of the
-CloudFront and nginx parser tests. Run from anywhere: `python3 fuzz/seed.py`.
+CloudFront, nginx and API Gateway parser tests. Run from anywhere: `python3 fuzz/seed.py`.
 Existing files are kept (libFuzzer adds its finds beside them); seeds are named by content.
 """
 import gzip
@@ -100,8 +100,23 @@ def nginx():
         write("nginx_log_format", bytes([b]) + combined.encode())
 
 
+def apigw():
+    # the first byte: even, no configured format; odd, a format on the first line
+    for path in ("src/format/apigw/tests_lines.rs", "src/format/apigw/tests_corpus.rs"):
+        for block in tests(path):
+            strings = rust_strings(block)
+            formats = [s for s in strings if "$context." in s]
+            lines = [s for s in strings if "$context." not in s and len(s) > 12]
+            for f in formats:
+                if lines:
+                    write("apigw_line", "\1" + f.replace("\n", " ") + "\n" + "\n".join(lines[:6]))
+            if lines:
+                write("apigw_line", "\0" + "\n".join(lines[:8]))
+
+
 alb()
 cloudfront()
 nginx()
+apigw()
 for d in sorted(CORPUS.iterdir()):
     print(f"{d.name}: {sum(1 for _ in d.iterdir())} seeds")

@@ -39,6 +39,11 @@ pub struct GenerateArgs {
     /// numbers in truth.json (the hosp-day scenario)
     #[arg(long)]
     pub hops: bool,
+    /// The /hospitals routes on API Gateway from the day's cut-over (apigw/exportedlogs/…, as
+    /// CloudWatch exports them to S3, with integration timeouts, throttling, function errors
+    /// and WAF blocks), the rest on the ALB; `migration` in truth.json (the hosp-day scenario)
+    #[arg(long)]
+    pub migration: bool,
     /// The security benchmark's ordinary traffic: base, or a kind the rules were not written
     /// against (scripts-2, scripts-12, scripts-25, small-clients, busy-nat, outage,
     /// night-shift)
@@ -70,7 +75,13 @@ pub fn run(global: &GlobalArgs, args: GenerateArgs) -> anyhow::Result<ExitStatus
     if args.hops && args.scenario != Scenario::HospDay {
         return Err(UsageError("--hops writes the hosp-day scenario's proxies".into()).into());
     }
+    if args.migration && args.scenario != Scenario::HospDay {
+        return Err(
+            UsageError("--migration writes the hosp-day scenario's API Gateway".into()).into(),
+        );
+    }
     let opts = GenerateOptions {
+        migration: args.migration,
         seed: args.seed,
         start,
         duration: chrono::Duration::microseconds(duration_us),

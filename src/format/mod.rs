@@ -16,6 +16,7 @@
 //! a new module here, its registry lines and its tests, with no edit under metrics/ or cli/.
 
 pub mod alb;
+pub mod apigw;
 pub mod athena;
 pub mod attempts;
 pub mod cloudfront;

@@ -12,6 +12,7 @@
 //! Uses only std, chrono, flate2, serde, serde_json and thiserror.
 
 mod edge;
+pub mod migration;
 pub mod proxy;
 mod record;
 mod rng;
@@ -59,6 +60,9 @@ pub struct GenerateOptions {
     /// Also the nginx proxies behind the ALB (`nginx/`), and the three logs' joins in
     /// truth.json (`generate --hops`).
     pub hops: bool,
+    /// The /hospitals routes on API Gateway from the cut-over instead of the ALB's Lambda
+    /// target group (`apigw/`, and `migration` in truth.json; `generate --migration`).
+    pub migration: bool,
 }
 
 /// What `run` wrote.
@@ -115,8 +119,21 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
             opts.rate
         )));
     }
+    if opts.migration && opts.hops {
+        return Err(GenerateError::InvalidOptions(
+            "--migration and --hops do not go together (the proxies' joins assume every /hospitals request on the ALB)".into(),
+        ));
+    }
     let end_us = start_us + dur_us;
     let scenario = Scenario::new(opts.seed, start_us, opts.rate);
+    let mut migration = opts.migration.then(|| migration::MigrationTruth {
+        cutover: DateTime::from_timestamp_micros(scenario.migration_us())
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default(),
+        ..Default::default()
+    });
+    let mut apigw: BTreeMap<i64, Vec<migration::ApigwLine>> = BTreeMap::new();
+    let mut next_apigw_hour = start_us.div_euclid(HOUR) * HOUR;
 
     let first = start_us.div_euclid(INTERVAL) * INTERVAL;
     let n_intervals = ((end_us - first) + INTERVAL - 1) / INTERVAL;
@@ -170,7 +187,20 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
         // after the last minute, every request answered in the window is
         let resolved = if m == last { i64::MAX } else { resolved };
         while next_interval < n_intervals && first + (next_interval + 1) * INTERVAL <= resolved {
-            let records = alb.remove(&next_interval).unwrap_or_default();
+            let mut records = alb.remove(&next_interval).unwrap_or_default();
+            if let Some(mt) = migration.as_mut() {
+                // the Lambda target group's requests go through API Gateway instead
+                records.retain(|r| {
+                    if r.target_group == Some(record::TargetGroup::Lambda) {
+                        let l = migration::apigw_line(opts.seed, r);
+                        apigw.entry(migration::hour_of(&l)).or_default().push(l);
+                        false
+                    } else {
+                        mt.add_alb(r);
+                        true
+                    }
+                });
+            }
             let multi = next_interval == multi_interval;
             let end = first + (next_interval + 1) * INTERVAL;
             if let Some(h) = hops.as_mut() {
@@ -209,6 +239,18 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
                 next_nginx_hour += HOUR;
             }
         }
+        // an API Gateway hour is complete once the ALB records up to 30 s past it are (a
+        // request's line is stamped when it came in, up to 29 s before the ALB's would end)
+        if let Some(mt) = migration.as_mut() {
+            let written = (first + next_interval * INTERVAL).min(end_us);
+            while next_apigw_hour < end_us
+                && (next_apigw_hour + HOUR + 30 * US <= written || written >= end_us)
+            {
+                let lines = apigw.remove(&next_apigw_hour).unwrap_or_default();
+                migration::write_hour(&opts.out, opts.seed, next_apigw_hour, lines, mt)?;
+                next_apigw_hour += HOUR;
+            }
+        }
         while next_hour < end_us && next_hour + HOUR <= resolved {
             let lines = cf.remove(&next_hour).unwrap_or_default();
             if let Some(h) = hops.as_mut() {
@@ -231,6 +273,13 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
     let cloudfront = edge_acc.finish(&meta, acc.from_edge);
     let mut truth = acc.finish(meta);
     truth.cloudfront = Some(cloudfront);
+    if let Some(mut mt) = migration {
+        // the lines stamped before the window's first hour, if any
+        for (hour, lines) in std::mem::take(&mut apigw) {
+            migration::write_hour(&opts.out, opts.seed, hour, lines, &mut mt)?;
+        }
+        truth.migration = Some(mt);
+    }
     if let Some(h) = hops {
         let (n, j) = h.finish();
         truth.nginx = Some(n);

@@ -26,6 +26,7 @@ impl Drop for TempDir {
 fn opts(out: &Path, start: &str, minutes: i64, rate: f64) -> GenerateOptions {
     GenerateOptions {
         hops: false,
+        migration: false,
         seed: 42,
         start: start.parse::<DateTime<Utc>>().unwrap(),
         duration: Duration::minutes(minutes),
@@ -582,4 +583,91 @@ fn the_edge_gives_up_after_30_seconds_while_the_alb_records_a_success() {
         slow_success,
         cf["origin_timeouts"]["alb_success"].as_u64().unwrap()
     );
+}
+
+/// `generate --migration`: the /hospitals requests from the cut-over are in API Gateway's
+/// log, not the ALB's; reading each file back gives truth.json's counts (per system, per
+/// route, per cause).
+#[test]
+fn the_migration_day_puts_the_hospitals_routes_on_api_gateway() {
+    use crate::format::apigw::{self, Field, Template};
+    let dir = TempDir::new("migration");
+    let mut o = opts(&dir.0, "2026-11-20T11:30:00Z", 150, 2.0);
+    o.migration = true;
+    run(&o).unwrap();
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.0.join("truth.json")).unwrap()).unwrap();
+    let m = &truth["migration"];
+    let files = tree(&dir.0);
+    let t = Template::json_by_name();
+    let (mut requests, mut s5xx) = (0u64, 0u64);
+    let mut causes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut routes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut apigw_files = 0;
+    let mut alb_lambda_after = 0;
+    let cutover_us = 1_795_176_000_000_000; // 2026-11-20T12:00:00Z
+    for (name, bytes) in &files {
+        let mut text = String::new();
+        if name.starts_with("apigw/exportedlogs/") {
+            apigw_files += 1;
+            GzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .unwrap();
+            for line in text.lines() {
+                let r = apigw::parse_line(line, &t).unwrap_or_else(|e| panic!("{line}: {e}"));
+                requests += 1;
+                s5xx += u64::from(r.status >= 500);
+                if let Some(c) = apigw::cause(&apigw::signals(&r)) {
+                    *causes.entry(c.name().to_string()).or_default() += 1;
+                }
+                let (method, _) = r.route_parts();
+                let e = apigw::endpoint(&r, &crate::format::Routes::default()).unwrap();
+                *routes
+                    .entry(format!("{} {e}", method.unwrap()))
+                    .or_default() += 1;
+                assert!(r
+                    .get(Field::ResourcePath)
+                    .unwrap()
+                    .starts_with("/hospitals"));
+            }
+        } else if name.starts_with("AWSLogs/") {
+            MultiGzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .unwrap();
+            for line in text.lines() {
+                let r = crate::format::alb::parse_line(line).unwrap();
+                if r.time_us >= cutover_us + 61_000_000
+                    && line.contains("targetgroup/hosp-hospitals-lambda/")
+                {
+                    alb_lambda_after += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        alb_lambda_after, 0,
+        "the Lambda target group's requests left the ALB"
+    );
+    assert_eq!(apigw_files, u(&m["apigw"]["files"]));
+    assert!(requests > 100, "{requests}");
+    assert_eq!(requests, u(&m["apigw"]["requests"]));
+    assert_eq!(s5xx, u(&m["apigw"]["errors_5xx"]));
+    let want: BTreeMap<String, u64> = m["apigw"]["by_cause"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), u(v)))
+        .collect();
+    assert_eq!(causes, want);
+    for c in ["function", "integration", "gateway", "throttling", "waf"] {
+        assert!(want.contains_key(c), "no {c} in an hour: {want:?}");
+    }
+    for (route, n) in &routes {
+        assert_eq!(*n, u(&m["routes"][route]["apigw"]["requests"]), "{route}");
+    }
+    assert_eq!(u(&m["alb"]["requests"]), u(&truth["lines"]));
+}
+
+fn u(v: &serde_json::Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
 }

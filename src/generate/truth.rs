@@ -364,6 +364,7 @@ impl Acc {
             cloudfront: None,
             nginx: None,
             hops: None,
+            migration: None,
         }
     }
 
@@ -462,6 +463,9 @@ pub struct Truth {
     /// The three logs joined (`generate --hops`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hops: Option<HopsTruth>,
+    /// The /hospitals routes on API Gateway beside the ALB (`generate --migration`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<super::migration::MigrationTruth>,
 }
 
 #[derive(Debug, Serialize)]

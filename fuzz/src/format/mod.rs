@@ -8,6 +8,7 @@ pub mod error;
 pub mod text;
 
 pub mod alb;
+pub mod apigw;
 pub mod cloudfront;
 pub mod nginx;
 

@@ -115,7 +115,7 @@ fn finish<'a>(
 
 /// The text of a JSON string's contents with its escapes undone (`\"`, `\\`, `\/`, `\n`,
 /// `\uXXXX` with surrogate pairs); an invalid escape is kept as written.
-pub(super) fn unescape(s: &str) -> String {
+pub fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {

@@ -20,6 +20,7 @@ pub use super::fields::{Field, Fields, Origin, FIELD_COUNT, STANDARD};
 use crate::format::alb::parse::num::{parse_port, parse_seconds, parse_time_us, parse_u64};
 use crate::format::error::{ParseError, ParseErrorKind};
 use crate::format::text::{airport_code, percent_decode_once};
+pub use json::unescape as unescape_json;
 
 /// One CloudFront request. Text fields are raw (see the module doc).
 #[derive(Debug, Clone, PartialEq)]
