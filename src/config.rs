@@ -28,6 +28,8 @@ pub struct Config {
     pub athena: AthenaSection,
     #[serde(default)]
     pub nginx: NginxSection,
+    #[serde(default)]
+    pub apigw: ApigwSection,
     /// `hosp-logs hops`: the hops a request passes, outermost first.
     #[serde(default)]
     pub hops: Vec<HopSection>,
@@ -52,7 +54,7 @@ pub struct StoreSection {
 pub struct HopSection {
     /// What the reports call it ("edge", "lb", "proxy").
     pub name: String,
-    /// Its logs' format: cloudfront, alb or nginx.
+    /// Its logs' format: cloudfront, alb, nginx or apigw.
     pub log_format: crate::format::LogFormat,
     /// Files, folders, globs or s3:// prefixes, as `--source`.
     pub sources: Vec<String>,
@@ -75,6 +77,15 @@ pub struct NginxSection {
     /// rightmost X-Forwarded-For address outside them (nginx's real_ip_recursive).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+}
+
+/// `[apigw]`: API Gateway access logs (docs/apigw.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApigwSection {
+    /// The stage's access-log format string (`$context` variables), as its settings have it.
+    /// Default: each file's format is recognised (JSON by variable name, or a preset).
+    pub format: Option<String>,
 }
 
 /// `--engine athena` and `hosp-logs athena setup`; flags override these.

@@ -624,8 +624,11 @@ pub fn format_settings(
         };
         UsageError(format!("{from}: {e}"))
     })?;
+    let apigw = crate::format::apigw::ApigwSettings::new(config.apigw.format.as_deref())
+        .map_err(|e| UsageError(format!("config [apigw] format: {e}")))?;
     Ok(FormatSettings {
         nginx: Nginx(Arc::new(nginx)),
+        apigw,
     })
 }
 

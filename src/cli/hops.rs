@@ -34,7 +34,7 @@ Examples:
 pub struct HopsArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// A hop: NAME=FORMAT:SOURCE (FORMAT cloudfront, alb or nginx; SOURCE as --source),
+    /// A hop: NAME=FORMAT:SOURCE (FORMAT cloudfront, alb, nginx or apigw; SOURCE as --source),
     /// outermost first. Repeatable. Default: the config's [[hops]]
     #[arg(long = "hop", value_name = "NAME=FORMAT:SOURCE")]
     pub hops: Vec<String>,

@@ -92,6 +92,9 @@ pub enum S3Layout {
 pub enum HopPosition {
     /// The CDN edge: it answers some requests itself (cache hits) and forwards the others.
     Edge,
+    /// An API gateway behind the edge (API Gateway → Lambda): a branch beside the load
+    /// balancer's, not joined to the other hops request by request yet.
+    Gateway,
     /// The load balancer: the errors it generates itself are counted apart.
     LoadBalancer,
     /// The reverse proxy in front of the application: its upstream attempts are counted.

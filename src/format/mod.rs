@@ -47,12 +47,19 @@ pub enum FormatId {
     CloudFront,
     /// nginx access logs, in the configured `log_format`.
     Nginx,
+    /// Amazon API Gateway access logs (REST and HTTP APIs), in the stage's format.
+    Apigw,
 }
 
 /// The registry: every format's descriptor, in the order of [`FormatId`]'s variants (checked
 /// when compiling). The order is also the order of messages and of recognition: a format
 /// that reads loosely (nginx's configurable log_format) stands last.
-pub const FORMATS: &[&Descriptor] = &[&alb::FORMAT, &cloudfront::FORMAT, &nginx::FORMAT];
+pub const FORMATS: &[&Descriptor] = &[
+    &alb::FORMAT,
+    &cloudfront::FORMAT,
+    &nginx::FORMAT,
+    &apigw::FORMAT,
+];
 
 const _: () = {
     let mut i = 0;
@@ -202,6 +209,8 @@ pub enum LogFormat {
     Cloudfront,
     /// nginx access logs, in the configured [nginx] log_format (default: combined)
     Nginx,
+    /// API Gateway access logs, in the configured [apigw] format (default: recognised)
+    Apigw,
 }
 
 impl LogFormat {
@@ -562,6 +571,8 @@ pub trait FrameBuilder<F: LineFormat + ?Sized> {
 pub struct FormatSettings {
     /// `[nginx]`: the compiled log_format and the trusted proxies.
     pub nginx: nginx::Nginx,
+    /// `[apigw]`: the stage's format, when given.
+    pub apigw: apigw::ApigwSettings,
 }
 
 /// The format of one input file, with whatever its header said.
@@ -571,6 +582,7 @@ pub enum FileFormat {
     /// With the file's `#Fields` mapping (or JSON lines).
     CloudFront(cloudfront::CloudFront),
     Nginx(nginx::Nginx),
+    Apigw(apigw::Apigw),
 }
 
 impl FileFormat {
@@ -638,6 +650,10 @@ macro_rules! with_line_format {
             }
             $crate::format::FileFormat::Nginx(n) => {
                 let $f: &$crate::format::nginx::Nginx = n;
+                $body
+            }
+            $crate::format::FileFormat::Apigw(a) => {
+                let $f: &$crate::format::apigw::Apigw = a;
                 $body
             }
         }

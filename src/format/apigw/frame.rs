@@ -185,6 +185,16 @@ impl ApigwFrame {
     }
 }
 
+impl crate::format::FrameBuilder<super::Apigw> for ApigwFrame {
+    fn push(&mut self, rec: &ApigwRecord<'_>, routes: &Routes) {
+        ApigwFrame::push(self, rec, routes)
+    }
+
+    fn finish(self) -> DataFrame {
+        ApigwFrame::finish(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@
 pub mod cause;
 pub mod fields;
 pub mod frame;
+pub mod descriptor;
 pub mod json;
 pub mod parse;
 pub mod route;
@@ -31,6 +32,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use cause::{cause, Cause, Signals};
+pub use descriptor::FORMAT;
 pub use fields::Field;
 pub use parse::{parse_line, ApigwRecord};
 pub use template::{Template, TemplateError, PRESETS};
@@ -227,7 +229,7 @@ impl Apigw {
     }
 
     /// What a reader should be told once about how the file is read.
-    pub fn note(&self) -> String {
+    pub fn read_as(&self) -> String {
         format!("API Gateway access log read as: {}", self.0.name)
     }
 }
@@ -301,5 +303,37 @@ impl Apigw {
             error_reason: r.get(Field::ErrorResponseType),
             ..Request::default()
         }
+    }
+}
+
+impl super::LineFormat for Apigw {
+    type Record<'a> = ApigwRecord<'a>;
+    type Frame = frame::ApigwFrame;
+
+    fn id(&self) -> super::FormatId {
+        super::FormatId::Apigw
+    }
+
+    fn parse<'a>(&self, line: &'a str) -> Result<ApigwRecord<'a>, super::ParseError> {
+        parse_line(line, &self.0)
+    }
+
+    fn time_us(rec: &ApigwRecord<'_>) -> i64 {
+        rec.time_us
+    }
+
+    fn request<'a>(&self, rec: &ApigwRecord<'a>, want: &Want<'a>) -> Request<'a> {
+        self.request_of(rec, want)
+    }
+
+    fn frame(&self, columns: &[usize], capacity: usize, source: &str) -> frame::ApigwFrame {
+        frame::ApigwFrame::new(columns, capacity, source)
+    }
+    fn file_roles(&self) -> RoleSet {
+        self.roles()
+    }
+
+    fn file_columns(&self) -> Vec<ColumnDef> {
+        self.column_defs()
     }
 }
