@@ -708,3 +708,56 @@ fn requests_per_second_and_connections_are_bounded() {
     let text = String::from_utf8_lossy(&out);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
 }
+
+#[test]
+fn every_slo_of_the_config_is_a_row_and_in_the_snapshot() {
+    let day = fixture_day();
+    let config = common::root().join("tests/data/slos/two.toml");
+    let config = config.to_str().unwrap();
+    let s = serve(
+        &[
+            "--config",
+            config,
+            "--source",
+            &day,
+            "--since",
+            "24h",
+            "--interval",
+            "1h",
+        ],
+        Some("2026-11-21T00:30:00Z"),
+    );
+    let snap = json(&s, "/api/snapshot");
+    let since = snap["window"]["start"].as_str().unwrap().to_string();
+    let until = snap["window"]["end"].as_str().unwrap().to_string();
+    let slo = json_ok(
+        &hosp_logs()
+            .args([
+                "--config", config, "slo", "--source", &day, "--since", &since, "--until", &until,
+                "--format", "json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let (live, batch) = (
+        snap["slos"].as_array().unwrap(),
+        slo["slos"].as_array().unwrap(),
+    );
+    assert_eq!(live.len(), 2);
+    for (l, b) in live.iter().zip(batch) {
+        assert_eq!(l["name"], b["name"]);
+        assert_eq!(l["requests"], b["requests"], "{}", b["name"]);
+        assert_eq!(l["success_rate"], b["success_rate"], "{}", b["name"]);
+    }
+    // the fast-3s SLO counts fewer good requests than availability: a row each on the page
+    assert!(u(&batch[1]["requests"]["good"]) < u(&batch[0]["requests"]["good"]));
+    let panel = json(&s, "/api/panel");
+    let mut names: Vec<&str> = panel["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["availability", "fast-3s"]);
+}

@@ -117,12 +117,19 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
     if window_us <= 0 {
         return Err(UsageError("--since must be before now".into()).into());
     }
-    let slo = args.slo.config(&ctx.settings)?;
-    let live = Live::new(LiveConfig {
-        slo,
-        security: ctx.settings.security.clone(),
-        since_us: window_us,
-    });
+    // every SLO of the config (or --slo-spec), as `watch` shows them; the first is the one
+    // the store's counts and the Prometheus series are for
+    let defs = args.slo.defs(&ctx.settings)?;
+    let slo = defs[0].config;
+    let names: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
+    let live = Live::with_slos(
+        LiveConfig {
+            slo,
+            security: ctx.settings.security.clone(),
+            since_us: window_us,
+        },
+        defs.clone(),
+    );
     let Where::Local {
         sources,
         settings,
@@ -198,7 +205,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
                 log_format: spec.format,
             }),
             served: Served {
-                live: Live::new(live.config.clone()),
+                live: Live::with_slos(live.config.clone(), defs.clone()),
             },
             sources: live_sources(&spec.sources)?,
             settings: spec.settings(settings),
@@ -238,7 +245,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         listen: args.listen,
         token: token.clone(),
         allowed_hosts: args.allowed_host.clone(),
-        slos: vec!["availability".to_string()],
+        slos: names,
         window_us,
         complete_through: from_store
             .as_ref()

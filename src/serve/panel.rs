@@ -214,9 +214,8 @@ fn burn_rows(slo: &SloReport) -> Vec<BurnRow> {
         .collect()
 }
 
-fn slo_row(name: &str, s: &Snapshot, window_us: i64) -> SloRow {
-    let slo = &s.slo;
-    let today = format_us(s.at_us)[..10].to_string();
+fn slo_row(name: &str, slo: &SloReport, at_us: i64, window_us: i64) -> SloRow {
+    let today = format_us(at_us)[..10].to_string();
     let success_today = slo
         .periods
         .iter()
@@ -248,8 +247,8 @@ fn slo_row(name: &str, s: &Snapshot, window_us: i64) -> SloRow {
     }
 }
 
-/// The page's numbers from one poll. `slos` names the SLOs of the snapshot (today one:
-/// `availability`).
+/// The page's numbers from one poll: a row per SLO of the snapshot, sorted by budget left.
+/// `slos` names them (the first names a snapshot that judged one SLO only).
 pub fn panel(
     p: &Polled,
     slos: &[String],
@@ -257,7 +256,19 @@ pub fn panel(
     complete_through: Option<String>,
 ) -> Panel {
     let s = &p.snapshot;
-    let mut rows: Vec<SloRow> = slos.iter().map(|n| slo_row(n, s, window_us)).collect();
+    // every SLO the snapshot judged (`slos[]`), else the one of its top-level keys
+    let mut rows: Vec<SloRow> = match s.slos.is_empty() {
+        false => s
+            .slos
+            .iter()
+            .map(|a| slo_row(&a.name, &a.report, s.at_us, window_us))
+            .collect(),
+        true => slos
+            .iter()
+            .take(1)
+            .map(|n| slo_row(n, &s.slo, s.at_us, window_us))
+            .collect(),
+    };
     rows.sort_by(|a, b| a.budget_fraction.total_cmp(&b.budget_fraction));
     let series = s
         .series

@@ -15,9 +15,9 @@
 //! for 5XX; waf, authorizer, throttling, client for 4XX.
 
 pub mod cause;
+pub mod descriptor;
 pub mod fields;
 pub mod frame;
-pub mod descriptor;
 pub mod json;
 pub mod parse;
 pub mod route;
