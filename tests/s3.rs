@@ -539,7 +539,7 @@ fn slo_day(s: &Server, home: &Path, extra: &[&str]) -> (Value, Value) {
     let mut args = vec!["slo", "--source", url.as_str(), "--no-cache"];
     args.extend(DAY);
     args.extend(extra);
-    let (code, mut r, err) = s.run(home, &args);
+    let (code, r, err) = s.run(home, &args);
     assert_eq!(code, 0, "{err}");
     let input = r["input"].clone();
     (common::without_input(&r), input)

@@ -872,10 +872,18 @@ mod tests {
                 nginx::NginxSettings::new(Some("$remote_addr $status $request_time"), None, &[])
                     .unwrap(),
             )),
+            ..FormatSettings::default()
         };
         assert!(
             matches!(super::recognise(nginx.as_bytes(), &settings), Looks::Other(s) if s.contains("nginx"))
         );
+        // JSON keyed by API Gateway's $context variables is its log; other JSON is named
+        let apigw =
+            "{\"requestId\":\"r1\",\"requestTimeEpoch\":\"1795168800000\",\"status\":\"200\"}\n";
+        assert!(matches!(
+            recognise(apigw.as_bytes()),
+            Looks::Known(FileFormat::Apigw(_))
+        ));
         assert_eq!(recognise(b"{\"a\":1}\n"), Looks::Other("JSON lines"));
         assert_eq!(recognise(b"\n\n"), Looks::Unknown);
         assert_eq!(recognise(b"hello world\n"), Looks::Unknown);
