@@ -243,6 +243,36 @@ fn a_configured_format_is_read_and_each_error_gets_its_cause() {
     let s5xx = want["function"] + want["integration"] + want["gateway"];
     assert_eq!(u(&v["requests"]), 300);
     assert_eq!(u(&v["total_5xx"]), s5xx);
+    // by_cause: the 5XX causes as written (zeros included), the 4XX ones only with --4xx
+    let written = |c: &str| want.get(c).copied().unwrap_or(0);
+    for c in ["function", "integration", "gateway"] {
+        assert_eq!(u(&v["by_cause"][c]), written(c), "{c}");
+    }
+    assert!(v["by_cause"].get("waf").is_none(), "{}", v["by_cause"]);
+    let v4 = json(&[
+        "errors",
+        "-s",
+        &log,
+        "--config",
+        &cfg,
+        "--log-format",
+        "apigw",
+        "--4xx",
+        "-f",
+        "json",
+    ]);
+    for c in [
+        "function",
+        "integration",
+        "gateway",
+        "waf",
+        "authorizer",
+        "throttling",
+        "client",
+    ] {
+        assert_eq!(u(&v4["by_cause"][c]), written(c), "{c}");
+    }
+    assert!(written("waf") > 0 && written("throttling") > 0 && written("function") > 0);
     // a format that cannot be read is a usage error before any log is read
     let bad = write(
         dir.path(),
@@ -367,4 +397,12 @@ fn the_migration_days_api_gateway_log_gives_its_truth() {
         .map(|(k, v)| (k.clone(), u(v)))
         .collect();
     assert_eq!(got, want);
+    // errors' by_cause, with --4xx: every cause the generator wrote (zeros for the others)
+    let v = json(&["errors", "-s", apigw, "--4xx", "-f", "json"]);
+    let causes = v["by_cause"].as_object().unwrap();
+    assert_eq!(causes.len(), 7);
+    for (c, n) in causes {
+        assert_eq!(u(n), want.get(c).copied().unwrap_or(0), "{c}");
+    }
+    assert!(want.values().sum::<u64>() > 0);
 }

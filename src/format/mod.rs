@@ -446,6 +446,9 @@ pub struct Request<'a> {
     pub tls_cipher: Option<&'a str>,
     pub trace_id: Option<&'a str>,
     pub error_reason: Option<&'a str>,
+    /// Why a 4XX or 5XX was answered, where the format's fields tell it (API Gateway:
+    /// `function`, `integration`, `gateway`; `waf`, `authorizer`, `throttling`, `client`).
+    pub cause: Option<&'static str>,
     pub actions: Option<&'a str>,
     pub classification: Option<&'a str>,
     pub edge_result: Option<&'a str>,

@@ -45,6 +45,11 @@ pub struct ErrorsReport {
     pub by_target_group: Vec<KeyErrors>,
     pub by_error_reason: Vec<KeyCount>,
     pub by_actions: Vec<KeyCount>,
+    /// Who answered the failures, where the log tells it (API Gateway): 5XX by `gateway`,
+    /// `integration`, `function`; with --4xx also `waf`, `authorizer`, `throttling`, `client`.
+    /// Absent when no failure of the window was attributed so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_cause: Option<std::collections::BTreeMap<&'static str, u64>>,
     pub bucket: String,
     pub over_time: Vec<TimeErrors>,
     pub fast_vs_slow: FastSlow,
@@ -190,6 +195,27 @@ impl Tally {
     }
 }
 
+/// The causes a format attributes failures to, 5XX first (see [`ErrorsReport::by_cause`]).
+const CAUSES_5XX: [&str; 3] = ["gateway", "integration", "function"];
+const CAUSES_4XX: [&str; 4] = ["waf", "authorizer", "throttling", "client"];
+
+/// Every cause of its class with its count (zeros included), when any failure was attributed.
+fn by_cause(
+    counted: &std::collections::BTreeMap<String, u64>,
+    include_4xx: bool,
+) -> Option<std::collections::BTreeMap<&'static str, u64>> {
+    let mut named: Vec<&'static str> = CAUSES_5XX.to_vec();
+    if include_4xx {
+        named.extend(CAUSES_4XX);
+    }
+    named.iter().any(|c| counted.contains_key(*c)).then(|| {
+        named
+            .iter()
+            .map(|c| (*c, counted.get(*c).copied().unwrap_or(0)))
+            .collect()
+    })
+}
+
 /// The errors analysis' partial: counts per status, endpoint, target, reason and bucket.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ErrorsPartial {
@@ -202,6 +228,10 @@ pub struct ErrorsPartial {
     /// 5XX per error reason and per actions executed.
     by_error_reason: Keyed<u64>,
     by_actions: Keyed<u64>,
+    /// 4XX and 5XX per cause, where the format tells it (4XX kept: `--4xx` is applied at the
+    /// finish).
+    #[serde(default)]
+    by_cause: std::collections::BTreeMap<String, u64>,
     over_time: TimeBuckets<Tally>,
     /// Fast and slow 5XX counted by an engine that applied the threshold (Athena).
     fast: u64,
@@ -252,6 +282,7 @@ impl Analysis for Errors {
             by_target: Keyed::default(),
             by_target_group: Keyed::default(),
             by_error_reason: Keyed::default(),
+            by_cause: Default::default(),
             by_actions: Keyed::default(),
             over_time: TimeBuckets::new(self.plan),
             fast: 0,
@@ -279,6 +310,14 @@ impl Analysis for Errors {
             let s = p.by_status.entry(status).or_default();
             s.0 += 1;
             s.1 += u64::from(r.generated);
+            if let Some(c) = r.cause {
+                match p.by_cause.get_mut(c) {
+                    Some(n) => *n += 1,
+                    None => {
+                        p.by_cause.insert(c.to_string(), 1);
+                    }
+                }
+            }
             if !is_5xx(r.status) {
                 continue;
             }
@@ -306,6 +345,9 @@ impl Analysis for Errors {
         into.by_target_group.merge(from.by_target_group);
         into.by_error_reason.merge(from.by_error_reason);
         into.by_actions.merge(from.by_actions);
+        for (c, n) in from.by_cause {
+            *into.by_cause.entry(c).or_default() += n;
+        }
         into.over_time.merge(from.over_time);
         into.fast += from.fast;
         into.slow += from.slow;
@@ -388,6 +430,7 @@ impl Analysis for Errors {
             by_target_group: keyed(p.by_target_group),
             by_error_reason: counted(p.by_error_reason),
             by_actions: counted(p.by_actions),
+            by_cause: by_cause(&p.by_cause, cfg.include_4xx),
             bucket: format_duration(bucket_us),
             over_time,
             fast_vs_slow: FastSlow {

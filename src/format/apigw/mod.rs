@@ -301,6 +301,7 @@ impl Apigw {
             bytes_out: r.response_length,
             trace_id: r.get(Field::XrayTraceId),
             error_reason: r.get(Field::ErrorResponseType),
+            cause: cause(&signals(r)).map(Cause::name),
             ..Request::default()
         }
     }
