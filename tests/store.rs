@@ -10,7 +10,8 @@ use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
 
 use common::{
-    copy_tree, fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, root, u,
+    copy_tree, fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files,
+    random_split, root, u,
 };
 use serde_json::Value;
 
@@ -250,47 +251,18 @@ fn a_file_whose_content_changed_replaces_its_earlier_contribution() {
 }
 
 /// A small deterministic generator (the test's own; no dependency on the code under test).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-}
-
 #[test]
 fn any_split_of_the_objects_over_several_collects_gives_the_same_answer() {
     let raw = slo_raw(&[&fixture_day()], &[]);
     let files = alb_files();
     for seed in [1u64, 7, 42] {
-        let mut rng = Lcg(seed);
-        let mut order = files.clone();
-        for i in (1..order.len()).rev() {
-            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
-        }
         // 2 to 5 collects of uneven sizes, some objects given twice
-        let parts = 2 + (rng.next() % 4) as usize;
         let tmp = tempfile::tempdir().unwrap();
         let store = tmp.path().join("s");
         let mut ingested = 0;
-        let mut rest: &[PathBuf] = &order;
-        for p in 0..parts {
-            let take = if p + 1 == parts {
-                rest.len()
-            } else {
-                1 + (rng.next() as usize % rest.len().max(1))
-            }
-            .min(rest.len());
-            let (now, later) = rest.split_at(take);
-            let mut group = now.to_vec();
-            group.push(files[(rng.next() as usize) % files.len()].clone());
+        for group in random_split(&files, seed, 4) {
             let out = collect(&store, &group, &[]);
             ingested += u(&out["objects"]["ingested"]);
-            rest = later;
         }
         assert_eq!(ingested, files.len() as u64, "seed {seed}");
         assert_same(

@@ -8,7 +8,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, root, u};
+use common::{
+    fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, random_split, root, u,
+};
 use serde_json::Value;
 
 /// An analysis read raw from `sources`.
@@ -172,18 +174,6 @@ fn each_analysis_from_the_store_equals_a_raw_read_of_the_fixture_day() {
 }
 
 /// A fixed pseudo-random sequence (the test must be the same on every run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
 #[test]
 fn any_split_of_the_objects_over_several_collects_gives_the_same_answers() {
     let files = log_files(Path::new(&fixture_day()));
@@ -200,29 +190,12 @@ fn any_split_of_the_objects_over_several_collects_gives_the_same_answers() {
     })
     .collect();
     for seed in [3u64, 11] {
-        let mut rng = Lcg(seed);
-        let mut order = files.clone();
-        for i in (1..order.len()).rev() {
-            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
-        }
         // 2 to 4 collects of uneven sizes, one object of each given again
-        let parts = 2 + (rng.next() % 3) as usize;
         let tmp = tempfile::tempdir().unwrap();
         let store = tmp.path().join("s");
         let mut ingested = 0;
-        let mut rest: &[PathBuf] = &order;
-        for p in 0..parts {
-            let take = if p + 1 == parts {
-                rest.len()
-            } else {
-                1 + (rng.next() as usize % rest.len().max(1))
-            }
-            .min(rest.len());
-            let (now, later) = rest.split_at(take);
-            let mut group = now.to_vec();
-            group.push(files[(rng.next() as usize) % files.len()].clone());
+        for group in random_split(&files, seed, 3) {
             ingested += u(&collect(&store, &group)["objects"]["ingested"]);
-            rest = later;
         }
         assert_eq!(ingested, files.len() as u64, "seed {seed}");
         for (cmd, opts, r) in &answers {

@@ -174,3 +174,38 @@ pub fn without_input(v: &Value) -> Value {
     }
     v
 }
+
+/// A split of `files` over several collects, for the store's "any split gives the same
+/// answers" tests: shuffled by `seed`, cut into 2 to `1 + kinds` groups of uneven sizes, each
+/// group with one file of the whole given again (a file collected twice).
+#[allow(dead_code)]
+pub fn random_split(files: &[PathBuf], seed: u64, kinds: u64) -> Vec<Vec<PathBuf>> {
+    let mut rng = seed;
+    let mut next = || {
+        rng = rng
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        rng >> 33
+    };
+    let mut order = files.to_vec();
+    for i in (1..order.len()).rev() {
+        order.swap(i, (next() % (i as u64 + 1)) as usize);
+    }
+    let parts = 2 + (next() % kinds) as usize;
+    let mut groups = Vec::with_capacity(parts);
+    let mut rest: &[PathBuf] = &order;
+    for p in 0..parts {
+        let take = if p + 1 == parts {
+            rest.len()
+        } else {
+            1 + (next() as usize % rest.len().max(1))
+        }
+        .min(rest.len());
+        let (now, later) = rest.split_at(take);
+        let mut group = now.to_vec();
+        group.push(files[(next() as usize) % files.len()].clone());
+        groups.push(group);
+        rest = later;
+    }
+    groups
+}
