@@ -405,4 +405,27 @@ fn the_migration_days_api_gateway_log_gives_its_truth() {
         assert_eq!(u(n), want.get(c).copied().unwrap_or(0), "{c}");
     }
     assert!(want.values().sum::<u64>() > 0);
+    // latency --field integration: integrationLatency, over the requests that logged one
+    let lat = json(&[
+        "latency",
+        "-s",
+        apigw,
+        "--field",
+        "integration",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(lat["field"], "target");
+    let counted = json(&[
+        "query",
+        "-s",
+        apigw,
+        "-f",
+        "json",
+        "select count(integration_latency) as n, max(integration_latency) as mx from logs",
+    ]);
+    let row = &counted[0];
+    assert!(u(&row["n"]) > 0);
+    assert_eq!(u(&lat["overall"]["count"]), u(&row["n"]));
+    assert_eq!(lat["overall"]["max"].as_f64(), row["mx"].as_f64());
 }

@@ -24,7 +24,9 @@ pub enum LatencyField {
     Total,
     /// request_processing_time: ALB received the request → sent it to a target
     Request,
-    /// target_processing_time: sent to the target → target started its response
+    /// target_processing_time: sent to the target → target started its response (nginx:
+    /// upstream_response_time; API Gateway: integrationLatency, also `--field integration`)
+    #[value(alias = "integration")]
     Target,
     /// response_processing_time: response from the target → sent to the client
     Response,
