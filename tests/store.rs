@@ -641,11 +641,11 @@ fn collect_with_no_source_reads_every_hop_and_each_hop_is_answered_exactly() {
             .output()
             .unwrap(),
     );
-    let files: usize = ["AWSLogs", "cloudfront", "nginx"]
+    let files: u64 = ["AWSLogs", "cloudfront", "nginx"]
         .iter()
-        .map(|d| count_files(&root().join("fixtures/day").join(d)))
+        .map(|d| common::count_files(&root().join("fixtures/day").join(d)))
         .sum();
-    assert_eq!(u(&out["objects"]["ingested"]), files as u64);
+    assert_eq!(u(&out["objects"]["ingested"]), files);
     for hop in ["edge", "lb", "proxy"] {
         let raw = json_ok(
             &hosp_logs()
@@ -677,20 +677,6 @@ fn collect_with_no_source_reads_every_hop_and_each_hop_is_answered_exactly() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--log-format"), "{err}");
-}
-
-fn count_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                count_files(&p)
-            } else {
-                1
-            }
-        })
-        .sum()
 }
 
 #[test]

@@ -356,7 +356,7 @@ fn retries_and_the_others_over_nginx_logs_from_the_store_equal_a_raw_read() {
             .output()
             .unwrap(),
     );
-    assert_eq!(u(&out["objects"]["ingested"]), files_under(&nginx));
+    assert_eq!(u(&out["objects"]["ingested"]), common::count_files(&nginx));
     let source = [nginx.display().to_string()];
     for (cmd, opts) in [
         ("retries", vec![]),
@@ -402,21 +402,6 @@ fn retries_and_the_others_over_nginx_logs_from_the_store_equal_a_raw_read() {
         err.contains("--client-timeout 30s") && err.contains("--no-store"),
         "{err}"
     );
-}
-
-/// Files under a folder, counted recursively.
-fn files_under(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                files_under(&p)
-            } else {
-                1
-            }
-        })
-        .sum()
 }
 
 #[test]

@@ -209,3 +209,19 @@ pub fn random_split(files: &[PathBuf], seed: u64, kinds: u64) -> Vec<Vec<PathBuf
     }
     groups
 }
+
+/// Every file under a folder, counted recursively (whatever its name).
+#[allow(dead_code)]
+pub fn count_files(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                count_files(&p)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
