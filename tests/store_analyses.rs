@@ -451,4 +451,23 @@ fn the_gate_from_the_store_equals_a_raw_read_and_exits_the_same() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--no-store"));
+    // only the first SLO's counts are kept: a named SLO is refused, never judged on them
+    let out = hosp_logs()
+        .args([
+            "gate",
+            "--config",
+            &fixture_config(),
+            "--slo",
+            "availability=99",
+        ])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--slo NAME=TARGET reads the logs (add --no-store)"),
+        "{err}"
+    );
 }
