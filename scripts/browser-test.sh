@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The daily report in a real browser (Debian's chromium, headless):
-#   1. builds hosp-logs and writes the report of fixtures/hostile/access.log, whose user agent
+#   1. builds hosp-logs (or takes $HOSP_LOGS_BIN) and writes the report of fixtures/hostile/access.log, whose user agent
 #      and URL carry "<script>…", "\x22><img onerror=…>" and "' onmouseover='…";
 #   2. checks the page statically: no script, no event-handler attribute, no URL that would
 #      load anything (only data: images and #anchors);
@@ -28,8 +28,12 @@ mkdir -p "$out"
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
 
-cargo build --locked --quiet
-bin="${CARGO_TARGET_DIR:-target}/debug/hosp-logs"
+if [ -n "${HOSP_LOGS_BIN:-}" ]; then
+    bin="$HOSP_LOGS_BIN"
+else
+    cargo build --locked --quiet
+    bin="${CARGO_TARGET_DIR:-target}/debug/hosp-logs"
+fi
 "$bin" report -q --source fixtures/hostile/access.log --out "$out/report" >/dev/null
 page="$(cd "$out/report" && pwd)/index.html"
 

@@ -24,6 +24,12 @@ if [ "${CI:-}" = "true" ]; then
     command -v tmux >/dev/null 2>&1 || { echo "test: CI=true and tmux is missing" >&2; exit 1; }
 fi
 cargo test --locked
+# the binary `cargo test` just built for the CLI tests: `cargo build` would build the
+# dependencies again without the dev-dependencies' features (minutes in CI) for the same program
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+HOSP_LOGS_BIN="${HOSP_LOGS_BIN:-$target_dir/debug/hosp-logs}"
+export HOSP_LOGS_BIN
 # The daily report in a real browser (installs Debian's chromium when missing): always in CI,
 # locally with HOSP_LOGS_BROWSER_TEST=1.
 if [ "${CI:-}" = "true" ] || [ "${HOSP_LOGS_BROWSER_TEST:-}" = "1" ]; then
