@@ -12,6 +12,7 @@ pub mod gate;
 pub mod histogram;
 pub mod hops;
 pub mod latency;
+pub mod migration;
 pub mod live;
 pub mod openslo;
 pub mod query;
