@@ -198,7 +198,10 @@ pub fn read(
         seen,
     };
     let bucket_us = plan.bucket(end.span_us());
-    Ok((migration::build(reads, end.window_info(), bucket_us), failed))
+    Ok((
+        migration::build(reads, end.window_info(), bucket_us),
+        failed,
+    ))
 }
 
 fn empty(a: &SystemTraffic) -> SystemPartial {
@@ -257,14 +260,26 @@ mod tests {
             .unwrap()
         };
         for (body, why) in [
-            ("name = \"a\"\nlog_format = \"apigw\"\nsources = [\"y\"]", "two systems"),
-            ("name = \"b\"\nlog_format = \"auto\"\nsources = [\"y\"]", "not auto"),
-            ("name = \"b\"\nlog_format = \"apigw\"\nsources = []", "no sources"),
+            (
+                "name = \"a\"\nlog_format = \"apigw\"\nsources = [\"y\"]",
+                "two systems",
+            ),
+            (
+                "name = \"b\"\nlog_format = \"auto\"\nsources = [\"y\"]",
+                "not auto",
+            ),
+            (
+                "name = \"b\"\nlog_format = \"apigw\"\nsources = []",
+                "no sources",
+            ),
             (
                 "name = \"b\"\nlog_format = \"apigw\"\nsources = [\"y\"]\ntarget_groups = [\"t\"]",
                 "load balancer",
             ),
-            ("name = \" \"\nlog_format = \"apigw\"\nsources = [\"y\"]", "without a name"),
+            (
+                "name = \" \"\nlog_format = \"apigw\"\nsources = [\"y\"]",
+                "without a name",
+            ),
         ] {
             let err = resolve(&system(body), None).unwrap_err();
             assert!(err.0.contains(why), "{body}: {err}");

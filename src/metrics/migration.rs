@@ -90,8 +90,7 @@ impl SystemTraffic {
     /// Whether a line belongs to this system: with `target_groups`, only theirs.
     fn owns(&self, r: &Request<'_>) -> bool {
         self.target_groups.is_empty()
-            || r
-                .backend
+            || r.backend
                 .is_some_and(|b| self.target_groups.iter().any(|t| t == b))
     }
 }
@@ -288,7 +287,8 @@ pub struct MigrationReport {
 /// `METHOD /template`, or `-` for a line without a method or an endpoint.
 fn route_name(key: &[Option<String>]) -> String {
     let part = |i: usize| key.get(i).cloned().flatten();
-    crate::format::apigw::route(part(0).as_deref(), part(1).as_deref()).unwrap_or_else(|| "-".into())
+    crate::format::apigw::route(part(0).as_deref(), part(1).as_deref())
+        .unwrap_or_else(|| "-".into())
 }
 
 /// Puts the systems read side by side: per route, per bucket of the moving routes.
@@ -349,14 +349,18 @@ pub fn build(systems: Vec<SystemRead>, window: WindowInfo, bucket_us: i64) -> Mi
         std::collections::BTreeMap::new();
     for (i, s) in systems.into_iter().enumerate() {
         for (key, t) in s.part.by_route.into_rows() {
-            by_route.entry(route_name(&key)).or_insert_with(|| vec![None; n])[i] = Some(t);
+            by_route
+                .entry(route_name(&key))
+                .or_insert_with(|| vec![None; n])[i] = Some(t);
         }
         for (start, routes) in s.part.over_time.finish(bucket_us) {
             let rows = routes
                 .into_rows()
                 .map(|(key, t)| (route_name(&key), t))
                 .collect();
-            over_time.entry(start).or_insert_with(|| vec![Vec::new(); n])[i] = rows;
+            over_time
+                .entry(start)
+                .or_insert_with(|| vec![Vec::new(); n])[i] = rows;
         }
     }
     let moving: std::collections::BTreeSet<String> = by_route
@@ -531,24 +535,94 @@ mod tests {
     #[test]
     fn routes_and_shares_follow_the_definitions_whatever_the_batches() {
         let alb = vec![
-            req(T0 - 30 * MIN, "GET", "/hospitals/{id}", Some(200), Some(100.0), Some("hosp-legacy")),
-            req(T0 - 20 * MIN, "GET", "/hospitals/{id}", Some(200), Some(300.0), Some("hosp-legacy")),
-            req(T0 - 10 * MIN, "GET", "/hospitals/{id}", Some(503), None, Some("hosp-legacy")),
-            req(T0 + 10 * MIN, "POST", "/notes", Some(201), Some(50.0), Some("hosp-legacy")),
+            req(
+                T0 - 30 * MIN,
+                "GET",
+                "/hospitals/{id}",
+                Some(200),
+                Some(100.0),
+                Some("hosp-legacy"),
+            ),
+            req(
+                T0 - 20 * MIN,
+                "GET",
+                "/hospitals/{id}",
+                Some(200),
+                Some(300.0),
+                Some("hosp-legacy"),
+            ),
+            req(
+                T0 - 10 * MIN,
+                "GET",
+                "/hospitals/{id}",
+                Some(503),
+                None,
+                Some("hosp-legacy"),
+            ),
+            req(
+                T0 + 10 * MIN,
+                "POST",
+                "/notes",
+                Some(201),
+                Some(50.0),
+                Some("hosp-legacy"),
+            ),
             // another target group: not this system's
-            req(T0 + 20 * MIN, "GET", "/hospitals/{id}", Some(200), Some(20.0), Some("hosp-lambda")),
+            req(
+                T0 + 20 * MIN,
+                "GET",
+                "/hospitals/{id}",
+                Some(200),
+                Some(20.0),
+                Some("hosp-lambda"),
+            ),
             // no target group (fixed response): not this system's either
             req(T0 + 30 * MIN, "GET", "/wp-login.php", Some(404), None, None),
         ];
-        let mut excluded = req(T0 + 40 * MIN, "POST", "/notes", Some(500), Some(9.0), Some("hosp-legacy"));
+        let mut excluded = req(
+            T0 + 40 * MIN,
+            "POST",
+            "/notes",
+            Some(500),
+            Some(9.0),
+            Some("hosp-legacy"),
+        );
         excluded.excluded = true;
         let mut alb_all = alb.clone();
         alb_all.push(excluded);
         let apigw = vec![
-            req(T0 + 5 * MIN, "GET", "/hospitals/{id}", Some(200), Some(40.0), None),
-            req(T0 + 15 * MIN, "GET", "/hospitals/{id}", Some(502), Some(60.0), None),
-            req(T0 + 25 * MIN, "GET", "/hospitals/{id}", Some(200), Some(20.0), None),
-            req(T0 + 35 * MIN, "GET", "/hospitals/{id}", Some(429), Some(1.0), None),
+            req(
+                T0 + 5 * MIN,
+                "GET",
+                "/hospitals/{id}",
+                Some(200),
+                Some(40.0),
+                None,
+            ),
+            req(
+                T0 + 15 * MIN,
+                "GET",
+                "/hospitals/{id}",
+                Some(502),
+                Some(60.0),
+                None,
+            ),
+            req(
+                T0 + 25 * MIN,
+                "GET",
+                "/hospitals/{id}",
+                Some(200),
+                Some(20.0),
+                None,
+            ),
+            req(
+                T0 + 35 * MIN,
+                "GET",
+                "/hospitals/{id}",
+                Some(429),
+                Some(1.0),
+                None,
+            ),
             req(T0 + 45 * MIN, "GET", "/hospitals/{id}", None, None, None),
         ];
         let legacy = analysis(&["hosp-legacy"]);
@@ -563,7 +637,11 @@ mod tests {
         );
         let split = build(
             vec![
-                read(&legacy, "legacy", &[&alb_all[4..], &alb_all[..1], &alb_all[1..4]]),
+                read(
+                    &legacy,
+                    "legacy",
+                    &[&alb_all[4..], &alb_all[..1], &alb_all[1..4]],
+                ),
                 read(&gateway, "apigw", &[&apigw[2..], &apigw[..2]]),
             ],
             WindowInfo::default(),
@@ -573,7 +651,12 @@ mod tests {
             let legacy = &r.systems[0];
             // 4 of its target group's lines (the excluded one left out), 1 of them 5XX
             assert_eq!(
-                (legacy.requests, legacy.valid, legacy.good, legacy.errors_5xx),
+                (
+                    legacy.requests,
+                    legacy.valid,
+                    legacy.good,
+                    legacy.errors_5xx
+                ),
                 (4, 4, 3, 1)
             );
             // latencies 50, 100, 300 (the 503 has none): p50 100, p99 = 100 + 0.98 × 200
@@ -581,7 +664,10 @@ mod tests {
             assert_eq!(legacy.p99_ms, Some(100.0 + 0.98 * 200.0));
             let gw = &r.systems[1];
             // 5 requests, 4 with a status (429 is good: < 500), the 502 bad
-            assert_eq!((gw.requests, gw.valid, gw.good, gw.errors_5xx), (5, 4, 3, 1));
+            assert_eq!(
+                (gw.requests, gw.valid, gw.good, gw.errors_5xx),
+                (5, 4, 3, 1)
+            );
             assert_eq!(gw.success_rate, Some(0.75));
             assert_eq!(r.excluded, 1);
             assert_eq!(r.moving_routes, ["GET /hospitals/{id}"]);
@@ -589,7 +675,10 @@ mod tests {
             let h = &r.routes[0];
             assert_eq!((h.route.as_str(), h.requests), ("GET /hospitals/{id}", 8));
             assert_eq!(h.systems.len(), 2);
-            assert_eq!((h.systems[0].name.as_str(), h.systems[0].requests), ("legacy", 3));
+            assert_eq!(
+                (h.systems[0].name.as_str(), h.systems[0].requests),
+                ("legacy", 3)
+            );
             assert_eq!(h.systems[0].share, Some(3.0 / 8.0));
             assert_eq!(h.systems[0].success_rate, Some(2.0 / 3.0));
             assert_eq!(h.systems[0].errors_5xx, 1);
@@ -642,7 +731,8 @@ mod tests {
             ("POST", "/notes"),
             ("GET", "/"),
         ];
-        const STATUS: [Option<u16>; 6] = [Some(200), Some(201), Some(404), Some(500), Some(503), None];
+        const STATUS: [Option<u16>; 6] =
+            [Some(200), Some(201), Some(404), Some(500), Some(503), None];
         let mut rng = Rng(7);
         // 5 hours in time order, over two target groups
         let reqs: Vec<Request<'static>> = (0..3_000)
@@ -650,7 +740,14 @@ mod tests {
                 let (m, e) = ROUTES[rng.below(4) as usize];
                 let ms = (rng.below(10) > 0).then(|| rng.below(5_000) as f64 / 10.0);
                 let tg = ["hosp-legacy", "hosp-lambda"][rng.below(2) as usize];
-                let mut r = req(T0 + i * 6_000_000, m, e, STATUS[rng.below(6) as usize], ms, Some(tg));
+                let mut r = req(
+                    T0 + i * 6_000_000,
+                    m,
+                    e,
+                    STATUS[rng.below(6) as usize],
+                    ms,
+                    Some(tg),
+                );
                 r.excluded = rng.below(50) == 0;
                 r
             })
@@ -664,9 +761,8 @@ mod tests {
             ..analysis(&["hosp-lambda"])
         };
         let whole = |x: &SystemTraffic, name: &str| read(x, name, &[&reqs]);
-        let report = |reads| {
-            serde_json::to_value(build(reads, WindowInfo::default(), 5 * MIN)).unwrap()
-        };
+        let report =
+            |reads| serde_json::to_value(build(reads, WindowInfo::default(), 5 * MIN)).unwrap();
         let want = report(vec![whole(&a, "legacy"), whole(&b, "lambda")]);
         assert!(want["routes"].as_array().unwrap().len() == 4);
         for trial in 0..4 {

@@ -224,7 +224,13 @@ pub fn success(
     let legend: Vec<(&str, RGBColor, Mark)> = names
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.as_str(), SERIES[i % SERIES.len()], Mark::Line { width: 3 }))
+        .map(|(i, n)| {
+            (
+                n.as_str(),
+                SERIES[i % SERIES.len()],
+                Mark::Line { width: 3 },
+            )
+        })
         .collect();
     let area = frame(
         area,
