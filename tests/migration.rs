@@ -683,3 +683,78 @@ fn the_daily_report_has_the_migration_section_escaped() {
         u(&truth["migration"]["alb"]["requests"])
     );
 }
+
+#[test]
+fn an_unreadable_system_fails_the_run_unless_allowed_and_the_window_holds_for_every_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = root().join("fixtures/migration");
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(fixture.join("truth.json")).unwrap()).unwrap();
+    let missing = dir.path().join("not-there");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "[[systems]]\nname = \"legacy\"\nlog_format = \"alb\"\nsources = [\"{}\"]\ntarget_groups = [\"hosp-legacy\"]\n\n[[systems]]\nname = \"apigw\"\nlog_format = \"apigw\"\nsources = [\"{}\"]\n",
+            fixture.join("AWSLogs").display(),
+            missing.display()
+        ),
+    );
+    let args = ["migration", "--config", &config, "-f", "json"];
+    // the missing system is named on stderr; exit 1, the readable system's numbers still printed
+    let out = hosp_logs().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("system `apigw` could not be read"),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        u(&v["systems"][0]["requests"]),
+        u(&truth["migration"]["alb"]["requests"])
+    );
+    // --allow-partial: exit 0, the failure in the system's `error` and in the notes
+    let v = json_ok(
+        &hosp_logs()
+            .args(args)
+            .arg("--allow-partial")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&v["systems"][1]["requests"]), 0);
+    assert!(v["systems"][1]["error"].as_str().is_some(), "{v}");
+    assert!(v["systems"][0].get("error").is_none(), "{v}");
+    assert!(
+        v["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with("system `apigw`: could not be read")),
+        "{v}"
+    );
+
+    // --since at the cut-over: legacy's lines from 12:00 on (its `time` field, counted here),
+    // API Gateway's every line; no route served by both, so none is moving
+    let since = "2026-11-20T12:00:00";
+    let legacy_after = gunzip_lines(&fixture.join("AWSLogs"))
+        .iter()
+        .map(|l| alb_fields(l))
+        .filter(|f| f[1].as_str() >= since && f[16].contains("/hosp-legacy/"))
+        .count() as u64;
+    assert!(legacy_after > 500, "{legacy_after}");
+    let config = root().join("fixtures/migration.toml").display().to_string();
+    let v = json_ok(
+        &hosp_logs()
+            .args(["migration", "--config", &config, "-f", "json", "--since"])
+            .arg(format!("{since}Z"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&v["systems"][0]["requests"]), legacy_after);
+    assert_eq!(
+        u(&v["systems"][1]["requests"]),
+        u(&truth["migration"]["apigw"]["requests"])
+    );
+    assert_eq!(v["moving_routes"], serde_json::json!([]));
+    assert_eq!(v["over_time"], serde_json::json!([]));
+    assert_eq!(v["window"]["start"], "2026-11-20T12:00:00Z");
+}
