@@ -33,6 +33,10 @@ pub struct Config {
     /// `hosp-logs hops`: the hops a request passes, outermost first.
     #[serde(default)]
     pub hops: Vec<HopSection>,
+    /// `hosp-logs migration` (and the report's Migration section): the old and the new system
+    /// side by side.
+    #[serde(default)]
+    pub systems: Vec<SystemSection>,
     /// The store of per-minute partials (`hosp-logs collect`).
     #[serde(default)]
     pub store: StoreSection,
@@ -61,6 +65,24 @@ pub struct HopSection {
     /// An nginx hop's own `[nginx]` settings (log_format, escape, trusted_proxies); default:
     /// the config's `[nginx]` section.
     pub nginx: Option<NginxSection>,
+}
+
+/// One system of `[[systems]]` (docs/migration.md): a log and its format, as the migration
+/// view compares it with the others.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemSection {
+    /// What the reports call it ("legacy", "apigw").
+    pub name: String,
+    /// Its logs' format: alb, apigw, nginx or cloudfront.
+    pub log_format: crate::format::LogFormat,
+    /// Files, folders, globs or s3:// / cwlogs:// sources, as `--source`.
+    pub sources: Vec<String>,
+    /// A load balancer's system (alb) narrowed to these target groups (by name, as
+    /// `backends` shows them): the old system when the new one sits behind the same ALB, or
+    /// when one ALB log holds both. Default: every line of the log.
+    #[serde(default)]
+    pub target_groups: Vec<String>,
 }
 
 /// nginx access logs: how they are written, and who the proxies in front of nginx are.
@@ -422,6 +444,11 @@ impl Config {
         }
         for hop in &mut self.hops {
             for p in &mut hop.sources {
+                *p = config_path(base, p);
+            }
+        }
+        for system in &mut self.systems {
+            for p in &mut system.sources {
                 *p = config_path(base, p);
             }
         }

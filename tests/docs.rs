@@ -272,6 +272,13 @@ fn every_json_key_of_the_fixture_day_is_documented() {
         vec!["slo", "--config", &config, "--format", "json"],
         None,
     );
+    // the systems of the migration fixture side by side
+    let migration = root().join("fixtures/migration.toml").display().to_string();
+    run(
+        "migration".into(),
+        vec!["migration", "--config", &migration, "--format", "json"],
+        None,
+    );
     // one snapshot of the live panel, its clock at the day's end
     run(
         "watch --once".into(),

@@ -17,6 +17,7 @@ pub mod hops;
 pub mod input;
 pub mod latency;
 pub mod meta;
+pub mod migration;
 pub mod query;
 pub mod report;
 pub mod retries;
@@ -121,6 +122,9 @@ pub enum Command {
     /// The user's request hop by hop (edge, load balancer, proxy): each hop's success side by
     /// side, the logs joined on their ids, where the failures happened and what retries saved
     Hops(hops::HopsArgs),
+    /// The migration view: the config's [[systems]] (the old and the new) side by side, route
+    /// by route: which system served it, its share, success rate, p50/p99 and 5XX, over time
+    Migration(migration::MigrationArgs),
     /// The daily report: index.html, summary.json and PNG charts of every analysis, in one folder
     Report(report::ReportArgs),
     /// CI gate: check the SLO, p99 latency and 5XX rate; exit 3 on breach, 4 on no data
@@ -196,6 +200,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Edge(args) => edge::run(&cli.global, args),
         Command::Retries(args) => retries::run(&cli.global, args),
         Command::Hops(args) => hops::run(&cli.global, args),
+        Command::Migration(args) => migration::run(&cli.global, args),
         Command::Report(args) => report::run(&cli.global, args),
         Command::Gate(args) => gate::run(&cli.global, args),
         Command::Query(args) => query::run(&cli.global, args),

@@ -143,6 +143,7 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
         latency_histogram,
         charts: Vec::new(),
         path: None,
+        migration: None,
     };
     // the Path section: each configured hop read once more, over the same window
     let specs = super::hops::configured(&ctx.settings, args.input.nginx_log_format.as_deref())?;
@@ -155,6 +156,20 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
             ));
         }
         report.path = Some(path);
+    }
+    // the Migration section: each configured system read once more, over the same window
+    let systems =
+        super::migration::configured(&ctx.settings, args.input.nginx_log_format.as_deref())?;
+    if !systems.is_empty() {
+        let (mut cutover, failed) = super::migration::read(ctx, &systems, cfg, plan)?;
+        if !failed.is_empty() && !ctx.allow_partial() {
+            return Err(anyhow::anyhow!(
+                "system(s) {} could not be read whole for the report's Migration section (--allow-partial accepts that)",
+                failed.join(", ")
+            ));
+        }
+        cutover.top = args.top;
+        report.migration = Some(cutover);
     }
     let (infos, pngs) = charts(&report, &axis.aligned(bucket_us), bucket_us, &cfg)?;
     report.charts = infos;
@@ -343,6 +358,37 @@ fn charts(
                 let axis = TimeAxis::of(&path.window).aligned(path.bucket_us);
                 chart::hops::success_by_hop(a, path, &axis, path.bucket_us)
             })?,
+        );
+    }
+    if let Some(m) = &r.migration {
+        let axis = TimeAxis::of(&m.window).aligned(m.bucket_us);
+        add(
+            "migration-share.png",
+            "The cut-over: each system's share",
+            format!(
+                "Each system's share of the requests of the moving routes ({}) per {} bucket, stacked to 100 %.",
+                if m.moving_routes.is_empty() {
+                    "none".to_string()
+                } else {
+                    m.moving_routes.join(", ")
+                },
+                m.bucket
+            ),
+            one(&|a| crate::render::migration::share(a, m, &axis, m.bucket_us))?,
+        );
+        add(
+            "migration-success.png",
+            "The cut-over: each system's success rate",
+            format!(
+                "Success rate (good / valid, as the SLO judges) of each system on the moving routes per {} bucket; over the window {}.",
+                m.bucket,
+                m.systems
+                    .iter()
+                    .map(|s| format!("{} {}", s.name, percent(s.success_rate)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            one(&|a| crate::render::migration::success(a, m, &axis, m.bucket_us))?,
         );
     }
     Ok((infos, pngs))

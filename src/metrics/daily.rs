@@ -365,6 +365,9 @@ pub struct DailyReport {
     /// The request hop by hop (`hosp-logs hops`), when the config has `[[hops]]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<super::hops::HopsReport>,
+    /// The systems side by side (`hosp-logs migration`), when the config has `[[systems]]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<super::migration::MigrationReport>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -13,6 +13,7 @@ pub mod histogram;
 pub mod hops;
 pub mod latency;
 pub mod live;
+pub mod migration;
 pub mod openslo;
 pub mod query;
 pub mod retries;

@@ -369,6 +369,9 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
     if r.path.is_some() {
         o.push_str("<li><a href=\"#path\">Path</a></li>");
     }
+    if r.migration.is_some() {
+        o.push_str("<li><a href=\"#migration\">Migration</a></li>");
+    }
     o.push_str("<li><a href=\"#input\">Input and definitions</a></li></ul></nav>\n");
 
     // SLO
@@ -480,6 +483,16 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
             let _ = writeln!(o, "<li>{}</li>", note(n));
         }
         o.push_str("</ul>\n</section>\n\n");
+    }
+
+    // the systems side by side: the cut-over table and its charts (names and routes come
+    // from the logs and the config: `table`, `cell` and `note` escape them)
+    if let Some(m) = &r.migration {
+        o.push_str("<section id=\"migration\">\n<h2>Migration: the systems side by side</h2>\n");
+        document(&mut o, &m.document(), usize::MAX, false);
+        figure(&mut o, charts, "migration-share.png");
+        figure(&mut o, charts, "migration-success.png");
+        o.push_str("</section>\n\n");
     }
 
     // input

@@ -16,6 +16,7 @@ pub mod hops;
 pub mod html;
 pub mod latency;
 pub mod markdown;
+pub mod migration;
 pub mod retries;
 pub mod security;
 pub mod slo;
