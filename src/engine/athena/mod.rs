@@ -24,6 +24,8 @@ pub struct AthenaSettings {
     pub client: AthenaOptions,
     /// Whose table it is: the analyses read its roles.
     pub format: FormatId,
+    /// The formats' settings (API Gateway's columns and roles follow the stage's format).
+    pub format_settings: FormatSettings,
     pub table: String,
     /// The logs' s3:// folder (for the scan estimate).
     pub location: Option<String>,
@@ -45,8 +47,12 @@ pub fn run<A: AthenaPlan>(
 ) -> anyhow::Result<Option<Ran<A::Report>>> {
     let source = settings
         .format
-        .athena_table(settings.location.as_deref(), &job.window)?;
-    let format = FileFormat::for_file(settings.format, &[], &FormatSettings::default());
+        .athena_table(
+            settings.location.as_deref(),
+            &job.window,
+            &settings.format_settings,
+        )?;
+    let format = FileFormat::for_file(settings.format, &[], &settings.format_settings);
     check_roles(analysis.name(), analysis.required(), &format)?;
     let sql = Sql::new(
         &settings.table,
