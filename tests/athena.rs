@@ -1180,3 +1180,253 @@ fn a_table_of_the_other_format_is_a_clear_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("no Athena table for nginx"));
 }
+
+// ---- API Gateway: JSON lines through the OpenX JSON SerDe ------------------------------------
+
+const APIGW_WINDOW: [&str; 4] = [
+    "--since",
+    "2026-11-20T11:30:00Z",
+    "--until",
+    "2026-11-20T14:00:00Z",
+];
+
+/// A generated migration day's API Gateway log (its /hospitals routes, 11:30 to 14:00) as
+/// Kinesis Data Firehose delivers JSON access logs: the messages of the CloudWatch export lines,
+/// one JSON object per line, under `yyyy/MM/dd/HH/`; with two lines neither engine reads (not
+/// JSON; a status that is not one). `rename`: each object rewritten with the keys of
+/// [`APIGW_RENAMED`] (flat, one of them dotted). Returns the folder and truth.json.
+fn apigw_day(rename: bool) -> (std::path::PathBuf, Value) {
+    use std::io::Read as _;
+    let base = root().join("target/athena-apigw");
+    let gen = base.join("generated");
+    static GENERATED: OnceLock<()> = OnceLock::new();
+    GENERATED.get_or_init(|| {
+        let _ = std::fs::remove_dir_all(&gen);
+        let out = hosp_logs()
+            .args(["generate", "-q", "--start", "2026-11-20T11:30:00Z"])
+            .args(["--duration", "150m", "--rate", "2", "--migration", "--out"])
+            .arg(&gen)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    });
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(gen.join("truth.json")).unwrap()).unwrap();
+    let dir = base.join(if rename { "renamed" } else { "by-name" });
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut by_hour: std::collections::BTreeMap<String, String> = Default::default();
+    let mut files = Vec::new();
+    let mut stack = vec![gen.join("apigw")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(".gz") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    for f in files {
+        let mut text = String::new();
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        for line in text.lines() {
+            let (stamp, message) = line.split_once(' ').unwrap();
+            let message = if rename {
+                renamed(message)
+            } else {
+                message.to_string()
+            };
+            let hour = &stamp[11..13];
+            let out = by_hour.entry(hour.to_string()).or_default();
+            out.push_str(&message);
+            out.push('\n');
+        }
+    }
+    assert!(by_hour.len() >= 2, "{:?}", by_hour.keys());
+    for (i, (hour, mut text)) in by_hour.into_iter().enumerate() {
+        if i == 0 {
+            let status = if rename { "code" } else { "status" };
+            text.push_str("not a JSON line\n");
+            text.push_str(&format!(
+                "{{\"requestTimeEpoch\":\"1795179600000\",\"{status}\":\"abc\"}}\n"
+            ));
+        }
+        let folder = dir.join("2026/11/20").join(hour);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("hosp-apigw-1-2026-11-20.log"), text).unwrap();
+    }
+    (dir, truth)
+}
+
+/// A stage format with keys of its own: flat, renamed, one with a dot.
+const APIGW_RENAMED: &str = r#"{"id":"$context.requestId","when":"$context.requestTimeEpoch","ip":"$context.identity.sourceIp","verb":"$context.httpMethod","resource":"$context.resourcePath","p":"$context.path","code":"$context.status","bytes":"$context.responseLength","lat":"$context.responseLatency","ilat":"$context.integrationLatency","istatus":"$context.integrationStatus","integration.status":"$context.integration.status","err":"$context.error.responseType","waf":"$context.wafResponseCode","ua":"$context.identity.userAgent"}"#;
+
+/// A generated (nested, by-name) line written with [`APIGW_RENAMED`]'s keys.
+fn renamed(message: &str) -> String {
+    let v: Value = serde_json::from_str(message).unwrap();
+    let keys: [(&str, &[&str]); 15] = [
+        ("id", &["requestId"]),
+        ("when", &["requestTimeEpoch"]),
+        ("ip", &["identity", "sourceIp"]),
+        ("verb", &["httpMethod"]),
+        ("resource", &["resourcePath"]),
+        ("p", &["path"]),
+        ("code", &["status"]),
+        ("bytes", &["responseLength"]),
+        ("lat", &["responseLatency"]),
+        ("ilat", &["integrationLatency"]),
+        ("istatus", &["integrationStatus"]),
+        ("integration.status", &["integration", "status"]),
+        ("err", &["error", "responseType"]),
+        ("waf", &["wafResponseCode"]),
+        ("ua", &["identity", "userAgent"]),
+    ];
+    let mut out = serde_json::Map::new();
+    for (key, path) in keys {
+        let mut x = &v;
+        for p in path {
+            x = &x[*p];
+        }
+        // latencies as JSON numbers where they are numbers: both engines read either
+        let x = match (key, x.as_str().and_then(|s| s.parse::<u64>().ok())) {
+            ("lat" | "ilat", Some(n)) => json!(n),
+            _ => x.clone(),
+        };
+        out.insert(key.to_string(), x);
+    }
+    Value::Object(out).to_string()
+}
+
+/// The apigw table's DDL as `athena setup --print` writes it (with `config`, if any).
+fn apigw_ddl(name: &str, config: Option<&str>) -> std::path::PathBuf {
+    let mut cmd = hosp_logs();
+    if let Some(c) = config {
+        cmd.args(["--config", c]);
+    }
+    let out = cmd
+        .args(["athena", "setup", "--log-format", "apigw", "--print"])
+        .args(["--location", "s3://hosp-apigw-logs/firehose/"])
+        .output()
+        .unwrap();
+    let path = root().join(format!("target/athena-apigw/{name}.sql"));
+    std::fs::write(&path, common::stdout_ok(&out)).unwrap();
+    path
+}
+
+fn apigw_config() -> String {
+    let path = root().join("target/athena-apigw/renamed.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, format!("[apigw]\nformat = '{APIGW_RENAMED}'\n")).unwrap();
+    path.display().to_string()
+}
+
+/// The harness over the generated API Gateway day: by name (no config) or renamed.
+fn apigw_harness(rename: bool) -> &'static (Harness, std::path::PathBuf, Value) {
+    static BY_NAME: OnceLock<(Harness, std::path::PathBuf, Value)> = OnceLock::new();
+    static RENAMED: OnceLock<(Harness, std::path::PathBuf, Value)> = OnceLock::new();
+    let start = || {
+        let (dir, truth) = apigw_day(rename);
+        let ddl = if rename {
+            apigw_ddl("renamed", Some(&apigw_config()))
+        } else {
+            apigw_ddl("by-name", None)
+        };
+        let (h, ready) = start_harness(&ddl, "apigw_access_logs", std::slice::from_ref(&dir));
+        let requests = u(&truth["migration"]["apigw"]["requests"]);
+        assert_eq!(u(&ready["rows"]), requests + 2, "{ready}");
+        assert_eq!(
+            u(&ready["unmatched"]),
+            1,
+            "the line that is not JSON: {ready}"
+        );
+        (h, dir, truth)
+    };
+    if rename {
+        RENAMED.get_or_init(start)
+    } else {
+        BY_NAME.get_or_init(start)
+    }
+}
+
+/// An analysis of the API Gateway day from both engines, compared whole but for `input`.
+fn apigw_same(rename: bool, args: &[&str]) -> (Value, Value) {
+    let (h, dir, _) = apigw_harness(rename);
+    let config = rename.then(apigw_config);
+    let run = |athena: bool| {
+        let mut cmd = hosp_logs();
+        if let Some(c) = &config {
+            cmd.args(["--config", c]);
+        }
+        cmd.args(args)
+            .args(APIGW_WINDOW)
+            .args(["--log-format", "apigw", "--format", "json"]);
+        if athena {
+            cmd.envs(athena_env_at(h)).args(["--engine", "athena"]);
+        } else {
+            cmd.arg("--source").arg(dir);
+        }
+        json_ok(&cmd.output().unwrap())
+    };
+    let (l, r) = (run(false), run(true));
+    assert!(
+        r["input"]["athena"]["query_execution_id"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{}",
+        r["input"]
+    );
+    assert_eq!(u(&l["input"]["malformed"]), 2, "{}", l["input"]);
+    assert_eq!(u(&r["input"]["malformed"]), 2, "{}", r["input"]);
+    let what = format!(
+        "apigw{} {}",
+        if rename { " renamed" } else { "" },
+        args.join(" ")
+    );
+    assert_same(
+        &common::without_input(&l),
+        &common::without_input(&r),
+        &what,
+    );
+    (l, r)
+}
+
+const APIGW_CASES: &[&[&str]] = &[
+    &["slo"],
+    &["slo", "--latency-threshold", "50ms"],
+    &["errors"],
+    &["errors", "--4xx", "--bucket", "15m"],
+    &["latency"],
+    &["latency", "--field", "integration"],
+];
+
+#[test]
+fn apigw_analyses_give_the_local_numbers_and_the_generators_truth() {
+    for rename in [false, true] {
+        let (_, _, truth) = apigw_harness(rename);
+        let m = &truth["migration"]["apigw"];
+        for case in APIGW_CASES {
+            let (v, _) = apigw_same(rename, case);
+            match *case {
+                ["slo"] => assert_eq!(u(&v["requests"]["total"]), u(&m["requests"]), "{v}"),
+                ["errors"] => {
+                    assert_eq!(u(&v["requests"]), u(&m["requests"]));
+                    assert_eq!(u(&v["total_5xx"]), u(&m["errors_5xx"]));
+                }
+                ["errors", "--4xx", ..] => {
+                    let causes = v["by_cause"].as_object().unwrap();
+                    assert_eq!(causes.len(), 7, "{v}");
+                    for (c, n) in causes {
+                        let want = m["by_cause"][c.as_str()].as_u64().unwrap_or(0);
+                        assert_eq!(u(n), want, "{c}");
+                    }
+                    assert!(u(&m["by_cause"]["function"]) > 0, "{m}");
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -177,6 +177,16 @@ def parse_ddl(text: str) -> dict[str, Any]:
                 partitions.append((cm.group(1), cm.group(2).lower()))
     skip = re.search(r"'skip\.header\.line\.count'\s*=\s*'([0-9]+)'", rest)
     skip_lines = int(skip.group(1)) if skip else 0
+    if re.search(r"ROW\s+FORMAT\s+SERDE\s+'org\.openx\.data\.jsonserde\.JsonSerDe'", rest, re.I):
+        props = dict(re.findall(r"'([^']+)'\s*=\s*'([^']*)'", rest))
+        truthy = lambda k, d: props.get(k, d).strip().lower() == "true"
+        spec = {"mappings": {k[len("mapping."):].lower(): v for k, v in props.items()
+                             if k.startswith("mapping.")},
+                "case_insensitive": truthy("case.insensitive", "true"),
+                "dots_in_keys": truthy("dots.in.keys", "false"),
+                "ignore_malformed": truthy("ignore.malformed.json", "false")}
+        return {"columns": columns, "partitions": partitions, "regex": None,
+                "delimiter": None, "skip": skip_lines, "json": spec}
     rm = re.search(r"'input\.regex'\s*=\s*'((?:[^'\\]|\\.)*)'", rest, re.S)
     if rm:
         regex = hive_unescape(rm.group(1))
@@ -229,6 +239,8 @@ def cell_sql(index: int, hive_type: str) -> str:
     if t == "date":
         return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
                 f"THEN TRY_CAST({v} AS DATE) END")
+    if t == "struct":  # the OpenX SerDe's struct: its object's JSON text
+        return f"TRY_CAST(CAST({v} AS JSON) AS {duck_type(hive_type)})"
     if t not in ("string", "varchar", "char"):
         log(f"column type {hive_type!r} is loaded as text")
     return v
@@ -266,7 +278,8 @@ def java_regex(pattern: str) -> re.Pattern:
     return re.compile("".join(out), re.ASCII)
 
 
-DAY_IN_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/[^/]+$")
+# a day folder, maybe with an hour folder under it (Kinesis Data Firehose's yyyy/MM/dd/HH/)
+DAY_IN_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(?:\d{2}/)?[^/]+$")
 LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
 
 
@@ -307,10 +320,86 @@ def read_lines(path: Path) -> list[str]:
     return [p.decode("utf-8", errors="replace") for p in parts]
 
 
+def openx_keys(v: Any, spec: dict[str, Any]) -> Any:
+    """An object's keys as the OpenX SerDe matches them: lowercased (case.insensitive) and,
+    with dots.in.keys, '.' read as '_', at every level."""
+    if not isinstance(v, dict):
+        return v
+    out = {}
+    for k, x in v.items():
+        if spec["case_insensitive"]:
+            k = k.lower()
+        if spec["dots_in_keys"]:
+            k = k.replace(".", "_")
+        out[k] = openx_keys(x, spec)
+    return out
+
+
+def openx_text(v: Any) -> str | None:
+    """A JSON value in a string column: a string as is, null as NULL, anything else as its
+    JSON text (a number as written: 12, 12.5)."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+
+
+def openx_value(v: Any, hive_type: str) -> Any:
+    t = hive_type.strip().lower()
+    if t.startswith("struct<"):
+        if not isinstance(v, dict):
+            return None
+        return {name: openx_value(v.get(name), ft) for name, ft in struct_fields(t)}
+    return openx_text(v)
+
+
+def struct_fields(hive_type: str) -> list[tuple[str, str]]:
+    """struct<a:string,b:struct<c:string>> -> [(a, string), (b, struct<c:string>)]."""
+    body = hive_type.strip()[len("struct<"):-1]
+    out = []
+    for part in split_top_level(body):
+        name, _, t = part.partition(":")
+        out.append((name.strip().strip("`").lower(), t.strip().lower()))
+    return out
+
+
+def openx_row(line: str, spec: dict[str, Any]) -> tuple | None:
+    """One line through the OpenX JSON SerDe: each column reads the key its `mapping.` names
+    (else its own name); a struct column is the text of its object (JSON, for DuckDB's
+    from_json); None for a line that is not a JSON object (`ignore.malformed.json`: a row of
+    NULLs; without it Athena fails the query)."""
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        obj = None
+    if not isinstance(obj, dict):
+        if not spec["ignore_malformed"]:
+            raise QueryError("HIVE_CURSOR_ERROR: Row is not a valid JSON Object")
+        return None
+    obj = openx_keys(obj, spec)
+    cells = []
+    for name, t in spec["columns"]:
+        key = spec["mappings"].get(name, name)
+        if spec["case_insensitive"]:
+            key = key.lower()
+        v = openx_value(obj.get(key), t)
+        cells.append(json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+                     if isinstance(v, dict) else v)
+    return tuple(cells)
+
+
+def duck_type(hive_type: str) -> str:
+    t = hive_type.strip().lower()
+    if t.startswith("struct<"):
+        return "STRUCT(" + ", ".join(f'"{n}" {duck_type(ft)}' for n, ft in struct_fields(t)) + ")"
+    return "VARCHAR"
+
+
 def parse_chunk(job: tuple[list[str], str | None, str | None, int, int, int, str]
                 ) -> tuple[int, int, int]:
     """Parses some files into one JSON file of row arrays: (lines, unmatched, bytes)."""
-    files, regex, delimiter, skip, ncols, nparts, out_path = job
+    files, regex, delimiter, skip, ncols, nparts, out_path, jspec = job
     pattern = java_regex(regex) if regex is not None else None
     null_row = (None,) * ncols
     rows: list[tuple] = []
@@ -323,6 +412,14 @@ def parse_chunk(job: tuple[list[str], str | None, str | None, int, int, int, str
         parts = (day,) + (None,) * (nparts - 1) if nparts else ()
         for line in read_lines(path)[skip:]:
             lines += 1
+            if jspec is not None:  # the OpenX JSON SerDe
+                cells = openx_row(line, jspec)
+                if cells is None:
+                    unmatched += 1
+                    rows.append(null_row + parts)
+                else:
+                    rows.append(cells + parts)
+                continue
             if pattern is None:  # LazySimpleSerDe: fields by the delimiter
                 cells = tuple(line.split(delimiter))[:ncols]
                 rows.append(cells + (None,) * (ncols - len(cells)) + parts)
@@ -357,8 +454,11 @@ def parse_logs(ddl: dict[str, Any], files: list[Path], jobs: int, tmpdir: str):
     for f, size in zip(files, sizes):
         chunks[min(nchunks - 1, acc * nchunks // total)].append(str(f))
         acc += size
+    jspec = None
+    if ddl.get("json") is not None:
+        jspec = dict(ddl["json"], columns=columns)
     chunk_jobs = [(c, ddl["regex"], ddl["delimiter"], ddl["skip"], len(columns),
-                   len(partitions), os.path.join(tmpdir, f"{i:04d}.json"))
+                   len(partitions), os.path.join(tmpdir, f"{i:04d}.json"), jspec)
                   for i, c in enumerate(chunks) if c]
     if jobs > 1 and len(chunk_jobs) > 1:
         import multiprocessing
@@ -369,7 +469,7 @@ def parse_logs(ddl: dict[str, Any], files: list[Path], jobs: int, tmpdir: str):
             results = list(pool.map(parse_chunk, chunk_jobs))
     else:
         results = [parse_chunk(j) for j in chunk_jobs]
-    return ([j[-1] for j in chunk_jobs], sum(r[0] for r in results),
+    return ([j[6] for j in chunk_jobs], sum(r[0] for r in results),
             sum(r[1] for r in results))
 
 
@@ -404,7 +504,9 @@ def load_logs(ddl: dict[str, Any], paths: list[str], table: str, schema: str, jo
               cache_dir: str | None):
     """Builds the table from the logs (or from --cache-dir): (DuckDB connection, stats)."""
     started = time.monotonic()
-    files = list_log_files(paths, (".log", ".log.gz") if ddl["regex"] else (".log", ".gz"))
+    suffixes = ((".log", ".log.gz") if ddl["regex"] else
+                (".log", ".gz", ".json") if ddl.get("json") else (".log", ".gz"))
+    files = list_log_files(paths, suffixes)
     size = sum(f.stat().st_size for f in files)
     cached = None
     if cache_dir:

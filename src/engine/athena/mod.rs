@@ -45,13 +45,11 @@ pub fn run<A: AthenaPlan>(
     job: &Job<'_>,
     settings: &AthenaSettings,
 ) -> anyhow::Result<Option<Ran<A::Report>>> {
-    let source = settings
-        .format
-        .athena_table(
-            settings.location.as_deref(),
-            &job.window,
-            &settings.format_settings,
-        )?;
+    let source = settings.format.athena_table(
+        settings.location.as_deref(),
+        &job.window,
+        &settings.format_settings,
+    )?;
     let format = FileFormat::for_file(settings.format, &[], &settings.format_settings);
     check_roles(analysis.name(), analysis.required(), &format)?;
     let sql = Sql::new(
