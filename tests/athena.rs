@@ -11,6 +11,7 @@ use std::process::{Child, ChildStdin, Command as StdCommand, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use chrono::DateTime;
 use common::{fixture_config, fixture_day, hosp_logs, hosp_logs_std, json_ok, log_files, root, u};
 use serde_json::{json, Value};
 
@@ -1196,7 +1197,6 @@ const APIGW_WINDOW: [&str; 4] = [
 /// JSON; a status that is not one). `rename`: each object rewritten with the keys of
 /// [`APIGW_RENAMED`] (flat, one of them dotted). Returns the folder and truth.json.
 fn apigw_day(rename: bool) -> (std::path::PathBuf, Value) {
-    use std::io::Read as _;
     let base = root().join("target/athena-apigw");
     let gen = base.join("generated");
     static GENERATED: OnceLock<()> = OnceLock::new();
@@ -1249,11 +1249,12 @@ fn apigw_day(rename: bool) -> (std::path::PathBuf, Value) {
     assert!(by_hour.len() >= 2, "{:?}", by_hour.keys());
     for (i, (hour, mut text)) in by_hour.into_iter().enumerate() {
         if i == 0 {
-            let status = if rename { "code" } else { "status" };
             text.push_str("not a JSON line\n");
-            text.push_str(&format!(
-                "{{\"requestTimeEpoch\":\"1795179600000\",\"{status}\":\"abc\"}}\n"
-            ));
+            text.push_str(if rename {
+                "{\"time\":\"20/Nov/2026:12:30:00 +0000\",\"code\":\"abc\"}\n"
+            } else {
+                "{\"requestTimeEpoch\":\"1795179600000\",\"status\":\"abc\"}\n"
+            });
         }
         let folder = dir.join("2026/11/20").join(hour);
         std::fs::create_dir_all(&folder).unwrap();
@@ -1262,15 +1263,15 @@ fn apigw_day(rename: bool) -> (std::path::PathBuf, Value) {
     (dir, truth)
 }
 
-/// A stage format with keys of its own: flat, renamed, one with a dot.
-const APIGW_RENAMED: &str = r#"{"id":"$context.requestId","when":"$context.requestTimeEpoch","ip":"$context.identity.sourceIp","verb":"$context.httpMethod","resource":"$context.resourcePath","p":"$context.path","code":"$context.status","bytes":"$context.responseLength","lat":"$context.responseLatency","ilat":"$context.integrationLatency","istatus":"$context.integrationStatus","integration.status":"$context.integration.status","err":"$context.error.responseType","waf":"$context.wafResponseCode","ua":"$context.identity.userAgent"}"#;
+/// A stage format with keys of its own: flat, renamed, one with a dot; the time as
+/// `requestTime` (CLF, with its offset).
+const APIGW_RENAMED: &str = r#"{"id":"$context.requestId","time":"$context.requestTime","ip":"$context.identity.sourceIp","verb":"$context.httpMethod","resource":"$context.resourcePath","p":"$context.path","code":"$context.status","bytes":"$context.responseLength","lat":"$context.responseLatency","ilat":"$context.integrationLatency","istatus":"$context.integrationStatus","integration.status":"$context.integration.status","err":"$context.error.responseType","waf":"$context.wafResponseCode","ua":"$context.identity.userAgent"}"#;
 
 /// A generated (nested, by-name) line written with [`APIGW_RENAMED`]'s keys.
 fn renamed(message: &str) -> String {
     let v: Value = serde_json::from_str(message).unwrap();
-    let keys: [(&str, &[&str]); 15] = [
+    let keys: [(&str, &[&str]); 14] = [
         ("id", &["requestId"]),
-        ("when", &["requestTimeEpoch"]),
         ("ip", &["identity", "sourceIp"]),
         ("verb", &["httpMethod"]),
         ("resource", &["resourcePath"]),
@@ -1286,6 +1287,17 @@ fn renamed(message: &str) -> String {
         ("ua", &["identity", "userAgent"]),
     ];
     let mut out = serde_json::Map::new();
+    // requestTime to the second, in UTC or (odd seconds) written at +01:30
+    let ms: i64 = v["requestTimeEpoch"].as_str().unwrap().parse().unwrap();
+    let at = DateTime::from_timestamp_millis(ms).unwrap();
+    let time = if at.timestamp() % 2 == 0 {
+        at.format("%d/%b/%Y:%H:%M:%S +0000").to_string()
+    } else {
+        (at + chrono::Duration::minutes(90))
+            .format("%d/%b/%Y:%H:%M:%S +0130")
+            .to_string()
+    };
+    out.insert("time".into(), json!(time));
     for (key, path) in keys {
         let mut x = &v;
         for p in path {

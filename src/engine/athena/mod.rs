@@ -111,7 +111,8 @@ fn wrong_table(err: anyhow::Error, settings: &AthenaSettings) -> anyhow::Error {
     err.context(format!(
         "the table {:?} lacks a column of the {} table: is it another format's? \
          --log-format (config [source] log_format) says whose table it is ({}), \
-         --table (config [athena] table) names it; `athena setup --log-format {}` creates {}",
+         --table (config [athena] table) names it; `athena setup --log-format {}` creates {} \
+         (API Gateway's columns follow config [apigw] format: the same config for both)",
         settings.table,
         settings.format.title(),
         other.join(", "),

@@ -270,9 +270,10 @@ fn by_name() -> Vec<(String, Field)> {
 fn template_keys(t: &Template) -> Result<Vec<(String, Field)>, UsageError> {
     let Body::Json(keys) = &t.body else {
         return Err(UsageError(format!(
-            "the Athena table reads API Gateway's JSON access logs (one JSON object per line, \
-             as the JSON presets or a JSON format write them); the stage's format ({}) is not \
-             JSON: use the local engine, or give the stage a JSON format",
+            "config [apigw] format is not JSON ({}): the Athena table reads API Gateway's JSON \
+             access logs (one JSON object per line, as the JSON presets or a JSON format write \
+             them) and the CLF, XML and CSV presets have none: use the local engine, or give \
+             the stage a JSON format",
             t.name
         )));
     };
