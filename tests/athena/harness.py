@@ -320,37 +320,50 @@ def read_lines(path: Path) -> list[str]:
     return [p.decode("utf-8", errors="replace") for p in parts]
 
 
-def openx_keys(v: Any, spec: dict[str, Any]) -> Any:
-    """An object's keys as the OpenX SerDe matches them: lowercased (case.insensitive) and,
-    with dots.in.keys, '.' read as '_', at every level."""
-    if not isinstance(v, dict):
-        return v
-    out = {}
-    for k, x in v.items():
-        if spec["case_insensitive"]:
-            k = k.lower()
-        if spec["dots_in_keys"]:
-            k = k.replace(".", "_")
-        out[k] = openx_keys(x, spec)
-    return out
+# numbers, true/false and NaN-like literals kept as written, as the SerDe's reader keeps them
+OPENX_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
 
 
 def openx_text(v: Any) -> str | None:
-    """A JSON value in a string column: a string as is, null as NULL, anything else as its
-    JSON text (a number as written: 12, 12.5)."""
+    """A JSON value in a string column: a string or literal as written (12, 12.50, true),
+    null as NULL, an object or array as its JSON text."""
     if v is None:
         return None
     if isinstance(v, str):
         return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
 
 
-def openx_value(v: Any, hive_type: str) -> Any:
+def openx_lookup(obj: dict[str, Any], name: str, spec: dict[str, Any]) -> Any:
+    """A struct field's (or column's) value as the OpenX SerDe finds it: the key its
+    `mapping.` names, else its own name (any case with case.insensitive; the last of equal
+    keys wins); failing that, with dots.in.keys, a key with dots whose '.'s read as '_' give
+    the field's *own* name (never its mapping). Mappings apply at every level."""
+    key = spec["mappings"].get(name, name)
+    ci = spec["case_insensitive"]
+    same = (lambda a, b: a.lower() == b.lower()) if ci else (lambda a, b: a == b)
+    found: list[Any] = []
+    for k, v in obj.items():
+        if same(k, key):
+            found = [v]
+    if found:
+        return found[0]
+    if spec["dots_in_keys"] and "_" in name:
+        for k, v in obj.items():
+            if "." in k and same(k.replace(".", "_"), name):
+                return v
+    return None
+
+
+def openx_value(v: Any, hive_type: str, spec: dict[str, Any]) -> Any:
     t = hive_type.strip().lower()
     if t.startswith("struct<"):
         if not isinstance(v, dict):
             return None
-        return {name: openx_value(v.get(name), ft) for name, ft in struct_fields(t)}
+        return {name: openx_value(openx_lookup(v, name, spec), ft, spec)
+                for name, ft in struct_fields(t)}
     return openx_text(v)
 
 
@@ -365,25 +378,28 @@ def struct_fields(hive_type: str) -> list[tuple[str, str]]:
 
 
 def openx_row(line: str, spec: dict[str, Any]) -> tuple | None:
-    """One line through the OpenX JSON SerDe: each column reads the key its `mapping.` names
-    (else its own name); a struct column is the text of its object (JSON, for DuckDB's
-    from_json); None for a line that is not a JSON object (`ignore.malformed.json`: a row of
-    NULLs; without it Athena fails the query)."""
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        obj = None
-    if not isinstance(obj, dict):
-        if not spec["ignore_malformed"]:
-            raise QueryError("HIVE_CURSOR_ERROR: Row is not a valid JSON Object")
+    """One line through the OpenX JSON SerDe as Athena (Trino) reads it: the line trimmed; one
+    that does not start with '{' or '[' (blank included) is a row of NULLs; otherwise its
+    first JSON value, text after it ignored; a value that does not parse fails the query, or
+    is a row of NULLs with `ignore.malformed.json`; an array fills the columns by position,
+    an object by `openx_lookup`. A struct column is the text of its object (JSON, for
+    DuckDB). None: a row of NULLs. (The reader also takes comments, single quotes and
+    unquoted strings; this one takes strict JSON only.)"""
+    txt = line.strip()
+    if not txt.startswith(("{", "[")):
         return None
-    obj = openx_keys(obj, spec)
+    try:
+        obj, _ = OPENX_DECODER.raw_decode(txt)
+    except ValueError as e:
+        if not spec["ignore_malformed"]:
+            raise QueryError(f"HIVE_CURSOR_ERROR: Row is not a valid JSON Object - {e}")
+        return None
     cells = []
-    for name, t in spec["columns"]:
-        key = spec["mappings"].get(name, name)
-        if spec["case_insensitive"]:
-            key = key.lower()
-        v = openx_value(obj.get(key), t)
+    for i, (name, t) in enumerate(spec["columns"]):
+        if isinstance(obj, list):
+            v = openx_value(obj[i] if i < len(obj) else None, t, spec)
+        else:
+            v = openx_value(openx_lookup(obj, name, spec), t, spec)
         cells.append(json.dumps(v, separators=(",", ":"), ensure_ascii=False)
                      if isinstance(v, dict) else v)
     return tuple(cells)

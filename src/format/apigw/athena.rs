@@ -7,11 +7,15 @@
 //! Each key that holds one variable is a column named after the variable (`status`,
 //! `response_latency`, `function_status` for `integration.status`), with a SerDe
 //! `mapping.<column>` when the key is named otherwise (`"lat": "$context.responseLatency"`).
-//! The SerDe lowercases keys (`case.insensitive`, its default) and, with `dots.in.keys`, reads
-//! a key written with dots (`"integration.status"`) as `integration_status`; a key path the
-//! format nests (`{"integration": {"status": …}}`) is read through a struct column
-//! (`integration struct<status:string>`). The compiled format does not say which of the two
-//! a key path is, so both are declared and the SQL takes the first present. Every column is
+//! The SerDe lowercases keys (`case.insensitive`, its default). A key written with dots
+//! (`"integration.status"`) is read, with `dots.in.keys`, only by the column named as the key
+//! with `_` for each dot (`integration_status`: the SerDe compares a dotted key with the
+//! column's own name, never with its mapping), so that column is named so and another field
+//! whose own name it is takes the key's name (`istatus`). A mapping also applies to struct
+//! fields of the column's name, so a mapped column never bears one. A key path the format
+//! nests (`{"integration": {"status": …}}`) is read through a struct column
+//! (`integration struct<status:string>`). The compiled format does not say which of the two a
+//! key path is, so both are declared and the SQL takes the first present. Every column is
 //! text: `-` and empty are null and numbers are checked as the native parser checks them, so a
 //! value it refuses never becomes a number here (the row is counted as unreadable instead).
 //!
@@ -105,11 +109,20 @@ impl Tree {
                     .0
                     .entry(first.clone())
                     .or_insert_with(|| Some(Tree::default()));
-                match node {
-                    Some(t) => t.insert(rest),
-                    // a leaf already: the key cannot also be an object
-                    None => {}
+                // a leaf already (None): the key cannot also be an object
+                if let Some(t) = node {
+                    t.insert(rest);
                 }
+            }
+        }
+    }
+
+    /// Its fields' names, at every level.
+    fn names(&self, out: &mut Vec<String>) {
+        for (k, v) in &self.0 {
+            out.push(k.clone());
+            if let Some(t) = v {
+                t.names(out);
             }
         }
     }
@@ -145,29 +158,21 @@ fn plain_segment(s: &str) -> bool {
 
 impl Layout {
     /// The layout for the run's API Gateway settings; an error for a format the JSON SerDe
-    /// cannot read (not JSON, or a key holding several variables).
+    /// cannot read (not JSON, a key holding several variables, keys it cannot tell apart).
+    ///
+    /// The SerDe's lookups fix some names. A column reads the key its `mapping.` names (else
+    /// its own name), at every level: a mapping also renames a struct's fields of that name,
+    /// so a mapped column never bears the name of a struct field. A key written with dots is
+    /// read (`dots.in.keys`) only by the column whose own name is the key with `_` for each
+    /// dot, whatever the mappings say, so that column takes that name, unmapped.
     pub fn of(settings: &ApigwSettings) -> Result<Layout, UsageError> {
         let keys: Vec<(String, Field)> = match settings.template.as_deref() {
             None => by_name(),
             Some(t) => template_keys(t)?,
         };
-        let mut layout = Layout::default();
-        let mut taken: Vec<String> = vec!["day".into()];
-        let name = |want: String, taken: &mut Vec<String>| {
-            let mut n = want.clone();
-            let mut i = 2;
-            while taken.contains(&n) {
-                n = format!("{want}_{i}");
-                i += 1;
-            }
-            taken.push(n.clone());
-            n
-        };
-        // flat readings first, the field's own column for its first key
         let mut lowered: BTreeMap<String, &str> = BTreeMap::new();
-        for (key, f) in &keys {
-            let sk = serde_key(key);
-            if let Some(other) = lowered.insert(sk.clone(), key) {
+        for (key, _) in &keys {
+            if let Some(other) = lowered.insert(serde_key(key), key) {
                 if other != key {
                     return Err(UsageError(format!(
                         "config [apigw] format: the keys {other:?} and {key:?} are one key to \
@@ -175,17 +180,9 @@ impl Layout {
                     )));
                 }
             }
-            let own = column(*f).to_string();
-            let want = if taken.contains(&own) {
-                column_name(key)
-            } else {
-                own
-            };
-            let col = name(want, &mut taken);
-            layout.readings.entry(*f).or_default().push(quoted(&col));
-            layout.flat.push((col, sk));
         }
-        // nested readings: a struct column per top-level key
+        // nested readings: a struct per top-level key of the paths whose segments can be
+        // struct fields
         let mut trees: BTreeMap<String, Tree> = BTreeMap::new();
         let mut nested: Vec<(Vec<String>, Field)> = Vec::new();
         for (key, f) in &keys {
@@ -196,9 +193,76 @@ impl Layout {
             trees.entry(segs[0].clone()).or_default().insert(&segs[1..]);
             nested.push((segs, *f));
         }
+        let mut field_names: Vec<String> = Vec::new();
+        for tree in trees.values() {
+            tree.names(&mut field_names);
+        }
+        let mut layout = Layout::default();
+        let mut taken: Vec<String> = vec!["day".into()];
+        // a mapped column's name: its own, else the next free one that is no struct field's
+        let name = |want: String, mapped: bool, taken: &mut Vec<String>| {
+            let mut n = want.clone();
+            let mut i = 2;
+            while taken.contains(&n) || (mapped && field_names.contains(&n)) {
+                n = format!("{want}_{i}");
+                i += 1;
+            }
+            taken.push(n.clone());
+            n
+        };
+        // flat readings: dotted keys first (their column's name is fixed), then the others
+        let mut flat: Vec<(usize, Field, String, String)> = Vec::new();
+        for (i, (key, f)) in keys.iter().enumerate() {
+            let sk = serde_key(key);
+            if !key.contains('.') {
+                continue;
+            }
+            if !plain_segment(&sk) {
+                // only a nested object can hold it
+                if !nested
+                    .iter()
+                    .any(|(segs, _)| segs.join(".") == key.to_lowercase())
+                {
+                    return Err(UsageError(format!(
+                        "config [apigw] format: Athena's JSON SerDe cannot read the key {key:?} \
+                         (a key with dots is read by a column named as the key with '_' for \
+                         each dot, and a column's name is letters, digits and '_'): rename it"
+                    )));
+                }
+                continue;
+            }
+            if taken.contains(&sk) {
+                return Err(UsageError(format!(
+                    "config [apigw] format: the key {key:?} is read by the column {sk:?}, \
+                     which Athena's JSON SerDe gives to another key: rename it"
+                )));
+            }
+            taken.push(sk.clone());
+            flat.push((i, *f, sk.clone(), sk));
+        }
+        for (i, (key, f)) in keys.iter().enumerate() {
+            if key.contains('.') {
+                continue;
+            }
+            let sk = serde_key(key);
+            let own = column(*f).to_string();
+            let want = if taken.contains(&own) || field_names.contains(&own) {
+                column_name(key)
+            } else {
+                own
+            };
+            let col = name(want.clone(), want != sk, &mut taken);
+            flat.push((i, *f, col, sk));
+        }
+        flat.sort_by_key(|x| x.0);
+        for (_, f, col, sk) in flat {
+            layout.readings.entry(f).or_default().push(quoted(&col));
+            layout.flat.push((col, sk));
+        }
         let mut struct_col: BTreeMap<String, String> = BTreeMap::new();
         for (top, tree) in trees {
-            let col = name(column_name(&top), &mut taken);
+            let want = column_name(&top);
+            let col = name(want.clone(), want != top, &mut taken);
             struct_col.insert(top.clone(), col.clone());
             layout.structs.push((col, top, tree));
         }
@@ -579,32 +643,99 @@ mod tests {
         ApigwSettings::new(format).unwrap()
     }
 
+    /// The mappings of a DDL: (column, key).
+    fn mappings(d: &str) -> Vec<(String, String)> {
+        d.lines()
+            .filter_map(|l| {
+                let l = l.trim().trim_end_matches(',');
+                let rest = l.strip_prefix("'mapping.")?;
+                let (col, key) = rest.split_once("' = '")?;
+                Some((col.to_string(), key.trim_end_matches('\'').to_string()))
+            })
+            .collect()
+    }
+
     #[test]
-    fn renamed_and_dotted_keys_are_mapped_nested_ones_are_structs() {
+    fn renamed_keys_are_mapped_dotted_ones_named_by_the_key_nested_ones_are_structs() {
         let s = settings(Some(
-            r#"{"id":"$context.requestId","when":"$context.requestTimeEpoch","code":"$context.status","lat":"$context.responseLatency","integration.status":"$context.integration.status","err":{"type":"$context.error.responseType"},"Route":"$context.routeKey"}"#,
+            r#"{"id":"$context.requestId","when":"$context.requestTimeEpoch","code":"$context.status","lat":"$context.responseLatency","istatus":"$context.integrationStatus","integration.status":"$context.integration.status","err":{"type":"$context.error.responseType"},"Route":"$context.routeKey"}"#,
         ));
         let d = ddl("hosp", TABLE, "s3://logs/apigw/", "2026/01/01", &s).unwrap();
         for want in [
             "CREATE EXTERNAL TABLE IF NOT EXISTS hosp.apigw_access_logs (",
             "`request_id` string",
             "`response_latency` string",
+            // the dotted key's column is the key with '_' (the SerDe's only match for it),
+            // and the field whose own name that is takes its key's
+            "`integration_status` string",
+            "`istatus` string",
+            "`err_type` string",
             "`err` struct<type:string>",
+            "`integration` struct<status:string>",
+            // `status` is a struct field: a column mapped under that name would rename it
+            "`code` string",
             "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'",
             "'dots.in.keys' = 'true'",
-            "'mapping.request_id' = 'id'",
-            "'mapping.request_time_epoch' = 'when'",
-            "'mapping.status' = 'code'",
-            "'mapping.response_latency' = 'lat'",
-            "'mapping.function_status' = 'integration_status'",
-            "'mapping.error_response_type' = 'err_type'",
-            "'mapping.route_key' = 'route'",
             "'storage.location.template' = 's3://logs/apigw/${day}'",
         ] {
             assert!(d.contains(want), "{want}\n{d}");
         }
-        // the struct column reads its key by its own name: no mapping
-        assert!(!d.contains("'mapping.err'"), "{d}");
+        let want: Vec<(String, String)> = [
+            ("request_id", "id"),
+            ("request_time_epoch", "when"),
+            ("response_latency", "lat"),
+            ("route_key", "route"),
+        ]
+        .iter()
+        .map(|(c, k)| (c.to_string(), k.to_string()))
+        .collect();
+        assert_eq!(mappings(&d), want, "{d}");
+        let l = Layout::of(&s).unwrap();
+        assert_eq!(
+            l.readings[&Field::FunctionStatus],
+            ["\"integration_status\"", "\"integration\".\"status\""]
+        );
+        assert_eq!(l.readings[&Field::IntegrationStatus], ["\"istatus\""]);
+        assert_eq!(l.readings[&Field::Status], ["\"code\""]);
+    }
+
+    #[test]
+    fn no_mapping_names_a_struct_field_or_reads_a_dotted_key() {
+        let formats = [
+            None,
+            Some(
+                r#"{"status":"$context.status","a.status":"$context.integration.status","b":{"request_id":"$context.requestId"},"rid":"$context.extendedRequestId","requestTime":"$context.requestTime"}"#,
+            ),
+        ];
+        for format in formats {
+            let s = settings(format);
+            let d = ddl("hosp", TABLE, "s3://logs/", "2026/01/01", &s).unwrap();
+            let l = Layout::of(&s).unwrap();
+            let mut fields = Vec::new();
+            for (_, _, t) in &l.structs {
+                t.names(&mut fields);
+            }
+            for (col, key) in mappings(&d) {
+                assert!(!fields.contains(&col), "{col} is a struct field\n{d}");
+                // these formats' keys have no '_' but for their dots: a dotted key is unmapped
+                assert!(!key.contains('_'), "{col} -> {key}\n{d}");
+            }
+        }
+        let d = ddl(
+            "hosp",
+            TABLE,
+            "s3://logs/",
+            "2026/01/01",
+            &settings(Some(
+                r#"{"status":"$context.status","b":{"request_id":"$context.extendedRequestId"},"rid":"$context.requestId"}"#,
+            )),
+        )
+        .unwrap();
+        // requestId's own column name is a struct field's: the column is named by its key
+        assert!(d.contains("`rid` string"), "{d}");
+        assert!(d.contains("`b_request_id` string"), "{d}");
+        assert!(d.contains("`b` struct<request_id:string>"), "{d}");
+        assert!(!d.contains("'mapping."), "{d}");
     }
 
     #[test]
@@ -630,8 +761,9 @@ mod tests {
     #[test]
     fn by_name_reads_nested_and_dotted_spellings() {
         let d = ddl("hosp", TABLE, "s3://logs/", "2026/01/01", &settings(None)).unwrap();
-        assert!(d.contains("`function_status` string"), "{d}");
-        assert!(d.contains("'mapping.function_status' = 'integration_status'"));
+        assert!(d.contains("`integration_status` string"), "{d}");
+        assert!(d.contains("`integrationstatus` string"), "{d}");
+        assert!(!d.contains("'mapping.integration_status'"), "{d}");
         assert!(d.contains("`integration` struct<status:string>"), "{d}");
         assert!(
             d.contains("`identity` struct<sourceip:string,useragent:string>"),
@@ -640,9 +772,22 @@ mod tests {
         let l = Layout::of(&settings(None)).unwrap();
         assert_eq!(
             l.readings[&Field::FunctionStatus],
-            ["\"function_status\"", "\"integration\".\"status\""]
+            ["\"integration_status\"", "\"integration\".\"status\""]
+        );
+        assert_eq!(
+            l.readings[&Field::IntegrationStatus],
+            ["\"integrationstatus\""]
         );
         // the presets' `ip` as well
-        assert!(l.readings[&Field::SourceIp].contains(&"\"ip\"".to_string()));
+        assert!(d.contains("'mapping.source_ip' = 'ip'"), "{d}");
+        assert_eq!(
+            l.readings[&Field::SourceIp],
+            [
+                "\"identity_sourceip\"",
+                "\"source_ip\"",
+                "\"sourceip\"",
+                "\"identity\".\"sourceip\""
+            ]
+        );
     }
 }
