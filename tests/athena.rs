@@ -1429,6 +1429,7 @@ const APIGW_CASES: &[&[&str]] = &[
     &["errors", "--4xx", "--bucket", "15m"],
     &["latency"],
     &["latency", "--field", "integration"],
+    &["traffic"],
 ];
 
 #[test]
