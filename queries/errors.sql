@@ -15,14 +15,15 @@ WITH r AS (
         {{error_reason}} AS error_reason,
         {{actions}} AS actions,
         {{latency_ms}} AS ms,
-        {{bucket}} AS bucket
+        {{bucket}} AS bucket,
+        {{cause}} AS cause
     FROM {{table}}
     WHERE {{partitions}}
       AND ({{unparsed}} OR ({{in_window}}))
 )
 SELECT
-    grouping(status, method, endpoint, target, target_group, error_reason, actions, bucket) AS set_id,
-    x, u, status, method, endpoint, target, target_group, error_reason, actions, bucket,
+    grouping(status, method, endpoint, target, target_group, error_reason, actions, bucket, cause) AS set_id,
+    x, u, status, method, endpoint, target, target_group, error_reason, actions, bucket, cause,
     count(*) AS requests,
     count_if(status BETWEEN 500 AND 599) AS e5,
     count_if(status BETWEEN 500 AND 599 AND generated) AS alb,
@@ -33,5 +34,5 @@ SELECT
     count_if(status BETWEEN 500 AND 599 AND ms IS NULL) AS e5_no_latency
 FROM r
 GROUP BY GROUPING SETS (
-    (x, u), (x, u, status), (x, u, method, endpoint), (x, u, target), (x, u, target_group), (x, u, error_reason), (x, u, actions), (x, u, bucket)
+    (x, u), (x, u, status), (x, u, method, endpoint), (x, u, target), (x, u, target_group), (x, u, error_reason), (x, u, actions), (x, u, bucket), (x, u, cause)
 )

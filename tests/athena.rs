@@ -11,6 +11,7 @@ use std::process::{Child, ChildStdin, Command as StdCommand, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use chrono::DateTime;
 use common::{fixture_config, fixture_day, hosp_logs, hosp_logs_std, json_ok, log_files, root, u};
 use serde_json::{json, Value};
 
@@ -1179,4 +1180,336 @@ fn a_table_of_the_other_format_is_a_clear_usage_error() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("no Athena table for nginx"));
+}
+
+// ---- API Gateway: JSON lines through the OpenX JSON SerDe ------------------------------------
+
+const APIGW_WINDOW: [&str; 4] = [
+    "--since",
+    "2026-11-20T11:30:00Z",
+    "--until",
+    "2026-11-20T14:00:00Z",
+];
+
+/// The generated migration day's API Gateway messages (their hour, the JSON object each
+/// CloudWatch export line holds) and truth.json; generated once.
+fn apigw_generated() -> &'static (Vec<(String, String)>, Value) {
+    static GENERATED: OnceLock<(Vec<(String, String)>, Value)> = OnceLock::new();
+    GENERATED.get_or_init(|| {
+        let gen = root().join("target/athena-apigw/generated");
+        let _ = std::fs::remove_dir_all(&gen);
+        let out = hosp_logs()
+            .args(["generate", "-q", "--start", "2026-11-20T11:30:00Z"])
+            .args(["--duration", "150m", "--rate", "2", "--migration", "--out"])
+            .arg(&gen)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let truth: Value =
+            serde_json::from_slice(&std::fs::read(gen.join("truth.json")).unwrap()).unwrap();
+        let mut files = Vec::new();
+        let mut stack = vec![gen.join("apigw")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.to_string_lossy().ends_with(".gz") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        let mut messages = Vec::new();
+        for f in files {
+            let mut text = String::new();
+            flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap())
+                .read_to_string(&mut text)
+                .unwrap();
+            for line in text.lines() {
+                let (stamp, message) = line.split_once(' ').unwrap();
+                messages.push((stamp[11..13].to_string(), message.to_string()));
+            }
+        }
+        (messages, truth)
+    })
+}
+
+/// A generated migration day's API Gateway log (its /hospitals routes, 11:30 to 14:00) as
+/// Kinesis Data Firehose delivers JSON access logs: the messages of the CloudWatch export lines,
+/// one JSON object per line, under `yyyy/MM/dd/HH/`; with three lines neither engine reads (a
+/// JSON object cut short; not JSON; a status that is not one). `rename`: each object rewritten with the keys of
+/// [`APIGW_RENAMED`] (flat, one of them dotted). Returns the folder and truth.json.
+fn apigw_day(rename: bool) -> (std::path::PathBuf, Value) {
+    let (messages, truth) = apigw_generated();
+    let dir = root()
+        .join("target/athena-apigw")
+        .join(if rename { "renamed" } else { "by-name" });
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut by_hour: std::collections::BTreeMap<String, String> = Default::default();
+    for (hour, message) in messages {
+        let message = if rename {
+            renamed(message)
+        } else {
+            message.clone()
+        };
+        let out = by_hour.entry(hour.clone()).or_default();
+        out.push_str(&message);
+        out.push('\n');
+    }
+    assert!(by_hour.len() >= 2, "{:?}", by_hour.keys());
+    for (i, (hour, mut text)) in by_hour.into_iter().enumerate() {
+        if i == 0 {
+            // a JSON object cut short (a partial write): not even the SerDe reads it
+            let first = text.lines().next().unwrap();
+            let cut = first[..first.len() / 2].to_string();
+            text.push_str(&cut);
+            text.push('\n');
+            text.push_str("not a JSON line\n");
+            text.push_str(if rename {
+                "{\"time\":\"20/Nov/2026:12:30:00 +0000\",\"code\":\"abc\"}\n"
+            } else {
+                "{\"requestTimeEpoch\":\"1795179600000\",\"status\":\"abc\"}\n"
+            });
+        }
+        let folder = dir.join("2026/11/20").join(hour);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("hosp-apigw-1-2026-11-20.log"), text).unwrap();
+    }
+    (dir, truth.clone())
+}
+
+/// A stage format with keys of its own: flat, renamed, one with a dot; the time as
+/// `requestTime` (CLF, with its offset).
+const APIGW_RENAMED: &str = r#"{"id":"$context.requestId","time":"$context.requestTime","ip":"$context.identity.sourceIp","verb":"$context.httpMethod","resource":"$context.resourcePath","p":"$context.path","code":"$context.status","bytes":"$context.responseLength","lat":"$context.responseLatency","ilat":"$context.integrationLatency","istatus":"$context.integrationStatus","integration.status":"$context.integration.status","err":"$context.error.responseType","waf":"$context.wafResponseCode","ua":"$context.identity.userAgent"}"#;
+
+/// A generated (nested, by-name) line written with [`APIGW_RENAMED`]'s keys.
+fn renamed(message: &str) -> String {
+    let v: Value = serde_json::from_str(message).unwrap();
+    let keys: [(&str, &[&str]); 14] = [
+        ("id", &["requestId"]),
+        ("ip", &["identity", "sourceIp"]),
+        ("verb", &["httpMethod"]),
+        ("resource", &["resourcePath"]),
+        ("p", &["path"]),
+        ("code", &["status"]),
+        ("bytes", &["responseLength"]),
+        ("lat", &["responseLatency"]),
+        ("ilat", &["integrationLatency"]),
+        ("istatus", &["integrationStatus"]),
+        ("integration.status", &["integration", "status"]),
+        ("err", &["error", "responseType"]),
+        ("waf", &["wafResponseCode"]),
+        ("ua", &["identity", "userAgent"]),
+    ];
+    let mut out = serde_json::Map::new();
+    // requestTime to the second, in UTC or (odd seconds) written at +01:30
+    let ms: i64 = v["requestTimeEpoch"].as_str().unwrap().parse().unwrap();
+    let at = DateTime::from_timestamp_millis(ms).unwrap();
+    let time = if at.timestamp() % 2 == 0 {
+        at.format("%d/%b/%Y:%H:%M:%S +0000").to_string()
+    } else {
+        (at + chrono::Duration::minutes(90))
+            .format("%d/%b/%Y:%H:%M:%S +0130")
+            .to_string()
+    };
+    out.insert("time".into(), json!(time));
+    for (key, path) in keys {
+        let mut x = &v;
+        for p in path {
+            x = &x[*p];
+        }
+        // latencies as JSON numbers where they are numbers: both engines read either
+        let x = match (key, x.as_str().and_then(|s| s.parse::<u64>().ok())) {
+            ("lat" | "ilat", Some(n)) => json!(n),
+            _ => x.clone(),
+        };
+        out.insert(key.to_string(), x);
+    }
+    Value::Object(out).to_string()
+}
+
+/// The apigw table's DDL as `athena setup --print` writes it (with `config`, if any).
+fn apigw_ddl(name: &str, config: Option<&str>) -> std::path::PathBuf {
+    let mut cmd = hosp_logs();
+    if let Some(c) = config {
+        cmd.args(["--config", c]);
+    }
+    let out = cmd
+        .args(["athena", "setup", "--log-format", "apigw", "--print"])
+        .args(["--location", "s3://hosp-apigw-logs/firehose/"])
+        .output()
+        .unwrap();
+    let path = root().join(format!("target/athena-apigw/{name}.sql"));
+    std::fs::write(&path, common::stdout_ok(&out)).unwrap();
+    path
+}
+
+fn apigw_config() -> String {
+    let path = root().join("target/athena-apigw/renamed.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, format!("[apigw]\nformat = '{APIGW_RENAMED}'\n")).unwrap();
+    path.display().to_string()
+}
+
+/// The harness over the generated API Gateway day: by name (no config) or renamed.
+fn apigw_harness(rename: bool) -> &'static (Harness, std::path::PathBuf, Value) {
+    static BY_NAME: OnceLock<(Harness, std::path::PathBuf, Value)> = OnceLock::new();
+    static RENAMED: OnceLock<(Harness, std::path::PathBuf, Value)> = OnceLock::new();
+    let start = || {
+        let (dir, truth) = apigw_day(rename);
+        let ddl = if rename {
+            apigw_ddl("renamed", Some(&apigw_config()))
+        } else {
+            apigw_ddl("by-name", None)
+        };
+        let (h, ready) = start_harness(&ddl, "apigw_access_logs", std::slice::from_ref(&dir));
+        let requests = u(&truth["migration"]["apigw"]["requests"]);
+        assert_eq!(u(&ready["rows"]), requests + 3, "{ready}");
+        assert_eq!(
+            u(&ready["unmatched"]),
+            2,
+            "the lines that are not JSON objects: {ready}"
+        );
+        (h, dir, truth)
+    };
+    if rename {
+        RENAMED.get_or_init(start)
+    } else {
+        BY_NAME.get_or_init(start)
+    }
+}
+
+/// An analysis of the API Gateway day from both engines, compared whole but for `input`.
+fn apigw_same(rename: bool, args: &[&str]) -> (Value, Value) {
+    let (h, dir, _) = apigw_harness(rename);
+    let config = rename.then(apigw_config);
+    let run = |athena: bool| {
+        let mut cmd = hosp_logs();
+        if let Some(c) = &config {
+            cmd.args(["--config", c]);
+        }
+        cmd.args(args)
+            .args(APIGW_WINDOW)
+            .args(["--log-format", "apigw", "--format", "json"]);
+        if athena {
+            cmd.envs(athena_env_at(h)).args(["--engine", "athena"]);
+        } else {
+            cmd.arg("--source").arg(dir);
+        }
+        json_ok(&cmd.output().unwrap())
+    };
+    let (l, r) = (run(false), run(true));
+    assert!(
+        r["input"]["athena"]["query_execution_id"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{}",
+        r["input"]
+    );
+    assert_eq!(u(&l["input"]["malformed"]), 3, "{}", l["input"]);
+    assert_eq!(u(&r["input"]["malformed"]), 3, "{}", r["input"]);
+    let what = format!(
+        "apigw{} {}",
+        if rename { " renamed" } else { "" },
+        args.join(" ")
+    );
+    assert_same(
+        &common::without_input(&l),
+        &common::without_input(&r),
+        &what,
+    );
+    (l, r)
+}
+
+const APIGW_CASES: &[&[&str]] = &[
+    &["slo"],
+    &["slo", "--latency-threshold", "50ms"],
+    &["errors"],
+    &["errors", "--4xx", "--bucket", "15m"],
+    &["latency"],
+    &["latency", "--field", "integration"],
+    &["traffic"],
+];
+
+#[test]
+fn apigw_analyses_give_the_local_numbers_and_the_generators_truth() {
+    for rename in [false, true] {
+        let (_, _, truth) = apigw_harness(rename);
+        let m = &truth["migration"]["apigw"];
+        for case in APIGW_CASES {
+            let (v, _) = apigw_same(rename, case);
+            match *case {
+                ["slo"] => assert_eq!(u(&v["requests"]["total"]), u(&m["requests"]), "{v}"),
+                ["errors"] => {
+                    assert_eq!(u(&v["requests"]), u(&m["requests"]));
+                    assert_eq!(u(&v["total_5xx"]), u(&m["errors_5xx"]));
+                }
+                ["errors", "--4xx", ..] => {
+                    let causes = v["by_cause"].as_object().unwrap();
+                    assert_eq!(causes.len(), 7, "{v}");
+                    for (c, n) in causes {
+                        let want = m["by_cause"][c.as_str()].as_u64().unwrap_or(0);
+                        assert_eq!(u(n), want, "{c}");
+                    }
+                    assert!(u(&m["by_cause"]["function"]) > 0, "{m}");
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Where the two engines part, as docs/athena.md says: the SerDe reads a JSON object with text
+/// after it (the native parser refuses the line), makes a row of NULLs of a blank line (the
+/// native parser skips it) and of a line behind CloudWatch Logs' prefix (the native parser
+/// reads it). The counts are the test's own over the lines it writes.
+#[test]
+fn apigw_lines_the_serde_reads_otherwise_part_the_engines_as_documented() {
+    let (messages, _) = apigw_generated();
+    let hour = &messages[0].0;
+    let same_hour: Vec<&String> = messages
+        .iter()
+        .filter(|(h, _)| h == hour)
+        .map(|(_, m)| m)
+        .take(12)
+        .collect();
+    assert_eq!(same_hour.len(), 12);
+    let mut text = String::new();
+    for m in &same_hour[..10] {
+        text.push_str(m);
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str("   \n");
+    text.push_str(&format!("{} trailing text\n", same_hour[10]));
+    text.push_str(&format!("2026-11-20T{hour}:00:00.000Z {}\n", same_hour[11]));
+    let dir = root().join("target/athena-apigw/parting");
+    let _ = std::fs::remove_dir_all(&dir);
+    let folder = dir.join("2026/11/20").join(hour);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("hosp-apigw-1-2026-11-20.log"), text).unwrap();
+    let ddl = apigw_ddl("parting", None);
+    let (h, ready) = start_harness(&ddl, "apigw_access_logs", std::slice::from_ref(&dir));
+    // 14 lines: the blank ones and the CloudWatch line are rows of NULLs
+    assert_eq!(u(&ready["rows"]), 14, "{ready}");
+    assert_eq!(u(&ready["unmatched"]), 3, "{ready}");
+    let run = |athena: bool| {
+        let mut cmd = hosp_logs();
+        cmd.args(["slo", "--log-format", "apigw", "--format", "json"])
+            .args(APIGW_WINDOW);
+        if athena {
+            cmd.envs(athena_env_at(&h)).args(["--engine", "athena"]);
+        } else {
+            cmd.arg("--source").arg(&dir);
+        }
+        json_ok(&cmd.output().unwrap())
+    };
+    let (l, r) = (run(false), run(true));
+    // local: the 10, and the CloudWatch line; the line with text after its object is malformed
+    assert_eq!(u(&l["requests"]["total"]), 11, "{l}");
+    assert_eq!(u(&l["input"]["malformed"]), 1, "{}", l["input"]);
+    // Athena: the 10, and the object before the text; 2 blank lines and the CloudWatch line
+    assert_eq!(u(&r["requests"]["total"]), 11, "{r}");
+    assert_eq!(u(&r["input"]["malformed"]), 3, "{}", r["input"]);
 }

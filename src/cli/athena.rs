@@ -201,7 +201,8 @@ fn setup(global: &GlobalArgs, args: SetupArgs) -> anyhow::Result<ExitStatus> {
             .clone()
             .unwrap_or_else(|| athena.default_table.into())
     };
-    let ddl = (athena.ddl)(&database, &table, &location, &range_start)?;
+    let settings = super::context::format_settings(&config, None)?;
+    let ddl = (athena.ddl)(&database, &table, &location, &range_start, &settings)?;
     let statements = [alb_table::create_database(&database)?, ddl];
     if args.print {
         let mut out = std::io::stdout().lock();

@@ -664,6 +664,7 @@ fn athena_settings(
     Ok(AthenaSettings {
         client: athena_options(a, aws, config),
         format,
+        format_settings: format_settings(config, None)?,
         table: table(a.table.as_ref(), config, format),
         location: config.athena.location.clone(),
         max_scan,

@@ -71,6 +71,9 @@ pub struct TableSql {
     pub roles: Vec<(Role, Fragment)>,
     /// TRUE for a row the table could not read (a line of another format).
     pub unparsed: Fragment,
+    /// Why a 4XX or 5XX was answered (`errors`' `by_cause`), for a format that tells it
+    /// (API Gateway); NULL for other rows.
+    pub cause: Option<Fragment>,
     pub window: WindowSql,
 }
 

@@ -106,11 +106,12 @@ pub enum HopPosition {
 pub struct AthenaTable {
     /// The table `athena setup --log-format <name>` creates by default.
     pub default_table: &'static str,
-    /// The table's DDL: (database, table, location, first partition day).
-    pub ddl: fn(&str, &str, &str, &str) -> Result<String, UsageError>,
+    /// The table's DDL: (database, table, location, first partition day, the run's format
+    /// settings: API Gateway's columns follow the stage's format).
+    pub ddl: fn(&str, &str, &str, &str, &FormatSettings) -> Result<String, UsageError>,
     /// The table as the analyses' SQL reads it over a window; the location (the table's
-    /// s3:// folder, when known) tells layouts apart.
-    pub table_sql: fn(Option<&str>, &Window) -> Result<TableSql, UsageError>,
+    /// s3:// folder, when known) tells layouts apart, the settings a format's columns.
+    pub table_sql: fn(Option<&str>, &Window, &FormatSettings) -> Result<TableSql, UsageError>,
     /// Whether `athena setup` takes the config's `[athena] table` as its name (the ALB's
     /// table's; others take `--table` or their default).
     pub setup_takes_config_table: bool,

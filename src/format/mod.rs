@@ -148,9 +148,10 @@ impl FormatId {
         self,
         location: Option<&str>,
         window: &crate::window::Window,
+        settings: &FormatSettings,
     ) -> Result<athena::TableSql, crate::error::UsageError> {
         match self.athena() {
-            Ok(t) => (t.table_sql)(location, window),
+            Ok(t) => (t.table_sql)(location, window, settings),
             Err(why) => Err(crate::error::UsageError(format!(
                 "there is no Athena table for {} logs ({why}): use the local engine",
                 self.name()

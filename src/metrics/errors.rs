@@ -447,7 +447,7 @@ impl Analysis for Errors {
 /// The errors query (queries/errors.sql): one scan, one grouping set per table.
 const ERRORS_SQL: &str = include_str!("../../queries/errors.sql");
 
-const ERRORS_ARGS: [&str; 8] = [
+const ERRORS_ARGS: [&str; 9] = [
     "status",
     "method",
     "endpoint",
@@ -456,6 +456,7 @@ const ERRORS_ARGS: [&str; 8] = [
     "error_reason",
     "actions",
     "bucket",
+    "cause",
 ];
 
 /// A query's bucket: Athena runs with a bounded window, so it is known before reading.
@@ -482,6 +483,7 @@ impl AthenaPlan for Errors {
     fn partial_from_rows(&self, rows: &ResultRows) -> anyhow::Result<(ErrorsPartial, Apart)> {
         let r = Rows::new(rows);
         let id = |keys: &[&str]| set_id(&ERRORS_ARGS, keys);
+        let cause = id(&["cause"]);
         let (all, status, endpoint, target, tg, reason, actions, bucket) = (
             id(&[]),
             id(&["status"]),
@@ -533,6 +535,11 @@ impl AthenaPlan for Errors {
             } else if set == bucket {
                 if let Some(start) = r.bucket(row)? {
                     p.over_time.add(start, t);
+                }
+            } else if set == cause {
+                // API Gateway's attribution (NULL for other formats and other statuses)
+                if let Some(c) = r.text(row, "cause")? {
+                    *p.by_cause.entry(c.to_string()).or_default() += n;
                 }
             }
         }

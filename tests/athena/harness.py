@@ -177,6 +177,16 @@ def parse_ddl(text: str) -> dict[str, Any]:
                 partitions.append((cm.group(1), cm.group(2).lower()))
     skip = re.search(r"'skip\.header\.line\.count'\s*=\s*'([0-9]+)'", rest)
     skip_lines = int(skip.group(1)) if skip else 0
+    if re.search(r"ROW\s+FORMAT\s+SERDE\s+'org\.openx\.data\.jsonserde\.JsonSerDe'", rest, re.I):
+        props = dict(re.findall(r"'([^']+)'\s*=\s*'([^']*)'", rest))
+        truthy = lambda k, d: props.get(k, d).strip().lower() == "true"
+        spec = {"mappings": {k[len("mapping."):].lower(): v for k, v in props.items()
+                             if k.startswith("mapping.")},
+                "case_insensitive": truthy("case.insensitive", "true"),
+                "dots_in_keys": truthy("dots.in.keys", "false"),
+                "ignore_malformed": truthy("ignore.malformed.json", "false")}
+        return {"columns": columns, "partitions": partitions, "regex": None,
+                "delimiter": None, "skip": skip_lines, "json": spec}
     rm = re.search(r"'input\.regex'\s*=\s*'((?:[^'\\]|\\.)*)'", rest, re.S)
     if rm:
         regex = hive_unescape(rm.group(1))
@@ -229,6 +239,8 @@ def cell_sql(index: int, hive_type: str) -> str:
     if t == "date":
         return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
                 f"THEN TRY_CAST({v} AS DATE) END")
+    if t == "struct":  # the OpenX SerDe's struct: its object's JSON text
+        return f"TRY_CAST(CAST({v} AS JSON) AS {duck_type(hive_type)})"
     if t not in ("string", "varchar", "char"):
         log(f"column type {hive_type!r} is loaded as text")
     return v
@@ -266,7 +278,8 @@ def java_regex(pattern: str) -> re.Pattern:
     return re.compile("".join(out), re.ASCII)
 
 
-DAY_IN_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/[^/]+$")
+# a day folder, maybe with an hour folder under it (Kinesis Data Firehose's yyyy/MM/dd/HH/)
+DAY_IN_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(?:\d{2}/)?[^/]+$")
 LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
 
 
@@ -307,10 +320,102 @@ def read_lines(path: Path) -> list[str]:
     return [p.decode("utf-8", errors="replace") for p in parts]
 
 
+# numbers, true/false and NaN-like literals kept as written, as the SerDe's reader keeps them
+OPENX_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
+
+
+def openx_text(v: Any) -> str | None:
+    """A JSON value in a string column: a string or literal as written (12, 12.50, true),
+    null as NULL, an object or array as its JSON text."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+
+
+def openx_lookup(obj: dict[str, Any], name: str, spec: dict[str, Any]) -> Any:
+    """A struct field's (or column's) value as the OpenX SerDe finds it: the key its
+    `mapping.` names, else its own name (any case with case.insensitive; the last of equal
+    keys wins); failing that, with dots.in.keys, a key with dots whose '.'s read as '_' give
+    the field's *own* name (never its mapping). Mappings apply at every level."""
+    key = spec["mappings"].get(name, name)
+    ci = spec["case_insensitive"]
+    same = (lambda a, b: a.lower() == b.lower()) if ci else (lambda a, b: a == b)
+    found: list[Any] = []
+    for k, v in obj.items():
+        if same(k, key):
+            found = [v]
+    if found:
+        return found[0]
+    if spec["dots_in_keys"] and "_" in name:
+        for k, v in obj.items():
+            if "." in k and same(k.replace(".", "_"), name):
+                return v
+    return None
+
+
+def openx_value(v: Any, hive_type: str, spec: dict[str, Any]) -> Any:
+    t = hive_type.strip().lower()
+    if t.startswith("struct<"):
+        if not isinstance(v, dict):
+            return None
+        return {name: openx_value(openx_lookup(v, name, spec), ft, spec)
+                for name, ft in struct_fields(t)}
+    return openx_text(v)
+
+
+def struct_fields(hive_type: str) -> list[tuple[str, str]]:
+    """struct<a:string,b:struct<c:string>> -> [(a, string), (b, struct<c:string>)]."""
+    body = hive_type.strip()[len("struct<"):-1]
+    out = []
+    for part in split_top_level(body):
+        name, _, t = part.partition(":")
+        out.append((name.strip().strip("`").lower(), t.strip().lower()))
+    return out
+
+
+def openx_row(line: str, spec: dict[str, Any]) -> tuple | None:
+    """One line through the OpenX JSON SerDe as Athena (Trino) reads it: the line trimmed; one
+    that does not start with '{' or '[' (blank included) is a row of NULLs; otherwise its
+    first JSON value, text after it ignored; a value that does not parse fails the query, or
+    is a row of NULLs with `ignore.malformed.json`; an array fills the columns by position,
+    an object by `openx_lookup`. A struct column is the text of its object (JSON, for
+    DuckDB). None: a row of NULLs. (The reader also takes comments, single quotes and
+    unquoted strings; this one takes strict JSON only.)"""
+    txt = line.strip()
+    if not txt.startswith(("{", "[")):
+        return None
+    try:
+        obj, _ = OPENX_DECODER.raw_decode(txt)
+    except ValueError as e:
+        if not spec["ignore_malformed"]:
+            raise QueryError(f"HIVE_CURSOR_ERROR: Row is not a valid JSON Object - {e}")
+        return None
+    cells = []
+    for i, (name, t) in enumerate(spec["columns"]):
+        if isinstance(obj, list):
+            v = openx_value(obj[i] if i < len(obj) else None, t, spec)
+        else:
+            v = openx_value(openx_lookup(obj, name, spec), t, spec)
+        cells.append(json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+                     if isinstance(v, dict) else v)
+    return tuple(cells)
+
+
+def duck_type(hive_type: str) -> str:
+    t = hive_type.strip().lower()
+    if t.startswith("struct<"):
+        return "STRUCT(" + ", ".join(f'"{n}" {duck_type(ft)}' for n, ft in struct_fields(t)) + ")"
+    return "VARCHAR"
+
+
 def parse_chunk(job: tuple[list[str], str | None, str | None, int, int, int, str]
                 ) -> tuple[int, int, int]:
     """Parses some files into one JSON file of row arrays: (lines, unmatched, bytes)."""
-    files, regex, delimiter, skip, ncols, nparts, out_path = job
+    files, regex, delimiter, skip, ncols, nparts, out_path, jspec = job
     pattern = java_regex(regex) if regex is not None else None
     null_row = (None,) * ncols
     rows: list[tuple] = []
@@ -323,6 +428,14 @@ def parse_chunk(job: tuple[list[str], str | None, str | None, int, int, int, str
         parts = (day,) + (None,) * (nparts - 1) if nparts else ()
         for line in read_lines(path)[skip:]:
             lines += 1
+            if jspec is not None:  # the OpenX JSON SerDe
+                cells = openx_row(line, jspec)
+                if cells is None:
+                    unmatched += 1
+                    rows.append(null_row + parts)
+                else:
+                    rows.append(cells + parts)
+                continue
             if pattern is None:  # LazySimpleSerDe: fields by the delimiter
                 cells = tuple(line.split(delimiter))[:ncols]
                 rows.append(cells + (None,) * (ncols - len(cells)) + parts)
@@ -357,8 +470,11 @@ def parse_logs(ddl: dict[str, Any], files: list[Path], jobs: int, tmpdir: str):
     for f, size in zip(files, sizes):
         chunks[min(nchunks - 1, acc * nchunks // total)].append(str(f))
         acc += size
+    jspec = None
+    if ddl.get("json") is not None:
+        jspec = dict(ddl["json"], columns=columns)
     chunk_jobs = [(c, ddl["regex"], ddl["delimiter"], ddl["skip"], len(columns),
-                   len(partitions), os.path.join(tmpdir, f"{i:04d}.json"))
+                   len(partitions), os.path.join(tmpdir, f"{i:04d}.json"), jspec)
                   for i, c in enumerate(chunks) if c]
     if jobs > 1 and len(chunk_jobs) > 1:
         import multiprocessing
@@ -369,7 +485,7 @@ def parse_logs(ddl: dict[str, Any], files: list[Path], jobs: int, tmpdir: str):
             results = list(pool.map(parse_chunk, chunk_jobs))
     else:
         results = [parse_chunk(j) for j in chunk_jobs]
-    return ([j[-1] for j in chunk_jobs], sum(r[0] for r in results),
+    return ([j[6] for j in chunk_jobs], sum(r[0] for r in results),
             sum(r[1] for r in results))
 
 
@@ -404,7 +520,9 @@ def load_logs(ddl: dict[str, Any], paths: list[str], table: str, schema: str, jo
               cache_dir: str | None):
     """Builds the table from the logs (or from --cache-dir): (DuckDB connection, stats)."""
     started = time.monotonic()
-    files = list_log_files(paths, (".log", ".log.gz") if ddl["regex"] else (".log", ".gz"))
+    suffixes = ((".log", ".log.gz") if ddl["regex"] else
+                (".log", ".gz", ".json") if ddl.get("json") else (".log", ".gz"))
+    files = list_log_files(paths, suffixes)
     size = sum(f.stat().st_size for f in files)
     cached = None
     if cache_dir:

@@ -24,6 +24,8 @@ pub struct AthenaSettings {
     pub client: AthenaOptions,
     /// Whose table it is: the analyses read its roles.
     pub format: FormatId,
+    /// The formats' settings (API Gateway's columns and roles follow the stage's format).
+    pub format_settings: FormatSettings,
     pub table: String,
     /// The logs' s3:// folder (for the scan estimate).
     pub location: Option<String>,
@@ -43,10 +45,12 @@ pub fn run<A: AthenaPlan>(
     job: &Job<'_>,
     settings: &AthenaSettings,
 ) -> anyhow::Result<Option<Ran<A::Report>>> {
-    let source = settings
-        .format
-        .athena_table(settings.location.as_deref(), &job.window)?;
-    let format = FileFormat::for_file(settings.format, &[], &FormatSettings::default());
+    let source = settings.format.athena_table(
+        settings.location.as_deref(),
+        &job.window,
+        &settings.format_settings,
+    )?;
+    let format = FileFormat::for_file(settings.format, &[], &settings.format_settings);
     check_roles(analysis.name(), analysis.required(), &format)?;
     let sql = Sql::new(
         &settings.table,
@@ -107,7 +111,8 @@ fn wrong_table(err: anyhow::Error, settings: &AthenaSettings) -> anyhow::Error {
     err.context(format!(
         "the table {:?} lacks a column of the {} table: is it another format's? \
          --log-format (config [source] log_format) says whose table it is ({}), \
-         --table (config [athena] table) names it; `athena setup --log-format {}` creates {}",
+         --table (config [athena] table) names it; `athena setup --log-format {}` creates {} \
+         (API Gateway's columns follow config [apigw] format: the same config for both)",
         settings.table,
         settings.format.title(),
         other.join(", "),

@@ -168,8 +168,17 @@ impl Sql {
             excluded: Fragment::fixed("FALSE"),
             endpoint: Fragment::fixed("CAST(NULL AS varchar)"),
         };
-        if sql.source.roles.iter().any(|(r, _)| *r == Role::Path) {
-            sql.endpoint = endpoint_sql(&sql.role(Role::Path), routes)?;
+        // a table may name the text its endpoint is templated from (API Gateway's route),
+        // else it is the request's path
+        let from = sql
+            .source
+            .roles
+            .iter()
+            .find(|(r, _)| *r == Role::Endpoint)
+            .or_else(|| sql.source.roles.iter().find(|(r, _)| *r == Role::Path))
+            .map(|(_, f)| f.clone());
+        if let Some(from) = from {
+            sql.endpoint = endpoint_sql(&from, routes)?;
         }
         sql.excluded = excluded_sql(
             exclude,
@@ -205,7 +214,9 @@ impl Sql {
             .iter()
             .map(|r| (r.name(), self.role(*r)))
             .collect();
+        let no_cause = Fragment::fixed("CAST(NULL AS varchar)");
         let mut fill: Vec<(&str, &Fragment)> = extra.to_vec();
+        fill.push(("cause", self.source.cause.as_ref().unwrap_or(&no_cause)));
         fill.extend_from_slice(&[
             ("table", &self.table),
             ("partitions", &self.source.window.partitions),

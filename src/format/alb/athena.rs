@@ -99,6 +99,7 @@ pub fn table_sql(window: &Window) -> Result<TableSql, UsageError> {
         format: FormatId::Alb,
         roles: roles(),
         unparsed: Fragment::fixed("(type IS NULL)"),
+        cause: None,
         window: WindowSql {
             partitions,
             in_window,

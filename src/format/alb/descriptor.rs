@@ -27,8 +27,8 @@ pub const FORMAT: Descriptor = Descriptor {
     hop: HopPosition::LoadBalancer,
     athena: Ok(AthenaTable {
         default_table: super::athena::TABLE,
-        ddl: super::athena::ddl,
-        table_sql: |_, window| super::athena::table_sql(window),
+        ddl: |db, table, location, start, _| super::athena::ddl(db, table, location, start),
+        table_sql: |_, window, _| super::athena::table_sql(window),
         setup_takes_config_table: true,
     }),
 };

@@ -1,7 +1,7 @@
 //! What the program asks of API Gateway access logs (see [`crate::format::descriptor`]).
 
 use super::Apigw;
-use crate::format::descriptor::{Descriptor, HopPosition, S3Layout, Sniff};
+use crate::format::descriptor::{AthenaTable, Descriptor, HopPosition, S3Layout, Sniff};
 use crate::format::{FileFormat, FormatId, LogFormat};
 
 pub const FORMAT: Descriptor = Descriptor {
@@ -28,5 +28,13 @@ pub const FORMAT: Descriptor = Descriptor {
     // CloudWatch Logs makes an event readable within seconds; five minutes is a margin
     delivery_delay_s: 300,
     hop: HopPosition::Gateway,
-    athena: Err("none is defined for them yet"),
+    // JSON lines (a JSON preset or format) through the OpenX JSON SerDe, by day folders
+    athena: Ok(AthenaTable {
+        default_table: super::athena::TABLE,
+        ddl: |db, table, location, start, settings| {
+            super::athena::ddl(db, table, location, start, &settings.apigw)
+        },
+        table_sql: |_, window, settings| super::athena::table_sql(window, &settings.apigw),
+        setup_takes_config_table: false,
+    }),
 };

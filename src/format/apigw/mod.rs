@@ -14,6 +14,7 @@
 //! Why an error happened is API Gateway's own (`cause`): function, integration, gateway
 //! for 5XX; waf, authorizer, throttling, client for 4XX.
 
+pub mod athena;
 pub mod cause;
 pub mod descriptor;
 pub mod fields;

@@ -112,6 +112,7 @@ pub fn table_sql(window: &Window, partitioned: bool) -> Result<TableSql, UsageEr
         format: FormatId::CloudFront,
         roles: roles(),
         unparsed: Fragment::fixed("(\"date\" IS NULL OR time IS NULL)"),
+        cause: None,
         window: WindowSql {
             partitions,
             in_window,

@@ -29,8 +29,8 @@ pub const FORMAT: Descriptor = Descriptor {
     hop: HopPosition::Edge,
     athena: Ok(AthenaTable {
         default_table: super::athena::TABLE,
-        ddl: super::athena::ddl,
-        table_sql: |location, window| {
+        ddl: |db, table, location, start, _| super::athena::ddl(db, table, location, start),
+        table_sql: |location, window, _| {
             super::athena::table_sql(window, location.is_some_and(super::athena::is_v2))
         },
         setup_takes_config_table: false,
