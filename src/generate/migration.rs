@@ -252,6 +252,25 @@ pub struct MigrationTruth {
     pub alb: AlbSide,
     /// Per route (`GET /hospitals/{id}`) and system: requests and 5XX.
     pub routes: BTreeMap<String, BTreeMap<String, RouteCounts>>,
+    /// The CloudFront lines of the requests on API Gateway's routes (the edge in front of
+    /// both systems: `hops` with an apigw hop).
+    pub edge: EdgeBranch,
+}
+
+/// The edge's lines of the API Gateway branch (lines in the window).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EdgeBranch {
+    /// Every line of a request on API Gateway's routes (cache hits and the edge's own
+    /// answers included).
+    pub requests: u64,
+    /// Those the edge forwarded to API Gateway (relayed, timed out, or the viewer left).
+    pub forwarded: u64,
+    /// Lines with status 500–599 (the edge's own and those it relayed).
+    pub errors_5xx: u64,
+    /// Forwarded lines API Gateway answered with a 5XX.
+    pub apigw_5xx: u64,
+    /// Per minute of arrival at the edge (RFC 3339): lines and their 5XX.
+    pub per_minute: BTreeMap<String, RouteCounts>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -296,6 +315,28 @@ impl MigrationTruth {
             .or_default();
         c.requests += 1;
         c.errors_5xx += u64::from(l.status >= 500);
+    }
+
+    pub(crate) fn add_edge(&mut self, l: &super::edge::EdgeLine) {
+        if !l.apigw_bound {
+            return;
+        }
+        let e = &mut self.edge;
+        let is_5xx = l.status.is_some_and(|s| s >= 500);
+        e.requests += 1;
+        e.forwarded += u64::from(l.apigw_status.is_some());
+        e.errors_5xx += u64::from(is_5xx);
+        e.apigw_5xx += u64::from(l.apigw_status.is_some_and(|s| s >= 500));
+        // the line's time is written to the second and time-taken to the millisecond
+        let arrival = (l.time_us / US * US - l.time_taken_ms as i64 * 1000).div_euclid(60 * US)
+            * 60
+            * US;
+        let at = DateTime::from_timestamp_micros(arrival)
+            .expect("time in range")
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let c = e.per_minute.entry(at).or_default();
+        c.requests += 1;
+        c.errors_5xx += u64::from(is_5xx);
     }
 
     pub(crate) fn add_alb(&mut self, r: &Record) {

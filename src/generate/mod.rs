@@ -145,6 +145,7 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
     let mut edge_acc = EdgeAcc::default();
     let mut multi_member_files = Vec::new();
     let mut edge = Edge::new(opts.seed);
+    edge.migration = opts.migration;
     // ALB records by interval, CloudFront lines by hour, until each is complete
     let mut alb: BTreeMap<i64, Vec<Record>> = BTreeMap::new();
     let mut cf: BTreeMap<i64, Vec<EdgeLine>> = BTreeMap::new();
@@ -255,6 +256,9 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
             let lines = cf.remove(&next_hour).unwrap_or_default();
             if let Some(h) = hops.as_mut() {
                 lines.iter().for_each(|l| h.add_edge(l));
+            }
+            if let Some(mt) = migration.as_mut() {
+                lines.iter().for_each(|l| mt.add_edge(l));
             }
             write_edge_hour(opts, next_hour, lines, &mut edge_acc)?;
             next_hour += HOUR;
