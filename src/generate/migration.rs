@@ -7,6 +7,8 @@
 //! The API Gateway log is what CloudWatch Logs exports to S3: one object per log stream and
 //! hour, `apigw/exportedlogs/<task>/<stream>/000000.gz`, each line an ISO timestamp, a space and
 //! the JSON message, its keys the `$context` variables' own names (read without a config).
+//! The stage's Lambda authorizer returns CloudFront's request id (the `X-Amz-Cf-Id` header)
+//! in its context, logged as `$context.authorizer.cfId`: `hops` joins the edge on it.
 //!
 //! Failure modes (per request, by a stream of its own): an integration timeout (504 after
 //! 29 s, no integration status: `gateway`), the Lambda service throttling the invoke (500,
@@ -194,7 +196,7 @@ pub(crate) fn apigw_line(seed: u64, r: &Record) -> ApigwLine {
     let mut line = String::with_capacity(700);
     let _ = write!(
         line,
-        r#"{{"requestId":"{request_id}","extendedRequestId":"{}","identity":{{"sourceIp":"{}","userAgent":"{}"}},"requestTimeEpoch":"{start_ms}","httpMethod":"{method}","resourcePath":"{resource}","path":"/prod{path}","status":"{status}","protocol":"HTTP/1.1","responseLength":"{}","responseLatency":"{resp_ms}","integrationLatency":"{}","integrationStatus":"{}","integration":{{"status":"{}"}},"error":{{"responseType":"{}"}},"wafResponseCode":"{waf}","xrayTraceId":"{}"}}"#,
+        r#"{{"requestId":"{request_id}","extendedRequestId":"{}","identity":{{"sourceIp":"{}","userAgent":"{}"}},"requestTimeEpoch":"{start_ms}","httpMethod":"{method}","resourcePath":"{resource}","path":"/prod{path}","status":"{status}","protocol":"HTTP/1.1","responseLength":"{}","responseLatency":"{resp_ms}","integrationLatency":"{}","integrationStatus":"{}","integration":{{"status":"{}"}},"error":{{"responseType":"{}"}},"wafResponseCode":"{waf}","xrayTraceId":"{}","authorizer":{{"cfId":"{}"}}}}"#,
         &hex32(mix(&[seed, 7, r.time_us as u64]))[..16],
         r.viewer_ip.as_deref().unwrap_or(&r.client_ip),
         r.user_agent.replace('\\', "\\\\").replace('"', "\\\""),
@@ -208,6 +210,9 @@ pub(crate) fn apigw_line(seed: u64, r: &Record) -> ApigwLine {
         dash(func.map(|v| v.to_string())),
         err.unwrap_or("-"),
         r.trace_id.as_deref().unwrap_or("-"),
+        // CloudFront's X-Amz-Cf-Id as the stage's Lambda authorizer returns it (`-` when the
+        // request did not come through the edge): `hops` joins the edge's lines on it
+        r.edge_id.as_deref().unwrap_or("-"),
     );
     ApigwLine {
         time_us: start_ms * 1000,
@@ -328,9 +333,8 @@ impl MigrationTruth {
         e.errors_5xx += u64::from(is_5xx);
         e.apigw_5xx += u64::from(l.apigw_status.is_some_and(|s| s >= 500));
         // the line's time is written to the second and time-taken to the millisecond
-        let arrival = (l.time_us / US * US - l.time_taken_ms as i64 * 1000).div_euclid(60 * US)
-            * 60
-            * US;
+        let arrival =
+            (l.time_us / US * US - l.time_taken_ms as i64 * 1000).div_euclid(60 * US) * 60 * US;
         let at = DateTime::from_timestamp_micros(arrival)
             .expect("time in range")
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -17,8 +17,9 @@
 //!
 //! An API gateway hop (apigw) stands behind the edge as a second branch beside the load
 //! balancer's ([`BranchReport`]). The edge's lines of the branch are those of a route (method
-//! and template) the gateway served, from the moment the gateway's log first has that route
-//! (when the edge received them: the line's time less its time taken); the gateway hop is
+//! and template) the gateway served that the edge finished in or after the second the
+//! gateway's log first has that route (an edge line is stamped when the edge finished, after
+//! the gateway received the request; to the second); the gateway hop is
 //! read first so that the edge's read knows its routes ([`BranchRoutes`]). Edge ↔ gateway
 //! join on CloudFront's `x-edge-request-id` = the gateway's `authorizer.cfId` where its lines
 //! carry one; otherwise the branch is compared per minute.
@@ -38,6 +39,7 @@ use crate::format::{FormatId, HopPosition, Request, Role, RoleSet};
 use crate::window::{format_duration, format_us, WindowInfo};
 
 const MIN: i64 = 60_000_000;
+const SEC: i64 = 1_000_000;
 
 /// One line's id, compact: what the join keeps per line instead of the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -321,11 +323,15 @@ impl Hop {
                 (r.time_us, false)
             }
             (Some(routes), HopPosition::Edge) => {
-                // when the edge received it: its line is stamped when it finished
+                // its line is stamped when the edge finished (to the second), after the
+                // gateway received it: the route's first gateway line is the branch's from
+                // the second it came in. Counted per minute by when the edge received it.
                 let taken = r.latency_ms.map_or(0, |ms| (ms * 1000.0).round() as i64);
                 let arrival = r.time_us - taken;
                 let bound = match (r.method, r.endpoint.as_deref()) {
-                    (Some(m), Some(e)) => routes.since(m, e).is_some_and(|s| arrival >= s),
+                    (Some(m), Some(e)) => routes
+                        .since(m, e)
+                        .is_some_and(|s| r.time_us >= s.div_euclid(SEC) * SEC),
                     _ => false,
                 };
                 if !bound {
@@ -547,8 +553,9 @@ pub struct GatewayJoin {
     /// Gateway lines that matched no edge line (no id, or traffic that did not come through
     /// the edge).
     pub gateway_unmatched: u64,
-    /// Edge lines a gateway line matched that the routes did not put on the branch (before
-    /// the route's first gateway line by the edge's clock): 0 when the routes split exactly.
+    /// Edge lines a gateway line matched that the routes did not put on the branch (the edge
+    /// finished them before the second of the route's first gateway line: the clocks differ):
+    /// 0 when the routes split exactly.
     pub outside_routes: u64,
 }
 
@@ -722,7 +729,10 @@ fn branch(hops: &[HopRead], e: usize, g: usize) -> BranchReport {
         let why = if gh.roles.contains(Role::EdgeId) {
             format!("no line of hop `{}` carries CloudFront's id", gh.name)
         } else {
-            format!("the access log format of hop `{}` has no `$context.authorizer.cfId`", gh.name)
+            format!(
+                "the access log format of hop `{}` has no `$context.authorizer.cfId`",
+                gh.name
+            )
         };
         report.note = Some(format!(
             "the edge and the gateway cannot be joined request by request: {why}; the branch edge `{}` → `{}` is compared per minute instead (branches[].per_minute). API Gateway's access log has no variable for a request header: to join them, return CloudFront's id from a Lambda authorizer (context `cfId` = the request's `X-Amz-Cf-Id` header) and add `\"cfId\": \"$context.authorizer.cfId\"` to the stage's access log format.",
@@ -762,7 +772,8 @@ pub struct HopsReport {
     /// each hop behind it → the proxy's upstream attempts (excluded traffic left out).
     pub funnel: Vec<FunnelStep>,
     /// The branches behind the edge beside the load balancer's: an API gateway hop (edge →
-    /// apigw). Empty without a gateway hop.
+    /// apigw). Left out of the JSON without one (the report is unchanged without a gateway).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub branches: Vec<BranchReport>,
     /// Edge valid requests the edge answered from its cache (result type Hit).
     pub served_from_cache: Option<u64>,

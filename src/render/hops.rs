@@ -191,7 +191,11 @@ fn branch_sections(b: &BranchReport, every_minute: bool) -> Vec<Section> {
         ]
     };
     let mut rows = vec![
-        [vec![format!("{} (its lines of the routes below)", b.from)], side(&b.edge)].concat(),
+        [
+            vec![format!("{} (its lines of the routes below)", b.from)],
+            side(&b.edge),
+        ]
+        .concat(),
         [
             vec![format!("{} ({})", b.to, b.log_format.name())],
             side(&b.gateway),
@@ -221,9 +225,17 @@ fn branch_sections(b: &BranchReport, every_minute: bool) -> Vec<Section> {
             b.to,
             b.log_format.name()
         ),
-        headers: ["Side", "Requests", "Forwarded", "Valid", "Good", "Success rate", "5XX"]
-            .map(String::from)
-            .to_vec(),
+        headers: [
+            "Side",
+            "Requests",
+            "Forwarded",
+            "Valid",
+            "Good",
+            "Success rate",
+            "5XX",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     }];
     out.push(Section {

@@ -78,7 +78,9 @@ pub fn role_source(role: Role) -> &'static str {
         Role::BytesOut => "responseLength",
         Role::TraceId => "xrayTraceId",
         Role::ErrorReason => "error.responseType",
-        Role::EdgeId => "authorizer.cfId (CloudFront's X-Amz-Cf-Id, returned by a Lambda authorizer)",
+        Role::EdgeId => {
+            "authorizer.cfId (CloudFront's X-Amz-Cf-Id, returned by a Lambda authorizer)"
+        }
         Role::RequestMs
         | Role::ResponseMs
         | Role::BytesIn
