@@ -190,7 +190,7 @@ fn branch_sections(b: &BranchReport, every_minute: bool) -> Vec<Section> {
             s.errors_5xx.to_string(),
         ]
     };
-    let mut rows = vec![
+    let rows = vec![
         [
             vec![format!("{} (its lines of the routes below)", b.from)],
             side(&b.edge),
@@ -202,22 +202,6 @@ fn branch_sections(b: &BranchReport, every_minute: bool) -> Vec<Section> {
         ]
         .concat(),
     ];
-    if let (Some(j), Some(f)) = (&b.joined, &b.failed_at) {
-        rows.push(vec![
-            format!(
-                "joined {} (edge unmatched {}, gateway unmatched {}, outside the routes {})",
-                j.joined, j.edge_unmatched, j.gateway_unmatched, j.outside_routes
-            ),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            format!(
-                "failed at: gateway {}, edge timeout {}, before the gateway {}",
-                f.gateway, f.edge_timeout, f.before_gateway
-            ),
-        ]);
-    }
     let mut out = vec![Section {
         title: format!(
             "Branch {} → {} ({}): {how}",
@@ -238,9 +222,59 @@ fn branch_sections(b: &BranchReport, every_minute: bool) -> Vec<Section> {
         .to_vec(),
         rows,
     }];
+    if let (Some(j), Some(f)) = (&b.joined, &b.failed_at) {
+        let rows = [
+            (
+                "joined.joined",
+                j.joined,
+                "gateway lines with an edge line of their id",
+            ),
+            (
+                "joined.edge_unmatched",
+                j.edge_unmatched,
+                "the edge's lines of the branch no gateway line has (cache hits, the edge's own answers)",
+            ),
+            (
+                "joined.gateway_unmatched",
+                j.gateway_unmatched,
+                "gateway lines without an edge line (no id, or not through the edge)",
+            ),
+            (
+                "joined.outside_routes",
+                j.outside_routes,
+                "edge lines joined that the routes left out (the clocks differ)",
+            ),
+            (
+                "failed_at.gateway",
+                f.gateway,
+                "edge bad, the gateway answered ≥ 500",
+            ),
+            (
+                "failed_at.edge_timeout",
+                f.edge_timeout,
+                "edge bad, the gateway answered < 500 (after the edge gave up)",
+            ),
+            (
+                "failed_at.before_gateway",
+                f.before_gateway,
+                "edge bad, no gateway line (the edge, or the gateway unreachable)",
+            ),
+        ];
+        out.push(Section {
+            title: format!(
+                "Branch {} → {}: the join on CloudFront's id (branches[])",
+                b.from, b.to
+            ),
+            headers: ["Key", "Requests", "Meaning"].map(String::from).to_vec(),
+            rows: rows
+                .iter()
+                .map(|(k, n, m)| vec![k.to_string(), n.to_string(), m.to_string()])
+                .collect(),
+        });
+    }
     out.push(Section {
         title: format!(
-            "Routes on the branch {} → {} (the edge's lines of a route from its first line at {})",
+            "Routes on the branch {} → {} (the edge's lines of a route, from the second of its first line at {})",
             b.from, b.to, b.to
         ),
         headers: ["Route", "Since"].map(String::from).to_vec(),
