@@ -396,18 +396,19 @@ impl Edge {
             r.client_ip = origin_address(location, rng.below(ADDRESSES));
             r.client_port = rng.range(1024, 65535) as u16;
             r.viewer_ip = Some(line.c_ip.clone());
-            // on API Gateway's route, API Gateway's answer is the origin's (the record as the
-            // ALB would have logged it gives API Gateway its request, as in `generate::run`)
-            let origin_status = if line.apigw_bound {
-                let s = super::migration::apigw_line(self.seed, &r).status;
-                line.apigw_status = Some(s);
-                s
+            // on API Gateway's route, API Gateway's answer is the origin's, when it answered
+            // (the record as the ALB would have logged it gives API Gateway its request, as in
+            // `generate::run`)
+            let (origin_status, origin_end) = if line.apigw_bound {
+                let g = super::migration::apigw_line(self.seed, &r);
+                line.apigw_status = Some(g.status);
+                (g.status, g.end_us)
             } else {
-                r.elb_status
+                (r.elb_status, r.time_us)
             };
             line.alb_status = Some(origin_status);
-            let done = r.time_us + edge_ms * 1000;
-            let end = if r.time_us - arrival > ORIGIN_TIMEOUT {
+            let done = origin_end + edge_ms * 1000;
+            let end = if origin_end - arrival > ORIGIN_TIMEOUT {
                 line.status = Some(504);
                 (line.result, line.detail, line.outcome) =
                     ("Error", "OriginCommError", Outcome::OriginTimeout);

@@ -61,7 +61,11 @@ impl Fate {
 /// One API Gateway request.
 #[derive(Debug, Clone)]
 pub(crate) struct ApigwLine {
+    /// When the request came in (the ALB's request creation time: where the origin received
+    /// it), to the ms.
     pub time_us: i64,
+    /// When API Gateway answered: `time_us` plus its responseLatency.
+    pub end_us: i64,
     pub fate: Fate,
     pub status: u16,
     /// `GET /hospitals/{id}`: the route as truth.json names it.
@@ -191,8 +195,9 @@ pub(crate) fn apigw_line(seed: u64, r: &Record) -> ApigwLine {
             &h[20..32]
         )
     };
-    // API Gateway's time is when the request came in; the ALB's record says when it ended
-    let start_ms = (r.time_us / 1000).saturating_sub(resp_ms as i64);
+    // API Gateway's time is when the request came in: when the ALB would have received it
+    // (a timeout answers 29 s later, whatever the ALB's record says)
+    let start_ms = r.rct_us.div_euclid(1000);
     let mut line = String::with_capacity(700);
     let _ = write!(
         line,
@@ -216,6 +221,7 @@ pub(crate) fn apigw_line(seed: u64, r: &Record) -> ApigwLine {
     );
     ApigwLine {
         time_us: start_ms * 1000,
+        end_us: (start_ms + resp_ms as i64) * 1000,
         fate,
         status,
         route,

@@ -240,12 +240,13 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
                 next_nginx_hour += HOUR;
             }
         }
-        // an API Gateway hour is complete once the ALB records up to 30 s past it are (a
-        // request's line is stamped when it came in, up to 29 s before the ALB's would end)
+        // an API Gateway hour is complete once the ALB records up to 2 minutes past it are (a
+        // request's line is stamped when it came in: the ALB's request creation time, up to
+        // its 60 s timeout before the ALB's record ends)
         if let Some(mt) = migration.as_mut() {
             let written = (first + next_interval * INTERVAL).min(end_us);
             while next_apigw_hour < end_us
-                && (next_apigw_hour + HOUR + 30 * US <= written || written >= end_us)
+                && (next_apigw_hour + HOUR + 2 * MINUTE <= written || written >= end_us)
             {
                 let lines = apigw.remove(&next_apigw_hour).unwrap_or_default();
                 migration::write_hour(&opts.out, opts.seed, next_apigw_hour, lines, mt)?;
