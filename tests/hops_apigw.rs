@@ -572,7 +572,8 @@ fn write_gateway(dir: &Path, lines: &[(i64, &str, &str, u16, Option<&str>)]) -> 
 }
 
 /// The edge's lines: A a 502 from API Gateway, B the edge's 504 after its origin timeout (API
-/// Gateway answered 200 later), C a cache hit, D the edge's own limit, E a success, F on the
+/// Gateway answered 200 later), C a cache hit in the second of its route's first API Gateway
+/// line (10:00:00.600: the edge's line is to the second), D the edge's own limit, E a success, F on the
 /// ALB's route, H received before API Gateway's first line of its route (finished after it),
 /// I finished by the edge's clock before the second of its route's first API Gateway line.
 fn edge_day(dir: &Path) -> String {
@@ -597,7 +598,7 @@ fn edge_day(dir: &Path) -> String {
                 "OriginCommError",
                 "B",
             ),
-            ("10:00:03", "0.002", "GET", "/hospitals/7", 200, "Hit", "C"),
+            ("10:00:00", "0.000", "GET", "/hospitals/7", 200, "Hit", "C"),
             (
                 "10:00:04",
                 "0.001",
@@ -696,6 +697,15 @@ fn with_cloudfronts_id_in_the_gateway_log_the_branch_joins_request_by_request() 
         .unwrap()
         .iter()
         .any(|n| n.as_str().unwrap().contains("authorizer")));
+    // the same hops from the config's [[hops]] (sources relative to its folder)
+    let cfg = dir.path().join("hops.toml");
+    std::fs::write(
+        &cfg,
+        "[[hops]]\nname = \"edge\"\nlog_format = \"cloudfront\"\nsources = [\"E2TEST.2026-11-20-10.abcd.log\"]\n[[hops]]\nname = \"api\"\nlog_format = \"apigw\"\nsources = [\"apigw.log\"]\n",
+    )
+    .unwrap();
+    let from_config = hops_json(dir.path(), &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(from_config["branches"], r["branches"]);
 }
 
 #[test]
