@@ -735,7 +735,7 @@ fn branch(hops: &[HopRead], e: usize, g: usize) -> BranchReport {
             )
         };
         report.note = Some(format!(
-            "the edge and the gateway cannot be joined request by request: {why}; the branch edge `{}` → `{}` is compared per minute instead (branches[].per_minute). API Gateway's access log has no variable for a request header: to join them, return CloudFront's id from a Lambda authorizer (context `cfId` = the request's `X-Amz-Cf-Id` header) and add `\"cfId\": \"$context.authorizer.cfId\"` to the stage's access log format.",
+            "the edge and the gateway cannot be joined request by request: {why}; the branch edge `{}` → `{}` is compared per minute instead (branches[].per_minute). no `$context` variable of API Gateway's access log holds a request header: to join them, return CloudFront's id from a Lambda authorizer (context `cfId` = the request's `X-Amz-Cf-Id` header) and add `\"cfId\": \"$context.authorizer.cfId\"` to the stage's access log format.",
             eh.name, gh.name
         ));
     }
