@@ -1,5 +1,7 @@
 //! `hosp-logs hops`
 
+use std::sync::Arc;
+
 use clap::Args;
 
 use super::context::{format_settings, Context, Settings};
@@ -10,9 +12,9 @@ use super::GlobalArgs;
 use crate::config::{Config, HopSection};
 use crate::engine::{Finish, InputStats, LocalSettings, Seen};
 use crate::error::{ExitStatus, InputError, UsageError};
-use crate::format::{FileFormat, FormatId, FormatSettings, RoleSet};
+use crate::format::{FileFormat, FormatId, FormatSettings, HopPosition, RoleSet};
 use crate::metrics::buckets::BucketPlan;
-use crate::metrics::hops::{self, Hop, HopPartial, HopRead, HopsReport};
+use crate::metrics::hops::{self, BranchRoutes, Hop, HopPartial, HopRead, HopsReport};
 use crate::metrics::slo::SloConfig;
 use crate::render::sanitize;
 
@@ -21,13 +23,16 @@ Each hop is read once for the window, in its own format (nginx with its own log_
 Hops come from the config's [[hops]] (outermost first), or from --hop NAME=FORMAT:SOURCE
 (repeatable; a NAME given twice reads both sources as one hop). The edge (cloudfront) and the
 proxy (nginx) are joined on CloudFront's x-edge-request-id = nginx's $http_x_amz_cf_id; the load
-balancer (alb) and the proxy on the Root= of the trace id = nginx's $http_x_amzn_trace_id.
+balancer (alb) and the proxy on the Root= of the trace id = nginx's $http_x_amzn_trace_id. An
+apigw hop is a second branch behind the edge (the routes API Gateway served): joined on
+$context.authorizer.cfId where its log has CloudFront's id, else compared per minute.
 
 Examples:
   hosp-logs hops --config fixtures/hosp-logs.toml
   hosp-logs hops --config fixtures/hosp-logs.toml --format json | jq .failed_at
   hosp-logs hops --hop edge=cloudfront:fixtures/day/cloudfront --hop lb=alb:fixtures/day/AWSLogs
-  hosp-logs hops --hop edge=cloudfront:s3://hosp-cf-logs/prod/ --hop proxy=nginx:/var/log/nginx/ --since 24h --allow-partial";
+  hosp-logs hops --hop edge=cloudfront:s3://hosp-cf-logs/prod/ --hop proxy=nginx:/var/log/nginx/ --since 24h --allow-partial
+  hosp-logs hops --hop edge=cloudfront:day/cloudfront --hop lb=alb:day/AWSLogs --hop api=apigw:day/apigw";
 
 #[derive(Debug, Args)]
 #[command(after_help = HOPS_HELP)]
@@ -228,13 +233,21 @@ pub fn read(
         .local()
         .ok_or_else(|| UsageError("hops reads logs locally only".into()))?
         .clone();
-    let mut reads = Vec::new();
+    let mut reads: Vec<Option<HopRead>> = specs.iter().map(|_| None).collect();
     let mut seen = Seen::default();
     let mut failed = Vec::new();
-    for spec in specs {
+    // a gateway hop first: the edge's read needs its routes (the branch's lines)
+    let mut order: Vec<usize> = (0..specs.len()).collect();
+    order.sort_by_key(|i| specs[*i].format.hop() != HopPosition::Gateway);
+    let mut branch: Option<Arc<BranchRoutes>> = None;
+    for i in order {
+        let spec = &specs[i];
         let analysis = Hop {
             slo,
             format: spec.format,
+            branch: branch
+                .clone()
+                .filter(|_| spec.format.hop() == HopPosition::Edge),
         };
         let settings = spec.settings(&run_settings);
         let (mut part, input, excluded, error) =
@@ -273,7 +286,10 @@ pub fn read(
             first_us: part.first_us,
             last_us: part.last_us,
         });
-        reads.push(HopRead {
+        if spec.format.hop() == HopPosition::Gateway {
+            branch = Some(Arc::new(part.routes.clone()));
+        }
+        reads[i] = Some(HopRead {
             name: spec.name.clone(),
             format: spec.format,
             sources: spec.sources.clone(),
@@ -289,6 +305,7 @@ pub fn read(
         seen,
     };
     let bucket_us = plan.bucket(end.span_us());
+    let reads = reads.into_iter().flatten().collect();
     let report = hops::build(reads, end.window_info(), bucket_us);
     Ok((report, failed))
 }

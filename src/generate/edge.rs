@@ -153,6 +153,11 @@ pub(crate) struct EdgeLine {
     /// When forwarded: the ALB line's time, and the proxy's line (its time, status and whether
     /// an attempt failed) when a proxy logged it (`generate --hops`).
     pub hop: Option<(i64, Option<ProxySeen>)>,
+    /// `generate --migration`: the request is on API Gateway's route (the /hospitals routes
+    /// from the cut-over), whether the edge forwarded it or not; and when forwarded, the
+    /// status API Gateway answered it with.
+    pub apigw_bound: bool,
+    pub apigw_status: Option<u16>,
 }
 
 /// What a proxy logged for a forwarded request: its line's time, its status, and whether an
@@ -247,6 +252,9 @@ pub(crate) struct Edge {
     cache: HashMap<(usize, String), Entry>,
     /// (arrival at the edge, request as the ALB would log it)
     pending: Vec<(i64, Record)>,
+    /// `generate --migration`: the Lambda target group's requests go to API Gateway, whose
+    /// answer the edge relays.
+    pub(crate) migration: bool,
 }
 
 impl Edge {
@@ -256,6 +264,7 @@ impl Edge {
             day: i64::MIN,
             cache: HashMap::new(),
             pending: Vec::new(),
+            migration: false,
         }
     }
 
@@ -343,6 +352,9 @@ impl Edge {
             truth_method: r.truth_method,
             alb_status: None,
             hop: None,
+            apigw_bound: self.migration
+                && r.target_group == Some(super::record::TargetGroup::Lambda),
+            apigw_status: None,
         };
         let refused = if rng.chance(P_LIMIT) {
             Some(("LimitExceeded", Outcome::LimitExceeded))
@@ -383,9 +395,20 @@ impl Edge {
             // forwarded: the ALB logs it from one of the location's origin-facing addresses
             r.client_ip = origin_address(location, rng.below(ADDRESSES));
             r.client_port = rng.range(1024, 65535) as u16;
-            line.alb_status = Some(r.elb_status);
-            let done = r.time_us + edge_ms * 1000;
-            let end = if r.time_us - arrival > ORIGIN_TIMEOUT {
+            r.viewer_ip = Some(line.c_ip.clone());
+            // on API Gateway's route, API Gateway's answer is the origin's, when it answered
+            // (the record as the ALB would have logged it gives API Gateway its request, as in
+            // `generate::run`)
+            let (origin_status, origin_end) = if line.apigw_bound {
+                let g = super::migration::apigw_line(self.seed, &r);
+                line.apigw_status = Some(g.status);
+                (g.status, g.end_us)
+            } else {
+                (r.elb_status, r.time_us)
+            };
+            line.alb_status = Some(origin_status);
+            let done = origin_end + edge_ms * 1000;
+            let end = if origin_end - arrival > ORIGIN_TIMEOUT {
                 line.status = Some(504);
                 (line.result, line.detail, line.outcome) =
                     ("Error", "OriginCommError", Outcome::OriginTimeout);
@@ -399,7 +422,7 @@ impl Edge {
                     ("Error", "ClientHungUpRequest", Outcome::ViewerLeft);
                 done
             } else {
-                let s = r.elb_status;
+                let s = origin_status;
                 line.status = Some(s);
                 if s >= 400 {
                     (line.result, line.detail) = ("Error", "Error");
@@ -436,7 +459,6 @@ impl Edge {
                 });
             }
             r.edge_id = Some(line.request_id.clone());
-            r.viewer_ip = Some(line.c_ip.clone());
             line.hop = Some((
                 r.time_us,
                 super::proxy::proxy_line(self.seed, &r)

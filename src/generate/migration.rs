@@ -7,6 +7,8 @@
 //! The API Gateway log is what CloudWatch Logs exports to S3: one object per log stream and
 //! hour, `apigw/exportedlogs/<task>/<stream>/000000.gz`, each line an ISO timestamp, a space and
 //! the JSON message, its keys the `$context` variables' own names (read without a config).
+//! The stage's Lambda authorizer returns CloudFront's request id (the `X-Amz-Cf-Id` header)
+//! in its context, logged as `$context.authorizer.cfId`: `hops` joins the edge on it.
 //!
 //! Failure modes (per request, by a stream of its own): an integration timeout (504 after
 //! 29 s, no integration status: `gateway`), the Lambda service throttling the invoke (500,
@@ -59,7 +61,11 @@ impl Fate {
 /// One API Gateway request.
 #[derive(Debug, Clone)]
 pub(crate) struct ApigwLine {
+    /// When the request came in (the ALB's request creation time: where the origin received
+    /// it), to the ms.
     pub time_us: i64,
+    /// When API Gateway answered: `time_us` plus its responseLatency.
+    pub end_us: i64,
     pub fate: Fate,
     pub status: u16,
     /// `GET /hospitals/{id}`: the route as truth.json names it.
@@ -189,12 +195,13 @@ pub(crate) fn apigw_line(seed: u64, r: &Record) -> ApigwLine {
             &h[20..32]
         )
     };
-    // API Gateway's time is when the request came in; the ALB's record says when it ended
-    let start_ms = (r.time_us / 1000).saturating_sub(resp_ms as i64);
+    // API Gateway's time is when the request came in: when the ALB would have received it
+    // (a timeout answers 29 s later, whatever the ALB's record says)
+    let start_ms = r.rct_us.div_euclid(1000);
     let mut line = String::with_capacity(700);
     let _ = write!(
         line,
-        r#"{{"requestId":"{request_id}","extendedRequestId":"{}","identity":{{"sourceIp":"{}","userAgent":"{}"}},"requestTimeEpoch":"{start_ms}","httpMethod":"{method}","resourcePath":"{resource}","path":"/prod{path}","status":"{status}","protocol":"HTTP/1.1","responseLength":"{}","responseLatency":"{resp_ms}","integrationLatency":"{}","integrationStatus":"{}","integration":{{"status":"{}"}},"error":{{"responseType":"{}"}},"wafResponseCode":"{waf}","xrayTraceId":"{}"}}"#,
+        r#"{{"requestId":"{request_id}","extendedRequestId":"{}","identity":{{"sourceIp":"{}","userAgent":"{}"}},"requestTimeEpoch":"{start_ms}","httpMethod":"{method}","resourcePath":"{resource}","path":"/prod{path}","status":"{status}","protocol":"HTTP/1.1","responseLength":"{}","responseLatency":"{resp_ms}","integrationLatency":"{}","integrationStatus":"{}","integration":{{"status":"{}"}},"error":{{"responseType":"{}"}},"wafResponseCode":"{waf}","xrayTraceId":"{}","authorizer":{{"cfId":"{}"}}}}"#,
         &hex32(mix(&[seed, 7, r.time_us as u64]))[..16],
         r.viewer_ip.as_deref().unwrap_or(&r.client_ip),
         r.user_agent.replace('\\', "\\\\").replace('"', "\\\""),
@@ -208,9 +215,13 @@ pub(crate) fn apigw_line(seed: u64, r: &Record) -> ApigwLine {
         dash(func.map(|v| v.to_string())),
         err.unwrap_or("-"),
         r.trace_id.as_deref().unwrap_or("-"),
+        // CloudFront's X-Amz-Cf-Id as the stage's Lambda authorizer returns it (`-` when the
+        // request did not come through the edge): `hops` joins the edge's lines on it
+        r.edge_id.as_deref().unwrap_or("-"),
     );
     ApigwLine {
         time_us: start_ms * 1000,
+        end_us: (start_ms + resp_ms as i64) * 1000,
         fate,
         status,
         route,
@@ -252,6 +263,25 @@ pub struct MigrationTruth {
     pub alb: AlbSide,
     /// Per route (`GET /hospitals/{id}`) and system: requests and 5XX.
     pub routes: BTreeMap<String, BTreeMap<String, RouteCounts>>,
+    /// The CloudFront lines of the requests on API Gateway's routes (the edge in front of
+    /// both systems: `hops` with an apigw hop).
+    pub edge: EdgeBranch,
+}
+
+/// The edge's lines of the API Gateway branch (lines in the window).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EdgeBranch {
+    /// Every line of a request on API Gateway's routes (cache hits and the edge's own
+    /// answers included).
+    pub requests: u64,
+    /// Those the edge forwarded to API Gateway (relayed, timed out, or the viewer left).
+    pub forwarded: u64,
+    /// Lines with status 500–599 (the edge's own and those it relayed).
+    pub errors_5xx: u64,
+    /// Forwarded lines API Gateway answered with a 5XX.
+    pub apigw_5xx: u64,
+    /// Per minute of arrival at the edge (RFC 3339): lines and their 5XX.
+    pub per_minute: BTreeMap<String, RouteCounts>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -296,6 +326,27 @@ impl MigrationTruth {
             .or_default();
         c.requests += 1;
         c.errors_5xx += u64::from(l.status >= 500);
+    }
+
+    pub(crate) fn add_edge(&mut self, l: &super::edge::EdgeLine) {
+        if !l.apigw_bound {
+            return;
+        }
+        let e = &mut self.edge;
+        let is_5xx = l.status.is_some_and(|s| s >= 500);
+        e.requests += 1;
+        e.forwarded += u64::from(l.apigw_status.is_some());
+        e.errors_5xx += u64::from(is_5xx);
+        e.apigw_5xx += u64::from(l.apigw_status.is_some_and(|s| s >= 500));
+        // the line's time is written to the second and time-taken to the millisecond
+        let arrival =
+            (l.time_us / US * US - l.time_taken_ms as i64 * 1000).div_euclid(60 * US) * 60 * US;
+        let at = DateTime::from_timestamp_micros(arrival)
+            .expect("time in range")
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let c = e.per_minute.entry(at).or_default();
+        c.requests += 1;
+        c.errors_5xx += u64::from(is_5xx);
     }
 
     pub(crate) fn add_alb(&mut self, r: &Record) {

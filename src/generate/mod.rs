@@ -145,6 +145,7 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
     let mut edge_acc = EdgeAcc::default();
     let mut multi_member_files = Vec::new();
     let mut edge = Edge::new(opts.seed);
+    edge.migration = opts.migration;
     // ALB records by interval, CloudFront lines by hour, until each is complete
     let mut alb: BTreeMap<i64, Vec<Record>> = BTreeMap::new();
     let mut cf: BTreeMap<i64, Vec<EdgeLine>> = BTreeMap::new();
@@ -239,12 +240,13 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
                 next_nginx_hour += HOUR;
             }
         }
-        // an API Gateway hour is complete once the ALB records up to 30 s past it are (a
-        // request's line is stamped when it came in, up to 29 s before the ALB's would end)
+        // an API Gateway hour is complete once the ALB records up to 2 minutes past it are (a
+        // request's line is stamped when it came in: the ALB's request creation time, up to
+        // its 60 s timeout before the ALB's record ends)
         if let Some(mt) = migration.as_mut() {
             let written = (first + next_interval * INTERVAL).min(end_us);
             while next_apigw_hour < end_us
-                && (next_apigw_hour + HOUR + 30 * US <= written || written >= end_us)
+                && (next_apigw_hour + HOUR + 2 * MINUTE <= written || written >= end_us)
             {
                 let lines = apigw.remove(&next_apigw_hour).unwrap_or_default();
                 migration::write_hour(&opts.out, opts.seed, next_apigw_hour, lines, mt)?;
@@ -255,6 +257,9 @@ pub fn run(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
             let lines = cf.remove(&next_hour).unwrap_or_default();
             if let Some(h) = hops.as_mut() {
                 lines.iter().for_each(|l| h.add_edge(l));
+            }
+            if let Some(mt) = migration.as_mut() {
+                lines.iter().for_each(|l| mt.add_edge(l));
             }
             write_edge_hour(opts, next_hour, lines, &mut edge_acc)?;
             next_hour += HOUR;

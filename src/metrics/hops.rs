@@ -14,9 +14,19 @@
 //! A proxy line matches at most one edge line: the first by time among the edge lines with
 //! its id. An edge line may be matched by several proxy lines (the edge sent it twice); the
 //! last of them by time is the answer it got, and any of them retried counts.
+//!
+//! An API gateway hop (apigw) stands behind the edge as a second branch beside the load
+//! balancer's ([`BranchReport`]). The edge's lines of the branch are those of a route (method
+//! and template) the gateway served that the edge finished in or after the second the
+//! gateway's log first has that route (an edge line is stamped when the edge finished, after
+//! the gateway received the request; to the second); the gateway hop is
+//! read first so that the edge's read knows its routes ([`BranchRoutes`]). Edge ↔ gateway
+//! join on CloudFront's `x-edge-request-id` = the gateway's `authorizer.cfId` where its lines
+//! carry one; otherwise the branch is compared per minute.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hasher;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -29,6 +39,7 @@ use crate::format::{FormatId, HopPosition, Request, Role, RoleSet};
 use crate::window::{format_duration, format_us, WindowInfo};
 
 const MIN: i64 = 60_000_000;
+const SEC: i64 = 1_000_000;
 
 /// One line's id, compact: what the join keeps per line instead of the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,6 +60,8 @@ pub const GOOD: u8 = 2;
 pub const HIT: u8 = 4;
 /// At least one upstream attempt failed (status ≥ 500 or no answer).
 pub const FAILED_ATTEMPT: u8 = 8;
+/// An edge line of the gateway's branch (its route served by the gateway hop).
+pub const GATEWAY_BOUND: u8 = 16;
 
 /// The hash the join compares: the same text gives the same key in every run.
 pub fn id_key(id: &str) -> u64 {
@@ -70,10 +83,80 @@ pub fn trace_root(trace: &str) -> Option<&str> {
 }
 
 /// One hop's log as an analysis.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Hop {
     pub slo: SloConfig,
     pub format: FormatId,
+    /// For the edge, when a gateway hop stands behind it: the gateway's routes.
+    pub branch: Option<Arc<BranchRoutes>>,
+}
+
+/// The routes a gateway hop served: method → route template → when its log first has it
+/// (µs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BranchRoutes(pub HashMap<String, HashMap<String, i64>>);
+
+impl BranchRoutes {
+    /// When the gateway first served this route, if it did.
+    pub fn since(&self, method: &str, endpoint: &str) -> Option<i64> {
+        self.0.get(method)?.get(endpoint).copied()
+    }
+
+    fn add(&mut self, method: &str, endpoint: &str, t: i64) {
+        match self.0.get_mut(method).and_then(|m| m.get_mut(endpoint)) {
+            Some(first) => *first = (*first).min(t),
+            None => {
+                self.0
+                    .entry(method.to_string())
+                    .or_default()
+                    .insert(endpoint.to_string(), t);
+            }
+        }
+    }
+
+    fn merge(&mut self, from: BranchRoutes) {
+        for (m, routes) in from.0 {
+            for (e, t) in routes {
+                self.add(&m, &e, t);
+            }
+        }
+    }
+
+    /// `GET /hospitals/{id}` and its first time, sorted by route.
+    pub fn list(&self) -> Vec<(String, i64)> {
+        let mut out: Vec<(String, i64)> = self
+            .0
+            .iter()
+            .flat_map(|(m, routes)| routes.iter().map(move |(e, t)| (format!("{m} {e}"), *t)))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// The edge's lines of the gateway's branch, or the gateway's own lines (excluded traffic
+/// left out of all but `lines`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BranchCounts {
+    /// Every line, excluded traffic included.
+    pub lines: u64,
+    pub requests: u64,
+    pub valid: u64,
+    pub good: u64,
+    pub errors_5xx: u64,
+    /// Requests the hop answered itself (the edge: hits and its own errors).
+    pub answered_itself: u64,
+}
+
+impl BranchCounts {
+    fn add(&mut self, o: &BranchCounts) {
+        self.lines += o.lines;
+        self.requests += o.requests;
+        self.valid += o.valid;
+        self.good += o.good;
+        self.errors_5xx += o.errors_5xx;
+        self.answered_itself += o.answered_itself;
+    }
 }
 
 /// What one hop's log holds, as the join needs it.
@@ -100,6 +183,13 @@ pub struct HopPartial {
     /// The first and last line's time (µs), for the window's bounds over every hop.
     pub first_us: Option<i64>,
     pub last_us: Option<i64>,
+    /// A gateway hop: the routes it served, each with its first time.
+    pub routes: BranchRoutes,
+    /// The edge: its lines of the gateway's branch; a gateway: all its lines.
+    pub branch: BranchCounts,
+    /// The same per minute (start µs; the edge's by when it received the request): requests,
+    /// 5XX and those not answered by the hop itself, excluded traffic left out.
+    pub branch_minutes: HashMap<i64, [u64; 3]>,
 }
 
 impl Analysis for Hop {
@@ -115,14 +205,19 @@ impl Analysis for Hop {
     }
 
     fn optional(&self) -> RoleSet {
-        RoleSet::of(&[
+        let roles = RoleSet::of(&[
             Role::LatencyMs,
             Role::EdgeId,
             Role::TraceId,
             Role::EdgeResult,
             Role::Generated,
             Role::Attempts,
-        ])
+        ]);
+        if self.branch.is_some() || self.format.hop() == HopPosition::Gateway {
+            roles.with(Role::Method).with(Role::Endpoint)
+        } else {
+            roles
+        }
     }
 
     fn partial(&self) -> HopPartial {
@@ -167,6 +262,9 @@ impl Analysis for Hop {
             if r.attempts.is_some_and(|a| a.iter().any(|at| at.failed())) {
                 flags |= FAILED_ATTEMPT;
             }
+            if self.fold_branch(p, r, v) {
+                flags |= GATEWAY_BOUND;
+            }
             let row = |id: &str| IdRow {
                 key: id_key(id),
                 time_us: r.time_us,
@@ -183,6 +281,14 @@ impl Analysis for Hop {
     }
 
     fn merge(&self, into: &mut HopPartial, from: HopPartial) {
+        into.routes.merge(from.routes);
+        into.branch.add(&from.branch);
+        for (m, n) in from.branch_minutes {
+            let c = into.branch_minutes.entry(m).or_default();
+            for (c, n) in c.iter_mut().zip(n) {
+                *c += n;
+            }
+        }
         into.counts.add(&from.counts);
         into.errors_5xx += from.errors_5xx;
         into.latency.merge(from.latency);
@@ -201,6 +307,55 @@ impl Analysis for Hop {
 
     fn finish(&self, part: HopPartial, _end: &Finish) -> HopPartial {
         part
+    }
+}
+
+impl Hop {
+    /// A gateway's line: its route and its counts. An edge line with the gateway's routes
+    /// known: whether it is of the gateway's branch (then counted). Returns whether the line
+    /// is the edge's and of the branch.
+    fn fold_branch(&self, p: &mut HopPartial, r: &Request<'_>, v: Verdict) -> bool {
+        let (t, bound) = match (&self.branch, self.format.hop()) {
+            (_, HopPosition::Gateway) => {
+                if let (Some(m), Some(e)) = (r.method, r.endpoint.as_deref()) {
+                    p.routes.add(m, e, r.time_us);
+                }
+                (r.time_us, false)
+            }
+            (Some(routes), HopPosition::Edge) => {
+                // its line is stamped when the edge finished (to the second), after the
+                // gateway received it: the route's first gateway line is the branch's from
+                // the second it came in. Counted per minute by when the edge received it.
+                let taken = r.latency_ms.map_or(0, |ms| (ms * 1000.0).round() as i64);
+                let arrival = r.time_us - taken;
+                let bound = match (r.method, r.endpoint.as_deref()) {
+                    (Some(m), Some(e)) => routes
+                        .since(m, e)
+                        .is_some_and(|s| r.time_us >= s.div_euclid(SEC) * SEC),
+                    _ => false,
+                };
+                if !bound {
+                    return false;
+                }
+                (arrival, true)
+            }
+            _ => return false,
+        };
+        let b = &mut p.branch;
+        b.lines += 1;
+        if !r.excluded {
+            let is_5xx = r.status.is_some_and(|s| (500..600).contains(&s));
+            b.requests += 1;
+            b.valid += u64::from(v.valid());
+            b.good += u64::from(v == Verdict::Good);
+            b.errors_5xx += u64::from(is_5xx);
+            b.answered_itself += u64::from(r.generated);
+            let c = p.branch_minutes.entry(t.div_euclid(MIN) * MIN).or_default();
+            c[0] += 1;
+            c[1] += u64::from(is_5xx);
+            c[2] += u64::from(!r.generated);
+        }
+        bound
     }
 }
 
@@ -298,6 +453,10 @@ pub fn attribute(edge: &[IdRow], matched: &[Option<Matched>]) -> Attribution {
         if row.flags & HIT != 0 {
             a.served_from_cache += 1;
         }
+        // the gateway's branch: its failures are the branch's (`BranchReport::failed_at`)
+        if row.flags & GATEWAY_BOUND != 0 {
+            continue;
+        }
         if row.flags & GOOD == 0 {
             match m {
                 Some(m) if m.status >= 500 => a.failed_at.proxy += 1,
@@ -383,6 +542,206 @@ pub struct MinuteRow {
     pub requests: BTreeMap<String, u64>,
 }
 
+/// How much of the gateway's log joined the edge's, on CloudFront's id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct GatewayJoin {
+    /// Gateway lines matched to an edge line.
+    pub joined: u64,
+    /// Edge lines of the branch no gateway line matched (cache hits, the edge's own answers,
+    /// requests that never reached the gateway).
+    pub edge_unmatched: u64,
+    /// Gateway lines that matched no edge line (no id, or traffic that did not come through
+    /// the edge).
+    pub gateway_unmatched: u64,
+    /// Edge lines a gateway line matched that the routes did not put on the branch (the edge
+    /// finished them before the second of the route's first gateway line: the clocks differ):
+    /// 0 when the routes split exactly.
+    pub outside_routes: u64,
+}
+
+/// Where the branch's bad requests failed (edge valid, not good), with the join.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BranchFailedAt {
+    /// The joined gateway line's status ≥ 500 (API Gateway, its integration or the function).
+    pub gateway: u64,
+    /// The joined gateway line's status < 500: the gateway answered after the edge gave up.
+    pub edge_timeout: u64,
+    /// No joined gateway line: the edge itself, or the gateway unreachable.
+    pub before_gateway: u64,
+}
+
+/// One side of a branch.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct BranchSide {
+    /// Lines, excluded traffic left out.
+    pub requests: u64,
+    /// The edge: those it forwarded and the origin answered (not its cache hits nor its own
+    /// errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<u64>,
+    pub valid: u64,
+    pub good: u64,
+    pub success_rate: Option<f64>,
+    pub errors_5xx: u64,
+}
+
+impl BranchSide {
+    fn of(c: &BranchCounts, edge: bool) -> BranchSide {
+        BranchSide {
+            requests: c.requests,
+            forwarded: edge.then(|| c.requests - c.answered_itself),
+            valid: c.valid,
+            good: c.good,
+            success_rate: rate(c.good, c.valid),
+            errors_5xx: c.errors_5xx,
+        }
+    }
+}
+
+/// A route of the branch and when the gateway's log first has it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BranchRoute {
+    pub route: String,
+    pub since: String,
+}
+
+/// One minute of the branch, both sides (the edge's lines by when it received them).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BranchMinute {
+    pub start: String,
+    pub edge_requests: u64,
+    pub edge_errors_5xx: u64,
+    /// The edge's requests the origin answered (not its cache hits nor its own errors): what
+    /// the gateway should have logged.
+    pub edge_forwarded: u64,
+    pub gateway_requests: u64,
+    pub gateway_errors_5xx: u64,
+}
+
+/// A second branch behind the edge: the edge → an API gateway, beside the load balancer's.
+#[derive(Debug, Clone, Serialize)]
+pub struct BranchReport {
+    /// The edge hop's name.
+    pub from: String,
+    /// The gateway hop's name and format.
+    pub to: String,
+    pub log_format: FormatId,
+    /// How the edge's lines were matched to the gateway's: `id` (request by request, on
+    /// CloudFront's id) or `per_minute` (counts side by side).
+    pub join: &'static str,
+    /// The routes the gateway served: the edge's lines of these routes from then on are the
+    /// branch's.
+    pub routes: Vec<BranchRoute>,
+    pub edge: BranchSide,
+    pub gateway: BranchSide,
+    /// With `join: "id"`.
+    pub joined: Option<GatewayJoin>,
+    pub failed_at: Option<BranchFailedAt>,
+    /// With `join: "per_minute"`: every minute with requests on either side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_minute: Option<Vec<BranchMinute>>,
+    /// Why there is no request join, and which id to log to get one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The branch edge → gateway: joined on CloudFront's id where the gateway's lines carry it,
+/// else compared per minute.
+fn branch(hops: &[HopRead], e: usize, g: usize) -> BranchReport {
+    let (eh, gh) = (&hops[e], &hops[g]);
+    let mut report = BranchReport {
+        from: eh.name.clone(),
+        to: gh.name.clone(),
+        log_format: gh.format,
+        join: "per_minute",
+        routes: gh
+            .part
+            .routes
+            .list()
+            .into_iter()
+            .map(|(route, t)| BranchRoute {
+                route,
+                since: format_us(t),
+            })
+            .collect(),
+        edge: BranchSide::of(&eh.part.branch, true),
+        gateway: BranchSide::of(&gh.part.branch, false),
+        joined: None,
+        failed_at: None,
+        per_minute: None,
+        note: None,
+    };
+    if gh.roles.contains(Role::EdgeId) && !gh.part.edge_ids.is_empty() {
+        let mut edge_rows = eh.part.edge_ids.clone();
+        let mut gateway_rows = gh.part.edge_ids.clone();
+        let (c, matched) = join(
+            &mut edge_rows,
+            &mut gateway_rows,
+            eh.part.counts.total,
+            gh.part.counts.total,
+        );
+        let mut j = GatewayJoin {
+            joined: c.joined,
+            gateway_unmatched: c.inner_unmatched,
+            ..GatewayJoin::default()
+        };
+        let mut f = BranchFailedAt::default();
+        for (row, m) in edge_rows.iter().zip(&matched) {
+            if row.flags & GATEWAY_BOUND == 0 {
+                j.outside_routes += u64::from(m.is_some());
+                continue;
+            }
+            j.edge_unmatched += u64::from(m.is_none());
+            if row.flags & VALID != 0 && row.flags & GOOD == 0 {
+                match m {
+                    Some(m) if m.status >= 500 => f.gateway += 1,
+                    Some(_) => f.edge_timeout += 1,
+                    None => f.before_gateway += 1,
+                }
+            }
+        }
+        report.join = "id";
+        report.joined = Some(j);
+        report.failed_at = Some(f);
+    } else {
+        let mut minutes: BTreeMap<i64, [u64; 5]> = BTreeMap::new();
+        for (m, n) in &eh.part.branch_minutes {
+            let c = minutes.entry(*m).or_default();
+            (c[0], c[1], c[2]) = (n[0], n[1], n[2]);
+        }
+        for (m, n) in &gh.part.branch_minutes {
+            let c = minutes.entry(*m).or_default();
+            (c[3], c[4]) = (n[0], n[1]);
+        }
+        report.per_minute = Some(
+            minutes
+                .into_iter()
+                .map(|(m, c)| BranchMinute {
+                    start: format_us(m),
+                    edge_requests: c[0],
+                    edge_errors_5xx: c[1],
+                    edge_forwarded: c[2],
+                    gateway_requests: c[3],
+                    gateway_errors_5xx: c[4],
+                })
+                .collect(),
+        );
+        let why = if gh.roles.contains(Role::EdgeId) {
+            format!("no line of hop `{}` carries CloudFront's id", gh.name)
+        } else {
+            format!(
+                "the access log format of hop `{}` has no `$context.authorizer.cfId`",
+                gh.name
+            )
+        };
+        report.note = Some(format!(
+            "the edge and the gateway cannot be joined request by request: {why}; the branch edge `{}` → `{}` is compared per minute instead (branches[].per_minute). no `$context` variable of API Gateway's access log holds a request header: to join them, return CloudFront's id from a Lambda authorizer (context `cfId` = the request's `X-Amz-Cf-Id` header) and add `\"cfId\": \"$context.authorizer.cfId\"` to the stage's access log format.",
+            eh.name, gh.name
+        ));
+    }
+    report
+}
+
 /// Each hop's input accounting, in hop order.
 #[derive(Debug, Clone, Default)]
 pub struct HopInputs(pub Vec<(String, InputStats)>);
@@ -412,6 +771,10 @@ pub struct HopsReport {
     /// the `generated` role; a forwarded request the edge timed out on is the edge's answer) →
     /// each hop behind it → the proxy's upstream attempts (excluded traffic left out).
     pub funnel: Vec<FunnelStep>,
+    /// The branches behind the edge beside the load balancer's: an API gateway hop (edge →
+    /// apigw). Left out of the JSON without one (the report is unchanged without a gateway).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<BranchReport>,
     /// Edge valid requests the edge answered from its cache (result type Hit).
     pub served_from_cache: Option<u64>,
     pub failed_at: Option<FailedAt>,
@@ -514,6 +877,21 @@ pub fn build(mut hops: Vec<HopRead>, window: WindowInfo, bucket_us: i64) -> Hops
         find(HopPosition::LoadBalancer),
         find(HopPosition::Proxy),
     );
+    let mut branches = Vec::new();
+    if let Some(g) = find(HopPosition::Gateway) {
+        match edge {
+            Some(e) => {
+                let b = branch(&hops, e, g);
+                notes.extend(b.note.clone());
+                branches.push(b);
+            }
+            None => notes.push(format!(
+                "hop `{}` ({}) has no edge hop in front of it: no branch is reported",
+                hops[g].name,
+                hops[g].format.name()
+            )),
+        }
+    }
     let mut report_attr = None;
     let mut joins = Joins::default();
     if let (Some(e), Some(p)) = (edge, proxy) {
@@ -577,6 +955,7 @@ pub fn build(mut hops: Vec<HopRead>, window: WindowInfo, bucket_us: i64) -> Hops
     });
     HopsReport {
         funnel: funnel(&hops),
+        branches,
         hops: rows,
         served_from_cache: report_attr.map(|a| a.served_from_cache),
         failed_at: report_attr.map(|a| a.failed_at),

@@ -1,7 +1,7 @@
 //! How the hops report reads as tables.
 
 use super::{percent, Document, Report, Section};
-use crate::metrics::hops::{HopsReport, MinuteRow};
+use crate::metrics::hops::{BranchReport, HopsReport, MinuteRow};
 
 fn ms(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:.0}"))
@@ -108,6 +108,9 @@ impl Report for HopsReport {
                 .collect(),
         };
         let mut sections = vec![hops, funnel];
+        for b in &self.branches {
+            sections.extend(branch_sections(b, self.every_bucket));
+        }
         if let Some(f) = &self.failed_at {
             let rows = [
                 (
@@ -169,6 +172,171 @@ impl Report for HopsReport {
             notes,
         }
     }
+}
+
+/// A branch behind the edge: its two sides, the join or the minutes compared.
+fn branch_sections(b: &BranchReport, every_minute: bool) -> Vec<Section> {
+    let how = match b.join {
+        "id" => "joined request by request on CloudFront's id",
+        _ => "compared per minute (no id to join)",
+    };
+    let side = |s: &crate::metrics::hops::BranchSide| {
+        vec![
+            s.requests.to_string(),
+            s.forwarded.map_or("-".into(), |n| n.to_string()),
+            s.valid.to_string(),
+            s.good.to_string(),
+            percent(s.success_rate),
+            s.errors_5xx.to_string(),
+        ]
+    };
+    let rows = vec![
+        [
+            vec![format!("{} (its lines of the routes below)", b.from)],
+            side(&b.edge),
+        ]
+        .concat(),
+        [
+            vec![format!("{} ({})", b.to, b.log_format.name())],
+            side(&b.gateway),
+        ]
+        .concat(),
+    ];
+    let mut out = vec![Section {
+        title: format!(
+            "Branch {} → {} ({}): {how}",
+            b.from,
+            b.to,
+            b.log_format.name()
+        ),
+        headers: [
+            "Side",
+            "Requests",
+            "Forwarded",
+            "Valid",
+            "Good",
+            "Success rate",
+            "5XX",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }];
+    if let (Some(j), Some(f)) = (&b.joined, &b.failed_at) {
+        let rows = [
+            (
+                "joined.joined",
+                j.joined,
+                "gateway lines with an edge line of their id",
+            ),
+            (
+                "joined.edge_unmatched",
+                j.edge_unmatched,
+                "the edge's lines of the branch no gateway line has (cache hits, the edge's own answers)",
+            ),
+            (
+                "joined.gateway_unmatched",
+                j.gateway_unmatched,
+                "gateway lines without an edge line (no id, or not through the edge)",
+            ),
+            (
+                "joined.outside_routes",
+                j.outside_routes,
+                "edge lines joined that the routes left out (the clocks differ)",
+            ),
+            (
+                "failed_at.gateway",
+                f.gateway,
+                "edge bad, the gateway answered ≥ 500",
+            ),
+            (
+                "failed_at.edge_timeout",
+                f.edge_timeout,
+                "edge bad, the gateway answered < 500 (after the edge gave up)",
+            ),
+            (
+                "failed_at.before_gateway",
+                f.before_gateway,
+                "edge bad, no gateway line (the edge, or the gateway unreachable)",
+            ),
+        ];
+        out.push(Section {
+            title: format!(
+                "Branch {} → {}: the join on CloudFront's id (branches[])",
+                b.from, b.to
+            ),
+            headers: ["Key", "Requests", "Meaning"].map(String::from).to_vec(),
+            rows: rows
+                .iter()
+                .map(|(k, n, m)| vec![k.to_string(), n.to_string(), m.to_string()])
+                .collect(),
+        });
+    }
+    out.push(Section {
+        title: format!(
+            "Routes on the branch {} → {} (the edge's lines of a route, from the second of its first line at {})",
+            b.from, b.to, b.to
+        ),
+        headers: ["Route", "Since"].map(String::from).to_vec(),
+        rows: b
+            .routes
+            .iter()
+            .map(|r| vec![r.route.clone(), r.since.clone()])
+            .collect(),
+    });
+    if let Some(minutes) = &b.per_minute {
+        let differ = |m: &&crate::metrics::hops::BranchMinute| {
+            m.edge_forwarded != m.gateway_requests || m.edge_errors_5xx != m.gateway_errors_5xx
+        };
+        let shown: Vec<_> = if every_minute {
+            minutes.iter().collect()
+        } else {
+            // the minutes where the two sides disagree, the largest differences first
+            let mut d: Vec<_> = minutes.iter().filter(differ).collect();
+            d.sort_by_key(|m| {
+                std::cmp::Reverse(
+                    m.edge_forwarded.abs_diff(m.gateway_requests)
+                        + m.edge_errors_5xx.abs_diff(m.gateway_errors_5xx),
+                )
+            });
+            d.truncate(10);
+            d
+        };
+        out.push(Section {
+            title: format!(
+                "Branch {} → {} per minute ({} minutes, {} where the edge's forwarded requests or 5XX differ from the gateway's{})",
+                b.from,
+                b.to,
+                minutes.len(),
+                minutes.iter().filter(differ).count(),
+                if every_minute { "" } else { "; the 10 largest differences, --over-time lists every minute" }
+            ),
+            headers: [
+                "Minute",
+                "Edge requests",
+                "Edge 5XX",
+                "Edge forwarded",
+                "Gateway requests",
+                "Gateway 5XX",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: shown
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.start.clone(),
+                        m.edge_requests.to_string(),
+                        m.edge_errors_5xx.to_string(),
+                        m.edge_forwarded.to_string(),
+                        m.gateway_requests.to_string(),
+                        m.gateway_errors_5xx.to_string(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    out
 }
 
 /// Every minute's requests, hop by hop (`hops --over-time`, when the ids are missing).

@@ -56,7 +56,7 @@ pub enum Kind {
 }
 
 /// How many fields [`Field`] has.
-pub const FIELD_COUNT: usize = 23;
+pub const FIELD_COUNT: usize = 24;
 
 fields! {
     RequestId = "requestId", Text, "the request's id (API Gateway's own)";
@@ -82,6 +82,7 @@ fields! {
     AuthorizerError = "authorizer.error", Text, "the authorizer's error message";
     XrayTraceId = "xrayTraceId", Text, "the X-Ray trace id";
     UserAgent = "identity.userAgent", Text, "the User-Agent header (attacker-controlled)";
+    EdgeId = "authorizer.cfId", Text, "CloudFront's request id (X-Amz-Cf-Id), when a Lambda authorizer returns it in its context as cfId (no $context variable holds a request header)";
 }
 
 /// `$context` variables that are another name of a field (HTTP APIs' nested spellings).

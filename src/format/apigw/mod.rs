@@ -9,7 +9,9 @@
 //! alike; status = `status`; upstream status = `integration.status` (the function's), else
 //! `integrationStatus`; generated = neither; latency = `responseLatency`; upstream time =
 //! `integrationLatency`; bytes out = `responseLength`; trace id = `xrayTraceId`; error reason
-//! = `error.responseType`. A role is filled only when the format has its field.
+//! = `error.responseType`; edge id = `authorizer.cfId` (CloudFront's X-Amz-Cf-Id as a Lambda
+//! authorizer returns it: no `$context` variable holds a request header). A role is filled
+//! only when the format has its field.
 //!
 //! Why an error happened is API Gateway's own (`cause`): function, integration, gateway
 //! for 5XX; waf, authorizer, throttling, client for 4XX.
@@ -57,6 +59,7 @@ pub const ROLES: RoleSet = RoleSet::of(&[
     Role::BytesOut,
     Role::TraceId,
     Role::ErrorReason,
+    Role::EdgeId,
 ]);
 
 /// Which fields fill each role (for `hosp-logs schema --roles` and docs/apigw.md).
@@ -76,6 +79,9 @@ pub fn role_source(role: Role) -> &'static str {
         Role::BytesOut => "responseLength",
         Role::TraceId => "xrayTraceId",
         Role::ErrorReason => "error.responseType",
+        Role::EdgeId => {
+            "authorizer.cfId (CloudFront's X-Amz-Cf-Id, returned by a Lambda authorizer)"
+        }
         Role::RequestMs
         | Role::ResponseMs
         | Role::BytesIn
@@ -90,8 +96,7 @@ pub fn role_source(role: Role) -> &'static str {
         | Role::EdgeDetail
         | Role::EdgeLocation
         | Role::FirstByteMs
-        | Role::Attempts
-        | Role::EdgeId => "(not in API Gateway logs)",
+        | Role::Attempts => "(not in API Gateway logs)",
     }
 }
 
@@ -221,6 +226,7 @@ impl Apigw {
         add(Role::BytesOut, t.has(Field::ResponseLength));
         add(Role::TraceId, t.has(Field::XrayTraceId));
         add(Role::ErrorReason, t.has(Field::ErrorResponseType));
+        add(Role::EdgeId, t.has(Field::EdgeId));
         roles
     }
 
@@ -301,6 +307,7 @@ impl Apigw {
             upstream_ms: r.integration_latency,
             bytes_out: r.response_length,
             trace_id: r.get(Field::XrayTraceId),
+            edge_id: r.get(Field::EdgeId),
             error_reason: r.get(Field::ErrorResponseType),
             cause: cause(&signals(r)).map(Cause::name),
             ..Request::default()

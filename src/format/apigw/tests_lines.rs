@@ -312,12 +312,16 @@ fn roles_come_from_the_fields_the_format_has() {
         arena: None,
     };
     let gw = Apigw(Arc::new(
-        Template::compile(r#"{"s":"$context.status","t":"$context.requestTimeEpoch","m":"$context.httpMethod","r":"$context.resourcePath","p":"$context.path","is":"$context.integrationStatus","fs":"$context.integration.status","l":"$context.responseLatency","il":"$context.integrationLatency","ip":"$context.identity.sourceIp","ua":"$context.identity.userAgent","x":"$context.xrayTraceId","e":"$context.error.responseType","n":"$context.responseLength"}"#).unwrap(),
+        Template::compile(r#"{"s":"$context.status","t":"$context.requestTimeEpoch","m":"$context.httpMethod","r":"$context.resourcePath","p":"$context.path","is":"$context.integrationStatus","fs":"$context.integration.status","l":"$context.responseLatency","il":"$context.integrationLatency","ip":"$context.identity.sourceIp","ua":"$context.identity.userAgent","x":"$context.xrayTraceId","e":"$context.error.responseType","n":"$context.responseLength","cf":"$context.authorizer.cfId"}"#).unwrap(),
     ));
     assert_eq!(gw.roles(), ROLES);
-    let line = r#"{"s":"504","t":"1795168800000","m":"GET","r":"/hospitals/{hospitalId}","p":"/prod/hospitals/42","is":"-","fs":"-","l":"29010","il":"29000","ip":"203.0.113.9","ua":"curl/8 \u00e9","x":"Root=1-a","e":"INTEGRATION_TIMEOUT","n":"41"}"#;
+    let line = r#"{"s":"504","t":"1795168800000","m":"GET","r":"/hospitals/{hospitalId}","p":"/prod/hospitals/42","is":"-","fs":"-","l":"29010","il":"29000","ip":"203.0.113.9","ua":"curl/8 \u00e9","x":"Root=1-a","e":"INTEGRATION_TIMEOUT","n":"41","cf":"SOX4xwn4XV6Q4rgO_9IXGfIN2Lk8aXrQmBn2yRNmBy5cA7Ns0r1FEw=="}"#;
     let r = gw.request_of(&parse_line(line, &gw.0).unwrap(), &want);
     assert_eq!(r.time_us, T0);
+    assert_eq!(
+        r.edge_id,
+        Some("SOX4xwn4XV6Q4rgO_9IXGfIN2Lk8aXrQmBn2yRNmBy5cA7Ns0r1FEw==")
+    );
     assert_eq!(
         (r.status, r.upstream_status, r.generated),
         (Some(504), None, true)
