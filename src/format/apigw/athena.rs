@@ -66,6 +66,7 @@ pub fn column(f: Field) -> &'static str {
         Field::AuthorizerError => "authorizer_error",
         Field::XrayTraceId => "xray_trace_id",
         Field::UserAgent => "user_agent",
+        Field::EdgeId => "cf_id",
     }
 }
 
@@ -553,6 +554,7 @@ fn exprs(layout: &Layout, fields: u32) -> Exprs {
         has(Field::ErrorResponseType),
         t(Field::ErrorResponseType),
     );
+    add(Role::EdgeId, has(Field::EdgeId), t(Field::EdgeId));
     Exprs {
         roles: roles
             .into_iter()
