@@ -158,6 +158,25 @@ fn every_top_level_help_example_runs_and_gives_what_it_promises() {
                     assert!(stdout.contains(&format!("│ {hop} ")), "{what}\n{stdout}");
                 }
             }
+            // the migration fixture: each system's requests and 5XX as its truth.json counts them
+            "migration" => {
+                let m: Value = serde_json::from_slice(
+                    &std::fs::read(root().join("fixtures/migration/truth.json")).unwrap(),
+                )
+                .unwrap();
+                let m = &m["migration"];
+                for (system, side) in [("legacy (alb)", &m["alb"]), ("apigw (apigw)", &m["apigw"])]
+                {
+                    let line = stdout.lines().find(|l| l.contains(system));
+                    let line = line.unwrap_or_else(|| panic!("{what}\n{stdout}"));
+                    for want in [
+                        format!("┆ {} requests,", side["requests"]),
+                        format!(" {} 5XX", side["errors_5xx"]),
+                    ] {
+                        assert!(line.contains(&want), "{want}: {what}\n{stdout}");
+                    }
+                }
+            }
             "errors" | "latency" | "traffic" | "edge" | "retries" | "audit" | "query" => {
                 assert!(!stdout.trim().is_empty(), "{what}")
             }

@@ -356,6 +356,8 @@ mod tests {
         // the example's commented [[hops]], uncommented
         let example = include_str!("../../hosp-logs.example.toml");
         let tail = &example[example.find("# [[hops]]").unwrap()..];
+        // up to the blank line that ends the hops' block (the [[systems]] one follows)
+        let tail = &tail[..tail.find("\n\n").unwrap_or(tail.len())];
         let text: String = tail
             .lines()
             .filter(|l| !l.starts_with("# #"))

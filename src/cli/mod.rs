@@ -41,6 +41,7 @@ Examples:
   hosp-logs slo --config fixtures/hosp-logs.toml  # at the edge: the config's outermost hop
   hosp-logs slo --config fixtures/hosp-logs.toml --hop lb
   hosp-logs hops --config fixtures/hosp-logs.toml  # every hop side by side
+  hosp-logs migration --config fixtures/migration.toml  # the old system and the new, route by route
   hosp-logs slo --source logs/ --since 24h --format json | jq .success_rate
   hosp-logs errors --source logs/ --since 6h --4xx
   hosp-logs latency --source logs/ --field target --bucket 15m
