@@ -27,6 +27,7 @@
 
 pub mod collect;
 pub mod kept;
+pub mod pack;
 pub mod slo;
 
 use std::path::{Path, PathBuf};
@@ -35,7 +36,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The database file inside the store folder.
 pub const DB_FILE: &str = "store.sqlite";
@@ -101,6 +102,24 @@ CREATE TABLE partials (
     data BLOB NOT NULL,
     PRIMARY KEY (object_id, analysis)
 );
+CREATE TABLE packs (
+    hour INTEGER NOT NULL,
+    analysis TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (hour, analysis)
+);
+";
+
+/// What version 3 added to version 2 (whose `partials` rows are version 3's rows waiting to
+/// be packed): a version 2 store is migrated by adding it.
+const V2_TO_V3: &str = "
+CREATE TABLE packs (
+    hour INTEGER NOT NULL,
+    analysis TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (hour, analysis)
+);
+UPDATE schema_version SET version = 3;
 ";
 
 /// Why the store cannot be used. All but [`StoreError::Sql`] are the user's to fix (exit 2).
@@ -187,6 +206,7 @@ impl Store {
             path: db.display().to_string(),
             reason: e.to_string(),
         };
+        let new = std::fs::metadata(&db).map_or(true, |m| m.len() == 0);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -194,6 +214,13 @@ impl Store {
             path: db.display().to_string(),
             reason: e.to_string(),
         })?;
+        if new {
+            // before WAL, which writes the file's first page: the rows a compaction moves into
+            // packs free their pages, given back to the file system by `incremental_vacuum`
+            // ([`Store::compact`])
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+                .map_err(corrupt)?;
+        }
         // a reader (slo) waits for a collect's object transaction, which is short
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(|e| StoreError::Sql {
@@ -244,6 +271,20 @@ impl Store {
             .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
             .optional()
             .map_err(|e| corrupt(format!("no schema_version table: {e}")))?;
+        if found == Some(2) {
+            // version 2's `partials` are version 3's rows waiting to be packed: packs are
+            // added, the next collect packs them
+            let migrate = || -> rusqlite::Result<()> {
+                let tx = self.conn.unchecked_transaction()?;
+                tx.execute_batch(V2_TO_V3)?;
+                tx.commit()
+            };
+            migrate().map_err(|e| StoreError::Unsupported {
+                path: self.dir.display().to_string(),
+                reason: format!("written by schema version 2, which this hosp-logs migrates to version {SCHEMA_VERSION} in place, but it could not ({e}): run it where the store can be written, or `hosp-logs store rebuild` (moves it aside and collects again from the sources)"),
+            })?;
+            return self.check_schema();
+        }
         match found {
             Some(SCHEMA_VERSION) => {
                 // a quick check of the pages: a damaged file is named here, not mid-answer
@@ -473,8 +514,15 @@ impl Store {
             path: path.clone(),
             source: e,
         };
+        let db = self.db_path();
         let tx = self.conn.transaction().map_err(sql)?;
         let ids = "SELECT id FROM objects WHERE last_minute < ?1 OR last_minute IS NULL AND ingested_at / 60 < ?1";
+        let gone: Vec<i64> = {
+            let mut stmt = tx.prepare(ids).map_err(sql)?;
+            let rows = stmt.query_map([before_minute], |r| r.get(0)).map_err(sql)?;
+            rows.collect::<Result<_, _>>().map_err(sql)?
+        };
+        pack::remove(&tx, &gone).map_err(|e| pack_error(&db, e))?;
         for table in PARTIAL_TABLES {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE object_id IN ({ids})"),
@@ -494,7 +542,54 @@ impl Store {
             )
             .map_err(sql)?;
         tx.commit().map_err(sql)?;
+        self.vacuum()?;
         Ok(n as u64)
+    }
+
+    /// Moves the objects' rows waiting in `partials` into their packs ([`pack::compact`]), in
+    /// one transaction, and gives the pages they held back. Returns the objects moved.
+    pub fn compact(&mut self) -> Result<u64, StoreError> {
+        let db = self.db_path();
+        let tx = self.conn.transaction().map_err(|e| StoreError::Sql {
+            path: db.clone(),
+            source: e,
+        })?;
+        let n = pack::compact(&tx).map_err(|e| pack_error(&db, e))?;
+        tx.commit().map_err(|e| StoreError::Sql {
+            path: db.clone(),
+            source: e,
+        })?;
+        if n > 0 {
+            self.vacuum()?;
+        }
+        Ok(n)
+    }
+
+    /// Gives the free pages back to the file system (a store made by version 2 keeps them for
+    /// its next rows instead: its file was not made for it).
+    fn vacuum(&self) -> Result<(), StoreError> {
+        // each step frees one page: stepped to its end
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA incremental_vacuum")
+            .map_err(|e| self.sql(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
+        while rows.next().map_err(|e| self.sql(e))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// A pack that could not be rewritten, as the store's error.
+pub(crate) fn pack_error(db: &str, e: pack::PackError) -> StoreError {
+    match e {
+        pack::PackError::Sql(source) => StoreError::Sql {
+            path: db.to_string(),
+            source,
+        },
+        pack::PackError::Damaged(reason) => StoreError::Corrupt {
+            path: db.to_string(),
+            reason,
+        },
     }
 }
 
