@@ -607,28 +607,28 @@ where
             }
         }
     }
+    // the analysis' family's pack of each hour: its own members of the wanted objects
+    let family = super::pack::family(key);
     let mut stmt = store
         .conn
-        .prepare_cached("SELECT data FROM packs WHERE hour = ?1 AND analysis = ?2")
+        .prepare_cached("SELECT data FROM packs WHERE hour = ?1 AND family = ?2")
         .map_err(|e| store.sql(e))?;
     for (hour, objects) in packed {
         let blob: Option<Vec<u8>> = stmt
-            .query_row(params![hour, key], |r| r.get(0))
+            .query_row(params![hour, family], |r| r.get(0))
             .optional()
             .map_err(|e| store.sql(e))?;
         // a format without the analysis' roles keeps no partial of it
         let Some(blob) = blob else { continue };
-        let members = super::pack::decode(&blob, MAX_INFLATE).map_err(|e| StoreError::Corrupt {
+        let members = super::pack::decode_where(&blob, MAX_INFLATE, |id, a| {
+            a == key && objects.contains(&id)
+        })
+        .map_err(|e| StoreError::Corrupt {
             path: store.db_path(),
-            reason: format!(
-                "packs: {key} of hour {}: {e}",
-                super::minute_text(hour * super::pack::PACK_MINUTES)
-            ),
+            reason: format!("{}: {e}", super::pack::describe(hour, family)),
         })?;
         for m in members {
-            if objects.contains(&m.object_id) {
-                merge_minutes(m.object_id, &m.raw)?;
-            }
+            merge_minutes(m.object_id, &m.raw)?;
         }
     }
     let read = super::slo::read(store, format, from_min, to_min, scope)?;

@@ -18,8 +18,12 @@
 //! - `minutes` and `partials`: every other analysis' own mergeable partial per object ×
 //!   analysis × minute, serialised, and each object-minute's extent ([`kept`]). An object's
 //!   rows of every table are written in the one transaction that records the object.
+//! - `packs`: the `partials` rows moved, at the end of a collect (and every 64 objects), into
+//!   one deflate stream per hour × family of analyses, each object a member of its own
+//!   ([`pack`]): what keeps the store small.
 //!
-//! Version 1 (SLO counts only) is refused with what to do: `hosp-logs store rebuild`.
+//! Version 2 (no `packs`) is migrated in place by whoever opens it first; version 1 (SLO
+//! counts only) is refused with what to do: `hosp-logs store rebuild`.
 //!
 //! A collect holds `DIR/collect.lock` (flock) for its whole run: a second one waits a
 //! bounded time, then is refused. The lock dies with the process, so a killed collect
@@ -104,9 +108,9 @@ CREATE TABLE partials (
 );
 CREATE TABLE packs (
     hour INTEGER NOT NULL,
-    analysis TEXT NOT NULL,
+    family TEXT NOT NULL,
     data BLOB NOT NULL,
-    PRIMARY KEY (hour, analysis)
+    PRIMARY KEY (hour, family)
 );
 ";
 
@@ -115,9 +119,9 @@ CREATE TABLE packs (
 const V2_TO_V3: &str = "
 CREATE TABLE packs (
     hour INTEGER NOT NULL,
-    analysis TEXT NOT NULL,
+    family TEXT NOT NULL,
     data BLOB NOT NULL,
-    PRIMARY KEY (hour, analysis)
+    PRIMARY KEY (hour, family)
 );
 UPDATE schema_version SET version = 3;
 ";
@@ -273,10 +277,19 @@ impl Store {
             .map_err(|e| corrupt(format!("no schema_version table: {e}")))?;
         if found == Some(2) {
             // version 2's `partials` are version 3's rows waiting to be packed: packs are
-            // added, the next collect packs them
+            // added (the next collect packs them). Whoever opens it first migrates it (a
+            // reader has no collect lock): the version is read again inside the write
+            // transaction
             let migrate = || -> rusqlite::Result<()> {
-                let tx = self.conn.unchecked_transaction()?;
-                tx.execute_batch(V2_TO_V3)?;
+                let tx = rusqlite::Transaction::new_unchecked(
+                    &self.conn,
+                    rusqlite::TransactionBehavior::Immediate,
+                )?;
+                let still: i64 =
+                    tx.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?;
+                if still == 2 {
+                    tx.execute_batch(V2_TO_V3)?;
+                }
                 tx.commit()
             };
             migrate().map_err(|e| StoreError::Unsupported {
@@ -465,7 +478,50 @@ impl Store {
             last_minute: last.map(minute_text),
             complete_through: self.complete_through(None)?.map(minute_text),
             late_rows,
+            bytes: self.bytes()?,
         })
+    }
+
+    /// [`Bytes`]: from SQLite's `dbstat` (every page of the file, by the table it belongs to)
+    /// and the packs' lengths.
+    fn bytes(&self) -> Result<Bytes, StoreError> {
+        let mut out = Bytes::default();
+        let pairs = |sql: &str| -> Result<Vec<(String, u64)>, StoreError> {
+            let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, count(r, 1)?)))
+                .map_err(|e| self.sql(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        };
+        out.tables.extend(pairs(
+            "SELECT coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat d
+             LEFT JOIN sqlite_master m ON m.name = d.name GROUP BY 1",
+        )?);
+        let free = pairs(
+            "SELECT 'free', (SELECT freelist_count FROM pragma_freelist_count)
+                          * (SELECT page_size FROM pragma_page_size)",
+        )?;
+        out.tables.extend(free.into_iter().filter(|(_, n)| *n > 0));
+        // the pages of no table: auto_vacuum's pointer maps
+        let file = pairs(
+            "SELECT 'file', (SELECT page_count FROM pragma_page_count)
+                          * (SELECT page_size FROM pragma_page_size)",
+        )?;
+        let counted: u64 = out.tables.values().sum();
+        if let Some(other) = file.first().and_then(|(_, n)| n.checked_sub(counted)) {
+            if other > 0 {
+                out.tables.insert("other".into(), other);
+            }
+        }
+        out.packs.extend(pairs(
+            "SELECT family, sum(length(data)) FROM packs GROUP BY family",
+        )?);
+        out.packs.extend(
+            pairs("SELECT 'waiting', coalesce(sum(length(data)), 0) FROM partials")?
+                .into_iter()
+                .filter(|(_, n)| *n > 0),
+        );
+        Ok(out)
     }
 
     /// The last minute after which, by each format's delivery delay, no more objects are
@@ -549,6 +605,11 @@ impl Store {
     /// Moves the objects' rows waiting in `partials` into their packs ([`pack::compact`]), in
     /// one transaction, and gives the pages they held back. Returns the objects moved.
     pub fn compact(&mut self) -> Result<u64, StoreError> {
+        // the test suite keeps the rows where they are, to make a version 2 store of them
+        // (debug builds only)
+        if cfg!(debug_assertions) && std::env::var_os("HOSP_LOGS_TEST_NO_COMPACT").is_some() {
+            return Ok(0);
+        }
         let db = self.db_path();
         let tx = self.conn.transaction().map_err(|e| StoreError::Sql {
             path: db.clone(),
@@ -565,9 +626,24 @@ impl Store {
         Ok(n)
     }
 
-    /// Gives the free pages back to the file system (a store made by version 2 keeps them for
-    /// its next rows instead: its file was not made for it).
+    /// Gives the free pages back to the file system. A store whose file was made without
+    /// `auto_vacuum` (by version 2) is rewritten with it once, when most of its pages are free
+    /// (after its first compaction: the `partials` rows moved into packs).
     fn vacuum(&self) -> Result<(), StoreError> {
+        let pragma = |name: &str| -> Result<i64, StoreError> {
+            self.conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .map_err(|e| self.sql(e))
+        };
+        // 2: incremental
+        if pragma("auto_vacuum")? != 2 {
+            if pragma("freelist_count")? * 2 > pragma("page_count")? {
+                self.conn
+                    .execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")
+                    .map_err(|e| self.sql(e))?;
+            }
+            return Ok(());
+        }
         // each step frees one page: stepped to its end
         let mut stmt = self
             .conn
@@ -664,6 +740,19 @@ pub struct Info {
     pub last_minute: Option<String>,
     pub complete_through: Option<String>,
     pub late_rows: u64,
+    /// Where the bytes are.
+    pub bytes: Bytes,
+}
+
+/// The store file's bytes by table and by pack family.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Bytes {
+    /// Pages per table, its indexes included (`free`: pages not given back yet; `other`:
+    /// pages of no table, auto_vacuum's pointer maps).
+    pub tables: std::collections::BTreeMap<String, u64>,
+    /// The packs' deflated bytes per family ([`pack::family`]), and the rows still waiting
+    /// in `partials` under `waiting`.
+    pub packs: std::collections::BTreeMap<String, u64>,
 }
 
 /// Takes the collect lock, waiting up to `wait`.
