@@ -418,7 +418,8 @@ impl Analysis for KeptSet {
 fn encode<P: serde::Serialize>(minutes: &PerMinute<P>) -> Result<Vec<u8>, String> {
     use std::io::Write;
     let raw = rmp_serde::to_vec(minutes).map_err(|e| e.to_string())?;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+    // level 1: the row waits for the next compaction only (which deflates its pack at 6)
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     z.write_all(&raw).map_err(|e| e.to_string())?;
     z.finish().map_err(|e| e.to_string())
 }
