@@ -409,7 +409,7 @@ pub fn collect(
             summary.object_ids.push(id);
             summary.objects.ingested += 1;
             // the rows waiting to be packed stay few: their pages are reused by the next
-            if summary.objects.ingested % COMPACT_EVERY == 0 {
+            if summary.objects.ingested.is_multiple_of(COMPACT_EVERY) {
                 store.compact()?;
             }
             summary.requests += requests;

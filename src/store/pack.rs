@@ -231,12 +231,15 @@ fn write(
     Ok(())
 }
 
+/// A row of `partials`: object, analysis, deflated partials.
+type Waiting = (i64, String, Vec<u8>);
+
 /// Moves every object's rows of `partials` into its packs: each pack touched is read,
 /// given its new members and written again, in one transaction (a collect killed meanwhile
 /// leaves the rows where they were, answered from there). Returns the objects moved.
 pub fn compact(tx: &Transaction<'_>) -> Result<u64, PackError> {
-    // (hour, family) → the object rows waiting: (object, analysis, deflated partials)
-    let mut waiting: BTreeMap<(i64, String), Vec<(i64, String, Vec<u8>)>> = BTreeMap::new();
+    // (hour, family) → the object rows waiting
+    let mut waiting: BTreeMap<(i64, String), Vec<Waiting>> = BTreeMap::new();
     let mut objects = BTreeSet::new();
     {
         let mut stmt = tx.prepare(
