@@ -471,3 +471,217 @@ fn the_gate_from_the_store_equals_a_raw_read_and_exits_the_same() {
         "{err}"
     );
 }
+
+/// The ALB lines of the fixture day's objects `files`, decompressed here.
+fn alb_lines(files: &[PathBuf]) -> Vec<String> {
+    use std::io::BufRead;
+    let mut lines = Vec::new();
+    for f in files {
+        let gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(f).unwrap());
+        lines.extend(std::io::BufReader::new(gz).lines().map(Result::unwrap));
+    }
+    lines
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+fn info(store: &Path) -> Value {
+    json_ok(
+        &hosp_logs()
+            .args(["store", "info", "--format", "json"])
+            .arg("--store")
+            .arg(store)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// The kept partials live in packs shared by the objects of an hour: an object whose content
+/// changed is taken out of its packs and its new content put in (the answers equal a raw read
+/// of what the files hold now); collecting again changes neither the answers nor the packs.
+#[test]
+fn a_changed_object_replaces_its_members_of_the_packs_and_collecting_again_changes_nothing() {
+    let files = log_files(Path::new(&fixture_day()));
+    // the first 24 objects: one hour of the day, so both files' partials share its packs
+    let lines = alb_lines(&files[..24]);
+    assert!(lines.len() > 400, "{}", lines.len());
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let half = lines.len() / 2;
+    write_lines(&logs.join("a.log"), &lines[..half]);
+    write_lines(&logs.join("b.log"), &lines[half..]);
+    let store = tmp.path().join("s");
+    let first = collect(&store, std::slice::from_ref(&logs));
+    assert_eq!(u(&first["requests"]), lines.len() as u64);
+    let answers = [
+        ("latency", vec![]),
+        ("errors", vec!["--4xx"]),
+        ("backends", vec![]),
+        ("traffic", vec![]),
+    ];
+    let source = [logs.display().to_string()];
+    // a.log loses its second half and gains b.log's last line: its old content must not count
+    let mut changed = lines[..half / 2].to_vec();
+    changed.push(lines[lines.len() - 1].clone());
+    write_lines(&logs.join("a.log"), &changed);
+    let second = collect(&store, std::slice::from_ref(&logs));
+    assert_eq!(u(&second["objects"]["ingested"]), 1);
+    assert_eq!(u(&second["objects"]["replaced"]), 1);
+    assert_eq!(u(&second["requests"]), changed.len() as u64);
+    let mut before = Vec::new();
+    for (cmd, opts) in &answers {
+        let r = raw(cmd, &source, opts);
+        assert_eq!(
+            u(&r["input"]["lines"]),
+            (changed.len() + lines.len() - half) as u64
+        );
+        let s = stored(cmd, &store, opts);
+        assert_equal(r, s.clone(), &format!("changed: {cmd} {opts:?}"));
+        before.push(s);
+    }
+    let packs = info(&store)["bytes"]["packs"].clone();
+    assert!(
+        u(&packs["timings"]) > 0 && u(&packs["traffic"]) > 0,
+        "{packs}"
+    );
+    let third = collect(&store, std::slice::from_ref(&logs));
+    assert_eq!(u(&third["objects"]["ingested"]), 0);
+    assert_eq!(u(&third["objects"]["unchanged"]), 2);
+    for ((cmd, opts), b) in answers.iter().zip(before) {
+        // the same store gives the same JSON, `input` included
+        assert_eq!(stored(cmd, &store, opts), b, "again: {cmd} {opts:?}");
+    }
+    assert_eq!(info(&store)["bytes"]["packs"], packs);
+}
+
+/// Version 2's tables as version 2 wrote them (no `packs`): its partials one row per object ×
+/// analysis.
+const SCHEMA_V2: &str = "
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE objects (
+    id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
+    format TEXT NOT NULL, ingested_at INTEGER NOT NULL, first_minute INTEGER,
+    last_minute INTEGER, requests INTEGER NOT NULL, lines INTEGER NOT NULL,
+    malformed INTEGER NOT NULL, blank_lines INTEGER NOT NULL, header_lines INTEGER NOT NULL,
+    bytes INTEGER NOT NULL, late_rows INTEGER NOT NULL
+);
+CREATE TABLE locations (
+    path TEXT PRIMARY KEY, object_id INTEGER NOT NULL, size INTEGER, mtime_ns INTEGER
+);
+CREATE INDEX locations_object ON locations (object_id);
+CREATE TABLE slo_minutes (
+    object_id INTEGER NOT NULL, minute INTEGER NOT NULL, total INTEGER NOT NULL,
+    excluded INTEGER NOT NULL, no_status INTEGER NOT NULL, good INTEGER NOT NULL,
+    status_1xx INTEGER NOT NULL, status_2xx INTEGER NOT NULL, status_3xx INTEGER NOT NULL,
+    status_4xx INTEGER NOT NULL, status_5xx INTEGER NOT NULL, seconds BLOB NOT NULL,
+    PRIMARY KEY (object_id, minute)
+) WITHOUT ROWID;
+CREATE INDEX slo_minutes_minute ON slo_minutes (minute);
+CREATE TABLE minutes (
+    object_id INTEGER NOT NULL, minute INTEGER NOT NULL, first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL, seen_first_us INTEGER, seen_last_us INTEGER,
+    excluded INTEGER NOT NULL, requests INTEGER NOT NULL,
+    PRIMARY KEY (object_id, minute)
+) WITHOUT ROWID;
+CREATE INDEX minutes_minute ON minutes (minute);
+CREATE TABLE partials (
+    object_id INTEGER NOT NULL, analysis TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (object_id, analysis)
+);
+";
+
+/// A version 2 store (its file made by version 2's schema, its rows those a collect writes
+/// before packing them) is migrated in place by the first command that opens it: answered
+/// from as it is, then packed by the next collect, which gives the freed pages back.
+#[test]
+fn a_store_of_schema_version_2_is_migrated_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows = tmp.path().join("rows");
+    let out = json_ok(
+        &hosp_logs()
+            .env("HOSP_LOGS_TEST_NO_COMPACT", "1")
+            .args(["collect", "--config", &fixture_config(), "--format", "json"])
+            .arg("--store")
+            .arg(&rows)
+            .args(["--source", &fixture_day()])
+            .output()
+            .unwrap(),
+    );
+    let files = log_files(Path::new(&fixture_day())).len() as u64;
+    assert_eq!(u(&out["objects"]["ingested"]), files);
+    let store = tmp.path().join("v2");
+    std::fs::create_dir_all(&store).unwrap();
+    let conn = rusqlite::Connection::open(store.join("store.sqlite")).unwrap();
+    conn.execute_batch(SCHEMA_V2).unwrap();
+    conn.execute(
+        "ATTACH ?1 AS r",
+        [rows.join("store.sqlite").display().to_string()],
+    )
+    .unwrap();
+    let packed: i64 = conn
+        .query_row("SELECT count(*) FROM r.packs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(packed, 0, "the rows were packed");
+    for t in [
+        "settings",
+        "objects",
+        "locations",
+        "slo_minutes",
+        "minutes",
+        "partials",
+    ] {
+        conn.execute_batch(&format!("INSERT INTO main.{t} SELECT * FROM r.{t}"))
+            .unwrap();
+    }
+    conn.execute_batch("INSERT INTO schema_version VALUES (2); DETACH r")
+        .unwrap();
+    drop(conn);
+    let v2_bytes = std::fs::metadata(store.join("store.sqlite")).unwrap().len();
+
+    // an answer migrates it, and reads the rows waiting
+    let expected: Vec<(&str, Vec<&str>, Value)> = [
+        ("latency", vec![]),
+        ("errors", vec!["--4xx"]),
+        ("traffic", vec![]),
+    ]
+    .into_iter()
+    .map(|(cmd, opts)| {
+        let r = raw(cmd, &[fixture_day()], &opts);
+        (cmd, opts, r)
+    })
+    .collect();
+    let (cmd, opts, r) = &expected[0];
+    assert_equal(r.clone(), stored(cmd, &store, opts), "migrated, not packed");
+    let migrated = info(&store);
+    assert_eq!(migrated["schema_version"], 3);
+    assert_eq!(u(&migrated["objects"]), files);
+    assert!(u(&migrated["bytes"]["packs"]["waiting"]) > 0, "{migrated}");
+    assert!(migrated["bytes"]["packs"].get("timings").is_none());
+
+    // a collect packs them: nothing new, the same answers, a smaller file
+    let again = collect(&store, &[PathBuf::from(fixture_day())]);
+    assert_eq!(u(&again["objects"]["ingested"]), 0);
+    assert_eq!(u(&again["objects"]["unchanged"]), files);
+    let packed = info(&store);
+    assert!(
+        packed["bytes"]["packs"].get("waiting").is_none(),
+        "{packed}"
+    );
+    assert!(u(&packed["bytes"]["packs"]["timings"]) > 0);
+    for (cmd, opts, r) in &expected {
+        assert_equal(
+            r.clone(),
+            stored(cmd, &store, opts),
+            &format!("packed: {cmd}"),
+        );
+    }
+    assert!(
+        u(&packed["size_bytes"]) * 10 < v2_bytes * 7,
+        "{} bytes after packing, {v2_bytes} before",
+        packed["size_bytes"]
+    );
+}

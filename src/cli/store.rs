@@ -18,7 +18,7 @@ use crate::error::{ExitStatus, UsageError};
 use crate::format::FormatId;
 use crate::metrics::slo::{compute_with, MeasuredAt};
 use crate::metrics::slos::{NotAnswered, SloAnswer, SloDef, Slos, SlosReport};
-use crate::render::{Document, Format, Report, Style};
+use crate::render::{Document, Format, Report, Section, Style};
 use crate::store::kept::{self, FromStore};
 use crate::store::{self, slo as store_slo, Info, Store};
 use crate::window::{parse_duration, Window};
@@ -65,7 +65,23 @@ impl Report for Info {
                 ("complete through".into(), opt(&self.complete_through)),
                 ("late rows".into(), self.late_rows.to_string()),
             ],
-            sections: Vec::new(),
+            sections: vec![Section {
+                title: "Bytes".into(),
+                headers: vec!["part".into(), "bytes".into()],
+                rows: (self
+                    .bytes
+                    .tables
+                    .iter()
+                    .map(|(t, n)| (format!("table {t}"), n)))
+                .chain(
+                    self.bytes
+                        .packs
+                        .iter()
+                        .map(|(f, n)| (format!("packs {f}"), n)),
+                )
+                .map(|(p, n)| vec![p, n.to_string()])
+                .collect(),
+            }],
             notes: Vec::new(),
         }
     }

@@ -25,6 +25,10 @@ use crate::metrics::slo::SloConfig;
 use crate::source::{InputFile, Location};
 use crate::window::Window;
 
+/// Objects recorded between two compactions into packs ([`super::pack`]): an hour of one
+/// load balancer of 2 nodes is 24 objects, so a pack is rewritten a few times at most.
+const COMPACT_EVERY: u64 = 64;
+
 /// Inputs read with one set of settings (the run's, or a hop's).
 pub struct Group {
     pub files: Vec<InputFile>,
@@ -300,8 +304,8 @@ pub fn collect(
                     summary.objects.unchanged += 1;
                     summary.object_ids.push(id);
                     if same_path[i].is_none() {
-                        summary.objects.replaced +=
-                            locate_in(&tx, &inputs[i].2, id, stamps[i]).map_err(sql)?;
+                        summary.objects.replaced += locate_in(&tx, &inputs[i].2, id, stamps[i])
+                            .map_err(|e| super::pack_error(&db, e))?;
                     }
                 }
                 None => match first_of.get(ident) {
@@ -404,6 +408,10 @@ pub fn collect(
             }
             summary.object_ids.push(id);
             summary.objects.ingested += 1;
+            // the rows waiting to be packed stay few: their pages are reused by the next
+            if summary.objects.ingested.is_multiple_of(COMPACT_EVERY) {
+                store.compact()?;
+            }
             summary.requests += requests;
             summary.late_rows += late;
             summary.lines += parsed.stats.lines;
@@ -416,6 +424,7 @@ pub fn collect(
         Ok(())
     });
     outcome?;
+    store.compact()?;
     if first_min <= last_min {
         summary.minutes = Minutes {
             first: Some(super::minute_text(first_min)),
@@ -523,7 +532,7 @@ fn record(
     let id = tx.last_insert_rowid();
     store_slo::insert(&tx, id, &parsed.rows).map_err(sql)?;
     kept::insert(&tx, id, &parsed.kept).map_err(sql)?;
-    let replaced = locate_in(&tx, at, id, stamp).map_err(sql)?;
+    let replaced = locate_in(&tx, at, id, stamp).map_err(|e| super::pack_error(&path, e))?;
     // the test suite kills a collect here, between an object's rows and its commit (debug
     // builds only)
     if cfg!(debug_assertions) && std::env::var_os("HOSP_LOGS_TEST_STALL_COLLECT").is_some() {
@@ -546,7 +555,7 @@ fn locate(
         source: e,
     };
     let tx = store.conn.transaction().map_err(sql)?;
-    let replaced = locate_in(&tx, path, id, stamp).map_err(sql)?;
+    let replaced = locate_in(&tx, path, id, stamp).map_err(|e| super::pack_error(&db, e))?;
     tx.commit().map_err(sql)?;
     Ok(replaced)
 }
@@ -558,7 +567,7 @@ fn locate_in(
     path: &std::path::Path,
     id: i64,
     stamp: Option<Stamp>,
-) -> rusqlite::Result<u64> {
+) -> Result<u64, super::pack::PackError> {
     let key = path.to_string_lossy().into_owned();
     let before: Option<i64> = tx
         .query_row(
@@ -586,6 +595,7 @@ fn locate_in(
             |r| r.get(0),
         )?;
         if held == 0 {
+            super::pack::remove(tx, &[old])?;
             for table in super::PARTIAL_TABLES {
                 tx.execute(&format!("DELETE FROM {table} WHERE object_id = ?1"), [old])?;
             }

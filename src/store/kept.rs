@@ -41,7 +41,7 @@ use crate::window::Window;
 const MIN: i64 = 60_000_000;
 
 /// The most one object's partials of one analysis may inflate to (a damaged blob stops here).
-const MAX_INFLATE: u64 = 1 << 30;
+pub(crate) const MAX_INFLATE: u64 = 1 << 30;
 
 /// An analysis that answers from the store: the key its partials are kept under.
 pub trait FromStore: Analysis
@@ -411,27 +411,17 @@ impl Analysis for KeptSet {
     }
 }
 
-/// An object's partials of one analysis, every minute: MessagePack, deflated. One blob per
-/// object and analysis, not per minute: the keys (endpoints, target groups) and latencies
-/// repeat from minute to minute, and deflate keeps them once (the fixture day: 2.6 MB
-/// instead of 7.8 MB in per-minute rows).
+/// An object's partials of one analysis, every minute: MessagePack, deflated: its row in
+/// `partials` until a compaction moves it, inflated, into its hour's pack ([`super::pack`]),
+/// where the keys (endpoints, target groups) and latencies that repeat from minute to minute
+/// and object to object are deflated once.
 fn encode<P: serde::Serialize>(minutes: &PerMinute<P>) -> Result<Vec<u8>, String> {
     use std::io::Write;
     let raw = rmp_serde::to_vec(minutes).map_err(|e| e.to_string())?;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+    // level 1: the row waits for the next compaction only (which deflates its pack at 6)
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     z.write_all(&raw).map_err(|e| e.to_string())?;
     z.finish().map_err(|e| e.to_string())
-}
-
-/// [`encode`] undone. A blob that inflates past `limit` bytes is damaged.
-fn decode<P: serde::de::DeserializeOwned>(blob: &[u8], limit: u64) -> Result<PerMinute<P>, String> {
-    use std::io::Read;
-    let mut raw = Vec::new();
-    flate2::read::DeflateDecoder::new(blob)
-        .take(limit)
-        .read_to_end(&mut raw)
-        .map_err(|e| e.to_string())?;
-    rmp_serde::from_slice(&raw).map_err(|e| e.to_string())
 }
 
 /// An object's rows, ready to write.
@@ -568,27 +558,78 @@ where
     }
     drop(rows);
     drop(stmt);
-    // their partials, object by object
+    // their partials: an object's row waiting in `partials`, else its member of its pack
+    let key = analysis.store_key();
+    let corrupt = |object: i64, e: String| StoreError::Corrupt {
+        path: store.db_path(),
+        reason: format!("partials: {key} of object {object}: {e}"),
+    };
     let mut partial = analysis.partial();
-    let mut stmt = store
-        .conn
-        .prepare_cached("SELECT data FROM partials WHERE object_id = ?1 AND analysis = ?2")
-        .map_err(|e| store.sql(e))?;
-    for (object, minutes) in wanted {
-        let blob: Option<Vec<u8>> = stmt
-            .query_row(params![object, analysis.store_key()], |r| r.get(0))
-            .optional()
-            .map_err(|e| store.sql(e))?;
-        let Some(blob) = blob else { continue };
+    let mut merge_minutes = |object: i64, raw: &[u8]| -> Result<(), StoreError> {
         let per: PerMinute<A::Partial> =
-            decode(&blob, MAX_INFLATE).map_err(|e| StoreError::Corrupt {
-                path: store.db_path(),
-                reason: format!("partials: {} of object {object}: {e}", analysis.store_key()),
-            })?;
+            rmp_serde::from_slice(raw).map_err(|e| corrupt(object, e.to_string()))?;
+        let minutes = &wanted[&object];
         for (m, p) in per {
             if minutes.contains(&m) {
                 analysis.merge(&mut partial, p);
             }
+        }
+        Ok(())
+    };
+    let mut packed: BTreeMap<i64, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    {
+        let mut waiting = store
+            .conn
+            .prepare_cached("SELECT data FROM partials WHERE object_id = ?1 AND analysis = ?2")
+            .map_err(|e| store.sql(e))?;
+        let mut first = store
+            .conn
+            .prepare_cached("SELECT first_minute FROM objects WHERE id = ?1")
+            .map_err(|e| store.sql(e))?;
+        for &object in wanted.keys() {
+            let blob: Option<Vec<u8>> = waiting
+                .query_row(params![object, key], |r| r.get(0))
+                .optional()
+                .map_err(|e| store.sql(e))?;
+            if let Some(blob) = blob {
+                let raw =
+                    super::pack::inflate(&blob, MAX_INFLATE).map_err(|e| corrupt(object, e))?;
+                merge_minutes(object, &raw)?;
+                continue;
+            }
+            let m: Option<i64> = first
+                .query_row([object], |r| r.get(0))
+                .map_err(|e| store.sql(e))?;
+            if let Some(m) = m {
+                packed
+                    .entry(super::pack::pack_of(m))
+                    .or_default()
+                    .insert(object);
+            }
+        }
+    }
+    // the analysis' family's pack of each hour: its own members of the wanted objects
+    let family = super::pack::family(key);
+    let mut stmt = store
+        .conn
+        .prepare_cached("SELECT data FROM packs WHERE hour = ?1 AND family = ?2")
+        .map_err(|e| store.sql(e))?;
+    for (hour, objects) in packed {
+        let blob: Option<Vec<u8>> = stmt
+            .query_row(params![hour, family], |r| r.get(0))
+            .optional()
+            .map_err(|e| store.sql(e))?;
+        // a format without the analysis' roles keeps no partial of it
+        let Some(blob) = blob else { continue };
+        let members = super::pack::decode_where(&blob, MAX_INFLATE, |id, a| {
+            a == key && objects.contains(&id)
+        })
+        .map_err(|e| StoreError::Corrupt {
+            path: store.db_path(),
+            reason: format!("{}: {e}", super::pack::describe(hour, family)),
+        })?;
+        for m in members {
+            merge_minutes(m.object_id, &m.raw)?;
         }
     }
     let read = super::slo::read(store, format, from_min, to_min, scope)?;

@@ -18,8 +18,12 @@
 //! - `minutes` and `partials`: every other analysis' own mergeable partial per object ×
 //!   analysis × minute, serialised, and each object-minute's extent ([`kept`]). An object's
 //!   rows of every table are written in the one transaction that records the object.
+//! - `packs`: the `partials` rows moved, at the end of a collect (and every 64 objects), into
+//!   one deflate stream per hour × family of analyses, each object a member of its own
+//!   ([`pack`]): what keeps the store small.
 //!
-//! Version 1 (SLO counts only) is refused with what to do: `hosp-logs store rebuild`.
+//! Version 2 (no `packs`) is migrated in place by whoever opens it first; version 1 (SLO
+//! counts only) is refused with what to do: `hosp-logs store rebuild`.
 //!
 //! A collect holds `DIR/collect.lock` (flock) for its whole run: a second one waits a
 //! bounded time, then is refused. The lock dies with the process, so a killed collect
@@ -27,6 +31,7 @@
 
 pub mod collect;
 pub mod kept;
+pub mod pack;
 pub mod slo;
 
 use std::path::{Path, PathBuf};
@@ -35,7 +40,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The database file inside the store folder.
 pub const DB_FILE: &str = "store.sqlite";
@@ -101,6 +106,24 @@ CREATE TABLE partials (
     data BLOB NOT NULL,
     PRIMARY KEY (object_id, analysis)
 );
+CREATE TABLE packs (
+    hour INTEGER NOT NULL,
+    family TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (hour, family)
+);
+";
+
+/// What version 3 added to version 2 (whose `partials` rows are version 3's rows waiting to
+/// be packed): a version 2 store is migrated by adding it.
+const V2_TO_V3: &str = "
+CREATE TABLE packs (
+    hour INTEGER NOT NULL,
+    family TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (hour, family)
+);
+UPDATE schema_version SET version = 3;
 ";
 
 /// Why the store cannot be used. All but [`StoreError::Sql`] are the user's to fix (exit 2).
@@ -187,6 +210,7 @@ impl Store {
             path: db.display().to_string(),
             reason: e.to_string(),
         };
+        let new = std::fs::metadata(&db).map_or(true, |m| m.len() == 0);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -194,6 +218,13 @@ impl Store {
             path: db.display().to_string(),
             reason: e.to_string(),
         })?;
+        if new {
+            // before WAL, which writes the file's first page: the rows a compaction moves into
+            // packs free their pages, given back to the file system by `incremental_vacuum`
+            // ([`Store::compact`])
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+                .map_err(corrupt)?;
+        }
         // a reader (slo) waits for a collect's object transaction, which is short
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(|e| StoreError::Sql {
@@ -244,6 +275,29 @@ impl Store {
             .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
             .optional()
             .map_err(|e| corrupt(format!("no schema_version table: {e}")))?;
+        if found == Some(2) {
+            // version 2's `partials` are version 3's rows waiting to be packed: packs are
+            // added (the next collect packs them). Whoever opens it first migrates it (a
+            // reader has no collect lock): the version is read again inside the write
+            // transaction
+            let migrate = || -> rusqlite::Result<()> {
+                let tx = rusqlite::Transaction::new_unchecked(
+                    &self.conn,
+                    rusqlite::TransactionBehavior::Immediate,
+                )?;
+                let still: i64 =
+                    tx.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?;
+                if still == 2 {
+                    tx.execute_batch(V2_TO_V3)?;
+                }
+                tx.commit()
+            };
+            migrate().map_err(|e| StoreError::Unsupported {
+                path: self.dir.display().to_string(),
+                reason: format!("written by schema version 2, which this hosp-logs migrates to version {SCHEMA_VERSION} in place, but it could not ({e}): run it where the store can be written, or `hosp-logs store rebuild` (moves it aside and collects again from the sources)"),
+            })?;
+            return self.check_schema();
+        }
         match found {
             Some(SCHEMA_VERSION) => {
                 // a quick check of the pages: a damaged file is named here, not mid-answer
@@ -424,7 +478,50 @@ impl Store {
             last_minute: last.map(minute_text),
             complete_through: self.complete_through(None)?.map(minute_text),
             late_rows,
+            bytes: self.bytes()?,
         })
+    }
+
+    /// [`Bytes`]: from SQLite's `dbstat` (every page of the file, by the table it belongs to)
+    /// and the packs' lengths.
+    fn bytes(&self) -> Result<Bytes, StoreError> {
+        let mut out = Bytes::default();
+        let pairs = |sql: &str| -> Result<Vec<(String, u64)>, StoreError> {
+            let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, count(r, 1)?)))
+                .map_err(|e| self.sql(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        };
+        out.tables.extend(pairs(
+            "SELECT coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat d
+             LEFT JOIN sqlite_master m ON m.name = d.name GROUP BY 1",
+        )?);
+        let free = pairs(
+            "SELECT 'free', (SELECT freelist_count FROM pragma_freelist_count)
+                          * (SELECT page_size FROM pragma_page_size)",
+        )?;
+        out.tables.extend(free.into_iter().filter(|(_, n)| *n > 0));
+        // the pages of no table: auto_vacuum's pointer maps
+        let file = pairs(
+            "SELECT 'file', (SELECT page_count FROM pragma_page_count)
+                          * (SELECT page_size FROM pragma_page_size)",
+        )?;
+        let counted: u64 = out.tables.values().sum();
+        if let Some(other) = file.first().and_then(|(_, n)| n.checked_sub(counted)) {
+            if other > 0 {
+                out.tables.insert("other".into(), other);
+            }
+        }
+        out.packs.extend(pairs(
+            "SELECT family, sum(length(data)) FROM packs GROUP BY family",
+        )?);
+        out.packs.extend(
+            pairs("SELECT 'waiting', coalesce(sum(length(data)), 0) FROM partials")?
+                .into_iter()
+                .filter(|(_, n)| *n > 0),
+        );
+        Ok(out)
     }
 
     /// The last minute after which, by each format's delivery delay, no more objects are
@@ -473,8 +570,15 @@ impl Store {
             path: path.clone(),
             source: e,
         };
+        let db = self.db_path();
         let tx = self.conn.transaction().map_err(sql)?;
         let ids = "SELECT id FROM objects WHERE last_minute < ?1 OR last_minute IS NULL AND ingested_at / 60 < ?1";
+        let gone: Vec<i64> = {
+            let mut stmt = tx.prepare(ids).map_err(sql)?;
+            let rows = stmt.query_map([before_minute], |r| r.get(0)).map_err(sql)?;
+            rows.collect::<Result<_, _>>().map_err(sql)?
+        };
+        pack::remove(&tx, &gone).map_err(|e| pack_error(&db, e))?;
         for table in PARTIAL_TABLES {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE object_id IN ({ids})"),
@@ -494,7 +598,74 @@ impl Store {
             )
             .map_err(sql)?;
         tx.commit().map_err(sql)?;
+        self.vacuum()?;
         Ok(n as u64)
+    }
+
+    /// Moves the objects' rows waiting in `partials` into their packs ([`pack::compact`]), in
+    /// one transaction, and gives the pages they held back. Returns the objects moved.
+    pub fn compact(&mut self) -> Result<u64, StoreError> {
+        // the test suite keeps the rows where they are, to make a version 2 store of them
+        // (debug builds only)
+        if cfg!(debug_assertions) && std::env::var_os("HOSP_LOGS_TEST_NO_COMPACT").is_some() {
+            return Ok(0);
+        }
+        let db = self.db_path();
+        let tx = self.conn.transaction().map_err(|e| StoreError::Sql {
+            path: db.clone(),
+            source: e,
+        })?;
+        let n = pack::compact(&tx).map_err(|e| pack_error(&db, e))?;
+        tx.commit().map_err(|e| StoreError::Sql {
+            path: db.clone(),
+            source: e,
+        })?;
+        if n > 0 {
+            self.vacuum()?;
+        }
+        Ok(n)
+    }
+
+    /// Gives the free pages back to the file system. A store whose file was made without
+    /// `auto_vacuum` (by version 2) is rewritten with it once, when most of its pages are free
+    /// (after its first compaction: the `partials` rows moved into packs).
+    fn vacuum(&self) -> Result<(), StoreError> {
+        let pragma = |name: &str| -> Result<i64, StoreError> {
+            self.conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .map_err(|e| self.sql(e))
+        };
+        // 2: incremental
+        if pragma("auto_vacuum")? != 2 {
+            if pragma("freelist_count")? * 2 > pragma("page_count")? {
+                self.conn
+                    .execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")
+                    .map_err(|e| self.sql(e))?;
+            }
+            return Ok(());
+        }
+        // each step frees one page: stepped to its end
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA incremental_vacuum")
+            .map_err(|e| self.sql(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
+        while rows.next().map_err(|e| self.sql(e))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// A pack that could not be rewritten, as the store's error.
+pub(crate) fn pack_error(db: &str, e: pack::PackError) -> StoreError {
+    match e {
+        pack::PackError::Sql(source) => StoreError::Sql {
+            path: db.to_string(),
+            source,
+        },
+        pack::PackError::Damaged(reason) => StoreError::Corrupt {
+            path: db.to_string(),
+            reason,
+        },
     }
 }
 
@@ -569,6 +740,19 @@ pub struct Info {
     pub last_minute: Option<String>,
     pub complete_through: Option<String>,
     pub late_rows: u64,
+    /// Where the bytes are.
+    pub bytes: Bytes,
+}
+
+/// The store file's bytes by table and by pack family.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Bytes {
+    /// Pages per table, its indexes included (`free`: pages not given back yet; `other`:
+    /// pages of no table, auto_vacuum's pointer maps).
+    pub tables: std::collections::BTreeMap<String, u64>,
+    /// The packs' deflated bytes per family ([`pack::family`]), and the rows still waiting
+    /// in `partials` under `waiting`.
+    pub packs: std::collections::BTreeMap<String, u64>,
 }
 
 /// Takes the collect lock, waiting up to `wait`.
