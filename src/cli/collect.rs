@@ -211,6 +211,9 @@ pub fn collect_into(
     let kept = kept_fingerprint(&ctx.settings);
     store.check_kept_settings(&kept)?;
     store.set_setting("kept", &kept)?;
+    let security = ctx.settings.security.fold_fingerprint();
+    crate::store::kept::check_security_settings(&store, &security)?;
+    store.set_setting(crate::store::kept::SECURITY_SETTING, &security)?;
     let threads = ctx.local().map_or(2, |s| s.threads);
     let summary = store_collect::collect(
         &mut store,
@@ -218,6 +221,7 @@ pub fn collect_into(
         &ctx.settings.routes,
         &ctx.settings.exclude,
         slo,
+        &ctx.settings.security,
         super::input::now().timestamp(),
         threads,
     )?;

@@ -377,6 +377,33 @@ where
     A: FromStore,
     A::Partial: serde::de::DeserializeOwned,
 {
+    run_from_store_with(global, input, athena, settings, dir, make, |_, _, _| Ok(()))
+}
+
+/// Where an answer from the store reads: what [`run_from_store_with`]'s `more` is given.
+pub struct Loaded<'a> {
+    pub store: &'a Store,
+    /// The format answered over.
+    pub format: &'a str,
+    /// With --source: the objects it named, only.
+    pub only: Option<&'a [i64]>,
+}
+
+/// [`run_from_store`], with `more` adding to the window's partial before it is finished
+/// (`security`: its baseline period, loaded from the store apart).
+pub fn run_from_store_with<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: Option<&AthenaArgs>,
+    settings: Settings,
+    dir: &Path,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+    more: impl FnOnce(&A, &mut A::Partial, &Loaded<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<(Ran<A::Report>, A)>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+{
     let slo = settings.slo(None, None)?;
     // the analysis' own settings first: nothing is collected for an answer refused
     let window = Window::parse(
@@ -407,7 +434,16 @@ where
                 analysis.required(),
                 &crate::format::FileFormat::for_file(f, &[], &formats),
             )?;
-            kept::load(&p.store, &analysis, f.name(), &p.window, p.only.as_deref())?
+            analysis.check(&p.store)?;
+            let mut loaded =
+                kept::load(&p.store, &analysis, f.name(), &p.window, p.only.as_deref())?;
+            let at = Loaded {
+                store: &p.store,
+                format: f.name(),
+                only: p.only.as_deref(),
+            };
+            more(&analysis, &mut loaded.0, &at)?;
+            loaded
         }
         None => (analysis.partial(), Default::default(), Default::default()),
     };

@@ -194,6 +194,7 @@ pub fn collect(
     routes: &Routes,
     exclude: &ClientFilter,
     slo: SloConfig,
+    security: &crate::metrics::security::Settings,
     now_s: i64,
     threads: usize,
 ) -> Result<Summary, CollectError> {
@@ -324,7 +325,7 @@ pub fn collect(
     let analysis = (
         StoreSlo { config: slo },
         KeptSet {
-            kept: kept::registry(slo),
+            kept: kept::registry(slo, security),
         },
     );
     let none = ClientFilter::default();

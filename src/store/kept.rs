@@ -33,7 +33,7 @@ use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::metrics::gate::{Gate, GateConfig};
 use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
 use crate::metrics::retries::{Retries, RetriesConfig};
-use crate::metrics::security::{Security, Severity};
+use crate::metrics::security::{Security, Settings as SecuritySettings, Severity};
 use crate::metrics::slo::SloConfig;
 use crate::metrics::traffic::{cap_tops, Traffic, TrafficPartial, STORE_TOP_CAP};
 use crate::window::Window;
@@ -59,6 +59,10 @@ where
     /// The SLO settings its partial depends on (checked against the store's, as `slo` is).
     fn slo(&self) -> Option<SloConfig> {
         None
+    }
+    /// Checks the store's settings its partial depends on besides the kept fingerprint's.
+    fn check(&self, _store: &Store) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
@@ -130,6 +134,52 @@ impl FromStore for Gate {
     }
 }
 
+/// `security`: its per-client state of every request, kept with every rule's parts (the
+/// answer's `--rule` reads the ones it runs) and no baseline (a minute is a client's state
+/// whatever the window: the baseline period is loaded from the store apart and made the
+/// answer's `before`, see `cli::store::security`). What it keeps depends on the
+/// `[security]` settings the fold reads ([`SecuritySettings::fold_fingerprint`]), checked
+/// apart from the other analyses' ([`check_security_settings`]).
+impl FromStore for Security {
+    fn store_key(&self) -> &'static str {
+        "security"
+    }
+
+    fn check(&self, store: &Store) -> Result<(), StoreError> {
+        check_security_settings(store, &self.settings.fold_fingerprint())
+    }
+}
+
+/// The store's setting that holds [`SecuritySettings::fold_fingerprint`].
+pub const SECURITY_SETTING: &str = "security";
+
+/// Checks that the store's security state was kept with `fingerprint` (the `[security]`
+/// settings the fold reads), before a collect adds to it or an answer reads it. A store
+/// with objects and no such setting was collected before the store kept security state.
+pub fn check_security_settings(store: &Store, fingerprint: &str) -> Result<(), StoreError> {
+    match store.setting(SECURITY_SETTING)? {
+        Some(f) if f == fingerprint => Ok(()),
+        Some(f) => Err(StoreError::Settings {
+            path: store.dir.display().to_string(),
+            stored: format!("the [security] settings {f}"),
+            asked: format!("{fingerprint} (the [security] settings, with --evidence)"),
+        }),
+        None => {
+            let objects: i64 = store
+                .conn
+                .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+                .map_err(|e| store.sql(e))?;
+            if objects == 0 {
+                return Ok(());
+            }
+            Err(StoreError::Unsupported {
+                path: store.dir.display().to_string(),
+                reason: "its objects were collected before the store kept security state; `hosp-logs store rebuild` collects them again with it (or add --no-store)".into(),
+            })
+        }
+    }
+}
+
 impl FromStore for Edge {
     fn store_key(&self) -> &'static str {
         "edge"
@@ -147,7 +197,7 @@ fn latency_key(field: LatencyField) -> &'static str {
 
 /// Every analysis the store keeps, at its finest resolution (`slo`: the SLO settings the
 /// store is collected with).
-pub fn registry(slo: SloConfig) -> Vec<Box<dyn KeptDyn>> {
+pub fn registry(slo: SloConfig, security: &SecuritySettings) -> Vec<Box<dyn KeptDyn>> {
     let minute = BucketPlan::Fixed(MIN);
     let mut out: Vec<Box<dyn KeptDyn>> = Vec::new();
     for field in [
@@ -189,6 +239,12 @@ pub fn registry(slo: SloConfig) -> Vec<Box<dyn KeptDyn>> {
         named: crate::metrics::slos::Slos::new(Vec::new()),
         security: Security::overall(Default::default(), Severity::Info, None),
     }));
+    // every rule, no baseline: see `impl FromStore for Security`
+    out.push(kept(Security::overall(
+        security.clone(),
+        Severity::Info,
+        None,
+    )));
     out.push(kept(Retries {
         config: RetriesConfig {
             client_timeout_ms: RETRIES_CLIENT_TIMEOUT_MS,
