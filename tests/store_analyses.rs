@@ -471,3 +471,144 @@ fn the_gate_from_the_store_equals_a_raw_read_and_exits_the_same() {
         "{err}"
     );
 }
+
+/// `security` raw: the kept baseline off (`--state`), so a raw read is of the objects only.
+fn security_raw(sources: &[String], opts: &[&str]) -> Value {
+    let mut extra = vec!["--state", "off"];
+    extra.extend(opts);
+    raw("security", sources, &extra)
+}
+
+/// The option sets of `security` the store must answer as a raw read does: every finding,
+/// a window with the baseline period before it (in the store too), rules chosen, severities.
+fn security_cases() -> Vec<Vec<&'static str>> {
+    vec![
+        vec![],
+        vec!["--all"],
+        vec!["--all", "--since", "2026-11-20T12:00:00Z"],
+        vec![
+            "--all",
+            "--since",
+            "2026-11-20T09:30:00Z",
+            "--until",
+            "2026-11-20T17:00:00Z",
+            "--baseline",
+            "3h",
+        ],
+        vec!["--rule", "scanner,write-burst", "--all"],
+        vec!["--rule", "unexpected-writer", "--min-severity", "low"],
+        vec![
+            "--all",
+            "--since",
+            "2026-11-20T12:00:00Z",
+            "--baseline",
+            "off",
+        ],
+    ]
+}
+
+#[test]
+fn security_from_the_store_equals_a_raw_read_with_its_baseline_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    for opts in security_cases() {
+        let raw = security_raw(&[fixture_day()], &opts);
+        let findings = raw["findings"].as_array().unwrap().len();
+        assert!(
+            findings > 0 || opts.contains(&"unexpected-writer"),
+            "{opts:?}"
+        );
+        if opts.contains(&"--since") && !opts.contains(&"off") {
+            // the baseline period held requests and writers: the store loaded it too
+            assert!(u(&raw["baseline"]["requests"]) > 0, "{opts:?}");
+            assert!(u(&raw["baseline"]["writers"]) > 0, "{opts:?}");
+        }
+        assert_equal(
+            raw,
+            stored("security", &store, &opts),
+            &format!("security {opts:?}"),
+        );
+    }
+    // the store keeps the evidence lines of [security] evidence (5): another count is
+    // refused, not answered with other lines
+    let out = hosp_logs()
+        .args(["security", "--config", &fixture_config(), "--evidence", "2"])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"evidence\":5") && err.contains("--no-store"),
+        "{err}"
+    );
+    // --fail-on exits as the raw read does
+    for (store_args, source) in [
+        (vec!["--store", store.to_str().unwrap()], false),
+        (vec!["--no-store", "--state", "off"], true),
+    ] {
+        let mut c = hosp_logs();
+        c.args([
+            "security",
+            "--config",
+            &fixture_config(),
+            "--fail-on",
+            "high",
+        ]);
+        if source {
+            c.args(["--source", &fixture_day()]);
+        }
+        let out = c.args(store_args).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "source {source}");
+    }
+}
+
+#[test]
+fn security_over_the_hostile_fixture_from_the_store_equals_a_raw_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let hostile = root().join("fixtures/hostile");
+    collect(&store, &[hostile.clone()]);
+    let source = [hostile.display().to_string()];
+    for opts in [
+        vec!["--all"],
+        vec!["--rule", "attack-signature,scanner", "--all"],
+    ] {
+        let raw = security_raw(&source, &opts);
+        assert!(!raw["findings"].as_array().unwrap().is_empty(), "{opts:?}");
+        assert_equal(
+            raw,
+            stored("security", &store, &opts),
+            &format!("hostile security {opts:?}"),
+        );
+    }
+}
+
+#[test]
+fn security_over_any_split_of_the_objects_equals_a_raw_read() {
+    let files = log_files(Path::new(&fixture_day()));
+    let cases = [
+        vec!["--all"],
+        vec!["--all", "--since", "2026-11-20T12:00:00Z"],
+    ];
+    let answers: Vec<Value> = cases
+        .iter()
+        .map(|o| security_raw(&[fixture_day()], o))
+        .collect();
+    for seed in [5u64, 17] {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = tmp.path().join("s");
+        for group in random_split(&files, seed, 3) {
+            collect(&store, &group);
+        }
+        for (opts, r) in cases.iter().zip(&answers) {
+            assert_equal(
+                r.clone(),
+                stored("security", &store, opts),
+                &format!("seed {seed}: security {opts:?}"),
+            );
+        }
+    }
+}
