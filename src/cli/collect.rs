@@ -214,6 +214,7 @@ pub fn collect_into(
     let security = ctx.settings.security.fold_fingerprint();
     crate::store::kept::check_security_settings(&store, &security)?;
     store.set_setting(crate::store::kept::SECURITY_SETTING, &security)?;
+    crate::store::kept::record_kinds(&store, slo, &ctx.settings.security)?;
     let threads = ctx.local().map_or(2, |s| s.threads);
     let summary = store_collect::collect(
         &mut store,

@@ -435,6 +435,7 @@ where
                 &crate::format::FileFormat::for_file(f, &[], &formats),
             )?;
             analysis.check(&p.store)?;
+            kept::check_kind(&p.store, analysis.store_key())?;
             let mut loaded =
                 kept::load(&p.store, &analysis, f.name(), &p.window, p.only.as_deref())?;
             let at = Loaded {

@@ -188,7 +188,7 @@ pub struct StatusClasses {
 }
 
 /// Requests per status class and bucket.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClassCounts {
     pub n: u64,
     pub c2: u64,

@@ -12,7 +12,8 @@
 //! into a partial of the asked settings, and finishes it: the numbers a raw read gives.
 //!
 //! Adding an analysis is one place: a line in [`registry`] and its [`FromStore`] key (its
-//! partial must be `serde`).
+//! partial must be `serde`), and the key in [`KINDS_ADDED`] (a store collected before it
+//! holds none of it: answers from it are refused, [`check_kind`]).
 //!
 //! A window that starts or ends inside a minute is answered exactly when no object holds
 //! requests of that minute on both sides of the edge (the minute's first and last request
@@ -26,8 +27,10 @@ use rusqlite::{params, OptionalExtension};
 use super::{Store, StoreError};
 use crate::engine::{Analysis, Finish, Seen};
 use crate::format::{Request, Role, RoleSet};
+use crate::metrics::audit::AuditKept;
 use crate::metrics::backends::Backends;
 use crate::metrics::buckets::BucketPlan;
+use crate::metrics::daily::StatusClassesOverTime;
 use crate::metrics::edge::Edge;
 use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::metrics::gate::{Gate, GateConfig};
@@ -180,6 +183,89 @@ pub fn check_security_settings(store: &Store, fingerprint: &str) -> Result<(), S
     }
 }
 
+/// `audit`: every client's counts and the write requests' rows (see [`AuditKept`]); what
+/// the asked filters need beyond those is refused ([`AuditKept::refused`]).
+impl FromStore for AuditKept {
+    fn store_key(&self) -> &'static str {
+        AUDIT_KEY
+    }
+
+    fn refused(&self) -> Option<String> {
+        AuditKept::refused(self)
+    }
+}
+
+/// The report's requests by status class over time.
+impl FromStore for StatusClassesOverTime {
+    fn store_key(&self) -> &'static str {
+        STATUS_CLASSES_KEY
+    }
+}
+
+const AUDIT_KEY: &str = "audit";
+const STATUS_CLASSES_KEY: &str = "status_classes";
+
+/// The store's setting that lists the partial kinds every object of it holds (a kind added
+/// since some of them were collected is missing from theirs).
+pub const KINDS_SETTING: &str = "kinds";
+
+/// The kinds added after the first stores were written: a store with objects and no
+/// [`KINDS_SETTING`] holds every other kind of the registry.
+const KINDS_ADDED: [&str; 2] = [AUDIT_KEY, STATUS_CLASSES_KEY];
+
+fn kinds_now(slo: SloConfig, security: &SecuritySettings) -> Vec<&'static str> {
+    registry(slo, security).iter().map(|k| k.key()).collect()
+}
+
+/// Records, before a collect adds objects, which kinds every object of the store holds: the
+/// registry's in an empty store; in one collected before [`KINDS_SETTING`], the registry's
+/// but [`KINDS_ADDED`]; else unchanged (the new objects hold every kind).
+pub fn record_kinds(
+    store: &Store,
+    slo: SloConfig,
+    security: &SecuritySettings,
+) -> Result<(), StoreError> {
+    let objects: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+        .map_err(|e| store.sql(e))?;
+    let now = kinds_now(slo, security);
+    let kinds: Vec<&str> = match (objects, store.setting(KINDS_SETTING)?) {
+        (0, _) => now,
+        (_, None) => now
+            .into_iter()
+            .filter(|k| !KINDS_ADDED.contains(k))
+            .collect(),
+        (_, Some(_)) => return Ok(()),
+    };
+    store.set_setting(KINDS_SETTING, &kinds.join(","))
+}
+
+/// Checks that every object of the store holds the partials kept under `key` (see
+/// [`record_kinds`]): a store collected before they were kept is refused, with what to do.
+pub fn check_kind(store: &Store, key: &str) -> Result<(), StoreError> {
+    let held = match store.setting(KINDS_SETTING)? {
+        Some(k) => k.split(',').any(|k| k == key),
+        None => !KINDS_ADDED.contains(&key),
+    };
+    if held {
+        return Ok(());
+    }
+    let objects: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+        .map_err(|e| store.sql(e))?;
+    if objects == 0 {
+        return Ok(());
+    }
+    Err(StoreError::Unsupported {
+        path: store.dir.display().to_string(),
+        reason: format!(
+            "some of its objects were collected before the store kept the {key:?} partials; `hosp-logs store rebuild` collects them again with them (or add --no-store)"
+        ),
+    })
+}
+
 impl FromStore for Edge {
     fn store_key(&self) -> &'static str {
         "edge"
@@ -252,6 +338,8 @@ pub fn registry(slo: SloConfig, security: &SecuritySettings) -> Vec<Box<dyn Kept
         },
         plan: minute,
     }));
+    out.push(kept(AuditKept::default()));
+    out.push(kept(StatusClassesOverTime { plan: minute }));
     out
 }
 
@@ -615,10 +703,19 @@ where
             }
             continue;
         }
-        seen.merge(Seen {
-            excluded: get(6)?.unwrap_or_default().max(0) as u64,
-            first_us: get(4)?,
-            last_us: get(5)?,
+        // an analysis that applies no [exclude] (audit) saw every request, as a raw read
+        seen.merge(if analysis.excludes() {
+            Seen {
+                excluded: get(6)?.unwrap_or_default().max(0) as u64,
+                first_us: get(4)?,
+                last_us: get(5)?,
+            }
+        } else {
+            Seen {
+                excluded: 0,
+                first_us: Some(first),
+                last_us: Some(last),
+            }
         });
         wanted.entry(object).or_default().insert(minute);
     }
