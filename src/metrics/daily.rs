@@ -365,6 +365,10 @@ pub struct DailyReport {
     /// The request hop by hop (`hosp-logs hops`), when the config has `[[hops]]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<super::hops::HopsReport>,
+    /// Why the Path section is not in the report, when the config has `[[hops]]` and the
+    /// report was answered from the store (which keeps no request-by-request join).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_not_answered: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -449,6 +449,14 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
     }
     o.push_str("</section>\n\n");
 
+    if let (None, Some(why)) = (&r.path, &r.path_not_answered) {
+        o.push_str("<section id=\"path\">\n<h2>Path: the request hop by hop</h2>\n");
+        o.push_str(&format!(
+            "<p class=\"placeholder\">Not in this report: {}</p>\n</section>\n\n",
+            esc(why)
+        ));
+    }
+
     // the request hop by hop: the funnel, each hop's success over time, the attribution
     if let Some(path) = &r.path {
         o.push_str("<section id=\"path\">\n<h2>Path: the request hop by hop</h2>\n");
