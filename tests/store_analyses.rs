@@ -182,6 +182,8 @@ fn any_split_of_the_objects_over_several_collects_gives_the_same_answers() {
         ("errors", vec!["--4xx"]),
         ("backends", vec![]),
         ("traffic", vec![]),
+        ("audit", vec!["--summary"]),
+        ("audit", vec!["--method", "write", "--limit", "3"]),
     ]
     .into_iter()
     .map(|(cmd, opts)| {
@@ -611,4 +613,273 @@ fn security_over_any_split_of_the_objects_equals_a_raw_read() {
             );
         }
     }
+}
+
+/// The option sets of `audit` the store answers (every client's counts, the writes' rows),
+/// each changing what is listed: clients by address, network and user agent, every filter
+/// over writes, events and their limit, a window on whole minutes.
+fn audit_cases() -> Vec<Vec<&'static str>> {
+    vec![
+        vec!["--summary"],
+        vec!["--summary", "--client", "130.176.0.0/16"],
+        vec![
+            "--summary",
+            "--client",
+            "python-requests/*",
+            "--client",
+            "2600:9000::/28",
+        ],
+        vec!["--method", "write"],
+        vec!["--method", "POST,DELETE", "--status", "4xx", "--limit", "2"],
+        vec!["--method", "write", "--endpoint", "/notes", "--summary"],
+        vec![
+            "--method",
+            "patch",
+            "--since",
+            "2026-11-20T10:00:00Z",
+            "--until",
+            "2026-11-20T11:30:00Z",
+        ],
+    ]
+}
+
+#[test]
+fn audit_and_report_from_the_store_equal_a_raw_read_and_the_rest_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    // the fixture day's writes, counted here from the logs (the 13th field is the request)
+    let writes = fixture_lines_methods()
+        .into_iter()
+        .filter(|m| ["POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()))
+        .count() as u64;
+    assert!(writes > 1000, "{writes}");
+    for opts in audit_cases() {
+        let raw = raw("audit", &[fixture_day()], &opts);
+        assert!(!raw["clients"].as_array().unwrap().is_empty(), "{opts:?}");
+        if opts == ["--method", "write"] {
+            assert_eq!(u(&raw["requests"]), writes);
+        }
+        assert_equal(
+            raw,
+            stored("audit", &store, &opts),
+            &format!("audit {opts:?}"),
+        );
+    }
+    // the reads' rows are not kept: their events and the filters on them are refused
+    for opts in [
+        vec![],
+        vec!["--summary", "--endpoint", "/notes"],
+        vec!["--method", "GET", "--summary"],
+        vec!["--method", "write,read"],
+        vec!["--summary", "--status", "5xx"],
+    ] {
+        let out = hosp_logs()
+            .args(["audit", "--config", &fixture_config()])
+            .arg("--store")
+            .arg(&store)
+            .args(&opts)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{opts:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--method write") && err.contains("--no-store"),
+            "{opts:?}: {err}"
+        );
+    }
+
+    // the report: without [[hops]] every part of it equals a raw read, charts byte for byte
+    let config = tmp.path().join("no-hops.toml");
+    let text = std::fs::read_to_string(fixture_config()).unwrap();
+    let cut = text.find("[[hops]]").unwrap();
+    std::fs::write(&config, &text[..cut]).unwrap();
+    let report = |config: &Path, out: &Path, how: &[&str]| -> Value {
+        let mut c = hosp_logs();
+        c.args(["report", "--format", "json", "--top", "5"])
+            .arg("--config")
+            .arg(config)
+            .arg("--out")
+            .arg(out)
+            .args(how);
+        json_ok(&c.output().unwrap());
+        let mut v: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        // the first SLO's keys repeat the input too
+        let input = v["input"].clone();
+        v["slo"].as_object_mut().unwrap().remove("input");
+        v["input"] = input;
+        v
+    };
+    let store_arg = ["--store", store.to_str().unwrap()];
+    let day = ["--no-store", "--source", &fixture_day()];
+    for (window, name) in [
+        (vec![], "day"),
+        (
+            vec![
+                "--since",
+                "2026-11-20T08:00:00Z",
+                "--until",
+                "2026-11-20T20:00:00Z",
+            ],
+            "window",
+        ),
+    ] {
+        let (a, b) = (
+            tmp.path().join(format!("raw-{name}")),
+            tmp.path().join(name),
+        );
+        let raw = report(&config, &a, &[&day[..], &window].concat());
+        let stored = report(&config, &b, &[&store_arg[..], &window].concat());
+        assert!(raw["path"].is_null() && stored["path_not_answered"].is_null());
+        assert_equal(raw.clone(), stored, &format!("report {name} {window:?}"));
+        assert!(!raw["charts"].as_array().unwrap().is_empty());
+        for c in raw["charts"].as_array().unwrap() {
+            let f = c["file"].as_str().unwrap();
+            assert_eq!(
+                std::fs::read(a.join(f)).unwrap(),
+                std::fs::read(b.join(f)).unwrap(),
+                "report {name}: {f}"
+            );
+        }
+    }
+    // with [[hops]], the Path section (a request-by-request join) is said not answered
+    let (a, b) = (tmp.path().join("raw-hops"), tmp.path().join("hops"));
+    let raw = report(Path::new(&fixture_config()), &a, &day);
+    let mut stored = report(Path::new(&fixture_config()), &b, &store_arg);
+    assert!(raw["path"].is_object());
+    assert!(
+        stored["path_not_answered"]
+            .as_str()
+            .unwrap()
+            .contains("--no-store"),
+        "{stored}"
+    );
+    let html = std::fs::read_to_string(b.join("index.html")).unwrap();
+    assert!(html.contains("Not in this report"), "the page says so");
+    let o = stored.as_object_mut().unwrap();
+    o.remove("path_not_answered");
+    let mut raw = raw;
+    let r = raw.as_object_mut().unwrap();
+    r.remove("path");
+    for v in [&mut *o, &mut *r] {
+        v["charts"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["file"] != "path-success.png");
+    }
+    assert_equal(raw, stored, "report with [[hops]]");
+    // an SLO the store's counts do not answer is refused
+    let out = hosp_logs()
+        .args([
+            "report",
+            "--config",
+            &fixture_config(),
+            "--latency-threshold",
+            "300ms",
+        ])
+        .arg("--out")
+        .arg(tmp.path().join("refused"))
+        .args(store_arg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // hops joins request by request: --store is refused, with what to do
+    let out = hosp_logs()
+        .args(["hops", "--config", &fixture_config()])
+        .args(store_arg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the store does not keep") && err.contains("drop --store"),
+        "{err}"
+    );
+}
+
+/// The method of every line of the fixture day's load balancer logs (the first quoted
+/// field is the request line).
+fn fixture_lines_methods() -> Vec<String> {
+    use std::io::BufRead;
+    let mut methods = Vec::new();
+    for f in log_files(Path::new(&fixture_day())) {
+        let gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap());
+        for l in std::io::BufReader::new(gz).lines() {
+            let l = l.unwrap();
+            if let Some(m) = l.split('"').nth(1).and_then(|r| r.split(' ').next()) {
+                methods.push(m.to_string());
+            }
+        }
+    }
+    methods
+}
+
+#[test]
+fn a_kind_the_store_did_not_keep_when_its_objects_were_collected_is_refused_then_rebuilt() {
+    let files = log_files(Path::new(&fixture_day()));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &files[..40]);
+    // as a store written before the audit trail was kept: no audit partials, no kinds
+    let conn = rusqlite::Connection::open(store.join("store.sqlite")).unwrap();
+    conn.execute_batch(
+        "DELETE FROM partials WHERE analysis = 'audit';
+         DELETE FROM settings WHERE key = 'kinds';",
+    )
+    .unwrap();
+    drop(conn);
+    let refused = |store: &Path| {
+        let out = hosp_logs()
+            .args(["audit", "--config", &fixture_config(), "--summary"])
+            .arg("--store")
+            .arg(store)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("\"audit\"") && err.contains("hosp-logs store rebuild"),
+            "{err}"
+        );
+    };
+    refused(&store);
+    // more objects collected: still some without it
+    collect(&store, &files[40..60]);
+    refused(&store);
+    // the other analyses still answer
+    let sixty = tmp.path().join("sixty");
+    std::fs::create_dir_all(&sixty).unwrap();
+    for f in &files[..60] {
+        std::fs::copy(f, sixty.join(f.file_name().unwrap())).unwrap();
+    }
+    let source = [sixty.display().to_string()];
+    assert_equal(
+        raw("latency", &source, &[]),
+        stored("latency", &store, &[]),
+        "latency beside a kind missing",
+    );
+    json_ok(
+        &hosp_logs()
+            .args([
+                "--config",
+                &fixture_config(),
+                "store",
+                "rebuild",
+                "--format",
+                "json",
+            ])
+            .arg("--store")
+            .arg(&store)
+            .args(["--source", &source[0]])
+            .output()
+            .unwrap(),
+    );
+    assert_equal(
+        raw("audit", &source, &["--summary"]),
+        stored("audit", &store, &["--summary"]),
+        "audit after store rebuild",
+    );
 }
