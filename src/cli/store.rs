@@ -394,6 +394,21 @@ pub struct Loaded<'a> {
     pub format: &'a str,
     /// With --source: the objects it named, only.
     pub only: Option<&'a [i64]>,
+    /// The window answered.
+    pub window: &'a Window,
+}
+
+impl Loaded<'_> {
+    /// Another kept analysis' partial over `window`, checked as the answer's own is.
+    pub fn load<B>(&self, analysis: &B, window: &Window) -> anyhow::Result<B::Partial>
+    where
+        B: FromStore,
+        B::Partial: serde::de::DeserializeOwned,
+    {
+        analysis.check(self.store)?;
+        kept::check_kind(self.store, analysis.store_key())?;
+        Ok(kept::load(self.store, analysis, self.format, window, self.only)?.0)
+    }
 }
 
 /// [`run_from_store`], with `more` adding to the window's partial before it is finished
@@ -449,6 +464,7 @@ where
                 store: &p.store,
                 format: f.name(),
                 only: p.only.as_deref(),
+                window: &p.window,
             };
             more(&analysis, &mut loaded.0, &at)?;
             loaded

@@ -175,6 +175,41 @@ impl Live {
         }
     }
 
+    /// The recent panels' analyses (errors, latency, security), folded a minute per bucket:
+    /// what a minute read elsewhere (the store) is a partial of.
+    pub fn recent(&self) -> (&Errors, &Latency, &Security) {
+        (
+            &self.errors.inner,
+            &self.latency.inner,
+            &self.security.inner,
+        )
+    }
+
+    /// Adds one minute's partials of the recent panels read elsewhere (the store, before the
+    /// sources are followed), `minute_us` its start.
+    pub fn add_recent_minute(
+        &self,
+        p: &mut LivePartial,
+        minute_us: i64,
+        errors: <Errors as Analysis>::Partial,
+        latency: <Latency as Analysis>::Partial,
+        security: <Security as Analysis>::Partial,
+    ) {
+        self.errors.add(&mut p.errors, minute_us, errors);
+        self.latency.add(&mut p.latency, minute_us, latency);
+        self.security.add(&mut p.security, minute_us, security);
+    }
+
+    /// Whether the store's counts (the first SLO's: its latency threshold, every request)
+    /// answer every SLO of the view; the name of the first they do not, if any.
+    pub fn slo_not_from_store(&self) -> Option<&str> {
+        let defs = &self.slo.inner.defs;
+        let first = defs.first()?.config.latency_threshold_ms;
+        defs.iter()
+            .find(|d| !d.endpoints.is_empty() || d.config.latency_threshold_ms != first)
+            .map(|d| d.name.as_str())
+    }
+
     /// Drops what no panel shows any more at `now_us`: memory follows the windows, never how
     /// long the view has run.
     pub fn prune(&self, p: &mut LivePartial, now_us: i64) {

@@ -119,12 +119,8 @@ impl FromStore for Gate {
     }
 
     fn refused(&self) -> Option<String> {
-        if !self.gate.max_findings.is_empty() {
-            return Some(
-                "the store keeps no security state yet: --max-findings reads the logs (add --no-store)"
-                    .to_string(),
-            );
-        }
+        // --max-findings: the security state is loaded from `security`'s partials apart
+        // (`cli::gate`)
         // the kept gate partial holds the first SLO's counts only
         (!self.gate.named.is_empty()).then(|| {
             "the store keeps the first SLO's counts only: --slo NAME=TARGET reads the logs (add --no-store)"
