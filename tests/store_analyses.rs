@@ -882,3 +882,75 @@ fn a_kind_the_store_did_not_keep_when_its_objects_were_collected_is_refused_then
         "audit after store rebuild",
     );
 }
+
+#[test]
+fn watch_backfilled_from_the_store_shows_what_a_raw_read_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    // half an hour after the day: the panel's 36 hours hold all of it, the last hour its end
+    let once = |how: &[&str]| -> Value {
+        json_ok(
+            &hosp_logs()
+                .env("HOSP_LOGS_NOW", "2026-11-21T00:30:00Z")
+                .args(["watch", "--once", "--format", "json", "--since", "36h"])
+                .args(["--config", &fixture_config(), "--source", &fixture_day()])
+                .args(how)
+                .output()
+                .unwrap(),
+        )
+    };
+    // the clock moves on with the real time: the two snapshots are compared when taken in
+    // the same second
+    let mut compared = false;
+    for _ in 0..4 {
+        let raw = once(&["--no-store"]);
+        let stored = once(&["--store", store.to_str().unwrap()]);
+        if raw["at"] != stored["at"] {
+            continue;
+        }
+        // the sources were read from the store's end on: a few lines, not the day's
+        let (r, s) = (u(&raw["input"]["lines"]), u(&stored["input"]["lines"]));
+        assert!(r > 80_000 && s < r / 100, "{r} {s}");
+        assert!(u(&raw["requests"]["total"]) > 80_000);
+        // (the input differs: the store's run read the sources from its end)
+        assert_equal(raw, stored, "watch --once --since 36h");
+        compared = true;
+        break;
+    }
+    assert!(compared, "no two snapshots in the same second");
+    // an SLO the store's counts do not answer is refused, not shown from half the counts
+    let config = tmp.path().join("two-slos.toml");
+    let text = std::fs::read_to_string(fixture_config()).unwrap();
+    let cut = text.find("[[hops]]").unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{}[[slo]]\nname = \"everything\"\ntarget = 99\n\n\
+             [[slo]]\nname = \"notes-writes\"\ntarget = 99.9\nendpoints = [\"POST /notes\"]\n",
+            &text[..cut]
+        ),
+    )
+    .unwrap();
+    let out = hosp_logs()
+        .env("HOSP_LOGS_NOW", "2026-11-21T00:30:00Z")
+        .args([
+            "watch",
+            "--once",
+            "--format",
+            "json",
+            "--source",
+            &fixture_day(),
+        ])
+        .arg("--config")
+        .arg(&config)
+        .args(["--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("notes-writes") && err.contains("--no-store"),
+        "{err}"
+    );
+}

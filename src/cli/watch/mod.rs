@@ -145,7 +145,8 @@ fn backfill(
     const MIN: i64 = 60_000_000;
     let from = (now_us - crate::metrics::live::RECENT_US).div_euclid(MIN);
     let mut minutes = Vec::new();
-    for m in from..slo.through_us.div_euclid(MIN) {
+    // (a store never holds minutes past now but under a clock set back, HOSP_LOGS_NOW)
+    for m in from..slo.through_us.min(now_us).div_euclid(MIN) {
         let w = crate::window::Window {
             since_us: Some(m * MIN),
             until_us: Some((m + 1) * MIN),
