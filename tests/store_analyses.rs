@@ -571,7 +571,7 @@ fn security_over_the_hostile_fixture_from_the_store_equals_a_raw_read() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("s");
     let hostile = root().join("fixtures/hostile");
-    collect(&store, &[hostile.clone()]);
+    collect(&store, std::slice::from_ref(&hostile));
     let source = [hostile.display().to_string()];
     for opts in [
         vec!["--all"],

@@ -75,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> 
 /// The report written to its folder: what was written, and the SLOs' verdicts.
 fn written(args: &ReportArgs, built: &Built) -> anyhow::Result<Written> {
     let out = out_dir(&args.out, built.report.window.end.as_deref());
-    let files = write(&out, &built)?;
+    let files = write(&out, built)?;
     let summary = Written {
         out: out.display().to_string(),
         files,

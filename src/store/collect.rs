@@ -188,6 +188,7 @@ struct Parsed {
 
 /// Collects `groups` into `store`: hashes every input, reads the new ones (`threads` at a
 /// time, one partial each) and records each with its rows in one transaction.
+#[allow(clippy::too_many_arguments)]
 pub fn collect(
     store: &mut Store,
     groups: &[Group],
