@@ -607,4 +607,80 @@ mod tests {
         assert!(StatusMatch::parse("abc").is_err());
         assert!(StatusMatch::parse("500-400").is_err());
     }
+
+    /// The trail from what the store keeps ([`AuditKept`], folded in two halves and merged,
+    /// as two objects) equals the trail over the requests, for every setting it answers;
+    /// the others are refused.
+    #[test]
+    fn the_stores_partial_answers_summaries_and_writes_as_the_requests_do() {
+        let mut reqs = day();
+        // a lower-case write, a request with no method and one with no address
+        reqs.push(req(10, "192.0.2.14", BROWSER, "post", "/notes", 201));
+        let mut none = req(11, "198.51.100.7", "curl/8", "GET", "/x", 404);
+        none.method = None;
+        reqs.push(none);
+        let mut anon = req(12, "192.0.2.14", BROWSER, "DELETE", "/notes/4", 403);
+        anon.client_ip = None;
+        reqs.push(anon);
+        let kept = |audit: Audit| {
+            let k = AuditKept { audit };
+            let (a, b) = reqs.split_at(5);
+            let mut p = k.partial();
+            for half in [a, b] {
+                let batch: Vec<Request<'_>> = half.iter().map(Req::request).collect();
+                let mut q = k.partial();
+                k.fold(&mut q, &batch);
+                k.merge(&mut p, q);
+            }
+            (k.refused(), k.finish(p, &Finish::default()))
+        };
+        let f = |clients: &[&str], endpoints: &[&str], methods: &[&str], statuses: &[&str]| {
+            let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+            AuditFilter::new(&s(clients), &s(endpoints), &s(methods), &s(statuses)).unwrap()
+        };
+        let answered = [
+            (f(&[], &[], &[], &[]), true, 0),
+            (f(&["192.0.2.0/24", "curl/*"], &[], &[], &[]), true, 0),
+            (f(&[], &[], &["write"], &[]), false, 0),
+            (
+                f(&[], &["/notes"], &["POST", "delete"], &["4xx", "201"]),
+                false,
+                1,
+            ),
+            (f(&["203.0.113.66"], &[], &["write"], &[]), true, 0),
+        ];
+        for (filter, summary, limit) in answered {
+            let audit = Audit {
+                filter: filter.clone(),
+                summary,
+                limit,
+            };
+            let (refused, report) = kept(audit);
+            assert_eq!(refused, None, "{filter:?}");
+            let want = compute(&reqs, &filter, summary, limit);
+            assert!(want.requests > 0, "{filter:?}");
+            assert_eq!(report.clients, want.clients, "{filter:?} {summary}");
+            assert_eq!(
+                (report.total_requests, report.requests),
+                (want.total_requests, want.requests)
+            );
+        }
+        for (filter, summary) in [
+            (f(&[], &[], &[], &[]), false),
+            (f(&[], &["/notes"], &[], &[]), true),
+            (f(&[], &[], &["GET"], &[]), true),
+            (f(&[], &[], &["write", "read"], &[]), true),
+            (f(&[], &[], &[], &["5xx"]), true),
+        ] {
+            let (refused, _) = kept(Audit {
+                filter: filter.clone(),
+                summary,
+                limit: 0,
+            });
+            assert!(
+                refused.is_some_and(|r| r.contains("--no-store")),
+                "{filter:?}"
+            );
+        }
+    }
 }
