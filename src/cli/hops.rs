@@ -47,8 +47,13 @@ pub struct HopsArgs {
     /// sparkline and its worst bucket; JSON always has every bucket)
     #[arg(long)]
     pub over_time: bool,
-    #[command(flatten)]
-    pub store: super::collect::StoreArgs,
+    /// Not answered from a store: hops joins the hops' logs request by request, which the
+    /// store does not keep. Refused (exit 2); the config's [store] is noted and the logs read
+    #[arg(long = "store", value_name = "DIR", conflicts_with = "no_store")]
+    pub store: Option<std::path::PathBuf>,
+    /// Read the logs, as hops always does (silences the note about the config's [store])
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 /// Why `hops` is not answered from the store.
@@ -308,13 +313,13 @@ pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
     let settings = Settings::load(global.config.as_deref())?;
     // the store keeps no request-by-request join: --store is refused, the config's [store]
     // said not to apply (the logs are read, as --no-store does)
-    if args.store.dir.is_some() {
+    if args.store.is_some() {
         return Err(UsageError(format!(
             "{NOT_FROM_STORE}: it reads the logs only; drop --store"
         ))
         .into());
     }
-    if args.store.answer_from(&settings).is_some() && !global.quiet {
+    if !args.no_store && settings.config.store.path.is_some() && !global.quiet {
         eprintln!(
             "hosp-logs: note: {NOT_FROM_STORE}: it reads the logs, not the config's [store] (--no-store says so and silences this)"
         );
