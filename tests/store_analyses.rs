@@ -182,6 +182,8 @@ fn any_split_of_the_objects_over_several_collects_gives_the_same_answers() {
         ("errors", vec!["--4xx"]),
         ("backends", vec![]),
         ("traffic", vec![]),
+        ("audit", vec!["--summary"]),
+        ("audit", vec!["--method", "write", "--limit", "3"]),
     ]
     .into_iter()
     .map(|(cmd, opts)| {
@@ -420,6 +422,16 @@ fn the_gate_from_the_store_equals_a_raw_read_and_exits_the_same() {
             "--until",
             "2026-11-20T18:00:00Z",
         ],
+        // the findings from `security`'s kept state: one over its limit, one within
+        vec!["--max-findings", "high=0"],
+        vec![
+            "--max-findings",
+            "medium=3",
+            "--slo",
+            "99",
+            "--since",
+            "2026-11-20T06:00:00Z",
+        ],
     ] {
         let run = |store_args: &[&str], source: bool| {
             let mut c = hosp_logs();
@@ -432,25 +444,14 @@ fn the_gate_from_the_store_equals_a_raw_read_and_exits_the_same() {
         let raw = run(&["--no-store"], true);
         let from_store = run(&["--store", store.to_str().unwrap()], false);
         assert_eq!(raw.status.code(), from_store.status.code(), "{opts:?}");
+        if opts.contains(&"high=0") {
+            // the fixture day holds high findings: the check fails on both
+            assert_eq!(raw.status.code(), Some(3), "{opts:?}");
+        }
         let parse =
             |o: &std::process::Output| -> Value { serde_json::from_slice(&o.stdout).unwrap() };
         assert_equal(parse(&raw), parse(&from_store), &format!("gate {opts:?}"));
     }
-    // security findings are not kept yet: refused, not answered without them
-    let out = hosp_logs()
-        .args([
-            "gate",
-            "--config",
-            &fixture_config(),
-            "--max-findings",
-            "high=0",
-        ])
-        .arg("--store")
-        .arg(&store)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-store"));
     // only the first SLO's counts are kept: a named SLO is refused, never judged on them
     let out = hosp_logs()
         .args([
@@ -683,5 +684,487 @@ fn a_store_of_schema_version_2_is_migrated_in_place() {
         u(&packed["size_bytes"]) * 10 < v2_bytes * 7,
         "{} bytes after packing, {v2_bytes} before",
         packed["size_bytes"]
+    );
+}
+
+/// `security` raw: the kept baseline off (`--state`), so a raw read is of the objects only.
+fn security_raw(sources: &[String], opts: &[&str]) -> Value {
+    let mut extra = vec!["--state", "off"];
+    extra.extend(opts);
+    raw("security", sources, &extra)
+}
+
+/// The option sets of `security` the store must answer as a raw read does: every finding,
+/// a window with the baseline period before it (in the store too), rules chosen, severities.
+fn security_cases() -> Vec<Vec<&'static str>> {
+    vec![
+        vec![],
+        vec!["--all"],
+        vec!["--all", "--since", "2026-11-20T12:00:00Z"],
+        vec![
+            "--all",
+            "--since",
+            "2026-11-20T09:30:00Z",
+            "--until",
+            "2026-11-20T17:00:00Z",
+            "--baseline",
+            "3h",
+        ],
+        vec!["--rule", "scanner,write-burst", "--all"],
+        vec!["--rule", "unexpected-writer", "--min-severity", "low"],
+        vec![
+            "--all",
+            "--since",
+            "2026-11-20T12:00:00Z",
+            "--baseline",
+            "off",
+        ],
+    ]
+}
+
+#[test]
+fn security_from_the_store_equals_a_raw_read_with_its_baseline_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    for opts in security_cases() {
+        let raw = security_raw(&[fixture_day()], &opts);
+        let findings = raw["findings"].as_array().unwrap().len();
+        assert!(
+            findings > 0 || opts.contains(&"unexpected-writer"),
+            "{opts:?}"
+        );
+        if opts.contains(&"--since") && !opts.contains(&"off") {
+            // the baseline period held requests and writers: the store loaded it too
+            assert!(u(&raw["baseline"]["requests"]) > 0, "{opts:?}");
+            assert!(u(&raw["baseline"]["writers"]) > 0, "{opts:?}");
+        }
+        assert_equal(
+            raw,
+            stored("security", &store, &opts),
+            &format!("security {opts:?}"),
+        );
+    }
+    // the store keeps the evidence lines of [security] evidence (5): another count is
+    // refused, not answered with other lines
+    let out = hosp_logs()
+        .args(["security", "--config", &fixture_config(), "--evidence", "2"])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"evidence\":5") && err.contains("--no-store"),
+        "{err}"
+    );
+    // --fail-on exits as the raw read does
+    for (store_args, source) in [
+        (vec!["--store", store.to_str().unwrap()], false),
+        (vec!["--no-store", "--state", "off"], true),
+    ] {
+        let mut c = hosp_logs();
+        c.args([
+            "security",
+            "--config",
+            &fixture_config(),
+            "--fail-on",
+            "high",
+        ]);
+        if source {
+            c.args(["--source", &fixture_day()]);
+        }
+        let out = c.args(store_args).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "source {source}");
+    }
+}
+
+#[test]
+fn security_over_the_hostile_fixture_from_the_store_equals_a_raw_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let hostile = root().join("fixtures/hostile");
+    collect(&store, std::slice::from_ref(&hostile));
+    let source = [hostile.display().to_string()];
+    for opts in [
+        vec!["--all"],
+        vec!["--rule", "attack-signature,scanner", "--all"],
+    ] {
+        let raw = security_raw(&source, &opts);
+        assert!(!raw["findings"].as_array().unwrap().is_empty(), "{opts:?}");
+        assert_equal(
+            raw,
+            stored("security", &store, &opts),
+            &format!("hostile security {opts:?}"),
+        );
+    }
+}
+
+#[test]
+fn security_over_any_split_of_the_objects_equals_a_raw_read() {
+    let files = log_files(Path::new(&fixture_day()));
+    let cases = [
+        vec!["--all"],
+        vec!["--all", "--since", "2026-11-20T12:00:00Z"],
+    ];
+    let answers: Vec<Value> = cases
+        .iter()
+        .map(|o| security_raw(&[fixture_day()], o))
+        .collect();
+    for seed in [5u64, 17] {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = tmp.path().join("s");
+        for group in random_split(&files, seed, 3) {
+            collect(&store, &group);
+        }
+        for (opts, r) in cases.iter().zip(&answers) {
+            assert_equal(
+                r.clone(),
+                stored("security", &store, opts),
+                &format!("seed {seed}: security {opts:?}"),
+            );
+        }
+    }
+}
+
+/// The option sets of `audit` the store answers (every client's counts, the writes' rows),
+/// each changing what is listed: clients by address, network and user agent, every filter
+/// over writes, events and their limit, a window on whole minutes.
+fn audit_cases() -> Vec<Vec<&'static str>> {
+    vec![
+        vec!["--summary"],
+        vec!["--summary", "--client", "130.176.0.0/16"],
+        vec![
+            "--summary",
+            "--client",
+            "python-requests/*",
+            "--client",
+            "2600:9000::/28",
+        ],
+        vec!["--method", "write"],
+        vec!["--method", "POST,DELETE", "--status", "4xx", "--limit", "2"],
+        vec!["--method", "write", "--endpoint", "/notes", "--summary"],
+        vec![
+            "--method",
+            "patch",
+            "--since",
+            "2026-11-20T10:00:00Z",
+            "--until",
+            "2026-11-20T11:30:00Z",
+        ],
+    ]
+}
+
+#[test]
+fn audit_and_report_from_the_store_equal_a_raw_read_and_the_rest_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    // the fixture day's writes, counted here from the logs (the 13th field is the request)
+    let writes = fixture_lines_methods()
+        .into_iter()
+        .filter(|m| ["POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()))
+        .count() as u64;
+    assert!(writes > 1000, "{writes}");
+    for opts in audit_cases() {
+        let raw = raw("audit", &[fixture_day()], &opts);
+        assert!(!raw["clients"].as_array().unwrap().is_empty(), "{opts:?}");
+        if opts == ["--method", "write"] {
+            assert_eq!(u(&raw["requests"]), writes);
+        }
+        assert_equal(
+            raw,
+            stored("audit", &store, &opts),
+            &format!("audit {opts:?}"),
+        );
+    }
+    // the reads' rows are not kept: their events and the filters on them are refused
+    for opts in [
+        vec![],
+        vec!["--summary", "--endpoint", "/notes"],
+        vec!["--method", "GET", "--summary"],
+        vec!["--method", "write,read"],
+        vec!["--summary", "--status", "5xx"],
+    ] {
+        let out = hosp_logs()
+            .args(["audit", "--config", &fixture_config()])
+            .arg("--store")
+            .arg(&store)
+            .args(&opts)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{opts:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--method write") && err.contains("--no-store"),
+            "{opts:?}: {err}"
+        );
+    }
+
+    // the report: without [[hops]] every part of it equals a raw read, charts byte for byte
+    let config = tmp.path().join("no-hops.toml");
+    let text = std::fs::read_to_string(fixture_config()).unwrap();
+    let cut = text.find("[[hops]]").unwrap();
+    std::fs::write(&config, &text[..cut]).unwrap();
+    let report = |config: &Path, out: &Path, how: &[&str]| -> Value {
+        let mut c = hosp_logs();
+        c.args(["report", "--format", "json", "--top", "5"])
+            .arg("--config")
+            .arg(config)
+            .arg("--out")
+            .arg(out)
+            .args(how);
+        json_ok(&c.output().unwrap());
+        let mut v: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        // the first SLO's keys repeat the input too
+        let input = v["input"].clone();
+        v["slo"].as_object_mut().unwrap().remove("input");
+        v["input"] = input;
+        v
+    };
+    let store_arg = ["--store", store.to_str().unwrap()];
+    let day = ["--no-store", "--source", &fixture_day()];
+    for (window, name) in [
+        (vec![], "day"),
+        (
+            vec![
+                "--since",
+                "2026-11-20T08:00:00Z",
+                "--until",
+                "2026-11-20T20:00:00Z",
+            ],
+            "window",
+        ),
+    ] {
+        let (a, b) = (
+            tmp.path().join(format!("raw-{name}")),
+            tmp.path().join(name),
+        );
+        let raw = report(&config, &a, &[&day[..], &window].concat());
+        let stored = report(&config, &b, &[&store_arg[..], &window].concat());
+        assert!(raw["path"].is_null() && stored["path_not_answered"].is_null());
+        assert_equal(raw.clone(), stored, &format!("report {name} {window:?}"));
+        assert!(!raw["charts"].as_array().unwrap().is_empty());
+        for c in raw["charts"].as_array().unwrap() {
+            let f = c["file"].as_str().unwrap();
+            assert_eq!(
+                std::fs::read(a.join(f)).unwrap(),
+                std::fs::read(b.join(f)).unwrap(),
+                "report {name}: {f}"
+            );
+        }
+    }
+    // with [[hops]], the Path section (a request-by-request join) is said not answered
+    let (a, b) = (tmp.path().join("raw-hops"), tmp.path().join("hops"));
+    let raw = report(Path::new(&fixture_config()), &a, &day);
+    let mut stored = report(Path::new(&fixture_config()), &b, &store_arg);
+    assert!(raw["path"].is_object());
+    assert!(
+        stored["path_not_answered"]
+            .as_str()
+            .unwrap()
+            .contains("--no-store"),
+        "{stored}"
+    );
+    let html = std::fs::read_to_string(b.join("index.html")).unwrap();
+    assert!(html.contains("Not in this report"), "the page says so");
+    let o = stored.as_object_mut().unwrap();
+    o.remove("path_not_answered");
+    let mut raw = raw;
+    let r = raw.as_object_mut().unwrap();
+    r.remove("path");
+    for v in [&mut *o, &mut *r] {
+        v["charts"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["file"] != "path-success.png");
+    }
+    assert_equal(raw, stored, "report with [[hops]]");
+    // an SLO the store's counts do not answer is refused
+    let out = hosp_logs()
+        .args([
+            "report",
+            "--config",
+            &fixture_config(),
+            "--latency-threshold",
+            "300ms",
+        ])
+        .arg("--out")
+        .arg(tmp.path().join("refused"))
+        .args(store_arg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // hops joins request by request: --store is refused, with what to do
+    let out = hosp_logs()
+        .args(["hops", "--config", &fixture_config()])
+        .args(store_arg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the store does not keep") && err.contains("drop --store"),
+        "{err}"
+    );
+}
+
+/// The method of every line of the fixture day's load balancer logs (the first quoted
+/// field is the request line).
+fn fixture_lines_methods() -> Vec<String> {
+    use std::io::BufRead;
+    let mut methods = Vec::new();
+    for f in log_files(Path::new(&fixture_day())) {
+        let gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(&f).unwrap());
+        for l in std::io::BufReader::new(gz).lines() {
+            let l = l.unwrap();
+            if let Some(m) = l.split('"').nth(1).and_then(|r| r.split(' ').next()) {
+                methods.push(m.to_string());
+            }
+        }
+    }
+    methods
+}
+
+#[test]
+fn a_kind_the_store_did_not_keep_when_its_objects_were_collected_is_refused_then_rebuilt() {
+    let files = log_files(Path::new(&fixture_day()));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &files[..40]);
+    // as a store written before the audit trail was kept: no audit partials, no kinds
+    let conn = rusqlite::Connection::open(store.join("store.sqlite")).unwrap();
+    conn.execute_batch(
+        "DELETE FROM partials WHERE analysis = 'audit';
+         DELETE FROM settings WHERE key = 'kinds';",
+    )
+    .unwrap();
+    drop(conn);
+    let refused = |store: &Path| {
+        let out = hosp_logs()
+            .args(["audit", "--config", &fixture_config(), "--summary"])
+            .arg("--store")
+            .arg(store)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("\"audit\"") && err.contains("hosp-logs store rebuild"),
+            "{err}"
+        );
+    };
+    refused(&store);
+    // more objects collected: still some without it
+    collect(&store, &files[40..60]);
+    refused(&store);
+    // the other analyses still answer
+    let sixty = tmp.path().join("sixty");
+    std::fs::create_dir_all(&sixty).unwrap();
+    for f in &files[..60] {
+        std::fs::copy(f, sixty.join(f.file_name().unwrap())).unwrap();
+    }
+    let source = [sixty.display().to_string()];
+    assert_equal(
+        raw("latency", &source, &[]),
+        stored("latency", &store, &[]),
+        "latency beside a kind missing",
+    );
+    json_ok(
+        &hosp_logs()
+            .args([
+                "--config",
+                &fixture_config(),
+                "store",
+                "rebuild",
+                "--format",
+                "json",
+            ])
+            .arg("--store")
+            .arg(&store)
+            .args(["--source", &source[0]])
+            .output()
+            .unwrap(),
+    );
+    assert_equal(
+        raw("audit", &source, &["--summary"]),
+        stored("audit", &store, &["--summary"]),
+        "audit after store rebuild",
+    );
+}
+
+#[test]
+fn watch_backfilled_from_the_store_shows_what_a_raw_read_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    collect(&store, &[PathBuf::from(fixture_day())]);
+    // half an hour after the day: the panel's 36 hours hold all of it, the last hour its end
+    let once = |how: &[&str]| -> Value {
+        json_ok(
+            &hosp_logs()
+                .env("HOSP_LOGS_NOW", "2026-11-21T00:30:00Z")
+                .args(["watch", "--once", "--format", "json", "--since", "36h"])
+                .args(["--config", &fixture_config(), "--source", &fixture_day()])
+                .args(how)
+                .output()
+                .unwrap(),
+        )
+    };
+    // the clock moves on with the real time: the two snapshots are compared when taken in
+    // the same second
+    let mut compared = false;
+    for _ in 0..4 {
+        let raw = once(&["--no-store"]);
+        let stored = once(&["--store", store.to_str().unwrap()]);
+        if raw["at"] != stored["at"] {
+            continue;
+        }
+        // the sources were read from the store's end on: a few lines, not the day's
+        let (r, s) = (u(&raw["input"]["lines"]), u(&stored["input"]["lines"]));
+        assert!(r > 80_000 && s < r / 100, "{r} {s}");
+        assert!(u(&raw["requests"]["total"]) > 80_000);
+        // (the input differs: the store's run read the sources from its end)
+        assert_equal(raw, stored, "watch --once --since 36h");
+        compared = true;
+        break;
+    }
+    assert!(compared, "no two snapshots in the same second");
+    // an SLO the store's counts do not answer is refused, not shown from half the counts
+    let config = tmp.path().join("two-slos.toml");
+    let text = std::fs::read_to_string(fixture_config()).unwrap();
+    let cut = text.find("[[hops]]").unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{}[[slo]]\nname = \"everything\"\ntarget = 99\n\n\
+             [[slo]]\nname = \"notes-writes\"\ntarget = 99.9\nendpoints = [\"POST /notes\"]\n",
+            &text[..cut]
+        ),
+    )
+    .unwrap();
+    let out = hosp_logs()
+        .env("HOSP_LOGS_NOW", "2026-11-21T00:30:00Z")
+        .args([
+            "watch",
+            "--once",
+            "--format",
+            "json",
+            "--source",
+            &fixture_day(),
+        ])
+        .arg("--config")
+        .arg(&config)
+        .args(["--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("notes-writes") && err.contains("--no-store"),
+        "{err}"
     );
 }

@@ -2,11 +2,12 @@
 
 use clap::Args;
 
-use super::context::Context;
+use super::context::{emit, Context, Settings};
 use super::input::InputArgs;
 use super::GlobalArgs;
 use crate::error::ExitStatus;
-use crate::metrics::audit::{Audit, AuditFilter};
+use crate::metrics::audit::{Audit, AuditFilter, AuditKept};
+use crate::render::Style;
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -33,6 +34,8 @@ pub struct AuditArgs {
     /// Events per client (0: all)
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub limit: usize,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: AuditArgs) -> anyhow::Result<ExitStatus> {
@@ -42,12 +45,23 @@ pub fn run(global: &GlobalArgs, args: AuditArgs) -> anyhow::Result<ExitStatus> {
         &args.methods,
         &args.statuses,
     )?;
-    let ctx = Context::new(global, &args.input, None)?;
     let analysis = Audit {
         filter,
         summary: args.summary,
         limit: args.limit,
     };
+    let settings = Settings::load(global.config.as_deref())?;
+    if let Some(dir) = args.store.answer_from(&settings) {
+        // the store keeps every client's counts and the writes' rows: what it cannot answer
+        // is refused before anything is collected
+        let (ran, _) =
+            super::store::run_from_store(global, &args.input, None, settings, &dir, |_| {
+                Ok(AuditKept { audit: analysis })
+            })?;
+        emit(&ran, args.input.format, Style::detect())?;
+        return Ok(ExitStatus::Ok);
+    }
+    let ctx = Context::with_settings(global, &args.input, None, settings)?;
     let ran = ctx.run_local(&analysis, &ctx.window)?;
     ctx.emit(&ran)?;
     Ok(ctx.outcome(ExitStatus::Ok, &ran.input))

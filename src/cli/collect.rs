@@ -211,6 +211,10 @@ pub fn collect_into(
     let kept = kept_fingerprint(&ctx.settings);
     store.check_kept_settings(&kept)?;
     store.set_setting("kept", &kept)?;
+    let security = ctx.settings.security.fold_fingerprint();
+    crate::store::kept::check_security_settings(&store, &security)?;
+    store.set_setting(crate::store::kept::SECURITY_SETTING, &security)?;
+    crate::store::kept::record_kinds(&store, slo, &ctx.settings.security)?;
     let threads = ctx.local().map_or(2, |s| s.threads);
     let summary = store_collect::collect(
         &mut store,
@@ -218,6 +222,7 @@ pub fn collect_into(
         &ctx.settings.routes,
         &ctx.settings.exclude,
         slo,
+        &ctx.settings.security,
         super::input::now().timestamp(),
         threads,
     )?;

@@ -115,10 +115,21 @@ pub fn run(global: &GlobalArgs, args: GateArgs) -> anyhow::Result<ExitStatus> {
     // from the store (--store, config [store]), else the logs
     let (ran, analysis, ctx) = match args.store.answer_from(&settings) {
         Some(dir) => {
-            let (ran, analysis) =
-                super::store::run_from_store(global, &args.input, None, settings, &dir, |_| {
-                    Ok(analysis)
-                })?;
+            // --max-findings: the window's security state from `security`'s partials
+            let (ran, analysis) = super::store::run_from_store_with(
+                global,
+                &args.input,
+                None,
+                settings,
+                &dir,
+                |_| Ok(analysis),
+                |a, p, at| {
+                    if !a.gate.max_findings.is_empty() {
+                        p.set_security(at.load(&a.security, at.window)?);
+                    }
+                    Ok(())
+                },
+            )?;
             (ran, analysis, None)
         }
         None => {

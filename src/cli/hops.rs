@@ -52,7 +52,17 @@ pub struct HopsArgs {
     /// sparkline and its worst bucket; JSON always has every bucket)
     #[arg(long)]
     pub over_time: bool,
+    /// Not answered from a store: hops joins the hops' logs request by request, which the
+    /// store does not keep. Refused (exit 2); the config's [store] is noted and the logs read
+    #[arg(long = "store", value_name = "DIR", conflicts_with = "no_store")]
+    pub store: Option<std::path::PathBuf>,
+    /// Read the logs, as hops always does (silences the note about the config's [store])
+    #[arg(long)]
+    pub no_store: bool,
 }
+
+/// Why `hops` is not answered from the store.
+const NOT_FROM_STORE: &str = "hops joins the hops' logs request by request (by CloudFront and trace ids), which the store does not keep";
 
 /// One hop, resolved: its name, format, sources and format settings.
 #[derive(Debug, Clone)]
@@ -318,6 +328,19 @@ pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
         .into());
     }
     let settings = Settings::load(global.config.as_deref())?;
+    // the store keeps no request-by-request join: --store is refused, the config's [store]
+    // said not to apply (the logs are read, as --no-store does)
+    if args.store.is_some() {
+        return Err(UsageError(format!(
+            "{NOT_FROM_STORE}: it reads the logs only; drop --store"
+        ))
+        .into());
+    }
+    if !args.no_store && settings.config.store.path.is_some() && !global.quiet {
+        eprintln!(
+            "hosp-logs: note: {NOT_FROM_STORE}: it reads the logs, not the config's [store] (--no-store says so and silences this)"
+        );
+    }
     let specs = resolve(
         &settings.config,
         &args.hops,

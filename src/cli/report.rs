@@ -8,21 +8,25 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 
-use super::context::Context;
+use super::context::{emit, Context, Settings};
 use super::errors::plan;
 use super::input::InputArgs;
 use super::slo::SloFlags;
 use super::GlobalArgs;
+use crate::engine::InputStats;
 use crate::error::ExitStatus;
-use crate::metrics::backends::Backends;
-use crate::metrics::daily::{self, ChartInfo, DailyReport, SloSeries, StatusClassesOverTime};
-use crate::metrics::errors::{Errors, ErrorsConfig};
-use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
-use crate::metrics::security::{Security, Severity};
+use crate::metrics::backends::{Backends, BackendsReport};
+use crate::metrics::daily::{
+    self, ChartInfo, DailyReport, SloSeries, StatusClasses, StatusClassesOverTime,
+};
+use crate::metrics::errors::{Errors, ErrorsConfig, ErrorsReport};
+use crate::metrics::latency::{Latency, LatencyConfig, LatencyField, LatencyReport};
+use crate::metrics::security::{Security, SecurityRun, Severity};
 use crate::metrics::slo::SloConfig;
-use crate::metrics::slos::Slos;
-use crate::metrics::traffic::Traffic;
+use crate::metrics::slos::{SloAnswer, Slos};
+use crate::metrics::traffic::{Traffic, TrafficReport};
 use crate::render::chart::{self, TimeAxis, HEIGHT, WIDTH};
+use crate::render::Style;
 use crate::render::{html, percent, Document, Report, Section};
 
 #[derive(Debug, Args)]
@@ -41,6 +45,8 @@ pub struct ReportArgs {
     /// Rows per table
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 /// A report in memory: the document, its charts and its page.
@@ -52,10 +58,24 @@ pub struct Built {
 }
 
 pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, None)?;
+    let settings = Settings::load(global.config.as_deref())?;
+    if let Some(dir) = args.store.answer_from(&settings) {
+        let built = super::store::report(global, &args, settings, &dir)?;
+        let summary = written(&args, &built)?;
+        emit(&summary, args.input.format, Style::detect())?;
+        return Ok(ExitStatus::Ok);
+    }
+    let ctx = Context::with_settings(global, &args.input, None, settings)?;
     let built = build(&ctx, &args)?;
+    let summary = written(&args, &built)?;
+    ctx.emit(&summary)?;
+    Ok(ctx.outcome(ExitStatus::Ok, &built.report.input))
+}
+
+/// The report written to its folder: what was written, and the SLOs' verdicts.
+fn written(args: &ReportArgs, built: &Built) -> anyhow::Result<Written> {
     let out = out_dir(&args.out, built.report.window.end.as_deref());
-    let files = write(&out, &built)?;
+    let files = write(&out, built)?;
     let summary = Written {
         out: out.display().to_string(),
         files,
@@ -75,8 +95,7 @@ pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitStatus> 
             })
             .collect(),
     };
-    ctx.emit(&summary)?;
-    Ok(ctx.outcome(ExitStatus::Ok, &built.report.input))
+    Ok(summary)
 }
 
 /// Reads once, running every analysis over the same requests, and builds everything.
@@ -115,36 +134,21 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
         StatusClassesOverTime { plan },
     );
     let ran = ctx.run_local(&analyses, &ctx.window)?;
-    let (mut slos, security, errors, latency, backends, traffic, status_classes) = ran.report;
-    for a in &mut slos {
-        a.report.input = ran.input.clone();
-    }
-    let slo = slos[0].report.clone();
-    let bucket_us = errors.bucket_us;
-    let latency_histogram = daily::latency_histogram(&latency.histogram, LatencyField::Total);
-    let axis = TimeAxis::of(&slo.window);
-    let slo_series = daily::slo_series(&slo.counts, axis.start, axis.end, bucket_us, cfg.target);
-    let mut report = DailyReport {
-        title: "HOSP daily report".into(),
-        generated_at: slo.window.end.clone(),
-        generator: format!("hosp-logs {}", env!("CARGO_PKG_VERSION")),
-        window: slo.window.clone(),
-        excluded: ran.excluded,
-        input: ran.input,
-        slo,
-        slos,
-        errors,
-        latency,
-        backends,
-        traffic,
-        security: Some(security.report),
-        slo_series,
-        status_classes,
-        latency_histogram,
-        charts: Vec::new(),
-        path: None,
-        migration: None,
-    };
+    let (slos, security, errors, latency, backends, traffic, status_classes) = ran.report;
+    let mut report = assemble(
+        Parts {
+            slos,
+            security,
+            errors,
+            latency,
+            backends,
+            traffic,
+            status_classes,
+        },
+        ran.excluded,
+        ran.input,
+        &cfg,
+    );
     // the Path section: each configured hop read once more, over the same window
     let specs = super::hops::configured(&ctx.settings, args.input.nginx_log_format.as_deref())?;
     if !specs.is_empty() {
@@ -171,7 +175,69 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
         cutover.top = args.top;
         report.migration = Some(cutover);
     }
-    let (infos, pngs) = charts(&report, &axis.aligned(bucket_us), bucket_us, &cfg)?;
+    draw(report, &cfg, args.top)
+}
+
+/// What every analysis of the report gave (read raw, or from the store).
+pub struct Parts {
+    pub slos: Vec<SloAnswer>,
+    pub security: SecurityRun,
+    pub errors: ErrorsReport,
+    pub latency: LatencyReport,
+    pub backends: BackendsReport,
+    pub traffic: TrafficReport,
+    pub status_classes: Vec<StatusClasses>,
+}
+
+/// The report's document from its analyses' answers (no charts, no Path section yet).
+pub fn assemble(parts: Parts, excluded: u64, input: InputStats, cfg: &SloConfig) -> DailyReport {
+    let Parts {
+        mut slos,
+        security,
+        errors,
+        latency,
+        backends,
+        traffic,
+        status_classes,
+    } = parts;
+    for a in &mut slos {
+        a.report.input = input.clone();
+    }
+    let slo = slos[0].report.clone();
+    let bucket_us = errors.bucket_us;
+    let latency_histogram = daily::latency_histogram(&latency.histogram, LatencyField::Total);
+    let axis = TimeAxis::of(&slo.window);
+    let slo_series = daily::slo_series(&slo.counts, axis.start, axis.end, bucket_us, cfg.target);
+    DailyReport {
+        title: "HOSP daily report".into(),
+        generated_at: slo.window.end.clone(),
+        generator: format!("hosp-logs {}", env!("CARGO_PKG_VERSION")),
+        window: slo.window.clone(),
+        excluded,
+        input,
+        slo,
+        slos,
+        errors,
+        latency,
+        backends,
+        traffic,
+        security: Some(security.report),
+        slo_series,
+        status_classes,
+        latency_histogram,
+        charts: Vec::new(),
+        path: None,
+        path_not_answered: None,
+        migration: None,
+        migration_not_answered: None,
+    }
+}
+
+/// The report's charts, page and JSON.
+pub fn draw(mut report: DailyReport, cfg: &SloConfig, top: usize) -> anyhow::Result<Built> {
+    let bucket_us = report.errors.bucket_us;
+    let axis = TimeAxis::of(&report.slo.window);
+    let (infos, pngs) = charts(&report, &axis.aligned(bucket_us), bucket_us, cfg)?;
     report.charts = infos;
     let shown: Vec<html::Chart<'_>> = report
         .charts
@@ -184,7 +250,7 @@ pub fn build(ctx: &Context, args: &ReportArgs) -> anyhow::Result<Built> {
             height: HEIGHT,
         })
         .collect();
-    let html = html::page(&report, &shown, args.top);
+    let html = html::page(&report, &shown, top);
     let json = serde_json::to_string_pretty(&report)? + "\n";
     Ok(Built {
         report,

@@ -4,14 +4,20 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::context::{Context, Where};
+use super::context::{emit, Context, Settings, Where};
 use super::input::InputArgs;
+use super::store::Loaded;
 use super::GlobalArgs;
 use crate::engine::{self, InputStats, Job};
 use crate::error::{ExitStatus, UsageError};
 use crate::metrics::security::kept::{self, default_dir};
-use crate::metrics::security::{parse_baseline, KeptWriters, Rule, Security, Severity};
+use crate::metrics::security::{
+    parse_baseline, KeptWriters, Rule, Security, SecurityPartial, Severity,
+};
 use crate::render::analysis::Analysis;
+use crate::render::Style;
+use crate::store::kept as store_kept;
+use crate::window::Window;
 
 #[derive(Debug, Args)]
 pub struct SecurityArgs {
@@ -45,6 +51,8 @@ pub struct SecurityArgs {
     /// (~/.local/state/hosp-logs/security)
     #[arg(long, value_name = "DIR", env = "HOSP_LOGS_STATE")]
     pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: super::collect::StoreArgs,
 }
 
 /// The kept baseline's folder: `--state`, "off", or the XDG default.
@@ -75,15 +83,45 @@ fn not_recorded(input: &InputStats, spans: &[kept::Span]) -> Option<String> {
     None
 }
 
-pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Context::new(global, &args.input, None)?;
-    let mut settings = ctx.settings.security.clone();
+/// The `[security]` settings with `--baseline` and `--evidence` applied.
+fn security_settings(
+    args: &SecurityArgs,
+    settings: &Settings,
+) -> anyhow::Result<crate::metrics::security::Settings> {
+    let mut s = settings.security.clone();
     if let Some(b) = &args.baseline {
-        settings.baseline_us = parse_baseline(b)?;
+        s.baseline_us = parse_baseline(b)?;
     }
     if let Some(n) = args.evidence {
-        settings.evidence = n;
+        s.evidence = n;
     }
+    Ok(s)
+}
+
+fn min_severity(args: &SecurityArgs) -> Severity {
+    match (args.all, args.min_severity) {
+        (true, _) => Severity::Info,
+        (false, m) => m.unwrap_or(Severity::Medium),
+    }
+}
+
+/// The exit status of a run: `--fail-on`'s.
+fn status(args: &SecurityArgs, requests: u64, max: Option<Severity>) -> ExitStatus {
+    match args.fail_on {
+        None => ExitStatus::Ok,
+        Some(_) if requests == 0 => ExitStatus::NoData,
+        Some(level) if max.is_some_and(|m| m >= level) => ExitStatus::Breach,
+        Some(_) => ExitStatus::Ok,
+    }
+}
+
+pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus> {
+    let loaded = Settings::load(global.config.as_deref())?;
+    if let Some(dir) = args.store.answer_from(&loaded) {
+        return from_store(global, &args, loaded, &dir);
+    }
+    let ctx = Context::with_settings(global, &args.input, None, loaded)?;
+    let settings = security_settings(&args, &ctx.settings)?;
     let window = ctx.window;
     let Some(local) = ctx.local() else {
         return Err(
@@ -134,10 +172,7 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
     let analysis = Security {
         settings,
         rules: args.rules.clone(),
-        min_severity: match (args.all, args.min_severity) {
-            (true, _) => Severity::Info,
-            (false, m) => m.unwrap_or(Severity::Medium),
-        },
+        min_severity: min_severity(&args),
         since_us: window.since_us,
         until_us: window.until_us,
         baseline: true,
@@ -186,11 +221,55 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
         input: ran.input,
     };
     ctx.emit(&out)?;
-    let status = match args.fail_on {
-        None => ExitStatus::Ok,
-        Some(_) if run.requests == 0 => ExitStatus::NoData,
-        Some(level) if out.report.max_severity.is_some_and(|m| m >= level) => ExitStatus::Breach,
-        Some(_) => ExitStatus::Ok,
-    };
+    let status = status(&args, run.requests, out.report.max_severity);
     Ok(ctx.outcome(status, &out.input))
+}
+
+/// `security` answered from the store at `dir`: the window's per-client state from its
+/// minutes, and with --since the baseline period's (the `--baseline` before it) from the
+/// store too, made the run's `before` as a raw read of both makes it. The kept baseline
+/// (`--state`) is neither read nor written: the store holds the history itself.
+fn from_store(
+    global: &GlobalArgs,
+    args: &SecurityArgs,
+    loaded: Settings,
+    dir: &std::path::Path,
+) -> anyhow::Result<ExitStatus> {
+    let settings = security_settings(args, &loaded)?;
+    let make = |w: &Window| -> anyhow::Result<Security> {
+        Ok(Security {
+            settings,
+            rules: args.rules.clone(),
+            min_severity: min_severity(args),
+            since_us: w.since_us,
+            until_us: w.until_us,
+            baseline: true,
+            kept: None,
+        })
+    };
+    let before = |a: &Security, p: &mut SecurityPartial, at: &Loaded<'_>| -> anyhow::Result<()> {
+        let (Some(b), Some(since)) = (a.settings.baseline_us, a.since_us) else {
+            return Ok(());
+        };
+        let period = Window {
+            since_us: Some(since - b),
+            until_us: Some(since),
+        };
+        let (earlier, _, _) = store_kept::load(at.store, a, at.format, &period, at.only)?;
+        let (before, seen) = earlier.into_before();
+        p.before = before;
+        p.seen.merge(seen);
+        Ok(())
+    };
+    let (ran, _) =
+        super::store::run_from_store_with(global, &args.input, None, loaded, dir, make, before)?;
+    let run = ran.report;
+    let out = Analysis {
+        report: run.report,
+        window: run.window,
+        excluded: 0,
+        input: ran.input,
+    };
+    emit(&out, args.input.format, Style::detect())?;
+    Ok(status(args, run.requests, out.report.max_severity))
 }

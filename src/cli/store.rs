@@ -10,14 +10,21 @@ use super::athena::AthenaArgs;
 use super::collect::{collect_into, fingerprint, store_dir, StoreArgs};
 use super::context::{emit, Context, Settings};
 use super::input::InputArgs;
+use super::report::{assemble, draw, Built, Parts, ReportArgs};
 use super::slo::SloArgs;
 use super::GlobalArgs;
 use crate::engine::stats::StoreInput;
-use crate::engine::{AthenaPlan, Finish, InputStats, Ran};
+use crate::engine::{Analysis, AthenaPlan, Finish, InputStats, Ran, Seen};
 use crate::error::{ExitStatus, UsageError};
 use crate::format::FormatId;
+use crate::metrics::backends::Backends;
+use crate::metrics::daily::StatusClassesOverTime;
+use crate::metrics::errors::{Errors, ErrorsConfig};
+use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
+use crate::metrics::security::{Security, Severity};
 use crate::metrics::slo::{compute_with, MeasuredAt};
 use crate::metrics::slos::{NotAnswered, SloAnswer, SloDef, Slos, SlosReport};
+use crate::metrics::traffic::Traffic;
 use crate::render::{Document, Format, Report, Section, Style};
 use crate::store::kept::{self, FromStore};
 use crate::store::{self, slo as store_slo, Info, Store};
@@ -393,6 +400,48 @@ where
     A: FromStore,
     A::Partial: serde::de::DeserializeOwned,
 {
+    run_from_store_with(global, input, athena, settings, dir, make, |_, _, _| Ok(()))
+}
+
+/// Where an answer from the store reads: what [`run_from_store_with`]'s `more` is given.
+pub struct Loaded<'a> {
+    pub store: &'a Store,
+    /// The format answered over.
+    pub format: &'a str,
+    /// With --source: the objects it named, only.
+    pub only: Option<&'a [i64]>,
+    /// The window answered.
+    pub window: &'a Window,
+}
+
+impl Loaded<'_> {
+    /// Another kept analysis' partial over `window`, checked as the answer's own is.
+    pub fn load<B>(&self, analysis: &B, window: &Window) -> anyhow::Result<B::Partial>
+    where
+        B: FromStore,
+        B::Partial: serde::de::DeserializeOwned,
+    {
+        analysis.check(self.store)?;
+        kept::check_kind(self.store, analysis.store_key())?;
+        Ok(kept::load(self.store, analysis, self.format, window, self.only)?.0)
+    }
+}
+
+/// [`run_from_store`], with `more` adding to the window's partial before it is finished
+/// (`security`: its baseline period, loaded from the store apart).
+pub fn run_from_store_with<A>(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    athena: Option<&AthenaArgs>,
+    settings: Settings,
+    dir: &Path,
+    make: impl FnOnce(&Window) -> anyhow::Result<A>,
+    more: impl FnOnce(&A, &mut A::Partial, &Loaded<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<(Ran<A::Report>, A)>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+{
     let slo = settings.slo(None, None)?;
     // the analysis' own settings first: nothing is collected for an answer refused
     let window = Window::parse(
@@ -423,7 +472,18 @@ where
                 analysis.required(),
                 &crate::format::FileFormat::for_file(f, &[], &formats),
             )?;
-            kept::load(&p.store, &analysis, f.name(), &p.window, p.only.as_deref())?
+            analysis.check(&p.store)?;
+            kept::check_kind(&p.store, analysis.store_key())?;
+            let mut loaded =
+                kept::load(&p.store, &analysis, f.name(), &p.window, p.only.as_deref())?;
+            let at = Loaded {
+                store: &p.store,
+                format: f.name(),
+                only: p.only.as_deref(),
+                window: &p.window,
+            };
+            more(&analysis, &mut loaded.0, &at)?;
+            loaded
         }
         None => (analysis.partial(), Default::default(), Default::default()),
     };
@@ -621,4 +681,202 @@ fn which_format(
         ))
         .into()),
     }
+}
+
+/// One kept analysis' partial over the prepared window, checked first (its store settings,
+/// its kind held by every object).
+fn load_kept<A>(
+    p: &Prepared,
+    analysis: &A,
+    format: FormatId,
+) -> anyhow::Result<(A::Partial, Seen, store_slo::Read)>
+where
+    A: FromStore,
+    A::Partial: serde::de::DeserializeOwned,
+{
+    analysis.check(&p.store)?;
+    kept::check_kind(&p.store, analysis.store_key())?;
+    Ok(kept::load(
+        &p.store,
+        analysis,
+        format.name(),
+        &p.window,
+        p.only.as_deref(),
+    )?)
+}
+
+/// `report` answered from the store at `dir`: every analysis of the report from its kept
+/// partials, the SLOs from the store's counts. What the store cannot answer is refused
+/// before anything is collected: an SLO other than the store's counts answer (an endpoints
+/// filter, another latency threshold), and the Path section of the config's `[[hops]]`
+/// (it joins the hops request by request, which the store does not keep).
+pub fn report(
+    global: &GlobalArgs,
+    args: &ReportArgs,
+    settings: Settings,
+    dir: &Path,
+) -> anyhow::Result<Built> {
+    let defs = args.slo.defs(&settings)?;
+    let cfg = defs[0].config;
+    for d in &defs {
+        if !d.endpoints.is_empty() {
+            return Err(UsageError(format!(
+                "the store keeps counts over every request: SLO {:?} has an endpoints filter, which the report from the store cannot answer; add --no-store",
+                d.name
+            ))
+            .into());
+        }
+        if d.config.latency_threshold_ms != cfg.latency_threshold_ms {
+            return Err(UsageError(format!(
+                "the store keeps the counts of one latency threshold: SLO {:?} has {}, the first SLO {}; add --no-store",
+                d.name,
+                threshold_text(d.config.latency_threshold_ms),
+                threshold_text(cfg.latency_threshold_ms)
+            ))
+            .into());
+        }
+    }
+    // the Path section joins the hops request by request: said not answered, never guessed
+    let path_not_answered =
+        (!super::hops::configured(&settings, args.input.nginx_log_format.as_deref())?.is_empty())
+            .then(|| {
+                "the Path section joins the config's [[hops]] request by request (by trace id), which the store does not keep; `hosp-logs report --no-store` reads the logs for it".to_string()
+            });
+    // the Migration section reads each system in its own format: said not answered too
+    let migration_not_answered =
+        (!super::migration::configured(&settings, args.input.nginx_log_format.as_deref())?.is_empty())
+            .then(|| {
+                "the Migration section reads each of the config's [[systems]] in its own format, which the store does not keep; `hosp-logs report --no-store` reads the logs for it".to_string()
+            });
+    let window = Window::parse(
+        args.input.since.as_deref(),
+        args.input.until.as_deref(),
+        super::input::now(),
+    )?;
+    for t in [window.since_us, window.until_us].into_iter().flatten() {
+        if t % 1_000_000 != 0 {
+            return Err(UsageError(
+                "the store keeps whole seconds: give --since/--until in whole seconds, or add --no-store"
+                    .into(),
+            )
+            .into());
+        }
+    }
+    let plan = super::errors::plan_in(&window, args.bucket.as_deref())?;
+    let security = Security::overall(settings.security.clone(), Severity::Low, window.until_us);
+    let errors = Errors {
+        config: ErrorsConfig {
+            include_4xx: false,
+            slow_ms: 1000.0,
+            top: args.top.max(10),
+        },
+        plan,
+    };
+    let latency = Latency {
+        config: LatencyConfig {
+            field: LatencyField::Total,
+            top: args.top,
+        },
+        plan,
+    };
+    let backends = Backends { plan };
+    let traffic = Traffic {
+        top: args.top,
+        plan,
+    };
+    let classes = StatusClassesOverTime { plan };
+    let slos = Slos::new(defs);
+    let p = prepare(global, &args.input, None, settings, dir, None, cfg, window)?;
+    p.store
+        .check_kept_settings(&super::collect::kept_fingerprint(&p.settings))?;
+    let print = fingerprint(&p.settings, &cfg);
+    p.store
+        .check_settings(&print, &store_slo::describe_fingerprint(&print))?;
+    let end = |seen| Finish {
+        window: p.window,
+        seen,
+    };
+    let (parts, seen, read) = match p.format {
+        Some(f) => {
+            let formats = super::context::format_settings(
+                &p.settings.config,
+                args.input.nginx_log_format.as_deref(),
+            )?;
+            let required = [
+                slos.required(),
+                security.required(),
+                errors.required(),
+                latency.required(),
+                backends.required(),
+                traffic.required(),
+                classes.required(),
+            ]
+            .into_iter()
+            .fold(crate::format::RoleSet::EMPTY, |a, b| a.union(b));
+            crate::engine::check_roles(
+                slos.name(),
+                required,
+                &crate::format::FileFormat::for_file(f, &[], &formats),
+            )?;
+            let (e, seen, read) = load_kept(&p, &errors, f)?;
+            let end = end(seen);
+            let mut counts = Vec::new();
+            for d in &slos.defs {
+                let (c, _) = store_slo::load_with(
+                    &p.store,
+                    f.name(),
+                    &p.window,
+                    p.only.as_deref(),
+                    &d.alerts,
+                )?;
+                counts.push(c);
+            }
+            let parts = Parts {
+                slos: slos.finish(counts, &end),
+                security: security.finish(load_kept(&p, &security, f)?.0, &end),
+                errors: errors.finish(e, &end),
+                latency: latency.finish(load_kept(&p, &latency, f)?.0, &end),
+                backends: backends.finish(load_kept(&p, &backends, f)?.0, &end),
+                traffic: traffic.finish(load_kept(&p, &traffic, f)?.0, &end),
+                status_classes: classes.finish(load_kept(&p, &classes, f)?.0, &end),
+            };
+            (parts, seen, read)
+        }
+        None => {
+            let end = end(Seen::default());
+            let parts = Parts {
+                slos: slos.finish(slos.partial(), &end),
+                security: security.finish(security.partial(), &end),
+                errors: errors.finish(errors.partial(), &end),
+                latency: latency.finish(latency.partial(), &end),
+                backends: backends.finish(backends.partial(), &end),
+                traffic: traffic.finish(traffic.partial(), &end),
+                status_classes: classes.finish(classes.partial(), &end),
+            };
+            (parts, Seen::default(), store_slo::Read::default())
+        }
+    };
+    let input = store_input(&p, &read, dir)?;
+    let mut report = assemble(parts, seen.excluded, input, &cfg);
+    if let Some(why) = path_not_answered {
+        if !global.quiet {
+            eprintln!("hosp-logs: warning: the report from the store has no Path section: {why}");
+        }
+        report.path_not_answered = Some(why);
+    }
+    if let Some(why) = migration_not_answered {
+        if !global.quiet {
+            eprintln!(
+                "hosp-logs: warning: the report from the store has no Migration section: {why}"
+            );
+        }
+        report.migration_not_answered = Some(why);
+    }
+    answered(
+        global,
+        &p.store,
+        report.window.end.as_deref(),
+        &report.input,
+    );
+    draw(report, &cfg, args.top)
 }

@@ -67,6 +67,18 @@ impl<P> RollingPartial<P> {
     }
 }
 
+impl<A: Analysis> Rolling<A> {
+    /// Merges `p`, a partial of the bucket holding `t_us` read elsewhere (the store), into
+    /// that bucket.
+    pub fn add(&self, part: &mut RollingPartial<A::Partial>, t_us: i64, p: A::Partial) {
+        let b = part
+            .buckets
+            .entry(t_us.div_euclid(self.bucket_us) * self.bucket_us)
+            .or_insert_with(|| self.inner.partial());
+        self.inner.merge(b, p);
+    }
+}
+
 impl<A: Analysis> Rolling<A>
 where
     A::Partial: Clone,

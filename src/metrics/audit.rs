@@ -97,14 +97,7 @@ impl AuditFilter {
     /// Whether a request passes every filter (read in place: nothing is copied for the
     /// requests turned away).
     pub fn matches(&self, r: &Request<'_>) -> bool {
-        let client = self.clients.is_empty()
-            || self.clients.iter().any(|c| match c {
-                ClientMatch::Net(n) => r
-                    .client_ip
-                    .and_then(|ip| ip.parse().ok())
-                    .is_some_and(|ip| n.contains(ip)),
-                ClientMatch::UserAgent(g) => g.matches(r.user_agent.as_deref().unwrap_or("-")),
-            });
+        let client = self.matches_client(r);
         let endpoint = self.endpoints.is_empty()
             || self.endpoints.iter().any(|p| {
                 r.path.as_deref().is_some_and(|x| p.matches(x))
@@ -121,6 +114,18 @@ impl AuditFilter {
             });
         let status = self.statuses.is_empty() || self.statuses.iter().any(|s| s.matches(r.status));
         client && endpoint && method && status
+    }
+
+    /// Whether a request's client (address and user agent) passes `--client`.
+    pub fn matches_client(&self, r: &Request<'_>) -> bool {
+        self.clients.is_empty()
+            || self.clients.iter().any(|c| match c {
+                ClientMatch::Net(n) => r
+                    .client_ip
+                    .and_then(|ip| ip.parse().ok())
+                    .is_some_and(|ip| n.contains(ip)),
+                ClientMatch::UserAgent(g) => g.matches(r.user_agent.as_deref().unwrap_or("-")),
+            })
     }
 }
 
@@ -175,7 +180,7 @@ pub struct AuditReport {
 
 /// One client's trail so far: its counts, and its events (the earliest `limit` writes and
 /// `limit` other requests are enough to show writes first; all of them without a limit).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Trail {
     requests: u64,
     writes: u64,
@@ -246,7 +251,7 @@ pub struct Audit {
 }
 
 /// Requests seen and matched, and a trail per client (address + user agent).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditPartial {
     total: u64,
     matched: u64,
@@ -362,6 +367,143 @@ impl Analysis for Audit {
     }
 }
 
+/// What the store keeps of the audit trail, per object and minute ([`AuditKept`]): every
+/// client's counts (the trail with `--summary` and no filter) and the write requests' rows,
+/// not the others' (a day's reads are most of its requests).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuditKeptPartial {
+    pub trails: AuditPartial,
+    pub writes: Vec<Req>,
+}
+
+/// The audit trail answered from what the store keeps ([`AuditKeptPartial`]): `audit`'s
+/// report for its settings, a raw read's exactly, for the settings those hold
+/// ([`AuditKept::refused`] says which do not). The store folds it with the default
+/// settings: what it keeps does not depend on them.
+#[derive(Debug, Clone, Default)]
+pub struct AuditKept {
+    pub audit: Audit,
+}
+
+impl Default for Audit {
+    fn default() -> Audit {
+        Audit {
+            filter: AuditFilter::default(),
+            summary: true,
+            limit: 0,
+        }
+    }
+}
+
+impl AuditKept {
+    /// The trail of every request with its counts only: what the store keeps per client.
+    fn counts() -> Audit {
+        Audit::default()
+    }
+
+    /// Whether `--method` names write methods only (every request it matches is a write, and
+    /// the store keeps every write's row).
+    fn writes_only(&self) -> bool {
+        let m = &self.audit.filter.methods;
+        !m.is_empty() && m.iter().all(|m| m == "WRITE" || is_write_method(Some(m)))
+    }
+
+    /// Why the store cannot answer these settings: it keeps every client's counts (a
+    /// `--summary` filtered by `--client` only) and the write requests' rows (any filter and
+    /// the events, with `--method` naming writes only), not the reads' rows.
+    pub fn refused(&self) -> Option<String> {
+        let f = &self.audit.filter;
+        if self.writes_only()
+            || (self.audit.summary
+                && f.endpoints.is_empty()
+                && f.methods.is_empty()
+                && f.statuses.is_empty())
+        {
+            return None;
+        }
+        Some("the store keeps every client's counts and the rows of the write requests, not the reads': the events of reads and --endpoint, --status or --method other than writes need the logs; add --method write, or --summary with --client only, or --no-store".into())
+    }
+
+    /// `audit`'s partial for these settings, from what the store keeps (settings
+    /// [`AuditKept::refused`] turns away give the counts of every client).
+    fn answer(&self, kept: AuditKeptPartial) -> AuditPartial {
+        let audit = &self.audit;
+        if self.writes_only() {
+            let batch: Vec<Request<'_>> = kept.writes.iter().map(Req::request).collect();
+            let mut p = audit.partial();
+            audit.fold(&mut p, &batch);
+            p.total = kept.trails.total;
+            return p;
+        }
+        let mut p = AuditPartial {
+            total: kept.trails.total,
+            matched: 0,
+            clients: Keyed::default(),
+        };
+        for (key, t) in kept.trails.clients.into_rows() {
+            let (ip, ua) = (
+                key.first().cloned().flatten(),
+                key.get(1).cloned().flatten(),
+            );
+            // a client is its address and user agent: what --client matches
+            let probe = Request {
+                client_ip: ip.as_deref(),
+                user_agent: ua.as_deref().map(Into::into),
+                ..Request::default()
+            };
+            if audit.filter.matches_client(&probe) {
+                p.matched += t.requests;
+                p.clients.add(&[ip.as_deref(), ua.as_deref()], t);
+            }
+        }
+        p
+    }
+}
+
+impl Analysis for AuditKept {
+    type Partial = AuditKeptPartial;
+    type Report = AuditReport;
+
+    fn name(&self) -> &'static str {
+        "audit"
+    }
+
+    fn required(&self) -> RoleSet {
+        Self::counts().required()
+    }
+
+    fn optional(&self) -> RoleSet {
+        Self::counts().optional()
+    }
+
+    fn excludes(&self) -> bool {
+        false
+    }
+
+    fn partial(&self) -> AuditKeptPartial {
+        AuditKeptPartial::default()
+    }
+
+    fn fold(&self, p: &mut AuditKeptPartial, batch: &[Request<'_>]) {
+        Self::counts().fold(&mut p.trails, batch);
+        p.writes.extend(
+            batch
+                .iter()
+                .filter(|r| is_write_method(r.method))
+                .map(Req::of),
+        );
+    }
+
+    fn merge(&self, into: &mut AuditKeptPartial, mut from: AuditKeptPartial) {
+        Self::counts().merge(&mut into.trails, from.trails);
+        into.writes.append(&mut from.writes);
+    }
+
+    fn finish(&self, p: AuditKeptPartial, end: &Finish) -> AuditReport {
+        self.audit.finish(self.answer(p), end)
+    }
+}
+
 /// Builds the trail over requests already in memory (tests).
 #[cfg(test)]
 fn compute(reqs: &[Req], filter: &AuditFilter, summary: bool, limit: usize) -> AuditReport {
@@ -464,5 +606,81 @@ mod tests {
         assert_eq!(r.clients[0].events_omitted, 2);
         assert!(StatusMatch::parse("abc").is_err());
         assert!(StatusMatch::parse("500-400").is_err());
+    }
+
+    /// The trail from what the store keeps ([`AuditKept`], folded in two halves and merged,
+    /// as two objects) equals the trail over the requests, for every setting it answers;
+    /// the others are refused.
+    #[test]
+    fn the_stores_partial_answers_summaries_and_writes_as_the_requests_do() {
+        let mut reqs = day();
+        // a lower-case write, a request with no method and one with no address
+        reqs.push(req(10, "192.0.2.14", BROWSER, "post", "/notes", 201));
+        let mut none = req(11, "198.51.100.7", "curl/8", "GET", "/x", 404);
+        none.method = None;
+        reqs.push(none);
+        let mut anon = req(12, "192.0.2.14", BROWSER, "DELETE", "/notes/4", 403);
+        anon.client_ip = None;
+        reqs.push(anon);
+        let kept = |audit: Audit| {
+            let k = AuditKept { audit };
+            let (a, b) = reqs.split_at(5);
+            let mut p = k.partial();
+            for half in [a, b] {
+                let batch: Vec<Request<'_>> = half.iter().map(Req::request).collect();
+                let mut q = k.partial();
+                k.fold(&mut q, &batch);
+                k.merge(&mut p, q);
+            }
+            (k.refused(), k.finish(p, &Finish::default()))
+        };
+        let f = |clients: &[&str], endpoints: &[&str], methods: &[&str], statuses: &[&str]| {
+            let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+            AuditFilter::new(&s(clients), &s(endpoints), &s(methods), &s(statuses)).unwrap()
+        };
+        let answered = [
+            (f(&[], &[], &[], &[]), true, 0),
+            (f(&["192.0.2.0/24", "curl/*"], &[], &[], &[]), true, 0),
+            (f(&[], &[], &["write"], &[]), false, 0),
+            (
+                f(&[], &["/notes"], &["POST", "delete"], &["4xx", "201"]),
+                false,
+                1,
+            ),
+            (f(&["203.0.113.66"], &[], &["write"], &[]), true, 0),
+        ];
+        for (filter, summary, limit) in answered {
+            let audit = Audit {
+                filter: filter.clone(),
+                summary,
+                limit,
+            };
+            let (refused, report) = kept(audit);
+            assert_eq!(refused, None, "{filter:?}");
+            let want = compute(&reqs, &filter, summary, limit);
+            assert!(want.requests > 0, "{filter:?}");
+            assert_eq!(report.clients, want.clients, "{filter:?} {summary}");
+            assert_eq!(
+                (report.total_requests, report.requests),
+                (want.total_requests, want.requests)
+            );
+        }
+        for (filter, summary) in [
+            (f(&[], &[], &[], &[]), false),
+            (f(&[], &["/notes"], &[], &[]), true),
+            (f(&[], &[], &["GET"], &[]), true),
+            (f(&[], &[], &["write", "read"], &[]), true),
+            (f(&[], &[], &[], &["5xx"]), true),
+        ] {
+            let (refused, _) = kept(Audit {
+                filter: filter.clone(),
+                summary,
+                limit: 0,
+            });
+            assert!(
+                refused.is_some_and(|r| r.contains("--no-store")),
+                "{filter:?}"
+            );
+        }
     }
 }

@@ -188,7 +188,7 @@ pub struct StatusClasses {
 }
 
 /// Requests per status class and bucket.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClassCounts {
     pub n: u64,
     pub c2: u64,
@@ -368,6 +368,15 @@ pub struct DailyReport {
     /// The systems side by side (`hosp-logs migration`), when the config has `[[systems]]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub migration: Option<super::migration::MigrationReport>,
+    /// Why the Path section is not in the report, when the config has `[[hops]]` and the
+    /// report was answered from the store (which keeps no request-by-request join).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_not_answered: Option<String>,
+    /// Why the Migration section is not in the report, when the config has `[[systems]]` and
+    /// the report was answered from the store (which keeps the analyses' partials of one
+    /// source, not each system's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration_not_answered: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

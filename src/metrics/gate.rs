@@ -136,11 +136,20 @@ pub struct GatePartial {
     latency: Histogram,
     valid: u64,
     e5: u64,
-    /// Not kept by the store (which refuses --max-findings).
+    /// Not kept with the gate's partial: the store keeps it as `security`'s, loaded apart
+    /// ([`GatePartial::set_security`]).
     #[serde(skip)]
     security: SecurityPartial,
     /// The named SLOs' counts (`--slo NAME=TARGET`), in `Gate::named` order.
     named: Vec<SloCounts>,
+}
+
+impl GatePartial {
+    /// The security state of the window, for `--max-findings` (from the store: `security`'s
+    /// kept partial, loaded apart).
+    pub fn set_security(&mut self, security: SecurityPartial) {
+        self.security = security;
+    }
 }
 
 /// The gate as an analysis.

@@ -175,6 +175,41 @@ impl Live {
         }
     }
 
+    /// The recent panels' analyses (errors, latency, security), folded a minute per bucket:
+    /// what a minute read elsewhere (the store) is a partial of.
+    pub fn recent(&self) -> (&Errors, &Latency, &Security) {
+        (
+            &self.errors.inner,
+            &self.latency.inner,
+            &self.security.inner,
+        )
+    }
+
+    /// Adds one minute's partials of the recent panels read elsewhere (the store, before the
+    /// sources are followed), `minute_us` its start.
+    pub fn add_recent_minute(
+        &self,
+        p: &mut LivePartial,
+        minute_us: i64,
+        errors: <Errors as Analysis>::Partial,
+        latency: <Latency as Analysis>::Partial,
+        security: <Security as Analysis>::Partial,
+    ) {
+        self.errors.add(&mut p.errors, minute_us, errors);
+        self.latency.add(&mut p.latency, minute_us, latency);
+        self.security.add(&mut p.security, minute_us, security);
+    }
+
+    /// Whether the store's counts (the first SLO's: its latency threshold, every request)
+    /// answer every SLO of the view; the name of the first they do not, if any.
+    pub fn slo_not_from_store(&self) -> Option<&str> {
+        let defs = &self.slo.inner.defs;
+        let first = defs.first()?.config.latency_threshold_ms;
+        defs.iter()
+            .find(|d| !d.endpoints.is_empty() || d.config.latency_threshold_ms != first)
+            .map(|d| d.name.as_str())
+    }
+
     /// Drops what no panel shows any more at `now_us`: memory follows the windows, never how
     /// long the view has run.
     pub fn prune(&self, p: &mut LivePartial, now_us: i64) {
@@ -547,5 +582,75 @@ mod tests {
         assert_eq!(snap.requests_hour, 10);
         // every long window reaches back before what was read: all partial
         assert!(snap.slo.burn_rate_alerts.iter().all(|a| a.partial));
+    }
+
+    /// The recent panels from partials kept a minute each (as the store keeps them, folded
+    /// with the store's settings) show what the panels folded from the requests show.
+    #[test]
+    fn recent_minutes_added_from_elsewhere_show_what_folding_them_shows() {
+        let live = live();
+        let batch = [
+            reqs(40, 3_000, "GET", "/notes", 200, 20.0),
+            reqs(7, 2_000, "POST", "/notes", 503, 5.0),
+            reqs(8, 10, "GET", "/notes", 200, 100.0),
+            vec![
+                req(30, "GET", "/images", 502, 1.0),
+                req(31, "GET", "/images", 500, 1.0),
+                req(40, "GET", "/search?q=1' OR 1=1--", 200, 100.0),
+                req(41, "GET", "/.env", 404, 3.0),
+            ],
+        ]
+        .concat();
+        let (_, folded) = snapshot_of(&live, &batch);
+        // as the store keeps them: a partial per minute, of its own settings
+        let errors = Errors {
+            config: ErrorsConfig {
+                include_4xx: true,
+                slow_ms: 1000.0,
+                top: 0,
+            },
+            plan: BucketPlan::Fixed(MIN),
+        };
+        let latency = Latency {
+            config: LatencyConfig {
+                field: LatencyField::Total,
+                top: 0,
+            },
+            plan: BucketPlan::Fixed(MIN),
+        };
+        let security = live.recent().2.clone();
+        let mut minutes: std::collections::BTreeMap<i64, Vec<Request<'_>>> = Default::default();
+        for r in &batch {
+            minutes
+                .entry(r.time_us.div_euclid(MIN) * MIN)
+                .or_default()
+                .push(r.clone());
+        }
+        let mut p = live.partial();
+        for (m, reqs) in &minutes {
+            let (mut e, mut l, mut s) = (errors.partial(), latency.partial(), security.partial());
+            errors.fold(&mut e, reqs);
+            latency.fold(&mut l, reqs);
+            security.fold(&mut s, reqs);
+            live.add_recent_minute(&mut p, *m, e, l, s);
+        }
+        let added = live.snapshot(&p, NOW, NOW - 3 * 24 * HOUR, InputStats::default());
+        assert!(folded.requests_hour > 0 && !folded.findings.is_empty());
+        assert!(folded.errors_hour > 0 && !folded.top_failing.is_empty());
+        let panels = |s: &Snapshot| {
+            format!(
+                "{:?}",
+                (
+                    &s.latency_now,
+                    &s.latency_hour,
+                    s.requests_hour,
+                    s.errors_hour,
+                    s.generated_hour,
+                    &s.top_failing,
+                    &s.findings,
+                )
+            )
+        };
+        assert_eq!(panels(&added), panels(&folded));
     }
 }

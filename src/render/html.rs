@@ -452,6 +452,14 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
     }
     o.push_str("</section>\n\n");
 
+    if let (None, Some(why)) = (&r.path, &r.path_not_answered) {
+        o.push_str("<section id=\"path\">\n<h2>Path: the request hop by hop</h2>\n");
+        o.push_str(&format!(
+            "<p class=\"placeholder\">Not in this report: {}</p>\n</section>\n\n",
+            esc(why)
+        ));
+    }
+
     // the request hop by hop: the funnel, each hop's success over time, the attribution
     if let Some(path) = &r.path {
         o.push_str("<section id=\"path\">\n<h2>Path: the request hop by hop</h2>\n");
@@ -487,6 +495,13 @@ pub fn page(r: &DailyReport, charts: &[Chart<'_>], top: usize) -> String {
 
     // the systems side by side: the cut-over table and its charts (names and routes come
     // from the logs and the config: `table`, `cell` and `note` escape them)
+    if let (None, Some(why)) = (&r.migration, &r.migration_not_answered) {
+        o.push_str("<section id=\"migration\">\n<h2>Migration: the systems side by side</h2>\n");
+        o.push_str(&format!(
+            "<p class=\"placeholder\">Not in this report: {}</p>\n</section>\n\n",
+            esc(why)
+        ));
+    }
     if let Some(m) = &r.migration {
         o.push_str("<section id=\"migration\">\n<h2>Migration: the systems side by side</h2>\n");
         document(&mut o, &m.document(), usize::MAX, false);

@@ -192,12 +192,14 @@ struct Parsed {
 
 /// Collects `groups` into `store`: hashes every input, reads the new ones (`threads` at a
 /// time, one partial each) and records each with its rows in one transaction.
+#[allow(clippy::too_many_arguments)]
 pub fn collect(
     store: &mut Store,
     groups: &[Group],
     routes: &Routes,
     exclude: &ClientFilter,
     slo: SloConfig,
+    security: &crate::metrics::security::Settings,
     now_s: i64,
     threads: usize,
 ) -> Result<Summary, CollectError> {
@@ -328,7 +330,7 @@ pub fn collect(
     let analysis = (
         StoreSlo { config: slo },
         KeptSet {
-            kept: kept::registry(slo),
+            kept: kept::registry(slo, security),
         },
     );
     let none = ClientFilter::default();

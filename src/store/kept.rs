@@ -12,7 +12,8 @@
 //! into a partial of the asked settings, and finishes it: the numbers a raw read gives.
 //!
 //! Adding an analysis is one place: a line in [`registry`] and its [`FromStore`] key (its
-//! partial must be `serde`).
+//! partial must be `serde`), and the key in [`KINDS_ADDED`] (a store collected before it
+//! holds none of it: answers from it are refused, [`check_kind`]).
 //!
 //! A window that starts or ends inside a minute is answered exactly when no object holds
 //! requests of that minute on both sides of the edge (the minute's first and last request
@@ -26,14 +27,16 @@ use rusqlite::{params, OptionalExtension};
 use super::{Store, StoreError};
 use crate::engine::{Analysis, Finish, Seen};
 use crate::format::{Request, Role, RoleSet};
+use crate::metrics::audit::AuditKept;
 use crate::metrics::backends::Backends;
 use crate::metrics::buckets::BucketPlan;
+use crate::metrics::daily::StatusClassesOverTime;
 use crate::metrics::edge::Edge;
 use crate::metrics::errors::{Errors, ErrorsConfig};
 use crate::metrics::gate::{Gate, GateConfig};
 use crate::metrics::latency::{Latency, LatencyConfig, LatencyField};
 use crate::metrics::retries::{Retries, RetriesConfig};
-use crate::metrics::security::{Security, Severity};
+use crate::metrics::security::{Security, Settings as SecuritySettings, Severity};
 use crate::metrics::slo::SloConfig;
 use crate::metrics::traffic::{cap_tops, Traffic, TrafficPartial, STORE_TOP_CAP};
 use crate::window::Window;
@@ -59,6 +62,10 @@ where
     /// The SLO settings its partial depends on (checked against the store's, as `slo` is).
     fn slo(&self) -> Option<SloConfig> {
         None
+    }
+    /// Checks the store's settings its partial depends on besides the kept fingerprint's.
+    fn check(&self, _store: &Store) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
@@ -112,12 +119,8 @@ impl FromStore for Gate {
     }
 
     fn refused(&self) -> Option<String> {
-        if !self.gate.max_findings.is_empty() {
-            return Some(
-                "the store keeps no security state yet: --max-findings reads the logs (add --no-store)"
-                    .to_string(),
-            );
-        }
+        // --max-findings: the security state is loaded from `security`'s partials apart
+        // (`cli::gate`)
         // the kept gate partial holds the first SLO's counts only
         (!self.gate.named.is_empty()).then(|| {
             "the store keeps the first SLO's counts only: --slo NAME=TARGET reads the logs (add --no-store)"
@@ -128,6 +131,135 @@ impl FromStore for Gate {
     fn slo(&self) -> Option<SloConfig> {
         Some(self.slo)
     }
+}
+
+/// `security`: its per-client state of every request, kept with every rule's parts (the
+/// answer's `--rule` reads the ones it runs) and no baseline (a minute is a client's state
+/// whatever the window: the baseline period is loaded from the store apart and made the
+/// answer's `before`, see `cli::store::security`). What it keeps depends on the
+/// `[security]` settings the fold reads ([`SecuritySettings::fold_fingerprint`]), checked
+/// apart from the other analyses' ([`check_security_settings`]).
+impl FromStore for Security {
+    fn store_key(&self) -> &'static str {
+        "security"
+    }
+
+    fn check(&self, store: &Store) -> Result<(), StoreError> {
+        check_security_settings(store, &self.settings.fold_fingerprint())
+    }
+}
+
+/// The store's setting that holds [`SecuritySettings::fold_fingerprint`].
+pub const SECURITY_SETTING: &str = "security";
+
+/// Checks that the store's security state was kept with `fingerprint` (the `[security]`
+/// settings the fold reads), before a collect adds to it or an answer reads it. A store
+/// with objects and no such setting was collected before the store kept security state.
+pub fn check_security_settings(store: &Store, fingerprint: &str) -> Result<(), StoreError> {
+    match store.setting(SECURITY_SETTING)? {
+        Some(f) if f == fingerprint => Ok(()),
+        Some(f) => Err(StoreError::Settings {
+            path: store.dir.display().to_string(),
+            stored: format!("the [security] settings {f}"),
+            asked: format!("{fingerprint} (the [security] settings, with --evidence)"),
+        }),
+        None => {
+            let objects: i64 = store
+                .conn
+                .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+                .map_err(|e| store.sql(e))?;
+            if objects == 0 {
+                return Ok(());
+            }
+            Err(StoreError::Unsupported {
+                path: store.dir.display().to_string(),
+                reason: "its objects were collected before the store kept security state; `hosp-logs store rebuild` collects them again with it (or add --no-store)".into(),
+            })
+        }
+    }
+}
+
+/// `audit`: every client's counts and the write requests' rows (see [`AuditKept`]); what
+/// the asked filters need beyond those is refused ([`AuditKept::refused`]).
+impl FromStore for AuditKept {
+    fn store_key(&self) -> &'static str {
+        AUDIT_KEY
+    }
+
+    fn refused(&self) -> Option<String> {
+        AuditKept::refused(self)
+    }
+}
+
+/// The report's requests by status class over time.
+impl FromStore for StatusClassesOverTime {
+    fn store_key(&self) -> &'static str {
+        STATUS_CLASSES_KEY
+    }
+}
+
+const AUDIT_KEY: &str = "audit";
+const STATUS_CLASSES_KEY: &str = "status_classes";
+
+/// The store's setting that lists the partial kinds every object of it holds (a kind added
+/// since some of them were collected is missing from theirs).
+pub const KINDS_SETTING: &str = "kinds";
+
+/// The kinds added after the first stores were written: a store with objects and no
+/// [`KINDS_SETTING`] holds every other kind of the registry.
+const KINDS_ADDED: [&str; 2] = [AUDIT_KEY, STATUS_CLASSES_KEY];
+
+fn kinds_now(slo: SloConfig, security: &SecuritySettings) -> Vec<&'static str> {
+    registry(slo, security).iter().map(|k| k.key()).collect()
+}
+
+/// Records, before a collect adds objects, which kinds every object of the store holds: the
+/// registry's in an empty store; in one collected before [`KINDS_SETTING`], the registry's
+/// but [`KINDS_ADDED`]; else unchanged (the new objects hold every kind).
+pub fn record_kinds(
+    store: &Store,
+    slo: SloConfig,
+    security: &SecuritySettings,
+) -> Result<(), StoreError> {
+    let objects: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+        .map_err(|e| store.sql(e))?;
+    let now = kinds_now(slo, security);
+    let kinds: Vec<&str> = match (objects, store.setting(KINDS_SETTING)?) {
+        (0, _) => now,
+        (_, None) => now
+            .into_iter()
+            .filter(|k| !KINDS_ADDED.contains(k))
+            .collect(),
+        (_, Some(_)) => return Ok(()),
+    };
+    store.set_setting(KINDS_SETTING, &kinds.join(","))
+}
+
+/// Checks that every object of the store holds the partials kept under `key` (see
+/// [`record_kinds`]): a store collected before they were kept is refused, with what to do.
+pub fn check_kind(store: &Store, key: &str) -> Result<(), StoreError> {
+    let held = match store.setting(KINDS_SETTING)? {
+        Some(k) => k.split(',').any(|k| k == key),
+        None => !KINDS_ADDED.contains(&key),
+    };
+    if held {
+        return Ok(());
+    }
+    let objects: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+        .map_err(|e| store.sql(e))?;
+    if objects == 0 {
+        return Ok(());
+    }
+    Err(StoreError::Unsupported {
+        path: store.dir.display().to_string(),
+        reason: format!(
+            "some of its objects were collected before the store kept the {key:?} partials; `hosp-logs store rebuild` collects them again with them (or add --no-store)"
+        ),
+    })
 }
 
 impl FromStore for Edge {
@@ -147,7 +279,7 @@ fn latency_key(field: LatencyField) -> &'static str {
 
 /// Every analysis the store keeps, at its finest resolution (`slo`: the SLO settings the
 /// store is collected with).
-pub fn registry(slo: SloConfig) -> Vec<Box<dyn KeptDyn>> {
+pub fn registry(slo: SloConfig, security: &SecuritySettings) -> Vec<Box<dyn KeptDyn>> {
     let minute = BucketPlan::Fixed(MIN);
     let mut out: Vec<Box<dyn KeptDyn>> = Vec::new();
     for field in [
@@ -189,6 +321,12 @@ pub fn registry(slo: SloConfig) -> Vec<Box<dyn KeptDyn>> {
         named: crate::metrics::slos::Slos::new(Vec::new()),
         security: Security::overall(Default::default(), Severity::Info, None),
     }));
+    // every rule, no baseline: see `impl FromStore for Security`
+    out.push(kept(Security::overall(
+        security.clone(),
+        Severity::Info,
+        None,
+    )));
     out.push(kept(Retries {
         config: RetriesConfig {
             client_timeout_ms: RETRIES_CLIENT_TIMEOUT_MS,
@@ -196,6 +334,8 @@ pub fn registry(slo: SloConfig) -> Vec<Box<dyn KeptDyn>> {
         },
         plan: minute,
     }));
+    out.push(kept(AuditKept::default()));
+    out.push(kept(StatusClassesOverTime { plan: minute }));
     out
 }
 
@@ -549,10 +689,19 @@ where
             }
             continue;
         }
-        seen.merge(Seen {
-            excluded: get(6)?.unwrap_or_default().max(0) as u64,
-            first_us: get(4)?,
-            last_us: get(5)?,
+        // an analysis that applies no [exclude] (audit) saw every request, as a raw read
+        seen.merge(if analysis.excludes() {
+            Seen {
+                excluded: get(6)?.unwrap_or_default().max(0) as u64,
+                first_us: get(4)?,
+                last_us: get(5)?,
+            }
+        } else {
+            Seen {
+                excluded: 0,
+                first_us: Some(first),
+                last_us: Some(last),
+            }
         });
         wanted.entry(object).or_default().insert(minute);
     }

@@ -64,6 +64,113 @@ pub struct WatchArgs {
     pub alert_severity: Severity,
     #[command(flatten)]
     pub slo: SloFlags,
+    /// Start from the store in DIR (see `hosp-logs collect`): the SLO's counts and the last
+    /// hour's panels up to its complete_through, the sources read from there on. Default:
+    /// config [store] path, else the sources read whole
+    #[arg(long = "store", value_name = "DIR", conflicts_with = "no_store")]
+    pub store: Option<std::path::PathBuf>,
+    /// Read the sources whole even when the config has a [store]
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+/// What the store holds for the view before the sources are followed: the SLO's counts, the
+/// recent panels' partials minute by minute, and where the sources are read from.
+struct Backfill {
+    counts: crate::metrics::slo::SloCounts,
+    /// (minute start µs, errors, latency, security)
+    minutes: Vec<RecentMinute>,
+    through_us: i64,
+}
+
+type RecentMinute = (
+    i64,
+    <crate::metrics::errors::Errors as Analysis>::Partial,
+    <crate::metrics::latency::Latency as Analysis>::Partial,
+    <crate::metrics::security::Security as Analysis>::Partial,
+);
+
+/// The store's backfill of the view at `now_us`: every panel from the store up to its
+/// complete_through (the SLO's counts over the retention, the last hour's errors, latency
+/// and security state minute by minute). None when it holds nothing complete of the window.
+/// A view with an SLO the store's counts do not answer is refused.
+fn backfill(
+    dir: &std::path::Path,
+    ctx: &Context,
+    live: &Live,
+    now_us: i64,
+) -> anyhow::Result<Option<Backfill>> {
+    use crate::store::kept::{self, FromStore};
+    if let Some(name) = live.slo_not_from_store() {
+        return Err(UsageError(format!(
+            "the store keeps the first SLO's counts (its latency threshold, every request): SLO {name:?} is not answered from it; add --no-store"
+        ))
+        .into());
+    }
+    let store = crate::store::Store::open_read(dir)?;
+    let fixed = match &ctx.engine {
+        Where::Local { settings, .. } => settings.log_format.fixed(),
+        Where::Athena(_) => None,
+    };
+    let format = match fixed {
+        Some(f) => f.name().to_string(),
+        None => match store.formats()?.as_slice() {
+            [one] => one.clone(),
+            [] => return Ok(None),
+            many => {
+                return Err(UsageError(format!(
+                    "the store {} holds {} logs: say which with --log-format",
+                    dir.display(),
+                    many.join(", ")
+                ))
+                .into())
+            }
+        },
+    };
+    store.check_kept_settings(&super::collect::kept_fingerprint(&ctx.settings))?;
+    let print = super::collect::fingerprint(&ctx.settings, &live.config.slo);
+    let Some(slo) = crate::serve::backfill(dir, &format, &print, now_us - live.retention_us())?
+    else {
+        return Ok(None);
+    };
+    let (errors, latency, security) = live.recent();
+    security.check(&store)?;
+    for key in [
+        errors.store_key(),
+        latency.store_key(),
+        security.store_key(),
+    ] {
+        kept::check_kind(&store, key)?;
+    }
+    const MIN: i64 = 60_000_000;
+    let from = (now_us - crate::metrics::live::RECENT_US).div_euclid(MIN);
+    let mut minutes = Vec::new();
+    // (a store never holds minutes past now but under a clock set back, HOSP_LOGS_NOW)
+    for m in from..slo.through_us.min(now_us).div_euclid(MIN) {
+        let w = crate::window::Window {
+            since_us: Some(m * MIN),
+            until_us: Some((m + 1) * MIN),
+        };
+        minutes.push((
+            m * MIN,
+            kept::load(&store, errors, &format, &w, None)?.0,
+            kept::load(&store, latency, &format, &w, None)?.0,
+            kept::load(&store, security, &format, &w, None)?.0,
+        ));
+    }
+    if !ctx.quiet {
+        eprintln!(
+            "hosp-logs: {} objects of the store {} through {}; the sources are read from there on",
+            slo.objects,
+            dir.display(),
+            crate::window::format_us(slo.through_us)
+        );
+    }
+    Ok(Some(Backfill {
+        counts: slo.counts,
+        minutes,
+        through_us: slo.through_us,
+    }))
 }
 
 /// The clock: `HOSP_LOGS_NOW` (or the real time) at the start, moving on with the real time,
@@ -161,6 +268,27 @@ pub fn run(global: &GlobalArgs, args: WatchArgs) -> anyhow::Result<ExitStatus> {
     ] {
         signal_hook::flag::register(sig, Arc::clone(&interrupted))?;
     }
+    // with a store: every panel from it up to its complete_through, the sources from there
+    let store_dir = match args.no_store {
+        true => None,
+        false => args
+            .store
+            .clone()
+            .or(ctx.settings.config.store.path.clone()),
+    };
+    let backfill = match store_dir {
+        Some(dir) => {
+            let b = backfill(&dir, &ctx, &live, clock.now_us())?;
+            if b.is_none() && !ctx.quiet {
+                eprintln!(
+                    "hosp-logs: the store {} holds nothing complete of the window: the sources are read whole",
+                    dir.display()
+                );
+            }
+            b
+        }
+        None => None,
+    };
     // missing paths and bad S3 URLs are refused here, before the terminal is taken
     let sources = LiveSources::new(sources, settings.max_line_bytes, || S3Context::new(s3))
         .map_err(live_error)?;
@@ -177,6 +305,7 @@ pub fn run(global: &GlobalArgs, args: WatchArgs) -> anyhow::Result<ExitStatus> {
         on_alert: args.on_alert.clone(),
         alert_severity: args.alert_severity,
         stop: Arc::clone(&stop),
+        backfill,
     };
     let handle = std::thread::spawn(move || reader.run(tx));
     let status = if dashboard {
@@ -287,6 +416,8 @@ struct Reader {
     on_alert: Option<String>,
     alert_severity: Severity,
     stop: Arc<AtomicBool>,
+    /// What the store holds before the sources are read (they are read from its end).
+    backfill: Option<Backfill>,
 }
 
 impl Reader {
@@ -303,6 +434,15 @@ impl Reader {
 
     fn follow(&mut self, tx: &Sender<Update>) -> anyhow::Result<()> {
         let mut partial = self.live.partial();
+        let mut read_from_us = i64::MIN;
+        if let Some(b) = self.backfill.take() {
+            self.live.add_slo_seconds(&mut partial, b.counts.seconds());
+            for (minute_us, errors, latency, security) in b.minutes {
+                self.live
+                    .add_recent_minute(&mut partial, minute_us, errors, latency, security);
+            }
+            read_from_us = b.through_us;
+        }
         let started = self.clock.now_us();
         let covered_from = started - self.live.retention_us();
         let mut raised = alert::Raised::default();
@@ -318,7 +458,7 @@ impl Reader {
             settings.now_us = now_us;
             let job = Job {
                 window: crate::window::Window {
-                    since_us: Some(now_us - self.live.retention_us()),
+                    since_us: Some((now_us - self.live.retention_us()).max(read_from_us)),
                     until_us: None,
                 },
                 routes: &self.routes,

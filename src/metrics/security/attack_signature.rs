@@ -12,7 +12,9 @@ use regex::RegexSet;
 use super::{Ctx, Req, Rule, RuleOutput, Severity};
 use crate::format::alb::parse::decode_escapes;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Kind {
     Log4Shell,
     SqlInjection,
@@ -115,14 +117,17 @@ pub fn kinds_in(text: &str) -> Vec<Kind> {
 /// Where a signature was found: "url" or "user agent".
 pub type Place = &'static str;
 
+/// Every place a signature is looked for.
+pub const PLACES: [Place; 2] = ["url", "user agent"];
+
 /// Signatures in a request's URL and user agent.
 pub fn request_kinds(url: Option<&str>, user_agent: Option<&str>) -> Vec<(Kind, Place)> {
     let mut out = Vec::new();
     if let Some(u) = url {
-        out.extend(kinds_in(u).into_iter().map(|k| (k, "url")));
+        out.extend(kinds_in(u).into_iter().map(|k| (k, PLACES[0])));
     }
     if let Some(ua) = user_agent {
-        out.extend(kinds_in(ua).into_iter().map(|k| (k, "user agent")));
+        out.extend(kinds_in(ua).into_iter().map(|k| (k, PLACES[1])));
     }
     out
 }

@@ -13,7 +13,7 @@ use super::finding::Req;
 use crate::format::Request;
 
 /// The earliest `n` requests of a kind, in (time, content) order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Earliest {
     n: usize,
     rows: Vec<Req>,
@@ -77,7 +77,7 @@ pub(super) fn hash_parts(parts: &[&str]) -> u64 {
 /// Counts per value, for at most [`TALLY_CAP`] distinct values: past that, the values with
 /// the smallest hashes are kept (a fixed sample, the same whatever the order requests came
 /// in) and the number of distinct values is estimated from the sample (k-minimum values).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// hash → (value, count)
     kept: BTreeMap<u64, (Box<str>, u64)>,
@@ -155,7 +155,7 @@ pub const NO_UA: &str = "\u{0}";
 
 /// A client's requests of one kind: how many, first and last, their routes ("METHOD
 /// endpoint") and user agents, and the earliest few.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     pub count: u64,
     pub first: Option<i64>,

@@ -240,6 +240,23 @@ impl Settings {
         }
     }
 
+    /// What the per-client state depends on (the settings a fold reads; the thresholds,
+    /// the known networks and the baseline only shape the finish): the store keeps one
+    /// state, for these settings.
+    pub fn fold_fingerprint(&self) -> String {
+        let globs = |g: &[Glob]| g.iter().map(Glob::to_regex).collect::<Vec<_>>();
+        serde_json::json!({
+            "sensitive_endpoints": self.sensitive_text,
+            "scripting_user_agents": globs(&self.scripting),
+            "evidence": self.evidence,
+            "cdn_only": self.cdn_only,
+            "working_hours": self.hours_text,
+            "probe_paths": globs(&self.scanner.probes),
+            "write_burst_bucket_us": self.burst.bucket_us,
+        })
+        .to_string()
+    }
+
     pub fn is_known(&self, addr: Option<IpAddr>) -> bool {
         addr.is_some_and(|a| self.known.iter().any(|c| c.contains(a)))
     }

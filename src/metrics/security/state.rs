@@ -50,7 +50,7 @@ impl Wants {
 }
 
 /// Writes to sensitive endpoints (unexpected-writer).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Sensitive {
     pub all: Group,
     /// Answered 2xx or 3xx.
@@ -62,7 +62,7 @@ pub struct Sensitive {
 }
 
 /// Writes in a time bucket: how many, the first and the last.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub count: u64,
     pub first: i64,
@@ -71,7 +71,7 @@ pub struct Span {
 
 /// Every write (write-burst, the writes following credential guessing, cdn-bypass, the
 /// kept baseline).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Writes {
     pub all: Group,
     /// Bucket start → the writes in it (`[security.write_burst] bucket`).
@@ -85,21 +85,21 @@ pub struct Writes {
 }
 
 /// Writes outside working hours.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct OffHours {
     pub all: Group,
     pub sensitive: u64,
 }
 
 /// Answers 401/403.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Fails {
     pub all: Group,
     pub times: Vec<i64>,
 }
 
 /// A kind of scanner request: how many, the earliest.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Hits {
     pub count: u64,
     pub earliest: Earliest,
@@ -125,7 +125,7 @@ impl Hits {
 }
 
 /// 404s, probe paths, desync classifications, WAF blocks (scanner).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Scan {
     /// (time, hash of "METHOD endpoint") of every 404, for the sliding windows.
     pub not_found: Vec<(i64, u64)>,
@@ -143,9 +143,10 @@ pub struct Scan {
 }
 
 /// Attack signatures (attack-signature).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Attack {
     pub all: Group,
+    #[serde(with = "by_kind")]
     pub by_kind: BTreeMap<(Kind, Place), u64>,
     /// The earliest request of each kind.
     pub first: BTreeMap<Kind, Earliest>,
@@ -153,8 +154,41 @@ pub struct Attack {
     pub reached: bool,
 }
 
+/// [`Attack::by_kind`] in the store: a place is one of [`PLACES`] (`&'static str` is
+/// written as its text and read back as the place it names).
+mod by_kind {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::super::attack_signature::{Kind, Place, PLACES};
+
+    pub fn serialize<S: Serializer>(
+        m: &BTreeMap<(Kind, Place), u64>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let rows: Vec<(Kind, &str, u64)> = m.iter().map(|((k, p), n)| (*k, *p, *n)).collect();
+        rows.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<(Kind, Place), u64>, D::Error> {
+        let rows: Vec<(Kind, String, u64)> = Vec::deserialize(d)?;
+        rows.into_iter()
+            .map(|(k, p, n)| {
+                let place = PLACES
+                    .iter()
+                    .find(|x| **x == p)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown place {p:?}")))?;
+                Ok(((k, *place), n))
+            })
+            .collect()
+    }
+}
+
 /// One client address' requests in the window, as the rules need them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClientState {
     pub requests: u64,
     pub sensitive: Option<Box<Sensitive>>,
@@ -422,7 +456,7 @@ impl ClientState {
 
 /// Requests before the window's start: who wrote then, and when (the baseline for "never
 /// seen writing").
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Before {
     pub requests: u64,
     pub first: Option<i64>,
@@ -438,7 +472,7 @@ fn seen_writing(w: &mut Writer, t: i64, n: u64) {
 /// The times a run read: per hour with requests, its first and last request. Merged exactly
 /// (the union of the hours), whatever the split; [`Seen::spans`] gives the spans of requests
 /// no more than [`GAP_US`] apart, what the kept baseline records as read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Seen {
     hours: BTreeMap<i64, (i64, i64)>,
     /// The hour being added to (requests come mostly in order): (hour, first, last).
@@ -502,7 +536,7 @@ impl Seen {
 }
 
 /// What one thread has counted: a state per client address in the window, and the baseline.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SecurityPartial {
     pub clients: HashMap<Box<str>, ClientState, FxBuildHasher>,
     pub requests: u64,
@@ -579,6 +613,38 @@ impl SecurityPartial {
                 }
             }
         }
+    }
+}
+
+impl SecurityPartial {
+    /// The baseline a partial folded with no window start (every request a client's state)
+    /// comes to when its requests all fall before the window: what a fold with the window's
+    /// start puts in `before` (its requests, the first, who wrote and when), and its times.
+    pub fn into_before(self) -> (Before, Seen) {
+        let mut b = self.before;
+        b.requests += self.requests;
+        b.first = b.first.into_iter().chain(self.first).min();
+        for (ip, c) in self.clients {
+            let Some(w) = c.writes else { continue };
+            let (Some(first_us), Some(last_us)) = (w.all.first, w.all.last) else {
+                continue;
+            };
+            let writer = Writer {
+                first_us,
+                last_us,
+                writes: w.all.count,
+            };
+            match b.writers.get_mut(&ip) {
+                Some(x) => {
+                    seen_writing(x, writer.first_us, writer.writes);
+                    x.last_us = x.last_us.max(writer.last_us);
+                }
+                None => {
+                    b.writers.insert(ip, writer);
+                }
+            }
+        }
+        (b, self.seen)
     }
 }
 
