@@ -793,11 +793,13 @@ fn a_store_without_the_judged_hops_logs_says_what_it_holds() {
 }
 
 /// The store's size against the logs it came from: the fixture day's ALB objects (a quiet load
-/// balancer: 82,382 requests, about 30 per object and minute) take 51 % of their gzip bytes
-/// (measured: 3,162,112 of 6,192,131), most of it the packed partials. The goal (5 %)
-/// is for busier logs, whose partials share more of each minute (see docs/store.md).
+/// balancer: 82,382 requests, about 30 per object and minute). Measured after the merge that
+/// kept security's per-client state and audit's write rows: 6,324,224 bytes, 102 % of the
+/// 6,192,131 gzip bytes; security's packs 1.58 MB and audit's 1.43 MB of it, the other
+/// analyses' packs and tables 3.3 MB (54 %). The goal (5 %) is not met (docs/store.md).
 #[test]
-fn the_fixture_days_store_is_at_most_52_percent_of_its_gzip_logs() {
+fn the_fixture_days_store_is_at_most_105_percent_of_its_gzip_logs_and_56_without_security_and_audit(
+) {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("s");
     let out = collect(&store, &[PathBuf::from(fixture_day())], &[]);
@@ -837,8 +839,21 @@ fn the_fixture_days_store_is_at_most_52_percent_of_its_gzip_logs() {
         .sum();
     assert!(packs * 2 > stored, "{packs} of {stored}");
     assert!(
-        stored * 100 <= gzip * 52,
+        stored * 100 <= gzip * 105,
         "the store takes {stored} bytes, {:.1} % of the {gzip} gzip bytes",
         stored as f64 * 100.0 / gzip as f64
+    );
+    // security's per-client state and audit's write rows grow with the clients and the
+    // writes; the rest with the minutes and keys
+    let kept_rows: u64 = ["security", "audit"]
+        .iter()
+        .map(|k| u(&info["bytes"]["packs"][k]))
+        .sum();
+    assert!(kept_rows > 0, "{info}");
+    let rest = stored - kept_rows;
+    assert!(
+        rest * 100 <= gzip * 56,
+        "without security and audit the store takes {rest} bytes, {:.1} % of the {gzip} gzip bytes",
+        rest as f64 * 100.0 / gzip as f64
     );
 }
