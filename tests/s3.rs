@@ -629,6 +629,56 @@ fn requests_in_flight_fall_on_slowdown_and_the_answer_is_unchanged() {
     assert!(slowdowns * 4 < 576, "{slowdowns} SlowDowns: {f}");
 }
 
+#[test]
+fn gets_start_while_the_listing_pages_and_the_answer_is_unchanged() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.delay = std::time::Duration::from_millis(50);
+        // 50 keys a page: the delivery day 2026/11/20 (574 keys) takes 12 pages, one after
+        // another, 50 ms each
+        f.list_page = Some(50);
+    }
+    let (answer, input) = slo_day(&s, home.path(), &[]);
+    assert_eq!(
+        answer,
+        local_slo_day(),
+        "slo over S3 differs from the local read"
+    );
+    let o = &input["objects"];
+    assert_eq!(u(&o["listed"]), 576);
+    assert_eq!(u(&o["fetched"]), 576);
+    // the objects downloaded during the listing were read, not downloaded again
+    assert_eq!(s.gets.load(Ordering::SeqCst), 576, "each object once");
+    let log = s.log.lock().unwrap().clone();
+    let day = format!("{PREFIX}/2026/11/20/");
+    let pages: Vec<std::time::Instant> = log
+        .iter()
+        .filter_map(|l| match l {
+            Logged::ListAnswered { at, prefix, .. } if *prefix == day => Some(*at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pages.len(), 574usize.div_ceil(50), "{log:?}");
+    let last_page = *pages.last().unwrap();
+    let gets: Vec<std::time::Instant> = log
+        .iter()
+        .filter_map(|l| match l {
+            Logged::GetArrived { at, .. } => Some(*at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(gets.len(), 576);
+    let early = gets.iter().filter(|&&t| t < last_page).count();
+    // the first page's 50 objects were asked for as soon as it arrived, up to the limit at
+    // the start (32), some 500 ms before the last page
+    assert!(
+        early >= 32,
+        "{early} GETs arrived before the day's last page was answered"
+    );
+}
+
 /// Not a test: the server scripts/bench-s3.sh reads from (`--ignored`). Serves the fixture
 /// day with S3_BENCH_DELAY_MS per request, writes its endpoint to S3_BENCH_ENDPOINT and stops
 /// when that file is removed.

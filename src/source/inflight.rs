@@ -12,6 +12,13 @@
 //! it, and the bytes held (in flight and downloaded, not yet read) stay under [`BUDGET`] (one
 //! larger object at a time may pass it alone). Objects larger than [`MAX_OBJECT`] are not
 //! downloaded ahead: their reader streams them as before.
+//!
+//! GETs start while the listing goes on: the objects a listing found are queued as it pages
+//! ([`Flight::queue_listed`]), before anyone knows which of them will be read. Such an entry
+//! is provisional: the next [`Flight::queue`] adopts those it names, in its order, and
+//! [`Flight::forget_listed`] drops the rest (a store's collect reads only its new objects).
+//! Downloaded and unread, they count against the same limit and budget, so a listing never
+//! downloads more than that ahead.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -177,6 +184,8 @@ struct Entry {
     slot: Slot,
     batch: u64,
     size: u64,
+    /// Queued by a listing, not yet asked for by a read ([`Flight::queue_listed`]).
+    listed: bool,
 }
 
 struct State {
@@ -237,19 +246,53 @@ impl Flight {
     }
 
     /// Queues `objects` (key, size), in order, for download ahead; those already queued or
-    /// held, and those larger than [`MAX_OBJECT`], are left alone. Returns the batch, for
-    /// [`Flight::forget`].
+    /// held, and those larger than [`MAX_OBJECT`], are left alone, except the ones a listing
+    /// queued ([`Flight::queue_listed`]): this read adopts them, and those still waiting move
+    /// to their place in its order. Returns the batch, for [`Flight::forget`].
     pub fn queue(
         self: &Arc<Self>,
         objects: impl IntoIterator<Item = (ObjectKey, u64)>,
         start: &Starter,
     ) -> u64 {
+        self.enqueue(objects, start, false)
+    }
+
+    /// Queues the objects a listing found (key, size), in order, while it goes on: they are
+    /// downloaded ahead, within the same limit and budget, until a read adopts them
+    /// ([`Flight::queue`]) or they are forgotten ([`Flight::forget_listed`]).
+    pub fn queue_listed(
+        self: &Arc<Self>,
+        objects: impl IntoIterator<Item = (ObjectKey, u64)>,
+        start: &Starter,
+    ) {
+        self.enqueue(objects, start, true);
+    }
+
+    fn enqueue(
+        self: &Arc<Self>,
+        objects: impl IntoIterator<Item = (ObjectKey, u64)>,
+        start: &Starter,
+        listed: bool,
+    ) -> u64 {
         let mut st = self.lock();
         let batch = st.next_batch;
         st.next_batch += 1;
         let mut added = false;
+        // listed entries this read adopts while they still wait: requeued in its order
+        let mut moved: Vec<ObjectKey> = Vec::new();
         for (key, size) in objects {
-            if size > MAX_OBJECT || st.entries.contains_key(&key) {
+            if size > MAX_OBJECT {
+                continue;
+            }
+            if let Some(e) = st.entries.get_mut(&key) {
+                if e.listed && !listed {
+                    e.listed = false;
+                    e.batch = batch;
+                    if matches!(e.slot, Slot::Queued) {
+                        moved.push(key);
+                        added = true;
+                    }
+                }
                 continue;
             }
             st.entries.insert(
@@ -258,10 +301,22 @@ impl Flight {
                     slot: Slot::Queued,
                     batch,
                     size,
+                    listed,
                 },
             );
-            st.queue.push_back(key);
+            if listed {
+                st.queue.push_back(key);
+            } else {
+                moved.push(key);
+            }
             added = true;
+        }
+        if !moved.is_empty() {
+            let mine: std::collections::HashSet<&ObjectKey> = moved.iter().collect();
+            let mut queue = std::mem::take(&mut st.queue);
+            queue.retain(|k| !mine.contains(k));
+            queue.extend(moved.iter().cloned());
+            st.queue = queue;
         }
         if added && !st.scheduler {
             st.scheduler = true;
@@ -271,6 +326,11 @@ impl Flight {
         drop(st);
         self.cv.notify_all();
         batch
+    }
+
+    /// Drops what listings queued and no read adopted (see [`Flight::forget`]).
+    pub fn forget_listed(&self) {
+        self.forget_where(|e| e.listed);
     }
 
     /// Starts the queued GETs as the limit and the budget allow; ends when the queue is empty.
@@ -339,16 +399,26 @@ impl Flight {
     }
 
     /// The object downloaded ahead, waiting for it while queued or in flight (the queue is in
-    /// the readers' order); None when it was not queued.
+    /// the readers' order); None when it was not queued, or when it waits behind downloads no
+    /// reader took yet (the limit or the budget full of them): its reader then GETs it itself
+    /// rather than wait for objects read later, or never.
     pub fn take(&self, key: &ObjectKey) -> Option<Body> {
         let mut st = self.lock();
         loop {
-            match st.entries.get(key).map(|e| &e.slot) {
+            match st.entries.get(key).map(|e| (&e.slot, e.size)) {
                 None => return None,
-                Some(Slot::Queued | Slot::Flying) => {
+                Some((Slot::Queued, size))
+                    if st.ready > 0
+                        && (st.ready >= st.ctl.limit() || st.held_bytes + size > BUDGET) =>
+                {
+                    // taken over: the scheduler skips it
+                    st.entries.remove(key);
+                    return None;
+                }
+                Some((Slot::Queued | Slot::Flying, _)) => {
                     st = self.cv.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
-                Some(Slot::Ready(_)) => {
+                Some((Slot::Ready(_), _)) => {
                     let e = st.entries.remove(key).expect("entry just seen");
                     st.ready -= 1;
                     st.held_bytes = st.held_bytes.saturating_sub(e.size);
@@ -379,12 +449,16 @@ impl Flight {
     /// Drops what `batch` queued and no reader took: queued objects are not fetched, those
     /// downloaded are freed, those in flight are dropped when they land.
     pub fn forget(&self, batch: u64) {
+        self.forget_where(|e| e.batch == batch);
+    }
+
+    fn forget_where(&self, gone: impl Fn(&Entry) -> bool) {
         let mut st = self.lock();
         let st = &mut *st;
         let mut freed = 0;
         let mut ready = 0;
         st.entries.retain(|_, e| {
-            if e.batch != batch {
+            if !gone(e) {
                 return true;
             }
             match e.slot {

@@ -35,6 +35,24 @@ pub struct Faults {
     pub slowdown_above: Option<u64>,
     /// GETs answered 503 SlowDown by their arrival: (first, count), numbered from 0.
     pub slowdown_arrivals: Option<(u64, u64)>,
+    /// At most this many keys a LIST page (S3 may answer fewer than asked for).
+    pub list_page: Option<i32>,
+}
+
+/// A request as the server saw it, in the order of [`Server::log`].
+#[derive(Debug, Clone)]
+pub enum Logged {
+    /// A LIST page answered (after the delay): its prefix, and whether more pages follow.
+    ListAnswered {
+        at: std::time::Instant,
+        prefix: String,
+        truncated: bool,
+    },
+    /// A GET arrived (before the delay).
+    GetArrived {
+        at: std::time::Instant,
+        key: String,
+    },
 }
 
 /// GETs in flight right now, the most seen at once, and the SlowDowns answered.
@@ -62,6 +80,7 @@ struct Store {
     in_flight: Arc<InFlight>,
     /// Every key asked for by a GET, in order.
     got: Arc<Mutex<Vec<String>>>,
+    log: Arc<Mutex<Vec<Logged>>>,
 }
 
 impl Store {
@@ -81,7 +100,20 @@ impl S3 for Store {
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        self.inner.list_objects_v2(req).await
+        let mut req = req;
+        if let Some(n) = self.faults.lock().unwrap().list_page {
+            req.input.max_keys = Some(req.input.max_keys.unwrap_or(1000).min(n));
+        }
+        let prefix = req.input.prefix.clone().unwrap_or_default();
+        let answer = self.inner.list_objects_v2(req).await;
+        if let Ok(a) = &answer {
+            self.log.lock().unwrap().push(Logged::ListAnswered {
+                at: std::time::Instant::now(),
+                prefix,
+                truncated: a.output.is_truncated == Some(true),
+            });
+        }
+        answer
     }
 
     async fn get_object(
@@ -91,6 +123,10 @@ impl S3 for Store {
         let arrival = self.gets.fetch_add(1, Ordering::SeqCst);
         let key = req.input.key.clone();
         self.got.lock().unwrap().push(key.clone());
+        self.log.lock().unwrap().push(Logged::GetArrived {
+            at: std::time::Instant::now(),
+            key: key.clone(),
+        });
         let before = self.in_flight.now.fetch_add(1, Ordering::SeqCst);
         let _flying = Flying(&self.in_flight);
         self.in_flight.peak.fetch_max(before + 1, Ordering::SeqCst);
@@ -130,6 +166,8 @@ pub struct Server {
     pub in_flight: Arc<InFlight>,
     /// Every key asked for by a GET, in order.
     pub got: Arc<Mutex<Vec<String>>>,
+    /// Every LIST page answered and every GET arrived, in order.
+    pub log: Arc<Mutex<Vec<Logged>>>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -145,6 +183,7 @@ impl Server {
         let faults = Arc::new(Mutex::new(Faults::default()));
         let in_flight = Arc::new(InFlight::default());
         let got = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
         let store = Store {
             inner: FileSystem::new(root.path()).unwrap(),
             gets: gets.clone(),
@@ -152,6 +191,7 @@ impl Server {
             faults: faults.clone(),
             in_flight: in_flight.clone(),
             got: got.clone(),
+            log: log.clone(),
         };
         let service = {
             let mut b = S3ServiceBuilder::new(store);
@@ -188,6 +228,7 @@ impl Server {
             faults,
             in_flight,
             got,
+            log,
             _rt: rt,
         }
     }
