@@ -761,7 +761,10 @@ async fn list_page(
             out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64, etag));
         }
     }
-    Ok(((out, folders), page.next_continuation_token().map(str::to_string)))
+    Ok((
+        (out, folders),
+        page.next_continuation_token().map(str::to_string),
+    ))
 }
 
 /// A listed page on its way from a listing task to the thread that reads the pages.

@@ -49,10 +49,7 @@ pub enum Logged {
         truncated: bool,
     },
     /// A GET arrived (before the delay).
-    GetArrived {
-        at: std::time::Instant,
-        key: String,
-    },
+    GetArrived { at: std::time::Instant, key: String },
 }
 
 /// GETs in flight right now, the most seen at once, and the SlowDowns answered.
@@ -78,6 +75,7 @@ struct Store {
     lists: Arc<AtomicU64>,
     faults: Arc<Mutex<Faults>>,
     in_flight: Arc<InFlight>,
+    listing: Arc<InFlight>,
     /// Every key asked for by a GET, in order.
     got: Arc<Mutex<Vec<String>>>,
     log: Arc<Mutex<Vec<Logged>>>,
@@ -96,6 +94,9 @@ impl S3 for Store {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         self.lists.fetch_add(1, Ordering::SeqCst);
+        let before = self.listing.now.fetch_add(1, Ordering::SeqCst);
+        let _listing = Flying(&self.listing);
+        self.listing.peak.fetch_max(before + 1, Ordering::SeqCst);
         let delay = self.delay();
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
@@ -164,6 +165,8 @@ pub struct Server {
     pub lists: Arc<AtomicU64>,
     pub faults: Arc<Mutex<Faults>>,
     pub in_flight: Arc<InFlight>,
+    /// LISTs in flight (`slowdowns` unused).
+    pub listing: Arc<InFlight>,
     /// Every key asked for by a GET, in order.
     pub got: Arc<Mutex<Vec<String>>>,
     /// Every LIST page answered and every GET arrived, in order.
@@ -182,6 +185,7 @@ impl Server {
         let lists = Arc::new(AtomicU64::new(0));
         let faults = Arc::new(Mutex::new(Faults::default()));
         let in_flight = Arc::new(InFlight::default());
+        let listing = Arc::new(InFlight::default());
         let got = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::new(Mutex::new(Vec::new()));
         let store = Store {
@@ -190,6 +194,7 @@ impl Server {
             lists: lists.clone(),
             faults: faults.clone(),
             in_flight: in_flight.clone(),
+            listing: listing.clone(),
             got: got.clone(),
             log: log.clone(),
         };
@@ -227,10 +232,52 @@ impl Server {
             lists,
             faults,
             in_flight,
+            listing,
             got,
             log,
             _rt: rt,
         }
+    }
+
+    /// Serves `total` objects (at least the fixture day's): copies of the fixture day's objects
+    /// delivered on the days before it, a day at a time and the last day's only in part (in key
+    /// order). Each copy's delivery folder and the end time in its name move back a whole
+    /// number of days, its bytes are the fixture's object's (hard links when the file system
+    /// allows; every line is still dated 2026-11-20). 16,129 objects: 28 days of one load
+    /// balancer (ALB's one object per node per 5 minutes) and one more. Returns the objects
+    /// served and the delivery days they span back from 2026-11-20 (the fixture day: 1).
+    pub fn add_objects(&self, total: usize) -> (usize, u32) {
+        let base = self.root.path().join(BUCKET).join(PREFIX);
+        let mut objects = Vec::new();
+        files_under(&base, &mut objects);
+        objects.sort();
+        let mut served = objects.len();
+        let mut days = 1;
+        while served < total {
+            let back = i64::from(days);
+            days += 1;
+            for path in objects.iter().take(total - served) {
+                let rel = path.strip_prefix(&base).unwrap();
+                let name = rel.file_name().unwrap().to_str().unwrap();
+                let folder = rel.parent().unwrap().to_str().unwrap();
+                let day = |text: &str, fmt: &str| {
+                    chrono::NaiveDate::parse_from_str(text, fmt).unwrap()
+                        - chrono::Duration::days(back)
+                };
+                let folder = day(folder, "%Y/%m/%d").format("%Y/%m/%d").to_string();
+                let mut parts: Vec<String> = name.split('_').map(str::to_string).collect();
+                // account, service, region, load balancer, end time, node, unique part
+                let end = &parts[4];
+                parts[4] = format!("{}{}", day(&end[..8], "%Y%m%d").format("%Y%m%d"), &end[8..]);
+                let to = base.join(folder).join(parts.join("_"));
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                if std::fs::hard_link(path, &to).is_err() {
+                    std::fs::copy(path, &to).unwrap();
+                }
+                served += 1;
+            }
+        }
+        (served, days)
     }
 
     pub fn day_dir(&self, day: &str) -> PathBuf {
@@ -279,5 +326,17 @@ impl Server {
             json,
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+}
+
+/// Every file below `dir`, in no particular order.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
     }
 }
