@@ -248,7 +248,8 @@ impl Flight {
     /// Queues `objects` (key, size), in order, for download ahead; those already queued or
     /// held, and those larger than [`MAX_OBJECT`], are left alone, except the ones a listing
     /// queued ([`Flight::queue_listed`]): this read adopts them, and those still waiting move
-    /// to their place in its order. Returns the batch, for [`Flight::forget`].
+    /// to their place in its order, ahead of what listings queued and no read adopted.
+    /// Returns the batch, for [`Flight::forget`].
     pub fn queue(
         self: &Arc<Self>,
         objects: impl IntoIterator<Item = (ObjectKey, u64)>,
@@ -312,11 +313,25 @@ impl Flight {
             added = true;
         }
         if !moved.is_empty() {
+            // the earlier reads' objects, then this read's, then what listings queued and no
+            // read adopted yet
+            let s = &mut *st;
             let mine: std::collections::HashSet<&ObjectKey> = moved.iter().collect();
-            let mut queue = std::mem::take(&mut st.queue);
-            queue.retain(|k| !mine.contains(k));
+            let mut unread = VecDeque::new();
+            let mut queue = VecDeque::with_capacity(s.queue.len());
+            for k in s.queue.drain(..) {
+                if mine.contains(&k) {
+                    continue;
+                }
+                if s.entries.get(&k).is_some_and(|e| e.listed) {
+                    unread.push_back(k);
+                } else {
+                    queue.push_back(k);
+                }
+            }
             queue.extend(moved.iter().cloned());
-            st.queue = queue;
+            queue.extend(unread);
+            s.queue = queue;
         }
         if added && !st.scheduler {
             st.scheduler = true;
@@ -607,5 +622,104 @@ mod tests {
         let st = flight.lock();
         assert_eq!((st.ready, st.held_bytes, st.in_flight), (0, 0, 0));
         assert!(st.entries.is_empty());
+    }
+
+    #[test]
+    fn a_listing_downloads_ahead_within_the_limit_and_a_read_adopts_or_forgets_it() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let flight = Flight::new(2);
+        let started = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&started);
+        let start: Starter = Arc::new(move |key: ObjectKey, f: Arc<Flight>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = Ok(key.1.clone().into_bytes());
+            f.landed(key, body, Duration::from_millis(1));
+        });
+        let key = |i: usize| ("b".to_string(), format!("k{i}"), "e".to_string());
+        let wait_for = |n: usize| {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while started.load(Ordering::SeqCst) < n && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            started.load(Ordering::SeqCst)
+        };
+        // a listing's six objects: two land (the limit, 2) and wait, unread
+        flight.queue_listed((0..6).map(|i| (key(i), 3)), &start);
+        assert_eq!(wait_for(2), 2);
+        // the read wants k1, k4 and k7 (not listed): k1 is adopted as downloaded, k4 as
+        // queued, k7 is queued; the listing's others are forgotten (as `prefetch` does)
+        flight.queue([1, 4, 7].map(|i| (key(i), 3)), &start);
+        flight.forget_listed();
+        // k0 freed, k1 read: the limit has room again, k4 and k7 start
+        assert_eq!(flight.take(&key(1)), Some(Ok(b"k1".to_vec())));
+        assert_eq!(flight.take(&key(0)), None, "not adopted: forgotten");
+        assert_eq!(flight.take(&key(4)), Some(Ok(b"k4".to_vec())));
+        assert_eq!(flight.take(&key(7)), Some(Ok(b"k7".to_vec())));
+        assert_eq!(wait_for(4), 4, "k2, k3 and k5 never started");
+        let st = flight.lock();
+        assert_eq!((st.ready, st.held_bytes, st.in_flight), (0, 0, 0));
+        assert!(st.entries.is_empty());
+    }
+
+    #[test]
+    fn a_reader_behind_unread_downloads_gets_its_object_itself() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let flight = Flight::new(2);
+        let started = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&started);
+        let start: Starter = Arc::new(move |key: ObjectKey, f: Arc<Flight>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = Ok(key.1.clone().into_bytes());
+            f.landed(key, body, Duration::from_millis(1));
+        });
+        let key = |i: usize| ("b".to_string(), format!("k{i}"), "e".to_string());
+        // listed k0..k3, then adopted in another order: k3 first, the downloaded k0, k1 after
+        flight.queue_listed((0..4).map(|i| (key(i), 3)), &start);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while started.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        flight.queue([3, 0, 1].map(|i| (key(i), 3)), &start);
+        flight.forget_listed();
+        // k3 waits while k0 and k1 fill the limit, unread: its reader takes it over (None),
+        // instead of waiting for ever
+        assert_eq!(flight.take(&key(3)), None);
+        assert_eq!(flight.take(&key(0)), Some(Ok(b"k0".to_vec())));
+        assert_eq!(flight.take(&key(1)), Some(Ok(b"k1".to_vec())));
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            2,
+            "k3 taken over, k2 forgotten"
+        );
+        let st = flight.lock();
+        assert_eq!((st.ready, st.held_bytes, st.in_flight), (0, 0, 0));
+    }
+
+    #[test]
+    fn what_a_read_adopts_starts_before_what_no_read_asked_for() {
+        let flight = Flight::new(2);
+        let started = Arc::new(Mutex::new(Vec::new()));
+        let order = Arc::clone(&started);
+        let start: Starter = Arc::new(move |key: ObjectKey, f: Arc<Flight>| {
+            order.lock().unwrap().push(key.1.clone());
+            let body = Ok(key.1.clone().into_bytes());
+            f.landed(key, body, Duration::from_millis(1));
+        });
+        let key = |i: usize| ("b".to_string(), format!("k{i}"), "e".to_string());
+        flight.queue_listed((0..4).map(|i| (key(i), 3)), &start);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while started.lock().unwrap().len() < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // a read adopts k0 (downloaded) and k3 (queued behind k2); k1 stays unread
+        flight.queue([0, 3].map(|i| (key(i), 3)), &start);
+        assert_eq!(flight.take(&key(0)), Some(Ok(b"k0".to_vec())));
+        // the room k0 left goes to k3, not to k2 (listed first, read by nobody yet)
+        assert_eq!(flight.take(&key(3)), Some(Ok(b"k3".to_vec())));
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(started.lock().unwrap()[..3], ["k0", "k1", "k3"]);
     }
 }
