@@ -467,6 +467,11 @@ impl Flight {
         self.forget_where(|e| e.batch == batch);
     }
 
+    /// Drops everything queued or held (the client is gone).
+    pub fn forget_all(&self) {
+        self.forget_where(|_| true);
+    }
+
     fn forget_where(&self, gone: impl Fn(&Entry) -> bool) {
         let mut st = self.lock();
         let st = &mut *st;

@@ -594,9 +594,19 @@ impl S3Context {
     }
 
     /// Starts one GET downloaded ahead, on this client's runtime.
+    /// It holds the client weakly: a client dropped (its listing's files with it) stops its
+    /// downloads ahead ([`S3Context`]'s drop forgets them).
     fn starter(self: &Arc<Self>) -> Starter {
-        let me = Arc::clone(self);
+        let me = Arc::downgrade(self);
         Arc::new(move |key: ObjectKey, flight: Arc<Flight>| {
+            let Some(me) = me.upgrade() else {
+                flight.landed(
+                    key,
+                    Err("the S3 client was dropped".into()),
+                    std::time::Duration::ZERO,
+                );
+                return;
+            };
             let client = me.client.clone();
             me.rt.spawn(async move {
                 let began = std::time::Instant::now();
@@ -798,6 +808,14 @@ async fn get_whole(client: &Client, bucket: &str, key: &str) -> inflight::Body {
 pub struct Prefetching {
     flight: Arc<Flight>,
     batch: u64,
+}
+
+impl Drop for S3Context {
+    /// Nobody can read this client's objects any more: what its listings downloaded ahead is
+    /// let go (a discovery whose files were dropped unread).
+    fn drop(&mut self) {
+        self.flight.forget_all();
+    }
 }
 
 impl Drop for Prefetching {
