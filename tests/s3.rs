@@ -629,9 +629,117 @@ fn requests_in_flight_fall_on_slowdown_and_the_answer_is_unchanged() {
     assert!(slowdowns * 4 < 576, "{slowdowns} SlowDowns: {f}");
 }
 
-/// Not a test: the server scripts/bench-s3.sh reads from (`--ignored`). Serves the fixture
-/// day with S3_BENCH_DELAY_MS per request, writes its endpoint to S3_BENCH_ENDPOINT and stops
-/// when that file is removed.
+#[test]
+fn gets_start_while_the_listing_pages_and_the_answer_is_unchanged() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.delay = std::time::Duration::from_millis(50);
+        // 50 keys a page: the delivery day 2026/11/20 (574 keys) takes 12 pages, one after
+        // another, 50 ms each
+        f.list_page = Some(50);
+    }
+    let (answer, input) = slo_day(&s, home.path(), &[]);
+    assert_eq!(
+        answer,
+        local_slo_day(),
+        "slo over S3 differs from the local read"
+    );
+    let o = &input["objects"];
+    assert_eq!(u(&o["listed"]), 576);
+    assert_eq!(u(&o["fetched"]), 576);
+    // the objects downloaded during the listing were read, not downloaded again
+    assert_eq!(s.gets.load(Ordering::SeqCst), 576, "each object once");
+    let log = s.log.lock().unwrap().clone();
+    let day = format!("{PREFIX}/2026/11/20/");
+    let pages: Vec<std::time::Instant> = log
+        .iter()
+        .filter_map(|l| match l {
+            Logged::ListAnswered { at, prefix, .. } if *prefix == day => Some(*at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pages.len(), 574usize.div_ceil(50), "{log:?}");
+    let last_page = *pages.last().unwrap();
+    let gets: Vec<std::time::Instant> = log
+        .iter()
+        .filter_map(|l| match l {
+            Logged::GetArrived { at, .. } => Some(*at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(gets.len(), 576);
+    let early = gets.iter().filter(|&&t| t < last_page).count();
+    // the first page's 50 objects were asked for as soon as it arrived, up to the limit at
+    // the start (32), some 500 ms before the last page
+    assert!(
+        early >= 32,
+        "{early} GETs arrived before the day's last page was answered"
+    );
+}
+
+#[test]
+fn the_days_are_listed_at_once_and_their_gets_start_before_the_listing_ends() {
+    let s = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    // three days of objects: the fixture day and two copies of it on the days before
+    let (objects, days) = s.add_objects(3 * 576);
+    assert_eq!((objects, days), (1728, 3));
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.delay = std::time::Duration::from_millis(50);
+        // 100 keys a page: every delivery day with objects takes several pages
+        f.list_page = Some(100);
+    }
+    let window = [
+        "--since",
+        "2026-11-18T00:00:00Z",
+        "--until",
+        "2026-11-21T00:00:00Z",
+    ];
+    let url = format!("s3://{BUCKET}/hosp");
+    let mut args = vec!["slo", "--source", url.as_str(), "--no-cache"];
+    args.extend(window);
+    let (code, r, err) = s.run(home.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    // the same objects read from the server's own folder
+    let folder = s.day_dir("").display().to_string();
+    let out = hosp_logs()
+        .args(["slo", "--source", &folder, "--format", "json", "-q"])
+        .args(window)
+        .output()
+        .unwrap();
+    let here: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        common::without_input(&r),
+        common::without_input(&here),
+        "slo over S3 differs from the local read of the same objects"
+    );
+    assert_eq!(u(&r["input"]["objects"]["fetched"]), 1728);
+    assert_eq!(s.gets.load(Ordering::SeqCst), 1728, "each object once");
+    // the delivery days 2026/11/18 to 2026/11/21 hold objects: listed at once, not one
+    // after another (their LISTs overlapped at the server)
+    let lists_at_once = s.listing.peak.load(Ordering::SeqCst);
+    assert!(lists_at_once >= 4, "at most {lists_at_once} LISTs at once");
+    // the first GET arrived before the last LIST page was answered
+    let log = s.log.lock().unwrap().clone();
+    let first_get = log
+        .iter()
+        .position(|l| matches!(l, Logged::GetArrived { .. }))
+        .unwrap();
+    let last_page = log
+        .iter()
+        .rposition(|l| matches!(l, Logged::ListAnswered { .. }))
+        .unwrap();
+    assert!(first_get < last_page, "{log:?}");
+}
+
+/// Not a test: the server scripts/bench-s3.sh reads from (`--ignored`). Serves
+/// S3_BENCH_OBJECTS objects (the fixture day and copies of it on the days before, see
+/// `Server::add_objects`) with S3_BENCH_DELAY_MS per request, writes its endpoint and the
+/// window's first day (`ENDPOINT SINCE`) to S3_BENCH_ENDPOINT and stops when that file is
+/// removed.
 #[test]
 #[ignore]
 fn bench_server() {
@@ -639,13 +747,22 @@ fn bench_server() {
         return;
     };
     let s = Server::start();
-    let ms: u64 = std::env::var("S3_BENCH_DELAY_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    s.faults.lock().unwrap().delay = std::time::Duration::from_millis(ms);
+    fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
+    }
+    let ms: u64 = env("S3_BENCH_DELAY_MS").unwrap_or(0);
+    let (objects, days) = s.add_objects(env("S3_BENCH_OBJECTS").unwrap_or(0));
+    {
+        let mut f = s.faults.lock().unwrap();
+        f.delay = std::time::Duration::from_millis(ms);
+        f.list_page = env("S3_BENCH_LIST_PAGE");
+    }
+    eprintln!("serving {objects} objects over {days} delivery day(s), {ms} ms a request");
+    // the window: the days served, ending when the fixture day ends
+    let since = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+        - chrono::Duration::days(i64::from(days));
     let tmp = PathBuf::from(&endpoint_file).with_extension("tmp");
-    std::fs::write(&tmp, &s.endpoint).unwrap();
+    std::fs::write(&tmp, format!("{} {since}T00:00:00Z\n", s.endpoint)).unwrap();
     std::fs::rename(&tmp, &endpoint_file).unwrap();
     while Path::new(&endpoint_file).exists() {
         std::thread::sleep(std::time::Duration::from_millis(100));

@@ -175,7 +175,13 @@ pub fn find_inputs(
 ) -> anyhow::Result<(Discovery, Objects)> {
     let (groups, rest): (Vec<String>, Vec<String>) =
         sources.iter().cloned().partition(|s| s.starts_with(CWLOGS));
-    let (mut found, objects) = find_files(&rest, window, format, || S3Context::new(s3))?;
+    // an analysis reads every object it lists: the GETs start while the listing goes on
+    let s3_client = || {
+        let ctx = S3Context::new(s3)?;
+        ctx.fetch_while_listing();
+        Ok(ctx)
+    };
+    let (mut found, objects) = find_files(&rest, window, format, s3_client)?;
     if groups.is_empty() {
         return Ok((found, objects));
     }

@@ -12,6 +12,13 @@
 //! it, and the bytes held (in flight and downloaded, not yet read) stay under [`BUDGET`] (one
 //! larger object at a time may pass it alone). Objects larger than [`MAX_OBJECT`] are not
 //! downloaded ahead: their reader streams them as before.
+//!
+//! GETs start while the listing goes on: the objects a listing found are queued as it pages
+//! ([`Flight::queue_listed`]), before anyone knows which of them will be read. Such an entry
+//! is provisional: the next [`Flight::queue`] adopts those it names, in its order, and
+//! [`Flight::forget_listed`] drops the rest (a store's collect reads only its new objects).
+//! Downloaded and unread, they count against the same limit and budget, so a listing never
+//! downloads more than that ahead.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -177,6 +184,8 @@ struct Entry {
     slot: Slot,
     batch: u64,
     size: u64,
+    /// Queued by a listing, not yet asked for by a read ([`Flight::queue_listed`]).
+    listed: bool,
 }
 
 struct State {
@@ -237,19 +246,54 @@ impl Flight {
     }
 
     /// Queues `objects` (key, size), in order, for download ahead; those already queued or
-    /// held, and those larger than [`MAX_OBJECT`], are left alone. Returns the batch, for
-    /// [`Flight::forget`].
+    /// held, and those larger than [`MAX_OBJECT`], are left alone, except the ones a listing
+    /// queued ([`Flight::queue_listed`]): this read adopts them, and those still waiting move
+    /// to their place in its order, ahead of what listings queued and no read adopted.
+    /// Returns the batch, for [`Flight::forget`].
     pub fn queue(
         self: &Arc<Self>,
         objects: impl IntoIterator<Item = (ObjectKey, u64)>,
         start: &Starter,
     ) -> u64 {
+        self.enqueue(objects, start, false)
+    }
+
+    /// Queues the objects a listing found (key, size), in order, while it goes on: they are
+    /// downloaded ahead, within the same limit and budget, until a read adopts them
+    /// ([`Flight::queue`]) or they are forgotten ([`Flight::forget_listed`]).
+    pub fn queue_listed(
+        self: &Arc<Self>,
+        objects: impl IntoIterator<Item = (ObjectKey, u64)>,
+        start: &Starter,
+    ) {
+        self.enqueue(objects, start, true);
+    }
+
+    fn enqueue(
+        self: &Arc<Self>,
+        objects: impl IntoIterator<Item = (ObjectKey, u64)>,
+        start: &Starter,
+        listed: bool,
+    ) -> u64 {
         let mut st = self.lock();
         let batch = st.next_batch;
         st.next_batch += 1;
         let mut added = false;
+        // listed entries this read adopts while they still wait: requeued in its order
+        let mut moved: Vec<ObjectKey> = Vec::new();
         for (key, size) in objects {
-            if size > MAX_OBJECT || st.entries.contains_key(&key) {
+            if size > MAX_OBJECT {
+                continue;
+            }
+            if let Some(e) = st.entries.get_mut(&key) {
+                if e.listed && !listed {
+                    e.listed = false;
+                    e.batch = batch;
+                    if matches!(e.slot, Slot::Queued) {
+                        moved.push(key);
+                        added = true;
+                    }
+                }
                 continue;
             }
             st.entries.insert(
@@ -258,10 +302,36 @@ impl Flight {
                     slot: Slot::Queued,
                     batch,
                     size,
+                    listed,
                 },
             );
-            st.queue.push_back(key);
+            if listed {
+                st.queue.push_back(key);
+            } else {
+                moved.push(key);
+            }
             added = true;
+        }
+        if !moved.is_empty() {
+            // the earlier reads' objects, then this read's, then what listings queued and no
+            // read adopted yet
+            let s = &mut *st;
+            let mine: std::collections::HashSet<&ObjectKey> = moved.iter().collect();
+            let mut unread = VecDeque::new();
+            let mut queue = VecDeque::with_capacity(s.queue.len());
+            for k in s.queue.drain(..) {
+                if mine.contains(&k) {
+                    continue;
+                }
+                if s.entries.get(&k).is_some_and(|e| e.listed) {
+                    unread.push_back(k);
+                } else {
+                    queue.push_back(k);
+                }
+            }
+            queue.extend(moved.iter().cloned());
+            queue.extend(unread);
+            s.queue = queue;
         }
         if added && !st.scheduler {
             st.scheduler = true;
@@ -271,6 +341,11 @@ impl Flight {
         drop(st);
         self.cv.notify_all();
         batch
+    }
+
+    /// Drops what listings queued and no read adopted (see [`Flight::forget`]).
+    pub fn forget_listed(&self) {
+        self.forget_where(|e| e.listed);
     }
 
     /// Starts the queued GETs as the limit and the budget allow; ends when the queue is empty.
@@ -339,16 +414,26 @@ impl Flight {
     }
 
     /// The object downloaded ahead, waiting for it while queued or in flight (the queue is in
-    /// the readers' order); None when it was not queued.
+    /// the readers' order); None when it was not queued, or when it waits behind downloads no
+    /// reader took yet (the limit or the budget full of them): its reader then GETs it itself
+    /// rather than wait for objects read later, or never.
     pub fn take(&self, key: &ObjectKey) -> Option<Body> {
         let mut st = self.lock();
         loop {
-            match st.entries.get(key).map(|e| &e.slot) {
+            match st.entries.get(key).map(|e| (&e.slot, e.size)) {
                 None => return None,
-                Some(Slot::Queued | Slot::Flying) => {
+                Some((Slot::Queued, size))
+                    if st.ready > 0
+                        && (st.ready >= st.ctl.limit() || st.held_bytes + size > BUDGET) =>
+                {
+                    // taken over: the scheduler skips it
+                    st.entries.remove(key);
+                    return None;
+                }
+                Some((Slot::Queued | Slot::Flying, _)) => {
                     st = self.cv.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
-                Some(Slot::Ready(_)) => {
+                Some((Slot::Ready(_), _)) => {
                     let e = st.entries.remove(key).expect("entry just seen");
                     st.ready -= 1;
                     st.held_bytes = st.held_bytes.saturating_sub(e.size);
@@ -379,12 +464,21 @@ impl Flight {
     /// Drops what `batch` queued and no reader took: queued objects are not fetched, those
     /// downloaded are freed, those in flight are dropped when they land.
     pub fn forget(&self, batch: u64) {
+        self.forget_where(|e| e.batch == batch);
+    }
+
+    /// Drops everything queued or held (the client is gone).
+    pub fn forget_all(&self) {
+        self.forget_where(|_| true);
+    }
+
+    fn forget_where(&self, gone: impl Fn(&Entry) -> bool) {
         let mut st = self.lock();
         let st = &mut *st;
         let mut freed = 0;
         let mut ready = 0;
         st.entries.retain(|_, e| {
-            if e.batch != batch {
+            if !gone(e) {
                 return true;
             }
             match e.slot {
@@ -533,5 +627,104 @@ mod tests {
         let st = flight.lock();
         assert_eq!((st.ready, st.held_bytes, st.in_flight), (0, 0, 0));
         assert!(st.entries.is_empty());
+    }
+
+    #[test]
+    fn a_listing_downloads_ahead_within_the_limit_and_a_read_adopts_or_forgets_it() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let flight = Flight::new(2);
+        let started = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&started);
+        let start: Starter = Arc::new(move |key: ObjectKey, f: Arc<Flight>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = Ok(key.1.clone().into_bytes());
+            f.landed(key, body, Duration::from_millis(1));
+        });
+        let key = |i: usize| ("b".to_string(), format!("k{i}"), "e".to_string());
+        let wait_for = |n: usize| {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while started.load(Ordering::SeqCst) < n && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            started.load(Ordering::SeqCst)
+        };
+        // a listing's six objects: two land (the limit, 2) and wait, unread
+        flight.queue_listed((0..6).map(|i| (key(i), 3)), &start);
+        assert_eq!(wait_for(2), 2);
+        // the read wants k1, k4 and k7 (not listed): k1 is adopted as downloaded, k4 as
+        // queued, k7 is queued; the listing's others are forgotten (as `prefetch` does)
+        flight.queue([1, 4, 7].map(|i| (key(i), 3)), &start);
+        flight.forget_listed();
+        // k0 freed, k1 read: the limit has room again, k4 and k7 start
+        assert_eq!(flight.take(&key(1)), Some(Ok(b"k1".to_vec())));
+        assert_eq!(flight.take(&key(0)), None, "not adopted: forgotten");
+        assert_eq!(flight.take(&key(4)), Some(Ok(b"k4".to_vec())));
+        assert_eq!(flight.take(&key(7)), Some(Ok(b"k7".to_vec())));
+        assert_eq!(wait_for(4), 4, "k2, k3 and k5 never started");
+        let st = flight.lock();
+        assert_eq!((st.ready, st.held_bytes, st.in_flight), (0, 0, 0));
+        assert!(st.entries.is_empty());
+    }
+
+    #[test]
+    fn a_reader_behind_unread_downloads_gets_its_object_itself() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let flight = Flight::new(2);
+        let started = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&started);
+        let start: Starter = Arc::new(move |key: ObjectKey, f: Arc<Flight>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = Ok(key.1.clone().into_bytes());
+            f.landed(key, body, Duration::from_millis(1));
+        });
+        let key = |i: usize| ("b".to_string(), format!("k{i}"), "e".to_string());
+        // listed k0..k3, then adopted in another order: k3 first, the downloaded k0, k1 after
+        flight.queue_listed((0..4).map(|i| (key(i), 3)), &start);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while started.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        flight.queue([3, 0, 1].map(|i| (key(i), 3)), &start);
+        flight.forget_listed();
+        // k3 waits while k0 and k1 fill the limit, unread: its reader takes it over (None),
+        // instead of waiting for ever
+        assert_eq!(flight.take(&key(3)), None);
+        assert_eq!(flight.take(&key(0)), Some(Ok(b"k0".to_vec())));
+        assert_eq!(flight.take(&key(1)), Some(Ok(b"k1".to_vec())));
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            2,
+            "k3 taken over, k2 forgotten"
+        );
+        let st = flight.lock();
+        assert_eq!((st.ready, st.held_bytes, st.in_flight), (0, 0, 0));
+    }
+
+    #[test]
+    fn what_a_read_adopts_starts_before_what_no_read_asked_for() {
+        let flight = Flight::new(2);
+        let started = Arc::new(Mutex::new(Vec::new()));
+        let order = Arc::clone(&started);
+        let start: Starter = Arc::new(move |key: ObjectKey, f: Arc<Flight>| {
+            order.lock().unwrap().push(key.1.clone());
+            let body = Ok(key.1.clone().into_bytes());
+            f.landed(key, body, Duration::from_millis(1));
+        });
+        let key = |i: usize| ("b".to_string(), format!("k{i}"), "e".to_string());
+        flight.queue_listed((0..4).map(|i| (key(i), 3)), &start);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while started.lock().unwrap().len() < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // a read adopts k0 (downloaded) and k3 (queued behind k2); k1 stays unread
+        flight.queue([0, 3].map(|i| (key(i), 3)), &start);
+        assert_eq!(flight.take(&key(0)), Some(Ok(b"k0".to_vec())));
+        // the room k0 left goes to k3, not to k2 (listed first, read by nobody yet)
+        assert_eq!(flight.take(&key(3)), Some(Ok(b"k3".to_vec())));
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(started.lock().unwrap()[..3], ["k0", "k1", "k3"]);
     }
 }

@@ -6,13 +6,15 @@
 //! of their requests), and v2's date folders are listed only where the window (and the day
 //! after it) falls; the days' listings run at once. Objects are downloaded ahead of their
 //! readers, as many in flight as the round trip needs (`super::inflight`), or served from the
-//! local cache, keyed by bucket, key and ETag. Credentials come from the SDK's default chain
-//! and are never printed.
+//! local cache, keyed by bucket, key and ETag. The GETs start while the listing goes on: each
+//! listed page's objects are queued for download as the page arrives (in the listing's order,
+//! through a bounded channel from the listing tasks), so a window of many pages does not wait
+//! for its last one. Credentials come from the SDK's default chain and are never printed.
 
 use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use aws_config::Region;
@@ -31,6 +33,8 @@ use crate::window::{delivery_days, Window};
 const DAY_US: i64 = 86_400_000_000;
 /// Listings made at once (a window's days, a level of CloudFront's date folders).
 const LIST_AT_ONCE: usize = 64;
+/// Listed pages (at most 1,000 keys each) waiting for the thread that reads them.
+const PAGES_QUEUED: usize = 64;
 
 #[derive(Debug, Clone, Default)]
 pub struct S3Options {
@@ -86,6 +90,9 @@ pub struct S3Context {
     bytes_fetched: AtomicU64,
     /// The objects downloaded ahead of their readers.
     flight: Arc<Flight>,
+    /// The listings' objects start downloading as their pages arrive
+    /// ([`S3Context::fetch_while_listing`]).
+    listed_ahead: AtomicBool,
 }
 
 impl fmt::Debug for S3Context {
@@ -149,7 +156,16 @@ impl S3Context {
             from_cache: AtomicU64::new(0),
             bytes_fetched: AtomicU64::new(0),
             flight,
+            listed_ahead: AtomicBool::new(false),
         }))
+    }
+
+    /// Every object this client's listings keep is going to be read: its GET starts as its
+    /// page arrives, before the listing ends ([`Flight::queue_listed`]; the read adopts it).
+    /// Not for a store's collect or `fetch`, which read only the objects they do not have yet:
+    /// they download nothing before their own [`S3Context::prefetch`].
+    pub fn fetch_while_listing(&self) {
+        self.listed_ahead.store(true, Ordering::Relaxed);
     }
 
     /// Finds the log objects under `s3://bucket/prefix` that the window needs, in the layout
@@ -205,13 +221,11 @@ impl S3Context {
             }
         }
         // every day's listing at once: a window of 28 days costs the round trips of its
-        // longest day, not of all of them
-        let listed = self.listings(bucket, &days, None)?;
-        let mut files = Vec::new();
-        for (objects, _) in listed {
-            files.extend(self.day_files(bucket, objects, &bounds, stats, |_| true));
-        }
-        Ok(files)
+        // longest day, not of all of them; the GETs start as the pages arrive
+        let listed = self.list_ahead(bucket, &days, None, |_, (objects, _)| {
+            self.day_files(bucket, objects, &bounds, stats, |_| true)
+        })?;
+        Ok(listed.into_iter().flatten().collect())
     }
 
     /// CloudWatch Logs exports (`…/exportedlogs/<task>/<stream>/000000.gz`): every numbered
@@ -224,16 +238,20 @@ impl S3Context {
         stats: &mut ObjectStats,
     ) -> Result<Vec<InputFile>, S3Error> {
         use super::cwlogs::export;
-        let mut files = Vec::new();
-        for (key, size, etag) in self.list(bucket, &folder(prefix))? {
-            stats.listed += 1;
-            let name = key.rsplit('/').next().unwrap_or(&key);
-            if name != export::WRITE_TEST && export::is_export_key(&key) {
-                files.push(self.object(bucket, key, size, etag));
-            } else {
-                stats.skipped += 1;
+        let listed = self.list_ahead(bucket, &[folder(prefix)], None, |_, (objects, _)| {
+            let mut files = Vec::new();
+            for (key, size, etag) in objects {
+                stats.listed += 1;
+                let name = key.rsplit('/').next().unwrap_or(&key);
+                if name != export::WRITE_TEST && export::is_export_key(&key) {
+                    files.push(self.object(bucket, key, size, etag));
+                } else {
+                    stats.skipped += 1;
+                }
             }
-        }
+            files
+        })?;
+        let mut files: Vec<InputFile> = listed.into_iter().flatten().collect();
         files.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(files)
     }
@@ -269,15 +287,27 @@ impl S3Context {
         let mut level: Vec<(String, Vec<u32>, usize)> = vec![(folder(prefix), Vec::new(), 0)];
         while !level.is_empty() {
             let dirs: Vec<String> = level.iter().map(|(d, _, _)| d.clone()).collect();
-            let listed = self.listings(bucket, &dirs, Some("/"))?;
-            let mut next = Vec::new();
-            for ((_, date, depth), (objects, folders)) in level.into_iter().zip(listed) {
+            // the folders below each listed folder, in its pages' order
+            let mut below: Vec<Vec<(String, Vec<u32>, usize)>> = vec![Vec::new(); level.len()];
+            let listed = self.list_ahead(bucket, &dirs, Some("/"), |i, (objects, folders)| {
+                let (_, date, depth) = &level[i];
+                let mut found = Vec::new();
                 self.cloudfront_level(
-                    bucket, objects, folders, date, depth, since, until, stats, &mut files,
-                    &mut next,
+                    bucket,
+                    objects,
+                    folders,
+                    date.clone(),
+                    *depth,
+                    since,
+                    until,
+                    stats,
+                    &mut found,
+                    &mut below[i],
                 );
-            }
-            level = next;
+                found
+            })?;
+            files.extend(listed.into_iter().flatten());
+            level = below.into_iter().flatten().collect();
         }
         Ok(files)
     }
@@ -436,43 +466,113 @@ impl S3Context {
             .block_on(list_pages(&self.client, bucket, prefix, delimiter))
     }
 
-    /// The listings of `prefixes` (see [`S3Context::listing`]), [`LIST_AT_ONCE`] at a time, in
-    /// their order.
-    fn listings(
-        &self,
+    /// The listings of `prefixes` (see [`S3Context::listing`]), [`LIST_AT_ONCE`] at once and
+    /// started in their order, each page handed to `page` as it arrives with its prefix's index
+    /// (one prefix's pages in their order). `page` returns the objects it keeps: they start
+    /// downloading at once, provisionally ([`Flight::queue_listed`]: a read adopts them), in
+    /// the prefixes' order (a prefix's objects once every earlier prefix is listed). Returns the
+    /// kept objects by prefix; when listings fail, the error of the first one in order.
+    fn list_ahead(
+        self: &Arc<Self>,
         bucket: &str,
         prefixes: &[String],
         delimiter: Option<&str>,
-    ) -> Result<Vec<Listing>, S3Error> {
-        self.rt.block_on(async {
-            let mut out = Vec::with_capacity(prefixes.len());
-            for some in prefixes.chunks(LIST_AT_ONCE) {
-                let tasks: Vec<_> = some
-                    .iter()
-                    .map(|p| {
-                        let (client, bucket) = (self.client.clone(), bucket.to_string());
-                        let (p, d) = (p.clone(), delimiter.map(str::to_string));
-                        tokio::spawn(
-                            async move { list_pages(&client, &bucket, &p, d.as_deref()).await },
-                        )
-                    })
-                    .collect();
-                for (t, p) in tasks.into_iter().zip(some) {
-                    out.push(t.await.map_err(|e| S3Error::List {
-                        bucket: bucket.to_string(),
-                        prefix: p.clone(),
-                        reason: e.to_string(),
-                    })??);
+        mut page: impl FnMut(usize, Listing) -> Vec<InputFile>,
+    ) -> Result<Vec<Vec<InputFile>>, S3Error> {
+        let n = prefixes.len();
+        let mut kept: Vec<Vec<InputFile>> = (0..n).map(|_| Vec::new()).collect();
+        if n == 0 {
+            return Ok(kept);
+        }
+        // the pages wait here for this thread: a bounded queue, the listings pause when full
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Page>(PAGES_QUEUED);
+        let next = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(AtomicBool::new(false));
+        let all: Arc<[String]> = prefixes.into();
+        for _ in 0..n.min(LIST_AT_ONCE) {
+            let (tx, next, failed, all) = (tx.clone(), next.clone(), failed.clone(), all.clone());
+            let (client, bucket) = (self.client.clone(), bucket.to_string());
+            let delimiter = delimiter.map(str::to_string);
+            self.rt.spawn(async move {
+                // after a failure no new listing starts (those before it have all started)
+                while !failed.load(Ordering::SeqCst) {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(prefix) = all.get(index) else { return };
+                    let mut token = None;
+                    loop {
+                        let got =
+                            list_page(&client, &bucket, prefix, delimiter.as_deref(), token).await;
+                        let (listed, last, more) = match got {
+                            Ok((listing, more)) => (Ok(listing), more.is_none(), more),
+                            Err(e) => {
+                                failed.store(true, Ordering::SeqCst);
+                                (Err(e), true, None)
+                            }
+                        };
+                        let sent = tx.send(Page {
+                            index,
+                            listed,
+                            last,
+                        });
+                        if sent.await.is_err() || last {
+                            break;
+                        }
+                        token = more;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let start = self.starter();
+        let ahead = self.listed_ahead.load(Ordering::Relaxed);
+        let mut first_error: Option<(usize, S3Error)> = None;
+        let mut done = vec![false; n];
+        // prefixes whose objects are all queued, and how many of the next one's are
+        let (mut released, mut queued) = (0, 0);
+        while let Some(p) = rx.blocking_recv() {
+            match p.listed {
+                Ok(listing) => {
+                    let found = page(p.index, listing);
+                    kept[p.index].extend(found);
+                    done[p.index] |= p.last;
+                }
+                Err(e) => {
+                    if first_error.as_ref().is_none_or(|(i, _)| p.index < *i) {
+                        first_error = Some((p.index, e));
+                    }
+                    continue;
                 }
             }
-            Ok(out)
-        })
+            while ahead && first_error.is_none() && released < n {
+                let fresh = &kept[released][queued..];
+                if !fresh.is_empty() {
+                    self.flight
+                        .queue_listed(fresh.iter().filter_map(|f| self.ahead(f)), &start);
+                }
+                queued = kept[released].len();
+                if !done[released] {
+                    break;
+                }
+                released += 1;
+                queued = 0;
+            }
+        }
+        if let Some((_, e)) = first_error {
+            return Err(e);
+        }
+        if let Some(i) = done.iter().position(|d| !d) {
+            return Err(S3Error::List {
+                bucket: bucket.to_string(),
+                prefix: prefixes[i].clone(),
+                reason: "the listing stopped before its last page".into(),
+            });
+        }
+        Ok(kept)
     }
 
-    /// Starts downloading the S3 objects of this client among `files`, in their order, ahead
-    /// of their readers (`open` takes them); the guard forgets those no reader took.
-    pub fn prefetch(self: &Arc<Self>, files: &[InputFile]) -> Prefetching {
-        let objects = files.iter().filter_map(|f| match &f.location {
+    /// The object to download ahead for `f`: one of this client's, not in the cache.
+    fn ahead(self: &Arc<Self>, f: &InputFile) -> Option<(ObjectKey, u64)> {
+        match &f.location {
             Location::S3 {
                 ctx,
                 bucket,
@@ -490,18 +590,42 @@ impl S3Context {
                 })
             }
             _ => None,
-        });
-        let me = Arc::clone(self);
-        let start: Starter = Arc::new(move |key: ObjectKey, flight: Arc<Flight>| {
+        }
+    }
+
+    /// Starts one GET downloaded ahead, on this client's runtime.
+    /// It holds the client weakly: a client dropped (its listing's files with it) stops its
+    /// downloads ahead ([`S3Context`]'s drop forgets them).
+    fn starter(self: &Arc<Self>) -> Starter {
+        let me = Arc::downgrade(self);
+        Arc::new(move |key: ObjectKey, flight: Arc<Flight>| {
+            let Some(me) = me.upgrade() else {
+                flight.landed(
+                    key,
+                    Err("the S3 client was dropped".into()),
+                    std::time::Duration::ZERO,
+                );
+                return;
+            };
             let client = me.client.clone();
             me.rt.spawn(async move {
                 let began = std::time::Instant::now();
                 let body = get_whole(&client, &key.0, &key.1).await;
                 flight.landed(key, body, began.elapsed());
             });
-        });
+        })
+    }
+
+    /// Starts downloading the S3 objects of this client among `files`, in their order, ahead
+    /// of their readers (`open` takes them); the guard forgets those no reader took. Those a
+    /// listing already queued are adopted; those it queued that `files` leaves out are
+    /// forgotten now.
+    pub fn prefetch(self: &Arc<Self>, files: &[InputFile]) -> Prefetching {
+        let objects = files.iter().filter_map(|f| self.ahead(f));
+        let batch = self.flight.queue(objects, &self.starter());
+        self.flight.forget_listed();
         Prefetching {
-            batch: self.flight.queue(objects, &start),
+            batch,
             flight: Arc::clone(&self.flight),
         }
     }
@@ -600,39 +724,66 @@ async fn list_pages(
     let (mut out, mut folders) = (Vec::new(), Vec::new());
     let mut token = None;
     loop {
-        let page = client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .set_delimiter(delimiter.map(str::to_string))
-            .set_continuation_token(token)
-            .send()
-            .await
-            .map_err(|e| list_error(bucket, prefix, e))?;
-        folders.extend(
-            page.common_prefixes()
-                .iter()
-                .filter_map(|p| p.prefix().map(str::to_string)),
-        );
-        for o in page.contents() {
-            if let Some(k) = o.key() {
-                // the cache key: the ETag, else size and modification time
-                let etag = match o.e_tag() {
-                    Some(t) if !t.is_empty() => t.trim_matches('"').to_string(),
-                    _ => format!(
-                        "{}-{}",
-                        o.size().unwrap_or(0),
-                        o.last_modified().map(|t| t.secs()).unwrap_or(0)
-                    ),
-                };
-                out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64, etag));
-            }
-        }
-        token = page.next_continuation_token().map(str::to_string);
+        let ((objects, below), next) = list_page(client, bucket, prefix, delimiter, token).await?;
+        out.extend(objects);
+        folders.extend(below);
+        token = next;
         if token.is_none() {
             return Ok((out, folders));
         }
     }
+}
+
+/// One page of a listing (see [`list_pages`]), and the token of the next one.
+async fn list_page(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    delimiter: Option<&str>,
+    token: Option<String>,
+) -> Result<(Listing, Option<String>), S3Error> {
+    let page = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .set_delimiter(delimiter.map(str::to_string))
+        .set_continuation_token(token)
+        .send()
+        .await
+        .map_err(|e| list_error(bucket, prefix, e))?;
+    let folders = page
+        .common_prefixes()
+        .iter()
+        .filter_map(|p| p.prefix().map(str::to_string))
+        .collect();
+    let mut out = Vec::new();
+    for o in page.contents() {
+        if let Some(k) = o.key() {
+            // the cache key: the ETag, else size and modification time
+            let etag = match o.e_tag() {
+                Some(t) if !t.is_empty() => t.trim_matches('"').to_string(),
+                _ => format!(
+                    "{}-{}",
+                    o.size().unwrap_or(0),
+                    o.last_modified().map(|t| t.secs()).unwrap_or(0)
+                ),
+            };
+            out.push((k.to_string(), o.size().unwrap_or(0).max(0) as u64, etag));
+        }
+    }
+    Ok((
+        (out, folders),
+        page.next_continuation_token().map(str::to_string),
+    ))
+}
+
+/// A listed page on its way from a listing task to the thread that reads the pages.
+struct Page {
+    /// The prefix's place among those listed.
+    index: usize,
+    listed: Result<Listing, S3Error>,
+    /// The prefix's last page (or its failure).
+    last: bool,
 }
 
 /// One object's bytes, whole (a GET downloaded ahead), or why it failed.
@@ -657,6 +808,14 @@ async fn get_whole(client: &Client, bucket: &str, key: &str) -> inflight::Body {
 pub struct Prefetching {
     flight: Arc<Flight>,
     batch: u64,
+}
+
+impl Drop for S3Context {
+    /// Nobody can read this client's objects any more: what its listings downloaded ahead is
+    /// let go (a discovery whose files were dropped unread).
+    fn drop(&mut self) {
+        self.flight.forget_all();
+    }
 }
 
 impl Drop for Prefetching {

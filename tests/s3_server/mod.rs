@@ -35,6 +35,21 @@ pub struct Faults {
     pub slowdown_above: Option<u64>,
     /// GETs answered 503 SlowDown by their arrival: (first, count), numbered from 0.
     pub slowdown_arrivals: Option<(u64, u64)>,
+    /// At most this many keys a LIST page (S3 may answer fewer than asked for).
+    pub list_page: Option<i32>,
+}
+
+/// A request as the server saw it, in the order of [`Server::log`].
+#[derive(Debug, Clone)]
+pub enum Logged {
+    /// A LIST page answered (after the delay): its prefix, and whether more pages follow.
+    ListAnswered {
+        at: std::time::Instant,
+        prefix: String,
+        truncated: bool,
+    },
+    /// A GET arrived (before the delay).
+    GetArrived { at: std::time::Instant, key: String },
 }
 
 /// GETs in flight right now, the most seen at once, and the SlowDowns answered.
@@ -60,8 +75,10 @@ struct Store {
     lists: Arc<AtomicU64>,
     faults: Arc<Mutex<Faults>>,
     in_flight: Arc<InFlight>,
+    listing: Arc<InFlight>,
     /// Every key asked for by a GET, in order.
     got: Arc<Mutex<Vec<String>>>,
+    log: Arc<Mutex<Vec<Logged>>>,
 }
 
 impl Store {
@@ -77,11 +94,27 @@ impl S3 for Store {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         self.lists.fetch_add(1, Ordering::SeqCst);
+        let before = self.listing.now.fetch_add(1, Ordering::SeqCst);
+        let _listing = Flying(&self.listing);
+        self.listing.peak.fetch_max(before + 1, Ordering::SeqCst);
         let delay = self.delay();
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        self.inner.list_objects_v2(req).await
+        let mut req = req;
+        if let Some(n) = self.faults.lock().unwrap().list_page {
+            req.input.max_keys = Some(req.input.max_keys.unwrap_or(1000).min(n));
+        }
+        let prefix = req.input.prefix.clone().unwrap_or_default();
+        let answer = self.inner.list_objects_v2(req).await;
+        if let Ok(a) = &answer {
+            self.log.lock().unwrap().push(Logged::ListAnswered {
+                at: std::time::Instant::now(),
+                prefix,
+                truncated: a.output.is_truncated == Some(true),
+            });
+        }
+        answer
     }
 
     async fn get_object(
@@ -91,6 +124,10 @@ impl S3 for Store {
         let arrival = self.gets.fetch_add(1, Ordering::SeqCst);
         let key = req.input.key.clone();
         self.got.lock().unwrap().push(key.clone());
+        self.log.lock().unwrap().push(Logged::GetArrived {
+            at: std::time::Instant::now(),
+            key: key.clone(),
+        });
         let before = self.in_flight.now.fetch_add(1, Ordering::SeqCst);
         let _flying = Flying(&self.in_flight);
         self.in_flight.peak.fetch_max(before + 1, Ordering::SeqCst);
@@ -128,8 +165,12 @@ pub struct Server {
     pub lists: Arc<AtomicU64>,
     pub faults: Arc<Mutex<Faults>>,
     pub in_flight: Arc<InFlight>,
+    /// LISTs in flight (`slowdowns` unused).
+    pub listing: Arc<InFlight>,
     /// Every key asked for by a GET, in order.
     pub got: Arc<Mutex<Vec<String>>>,
+    /// Every LIST page answered and every GET arrived, in order.
+    pub log: Arc<Mutex<Vec<Logged>>>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -144,14 +185,18 @@ impl Server {
         let lists = Arc::new(AtomicU64::new(0));
         let faults = Arc::new(Mutex::new(Faults::default()));
         let in_flight = Arc::new(InFlight::default());
+        let listing = Arc::new(InFlight::default());
         let got = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
         let store = Store {
             inner: FileSystem::new(root.path()).unwrap(),
             gets: gets.clone(),
             lists: lists.clone(),
             faults: faults.clone(),
             in_flight: in_flight.clone(),
+            listing: listing.clone(),
             got: got.clone(),
+            log: log.clone(),
         };
         let service = {
             let mut b = S3ServiceBuilder::new(store);
@@ -187,9 +232,52 @@ impl Server {
             lists,
             faults,
             in_flight,
+            listing,
             got,
+            log,
             _rt: rt,
         }
+    }
+
+    /// Serves `total` objects (at least the fixture day's): copies of the fixture day's objects
+    /// delivered on the days before it, a day at a time and the last day's only in part (in key
+    /// order). Each copy's delivery folder and the end time in its name move back a whole
+    /// number of days, its bytes are the fixture's object's (hard links when the file system
+    /// allows; every line is still dated 2026-11-20). 16,129 objects: 28 days of one load
+    /// balancer (ALB's one object per node per 5 minutes) and one more. Returns the objects
+    /// served and the delivery days they span back from 2026-11-20 (the fixture day: 1).
+    pub fn add_objects(&self, total: usize) -> (usize, u32) {
+        let base = self.root.path().join(BUCKET).join(PREFIX);
+        let mut objects = Vec::new();
+        files_under(&base, &mut objects);
+        objects.sort();
+        let mut served = objects.len();
+        let mut days = 1;
+        while served < total {
+            let back = i64::from(days);
+            days += 1;
+            for path in objects.iter().take(total - served) {
+                let rel = path.strip_prefix(&base).unwrap();
+                let name = rel.file_name().unwrap().to_str().unwrap();
+                let folder = rel.parent().unwrap().to_str().unwrap();
+                let day = |text: &str, fmt: &str| {
+                    chrono::NaiveDate::parse_from_str(text, fmt).unwrap()
+                        - chrono::Duration::days(back)
+                };
+                let folder = day(folder, "%Y/%m/%d").format("%Y/%m/%d").to_string();
+                let mut parts: Vec<String> = name.split('_').map(str::to_string).collect();
+                // account, service, region, load balancer, end time, node, unique part
+                let end = &parts[4];
+                parts[4] = format!("{}{}", day(&end[..8], "%Y%m%d").format("%Y%m%d"), &end[8..]);
+                let to = base.join(folder).join(parts.join("_"));
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                if std::fs::hard_link(path, &to).is_err() {
+                    std::fs::copy(path, &to).unwrap();
+                }
+                served += 1;
+            }
+        }
+        (served, days)
     }
 
     pub fn day_dir(&self, day: &str) -> PathBuf {
@@ -238,5 +326,17 @@ impl Server {
             json,
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+}
+
+/// Every file below `dir`, in no particular order.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
     }
 }
