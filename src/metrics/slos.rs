@@ -29,6 +29,8 @@ pub struct SloDef {
     pub window: Option<String>,
     /// Or the start of a whole-project window.
     pub start: Option<String>,
+    /// The time zone its calendar window (and a start date) is read in: UTC unless set.
+    pub timezone: chrono_tz::Tz,
     /// Its burn-rate alerts (default: the SRE workbook's four pairs).
     pub alerts: Vec<BurnPair>,
 }
@@ -42,6 +44,7 @@ impl SloDef {
             endpoints: EndpointFilter::default(),
             window: None,
             start: None,
+            timezone: chrono_tz::Tz::UTC,
             alerts: default_pairs(),
         }
     }
