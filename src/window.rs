@@ -338,7 +338,9 @@ mod tests {
             "2026-12-01T00:00:00Z"
         );
         assert_eq!(
-            slo_window("quarter", end, "--window", Tz::UTC).unwrap().start,
+            slo_window("quarter", end, "--window", Tz::UTC)
+                .unwrap()
+                .start,
             "2026-10-01T00:00:00Z"
         );
         // a window ending at midnight belongs to the day (and month) before
@@ -380,7 +382,10 @@ mod tests {
         );
         let utc = slo_window("month", end, "--window", Tz::UTC).unwrap();
         assert_eq!(utc.start, "2026-11-01T00:00:00Z");
-        assert_eq!((utc.timezone.as_str(), utc.describe()), ("UTC", "month".into()));
+        assert_eq!(
+            (utc.timezone.as_str(), utc.describe()),
+            ("UTC", "month".into())
+        );
         // Auckland's quarter began on 1 October, in daylight time too (+13 since 27 September)
         let q = slo_window("quarter", end, "--window", zone("Pacific/Auckland")).unwrap();
         assert_eq!(q.start, "2026-09-30T11:00:00Z");
@@ -426,8 +431,7 @@ mod tests {
         for bad in ["Mars/Olympus", "pacific/auckland", "", "+13:00"] {
             let err = parse_timezone(bad, "config [slo] timezone").unwrap_err();
             assert!(
-                err.0.contains(&format!("config [slo] timezone {bad:?}"))
-                    && err.0.contains("IANA"),
+                err.0.contains(&format!("config [slo] timezone {bad:?}")) && err.0.contains("IANA"),
                 "{err}"
             );
         }

@@ -1,0 +1,312 @@
+//! SLO windows over a month: a generated month of ALB logs (the fixture day's lines re-dated
+//! over 31 days, a different sample each day) answered from the store equals a raw read for
+//! `slo --window 28d|month|quarter` and the other analyses, and calendar windows follow
+//! `[slo] timezone` (a month that begins on another day than UTC's, and DST). The expected
+//! request counts are the lines the test wrote, counted here by their time field.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::{fixture_lines, hosp_logs, json_ok, u, without_input};
+use serde_json::Value;
+
+/// The month's first day: 5 November 2026, so the month crosses into December.
+const FIRST_DAY: (u32, u32) = (11, 5);
+const DAYS: u32 = 31;
+/// One line in this many of the fixture day per day (about 400 a day).
+const SAMPLE: usize = 200;
+
+/// Writes the month, one plain file per day, and returns every written line's `time` field.
+fn write_month(dir: &Path) -> Vec<String> {
+    std::fs::create_dir_all(dir).unwrap();
+    // the lines whose response and request-creation times are both on the fixture's day
+    let day: Vec<String> = fixture_lines()
+        .into_iter()
+        .filter(|l| l.matches("2026-11-20T").count() == 2)
+        .collect();
+    let mut times = Vec::new();
+    let first = chrono::NaiveDate::from_ymd_opt(2026, FIRST_DAY.0, FIRST_DAY.1).unwrap();
+    for (d, date) in first.iter_days().take(DAYS as usize).enumerate() {
+        let stamp = date.format("%Y-%m-%dT").to_string();
+        let path = dir.join(format!("{}.log", date.format("%Y-%m-%d")));
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        for l in day.iter().skip(d % SAMPLE).step_by(SAMPLE) {
+            let line = l.replace("2026-11-20T", &stamp);
+            times.push(line.split(' ').nth(1).unwrap().to_string());
+            writeln!(f, "{line}").unwrap();
+        }
+    }
+    times
+}
+
+/// The written lines with a time in `[since, until)` (RFC 3339 in UTC, compared as text:
+/// every time has the same shape).
+fn lines_in(times: &[String], since: &str, until: &str) -> u64 {
+    let (since, until) = (since.trim_end_matches('Z'), until.trim_end_matches('Z'));
+    times
+        .iter()
+        .filter(|t| t.as_str() >= since && t.trim_end_matches('Z') < until)
+        .count() as u64
+}
+
+fn config(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join(format!("c{}.toml", text.len()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `cmd` with `args`, at `now`, as JSON.
+fn run(cmd: &str, config: &Path, now: &str, args: &[&str]) -> Value {
+    json_ok(
+        &hosp_logs()
+            .env("HOSP_LOGS_NOW", now)
+            .arg(cmd)
+            .arg("--config")
+            .arg(config)
+            .args(["--format", "json", "--log-format", "alb"])
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+struct Month {
+    _tmp: tempfile::TempDir,
+    logs: PathBuf,
+    store: PathBuf,
+    dir: PathBuf,
+    times: Vec<String>,
+}
+
+impl Month {
+    fn collected() -> Month {
+        let tmp = tempfile::tempdir().unwrap();
+        let logs = tmp.path().join("logs");
+        let times = write_month(&logs);
+        let store = tmp.path().join("store");
+        let dir = tmp.path().to_path_buf();
+        let out = json_ok(
+            &hosp_logs()
+                .args(["collect", "--format", "json", "--log-format", "alb"])
+                .arg("--config")
+                .arg(config(&dir, "[slo]\n"))
+                .arg("--store")
+                .arg(&store)
+                .arg("--source")
+                .arg(&logs)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(u(&out["objects"]["ingested"]), DAYS as u64);
+        assert_eq!(u(&out["requests"]), times.len() as u64);
+        Month {
+            _tmp: tmp,
+            logs,
+            store,
+            dir,
+            times,
+        }
+    }
+
+    fn raw(&self, cmd: &str, config: &Path, now: &str, args: &[&str]) -> Value {
+        let mut a = vec!["--no-store", "--source", self.logs.to_str().unwrap()];
+        a.extend(args);
+        run(cmd, config, now, &a)
+    }
+
+    fn stored(&self, cmd: &str, config: &Path, now: &str, args: &[&str]) -> Value {
+        let mut a = vec!["--store", self.store.to_str().unwrap()];
+        a.extend(args);
+        run(cmd, config, now, &a)
+    }
+
+    /// The answer from the store and the raw one, asserted equal but for what they read.
+    fn both(&self, cmd: &str, config: &Path, now: &str, args: &[&str]) -> Value {
+        let raw = self.raw(cmd, config, now, args);
+        let from = self.stored(cmd, config, now, args);
+        assert_eq!(
+            without_input(&raw),
+            without_input(&from),
+            "{cmd} {args:?} at {now}: the store's answer differs from the raw read"
+        );
+        assert!(from["input"]["store"]["path"].is_string(), "{cmd} {args:?}");
+        assert!(raw["input"].get("store").is_none(), "{cmd} {args:?}");
+        from
+    }
+}
+
+#[test]
+fn a_generated_month_from_the_store_equals_a_raw_read() {
+    let m = Month::collected();
+    let plain = config(&m.dir, "[slo]\n");
+    let now = "2026-12-06T00:00:00Z";
+    // rolling 28 days ending at --until, ending now, and the calendar month and quarter (UTC)
+    for (args, name, start, end) in [
+        (
+            vec!["--window", "28d", "--until", "2026-12-04T06:00:00Z"],
+            "28d",
+            "2026-11-06T06:00:00Z",
+            "2026-12-04T06:00:00Z",
+        ),
+        (vec!["--window", "28d"], "28d", "2026-11-08T00:00:00Z", now),
+        (
+            vec!["--window", "month", "--until", "2026-11-30T18:00:00Z"],
+            "month",
+            "2026-11-01T00:00:00Z",
+            "2026-11-30T18:00:00Z",
+        ),
+        (
+            vec!["--window", "month"],
+            "month",
+            "2026-12-01T00:00:00Z",
+            now,
+        ),
+        (
+            vec!["--window", "quarter"],
+            "quarter",
+            "2026-10-01T00:00:00Z",
+            now,
+        ),
+    ] {
+        let a = m.both("slo", &plain, now, &args);
+        assert_eq!(a["slo_window"]["name"], name, "{args:?}");
+        assert_eq!(a["slo_window"]["timezone"], "UTC", "{args:?}");
+        assert_eq!(
+            (a["window"]["start"].as_str(), a["window"]["end"].as_str()),
+            (Some(start), Some(end)),
+            "{args:?}"
+        );
+        assert_eq!(
+            u(&a["requests"]["total"]),
+            lines_in(&m.times, start, end),
+            "{args:?}"
+        );
+    }
+    // the other analyses over four weeks on whole minutes, and over the whole month
+    let weeks = [
+        "--since",
+        "2026-11-06T00:00:00Z",
+        "--until",
+        "2026-12-04T00:00:00Z",
+    ];
+    for cmd in ["latency", "errors", "backends", "traffic"] {
+        m.both(cmd, &plain, now, &weeks);
+        m.both(cmd, &plain, now, &["--bucket", "1d"]);
+    }
+    let errors = m.both("errors", &plain, now, &weeks);
+    assert!(u(&errors["requests"]) > 0, "{errors}");
+}
+
+#[test]
+fn calendar_windows_follow_the_slo_time_zone() {
+    let m = Month::collected();
+    // 12:00 UTC on 1 December: 01:00 on 2 December in Auckland (+13), 04:00 on 1 December in
+    // Los Angeles (-08)
+    let now = "2026-12-01T12:00:00Z";
+    for (zone, window, start, said) in [
+        (
+            "Pacific/Auckland",
+            "month",
+            "2026-11-30T11:00:00Z",
+            "month in Pacific/Auckland (from 2026-12-01T00:00:00+13:00)",
+        ),
+        // 1 November in LA began in daylight time (-07), DST ended at 02:00 that day
+        (
+            "America/Los_Angeles",
+            "quarter",
+            "2026-10-01T07:00:00Z",
+            "quarter in America/Los_Angeles (from 2026-10-01T00:00:00-07:00)",
+        ),
+        ("UTC", "month", "2026-12-01T00:00:00Z", "month"),
+    ] {
+        let cfg = config(
+            &m.dir,
+            &format!("[slo]\ntimezone = \"{zone}\"\nwindow = \"{window}\"\n"),
+        );
+        let a = m.both("slo", &cfg, now, &[]);
+        assert_eq!(a["slo_window"]["timezone"], zone);
+        assert_eq!(a["slo_window"]["start"], start, "{zone}");
+        assert_eq!(a["window"]["start"], start, "{zone}");
+        assert_eq!(
+            u(&a["requests"]["total"]),
+            lines_in(&m.times, start, now),
+            "{zone}"
+        );
+        // --window month too reads the calendar in the configured zone
+        let flag = m.stored("slo", &cfg, now, &["--window", window]);
+        assert_eq!(flag["slo_window"]["start"], start, "{zone} --window");
+        // the text says which window and zone it judged
+        let text = hosp_logs()
+            .env("HOSP_LOGS_NOW", now)
+            .arg("slo")
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--store")
+            .arg(&m.store)
+            .args(["--log-format", "alb"])
+            .output()
+            .unwrap();
+        let text = common::stdout_ok(&text);
+        assert!(
+            text.lines()
+                .any(|l| l.contains("SLO window judged") && l.contains(said)),
+            "{zone}: {text}"
+        );
+    }
+    // Auckland's month has more requests than UTC's: the 13 hours before UTC's midnight
+    let utc = lines_in(&m.times, "2026-12-01T00:00:00Z", now);
+    let nz = lines_in(&m.times, "2026-11-30T11:00:00Z", now);
+    assert!(nz > utc && utc > 0, "{nz} {utc}");
+    // [slo] start as a date: its midnight in the zone (Los Angeles: 08:00 UTC)
+    let cfg = config(
+        &m.dir,
+        "[slo]\ntimezone = \"America/Los_Angeles\"\nstart = \"2026-11-20\"\n",
+    );
+    let a = m.both("slo", &cfg, now, &[]);
+    assert_eq!(a["window"]["start"], "2026-11-20T08:00:00Z");
+    assert_eq!(
+        u(&a["requests"]["total"]),
+        lines_in(&m.times, "2026-11-20T08:00:00Z", now)
+    );
+    // each [[slo]] its own zone, in one run
+    let cfg = config(
+        &m.dir,
+        "[[slo]]\nname = \"nz\"\ntarget = 99\nwindow = \"month\"\ntimezone = \"Pacific/Auckland\"\n\
+         [[slo]]\nname = \"utc\"\ntarget = 99\nwindow = \"month\"\n",
+    );
+    let a = m.both("slo", &cfg, now, &[]);
+    let slos = a["slos"].as_array().unwrap();
+    assert_eq!(slos[0]["slo_window"]["start"], "2026-11-30T11:00:00Z");
+    assert_eq!(u(&slos[0]["requests"]["total"]), nz);
+    assert_eq!(slos[1]["slo_window"]["start"], "2026-12-01T00:00:00Z");
+    assert_eq!(u(&slos[1]["requests"]["total"]), utc);
+}
+
+#[test]
+fn an_unknown_time_zone_exits_2_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (text, named) in [
+        (
+            "[slo]\ntimezone = \"Mars/Olympus\"\nwindow = \"month\"\n",
+            "config [slo] timezone \"Mars/Olympus\"",
+        ),
+        (
+            "[[slo]]\nname = \"a\"\ntarget = 99\ntimezone = \"Europe/Zurichh\"\n",
+            "timezone \"Europe/Zurichh\"",
+        ),
+    ] {
+        let cfg = config(tmp.path(), text);
+        let out = hosp_logs()
+            .arg("slo")
+            .arg("--config")
+            .arg(&cfg)
+            .args(["--source", &common::fixture_day(), "--no-store"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(named) && err.contains("IANA"), "{err}");
+    }
+}
