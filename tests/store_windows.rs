@@ -1,8 +1,10 @@
 //! SLO windows over a month: a generated month of ALB logs (the fixture day's lines re-dated
-//! over 31 days, a different sample each day) answered from the store equals a raw read for
-//! `slo --window 28d|month|quarter` and the other analyses, and calendar windows follow
-//! `[slo] timezone` (a month that begins on another day than UTC's, and DST). The expected
-//! request counts are the lines the test wrote, counted here by their time field.
+//! over 36 days, 28 September to 2 November 2026, a different sample each day) answered from
+//! the store equals a raw read for `slo --window 28d|month|quarter` and the other analyses, and
+//! calendar windows follow `[slo] timezone`: a month that begins on another day than UTC's, a
+//! quarter and a month that began in summer time and are judged after the change (Berlin's
+//! ended on 25 October, Los Angeles' on 1 November). The expected request counts are the lines
+//! the test wrote, counted here by their time field.
 
 mod common;
 
@@ -12,9 +14,10 @@ use std::path::{Path, PathBuf};
 use common::{fixture_lines, hosp_logs, json_ok, u, without_input};
 use serde_json::Value;
 
-/// The month's first day: 5 November 2026, so the month crosses into December.
-const FIRST_DAY: (u32, u32) = (11, 5);
-const DAYS: u32 = 31;
+/// The first day: 28 September 2026, so the days cross two month ends and a quarter's, and
+/// the end of summer time in Europe (25 October) and in the United States (1 November).
+const FIRST_DAY: (u32, u32) = (9, 28);
+const DAYS: u32 = 36;
 /// One line in this many of the fixture day per day (about 400 a day).
 const SAMPLE: usize = 200;
 
@@ -141,26 +144,28 @@ impl Month {
 fn a_generated_month_from_the_store_equals_a_raw_read() {
     let m = Month::collected();
     let plain = config(&m.dir, "[slo]\n");
-    let now = "2026-12-06T00:00:00Z";
-    // rolling 28 days ending at --until, ending now, and the calendar month and quarter (UTC)
+    let now = "2026-11-04T00:00:00Z";
+    // rolling 28 days ending at --until and ending now, the calendar month (October to the
+    // 31st's evening, and November to date) and quarter (the fourth to date, and the third:
+    // a window ending at midnight on 1 October belongs to the day before), in UTC
     for (args, name, start, end) in [
         (
-            vec!["--window", "28d", "--until", "2026-12-04T06:00:00Z"],
+            vec!["--window", "28d", "--until", "2026-11-01T06:00:00Z"],
             "28d",
-            "2026-11-06T06:00:00Z",
-            "2026-12-04T06:00:00Z",
+            "2026-10-04T06:00:00Z",
+            "2026-11-01T06:00:00Z",
         ),
-        (vec!["--window", "28d"], "28d", "2026-11-08T00:00:00Z", now),
+        (vec!["--window", "28d"], "28d", "2026-10-07T00:00:00Z", now),
         (
-            vec!["--window", "month", "--until", "2026-11-30T18:00:00Z"],
+            vec!["--window", "month", "--until", "2026-10-31T18:00:00Z"],
             "month",
-            "2026-11-01T00:00:00Z",
-            "2026-11-30T18:00:00Z",
+            "2026-10-01T00:00:00Z",
+            "2026-10-31T18:00:00Z",
         ),
         (
             vec!["--window", "month"],
             "month",
-            "2026-12-01T00:00:00Z",
+            "2026-11-01T00:00:00Z",
             now,
         ),
         (
@@ -168,6 +173,12 @@ fn a_generated_month_from_the_store_equals_a_raw_read() {
             "quarter",
             "2026-10-01T00:00:00Z",
             now,
+        ),
+        (
+            vec!["--window", "quarter", "--until", "2026-10-01T00:00:00Z"],
+            "quarter",
+            "2026-07-01T00:00:00Z",
+            "2026-10-01T00:00:00Z",
         ),
     ] {
         let a = m.both("slo", &plain, now, &args);
@@ -178,18 +189,16 @@ fn a_generated_month_from_the_store_equals_a_raw_read() {
             (Some(start), Some(end)),
             "{args:?}"
         );
-        assert_eq!(
-            u(&a["requests"]["total"]),
-            lines_in(&m.times, start, end),
-            "{args:?}"
-        );
+        let expected = lines_in(&m.times, start, end);
+        assert!(expected > 0, "{args:?}");
+        assert_eq!(u(&a["requests"]["total"]), expected, "{args:?}");
     }
-    // the other analyses over four weeks on whole minutes, and over the whole month
+    // the other analyses over four weeks on whole minutes, and over every day
     let weeks = [
         "--since",
-        "2026-11-06T00:00:00Z",
+        "2026-10-04T00:00:00Z",
         "--until",
-        "2026-12-04T00:00:00Z",
+        "2026-11-01T00:00:00Z",
     ];
     for cmd in ["latency", "errors", "backends", "traffic"] {
         m.both(cmd, &plain, now, &weeks);
@@ -202,24 +211,41 @@ fn a_generated_month_from_the_store_equals_a_raw_read() {
 #[test]
 fn calendar_windows_follow_the_slo_time_zone() {
     let m = Month::collected();
-    // 12:00 UTC on 1 December: 01:00 on 2 December in Auckland (+13), 04:00 on 1 December in
-    // Los Angeles (-08)
-    let now = "2026-12-01T12:00:00Z";
-    for (zone, window, start, said) in [
+    for (zone, window, now, start, said) in [
+        // 12:00 UTC on 1 November is 01:00 on 2 November in Auckland (NZDT, +13): its month
+        // began at 11:00 UTC on 31 October
         (
             "Pacific/Auckland",
             "month",
-            "2026-11-30T11:00:00Z",
-            "month in Pacific/Auckland (from 2026-12-01T00:00:00+13:00)",
+            "2026-11-01T12:00:00Z",
+            "2026-10-31T11:00:00Z",
+            "month in Pacific/Auckland (from 2026-11-01T00:00:00+13:00)",
         ),
-        // 1 November in LA began in daylight time (-07), DST ended at 02:00 that day
+        // and 04:00 on 1 November in Los Angeles, after DST ended at 09:00 UTC (-08 since):
+        // the month began at midnight in daylight time, -07, so 07:00 UTC, not 08:00
         (
             "America/Los_Angeles",
-            "quarter",
-            "2026-10-01T07:00:00Z",
-            "quarter in America/Los_Angeles (from 2026-10-01T00:00:00-07:00)",
+            "month",
+            "2026-11-01T12:00:00Z",
+            "2026-11-01T07:00:00Z",
+            "month in America/Los_Angeles (from 2026-11-01T00:00:00-07:00)",
         ),
-        ("UTC", "month", "2026-12-01T00:00:00Z", "month"),
+        // Berlin's summer time ended on 25 October at 01:00 UTC; judged on the 26th (+01),
+        // its fourth quarter began at midnight in summer time (+02): 22:00 UTC on 30 September
+        (
+            "Europe/Berlin",
+            "quarter",
+            "2026-10-26T12:00:00Z",
+            "2026-09-30T22:00:00Z",
+            "quarter in Europe/Berlin (from 2026-10-01T00:00:00+02:00)",
+        ),
+        (
+            "UTC",
+            "month",
+            "2026-11-01T12:00:00Z",
+            "2026-11-01T00:00:00Z",
+            "month",
+        ),
     ] {
         let cfg = config(
             &m.dir,
@@ -237,6 +263,7 @@ fn calendar_windows_follow_the_slo_time_zone() {
         // --window month too reads the calendar in the configured zone
         let flag = m.stored("slo", &cfg, now, &["--window", window]);
         assert_eq!(flag["slo_window"]["start"], start, "{zone} --window");
+        assert_eq!(flag["requests"], a["requests"], "{zone} --window");
         // the text says which window and zone it judged
         let text = hosp_logs()
             .env("HOSP_LOGS_NOW", now)
@@ -255,33 +282,57 @@ fn calendar_windows_follow_the_slo_time_zone() {
             "{zone}: {text}"
         );
     }
-    // Auckland's month has more requests than UTC's: the 13 hours before UTC's midnight
-    let utc = lines_in(&m.times, "2026-12-01T00:00:00Z", now);
-    let nz = lines_in(&m.times, "2026-11-30T11:00:00Z", now);
-    assert!(nz > utc && utc > 0, "{nz} {utc}");
-    // [slo] start as a date: its midnight in the zone (Los Angeles: 08:00 UTC)
+    // the hours that tell the zones apart hold requests, so a start read an hour off (the
+    // offset after the change instead of before) or in UTC changes the count
+    for (since, until) in [
+        ("2026-11-01T07:00:00Z", "2026-11-01T08:00:00Z"),
+        ("2026-09-30T22:00:00Z", "2026-09-30T23:00:00Z"),
+    ] {
+        assert!(lines_in(&m.times, since, until) > 0, "{since}");
+    }
+    let now = "2026-11-01T12:00:00Z";
+    let nz = lines_in(&m.times, "2026-10-31T11:00:00Z", now);
+    let utc = lines_in(&m.times, "2026-11-01T00:00:00Z", now);
+    let la = lines_in(&m.times, "2026-11-01T07:00:00Z", now);
+    assert!(nz > utc && utc > la && la > 0, "{nz} {utc} {la}");
+    // [slo] start as a date: its midnight in the zone, across the change (Los Angeles on
+    // 25 October: -07, 07:00 UTC)
     let cfg = config(
         &m.dir,
-        "[slo]\ntimezone = \"America/Los_Angeles\"\nstart = \"2026-11-20\"\n",
+        "[slo]\ntimezone = \"America/Los_Angeles\"\nstart = \"2026-10-25\"\n",
     );
     let a = m.both("slo", &cfg, now, &[]);
-    assert_eq!(a["window"]["start"], "2026-11-20T08:00:00Z");
+    assert_eq!(a["window"]["start"], "2026-10-25T07:00:00Z");
     assert_eq!(
         u(&a["requests"]["total"]),
-        lines_in(&m.times, "2026-11-20T08:00:00Z", now)
+        lines_in(&m.times, "2026-10-25T07:00:00Z", now)
     );
     // each [[slo]] its own zone, in one run
     let cfg = config(
         &m.dir,
         "[[slo]]\nname = \"nz\"\ntarget = 99\nwindow = \"month\"\ntimezone = \"Pacific/Auckland\"\n\
-         [[slo]]\nname = \"utc\"\ntarget = 99\nwindow = \"month\"\n",
+         [[slo]]\nname = \"utc\"\ntarget = 99\nwindow = \"month\"\n\
+         [[slo]]\nname = \"la\"\ntarget = 99\nwindow = \"month\"\ntimezone = \"America/Los_Angeles\"\n",
     );
     let a = m.both("slo", &cfg, now, &[]);
     let slos = a["slos"].as_array().unwrap();
-    assert_eq!(slos[0]["slo_window"]["start"], "2026-11-30T11:00:00Z");
-    assert_eq!(u(&slos[0]["requests"]["total"]), nz);
-    assert_eq!(slos[1]["slo_window"]["start"], "2026-12-01T00:00:00Z");
-    assert_eq!(u(&slos[1]["requests"]["total"]), utc);
+    let got: Vec<(&str, u64)> = slos
+        .iter()
+        .map(|s| {
+            (
+                s["slo_window"]["start"].as_str().unwrap(),
+                u(&s["requests"]["total"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2026-10-31T11:00:00Z", nz),
+            ("2026-11-01T00:00:00Z", utc),
+            ("2026-11-01T07:00:00Z", la)
+        ]
+    );
 }
 
 #[test]
