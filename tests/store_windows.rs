@@ -104,6 +104,10 @@ impl Month {
         );
         assert_eq!(u(&out["objects"]["ingested"]), DAYS as u64);
         assert_eq!(u(&out["requests"]), times.len() as u64);
+        // the first and last minute it holds: those of the first and last line written
+        let (first, last) = (times.iter().min().unwrap(), times.iter().max().unwrap());
+        assert_eq!(out["minutes"]["first"], format!("{}:00Z", &first[..16]));
+        assert_eq!(out["minutes"]["last"], format!("{}:00Z", &last[..16]));
         Month {
             _tmp: tmp,
             logs,
@@ -360,4 +364,94 @@ fn an_unknown_time_zone_exits_2_naming_it() {
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(err.contains(named) && err.contains("IANA"), "{err}");
     }
+}
+
+/// `gate` over four weeks of the month: the store's answer and exit code equal a raw read's,
+/// for a gate that passes and one that fails.
+#[test]
+fn the_gate_over_a_generated_month_from_the_store_equals_a_raw_read() {
+    let m = Month::collected();
+    let plain = config(&m.dir, "[slo]\n");
+    let (since, until) = ("2026-10-04T00:00:00Z", "2026-11-01T00:00:00Z");
+    let mut codes = Vec::new();
+    for thresholds in [
+        ["--slo", "50", "--max-p99", "600s", "--max-5xx-rate", "90%"],
+        [
+            "--slo",
+            "99.99",
+            "--max-p99",
+            "1ms",
+            "--max-5xx-rate",
+            "0.01%",
+        ],
+    ] {
+        let gate = |store: bool| {
+            let mut c = hosp_logs();
+            c.env("HOSP_LOGS_NOW", "2026-11-04T00:00:00Z")
+                .arg("gate")
+                .arg("--config")
+                .arg(&plain)
+                .args(["--format", "json", "--log-format", "alb"])
+                .args(["--since", since, "--until", until])
+                .args(thresholds);
+            if store {
+                c.arg("--store").arg(&m.store);
+            } else {
+                c.arg("--no-store").arg("--source").arg(&m.logs);
+            }
+            let out = c.output().unwrap();
+            let v: Value = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+            (out.status.code(), v)
+        };
+        let (raw_code, raw) = gate(false);
+        let (code, from) = gate(true);
+        assert_eq!(code, raw_code, "{thresholds:?}");
+        assert_eq!(without_input(&raw), without_input(&from), "{thresholds:?}");
+        assert!(from["input"]["store"]["path"].is_string(), "{from}");
+        codes.push(code);
+        // what it judged: the lines written in the four weeks (every one valid: no exclusions)
+        let n = lines_in(&m.times, since, until);
+        assert!(n > 0);
+        assert_eq!(u(&from["valid_requests"]), n, "{from}");
+    }
+    assert_eq!(codes, [Some(0), Some(3)], "one gate passes, one fails");
+}
+
+/// `store info` says what the month's store holds, and `store prune --keep 10d` removes the
+/// days wholly older than ten days before now; the store then answers over the rest only.
+#[test]
+fn store_info_and_prune_over_a_generated_month() {
+    let m = Month::collected();
+    let now = "2026-11-04T00:00:00Z";
+    let info = json_ok(
+        &hosp_logs()
+            .env("HOSP_LOGS_NOW", now)
+            .args(["store", "info", "--format", "json"])
+            .arg("--store")
+            .arg(&m.store)
+            .output()
+            .unwrap(),
+    );
+    let (first, last) = (m.times.iter().min().unwrap(), m.times.iter().max().unwrap());
+    assert_eq!(u(&info["objects"]), DAYS as u64);
+    assert_eq!(info["first_minute"], format!("{}:00Z", &first[..16]));
+    assert_eq!(info["last_minute"], format!("{}:00Z", &last[..16]));
+    let pruned = json_ok(
+        &hosp_logs()
+            .env("HOSP_LOGS_NOW", now)
+            .args(["store", "prune", "--keep", "10d", "--format", "json"])
+            .arg("--store")
+            .arg(&m.store)
+            .output()
+            .unwrap(),
+    );
+    // from 25 October on is kept: 28 September to 24 October (27 days) are removed
+    assert_eq!(u(&pruned["removed_objects"]), 27);
+    let plain = config(&m.dir, "[slo]\n");
+    let a = m.stored("slo", &plain, now, &[]);
+    let kept = lines_in(&m.times, "2026-10-25T00:00:00Z", now);
+    assert!(kept > 0 && kept < m.times.len() as u64);
+    assert_eq!(u(&a["requests"]["total"]), kept);
+    assert_eq!(u(&a["input"]["store"]["objects"]), 9);
 }
