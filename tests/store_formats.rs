@@ -2,7 +2,8 @@
 //! re-dated over 28 days, a different sample each day): `edge`, `retries` and the others from
 //! the store equal a raw read, and `complete_through` waits each format's delivery delay
 //! (CloudFront 24 hours, nginx none). The expected request counts and minutes are the lines
-//! the test wrote, counted here by their time fields.
+//! the test wrote, counted here by their time fields. And API Gateway's logs (the generator's
+//! migration day) from the store equal a raw read and the generator's truth.
 
 mod common;
 
@@ -256,4 +257,77 @@ fn edge_and_retries_over_a_generated_month_from_the_store_equal_a_raw_read() {
         "some requests were retried"
     );
     assert_eq!(u(&r["attempts"]), attempts, "retries over the weeks");
+}
+
+/// API Gateway's access logs (the generator's migration day, CloudWatch export lines): the
+/// store answers `slo`, `errors`, `latency`, `traffic` and `gate` as a raw read does, and
+/// the counts are the generator's truth.
+#[test]
+fn api_gateway_logs_from_the_store_equal_a_raw_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gen = hosp_logs()
+        .args([
+            "generate",
+            "-q",
+            "--start",
+            "2026-11-20T11:30:00Z",
+            "--duration",
+            "150m",
+            "--rate",
+            "2",
+            "--migration",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(gen.status.success(), "{gen:?}");
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("truth.json")).unwrap()).unwrap();
+    let truth = &truth["migration"]["apigw"];
+    let logs = tmp.path().join("apigw");
+    let config = tmp.path().join("c.toml");
+    std::fs::write(&config, "[slo]\n").unwrap();
+    let store = tmp.path().join("store");
+    let c = json_ok(
+        &hosp_logs()
+            .arg("collect")
+            .arg("--config")
+            .arg(&config)
+            .args(["--format", "json"])
+            .arg("--store")
+            .arg(&store)
+            .arg("--source")
+            .arg(&logs)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&c["objects"]["ingested"]), u(&truth["files"]));
+    assert_eq!(u(&c["requests"]), u(&truth["requests"]));
+    let fmt = ["--log-format", "apigw"];
+    let mut answers = Vec::new();
+    for (cmd, opts) in [
+        ("slo", vec![]),
+        ("errors", vec!["--4xx"]),
+        ("latency", vec!["--bucket", "15m"]),
+        ("traffic", vec![]),
+        ("gate", vec!["--slo", "90", "--max-p99", "600s"]),
+    ] {
+        let mut args = fmt.to_vec();
+        args.extend(&opts);
+        let raw = run(cmd, &config, &args, Err(&logs));
+        let from = run(cmd, &config, &args, Ok(&store));
+        assert_eq!(
+            without_input(&raw),
+            without_input(&from),
+            "apigw {cmd} {opts:?}: the store's answer differs from the raw read"
+        );
+        assert!(from["input"]["store"]["path"].is_string(), "{cmd}");
+        answers.push(from);
+    }
+    let (slo, errors) = (&answers[0], &answers[1]);
+    assert_eq!(u(&slo["requests"]["total"]), u(&truth["requests"]));
+    assert_eq!(u(&slo["requests"]["bad"]), u(&truth["errors_5xx"]));
+    assert_eq!(u(&errors["total_5xx"]), u(&truth["errors_5xx"]));
+    assert_eq!(u(&errors["total_4xx"]), u(&truth["errors_4xx"]));
 }
