@@ -437,6 +437,12 @@ fn store_info_and_prune_over_a_generated_month() {
     assert_eq!(u(&info["objects"]), DAYS as u64);
     assert_eq!(info["first_minute"], format!("{}:00Z", &first[..16]));
     assert_eq!(info["last_minute"], format!("{}:00Z", &last[..16]));
+    assert_eq!(u(&info["requests"]), m.times.len() as u64);
+    // the minutes holding a request (each day one file: no minute in two files)
+    let minutes: std::collections::BTreeSet<&str> = m.times.iter().map(|t| &t[..16]).collect();
+    assert_eq!(u(&info["minutes"]), minutes.len() as u64);
+    // collected after the last line's day: ALB's hour of delay is past, complete through it
+    assert_eq!(info["complete_through"], info["last_minute"]);
     let pruned = json_ok(
         &hosp_logs()
             .env("HOSP_LOGS_NOW", now)
