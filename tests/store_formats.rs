@@ -331,3 +331,80 @@ fn api_gateway_logs_from_the_store_equal_a_raw_read() {
     assert_eq!(u(&errors["total_5xx"]), u(&truth["errors_5xx"]));
     assert_eq!(u(&errors["total_4xx"]), u(&truth["errors_4xx"]));
 }
+
+/// A minute with more clients than the store keeps per object and minute (1,000): the top
+/// keys are kept exactly, the rest counted as other, and `traffic` from the store says so.
+#[test]
+fn a_minute_of_more_clients_than_the_store_keeps_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    // one ALB line of the fixture day, sent by 1,200 clients in one minute: the first 1,000
+    // twice, the last 200 once
+    let line = common::fixture_lines()
+        .into_iter()
+        .find(|l| l.starts_with("https "))
+        .unwrap();
+    let fields: Vec<&str> = line.splitn(5, ' ').collect();
+    let mut text = String::new();
+    let mut n = 0u64;
+    for i in 0..1200u32 {
+        let client = format!("10.{}.{}.1:40000", i / 256, i % 256);
+        for _ in 0..if i < 1000 { 2 } else { 1 } {
+            let time = format!("2026-11-20T10:00:{:02}.{:06}Z", n % 60, n);
+            text.push_str(&format!(
+                "{} {time} {} {client} {}\n",
+                fields[0], fields[2], fields[4]
+            ));
+            n += 1;
+        }
+    }
+    assert_eq!(n, 2200);
+    std::fs::write(logs.join("busy.log"), text).unwrap();
+    let config = tmp.path().join("c.toml");
+    std::fs::write(&config, "[slo]\n").unwrap();
+    let store = tmp.path().join("store");
+    let c = json_ok(
+        &hosp_logs()
+            .arg("collect")
+            .arg("--config")
+            .arg(&config)
+            .args(["--format", "json", "--log-format", "alb"])
+            .arg("--store")
+            .arg(&store)
+            .arg("--source")
+            .arg(&logs)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(u(&c["requests"]), n);
+    let args = ["--log-format", "alb", "--top", "5"];
+    let raw = run("traffic", &config, &args, Err(&logs));
+    let from = run("traffic", &config, &args, Ok(&store));
+    assert!(raw.get("beyond_store_cap").is_none(), "{raw}");
+    let b = &from["beyond_store_cap"];
+    assert_eq!(u(&b["keys_per_minute"]), 1000);
+    // the 200 clients of one request each are left out of the top table
+    assert_eq!(u(&b["other"]["clients"]), 200);
+    assert_eq!(u(&b["other"]["endpoints"]), 0);
+    // the totals and the top rows are those of the raw read
+    assert_eq!(u(&raw["requests"]), n);
+    assert_eq!(from["requests"], raw["requests"]);
+    assert_eq!(raw["top_clients"].as_array().map(Vec::len), Some(5));
+    assert_eq!(from["top_clients"], raw["top_clients"]);
+    let table = hosp_logs()
+        .arg("traffic")
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    let table = common::stdout_ok(&table);
+    assert!(
+        table.contains("keeps the top 1000 keys per object and minute")
+            && table.contains("clients 200"),
+        "{table}"
+    );
+}
