@@ -197,6 +197,15 @@ fn a_generated_month_from_the_store_equals_a_raw_read() {
         assert!(expected > 0, "{args:?}");
         assert_eq!(u(&a["requests"]["total"]), expected, "{args:?}");
     }
+    // the config's [slo] window = "28d": the same window as --window 28d, said the same
+    let rolling = config(&m.dir, "[slo]\nwindow = \"28d\"\n");
+    let a = m.both("slo", &rolling, now, &[]);
+    assert_eq!(a["slo_window"]["name"], "28d");
+    assert_eq!(a["window"]["start"], "2026-10-07T00:00:00Z");
+    assert_eq!(
+        u(&a["requests"]["total"]),
+        lines_in(&m.times, "2026-10-07T00:00:00Z", now)
+    );
     // the other analyses over four weeks on whole minutes, and over every day
     let weeks = [
         "--since",
