@@ -161,11 +161,14 @@ pub struct SloSection {
     /// A duration such as "3s" or "800ms": good requests must also be at least this fast.
     pub latency_threshold: Option<String>,
     /// The SLO's window when no --since/--window is given: "28d" (rolling, ending now or at
-    /// --until), "month" or "quarter" (calendar, UTC).
+    /// --until), "month" or "quarter" (calendar, in `timezone`).
     pub window: Option<String>,
     /// The SLO's window starts here ("2026-11-16" or an RFC 3339 time): a project's whole
     /// duration. Not with `window`.
     pub start: Option<String>,
+    /// The IANA time zone ("Europe/Zurich") calendar windows and a `start` date are read in;
+    /// default UTC.
+    pub timezone: Option<String>,
     /// The SLOs of `[[slo]]`, when the config lists several (then the keys above are unset).
     #[serde(skip)]
     pub list: Vec<SloEntry>,
@@ -189,6 +192,8 @@ pub struct SloEntry {
     pub window: Option<String>,
     /// Or its window starts here (a whole project). Not with `window`.
     pub start: Option<String>,
+    /// The IANA time zone of its calendar window or start date; default UTC.
+    pub timezone: Option<String>,
     /// Its burn-rate alerts; default: the SRE workbook's four.
     pub alerts: Option<Vec<AlertEntry>>,
 }

@@ -2,6 +2,7 @@
 //! (90m, 24h, 7d, 1h30m) or RFC 3339 times.
 
 use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use crate::error::UsageError;
 
@@ -124,30 +125,85 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 }
 
 /// The SLO window judged, by name: `--window 28d` (rolling), `month` / `quarter` (calendar,
-/// UTC, to date), or the config's `[slo] start` (a project's whole duration).
+/// to date, in the SLO's time zone: UTC unless `[slo] timezone`), or the config's `[slo]
+/// start` (a project's whole duration).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SloWindow {
     /// `28d`, `month`, `quarter`, or `since 2026-11-16T00:00:00Z`.
     pub name: String,
     pub start: String,
     pub end: String,
+    /// The IANA time zone the calendar (a month's or quarter's first day, a start date's
+    /// midnight) was read in: `UTC` unless `[slo] timezone` names another.
+    pub timezone: String,
     #[serde(skip)]
     pub since_us: i64,
     #[serde(skip)]
     pub until_us: i64,
 }
 
-/// Resolves a named SLO window ending at `end_us` (now, or `--until`).
-pub fn slo_window(name: &str, end_us: i64, what: &str) -> Result<SloWindow, UsageError> {
+impl SloWindow {
+    /// How the text output names it: `28d`, or, when a zone other than UTC set its start,
+    /// `month in Pacific/Auckland (from 2026-12-01T00:00:00+13:00)` or `since
+    /// 2026-11-16T00:00:00-08:00 (America/Los_Angeles)`.
+    pub fn describe(&self) -> String {
+        if self.timezone == "UTC" || !self.zoned() {
+            return self.name.clone();
+        }
+        let local = self
+            .timezone
+            .parse::<Tz>()
+            .ok()
+            .and_then(|tz| tz.timestamp_micros(self.since_us).single())
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
+            .unwrap_or_else(|| self.start.clone());
+        if self.name.starts_with("since ") {
+            return format!("since {local} ({})", self.timezone);
+        }
+        format!("{} in {} (from {local})", self.name, self.timezone)
+    }
+
+    /// Whether the zone set the start (a calendar window or a start date), not a rolling length.
+    fn zoned(&self) -> bool {
+        self.name == "month" || self.name == "quarter" || self.name.starts_with("since ")
+    }
+}
+
+/// Reads an IANA time zone name (`Europe/Zurich`, `America/Los_Angeles`, `UTC`).
+pub fn parse_timezone(text: &str, what: &str) -> Result<Tz, UsageError> {
+    text.trim().parse::<Tz>().map_err(|_| {
+        UsageError(format!(
+            "{what} {text:?}: not an IANA time zone name (Europe/Zurich, America/Los_Angeles, \
+             Pacific/Auckland, UTC)"
+        ))
+    })
+}
+
+/// The first instant of `date` in `tz`: its midnight, or where a DST gap at midnight ends (the
+/// day then starts at 01:00), the earlier of two when midnight happens twice.
+fn local_day_start(tz: Tz, date: chrono::NaiveDate) -> Option<i64> {
+    let mut t = date.and_hms_opt(0, 0, 0)?;
+    // gaps are at most a few hours; step on by a quarter of an hour until the clock exists
+    for _ in 0..(24 * 4) {
+        if let Some(at) = tz.from_local_datetime(&t).earliest() {
+            return Some(at.timestamp_micros());
+        }
+        t += chrono::Duration::minutes(15);
+    }
+    None
+}
+
+/// Resolves a named SLO window ending at `end_us` (now, or `--until`); a calendar window's
+/// month or quarter is the one `end_us` falls in, in `tz`.
+pub fn slo_window(name: &str, end_us: i64, what: &str, tz: Tz) -> Result<SloWindow, UsageError> {
     use chrono::Datelike;
-    let end = Utc
+    let end = tz
         .timestamp_micros(end_us - 1)
         .single()
         .ok_or_else(|| UsageError(format!("{what} {name:?}: the window's end is out of range")))?;
     let month_start = |month0: u32| {
-        Utc.with_ymd_and_hms(end.year(), month0 + 1, 1, 0, 0, 0)
-            .single()
-            .map(|t| t.timestamp_micros())
+        chrono::NaiveDate::from_ymd_opt(end.year(), month0 + 1, 1)
+            .and_then(|d| local_day_start(tz, d))
     };
     let since = match name.trim() {
         "month" => month_start(end.month0()),
@@ -163,13 +219,14 @@ pub fn slo_window(name: &str, end_us: i64, what: &str) -> Result<SloWindow, Usag
         name: name.trim().to_string(),
         start: format_us(since),
         end: format_us(end_us),
+        timezone: tz.name().to_string(),
         since_us: since,
         until_us: end_us,
     })
 }
 
-/// The config's `[slo] start`: a date (`2026-11-16`, midnight UTC) or an RFC 3339 time.
-pub fn slo_start(text: &str, end_us: i64) -> Result<SloWindow, UsageError> {
+/// The config's `[slo] start`: a date (`2026-11-16`, its midnight in `tz`) or an RFC 3339 time.
+pub fn slo_start(text: &str, end_us: i64, tz: Tz) -> Result<SloWindow, UsageError> {
     let t = text.trim();
     let since = DateTime::parse_from_rfc3339(t)
         .map(|d| d.timestamp_micros())
@@ -177,8 +234,7 @@ pub fn slo_start(text: &str, end_us: i64) -> Result<SloWindow, UsageError> {
         .or_else(|| {
             chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
                 .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|d| d.and_utc().timestamp_micros())
+                .and_then(|d| local_day_start(tz, d))
         })
         .ok_or_else(|| {
             UsageError(format!(
@@ -195,6 +251,7 @@ pub fn slo_start(text: &str, end_us: i64) -> Result<SloWindow, UsageError> {
         name: format!("since {}", format_us(since)),
         start: format_us(since),
         end: format_us(end_us),
+        timezone: tz.name().to_string(),
         since_us: since,
         until_us: end_us,
     })
@@ -271,39 +328,113 @@ mod tests {
     fn named_slo_windows() {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros();
         let end = t("2026-12-07T00:34:00Z");
-        let w = slo_window("28d", end, "--window").unwrap();
+        let w = slo_window("28d", end, "--window", Tz::UTC).unwrap();
         assert_eq!(
             (w.start.as_str(), w.end.as_str()),
             ("2026-11-09T00:34:00Z", "2026-12-07T00:34:00Z")
         );
         assert_eq!(
-            slo_window("month", end, "--window").unwrap().start,
+            slo_window("month", end, "--window", Tz::UTC).unwrap().start,
             "2026-12-01T00:00:00Z"
         );
         assert_eq!(
-            slo_window("quarter", end, "--window").unwrap().start,
+            slo_window("quarter", end, "--window", Tz::UTC)
+                .unwrap()
+                .start,
             "2026-10-01T00:00:00Z"
         );
         // a window ending at midnight belongs to the day (and month) before
-        let w = slo_window("month", t("2026-12-01T00:00:00Z"), "--window").unwrap();
+        let w = slo_window("month", t("2026-12-01T00:00:00Z"), "--window", Tz::UTC).unwrap();
         assert_eq!(w.start, "2026-11-01T00:00:00Z");
         assert_eq!(
-            slo_window("quarter", t("2026-03-31T23:00:00Z"), "x")
+            slo_window("quarter", t("2026-03-31T23:00:00Z"), "x", Tz::UTC)
                 .unwrap()
                 .start,
             "2026-01-01T00:00:00Z"
         );
-        assert!(slo_window("fortnight", end, "--window")
+        assert!(slo_window("fortnight", end, "--window", Tz::UTC)
             .unwrap_err()
             .0
             .contains("--window \"fortnight\""));
-        let s = slo_start("2026-11-16", end).unwrap();
+        let s = slo_start("2026-11-16", end, Tz::UTC).unwrap();
         assert_eq!(
             (s.name.as_str(), s.since_us),
             ("since 2026-11-16T00:00:00Z", t("2026-11-16T00:00:00Z"))
         );
-        assert!(slo_start("2026-12-08", end).is_err());
-        assert!(slo_start("soon", end).is_err());
+        assert!(slo_start("2026-12-08", end, Tz::UTC).is_err());
+        assert!(slo_start("soon", end, Tz::UTC).is_err());
+    }
+
+    #[test]
+    fn calendar_windows_in_a_time_zone() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros();
+        let zone = |n: &str| parse_timezone(n, "config [slo] timezone").unwrap();
+        // 12:00 UTC on 30 November is 01:00 on 1 December in Auckland (NZDT, +13): its month
+        // is December there and November in UTC
+        let end = t("2026-11-30T12:00:00Z");
+        let nz = slo_window("month", end, "--window", zone("Pacific/Auckland")).unwrap();
+        assert_eq!(nz.start, "2026-11-30T11:00:00Z");
+        assert_eq!(nz.since_us, t("2026-12-01T00:00:00+13:00"));
+        assert_eq!(nz.timezone, "Pacific/Auckland");
+        assert_eq!(
+            nz.describe(),
+            "month in Pacific/Auckland (from 2026-12-01T00:00:00+13:00)"
+        );
+        let utc = slo_window("month", end, "--window", Tz::UTC).unwrap();
+        assert_eq!(utc.start, "2026-11-01T00:00:00Z");
+        assert_eq!(
+            (utc.timezone.as_str(), utc.describe()),
+            ("UTC", "month".into())
+        );
+        // Auckland's quarter began on 1 October, in daylight time too (+13 since 27 September)
+        let q = slo_window("quarter", end, "--window", zone("Pacific/Auckland")).unwrap();
+        assert_eq!(q.start, "2026-09-30T11:00:00Z");
+        // 05:00 UTC on 1 December is still 30 November in Los Angeles; its month began at
+        // midnight on 1 November in daylight time (-07:00), two hours before DST ended
+        let la = zone("America/Los_Angeles");
+        let end = t("2026-12-01T05:00:00Z");
+        let w = slo_window("month", end, "--window", la).unwrap();
+        assert_eq!(w.start, "2026-11-01T07:00:00Z");
+        assert_eq!(
+            slo_window("month", end, "--window", Tz::UTC).unwrap().start,
+            "2026-12-01T00:00:00Z"
+        );
+        // December in LA begins in standard time (-08:00)
+        let w = slo_window("month", t("2026-12-15T00:00:00Z"), "--window", la).unwrap();
+        assert_eq!(w.start, "2026-12-01T08:00:00Z");
+        // a March month: before DST began on the 8th, so -08:00; the April one after, -07:00
+        let w = slo_window("month", t("2026-03-31T12:00:00Z"), "--window", la).unwrap();
+        assert_eq!(w.start, "2026-03-01T08:00:00Z");
+        let w = slo_window("month", t("2026-04-02T12:00:00Z"), "--window", la).unwrap();
+        assert_eq!(w.start, "2026-04-01T07:00:00Z");
+        // a rolling length is the same in every zone
+        assert_eq!(
+            slo_window("28d", end, "--window", la).unwrap().since_us,
+            end - 28 * 24 * H
+        );
+        // a start date is its midnight in the zone; in Santiago, DST began at midnight on
+        // 6 September 2026 (00:00 -04 became 01:00 -03), so that day began at 01:00
+        let s = slo_start("2026-11-16", t("2026-12-01T00:00:00Z"), la).unwrap();
+        assert_eq!(s.start, "2026-11-16T08:00:00Z");
+        assert_eq!(
+            s.describe(),
+            "since 2026-11-16T00:00:00-08:00 (America/Los_Angeles)"
+        );
+        let cl = zone("America/Santiago");
+        let s = slo_start("2026-09-06", t("2026-12-01T00:00:00Z"), cl).unwrap();
+        assert_eq!(s.start, "2026-09-06T04:00:00Z");
+        let s = slo_start("2026-09-05", t("2026-12-01T00:00:00Z"), cl).unwrap();
+        assert_eq!(s.start, "2026-09-05T04:00:00Z");
+        // an RFC 3339 start says its own offset; the zone does not move it
+        let s = slo_start("2026-11-16T00:00:00Z", t("2026-12-01T00:00:00Z"), cl).unwrap();
+        assert_eq!(s.start, "2026-11-16T00:00:00Z");
+        for bad in ["Mars/Olympus", "pacific/auckland", "", "+13:00"] {
+            let err = parse_timezone(bad, "config [slo] timezone").unwrap_err();
+            assert!(
+                err.0.contains(&format!("config [slo] timezone {bad:?}")) && err.0.contains("IANA"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

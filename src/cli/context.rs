@@ -35,6 +35,8 @@ pub struct Settings {
     /// `[slo]` target (fraction) and latency threshold (ms).
     pub slo_target: Option<f64>,
     pub slo_latency_ms: Option<f64>,
+    /// `[slo] timezone`: the zone of the single SLO's calendar window (UTC unless set).
+    pub slo_timezone: chrono_tz::Tz,
     /// `[gate]` thresholds (no findings limits: those are flags only).
     pub gate: GateConfig,
     /// The SLOs of `[[slo]]`, checked; empty with a single `[slo]` (or none).
@@ -76,6 +78,10 @@ impl Settings {
                 .as_deref()
                 .map(parse_latency_ms)
                 .transpose()?,
+            slo_timezone: match &config.slo.timezone {
+                Some(tz) => crate::window::parse_timezone(tz, "config [slo] timezone")?,
+                None => chrono_tz::Tz::UTC,
+            },
             routes,
             exclude,
             security,
@@ -116,6 +122,7 @@ impl Settings {
                 let mut one = SloDef::new(slos::DEFAULT_NAME, self.slo(None, None)?);
                 one.window = self.config.slo.window.clone();
                 one.start = self.config.slo.start.clone();
+                one.timezone = self.slo_timezone;
                 vec![one]
             }
         };
@@ -154,6 +161,9 @@ fn slo_list(list: &[crate::config::SloEntry]) -> Result<Vec<SloDef>, UsageError>
             slos::EndpointFilter::parse(&e.endpoints).map_err(|r| bad(format!("endpoints {r}")))?;
         def.window = e.window.clone();
         def.start = e.start.clone();
+        if let Some(tz) = &e.timezone {
+            def.timezone = crate::window::parse_timezone(tz, "timezone").map_err(|x| bad(x.0))?;
+        }
         if let Some(alerts) = &e.alerts {
             def.alerts = alerts
                 .iter()

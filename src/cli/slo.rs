@@ -36,7 +36,7 @@ pub struct SloArgs {
     #[command(flatten)]
     pub store: super::collect::StoreArgs,
     /// The SLO window by name: a rolling length ending now or at --until (28d, 4w), or the
-    /// calendar month or quarter to date (UTC). Default: config [slo] window or start, else
+    /// calendar month or quarter to date (in config [slo] timezone, else UTC). Default: config [slo] window or start, else
     /// --since/--until
     #[arg(long, value_name = "28d|month|quarter", conflicts_with = "since")]
     pub window: Option<String>,
@@ -99,7 +99,7 @@ pub fn judged_windows(
             .into());
         }
         let own = match (window, input.since.is_some()) {
-            (Some(name), _) => Some(named_window(name, end, "--window")?),
+            (Some(name), _) => Some(named_window(name, end, "--window", d.timezone)?),
             (None, true) => None,
             (None, false) => match (&d.window, &d.start) {
                 (Some(name), _) => Some(named_window(
@@ -110,8 +110,9 @@ pub fn judged_windows(
                     } else {
                         format!("SLO {:?} window", d.name)
                     },
+                    d.timezone,
                 )?),
-                (None, Some(start)) => Some(slo_start(start, end)?),
+                (None, Some(start)) => Some(slo_start(start, end, d.timezone)?),
                 (None, None) => None,
             },
         };

@@ -5,7 +5,7 @@
 //! to a `kind: SLI` document of the same file) with a `ratioMetric` whose `good` (or `bad`)
 //! and `total` are hosp-logs' own definitions (`metricSource.type: hosp-logs`,
 //! `metricSource.spec.definition: good | bad | valid`), one objective (`target` or
-//! `targetPercent`), at most one `timeWindow` (rolling, or calendar `1M` / `1Q` in UTC), and
+//! `targetPercent`), at most one `timeWindow` (rolling, or calendar `1M` / `1Q` in UTC or an IANA `timeZone`), and
 //! `alertPolicies` (inline, or `alertPolicyRef` to a `kind: AlertPolicy` document) whose one
 //! condition is a `burnrate` above a threshold over a `lookbackWindow`. docs/slo-gate.md
 //! gives the mapping.
@@ -195,7 +195,7 @@ impl<'a> Reader<'a> {
         }
         let (latency, endpoints) = self.indicator(spec, &spec_at)?;
         let target = self.objective(spec, &spec_at)?;
-        let (window, start) = self.time_window(spec, &spec_at)?;
+        let (window, timezone) = self.time_window(spec, &spec_at)?;
         let alerts = self.alert_policies(spec, &spec_at)?;
         Ok(SloDef {
             name: name.to_string(),
@@ -205,7 +205,8 @@ impl<'a> Reader<'a> {
             },
             endpoints,
             window,
-            start,
+            start: None,
+            timezone,
             alerts,
         })
     }
@@ -414,15 +415,17 @@ impl<'a> Reader<'a> {
         Ok(fraction)
     }
 
-    /// The window: `(window name, start)` in hosp-logs' terms.
+    /// The window in hosp-logs' terms: its name, and the time zone of a calendar window (UTC
+    /// unless `calendar.timeZone` names another).
     fn time_window(
         &self,
         spec: &Map<String, Value>,
         at: &At<'a>,
-    ) -> Result<(Option<String>, Option<String>), SpecError> {
+    ) -> Result<(Option<String>, chrono_tz::Tz), SpecError> {
         let w_at = at.key("timeWindow");
+        let mut zone = chrono_tz::Tz::UTC;
         let Some(v) = spec.get("timeWindow") else {
-            return Ok((None, None));
+            return Ok((None, zone));
         };
         let list = v
             .as_array()
@@ -455,7 +458,7 @@ impl<'a> Reader<'a> {
                     format!("{duration:?}: expected a rolling length in m, h, d or w (28d, 4w)"),
                 )
             })?;
-            return Ok((Some(duration.to_string()), None));
+            return Ok((Some(duration.to_string()), zone));
         }
         let name = match duration {
             "1M" => "month",
@@ -473,12 +476,15 @@ impl<'a> Reader<'a> {
             let c_at = i_at.key("calendar");
             let c = self.object(c, &c_at)?;
             if let Some(tz) = c.get("timeZone") {
-                if !matches!(tz.as_str(), Some("UTC" | "Etc/UTC")) {
-                    return Err(c_at.key("timeZone").err(
-                        self.file,
-                        format!("{tz}: hosp-logs' calendar windows are UTC: expected UTC"),
-                    ));
-                }
+                zone = tz
+                    .as_str()
+                    .and_then(|t| t.trim().parse().ok())
+                    .ok_or_else(|| {
+                        c_at.key("timeZone").err(
+                            self.file,
+                            format!("{tz}: expected an IANA time zone name (UTC, Europe/Zurich)"),
+                        )
+                    })?;
             }
             if let Some(st) = c.get("startTime") {
                 let ok = st.as_str().and_then(|s| {
@@ -500,7 +506,7 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        Ok((Some(name.to_string()), None))
+        Ok((Some(name.to_string()), zone))
     }
 
     /// The burn-rate alerts of `alertPolicies` (default: the SRE workbook's when absent).
@@ -821,6 +827,14 @@ spec:
             ("notes-writes", 0.999, Some(3000.0))
         );
         assert_eq!(n.window.as_deref(), Some("month"));
+        assert_eq!(n.timezone, chrono_tz::Tz::UTC);
+        // a calendar window in another zone keeps it
+        let dublin = parse(
+            &TWO.replace("timeZone: UTC", "timeZone: Europe/Dublin"),
+            "two.yaml",
+        )
+        .unwrap();
+        assert_eq!(dublin[1].timezone, chrono_tz::Tz::Europe__Dublin);
         assert_eq!(n.endpoints.text, ["POST /notes"]);
         assert_eq!(
             n.alerts,
@@ -910,7 +924,7 @@ spec:
             ),
             (
                 "        timeZone: UTC",
-                "        timeZone: Europe/Dublin",
+                "        timeZone: Mars/Olympus",
                 "",
                 "spec.timeWindow[0].calendar.timeZone",
             ),

@@ -376,6 +376,18 @@ impl SloCounts {
         out
     }
 
+    /// The counts of the seconds inside `window` only.
+    pub fn within(&self, window: &crate::window::Window) -> SloCounts {
+        SloCounts {
+            per_second: self
+                .per_second
+                .iter()
+                .filter(|(sec, _)| window.contains(**sec * SEC))
+                .map(|(k, v)| (*k, *v))
+                .collect(),
+        }
+    }
+
     /// The seconds counted (epoch seconds), in no order: what the store keeps.
     pub fn seconds(&self) -> impl Iterator<Item = (i64, Counts)> + '_ {
         self.per_second.iter().map(|(k, v)| (*k, *v))

@@ -29,6 +29,8 @@ pub struct SloDef {
     pub window: Option<String>,
     /// Or the start of a whole-project window.
     pub start: Option<String>,
+    /// The time zone its calendar window (and a start date) is read in: UTC unless set.
+    pub timezone: chrono_tz::Tz,
     /// Its burn-rate alerts (default: the SRE workbook's four pairs).
     pub alerts: Vec<BurnPair>,
 }
@@ -42,6 +44,7 @@ impl SloDef {
             endpoints: EndpointFilter::default(),
             window: None,
             start: None,
+            timezone: chrono_tz::Tz::UTC,
             alerts: default_pairs(),
         }
     }
@@ -182,7 +185,9 @@ impl Slos {
         }
     }
 
-    /// The answers from counts folded by this analysis, each over its window.
+    /// The answers from counts folded by this analysis, each over its window. An SLO with its
+    /// own window counts nothing from outside it (the run read from the earliest SLO's start):
+    /// its burn-rate alerts see what a run over its window alone would, as from the store.
     pub fn answers(
         &self,
         counts: &[SloCounts],
@@ -194,13 +199,16 @@ impl Slos {
             .zip(counts)
             .enumerate()
             .map(|(i, (def, c))| {
-                let mut report = compute_with(
-                    c,
-                    &self.window_of(i, run),
-                    &def.config,
-                    &def.alerts,
-                    input.clone(),
-                );
+                let window = self.window_of(i, run);
+                let within;
+                let c = match self.windows.get(i) {
+                    Some(Some(_)) => {
+                        within = c.within(&window);
+                        &within
+                    }
+                    _ => c,
+                };
+                let mut report = compute_with(c, &window, &def.config, &def.alerts, input.clone());
                 report.slo_window = self.windows.get(i).cloned().flatten();
                 SloAnswer::new(def, report)
             })

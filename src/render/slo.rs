@@ -90,7 +90,7 @@ impl Report for SloReport {
             ));
         }
         if let Some(w) = &self.slo_window {
-            summary.push(("SLO window judged".to_string(), w.name.clone()));
+            summary.push(("SLO window judged".to_string(), w.describe()));
         }
         summary.extend([
             (
