@@ -215,9 +215,9 @@ pub fn configured(
     resolve(&settings.config, &[], nginx_flag)
 }
 
-/// Whether an error reading a hop is the hop's (unreadable: exit 1 unless --allow-partial)
-/// rather than the run's (a usage error, `--strict` on a bad line: exit 2).
-fn hop_failure(e: &anyhow::Error) -> bool {
+/// Whether an error reading a hop (or a `migration` system) is the source's (unreadable: exit 1
+/// unless --allow-partial) rather than the run's (a usage error, `--strict` on a bad line: exit 2).
+pub(super) fn source_failure(e: &anyhow::Error) -> bool {
     !e.chain().any(|c| {
         c.is::<UsageError>()
             || matches!(
@@ -272,7 +272,7 @@ pub fn read(
                     });
                     (ran.report, ran.input, ran.excluded, error)
                 }
-                Err(e) if hop_failure(&e) => (
+                Err(e) if source_failure(&e) => (
                     HopPartial::default(),
                     InputStats::default(),
                     0,

@@ -9,7 +9,7 @@ use super::slo::SloFlags;
 use super::GlobalArgs;
 use crate::config::Config;
 use crate::engine::{Finish, InputStats, LocalSettings, Seen};
-use crate::error::{ExitStatus, InputError, UsageError};
+use crate::error::{ExitStatus, UsageError};
 use crate::format::{FormatId, FormatSettings, HopPosition};
 use crate::metrics::buckets::BucketPlan;
 use crate::metrics::migration::{self, MigrationReport, SystemPartial, SystemRead, SystemTraffic};
@@ -110,23 +110,6 @@ pub fn configured(
     resolve(&settings.config, nginx_flag)
 }
 
-/// Whether an error reading a system is the system's (unreadable: exit 1 unless
-/// --allow-partial) rather than the run's (a usage error, `--strict` on a bad line: exit 2).
-/// The same split `hops` makes for its hops.
-fn system_failure(e: &anyhow::Error) -> bool {
-    !e.chain().any(|c| {
-        c.is::<UsageError>()
-            || matches!(
-                c.downcast_ref::<InputError>(),
-                Some(InputError::Malformed { .. } | InputError::WrongFormat { .. })
-            )
-            || matches!(
-                c.downcast_ref::<crate::engine::LoadError>(),
-                Some(crate::engine::LoadError::Usage(_))
-            )
-    })
-}
-
 /// Reads every system once over the context's window and puts them side by side. Returns the
 /// report and the systems that could not be read whole (named on stderr).
 pub fn read(
@@ -164,7 +147,7 @@ pub fn read(
                 });
                 (ran.report, ran.input, error)
             }
-            Err(e) if system_failure(&e) => (
+            Err(e) if super::hops::source_failure(&e) => (
                 empty(&analysis),
                 InputStats::default(),
                 Some(format!("{e:#}")),
