@@ -78,7 +78,7 @@ pub fn inflate_whole_into(gz: &[u8], limit: u64, out: Vec<u8>) -> Result<Vec<u8>
 }
 
 /// [`inflate_whole_into`] with the cap on the buffer given (tests use a small one).
-fn inflate_capped(
+pub(crate) fn inflate_capped(
     gz: &[u8],
     limit: u64,
     cap: u64,
