@@ -353,14 +353,20 @@ pub fn run(global: &GlobalArgs, args: HopsArgs) -> anyhow::Result<ExitStatus> {
     let (mut report, failed) = read(&ctx, &specs, slo, plan)?;
     report.every_bucket = args.over_time;
     ctx.emit(&report)?;
+    Ok(partial_exit(&ctx, "hop(s)", &failed))
+}
+
+/// The exit of a run over several sources (hops, `migration`'s systems): 1 when some could not
+/// be read whole (named on stderr; the results printed are partial) unless --allow-partial.
+pub(super) fn partial_exit(ctx: &Context, what: &str, failed: &[String]) -> ExitStatus {
     if !failed.is_empty() && !ctx.allow_partial() {
         eprintln!(
-            "hosp-logs: error: hop(s) {} could not be read whole; the results above are partial (--allow-partial accepts that)",
+            "hosp-logs: error: {what} {} could not be read whole; the results above are partial (--allow-partial accepts that)",
             failed.join(", ")
         );
-        return Ok(ExitStatus::Failure);
+        return ExitStatus::Failure;
     }
-    Ok(ExitStatus::Ok)
+    ExitStatus::Ok
 }
 
 #[cfg(test)]

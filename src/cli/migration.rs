@@ -213,14 +213,7 @@ pub fn run(global: &GlobalArgs, args: MigrationArgs) -> anyhow::Result<ExitStatu
         let png = crate::render::migration::figure_png(&report, &axis, report.bucket_us)?;
         chart::write_png(path, &png)?;
     }
-    if !failed.is_empty() && !ctx.allow_partial() {
-        eprintln!(
-            "hosp-logs: error: system(s) {} could not be read whole; the results above are partial (--allow-partial accepts that)",
-            failed.join(", ")
-        );
-        return Ok(ExitStatus::Failure);
-    }
-    Ok(ExitStatus::Ok)
+    Ok(super::hops::partial_exit(&ctx, "system(s)", &failed))
 }
 
 #[cfg(test)]
