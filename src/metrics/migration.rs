@@ -247,20 +247,8 @@ pub struct BucketRow {
     pub systems: Vec<BucketSystem>,
 }
 
-/// Per system, what its input was.
-#[derive(Debug, Clone, Default)]
-pub struct SystemInputs(pub Vec<(String, InputStats)>);
-
-impl Serialize for SystemInputs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
+/// Per system, what its input was: a map by name, as hops' per-hop inputs.
+pub use super::hops::HopInputs as SystemInputs;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrationReport {
