@@ -796,9 +796,11 @@ fn a_store_without_the_judged_hops_logs_says_what_it_holds() {
 /// balancer: 82,382 requests, about 30 per object and minute). Measured after the merge that
 /// kept security's per-client state and audit's write rows: 6,324,224 bytes, 102 % of the
 /// 6,192,131 gzip bytes; security's packs 1.58 MB and audit's 1.43 MB of it, the other
-/// analyses' packs and tables 3.3 MB (54 %). The goal (5 %) is not met (docs/store.md).
+/// analyses' packs and tables 3.3 MB (54 %). Packs in zstd at level 3 instead of deflate at 6
+/// (collect's compaction a seventh of the CPU): 7,032,832 bytes, 113.6 %. The goal
+/// (5 %) is not met (docs/store.md).
 #[test]
-fn the_fixture_days_store_is_at_most_105_percent_of_its_gzip_logs_and_56_without_security_and_audit(
+fn the_fixture_days_store_is_at_most_115_percent_of_its_gzip_logs_and_60_without_security_and_audit(
 ) {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("s");
@@ -839,7 +841,7 @@ fn the_fixture_days_store_is_at_most_105_percent_of_its_gzip_logs_and_56_without
         .sum();
     assert!(packs * 2 > stored, "{packs} of {stored}");
     assert!(
-        stored * 100 <= gzip * 105,
+        stored * 100 <= gzip * 115,
         "the store takes {stored} bytes, {:.1} % of the {gzip} gzip bytes",
         stored as f64 * 100.0 / gzip as f64
     );
@@ -852,7 +854,7 @@ fn the_fixture_days_store_is_at_most_105_percent_of_its_gzip_logs_and_56_without
     assert!(kept_rows > 0, "{info}");
     let rest = stored - kept_rows;
     assert!(
-        rest * 100 <= gzip * 56,
+        rest * 100 <= gzip * 60,
         "without security and audit the store takes {rest} bytes, {:.1} % of the {gzip} gzip bytes",
         rest as f64 * 100.0 / gzip as f64
     );

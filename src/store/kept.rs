@@ -1,6 +1,6 @@
 //! Every analysis' partial in the store: one row per object × analysis in `partials` (the
 //! analysis' own mergeable partial of each minute the object touched, serialised with
-//! MessagePack and deflated together), and one row per object × minute in `minutes` (the
+//! MessagePack and compressed together), and one row per object × minute in `minutes` (the
 //! extent of the minute's requests and the requests `[exclude]` left out).
 //!
 //! An analysis is kept at the finest resolution its answers need: its over-time buckets one
@@ -551,17 +551,14 @@ impl Analysis for KeptSet {
     }
 }
 
-/// An object's partials of one analysis, every minute: MessagePack, deflated: its row in
+/// An object's partials of one analysis, every minute: MessagePack, compressed: its row in
 /// `partials` until a compaction moves it, inflated, into its hour's pack ([`super::pack`]),
 /// where the keys (endpoints, target groups) and latencies that repeat from minute to minute
-/// and object to object are deflated once.
+/// and object to object are compressed once.
 fn encode<P: serde::Serialize>(minutes: &PerMinute<P>) -> Result<Vec<u8>, String> {
-    use std::io::Write;
     let raw = rmp_serde::to_vec(minutes).map_err(|e| e.to_string())?;
-    // level 1: the row waits for the next compaction only (which deflates its pack at 6)
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-    z.write_all(&raw).map_err(|e| e.to_string())?;
-    z.finish().map_err(|e| e.to_string())
+    // the fastest level: the row waits for the next compaction only (which packs it at 3)
+    super::pack::compress(&raw, super::pack::WAITING_LEVEL)
 }
 
 /// An object's rows, ready to write.
