@@ -167,7 +167,12 @@ pub fn run(global: &GlobalArgs, args: SecurityArgs) -> anyhow::Result<ExitStatus
     }
     let input = match found {
         Some(i) if read.since_us == window.since_us => i,
-        _ => ctx.discover(&read)?,
+        first => {
+            // the window's own listing (and the S3 downloads it started ahead) is let go
+            // before the wider one starts, not held to the end of the run
+            drop(first);
+            ctx.discover(&read)?
+        }
     };
     let analysis = Security {
         settings,
