@@ -593,8 +593,21 @@ fn the_store_backfills_the_view() {
     assert!(u(&slo["requests"]["valid"]) > 70_000);
     assert_eq!(snap["requests"], slo["requests"]);
     assert_eq!(snap["success_rate"], slo["success_rate"]);
-    // nothing was read from the (empty) sources: the numbers are the store's
+    // nothing was read from the (empty) sources: the numbers are the store's, and the
+    // snapshot says so (`input.store`, as every answer from the store does)
     assert_eq!(u(&snap["input"]["lines"]), 0);
+    let info = json_ok(
+        &hosp_logs()
+            .args(["store", "info", "--format", "json", "--store"])
+            .arg(&store)
+            .output()
+            .unwrap(),
+    );
+    let kept = &snap["input"]["store"];
+    assert_eq!(kept["path"], store.display().to_string(), "{kept}");
+    assert_eq!(kept["objects"], info["objects"], "{kept}");
+    assert_eq!(kept["complete_through"], info["complete_through"], "{kept}");
+    assert!(slo["input"].get("store").is_none());
     let panel = json(&s, "/api/panel");
     // the day's last minute ends at midnight: the store is complete through it
     assert_eq!(

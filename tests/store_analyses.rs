@@ -1127,8 +1127,16 @@ fn watch_backfilled_from_the_store_shows_what_a_raw_read_shows() {
         let (r, s) = (u(&raw["input"]["lines"]), u(&stored["input"]["lines"]));
         assert!(r > 80_000 && s < r / 100, "{r} {s}");
         assert!(u(&raw["requests"]["total"]) > 80_000);
+        assert!(raw["input"].get("store").is_none(), "{}", raw["input"]);
         // (the input differs: the store's run read the sources from its end)
-        assert_equal(raw, stored, "watch --once --since 36h");
+        let kept = assert_equal(raw, stored, "watch --once --since 36h");
+        // and says what it read from the store: every object of the day, complete through
+        // the store's own complete_through
+        let info = info(&store);
+        assert_eq!(kept["path"], store.display().to_string(), "{kept}");
+        assert_eq!(kept["objects"], info["objects"], "{kept}");
+        assert_eq!(kept["complete_through"], info["complete_through"], "{kept}");
+        assert_eq!(u(&kept["late_rows"]), 0, "{kept}");
         compared = true;
         break;
     }

@@ -240,6 +240,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitStatus> {
         interval: Duration::from_micros(interval as u64),
         stop: Arc::new(AtomicBool::new(false)),
         read_from_us: from_store.as_ref().map(|b| b.through_us),
+        store: from_store.as_ref().map(|b| b.store.clone()),
     };
     let opts = Options {
         listen: args.listen,

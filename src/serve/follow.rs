@@ -206,6 +206,8 @@ pub struct Follow {
     /// With a store: where it is complete through (µs). The first hop's sources are read from
     /// there on, the store's counts before it are the backfill: nothing is counted twice.
     pub read_from_us: Option<i64>,
+    /// With a store: what was read from it (the first hop's snapshots' `input.store`).
+    pub store: Option<crate::engine::stats::StoreInput>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -262,7 +264,10 @@ impl Follow {
                     exclude: &self.exclude,
                 };
                 hop.sources.poll(&hop.served, partial, &job, &settings)?;
-                let stats = hop.sources.stats();
+                let mut stats = hop.sources.stats();
+                if i == 0 {
+                    stats.store = self.store.clone();
+                }
                 if settings.strict {
                     if let Some(m) = stats.malformed_samples.first() {
                         return Err(InputError::Malformed {

@@ -119,6 +119,8 @@ pub struct Backfill {
     /// The end of the store's last complete minute (µs): the sources are read from here.
     pub through_us: i64,
     pub objects: u64,
+    /// What the view read from the store (its snapshots' `input.store`).
+    pub store: crate::engine::stats::StoreInput,
 }
 
 /// The store's counts of `format` from `since_us` to its `complete_through`; None when it
@@ -153,6 +155,13 @@ pub fn backfill(
         counts,
         through_us,
         objects: read.objects,
+        store: crate::engine::stats::StoreInput {
+            path: dir.display().to_string(),
+            objects: read.objects,
+            ingested: 0,
+            complete_through: Some(crate::store::minute_text(minute)),
+            late_rows: read.late_rows,
+        },
     }))
 }
 

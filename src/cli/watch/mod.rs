@@ -78,6 +78,8 @@ pub struct WatchArgs {
 /// recent panels' partials minute by minute, and where the sources are read from.
 struct Backfill {
     counts: crate::metrics::slo::SloCounts,
+    /// What was read from the store (the snapshots' `input.store`).
+    store: crate::engine::stats::StoreInput,
     /// (minute start µs, errors, latency, security)
     minutes: Vec<RecentMinute>,
     through_us: i64,
@@ -167,6 +169,7 @@ fn backfill(
         );
     }
     Ok(Some(Backfill {
+        store: slo.store,
         counts: slo.counts,
         minutes,
         through_us: slo.through_us,
@@ -435,7 +438,9 @@ impl Reader {
     fn follow(&mut self, tx: &Sender<Update>) -> anyhow::Result<()> {
         let mut partial = self.live.partial();
         let mut read_from_us = i64::MIN;
+        let mut from_store = None;
         if let Some(b) = self.backfill.take() {
+            from_store = Some(b.store);
             self.live.add_slo_seconds(&mut partial, b.counts.seconds());
             for (minute_us, errors, latency, security) in b.minutes {
                 self.live
@@ -467,7 +472,8 @@ impl Reader {
             self.sources
                 .poll(&self.live, &mut partial, &job, &settings)
                 .map_err(live_error)?;
-            let stats = self.sources.stats();
+            let mut stats = self.sources.stats();
+            stats.store = from_store.clone();
             if settings.strict {
                 if let Some(m) = stats.malformed_samples.first() {
                     return Err(InputError::Malformed {
