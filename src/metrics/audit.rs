@@ -867,6 +867,83 @@ mod tests {
             );
         }
     }
+
+    /// The store's compact form reads back the partial it wrote (rows with every kind of
+    /// field, clients that repeat their addresses, user agents and URLs), and the trails from
+    /// it are a raw read's; a partial written as the store did before reads back as well.
+    #[test]
+    fn kept_partials_read_back_as_written_and_answer_as_a_raw_read() {
+        use super::super::security::wire::tests::{per_minute, requests};
+        use std::collections::BTreeMap;
+        let reqs = requests();
+        let k = AuditKept::default();
+        let minutes = per_minute(&k, &reqs);
+        let bytes = rmp_serde::to_vec(&minutes).unwrap();
+        let back: BTreeMap<i64, AuditKeptPartial> = rmp_serde::from_slice(&bytes).unwrap();
+        let old: BTreeMap<i64, (&AuditPartial, &Vec<Req>)> = minutes
+            .iter()
+            .map(|(m, p)| (*m, (&p.trails, &p.writes)))
+            .collect();
+        let old = rmp_serde::to_vec(&old).unwrap();
+        assert!(bytes.len() * 2 < old.len(), "{} {}", bytes.len(), old.len());
+        let from_old: BTreeMap<i64, AuditKeptPartial> = rmp_serde::from_slice(&old).unwrap();
+        let sorted = |p: &AuditKeptPartial| {
+            let c: BTreeMap<String, String> = p
+                .trails
+                .clients
+                .clone()
+                .into_rows()
+                .map(|(k, t)| (format!("{k:?}"), format!("{t:?}")))
+                .collect();
+            format!(
+                "{} {} {c:?} {:?}",
+                p.trails.total, p.trails.matched, p.writes
+            )
+        };
+        for (m, p) in &minutes {
+            assert!(p.writes.len() > 10 && p.trails.clients.len() > 8, "{m}");
+            assert_eq!(sorted(&back[m]), sorted(p), "minute {m}");
+            assert_eq!(sorted(&from_old[m]), sorted(p), "minute {m}");
+        }
+        // kept rows of a trail (the store keeps none: a partial of another setting) too
+        let limited = Audit {
+            filter: AuditFilter::default(),
+            summary: false,
+            limit: 2,
+        };
+        let mut p = AuditKeptPartial::default();
+        let batch: Vec<Request<'_>> = reqs.iter().map(Req::request).collect();
+        limited.fold(&mut p.trails, &batch);
+        let back: AuditKeptPartial =
+            rmp_serde::from_slice(&rmp_serde::to_vec(&p).unwrap()).unwrap();
+        assert_eq!(sorted(&back), sorted(&p));
+        for (filter, summary) in [
+            (
+                AuditFilter::new(&[], &[], &["write".into()], &[]).unwrap(),
+                false,
+            ),
+            (AuditFilter::default(), true),
+        ] {
+            let audit = Audit {
+                filter: filter.clone(),
+                summary,
+                limit: 0,
+            };
+            let k = AuditKept { audit };
+            let mut merged = k.partial();
+            for (_, p) in rmp_serde::from_slice::<BTreeMap<i64, AuditKeptPartial>>(&bytes).unwrap()
+            {
+                k.merge(&mut merged, p);
+            }
+            let got = k.finish(merged, &Finish::default());
+            let want = compute(&reqs, &filter, summary, 0);
+            assert_eq!(got.clients, want.clients, "{filter:?}");
+            assert_eq!(
+                (got.total_requests, got.requests),
+                (want.total_requests, want.requests)
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -160,7 +160,9 @@ pub const NO_UA: &str = "\u{0}";
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     pub count: u64,
+    #[serde(with = "super::wire::opt_time")]
     pub first: Option<i64>,
+    #[serde(with = "super::wire::opt_time")]
     pub last: Option<i64>,
     pub routes: Tally,
     pub uas: Tally,

@@ -66,7 +66,9 @@ pub struct Sensitive {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub count: u64,
+    #[serde(with = "super::wire::time")]
     pub first: i64,
+    #[serde(with = "super::wire::time")]
     pub last: i64,
 }
 
@@ -76,6 +78,7 @@ pub struct Span {
 pub struct Writes {
     pub all: Group,
     /// Bucket start → the writes in it (`[security.write_burst] bucket`).
+    #[serde(with = "super::wire::time_keys")]
     pub buckets: BTreeMap<i64, Span>,
     /// Answered 2xx or 3xx.
     pub ok: u64,
@@ -569,9 +572,11 @@ impl serde::Serialize for SecurityPartial {
         let (fields, mut tables) = wire::writing(|| rmp_serde::to_vec(&Fields(self)));
         let fields = fields.map_err(S::Error::custom)?;
         let columns = tables.columns();
+        let times = tables.time_deltas();
         (
             wire::COMPACT,
             tables.into_strings(),
+            times,
             columns,
             wire::Bytes(fields),
         )
@@ -616,12 +621,15 @@ impl<'de> serde::Deserialize<'de> for SecurityPartial {
                     }),
                     wire::Head::Compact => {
                         let strings: Vec<Box<str>> = next(&mut a)?;
+                        let times: Vec<i64> = next(&mut a)?;
                         let columns: wire::Columns = next(&mut a)?;
                         let fields: wire::Bytes = next(&mut a)?;
                         let rows = columns.rows(&strings).map_err(A::Error::custom)?;
-                        wire::reading(strings, rows, || rmp_serde::from_slice::<Fields>(&fields.0))
-                            .map(|f| f.0)
-                            .map_err(A::Error::custom)
+                        wire::reading(strings, rows, times, || {
+                            rmp_serde::from_slice::<Fields>(&fields.0)
+                        })
+                        .map(|f| f.0)
+                        .map_err(A::Error::custom)
                     }
                 }
             }

@@ -43,9 +43,35 @@ pub struct Tables {
     index: HashMap<Box<str>, u32, FxBuildHasher>,
     rows: Vec<Req>,
     row_index: HashMap<Req, u32, FxBuildHasher>,
+    times: Vec<i64>,
+    time_index: HashMap<i64, u32, FxBuildHasher>,
 }
 
 impl Tables {
+    /// The index of a time, added on first sight.
+    pub fn time(&mut self, t: i64) -> u32 {
+        if let Some(&i) = self.time_index.get(&t) {
+            return i;
+        }
+        let i = self.times.len() as u32;
+        self.times.push(t);
+        self.time_index.insert(t, i);
+        i
+    }
+
+    /// The time table, each as the difference from the one before.
+    pub fn time_deltas(&self) -> Vec<i64> {
+        let mut last = 0i64;
+        self.times
+            .iter()
+            .map(|&t| {
+                let d = t.wrapping_sub(last);
+                last = t;
+                d
+            })
+            .collect()
+    }
+
     /// The index of a string, added on first sight.
     pub fn string(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
@@ -101,7 +127,17 @@ impl Tables {
             c.status.push(r.status.map_or(0, |s| u32::from(s) + 1));
             c.target_status
                 .push(r.target_status.map_or(0, |s| u32::from(s) + 1));
-            c.trace_id.push(self.opt(r.trace_id.as_deref()));
+            match r.trace_id.as_deref().and_then(alb_trace) {
+                Some((secs, rest)) => {
+                    c.trace_id.push(1);
+                    c.trace_secs
+                        .push(i64::from(secs) - r.time_us.div_euclid(1_000_000));
+                    c.trace_rest.0.extend_from_slice(&rest);
+                }
+                None => c
+                    .trace_id
+                    .push(r.trace_id.as_deref().map_or(0, |t| self.string(t) + 2)),
+            }
             c.classification.push(self.opt(r.classification.as_deref()));
             c.actions.push(self.opt(r.actions.as_deref()));
         }
@@ -128,9 +164,59 @@ pub struct Columns {
     /// 0: none; else the status + 1.
     status: Vec<u32>,
     target_status: Vec<u32>,
+    /// 0: none; 1: an ALB trace id (`Root=1-` 8 and 24 hexadecimal digits: its seconds and
+    /// bytes are the next of `trace_secs` and `trace_rest`); else the string's index + 2.
     trace_id: Vec<u32>,
     classification: Vec<u32>,
     actions: Vec<u32>,
+    /// An ALB trace id's seconds, from the row's.
+    trace_secs: Vec<i64>,
+    /// An ALB trace id's 12 bytes (its 24 hexadecimal digits), one after another.
+    trace_rest: Bytes,
+}
+
+impl Default for Bytes {
+    fn default() -> Bytes {
+        Bytes(Vec::new())
+    }
+}
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{} bytes", self.0.len())
+    }
+}
+
+/// An ALB trace id's parts: `Root=1-` then 8 lower-case hexadecimal digits (seconds since
+/// the epoch), `-` and 24 more (Some only when written back exactly by [`alb_trace_text`]).
+fn alb_trace(t: &str) -> Option<(u32, [u8; 12])> {
+    let b = t.strip_prefix("Root=1-")?.as_bytes();
+    if b.len() != 33 || b[8] != b'-' {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut secs = 0u32;
+    for &c in &b[..8] {
+        secs = (secs << 4) | u32::from(digit(c)?);
+    }
+    let mut rest = [0u8; 12];
+    for (i, pair) in b[9..].chunks(2).enumerate() {
+        rest[i] = (digit(pair[0])? << 4) | digit(pair[1])?;
+    }
+    Some((secs, rest))
+}
+
+fn alb_trace_text(secs: u32, rest: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut t = format!("Root=1-{secs:08x}-");
+    for b in rest {
+        let _ = write!(t, "{b:02x}");
+    }
+    t
 }
 
 impl Columns {
@@ -169,8 +255,24 @@ impl Columns {
         };
         let mut out = Vec::with_capacity(n);
         let mut time = 0i64;
+        let (mut secs, mut rest) = (self.trace_secs.iter(), self.trace_rest.0.chunks(12));
         for i in 0..n {
             time = time.wrapping_add(self.time[i]);
+            let trace_id = match self.trace_id[i] {
+                0 => None,
+                1 => {
+                    let (Some(s), Some(r)) = (secs.next(), rest.next()) else {
+                        return Err("trace ids cut short".into());
+                    };
+                    let s = u32::try_from(s.wrapping_add(time.div_euclid(1_000_000)))
+                        .map_err(|_| "a trace id's seconds out of range")?;
+                    if r.len() != 12 {
+                        return Err("trace ids cut short".into());
+                    }
+                    Some(alb_trace_text(s, r))
+                }
+                t => Some(string(strings, t - 2)?.to_string()),
+            };
             let url = opt(self.url[i])?;
             let path = match self.path[i] {
                 0 => None,
@@ -192,7 +294,7 @@ impl Columns {
                 endpoint: opt(self.endpoint[i])?,
                 status: status(self.status[i])?,
                 target_status: status(self.target_status[i])?,
-                trace_id: opt(self.trace_id[i])?,
+                trace_id,
                 classification: opt(self.classification[i])?,
                 actions: opt(self.actions[i])?,
             });
@@ -215,6 +317,7 @@ enum Ctx {
     Read {
         strings: Vec<Box<str>>,
         rows: Vec<Req>,
+        times: Vec<i64>,
     },
 }
 
@@ -244,9 +347,27 @@ pub fn writing<T>(f: impl FnOnce() -> T) -> (T, Tables) {
     (out, tables)
 }
 
-/// Runs `f` (which reads a partial) with the tables read before it.
-pub fn reading<T>(strings: Vec<Box<str>>, rows: Vec<Req>, f: impl FnOnce() -> T) -> T {
-    let restore = Restore(CTX.with_borrow_mut(|c| c.replace(Ctx::Read { strings, rows })));
+/// Runs `f` (which reads a partial) with the tables read before it (`time_deltas`: as
+/// [`Tables::time_deltas`] wrote them).
+pub fn reading<T>(
+    strings: Vec<Box<str>>,
+    rows: Vec<Req>,
+    time_deltas: Vec<i64>,
+    f: impl FnOnce() -> T,
+) -> T {
+    let mut times = time_deltas;
+    let mut last = 0i64;
+    for t in &mut times {
+        last = last.wrapping_add(*t);
+        *t = last;
+    }
+    let restore = Restore(CTX.with_borrow_mut(|c| {
+        c.replace(Ctx::Read {
+            strings,
+            rows,
+            times,
+        })
+    }));
     let out = f();
     drop(restore);
     out
@@ -266,7 +387,7 @@ fn with_tables<T>(f: impl FnOnce(&mut Tables) -> T) -> T {
 
 fn with_read<T>(f: impl FnOnce(&[Box<str>], &[Req]) -> T) -> T {
     CTX.with_borrow(|c| match c {
-        Some(Ctx::Read { strings, rows }) => f(strings, rows),
+        Some(Ctx::Read { strings, rows, .. }) => f(strings, rows),
         _ => unreachable!("read outside a compact partial"),
     })
 }
@@ -327,22 +448,33 @@ pub mod name {
     }
 }
 
-/// A map keyed by address (the clients' states): in a compact partial, (index, value)
-/// pairs.
+/// A map keyed by address (the clients' states): in a compact partial, the keys' indices in
+/// the string table (each as the difference from the one before: the clients, written first,
+/// are the table's first strings, 1 apart), then the values in the same order.
 pub mod names {
     use super::*;
 
     type Map<V> = HashMap<Box<str>, V, FxBuildHasher>;
 
-    #[derive(Serialize)]
-    struct Out<'a, V>(#[serde(with = "super::name")] &'a str, &'a V);
-
-    #[derive(Deserialize)]
-    struct In<V>(#[serde(with = "super::name")] Box<str>, V);
-
     pub fn serialize<V: Serialize, S: Serializer>(m: &Map<V>, s: S) -> Result<S::Ok, S::Error> {
         match compact() {
-            Some(true) => s.collect_seq(m.iter().map(|(k, v)| Out(k, v))),
+            Some(true) => {
+                let pairs: Vec<(&Box<str>, &V)> = m.iter().collect();
+                let mut last = -1i64;
+                let keys: Vec<i64> = with_tables(|t| {
+                    pairs
+                        .iter()
+                        .map(|(k, _)| {
+                            let i = i64::from(t.string(k));
+                            let d = i - last;
+                            last = i;
+                            d
+                        })
+                        .collect()
+                });
+                let values: Vec<&V> = pairs.iter().map(|(_, v)| *v).collect();
+                (keys, values).serialize(s)
+            }
             _ => m.serialize(s),
         }
     }
@@ -352,42 +484,135 @@ pub mod names {
     ) -> Result<Map<V>, D::Error> {
         match compact() {
             Some(false) => {
-                let pairs: Vec<In<V>> = Vec::deserialize(d)?;
-                Ok(pairs.into_iter().map(|In(k, v)| (k, v)).collect())
+                let (keys, values): (Vec<i64>, Vec<V>) = Deserialize::deserialize(d)?;
+                if keys.len() != values.len() {
+                    return Err(D::Error::custom("a map with more keys than values"));
+                }
+                let mut at = -1i64;
+                let keys: Vec<Box<str>> = with_read(|strings, _| {
+                    keys.iter()
+                        .map(|&k| {
+                            at = at.wrapping_add(k);
+                            let i = u32::try_from(at).map_err(|_| format!("string {at}"))?;
+                            string(strings, i).map(Into::into)
+                        })
+                        .collect::<Result<_, String>>()
+                })
+                .map_err(D::Error::custom)?;
+                Ok(keys.into_iter().zip(values).collect())
             }
             _ => Map::<V>::deserialize(d),
         }
     }
 }
 
-/// Times (µs): in a compact partial, each as the difference from the one before.
+/// The time at an index of the read table.
+fn read_time<E: serde::de::Error>(i: u32) -> Result<i64, E> {
+    CTX.with_borrow(|c| match c {
+        Some(Ctx::Read { times, .. }) => times
+            .get(i as usize)
+            .copied()
+            .ok_or_else(|| E::custom(format!("time {i} of a table of {}", times.len()))),
+        _ => unreachable!("read outside a compact partial"),
+    })
+}
+
+/// A time (µs): in a compact partial, its index in the time table (a request's time comes
+/// back as a client's first and last, its bucket's, its kind's).
+pub mod time {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
+        match compact() {
+            Some(true) => with_tables(|x| x.time(*t)).serialize(s),
+            _ => t.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        match compact() {
+            Some(false) => read_time(u32::deserialize(d)?),
+            _ => i64::deserialize(d),
+        }
+    }
+}
+
+/// An optional time: see [`time`].
+pub mod opt_time {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match compact() {
+            Some(true) => t.map(|t| with_tables(|x| x.time(t))).serialize(s),
+            _ => t.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match compact() {
+            Some(false) => Option::<u32>::deserialize(d)?.map(read_time).transpose(),
+            _ => Option::<i64>::deserialize(d),
+        }
+    }
+}
+
+/// Times: see [`time`].
 pub mod times {
     use super::*;
 
     pub fn serialize<S: Serializer>(t: &[i64], s: S) -> Result<S::Ok, S::Error> {
         match compact() {
             Some(true) => {
-                let mut last = 0i64;
-                s.collect_seq(t.iter().map(|&x| {
-                    let d = x.wrapping_sub(last);
-                    last = x;
-                    d
-                }))
+                let ix: Vec<u32> = with_tables(|x| t.iter().map(|&t| x.time(t)).collect());
+                ix.serialize(s)
             }
             _ => t.serialize(s),
         }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
-        let mut v: Vec<i64> = Vec::deserialize(d)?;
-        if compact() == Some(false) {
-            let mut last = 0i64;
-            for x in &mut v {
-                last = last.wrapping_add(*x);
-                *x = last;
-            }
+        match compact() {
+            Some(false) => Vec::<u32>::deserialize(d)?
+                .into_iter()
+                .map(read_time)
+                .collect(),
+            _ => Vec::<i64>::deserialize(d),
         }
-        Ok(v)
+    }
+}
+
+/// A map keyed by time (the write buckets): see [`time`].
+pub mod time_keys {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Out<'a, V>(#[serde(with = "super::time")] &'a i64, &'a V);
+
+    #[derive(Deserialize)]
+    struct In<V>(#[serde(with = "super::time")] i64, V);
+
+    pub fn serialize<V: Serialize, S: Serializer>(
+        m: &BTreeMap<i64, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match compact() {
+            Some(true) => s.collect_seq(m.iter().map(|(k, v)| Out(k, v))),
+            _ => m.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<i64, V>, D::Error> {
+        match compact() {
+            Some(false) => {
+                let pairs: Vec<In<V>> = Vec::deserialize(d)?;
+                Ok(pairs.into_iter().map(|In(k, v)| (k, v)).collect())
+            }
+            _ => BTreeMap::<i64, V>::deserialize(d),
+        }
     }
 }
 
@@ -546,8 +771,47 @@ mod measure {
                 for p in per.values() {
                     n.0 += p.clients.len();
                     let v = rmp_serde::to_vec(p).unwrap();
-                    let (_, strings, columns, body): (u8, Vec<Box<str>>, Columns, Bytes) =
-                        rmp_serde::from_slice(&v).unwrap();
+                    let (_, strings, times, columns, body): (
+                        u8,
+                        Vec<Box<str>>,
+                        Vec<i64>,
+                        Columns,
+                        Bytes,
+                    ) = rmp_serde::from_slice(&v).unwrap();
+                    for st in &strings {
+                        let kind = if st.starts_with("Root=") {
+                            "s.trace"
+                        } else if st.starts_with("http") {
+                            "s.url"
+                        } else if st.parse::<std::net::IpAddr>().is_ok() {
+                            "s.ip"
+                        } else if st.starts_with('/') {
+                            "s.path"
+                        } else if st.contains(' ') && st.len() < 60 && !st.contains('(') {
+                            "s.route"
+                        } else {
+                            "s.other"
+                        };
+                        let e = parts.entry(kind.into()).or_default();
+                        e.extend(st.as_bytes());
+                        e.push(b'\n');
+                    }
+                    parts
+                        .entry("times".into())
+                        .or_default()
+                        .extend(rmp_serde::to_vec(&times).unwrap());
+                    let ips: Vec<&str> = p.clients.keys().map(|k| &**k).collect();
+                    parts
+                        .entry("ips".into())
+                        .or_default()
+                        .extend(rmp_serde::to_vec(&ips).unwrap());
+                    let cj = serde_json::to_value(&columns).unwrap();
+                    for (k, v) in cj.as_object().unwrap() {
+                        parts
+                            .entry(format!("col.{k}"))
+                            .or_default()
+                            .extend(rmp_serde::to_vec(&v).unwrap());
+                    }
                     n.1 += columns.time.len();
                     parts
                         .entry("strings".into())
@@ -587,6 +851,195 @@ mod measure {
         println!("client-minutes {} rows {}", n.0, n.1);
         for (k, (raw, zz)) in sums {
             println!("{k:16} raw {raw:9} deflated {zz:8}");
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::state::SecurityPartial;
+    use super::super::test_util::*;
+    use super::super::{Security, Severity};
+    use super::*;
+    use crate::engine::{Analysis, Finish};
+    use crate::format::Request;
+
+    /// Ten minutes of four clients that repeat their user agents and URLs, with every kind of
+    /// row field: ALB trace ids and others (one of them almost an ALB one), none; a path that
+    /// is not the URL's; no URL; no user agent, no method, no status; WAF blocks and
+    /// classifications; requests at the same microsecond.
+    pub fn requests() -> Vec<Req> {
+        let mut out = Vec::new();
+        for i in 0..600i64 {
+            let ip =
+                ["203.0.113.66", "192.0.2.14", "198.51.100.7", "2001:db8::1"][(i % 4) as usize];
+            let ua = [BROWSER, "python-requests/2.31.0", "curl/8"][(i % 3) as usize];
+            let (method, path, status) = match i % 8 {
+                0 => ("POST", "/notes", 201),
+                1 => ("GET", "/notes?patient_id=3", 200),
+                2 => ("PATCH", "/hospitals/4", 403),
+                3 => ("GET", "/.env", 404),
+                4 => ("DELETE", "/notes/9", 401),
+                5 => ("GET", "/search?q=1%27%20OR%201=1", 200),
+                6 => ("POST", "/patients/7?x=${jndi:ldap://x}", 200),
+                _ => ("PUT", "/notes/3", 500),
+            };
+            let mut r = req((i * 37) % 600, ip, ua, method, path, status);
+            r.time_us += (i % 5) * 1_000;
+            r.trace_id = match i % 6 {
+                0 => None,
+                1 => Some(format!(
+                    "Root=1-{:08x}-{:024x}",
+                    1_795_132_800 + i,
+                    i * 7919
+                )),
+                2 => Some(format!("Root=1-{:08X}-{:024x}", 1_795_132_800 + i, i)),
+                3 => Some(format!("Self=1-00000001-{i:024x};Root=1-6b00ddd5-{i:024x}")),
+                4 => Some(format!("Root=1-{:08x}-{:024x}", 0, u64::MAX - i as u64)),
+                _ => r.trace_id,
+            };
+            match i % 11 {
+                0 => r.path = Some("/not-the-urls".into()),
+                1 => r.url = None,
+                2 => r.user_agent = None,
+                3 => r.method = None,
+                4 => r.status = None,
+                5 => r.target_status = None,
+                6 => {
+                    r.status = Some(403);
+                    r.actions = Some("waf,forward".into());
+                }
+                7 => r.classification = Some("Severe".into()),
+                8 => r.classification = Some("Ambiguous".into()),
+                _ => {}
+            }
+            out.push(r);
+        }
+        out.sort_by_key(|r| r.time_us);
+        out
+    }
+
+    /// The partials of each minute, as the store folds them.
+    pub fn per_minute<A: Analysis>(a: &A, reqs: &[Req]) -> BTreeMap<i64, A::Partial> {
+        let mut out = BTreeMap::new();
+        for r in reqs {
+            let p = out
+                .entry(r.time_us.div_euclid(MIN))
+                .or_insert_with(|| a.partial());
+            a.fold(p, &[r.request()]);
+        }
+        out
+    }
+
+    fn security() -> Security {
+        let s = settings(
+            "[security]\nworking_hours = \"07:00-19:00\"\ncdn_only = true\ncdn_ranges = [\"130.176.0.0/16\"]\nevidence = 3\n",
+        );
+        Security::overall(s, Severity::Info, None)
+    }
+
+    fn sorted(p: &SecurityPartial) -> String {
+        let c: BTreeMap<&str, String> = p
+            .clients
+            .iter()
+            .map(|(k, v)| (&**k, format!("{v:?}")))
+            .collect();
+        format!(
+            "{c:?} {} {:?} {:?} {:?} {:?}",
+            p.requests, p.first, p.last, p.before, p.seen
+        )
+    }
+
+    #[test]
+    fn alb_trace_ids_round_trip_and_others_are_left_alone() {
+        for t in [
+            "Root=1-6b00ddd5-9cc19bc57a2a1c7543279bec",
+            "Root=1-00000000-000000000000000000000000",
+            "Root=1-ffffffff-ffffffffffffffffffffffff",
+        ] {
+            let (s, r) = alb_trace(t).unwrap();
+            assert_eq!(alb_trace_text(s, &r), t);
+        }
+        for t in [
+            "Root=1-6B00DDD5-9cc19bc57a2a1c7543279bec",
+            "Root=1-6b00ddd5-9cc19bc57a2a1c7543279be",
+            "Root=1-6b00ddd5-9cc19bc57a2a1c7543279becc",
+            "Root=1-6b00ddd5_9cc19bc57a2a1c7543279bec",
+            "Root=1-6b00ddd5-9cc19bc57a2a1c7543279beg",
+            "Self=1-6b00ddd5-9cc19bc57a2a1c7543279bec",
+            "",
+        ] {
+            assert_eq!(alb_trace(t), None, "{t}");
+        }
+    }
+
+    /// The compact form reads back the partial it wrote, field for field, and the findings
+    /// from it are a raw read's; a partial written as the store did before the compact form
+    /// reads back as well.
+    #[test]
+    fn security_partials_read_back_as_written_and_answer_as_a_raw_read() {
+        let a = security();
+        let reqs = requests();
+        let minutes = per_minute(&a, &reqs);
+        assert_eq!(minutes.len(), 10);
+        let bytes = rmp_serde::to_vec(&minutes).unwrap();
+        let back: BTreeMap<i64, SecurityPartial> = rmp_serde::from_slice(&bytes).unwrap();
+        // the form before: the fields as derived, every string and row in place
+        let mut old = Vec::new();
+        {
+            use serde::ser::SerializeMap;
+            let mut s = rmp_serde::Serializer::new(&mut old);
+            let mut m = s.serialize_map(Some(minutes.len())).unwrap();
+            struct Old<'a>(&'a SecurityPartial);
+            impl Serialize for Old<'_> {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    SecurityPartial::serialize(self.0, s)
+                }
+            }
+            for (k, v) in &minutes {
+                m.serialize_entry(k, &Old(v)).unwrap();
+            }
+            m.end().unwrap();
+        }
+        assert!(bytes.len() * 2 < old.len(), "{} {}", bytes.len(), old.len());
+        let from_old: BTreeMap<i64, SecurityPartial> = rmp_serde::from_slice(&old).unwrap();
+        for (m, p) in &minutes {
+            assert!(p.clients.len() == 4, "{m}");
+            assert_eq!(sorted(&back[m]), sorted(p), "minute {m}");
+            assert_eq!(sorted(&from_old[m]), sorted(p), "minute {m}");
+        }
+        // the answer over the minutes read back is the one over the requests
+        let mut whole = a.partial();
+        let batch: Vec<Request<'_>> = reqs.iter().map(Req::request).collect();
+        a.fold(&mut whole, &batch);
+        let mut merged = a.partial();
+        for (_, p) in back {
+            a.merge(&mut merged, p);
+        }
+        let want = a.finish(whole, &Finish::default());
+        let got = a.finish(merged, &Finish::default());
+        assert!(
+            want.report.findings.len() >= 4,
+            "{:?}",
+            want.report.findings
+        );
+        assert_eq!(
+            serde_json::to_value(&got.report).unwrap(),
+            serde_json::to_value(&want.report).unwrap()
+        );
+        assert_eq!(got.writers, want.writers);
+    }
+
+    /// A damaged compact partial is an error, never a panic nor a wrong partial.
+    #[test]
+    fn a_damaged_compact_partial_is_an_error() {
+        let minutes = per_minute(&security(), &requests());
+        let bytes = rmp_serde::to_vec(&minutes).unwrap();
+        for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
+            let r: Result<BTreeMap<i64, SecurityPartial>, _> = rmp_serde::from_slice(&bytes[..cut]);
+            assert!(r.is_err(), "cut at {cut}");
         }
     }
 }
