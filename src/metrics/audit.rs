@@ -378,14 +378,16 @@ pub struct AuditKeptPartial {
 }
 
 /// Every client's trail in the compact form, one field of every trail after another, the
-/// trails in the order of their first request: a key's parts as string indices (0: none),
+/// trails in the order of their keys: a key's parts as string indices (0: none),
 /// times as differences (the first request from the trail before's, the last from its own
 /// first), the counts that are mostly equal as differences, the kept rows the next ones of
 /// the row table.
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct TrailColumns {
     key_len: Vec<u32>,
-    key: Vec<u32>,
+    /// Each part's string index + 1 (0: none), as the difference from the part at its
+    /// place in the key before.
+    key: Vec<i64>,
     requests: Vec<u64>,
     writes: Vec<u64>,
     /// requests − with_method
@@ -402,7 +404,8 @@ struct TrailColumns {
 impl TrailColumns {
     fn of(trails: Keyed<Trail>, t: &mut wire::Tables) -> TrailColumns {
         let mut rows: Vec<(Vec<Option<String>>, Trail)> = trails.into_rows().collect();
-        rows.sort_by(|a, b| (a.1.first, &a.0).cmp(&(b.1.first, &b.0)));
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut parts: Vec<i64> = Vec::new();
         let mut c = TrailColumns::default();
         let mut before = 0i64;
         for (key, trail) in rows {
@@ -410,7 +413,12 @@ impl TrailColumns {
                 t.push_row(r);
             }
             c.key_len.push(key.len() as u32);
-            c.key.extend(key.iter().map(|k| t.opt(k.as_deref())));
+            parts.resize(parts.len().max(key.len()), 0);
+            for (j, k) in key.iter().enumerate() {
+                let i = i64::from(t.opt(k.as_deref()));
+                c.key.push(i - parts[j]);
+                parts[j] = i;
+            }
             c.requests.push(trail.requests);
             c.writes.push(trail.writes);
             c.without_method
@@ -453,13 +461,23 @@ impl TrailColumns {
         }
         let mut out: Keyed<Trail> = Keyed::default();
         let mut keys = self.key.iter();
+        let mut parts: Vec<i64> = Vec::new();
         let mut before = 0i64;
         for i in 0..n {
-            let key = (0..self.key_len[i])
-                .map(|_| match keys.next() {
-                    None => Err("trail keys cut short".to_string()),
-                    Some(0) => Ok(None),
-                    Some(&s) => wire::string(strings, s - 1).map(Some),
+            let key = (0..self.key_len[i] as usize)
+                .map(|j| {
+                    let d = keys.next().ok_or("trail keys cut short")?;
+                    if parts.len() <= j {
+                        parts.resize(j + 1, 0);
+                    }
+                    parts[j] = parts[j].wrapping_add(*d);
+                    match parts[j] {
+                        0 => Ok(None),
+                        s => u32::try_from(s - 1)
+                            .map_err(|_| format!("string {s}"))
+                            .and_then(|s| wire::string(strings, s))
+                            .map(Some),
+                    }
                 })
                 .collect::<Result<Vec<Option<&str>>, String>>()?;
             let first = self.first[i].map(|d| {

@@ -99,7 +99,11 @@ pub fn decoded(s: &str) -> String {
 
 /// The signatures in a text.
 pub fn kinds_in(text: &str) -> Vec<Kind> {
-    let d = decoded(text);
+    // a text with no escape and no percent-encoding is its own decoding (most of them)
+    let d: std::borrow::Cow<'_, str> = match text.bytes().any(|b| b == b'%' || b == b'\\') {
+        true => decoded(text).into(),
+        false => text.into(),
+    };
     let set = set();
     let mut hits: Vec<Kind> = set.matches(&d).into_iter().map(|i| Kind::ALL[i]).collect();
     // a literal '+' used as a space in a query: try it as spaces too
@@ -127,9 +131,35 @@ pub fn request_kinds(url: Option<&str>, user_agent: Option<&str>) -> Vec<(Kind, 
         out.extend(kinds_in(u).into_iter().map(|k| (k, PLACES[0])));
     }
     if let Some(ua) = user_agent {
-        out.extend(kinds_in(ua).into_iter().map(|k| (k, PLACES[1])));
+        out.extend(ua_kinds(ua).into_iter().map(|k| (k, PLACES[1])));
     }
     out
+}
+
+/// User agents seen by this thread and their signatures, at most this many (then forgotten).
+const UA_CACHE: usize = 4096;
+
+thread_local! {
+    /// A log's user agents are a few hundred, each on thousands of requests: each is decoded
+    /// and matched once per thread.
+    static UA_KINDS: std::cell::RefCell<
+        std::collections::HashMap<Box<str>, Vec<Kind>, rustc_hash::FxBuildHasher>,
+    > = std::cell::RefCell::default();
+}
+
+/// [`kinds_in`] of a user agent, remembered.
+fn ua_kinds(ua: &str) -> Vec<Kind> {
+    UA_KINDS.with_borrow_mut(|seen| {
+        if let Some(k) = seen.get(ua) {
+            return k.clone();
+        }
+        let k = kinds_in(ua);
+        if seen.len() >= UA_CACHE {
+            seen.clear();
+        }
+        seen.insert(ua.into(), k.clone());
+        k
+    })
 }
 
 pub fn run(ctx: &Ctx) -> RuleOutput {

@@ -26,6 +26,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use serde::de::{Error as _, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -40,11 +41,18 @@ pub const COMPACT: u8 = 2;
 #[derive(Default)]
 pub struct Tables {
     strings: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32, FxBuildHasher>,
+    /// Indices into `strings`, by the hash of the string.
+    index: HashTable<u32>,
     rows: Vec<Req>,
-    row_index: HashMap<Req, u32, FxBuildHasher>,
+    /// Indices into `rows`, by the hash of the row.
+    row_index: HashTable<u32>,
     times: Vec<i64>,
     time_index: HashMap<i64, u32, FxBuildHasher>,
+}
+
+fn fx<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
+    use std::hash::BuildHasher;
+    FxBuildHasher.hash_one(v)
 }
 
 impl Tables {
@@ -74,12 +82,16 @@ impl Tables {
 
     /// The index of a string, added on first sight.
     pub fn string(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.index.get(s) {
+        let h = fx(s);
+        let strings = &self.strings;
+        if let Some(&i) = self.index.find(h, |&i| &*strings[i as usize] == s) {
             return i;
         }
         let i = self.strings.len() as u32;
         self.strings.push(s.into());
-        self.index.insert(s.into(), i);
+        let strings = &self.strings;
+        self.index
+            .insert_unique(h, i, |&i| fx(&*strings[i as usize]));
         i
     }
 
@@ -90,12 +102,16 @@ impl Tables {
 
     /// The index of a row, added on first sight.
     pub fn row(&mut self, r: &Req) -> u32 {
-        if let Some(&i) = self.row_index.get(r) {
+        let h = fx(r);
+        let rows = &self.rows;
+        if let Some(&i) = self.row_index.find(h, |&i| rows[i as usize] == *r) {
             return i;
         }
         let i = self.rows.len() as u32;
         self.rows.push(r.clone());
-        self.row_index.insert(r.clone(), i);
+        let rows = &self.rows;
+        self.row_index
+            .insert_unique(h, i, |&i| fx(&rows[i as usize]));
         i
     }
 
@@ -448,9 +464,39 @@ pub mod name {
     }
 }
 
-/// A map keyed by address (the clients' states): in a compact partial, the keys' indices in
-/// the string table (each as the difference from the one before: the clients, written first,
-/// are the table's first strings, 1 apart), then the values in the same order.
+/// Addresses (the clients' keys): in a compact partial, their indices in the string table,
+/// each as the difference from the one before (the clients, written first and in order, are
+/// the table's first strings, 1 apart).
+pub fn write_names<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<i64> {
+    let mut last = -1i64;
+    with_tables(|t| {
+        keys.map(|k| {
+            let i = i64::from(t.string(k));
+            let d = i - last;
+            last = i;
+            d
+        })
+        .collect()
+    })
+}
+
+/// [`write_names`] undone.
+pub fn read_names(deltas: &[i64]) -> Result<Vec<Box<str>>, String> {
+    let mut at = -1i64;
+    with_read(|strings, _| {
+        deltas
+            .iter()
+            .map(|&k| {
+                at = at.wrapping_add(k);
+                let i = u32::try_from(at).map_err(|_| format!("string {at}"))?;
+                string(strings, i).map(Into::into)
+            })
+            .collect()
+    })
+}
+
+/// A map keyed by address (the clients' states): in a compact partial, the addresses in
+/// order ([`write_names`]), then the values in the same order.
 pub mod names {
     use super::*;
 
@@ -459,19 +505,11 @@ pub mod names {
     pub fn serialize<V: Serialize, S: Serializer>(m: &Map<V>, s: S) -> Result<S::Ok, S::Error> {
         match compact() {
             Some(true) => {
-                let pairs: Vec<(&Box<str>, &V)> = m.iter().collect();
-                let mut last = -1i64;
-                let keys: Vec<i64> = with_tables(|t| {
-                    pairs
-                        .iter()
-                        .map(|(k, _)| {
-                            let i = i64::from(t.string(k));
-                            let d = i - last;
-                            last = i;
-                            d
-                        })
-                        .collect()
-                });
+                // in address order: the addresses, the table's first strings, compress
+                // better
+                let mut pairs: Vec<(&Box<str>, &V)> = m.iter().collect();
+                pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let keys = write_names(pairs.iter().map(|(k, _)| &***k));
                 let values: Vec<&V> = pairs.iter().map(|(_, v)| *v).collect();
                 (keys, values).serialize(s)
             }
@@ -488,17 +526,7 @@ pub mod names {
                 if keys.len() != values.len() {
                     return Err(D::Error::custom("a map with more keys than values"));
                 }
-                let mut at = -1i64;
-                let keys: Vec<Box<str>> = with_read(|strings, _| {
-                    keys.iter()
-                        .map(|&k| {
-                            at = at.wrapping_add(k);
-                            let i = u32::try_from(at).map_err(|_| format!("string {at}"))?;
-                            string(strings, i).map(Into::into)
-                        })
-                        .collect::<Result<_, String>>()
-                })
-                .map_err(D::Error::custom)?;
+                let keys = read_names(&keys).map_err(D::Error::custom)?;
                 Ok(keys.into_iter().zip(values).collect())
             }
             _ => Map::<V>::deserialize(d),
