@@ -976,6 +976,9 @@ mod measure {
         z.finish().unwrap().len()
     }
 
+    /// Bytes of the audit packs of a store by part (each part deflated alone by hour):
+    /// `HOSP_LOGS_MEASURE=path/store.sqlite cargo test --lib metrics::audit::measure --
+    /// --ignored --nocapture`.
     #[test]
     #[ignore]
     fn audit_bytes() {
