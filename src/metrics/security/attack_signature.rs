@@ -254,6 +254,30 @@ mod tests {
         }
     }
 
+    /// The shortcuts change no answer: a text with no escape and no `%` is its own decoding,
+    /// and a user agent's signatures are remembered (past the cache's capacity too).
+    #[test]
+    fn shortcuts_find_what_the_whole_decoding_finds() {
+        use super::{decoded, request_kinds, UA_CACHE};
+        for text in [
+            "/notes?q=1'+OR+'1'='1",
+            "/../../etc/passwd",
+            "${jndi:x}",
+            "a+b <c>",
+        ] {
+            assert_eq!(decoded(text), text);
+        }
+        let ua = "${jndi:ldap://x/a}";
+        let url = "/x?u=%24%7Bjndi%3Aldap%3A%2F%2Fe%2Fa%7D";
+        let both = vec![(Kind::Log4Shell, "url"), (Kind::Log4Shell, "user agent")];
+        for i in 0..UA_CACHE + 10 {
+            assert_eq!(request_kinds(Some(url), Some(ua)), both, "{i}");
+            let other = format!("Mozilla/{i}");
+            assert!(request_kinds(None, Some(&other)).is_empty());
+        }
+        assert_eq!(request_kinds(Some("/x"), Some("Mozilla/1")), vec![]);
+    }
+
     #[test]
     fn log4shell_from_the_alb_alone_is_medium() {
         let s = Settings::default();

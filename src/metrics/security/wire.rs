@@ -8,12 +8,17 @@
 //! written as
 //!
 //! - a table of its distinct strings, each once;
+//! - a table of its distinct times (a request's time comes back as its client's first and
+//!   last, its bucket's, its kind's), each as the difference from the one before;
 //! - a table of its distinct rows ([`Req`]), column by column (a column of one field of
 //!   every row, strings as indices into the string table, times as differences from the row
-//!   before, a path that is the URL's own as a flag);
-//! - the partial itself, each [`Req`] as its index in the row table, each string of a tally
-//!   or a client's address as its index in the string table, a tally without its hashes
-//!   (computed again when it is read: [`super::sample::hash_parts`] of the value).
+//!   before, a path that is the URL's own as a flag, an ALB trace id as its seconds from the
+//!   row's and its 12 other bytes);
+//! - the partial itself (security's: MessagePack inside it, written before the tables are
+//!   known), each [`Req`] as its index in the row table, each time as its index in the time
+//!   table, the clients' addresses in order as the string table's first strings, each string
+//!   of a tally as its index, a tally without its hashes (computed again when it is read:
+//!   [`super::sample::hash_parts`] of the value).
 //!
 //! The tables are built while the partial is written and read before it: the partial's own
 //! (derived) serde asks the thread's [`Ctx`] for an index, or for the string or row at one.
@@ -432,28 +437,6 @@ pub mod rows {
                 })
             }
             _ => Vec::deserialize(d),
-        }
-    }
-}
-
-/// A string (a client's address): in a compact partial, its index in the string table.
-pub mod name {
-    use super::*;
-
-    pub fn serialize<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
-        match compact() {
-            Some(true) => with_tables(|t| t.string(v)).serialize(s),
-            _ => v.serialize(s),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<str>, D::Error> {
-        match compact() {
-            Some(false) => {
-                let i = u32::deserialize(d)?;
-                with_read(|strings, _| string(strings, i).map(Into::into)).map_err(D::Error::custom)
-            }
-            _ => Box::<str>::deserialize(d),
         }
     }
 }
