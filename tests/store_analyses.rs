@@ -1176,3 +1176,55 @@ fn watch_backfilled_from_the_store_shows_what_a_raw_read_shows() {
         "{err}"
     );
 }
+
+/// An audit event's endpoint is the `[routes]` template the store was collected under, as a
+/// raw read with the same config names it (the kept rows keep each request's endpoint).
+#[test]
+fn audit_events_from_the_store_keep_the_endpoints_of_the_route_templates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("hosp-logs.toml");
+    let mut text = std::fs::read_to_string(fixture_config()).unwrap();
+    // the config's relative paths are its folder's: the hops are not read here
+    text.push_str("\n[routes]\ntemplates = [\"/hospitals/{hospital}\"]\n");
+    std::fs::write(&config, text).unwrap();
+    let config = config.display().to_string();
+    let store = tmp.path().join("s");
+    let mut cmd = hosp_logs();
+    cmd.args([
+        "collect", "--config", &config, "--format", "json", "--store",
+    ])
+    .arg(&store)
+    .args(["--source", &fixture_day()]);
+    json_ok(&cmd.output().unwrap());
+    let opts = ["--method", "patch", "--format", "json", "--config", &config];
+    let raw = json_ok(
+        &hosp_logs()
+            .arg("audit")
+            .args(opts)
+            .args(["--no-store", "--source", &fixture_day()])
+            .output()
+            .unwrap(),
+    );
+    let events: Vec<Value> = raw["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["events"].as_array().unwrap().clone())
+        .collect();
+    // every PATCH of the fixture day is to one hospital: its endpoint is the template
+    assert!(events.len() > 100, "{}", events.len());
+    for e in &events {
+        assert_eq!(e["endpoint"], "/hospitals/{hospital}", "{e}");
+        assert!(e["url"].as_str().unwrap().contains("/hospitals/"), "{e}");
+    }
+    let stored = json_ok(
+        &hosp_logs()
+            .arg("audit")
+            .args(opts)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap(),
+    );
+    assert_equal(raw, stored, "audit --method patch under a route template");
+}

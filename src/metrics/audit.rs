@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::buckets::Merge;
 use super::common::Keyed;
-use super::security::{format_time, is_write_method, PathPattern, Req};
+use super::security::{format_time, is_write_method, wire, PathPattern, Req};
 use crate::engine::{Analysis, Finish};
 use crate::error::UsageError;
 use crate::filter::{Cidr, Glob};
@@ -369,11 +369,213 @@ impl Analysis for Audit {
 
 /// What the store keeps of the audit trail, per object and minute ([`AuditKept`]): every
 /// client's counts (the trail with `--summary` and no filter) and the write requests' rows,
-/// not the others' (a day's reads are most of its requests).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+/// not the others' (a day's reads are most of its requests). Kept in the compact form of
+/// [`wire`]: its strings once, its rows column by column.
+#[derive(Debug, Clone, Default)]
 pub struct AuditKeptPartial {
     pub trails: AuditPartial,
     pub writes: Vec<Req>,
+}
+
+/// Every client's trail in the compact form, one field of every trail after another, the
+/// trails in the order of their keys: a key's parts as string indices (0: none),
+/// times as differences (the first request from the trail before's, the last from its own
+/// first), the counts that are mostly equal as differences, the kept rows the next ones of
+/// the row table.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct TrailColumns {
+    key_len: Vec<u32>,
+    /// Each part's string index + 1 (0: none), as the difference from the part at its
+    /// place in the key before.
+    key: Vec<i64>,
+    requests: Vec<u64>,
+    writes: Vec<u64>,
+    /// requests − with_method
+    without_method: Vec<u64>,
+    failures: Vec<u64>,
+    first: Vec<Option<i64>>,
+    /// last − first (last alone when there is no first)
+    last: Vec<Option<i64>>,
+    writes_kept: Vec<usize>,
+    others_kept: Vec<usize>,
+    limit: Vec<usize>,
+}
+
+impl TrailColumns {
+    fn of(trails: Keyed<Trail>, t: &mut wire::Tables) -> TrailColumns {
+        let mut rows: Vec<(Vec<Option<String>>, Trail)> = trails.into_rows().collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut parts: Vec<i64> = Vec::new();
+        let mut c = TrailColumns::default();
+        let mut before = 0i64;
+        for (key, trail) in rows {
+            for r in trail.writes_kept.iter().chain(&trail.others_kept) {
+                t.push_row(r);
+            }
+            c.key_len.push(key.len() as u32);
+            parts.resize(parts.len().max(key.len()), 0);
+            for (j, k) in key.iter().enumerate() {
+                let i = i64::from(t.opt(k.as_deref()));
+                c.key.push(i - parts[j]);
+                parts[j] = i;
+            }
+            c.requests.push(trail.requests);
+            c.writes.push(trail.writes);
+            c.without_method
+                .push(trail.requests.wrapping_sub(trail.with_method));
+            c.failures.push(trail.failures);
+            c.first.push(trail.first.map(|f| {
+                let d = f.wrapping_sub(before);
+                before = f;
+                d
+            }));
+            c.last
+                .push(trail.last.map(|l| l.wrapping_sub(trail.first.unwrap_or(0))));
+            c.writes_kept.push(trail.writes_kept.len());
+            c.others_kept.push(trail.others_kept.len());
+            c.limit.push(trail.limit);
+        }
+        c
+    }
+
+    /// The trails, their keys looked up in `strings`, their kept rows taken from `rows`.
+    fn trails(
+        self,
+        strings: &[Box<str>],
+        mut rows: impl FnMut(usize) -> Result<Vec<Req>, String>,
+    ) -> Result<Keyed<Trail>, String> {
+        let n = self.requests.len();
+        let lens = [
+            self.key_len.len(),
+            self.writes.len(),
+            self.without_method.len(),
+            self.failures.len(),
+            self.first.len(),
+            self.last.len(),
+            self.writes_kept.len(),
+            self.others_kept.len(),
+            self.limit.len(),
+        ];
+        if lens.iter().any(|&l| l != n) {
+            return Err(format!("trail columns of unequal lengths ({n}, {lens:?})"));
+        }
+        let mut out: Keyed<Trail> = Keyed::default();
+        let mut keys = self.key.iter();
+        let mut parts: Vec<i64> = Vec::new();
+        let mut before = 0i64;
+        for i in 0..n {
+            let key = (0..self.key_len[i] as usize)
+                .map(|j| {
+                    let d = keys.next().ok_or("trail keys cut short")?;
+                    if parts.len() <= j {
+                        parts.resize(j + 1, 0);
+                    }
+                    parts[j] = parts[j].wrapping_add(*d);
+                    match parts[j] {
+                        0 => Ok(None),
+                        s => u32::try_from(s - 1)
+                            .map_err(|_| format!("string {s}"))
+                            .and_then(|s| wire::string(strings, s))
+                            .map(Some),
+                    }
+                })
+                .collect::<Result<Vec<Option<&str>>, String>>()?;
+            let first = self.first[i].map(|d| {
+                before = before.wrapping_add(d);
+                before
+            });
+            *out.entry(&key) = Trail {
+                requests: self.requests[i],
+                writes: self.writes[i],
+                with_method: self.requests[i].wrapping_sub(self.without_method[i]),
+                failures: self.failures[i],
+                first,
+                last: self.last[i].map(|d| d.wrapping_add(first.unwrap_or(0))),
+                writes_kept: rows(self.writes_kept[i])?,
+                others_kept: rows(self.others_kept[i])?,
+                limit: self.limit[i],
+            };
+        }
+        Ok(out)
+    }
+}
+
+/// The compact form: (marker, strings, rows (the writes, then each trail's kept rows), total,
+/// matched, number of writes, trails).
+impl serde::Serialize for AuditKeptPartial {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut t = wire::Tables::default();
+        for r in &self.writes {
+            t.push_row(r);
+        }
+        let trails = TrailColumns::of(self.trails.clients.clone(), &mut t);
+        let columns = t.columns();
+        (
+            wire::COMPACT,
+            t.into_strings(),
+            columns,
+            self.trails.total,
+            self.trails.matched,
+            self.writes.len(),
+            trails,
+        )
+            .serialize(s)
+    }
+}
+
+/// The compact form, or (trails, writes) as a store collected before it wrote them.
+impl<'de> serde::Deserialize<'de> for AuditKeptPartial {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, SeqAccess};
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = AuditKeptPartial;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an audit partial")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<AuditKeptPartial, A::Error> {
+                fn next<'de, T: serde::Deserialize<'de>, A: SeqAccess<'de>>(
+                    a: &mut A,
+                ) -> Result<T, A::Error> {
+                    a.next_element()?
+                        .ok_or_else(|| A::Error::custom("a truncated audit partial"))
+                }
+                if let wire::Head::Old(trails) = next::<wire::Head<AuditPartial>, A>(&mut a)? {
+                    let writes = next(&mut a)?;
+                    return Ok(AuditKeptPartial { trails, writes });
+                }
+                let strings: Vec<Box<str>> = next(&mut a)?;
+                let columns: wire::Columns = next(&mut a)?;
+                let (total, matched, writes): (u64, u64, usize) =
+                    (next(&mut a)?, next(&mut a)?, next(&mut a)?);
+                let trails: TrailColumns = next(&mut a)?;
+                let mut rows = columns
+                    .rows(&strings)
+                    .map_err(A::Error::custom)?
+                    .into_iter();
+                let mut take = |n: usize| -> Result<Vec<Req>, String> {
+                    let out: Vec<Req> = rows.by_ref().take(n).collect();
+                    match out.len() == n {
+                        true => Ok(out),
+                        false => Err("an audit partial short of rows".into()),
+                    }
+                };
+                let writes = take(writes).map_err(A::Error::custom)?;
+                let clients = trails.trails(&strings, take).map_err(A::Error::custom)?;
+                Ok(AuditKeptPartial {
+                    trails: AuditPartial {
+                        total,
+                        matched,
+                        clients,
+                    },
+                    writes,
+                })
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 /// The audit trail answered from what the store keeps ([`AuditKeptPartial`]): `audit`'s
@@ -681,6 +883,169 @@ mod tests {
                 refused.is_some_and(|r| r.contains("--no-store")),
                 "{filter:?}"
             );
+        }
+    }
+
+    /// The store's compact form reads back the partial it wrote (rows with every kind of
+    /// field, clients that repeat their addresses, user agents and URLs), and the trails from
+    /// it are a raw read's; a partial written as the store did before reads back as well.
+    #[test]
+    fn kept_partials_read_back_as_written_and_answer_as_a_raw_read() {
+        use super::super::security::wire::tests::{per_minute, requests};
+        use std::collections::BTreeMap;
+        let reqs = requests();
+        let k = AuditKept::default();
+        let minutes = per_minute(&k, &reqs);
+        let bytes = rmp_serde::to_vec(&minutes).unwrap();
+        let back: BTreeMap<i64, AuditKeptPartial> = rmp_serde::from_slice(&bytes).unwrap();
+        let old: BTreeMap<i64, (&AuditPartial, &Vec<Req>)> = minutes
+            .iter()
+            .map(|(m, p)| (*m, (&p.trails, &p.writes)))
+            .collect();
+        let old = rmp_serde::to_vec(&old).unwrap();
+        assert!(bytes.len() * 2 < old.len(), "{} {}", bytes.len(), old.len());
+        let from_old: BTreeMap<i64, AuditKeptPartial> = rmp_serde::from_slice(&old).unwrap();
+        let sorted = |p: &AuditKeptPartial| {
+            let c: BTreeMap<String, String> = p
+                .trails
+                .clients
+                .clone()
+                .into_rows()
+                .map(|(k, t)| (format!("{k:?}"), format!("{t:?}")))
+                .collect();
+            format!(
+                "{} {} {c:?} {:?}",
+                p.trails.total, p.trails.matched, p.writes
+            )
+        };
+        for (m, p) in &minutes {
+            assert!(p.writes.len() > 10 && p.trails.clients.len() > 8, "{m}");
+            assert_eq!(sorted(&back[m]), sorted(p), "minute {m}");
+            assert_eq!(sorted(&from_old[m]), sorted(p), "minute {m}");
+        }
+        // kept rows of a trail (the store keeps none: a partial of another setting) too
+        let limited = Audit {
+            filter: AuditFilter::default(),
+            summary: false,
+            limit: 2,
+        };
+        let mut p = AuditKeptPartial::default();
+        let batch: Vec<Request<'_>> = reqs.iter().map(Req::request).collect();
+        limited.fold(&mut p.trails, &batch);
+        let back: AuditKeptPartial =
+            rmp_serde::from_slice(&rmp_serde::to_vec(&p).unwrap()).unwrap();
+        assert_eq!(sorted(&back), sorted(&p));
+        for (filter, summary) in [
+            (
+                AuditFilter::new(&[], &[], &["write".into()], &[]).unwrap(),
+                false,
+            ),
+            (AuditFilter::default(), true),
+        ] {
+            let audit = Audit {
+                filter: filter.clone(),
+                summary,
+                limit: 0,
+            };
+            let k = AuditKept { audit };
+            let mut merged = k.partial();
+            for (_, p) in rmp_serde::from_slice::<BTreeMap<i64, AuditKeptPartial>>(&bytes).unwrap()
+            {
+                k.merge(&mut merged, p);
+            }
+            let got = k.finish(merged, &Finish::default());
+            let want = compute(&reqs, &filter, summary, 0);
+            assert_eq!(got.clients, want.clients, "{filter:?}");
+            assert_eq!(
+                (got.total_requests, got.requests),
+                (want.total_requests, want.requests)
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod measure {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::io::Write;
+
+    fn z(b: &[u8]) -> usize {
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+        z.write_all(b).unwrap();
+        z.finish().unwrap().len()
+    }
+
+    /// Bytes of the audit packs of a store by part (each part deflated alone by hour):
+    /// `HOSP_LOGS_MEASURE=path/store.sqlite cargo test --lib metrics::audit::measure --
+    /// --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn audit_bytes() {
+        let Some(db) = std::env::var_os("HOSP_LOGS_MEASURE") else {
+            return;
+        };
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT hour, data FROM packs WHERE family = 'audit'")
+            .unwrap();
+        let rows: Vec<(i64, Vec<u8>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut sums: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        let (mut nwrites, mut nclients) = (0, 0);
+        for (_, blob) in rows {
+            let mut parts: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+            for m in crate::store::pack::decode(&blob, 1 << 32).unwrap() {
+                let per: BTreeMap<i64, AuditKeptPartial> = rmp_serde::from_slice(&m.raw).unwrap();
+                parts.entry("all").or_default().extend(&m.raw);
+                for p in per.values() {
+                    nwrites += p.writes.len();
+                    nclients += p.trails.clients.len();
+                    let mut t = wire::Tables::default();
+                    p.writes.iter().for_each(|r| t.push_row(r));
+                    let c = t.columns();
+                    let c = serde_json::to_value(&c).unwrap();
+                    for (k, v) in c.as_object().unwrap() {
+                        let key: &'static str = Box::leak(k.clone().into_boxed_str());
+                        let v: Vec<i64> = serde_json::from_value(v.clone()).unwrap();
+                        parts
+                            .entry(key)
+                            .or_default()
+                            .extend(rmp_serde::to_vec(&v).unwrap());
+                    }
+                    let s = t.into_strings();
+                    parts
+                        .entry("strings")
+                        .or_default()
+                        .extend(rmp_serde::to_vec(&s).unwrap());
+                    let mut t = wire::Tables::default();
+                    let c = TrailColumns::of(p.trails.clients.clone(), &mut t);
+                    let c = serde_json::to_value(&c).unwrap();
+                    for (k, v) in c.as_object().unwrap() {
+                        let key: &'static str = Box::leak(format!("t.{k}").into_boxed_str());
+                        parts
+                            .entry(key)
+                            .or_default()
+                            .extend(rmp_serde::to_vec(&v).unwrap());
+                    }
+                    parts
+                        .entry("t.strings")
+                        .or_default()
+                        .extend(rmp_serde::to_vec(&t.into_strings()).unwrap());
+                }
+            }
+            for (k, v) in parts {
+                let e = sums.entry(k).or_default();
+                e.0 += v.len();
+                e.1 += z(&v);
+            }
+        }
+        println!("writes {nwrites} client-minutes {nclients}");
+        for (k, (raw, zz)) in sums {
+            println!("{k:16} raw {raw:9} deflated {zz:8}");
         }
     }
 }

@@ -99,7 +99,11 @@ pub fn decoded(s: &str) -> String {
 
 /// The signatures in a text.
 pub fn kinds_in(text: &str) -> Vec<Kind> {
-    let d = decoded(text);
+    // a text with no escape and no percent-encoding is its own decoding (most of them)
+    let d: std::borrow::Cow<'_, str> = match text.bytes().any(|b| b == b'%' || b == b'\\') {
+        true => decoded(text).into(),
+        false => text.into(),
+    };
     let set = set();
     let mut hits: Vec<Kind> = set.matches(&d).into_iter().map(|i| Kind::ALL[i]).collect();
     // a literal '+' used as a space in a query: try it as spaces too
@@ -127,9 +131,35 @@ pub fn request_kinds(url: Option<&str>, user_agent: Option<&str>) -> Vec<(Kind, 
         out.extend(kinds_in(u).into_iter().map(|k| (k, PLACES[0])));
     }
     if let Some(ua) = user_agent {
-        out.extend(kinds_in(ua).into_iter().map(|k| (k, PLACES[1])));
+        out.extend(ua_kinds(ua).into_iter().map(|k| (k, PLACES[1])));
     }
     out
+}
+
+/// User agents seen by this thread and their signatures, at most this many (then forgotten).
+const UA_CACHE: usize = 4096;
+
+thread_local! {
+    /// A log's user agents are a few hundred, each on thousands of requests: each is decoded
+    /// and matched once per thread.
+    static UA_KINDS: std::cell::RefCell<
+        std::collections::HashMap<Box<str>, Vec<Kind>, rustc_hash::FxBuildHasher>,
+    > = std::cell::RefCell::default();
+}
+
+/// [`kinds_in`] of a user agent, remembered.
+fn ua_kinds(ua: &str) -> Vec<Kind> {
+    UA_KINDS.with_borrow_mut(|seen| {
+        if let Some(k) = seen.get(ua) {
+            return k.clone();
+        }
+        let k = kinds_in(ua);
+        if seen.len() >= UA_CACHE {
+            seen.clear();
+        }
+        seen.insert(ua.into(), k.clone());
+        k
+    })
 }
 
 pub fn run(ctx: &Ctx) -> RuleOutput {
@@ -222,6 +252,30 @@ mod tests {
         ] {
             assert!(kinds_in(text).is_empty(), "{text}: {:?}", kinds_in(text));
         }
+    }
+
+    /// The shortcuts change no answer: a text with no escape and no `%` is its own decoding,
+    /// and a user agent's signatures are remembered (past the cache's capacity too).
+    #[test]
+    fn shortcuts_find_what_the_whole_decoding_finds() {
+        use super::{decoded, request_kinds, UA_CACHE};
+        for text in [
+            "/notes?q=1'+OR+'1'='1",
+            "/../../etc/passwd",
+            "${jndi:x}",
+            "a+b <c>",
+        ] {
+            assert_eq!(decoded(text), text);
+        }
+        let ua = "${jndi:ldap://x/a}";
+        let url = "/x?u=%24%7Bjndi%3Aldap%3A%2F%2Fe%2Fa%7D";
+        let both = vec![(Kind::Log4Shell, "url"), (Kind::Log4Shell, "user agent")];
+        for i in 0..UA_CACHE + 10 {
+            assert_eq!(request_kinds(Some(url), Some(ua)), both, "{i}");
+            let other = format!("Mozilla/{i}");
+            assert!(request_kinds(None, Some(&other)).is_empty());
+        }
+        assert_eq!(request_kinds(Some("/x"), Some("Mozilla/1")), vec![]);
     }
 
     #[test]

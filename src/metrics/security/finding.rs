@@ -12,7 +12,7 @@ use super::{is_write_method, Rule, Severity};
 use crate::format::Request;
 
 /// One request kept whole: an evidence line of a finding, an event of the audit trail.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Req {
     /// µs since the epoch.
     pub time_us: i64,

@@ -24,6 +24,7 @@ mod scanner;
 pub mod settings;
 pub mod state;
 mod unexpected_writer;
+pub mod wire;
 mod write_burst;
 
 use serde::Serialize;

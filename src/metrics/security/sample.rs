@@ -16,6 +16,7 @@ use crate::format::Request;
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Earliest {
     n: usize,
+    #[serde(with = "super::wire::rows")]
     rows: Vec<Req>,
 }
 
@@ -65,7 +66,7 @@ pub const TALLY_CAP: usize = 1024;
 
 /// The hash that orders a tally's values: SipHash with fixed keys, so every run and every
 /// thread agrees on which values a full tally keeps.
-pub(super) fn hash_parts(parts: &[&str]) -> u64 {
+pub(crate) fn hash_parts(parts: &[&str]) -> u64 {
     #[allow(deprecated)] // SipHasher::new: fixed keys, on purpose (DefaultHasher's may change)
     let mut h = std::hash::SipHasher::new();
     for p in parts {
@@ -80,6 +81,7 @@ pub(super) fn hash_parts(parts: &[&str]) -> u64 {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// hash → (value, count)
+    #[serde(with = "super::wire::tally")]
     kept: BTreeMap<u64, (Box<str>, u64)>,
     /// Counted toward `total` but not kept (a full tally turned the value away).
     dropped: u64,
@@ -158,7 +160,9 @@ pub const NO_UA: &str = "\u{0}";
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     pub count: u64,
+    #[serde(with = "super::wire::opt_time")]
     pub first: Option<i64>,
+    #[serde(with = "super::wire::opt_time")]
     pub last: Option<i64>,
     pub routes: Tally,
     pub uas: Tally,

@@ -17,6 +17,7 @@ use super::attack_signature::{request_kinds, Kind, Place};
 use super::kept::{Span as KeptSpan, Writer, GAP_US};
 use super::sample::{hash_parts, Earliest, Group, Tally, NO_UA};
 use super::settings::Settings;
+use super::wire;
 use super::{is_write_method, Rule};
 use crate::filter::Glob;
 use crate::format::Request;
@@ -65,7 +66,9 @@ pub struct Sensitive {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub count: u64,
+    #[serde(with = "super::wire::time")]
     pub first: i64,
+    #[serde(with = "super::wire::time")]
     pub last: i64,
 }
 
@@ -75,11 +78,13 @@ pub struct Span {
 pub struct Writes {
     pub all: Group,
     /// Bucket start → the writes in it (`[security.write_burst] bucket`).
+    #[serde(with = "super::wire::time_keys")]
     pub buckets: BTreeMap<i64, Span>,
     /// Answered 2xx or 3xx.
     pub ok: u64,
     pub ok_earliest: Earliest,
     /// Times of the writes answered 2xx (unsorted until the rules run).
+    #[serde(with = "super::wire::times")]
     pub ok2xx_times: Vec<i64>,
     pub ok2xx_earliest: Earliest,
 }
@@ -95,6 +100,7 @@ pub struct OffHours {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Fails {
     pub all: Group,
+    #[serde(with = "super::wire::times")]
     pub times: Vec<i64>,
 }
 
@@ -139,6 +145,7 @@ pub struct Scan {
     pub ambiguous: Hits,
     pub waf: Hits,
     /// Times of the WAF blocks, for the sliding window.
+    #[serde(with = "super::wire::times")]
     pub waf_times: Vec<i64>,
 }
 
@@ -536,8 +543,12 @@ impl Seen {
 }
 
 /// What one thread has counted: a state per client address in the window, and the baseline.
+/// The store keeps it in its compact form ([`super::wire`]; the derived serde below is the
+/// form of its fields, `remote = "Self"`: the impls of the traits are the compact form's).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(remote = "Self")]
 pub struct SecurityPartial {
+    #[serde(with = "super::wire::names")]
     pub clients: HashMap<Box<str>, ClientState, FxBuildHasher>,
     pub requests: u64,
     pub first: Option<i64>,
@@ -545,6 +556,86 @@ pub struct SecurityPartial {
     pub before: Before,
     /// Every request's time, before the window and in it.
     pub seen: Seen,
+}
+
+/// The compact form: its tables, then its fields (MessagePack: the tables are known once the
+/// fields are written).
+impl serde::Serialize for SecurityPartial {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        struct Fields<'a>(&'a SecurityPartial);
+        impl serde::Serialize for Fields<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                SecurityPartial::serialize(self.0, s)
+            }
+        }
+        let (fields, mut tables) = wire::writing(|| rmp_serde::to_vec(&Fields(self)));
+        let fields = fields.map_err(S::Error::custom)?;
+        let columns = tables.columns();
+        let times = tables.time_deltas();
+        (
+            wire::COMPACT,
+            tables.into_strings(),
+            times,
+            columns,
+            wire::Bytes(fields),
+        )
+            .serialize(s)
+    }
+}
+
+/// The compact form, or the fields as a store collected before it wrote them.
+impl<'de> serde::Deserialize<'de> for SecurityPartial {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, SeqAccess};
+        struct Fields(SecurityPartial);
+        impl<'de> serde::Deserialize<'de> for Fields {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                SecurityPartial::deserialize(d).map(Fields)
+            }
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SecurityPartial;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a security partial")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<SecurityPartial, A::Error> {
+                fn next<'de, T: serde::Deserialize<'de>, A: SeqAccess<'de>>(
+                    a: &mut A,
+                ) -> Result<T, A::Error> {
+                    a.next_element()?
+                        .ok_or_else(|| A::Error::custom("a truncated security partial"))
+                }
+                type Clients = HashMap<Box<str>, ClientState, FxBuildHasher>;
+                match next::<wire::Head<Clients>, A>(&mut a)? {
+                    wire::Head::Old(clients) => Ok(SecurityPartial {
+                        clients,
+                        requests: next(&mut a)?,
+                        first: next(&mut a)?,
+                        last: next(&mut a)?,
+                        before: next(&mut a)?,
+                        seen: next(&mut a)?,
+                    }),
+                    wire::Head::Compact => {
+                        let strings: Vec<Box<str>> = next(&mut a)?;
+                        let times: Vec<i64> = next(&mut a)?;
+                        let columns: wire::Columns = next(&mut a)?;
+                        let fields: wire::Bytes = next(&mut a)?;
+                        let rows = columns.rows(&strings).map_err(A::Error::custom)?;
+                        wire::reading(strings, rows, times, || {
+                            rmp_serde::from_slice::<Fields>(&fields.0)
+                        })
+                        .map(|f| f.0)
+                        .map_err(A::Error::custom)
+                    }
+                }
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 impl SecurityPartial {
