@@ -18,7 +18,20 @@ const F64_EXACT: u64 = 1 << 53;
 /// or `-`/any negative decimal (`-1`) meaning "absent".
 ///
 /// `Some(None)` = valid but absent; `None` = syntax error.
+#[inline(always)]
 pub(crate) fn parse_seconds(s: &str) -> Option<Option<f64>> {
+    // ALB's own shape inline (a `-` sign is not a digit: negatives go the general way), what
+    // the general path gives for the same digits (an exact mantissa over 10^3) without its
+    // per-byte state
+    match milliseconds(s.as_bytes()) {
+        Some(ms) => Some(Some(ms as f64 / 1e3)),
+        None => seconds_general(s),
+    }
+}
+
+/// [`parse_seconds`] for any shape.
+#[inline(never)]
+fn seconds_general(s: &str) -> Option<Option<f64>> {
     let b = s.as_bytes();
     let (neg, body) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
@@ -26,13 +39,6 @@ pub(crate) fn parse_seconds(s: &str) -> Option<Option<f64>> {
     };
     if neg && body.is_empty() {
         return Some(None); // "-"
-    }
-    if !neg {
-        if let Some(ms) = milliseconds(body) {
-            // what the general path below gives for the same digits (an exact mantissa over
-            // 10^3), without its per-byte state
-            return Some(Some(ms as f64 / 1e3));
-        }
     }
     let mut mantissa: u64 = 0;
     let mut exact = true;
@@ -142,6 +148,7 @@ pub(crate) fn parse_port(s: &str) -> Option<u16> {
 }
 
 /// Signed decimal integer in i32 range (`-1`, `0`, `50000`).
+#[inline]
 pub(crate) fn parse_i32(s: &str) -> Option<i32> {
     let (neg, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),

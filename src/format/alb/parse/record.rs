@@ -141,9 +141,11 @@ fn invalid(field: usize, expected: &'static str, got: &str) -> ParseError {
     )
 }
 
-/// The index of the first `needle` in `b` at or after `from`, else `b.len()`. Inline, 16 bytes
-/// at a time: most fields are shorter than that, where a call to `memchr` (dispatch and set-up
-/// for long haystacks) costs more than the search itself.
+/// The index of the first `needle` in `b` at or after `from`, else `b.len()`. Inline: one
+/// 16-byte look first (many fields end in it), then 32 bytes a step (two loads, one test: the
+/// longer fields, the user agent, the target group, the request, in half the steps), then 16,
+/// then byte by byte. A call to `memchr` (dispatch and set-up for long haystacks) cost more
+/// than the search itself.
 #[inline(always)]
 fn find_byte(b: &[u8], from: usize, needle: u8) -> usize {
     let mut i = from;
@@ -152,9 +154,28 @@ fn find_byte(b: &[u8], from: usize, needle: u8) -> usize {
         use std::arch::x86_64::{
             _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
         };
-        // SAFETY: SSE2 is part of x86_64; every load reads 16 bytes inside `b` (i + 16 <= len)
+        // SAFETY: SSE2 is part of x86_64; every load reads 16 bytes inside `b` (i + 16 <= len,
+        // and i + 32 <= len for the pair)
         unsafe {
             let n = _mm_set1_epi8(needle as i8);
+            let p = b.as_ptr();
+            if i + 16 <= b.len() {
+                let m = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p.add(i).cast()), n));
+                if m != 0 {
+                    return i + m.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+            while i + 32 <= b.len() {
+                let m0 = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p.add(i).cast()), n));
+                let m1 =
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p.add(i + 16).cast()), n));
+                let m = (m0 as u32 & 0xffff) | (m1 as u32) << 16;
+                if m != 0 {
+                    return i + m.trailing_zeros() as usize;
+                }
+                i += 32;
+            }
             while i + 16 <= b.len() {
                 let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
                 let m = _mm_movemask_epi8(_mm_cmpeq_epi8(v, n)) as u32;
@@ -283,7 +304,7 @@ fn status(f: &[&str; KNOWN], i: usize) -> Result<Option<u16>, ParseError> {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn bytes(f: &[&str; KNOWN], i: usize) -> Result<Option<u64>, ParseError> {
     match f[i] {
         s if is_dash(s) => Ok(None),
@@ -293,7 +314,7 @@ fn bytes(f: &[&str; KNOWN], i: usize) -> Result<Option<u64>, ParseError> {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn time(f: &[&str; KNOWN], i: usize) -> Result<i64, ParseError> {
     parse_time_us(f[i]).ok_or_else(|| invalid(i, "a time like 2018-07-02T22:23:00.186641Z", f[i]))
 }
