@@ -233,7 +233,7 @@ fn lines(text: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
 }
 
 /// Whether this CPU has AVX2, so that [`line_end_avx2`] may run: asked once per chunk (std
-/// caches the answer), and only ever made by [`Wide::detect`].
+/// caches the answer). A `Wide(true)` is only made where [`Wide::detect`] gave it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Wide(bool);
 
