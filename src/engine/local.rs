@@ -229,16 +229,82 @@ impl Scan<'_> {
 /// parse was a second pass over bytes not yet in cache (7 % of `slo`), and here the check
 /// comes nearly free with the line-end search.
 fn lines(text: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
+    lines_with(text, Wide::detect())
+}
+
+/// Whether this CPU has AVX2, so that [`line_end_avx2`] may run: asked once per chunk (std
+/// caches the answer). A `Wide(true)` is only made where [`Wide::detect`] gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Wide(bool);
+
+impl Wide {
+    fn detect() -> Wide {
+        #[cfg(target_arch = "x86_64")]
+        return Wide(std::arch::is_x86_feature_detected!("avx2"));
+        #[cfg(not(target_arch = "x86_64"))]
+        Wide(false)
+    }
+}
+
+/// [`lines`], the line ends found 32 bytes a load when `wide` allows.
+fn lines_with(text: &[u8], wide: Wide) -> impl Iterator<Item = (&[u8], bool)> {
     let mut start = 0;
     std::iter::from_fn(move || {
         if start >= text.len() {
             return None;
         }
+        #[cfg(target_arch = "x86_64")]
+        let (end, ascii) = if wide.0 {
+            // SAFETY: a `Wide(true)` comes only from `Wide::detect` on a CPU with AVX2
+            unsafe { line_end_avx2(text, start) }
+        } else {
+            line_end(text, start)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
         let (end, ascii) = line_end(text, start);
         let line = &text[start..end];
         start = end + 1;
         Some((line, ascii))
     })
+}
+
+/// [`line_end`] in two 32-byte loads a step: half its instructions (a tenth of `slo`'s were
+/// this search). Only on a CPU with AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn line_end_avx2(text: &[u8], from: usize) -> (usize, bool) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        _mm256_set1_epi8, _mm256_setzero_si256,
+    };
+    let mut i = from;
+    let nl = _mm256_set1_epi8(b'\n' as i8);
+    let mut high = _mm256_setzero_si256();
+    while i + 64 <= text.len() {
+        // SAFETY: both loads read 32 bytes inside `text` (i + 64 <= len)
+        let (a, b) = unsafe {
+            let p = text.as_ptr().add(i).cast::<__m256i>();
+            (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1)))
+        };
+        let (ea, eb) = (_mm256_cmpeq_epi8(a, nl), _mm256_cmpeq_epi8(b, nl));
+        if _mm256_movemask_epi8(_mm256_or_si256(ea, eb)) != 0 {
+            let mask = |v| u64::from(_mm256_movemask_epi8(v) as u32);
+            let k = (mask(ea) | mask(eb) << 32).trailing_zeros();
+            let highs = mask(a) | mask(b) << 32;
+            let before = highs & ((1u64 << k) - 1);
+            return (
+                i + k as usize,
+                before == 0 && _mm256_movemask_epi8(high) == 0,
+            );
+        }
+        high = _mm256_or_si256(high, _mm256_or_si256(a, b));
+        i += 64;
+    }
+    let end = memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |k| i + k);
+    (
+        end,
+        _mm256_movemask_epi8(high) == 0 && text[i..end].is_ascii(),
+    )
 }
 
 /// The index of the first `\n` at or after `from` (else `text.len()`), and whether the bytes
@@ -1699,6 +1765,19 @@ mod tests {
                 _ => want,
             };
             assert_eq!(lines(text).collect::<Vec<_>>(), want, "{text:?}");
+            // both searches, whichever this CPU runs by default
+            assert_eq!(
+                lines_with(text, Wide(false)).collect::<Vec<_>>(),
+                want,
+                "{text:?}"
+            );
+            if Wide::detect() == Wide(true) {
+                assert_eq!(
+                    lines_with(text, Wide(true)).collect::<Vec<_>>(),
+                    want,
+                    "{text:?}"
+                );
+            }
         };
         for text in [
             "",

@@ -9,9 +9,10 @@
 //!   `latency_ms` at or under it (requests without a latency, a -1 time, are judged on status);
 //! - success rate: good / valid, a ratio of sums over the window, never an average of ratios.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{Datelike, TimeZone, Utc};
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
 
 use crate::engine::athena::rows::{parse_alb_time, Rows};
@@ -297,7 +298,9 @@ impl Counts {
 /// Per-second counts: mergeable, so memory follows the window's length, not the input's size.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SloCounts {
-    per_second: HashMap<i64, Counts>,
+    /// Fx-hashed: the fold touches it once per run of one second (a SipHash of every key, and
+    /// again on each growth, was more than half of the fold).
+    per_second: HashMap<i64, Counts, FxBuildHasher>,
 }
 
 impl SloCounts {
@@ -393,8 +396,12 @@ impl SloCounts {
         self.per_second.iter().map(|(k, v)| (*k, *v))
     }
 
-    fn sorted(&self) -> BTreeMap<i64, Counts> {
-        self.per_second.iter().map(|(k, v)| (*k, *v)).collect()
+    /// The seconds counted in time order (each once): summed by range with a binary search
+    /// (a `BTreeMap` built from them cost more, in its stable sort, than the sums).
+    fn sorted(&self) -> Vec<(i64, Counts)> {
+        let mut v: Vec<(i64, Counts)> = self.per_second.iter().map(|(k, v)| (*k, *v)).collect();
+        v.sort_unstable_by_key(|(sec, _)| *sec);
+        v
     }
 }
 
@@ -508,15 +515,17 @@ pub fn compute_with(
     input: InputStats,
 ) -> SloReport {
     let per_second = counts.sorted();
-    let first = per_second.keys().next().map(|s| s * SEC);
-    let last = per_second.keys().next_back().map(|s| (s + 1) * SEC);
+    let first = per_second.first().map(|(s, _)| s * SEC);
+    let last = per_second.last().map(|(s, _)| (s + 1) * SEC);
     let start = window.since_us.or(first);
     let end = window.until_us.or(last);
 
     let sum = |from: i64, to: i64| -> Counts {
         let mut c = Counts::default();
         if from < to {
-            for (_, v) in per_second.range(from.div_euclid(SEC)..to.div_euclid(SEC)) {
+            // the seconds in [from, to) (from < to: at(from) <= at(to))
+            let at = |t: i64| per_second.partition_point(|(sec, _)| *sec < t.div_euclid(SEC));
+            for (_, v) in &per_second[at(from)..at(to)] {
                 c.add(v);
             }
         }

@@ -68,11 +68,34 @@ fn helper_round_trips() {
 
 #[test]
 fn empty_lines() {
-    for line in ["", " ", "   ", "\r", "\n", "\r\n", " \t "] {
+    // Unicode whitespace too (`trim`'s), and the ASCII controls at either end of the printable
+    // range: the parser looks at the first byte before it trims
+    for line in [
+        "",
+        " ",
+        "   ",
+        "\r",
+        "\n",
+        "\r\n",
+        " \t ",
+        "\u{0b}",
+        "\u{0c} ",
+        "\u{3000}",
+        "\u{a0}\u{2003} ",
+        "\u{85}",
+    ] {
         let e = err(line);
         assert_eq!(e.kind, ParseErrorKind::Empty, "{line:?}");
         assert_eq!(e.field, None);
         assert_eq!(e.to_string(), "empty line");
+    }
+    // a line with anything else on it is not empty: it misses fields
+    for line in ["x", "!", "~", "\u{7f}", "\u{3000}x", "é", " x ", "\u{0}"] {
+        let e = err(line);
+        assert!(
+            matches!(e.kind, ParseErrorKind::MissingField { found: 1, .. }),
+            "{line:?}: {e}"
+        );
     }
 }
 
