@@ -672,3 +672,132 @@ fn locate_in(
     }
     Ok(replaced)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::any::Any;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::format::{LogFormat, Request, Role, RoleSet};
+    use crate::store::kept::KeptDyn;
+
+    /// A kept analysis that counts the requests folded into it.
+    struct Counting {
+        key: &'static str,
+        required: RoleSet,
+        folded: Arc<AtomicUsize>,
+    }
+
+    impl KeptDyn for Counting {
+        fn key(&self) -> &'static str {
+            self.key
+        }
+        fn required(&self) -> RoleSet {
+            self.required
+        }
+        fn roles(&self) -> RoleSet {
+            self.required
+        }
+        fn excludes(&self) -> bool {
+            true
+        }
+        fn part(&self) -> Box<dyn Any + Send> {
+            Box::new(())
+        }
+        fn fold(&self, _: &mut (dyn Any + Send), batch: &[Request<'_>], _: &[(i64, usize, usize)]) {
+            self.folded.fetch_add(batch.len(), Ordering::Relaxed);
+        }
+        fn merge(&self, _: &mut (dyn Any + Send), _: Box<dyn Any + Send>) {}
+        fn encode(&self, _: Box<dyn Any + Send>) -> Result<Vec<u8>, String> {
+            Ok(vec![1])
+        }
+    }
+
+    /// One object of the fixture day's load balancer logs, read as a collect reads it (its
+    /// format recognised): the analysis needing a role ALB lacks (CloudFront's edge result)
+    /// is never folded, nor kept; the one ALB has every role of gets every request.
+    #[test]
+    fn an_alb_object_folds_no_analysis_whose_required_roles_alb_lacks() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/day");
+        let mut stack = vec![root];
+        let mut path = None;
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.to_string_lossy().contains("elasticloadbalancing_") && path.is_none() {
+                    path = Some(p);
+                }
+            }
+        }
+        let path = path.expect("an ALB object in fixtures/day");
+        let lines = {
+            let mut text = String::new();
+            flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
+                .read_to_string(&mut text)
+                .unwrap();
+            text.lines().count()
+        };
+        assert!(lines > 0);
+        let (edge, latency) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let edge_role = Role::EdgeResult;
+        assert!(!crate::format::FormatId::Alb.roles().contains(edge_role));
+        let analysis = (
+            StoreSlo {
+                config: SloConfig {
+                    target: 0.99,
+                    latency_threshold_ms: None,
+                },
+            },
+            KeptSet {
+                kept: vec![
+                    Box::new(Counting {
+                        key: "edge",
+                        required: RoleSet::of(&[Role::Time, edge_role]),
+                        folded: Arc::clone(&edge),
+                    }),
+                    Box::new(Counting {
+                        key: "latency.total",
+                        required: RoleSet::of(&[Role::Time, Role::LatencyMs]),
+                        folded: Arc::clone(&latency),
+                    }),
+                ],
+            },
+        );
+        let settings = LocalSettings {
+            threads: 1,
+            readers: None,
+            progress: false,
+            strict: false,
+            log_format: LogFormat::Auto,
+            formats: FormatSettings::default(),
+            max_line_bytes: local::DEFAULT_MAX_LINE_BYTES,
+            max_inflate: local::InflateLimit::Ratio(local::DEFAULT_MAX_INFLATE_RATIO),
+            now_us: i64::MAX / 2,
+            mmap: false,
+        };
+        let file = InputFile {
+            name: path.display().to_string(),
+            location: Location::Path(path.clone()),
+            size: None,
+        };
+        let none = ClientFilter::default();
+        let parsed = parse(
+            &file,
+            &settings,
+            &Routes::default(),
+            &none,
+            &analysis,
+            &none,
+        )
+        .unwrap();
+        assert_eq!(parsed.stats.lines as usize, lines);
+        assert_eq!(edge.load(Ordering::Relaxed), 0, "edge folded over ALB");
+        assert_eq!(latency.load(Ordering::Relaxed), lines);
+        let keys: Vec<&str> = parsed.kept.partials.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["latency.total"]);
+    }
+}

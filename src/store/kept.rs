@@ -1000,3 +1000,99 @@ where
     let read = super::slo::read(store, format, from_min, to_min, scope)?;
     Ok((partial, seen, read))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::FormatId;
+
+    const SLO: SloConfig = SloConfig {
+        target: 0.99,
+        latency_threshold_ms: None,
+    };
+
+    fn registry_keys() -> Vec<&'static str> {
+        let mut keys: Vec<&str> = registry(SLO, &SecuritySettings::default())
+            .iter()
+            .map(|k| k.key())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn every_registry_key_is_under_exactly_one_keep_name() {
+        let mut named: Vec<&str> = all_keys().collect();
+        named.sort();
+        assert_eq!(named, registry_keys());
+        named.dedup();
+        assert_eq!(named.len(), registry_keys().len());
+        assert_eq!(keep_name("latency.target"), "latency");
+        assert_eq!(keep_name(STATUS_CLASSES_KEY), "report");
+    }
+
+    #[test]
+    fn keep_names_parse_to_their_registry_keys() {
+        let keep = Keep::parse(["slo", "latency"]).unwrap();
+        for k in registry_keys() {
+            assert_eq!(keep.keeps(k), k.starts_with("latency."), "{k}");
+        }
+        assert_eq!(keep.names(), ["slo", "latency"]);
+        let slo = Keep::parse(["slo"]).unwrap();
+        assert!(registry_keys().iter().all(|k| !slo.keeps(k)));
+        assert_eq!(slo.names(), ["slo"]);
+        assert_eq!(Keep::parse(["all"]).unwrap(), Keep::all());
+        assert_eq!(Keep::parse(["report", "all"]).unwrap(), Keep::all());
+        assert!(registry_keys().iter().all(|k| Keep::all().keeps(k)));
+        assert_eq!(
+            Keep::parse(["report", "edge"]).unwrap().names(),
+            ["slo", "edge", "report"]
+        );
+        let err = Keep::parse(["latency", "latencies"]).unwrap_err();
+        assert!(
+            err.contains("\"latencies\"") && err.contains("security") && err.contains("all"),
+            "{err}"
+        );
+        assert!(Keep::parse([]).is_err());
+    }
+
+    /// ALB lacks edge's and retries' required roles: their partials stay empty (never folded),
+    /// while folding every analysis gives them minutes, and the others are folded either way.
+    #[test]
+    fn a_format_lacking_an_analysis_required_roles_does_not_fold_it() {
+        let set = KeptSet {
+            kept: registry(SLO, &SecuritySettings::default()),
+        };
+        let batch: Vec<Request<'_>> = (0..3)
+            .map(|i| Request {
+                time_us: 1_700_000_000_000_000 + i * 30_000_000,
+                status: Some(200),
+                latency_ms: Some(12.0),
+                client_ip: Some("192.0.2.1"),
+                method: Some("GET"),
+                ..Request::default()
+            })
+            .collect();
+        let alb = FormatId::Alb.roles();
+        let (mut all, mut only) = (set.partial(), set.partial());
+        set.fold(&mut all, &batch);
+        let for_alb = set.for_roles(alb);
+        for_alb.fold(&mut only, &batch);
+        assert_eq!(all.extents, only.extents);
+        assert_eq!(only.extents.len(), 2);
+        let mut skipped = Vec::new();
+        for ((k, a), o) in set.kept.iter().zip(all.parts).zip(only.parts) {
+            let empty = k.encode(k.part()).unwrap();
+            let (a, o) = (k.encode(a).unwrap(), k.encode(o).unwrap());
+            assert_ne!(a, empty, "{}: folded when every analysis is", k.key());
+            if k.required().minus(alb).is_empty() {
+                // (the same partial: its bytes may differ, a hash map's order)
+                assert_ne!(o, empty, "{}: not folded over ALB", k.key());
+            } else {
+                assert_eq!(o, empty, "{}: folded over ALB", k.key());
+                skipped.push(k.key());
+            }
+        }
+        assert_eq!(skipped, ["edge", "retries"]);
+    }
+}
