@@ -233,10 +233,14 @@ pub fn collect_into(
     let kept = kept_fingerprint(&ctx.settings);
     store.check_kept_settings(&kept)?;
     store.set_setting("kept", &kept)?;
-    // the [security] settings matter to the security state kept only
+    // the [security] settings matter to the security state kept only, and only while every
+    // object of the store keeps it (else it is refused whatever the settings)
     if keep.keeps("security") {
         let security = ctx.settings.security.fold_fingerprint();
-        crate::store::kept::check_security_settings(&store, &security)?;
+        let held = crate::store::kept::held_kinds(&store)?;
+        if held.is_none_or(|h| h.iter().any(|k| k == "security")) {
+            crate::store::kept::check_security_settings(&store, &security)?;
+        }
         store.set_setting(crate::store::kept::SECURITY_SETTING, &security)?;
     }
     let threads = ctx.local().map_or(2, |s| s.threads);
