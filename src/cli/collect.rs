@@ -57,7 +57,19 @@ pub fn store_dir(flag: Option<&PathBuf>, settings: &Settings) -> anyhow::Result<
         })
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  hosp-logs collect --config hosp-logs.toml  # every source and hop of the config
+  hosp-logs collect --source logs/ --store /var/lib/hosp-logs/store
+  hosp-logs collect --source logs/ --keep slo  # the SLO counts only: the fastest collect, the smallest store
+  hosp-logs collect --source logs/ --keep latency,errors,report
+
+--keep names the analyses whose partials the store keeps (default: config [store] keep, else
+all); the SLO counts are always kept. An answer needing one the store does not keep for every
+object is refused (exit 2): `hosp-logs store rebuild --keep …` collects the sources again.";
+
 #[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
 pub struct CollectArgs {
     #[command(flatten)]
     pub input: InputArgs,
