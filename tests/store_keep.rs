@@ -284,6 +284,11 @@ fn collects_keeping_different_analyses_leave_kinds_what_every_object_holds() {
     let store = tmp.path().join("narrowed");
     json_ok(&collect(&config, &store, &first, &[]));
     assert_same("errors", &first, &config, &store);
+    // known objects only: nothing is added, nothing narrowed
+    let again = collect(&config, &store, &first, &["--keep", "slo"]);
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("no longer answers"));
+    assert_eq!(u(&json_ok(&again)["objects"]["unchanged"]), 24);
+    assert_eq!(keeps(&store).len(), 11, "{:?}", keeps(&store));
     let out = collect(&config, &store, &second, &["--keep", "latency"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

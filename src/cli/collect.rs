@@ -270,7 +270,7 @@ pub fn collect_into(
     if !ctx.quiet {
         if !summary.kinds_dropped.is_empty() {
             eprintln!(
-                "hosp-logs: warning: the store {} no longer answers {} (its earlier objects kept them, this collect's --keep {} does not): `hosp-logs store rebuild --keep …` collects the sources again with them",
+                "hosp-logs: warning: the store {} no longer answers {}: its earlier objects keep them, the ones this collect added do not (it keeps {}); `hosp-logs store rebuild --keep …` collects the sources again with them",
                 dir.display(),
                 summary.kinds_dropped.join(", "),
                 keep.names().join(",")
