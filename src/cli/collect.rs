@@ -61,7 +61,7 @@ const EXAMPLES: &str = "\
 Examples:
   hosp-logs collect --config hosp-logs.toml  # every source and hop of the config
   hosp-logs collect --source logs/ --store /var/lib/hosp-logs/store
-  hosp-logs collect --source logs/ --keep slo  # the SLO counts only: the fastest collect, the smallest store
+  hosp-logs collect --source logs/ --keep slo  # the SLO counts only: fastest, smallest
   hosp-logs collect --source logs/ --keep latency,errors,report
 
 --keep names the analyses whose partials the store keeps (default: config [store] keep, else
