@@ -50,6 +50,9 @@ pub struct StoreSection {
     /// The store's folder (default for `collect` and `store`: the XDG data folder's
     /// hosp-logs/store).
     pub path: Option<std::path::PathBuf>,
+    /// The analyses whose partials a collect keeps (`latency`, `errors`, …, `all` or `slo`:
+    /// see `crate::store::kept::Keep`); default: all. `collect --keep` overrides it.
+    pub keep: Option<Vec<String>>,
 }
 
 /// One hop of `[[hops]]`: a log and its format, outermost (the edge) first.

@@ -15,6 +15,7 @@ use crate::metrics::slo::SloConfig;
 use crate::render::{self, Document, Report, Section};
 use crate::source::s3::{S3Context, S3Error};
 use crate::store::collect::{self as store_collect, Group, Summary};
+use crate::store::kept::Keep;
 use crate::store::{self, slo as store_slo, Store};
 use crate::window::parse_duration;
 
@@ -56,7 +57,19 @@ pub fn store_dir(flag: Option<&PathBuf>, settings: &Settings) -> anyhow::Result<
         })
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  hosp-logs collect --config hosp-logs.toml  # every source and hop of the config
+  hosp-logs collect --source logs/ --store /var/lib/hosp-logs/store
+  hosp-logs collect --source logs/ --keep slo  # the SLO counts only: fastest, smallest
+  hosp-logs collect --source logs/ --keep latency,errors,report
+
+--keep names the analyses whose partials the store keeps (default: config [store] keep, else
+all); the SLO counts are always kept. An answer needing one the store does not keep for every
+object is refused (exit 2): `hosp-logs store rebuild --keep …` collects the sources again.";
+
 #[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
 pub struct CollectArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -69,6 +82,25 @@ pub struct CollectArgs {
     /// How long to wait for another collect on the same store before giving up (exit 2)
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     pub wait: String,
+    /// The analyses whose partials the store keeps, comma-separated: latency, errors,
+    /// backends, traffic, edge, retries, gate, security, audit, report; `all`, or `slo` for
+    /// the SLO counts only (always kept). Default: config [store] keep, else all
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub keep: Option<Vec<String>>,
+}
+
+/// The analyses a collect keeps: `--keep`, else the config's `[store] keep`, else all; an
+/// unknown name is refused (exit 2), naming it and the valid ones.
+pub fn keep(flag: Option<&[String]>, settings: &Settings) -> Result<Keep, UsageError> {
+    match flag {
+        Some(names) => Keep::parse(names.iter().map(String::as_str))
+            .map_err(|e| UsageError(format!("--keep: {e}"))),
+        None => match &settings.config.store.keep {
+            Some(names) => Keep::parse(names.iter().map(String::as_str))
+                .map_err(|e| UsageError(format!("config [store] keep: {e}"))),
+            None => Ok(Keep::all()),
+        },
+    }
 }
 
 impl Report for Summary {
@@ -184,12 +216,14 @@ pub fn kept_fingerprint(settings: &Settings) -> String {
     )
 }
 
-/// Collects `sources` (else the config's and its hops') into the store at `dir`.
+/// Collects `sources` (else the config's and its hops') into the store at `dir`, keeping the
+/// partials of the analyses `keep` names.
 pub fn collect_into(
     ctx: &Context,
     dir: &std::path::Path,
     sources: &[String],
     slo: SloConfig,
+    keep: &Keep,
     nginx_flag: Option<&str>,
     wait: Duration,
 ) -> anyhow::Result<Summary> {
@@ -211,10 +245,16 @@ pub fn collect_into(
     let kept = kept_fingerprint(&ctx.settings);
     store.check_kept_settings(&kept)?;
     store.set_setting("kept", &kept)?;
-    let security = ctx.settings.security.fold_fingerprint();
-    crate::store::kept::check_security_settings(&store, &security)?;
-    store.set_setting(crate::store::kept::SECURITY_SETTING, &security)?;
-    crate::store::kept::record_kinds(&store, slo, &ctx.settings.security)?;
+    // the [security] settings matter to the security state kept only, and only while every
+    // object of the store keeps it (else it is refused whatever the settings)
+    if keep.keeps("security") {
+        let security = ctx.settings.security.fold_fingerprint();
+        let held = crate::store::kept::held_kinds(&store)?;
+        if held.is_none_or(|h| h.iter().any(|k| k == "security")) {
+            crate::store::kept::check_security_settings(&store, &security)?;
+        }
+        store.set_setting(crate::store::kept::SECURITY_SETTING, &security)?;
+    }
     let threads = ctx.local().map_or(2, |s| s.threads);
     let summary = store_collect::collect(
         &mut store,
@@ -223,10 +263,19 @@ pub fn collect_into(
         &ctx.settings.exclude,
         slo,
         &ctx.settings.security,
+        keep,
         super::input::now().timestamp(),
         threads,
     )?;
     if !ctx.quiet {
+        if !summary.kinds_dropped.is_empty() {
+            eprintln!(
+                "hosp-logs: warning: the store {} no longer answers {}: its earlier objects keep them, the ones this collect added do not (it keeps {}); `hosp-logs store rebuild --keep …` collects the sources again with them",
+                dir.display(),
+                summary.kinds_dropped.join(", "),
+                keep.names().join(",")
+            );
+        }
         for f in &summary.failed {
             eprintln!(
                 "hosp-logs: warning: {}: not read whole, not recorded (the next collect reads it again): {}",
@@ -256,6 +305,7 @@ pub fn run(global: &GlobalArgs, args: CollectArgs) -> anyhow::Result<ExitStatus>
     let settings = Settings::load(global.config.as_deref())?;
     let dir = store_dir(args.store.as_ref(), &settings)?;
     let wait = wait(&args.wait)?;
+    let keep = keep(args.keep.as_deref(), &settings)?;
     // the context's sources: what it reads (for its settings): ours, else the config's,
     // else the hops'
     let mut base: Vec<String> = args.input.sources.clone();
@@ -284,6 +334,7 @@ pub fn run(global: &GlobalArgs, args: CollectArgs) -> anyhow::Result<ExitStatus>
         &dir,
         &args.input.sources,
         slo,
+        &keep,
         args.input.nginx_log_format.as_deref(),
         wait,
     )?;

@@ -71,6 +71,14 @@ impl Report for Info {
                 ("last minute".into(), opt(&self.last_minute)),
                 ("complete through".into(), opt(&self.complete_through)),
                 ("late rows".into(), self.late_rows.to_string()),
+                (
+                    "keeps".into(),
+                    if self.keep.is_empty() {
+                        "-".into()
+                    } else {
+                        self.keep.join(", ")
+                    },
+                ),
             ],
             sections: vec![Section {
                 title: "Bytes".into(),
@@ -122,6 +130,8 @@ pub fn run(global: &GlobalArgs, command: StoreCommand) -> anyhow::Result<ExitSta
         StoreCommand::Rebuild(args) => {
             let dir = store_dir(args.store.as_ref(), &settings)?;
             let wait = super::collect::wait(&args.wait)?;
+            // refused before the store is moved aside
+            super::collect::keep(args.keep.as_deref(), &settings)?;
             let stamp = super::input::now().format("%Y%m%dT%H%M%SZ").to_string();
             let moved = store::move_aside(&dir, &stamp, wait)?;
             if !global.quiet {
@@ -177,7 +187,9 @@ struct Prepared {
     only: Option<Vec<i64>>,
 }
 
-/// Opens the store at `dir` for an answer (see [`Prepared`]). `hop`: the hop `slo` judges.
+/// Opens the store at `dir` for an answer (see [`Prepared`]). `hop`: the hop `slo` judges;
+/// `needs`: the analysis answered and the kept partials it reads (with --source, an analysis
+/// the config's `[store] keep` does not keep is refused before anything is collected).
 #[allow(clippy::too_many_arguments)]
 fn prepare(
     global: &GlobalArgs,
@@ -188,6 +200,7 @@ fn prepare(
     hop: Option<&super::hops::HopSpec>,
     slo: crate::metrics::slo::SloConfig,
     window: Window,
+    needs: (&str, &[&str]),
 ) -> anyhow::Result<Prepared> {
     if athena.is_some_and(|a| a.engine == super::athena::Engine::Athena) {
         return Err(UsageError(
@@ -200,12 +213,30 @@ fn prepare(
     let settings = if input.sources.is_empty() {
         settings
     } else {
+        let keep = super::collect::keep(None, &settings)?;
+        let (analysis, keys) = needs;
+        let missing: Vec<String> = keys
+            .iter()
+            .filter(|k| !keep.keeps(k))
+            .map(|k| format!("{:?}", kept::keep_name(k)))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !missing.is_empty() {
+            return Err(UsageError(format!(
+                "{analysis} reads the {} partials, which the config's [store] keep ({}) does not keep: add them to it (then `hosp-logs store rebuild`), or add --no-store",
+                missing.join(", "),
+                keep.names().join(", ")
+            ))
+            .into());
+        }
         let ctx = Context::with_sources(global, input, settings, input.sources.clone())?;
         let summary = collect_into(
             &ctx,
             dir,
             &input.sources,
             slo,
+            &keep,
             input.nginx_log_format.as_deref(),
             std::time::Duration::from_secs(10),
         )?;
@@ -421,8 +452,8 @@ impl Loaded<'_> {
         B: FromStore,
         B::Partial: serde::de::DeserializeOwned,
     {
-        analysis.check(self.store)?;
         kept::check_kind(self.store, analysis.store_key())?;
+        analysis.check(self.store)?;
         Ok(kept::load(self.store, analysis, self.format, window, self.only)?.0)
     }
 }
@@ -453,7 +484,17 @@ where
     if let Some(reason) = analysis.refused() {
         return Err(UsageError(reason).into());
     }
-    let p = prepare(global, input, athena, settings, dir, None, slo, window)?;
+    let p = prepare(
+        global,
+        input,
+        athena,
+        settings,
+        dir,
+        None,
+        slo,
+        window,
+        (analysis.name(), &[analysis.store_key()]),
+    )?;
     let print = super::collect::kept_fingerprint(&p.settings);
     p.store.check_kept_settings(&print)?;
     if let Some(config) = analysis.slo() {
@@ -472,8 +513,8 @@ where
                 analysis.required(),
                 &crate::format::FileFormat::for_file(f, &[], &formats),
             )?;
-            analysis.check(&p.store)?;
             kept::check_kind(&p.store, analysis.store_key())?;
+            analysis.check(&p.store)?;
             let mut loaded =
                 kept::load(&p.store, &analysis, f.name(), &p.window, p.only.as_deref())?;
             let at = Loaded {
@@ -537,6 +578,7 @@ pub fn slo(
         hop.as_ref(),
         config,
         window,
+        ("slo", &[]),
     )?;
     let window = p.window;
     for t in [window.since_us, window.until_us].into_iter().flatten() {
@@ -694,8 +736,8 @@ where
     A: FromStore,
     A::Partial: serde::de::DeserializeOwned,
 {
-    analysis.check(&p.store)?;
     kept::check_kind(&p.store, analysis.store_key())?;
+    analysis.check(&p.store)?;
     Ok(kept::load(
         &p.store,
         analysis,
@@ -786,7 +828,26 @@ pub fn report(
     };
     let classes = StatusClassesOverTime { plan };
     let slos = Slos::new(defs);
-    let p = prepare(global, &args.input, None, settings, dir, None, cfg, window)?;
+    let needs = [
+        security.store_key(),
+        errors.store_key(),
+        latency.store_key(),
+        backends.store_key(),
+        traffic.store_key(),
+        classes.store_key(),
+    ];
+    let p = prepare(
+        global,
+        &args.input,
+        None,
+        settings,
+        dir,
+        None,
+        cfg,
+        window,
+        ("the report", &needs),
+    )?;
+    kept::check_kinds(&p.store, &needs, "the report")?;
     p.store
         .check_kept_settings(&super::collect::kept_fingerprint(&p.settings))?;
     let print = fingerprint(&p.settings, &cfg);

@@ -14,13 +14,14 @@ use std::path::PathBuf;
 
 use rusqlite::{params, OptionalExtension};
 
-use super::kept::{self, KeptSet};
+use super::kept::{self, Keep, KeptSet};
 use super::slo::{self as store_slo, MinuteRow, StoreSlo};
 use super::{Store, StoreError};
 use crate::engine::local::{self, LoadError};
-use crate::engine::{fold_sink, InputStats, Job, LocalSettings};
+use crate::engine::local::{ChunkText, FoldSink, Folded, Scan, Sink};
+use crate::engine::{fold_sink, Analysis, InputStats, Job, LocalSettings};
 use crate::filter::ClientFilter;
-use crate::format::Routes;
+use crate::format::{FileFormat, FormatSettings, LineFormat, Routes};
 use crate::metrics::slo::SloConfig;
 use crate::source::{InputFile, Location};
 use crate::window::Window;
@@ -56,6 +57,10 @@ pub struct Summary {
     /// Lines read from the ingested objects, and those that were malformed.
     pub lines: u64,
     pub malformed: u64,
+    /// The kinds ([`kept::KEEP_NAMES`]) the store's objects held and no longer all do: this
+    /// run kept less ([`kept::record_kinds`]).
+    #[serde(skip)]
+    pub kinds_dropped: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -191,7 +196,8 @@ struct Parsed {
 }
 
 /// Collects `groups` into `store`: hashes every input, reads the new ones (`threads` at a
-/// time, one partial each) and records each with its rows in one transaction.
+/// time, one partial each, of the analyses `keep` keeps) and records each with its rows in
+/// one transaction.
 #[allow(clippy::too_many_arguments)]
 pub fn collect(
     store: &mut Store,
@@ -200,6 +206,7 @@ pub fn collect(
     exclude: &ClientFilter,
     slo: SloConfig,
     security: &crate::metrics::security::Settings,
+    keep: &Keep,
     now_s: i64,
     threads: usize,
 ) -> Result<Summary, CollectError> {
@@ -330,9 +337,15 @@ pub fn collect(
     let analysis = (
         StoreSlo { config: slo },
         KeptSet {
-            kept: kept::registry(slo, security),
+            kept: kept::registry(slo, security)
+                .into_iter()
+                .filter(|k| keep.keeps(k.key()))
+                .collect(),
         },
     );
+    let keys: Vec<&str> = analysis.1.kept.iter().map(|k| k.key()).collect();
+    // the kinds every object holds, narrowed before the first new object is recorded
+    let mut kinds_recorded = false;
     let none = ClientFilter::default();
     // the new S3 objects are downloaded ahead of the parsers, in their order
     let new: Vec<InputFile> = todo.iter().map(|&i| inputs[i].0.clone()).collect();
@@ -399,6 +412,15 @@ pub fn collect(
                 .next()
                 .cloned()
                 .unwrap_or_else(|| "none".into());
+            if !kinds_recorded {
+                for k in &kept::record_kinds(store, &keys)? {
+                    let name = kept::keep_name(k);
+                    if !summary.kinds_dropped.contains(&name) {
+                        summary.kinds_dropped.push(name);
+                    }
+                }
+                kinds_recorded = true;
+            }
             let (id, replaced) = record(
                 store, abs, stamps[i], ident, *size, &format, now_s, &parsed, requests, late,
             )?;
@@ -465,7 +487,13 @@ fn parse(
         Some(("collect", crate::engine::Analysis::required(analysis))),
         Some(1),
     );
-    let sink = fold_sink(analysis, &job, none);
+    let fold = fold_sink(analysis, &job, none);
+    let sink = CollectSink {
+        slo: analysis.0.config,
+        set: &analysis.1,
+        fold,
+        formats: &one.formats,
+    };
     let (parts, stats) = local::load(std::slice::from_ref(file), &opts, &sink)?;
     let mut partial = crate::engine::Analysis::partial(analysis);
     for p in parts {
@@ -486,6 +514,43 @@ fn parse(
         kept,
         stats,
     })
+}
+
+/// The collect's sink: the SLO counts and the kept analyses folded as [`fold_sink`] folds
+/// them, each chunk's requests into the kept analyses whose required roles its format has
+/// only (the others' partials would be dropped by [`kept::rows`], which judges the object's
+/// format the same way).
+struct CollectSink<'a> {
+    slo: SloConfig,
+    set: &'a KeptSet,
+    fold: FoldSink<'a, (StoreSlo, KeptSet)>,
+    formats: &'a FormatSettings,
+}
+
+impl Sink for CollectSink<'_> {
+    type Acc = Folded<<(StoreSlo, KeptSet) as Analysis>::Partial>;
+
+    fn init(&self) -> Self::Acc {
+        self.fold.init()
+    }
+
+    fn chunk<F: LineFormat>(
+        &self,
+        acc: &mut Self::Acc,
+        format: &F,
+        text: ChunkText<'_>,
+        scan: &mut Scan<'_>,
+    ) -> Result<(), polars::prelude::PolarsError> {
+        let roles = FileFormat::for_file(format.id(), &[], self.formats).roles();
+        let analysis = (StoreSlo { config: self.slo }, self.set.for_roles(roles));
+        FoldSink {
+            analysis: &analysis,
+            roles: self.fold.roles,
+            routes: self.fold.routes,
+            exclude: self.fold.exclude,
+        }
+        .chunk(acc, format, text, scan)
+    }
 }
 
 /// Records a new object, its rows and its path in one transaction; returns its id and
@@ -606,4 +671,133 @@ fn locate_in(
         }
     }
     Ok(replaced)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::any::Any;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::format::{LogFormat, Request, Role, RoleSet};
+    use crate::store::kept::KeptDyn;
+
+    /// A kept analysis that counts the requests folded into it.
+    struct Counting {
+        key: &'static str,
+        required: RoleSet,
+        folded: Arc<AtomicUsize>,
+    }
+
+    impl KeptDyn for Counting {
+        fn key(&self) -> &'static str {
+            self.key
+        }
+        fn required(&self) -> RoleSet {
+            self.required
+        }
+        fn roles(&self) -> RoleSet {
+            self.required
+        }
+        fn excludes(&self) -> bool {
+            true
+        }
+        fn part(&self) -> Box<dyn Any + Send> {
+            Box::new(())
+        }
+        fn fold(&self, _: &mut (dyn Any + Send), batch: &[Request<'_>], _: &[(i64, usize, usize)]) {
+            self.folded.fetch_add(batch.len(), Ordering::Relaxed);
+        }
+        fn merge(&self, _: &mut (dyn Any + Send), _: Box<dyn Any + Send>) {}
+        fn encode(&self, _: Box<dyn Any + Send>) -> Result<Vec<u8>, String> {
+            Ok(vec![1])
+        }
+    }
+
+    /// One object of the fixture day's load balancer logs, read as a collect reads it (its
+    /// format recognised): the analysis needing a role ALB lacks (CloudFront's edge result)
+    /// is never folded, nor kept; the one ALB has every role of gets every request.
+    #[test]
+    fn an_alb_object_folds_no_analysis_whose_required_roles_alb_lacks() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/day");
+        let mut stack = vec![root];
+        let mut path = None;
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.to_string_lossy().contains("elasticloadbalancing_") && path.is_none() {
+                    path = Some(p);
+                }
+            }
+        }
+        let path = path.expect("an ALB object in fixtures/day");
+        let lines = {
+            let mut text = String::new();
+            flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
+                .read_to_string(&mut text)
+                .unwrap();
+            text.lines().count()
+        };
+        assert!(lines > 0);
+        let (edge, latency) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let edge_role = Role::EdgeResult;
+        assert!(!crate::format::FormatId::Alb.roles().contains(edge_role));
+        let analysis = (
+            StoreSlo {
+                config: SloConfig {
+                    target: 0.99,
+                    latency_threshold_ms: None,
+                },
+            },
+            KeptSet {
+                kept: vec![
+                    Box::new(Counting {
+                        key: "edge",
+                        required: RoleSet::of(&[Role::Time, edge_role]),
+                        folded: Arc::clone(&edge),
+                    }),
+                    Box::new(Counting {
+                        key: "latency.total",
+                        required: RoleSet::of(&[Role::Time, Role::LatencyMs]),
+                        folded: Arc::clone(&latency),
+                    }),
+                ],
+            },
+        );
+        let settings = LocalSettings {
+            threads: 1,
+            readers: None,
+            progress: false,
+            strict: false,
+            log_format: LogFormat::Auto,
+            formats: FormatSettings::default(),
+            max_line_bytes: local::DEFAULT_MAX_LINE_BYTES,
+            max_inflate: local::InflateLimit::Ratio(local::DEFAULT_MAX_INFLATE_RATIO),
+            now_us: i64::MAX / 2,
+            mmap: false,
+        };
+        let file = InputFile {
+            name: path.display().to_string(),
+            location: Location::Path(path.clone()),
+            size: None,
+        };
+        let none = ClientFilter::default();
+        let parsed = parse(
+            &file,
+            &settings,
+            &Routes::default(),
+            &none,
+            &analysis,
+            &none,
+        )
+        .unwrap();
+        assert_eq!(parsed.stats.lines as usize, lines);
+        assert_eq!(edge.load(Ordering::Relaxed), 0, "edge folded over ALB");
+        assert_eq!(latency.load(Ordering::Relaxed), lines);
+        let keys: Vec<&str> = parsed.kept.partials.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["latency.total"]);
+    }
 }

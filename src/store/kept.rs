@@ -12,8 +12,14 @@
 //! into a partial of the asked settings, and finishes it: the numbers a raw read gives.
 //!
 //! Adding an analysis is one place: a line in [`registry`] and its [`FromStore`] key (its
-//! partial must be `serde`), and the key in [`KINDS_ADDED`] (a store collected before it
-//! holds none of it: answers from it are refused, [`check_kind`]).
+//! partial must be `serde`), the key under its name in [`KEEP_NAMES`], and in [`KINDS_ADDED`]
+//! (a store collected before it holds none of it: answers from it are refused,
+//! [`check_kind`]).
+//!
+//! Which analyses a store keeps is chosen per use ([`Keep`]: `[store] keep`, `collect
+//! --keep`); the store's `kinds` setting says what EVERY object holds (a collect keeping less
+//! narrows it, [`record_kinds`]), and an answer needing a kind not held by every object is
+//! refused, never answered from part of them.
 //!
 //! A window that starts or ends inside a minute is answered exactly when no object holds
 //! requests of that minute on both sides of the edge (the minute's first and last request
@@ -141,7 +147,7 @@ impl FromStore for Gate {
 /// apart from the other analyses' ([`check_security_settings`]).
 impl FromStore for Security {
     fn store_key(&self) -> &'static str {
-        "security"
+        SECURITY_KEY
     }
 
     fn check(&self, store: &Store) -> Result<(), StoreError> {
@@ -164,13 +170,11 @@ pub fn check_security_settings(store: &Store, fingerprint: &str) -> Result<(), S
             asked: format!("{fingerprint} (the [security] settings, with --evidence)"),
         }),
         None => {
-            let objects: i64 = store
-                .conn
-                .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
-                .map_err(|e| store.sql(e))?;
-            if objects == 0 {
+            if objects(store)? == 0 {
                 return Ok(());
             }
+            // a store whose objects keep no security state says so ([`check_kind`])
+            check_kind(store, SECURITY_KEY)?;
             Err(StoreError::Unsupported {
                 path: store.dir.display().to_string(),
                 reason: "its objects were collected before the store kept security state; `hosp-logs store rebuild` collects them again with it (or add --no-store)".into(),
@@ -199,65 +203,214 @@ impl FromStore for StatusClassesOverTime {
 }
 
 const AUDIT_KEY: &str = "audit";
+const SECURITY_KEY: &str = "security";
 const STATUS_CLASSES_KEY: &str = "status_classes";
 
 /// The store's setting that lists the partial kinds every object of it holds (a kind added
-/// since some of them were collected is missing from theirs).
+/// since some of them were collected, or not kept by some collect's `keep`, is missing).
 pub const KINDS_SETTING: &str = "kinds";
 
 /// The kinds added after the first stores were written: a store with objects and no
 /// [`KINDS_SETTING`] holds every other kind of the registry.
 const KINDS_ADDED: [&str; 2] = [AUDIT_KEY, STATUS_CLASSES_KEY];
 
-fn kinds_now(slo: SloConfig, security: &SecuritySettings) -> Vec<&'static str> {
-    registry(slo, security).iter().map(|k| k.key()).collect()
+/// The analyses a store can keep, as users name them (`[store] keep`, `collect --keep`), with
+/// their keys in the [`registry`]: every registry key is under exactly one name.
+pub const KEEP_NAMES: [(&str, &[&str]); 10] = [
+    (
+        "latency",
+        &[
+            "latency.total",
+            "latency.request",
+            "latency.target",
+            "latency.response",
+        ],
+    ),
+    ("errors", &["errors"]),
+    ("backends", &["backends"]),
+    ("traffic", &["traffic"]),
+    ("edge", &["edge"]),
+    ("retries", &["retries"]),
+    ("gate", &["gate"]),
+    ("security", &[SECURITY_KEY]),
+    ("audit", &[AUDIT_KEY]),
+    ("report", &[STATUS_CLASSES_KEY]),
+];
+
+/// Every key of the [`registry`].
+fn all_keys() -> impl Iterator<Item = &'static str> {
+    KEEP_NAMES.iter().flat_map(|(_, keys)| keys.iter().copied())
 }
 
-/// Records, before a collect adds objects, which kinds every object of the store holds: the
-/// registry's in an empty store; in one collected before [`KINDS_SETTING`], the registry's
-/// but [`KINDS_ADDED`]; else unchanged (the new objects hold every kind).
-pub fn record_kinds(
-    store: &Store,
-    slo: SloConfig,
-    security: &SecuritySettings,
-) -> Result<(), StoreError> {
-    let objects: i64 = store
+/// The name users know a registry key by (`latency.total`: `latency`).
+pub fn keep_name(key: &str) -> &'static str {
+    KEEP_NAMES
+        .iter()
+        .find(|(_, keys)| keys.contains(&key))
+        .map_or("slo", |(name, _)| name)
+}
+
+/// The names of `keys` as `[store] keep` lists them: `slo` (always kept) first, then every
+/// name all of whose keys are in `keys`.
+pub fn keep_names<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<&'static str> {
+    let keys: std::collections::BTreeSet<&str> = keys.into_iter().collect();
+    std::iter::once("slo")
+        .chain(
+            KEEP_NAMES
+                .iter()
+                .filter(|(_, ks)| ks.iter().all(|k| keys.contains(k)))
+                .map(|(name, _)| *name),
+        )
+        .collect()
+}
+
+/// Which analyses' partials a collect keeps besides the SLO counts and the minutes' extents
+/// (always kept): `[store] keep`, `collect --keep`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keep {
+    keys: std::collections::BTreeSet<&'static str>,
+}
+
+impl Default for Keep {
+    fn default() -> Keep {
+        Keep::all()
+    }
+}
+
+impl Keep {
+    /// Every analysis (the default).
+    pub fn all() -> Keep {
+        Keep {
+            keys: all_keys().collect(),
+        }
+    }
+
+    /// From the names users know: `all`, `slo` (the SLO counts only) or any of
+    /// [`KEEP_NAMES`]; an unknown name is refused, naming it and the valid ones.
+    pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Keep, String> {
+        let mut keys = std::collections::BTreeSet::new();
+        let mut any = false;
+        for name in names {
+            let name = name.trim();
+            any = true;
+            match name {
+                "all" => keys.extend(all_keys()),
+                "slo" => {}
+                _ => match KEEP_NAMES.iter().find(|(n, _)| *n == name) {
+                    Some((_, ks)) => keys.extend(ks.iter().copied()),
+                    None => {
+                        return Err(format!(
+                            "{name:?} is not an analysis the store keeps; valid: all, slo, {}",
+                            KEEP_NAMES.map(|(n, _)| n).join(", ")
+                        ))
+                    }
+                },
+            }
+        }
+        if !any {
+            return Err(
+                "an empty list: `slo` keeps the SLO counts only, `all` every analysis".into(),
+            );
+        }
+        Ok(Keep { keys })
+    }
+
+    /// Whether the partials under registry key `key` are kept.
+    pub fn keeps(&self, key: &str) -> bool {
+        self.keys.contains(key)
+    }
+
+    /// As `[store] keep` lists it (`slo` first).
+    pub fn names(&self) -> Vec<&'static str> {
+        keep_names(self.keys.iter().copied())
+    }
+}
+
+fn objects(store: &Store) -> Result<i64, StoreError> {
+    store
         .conn
         .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
-        .map_err(|e| store.sql(e))?;
-    let now = kinds_now(slo, security);
-    let kinds: Vec<&str> = match (objects, store.setting(KINDS_SETTING)?) {
-        (0, _) => now,
-        (_, None) => now
-            .into_iter()
-            .filter(|k| !KINDS_ADDED.contains(k))
+        .map_err(|e| store.sql(e))
+}
+
+/// The kinds every object of the store holds ([`KINDS_SETTING`]; a store with objects and
+/// none recorded holds the registry's but [`KINDS_ADDED`]); None: an empty store.
+pub fn held_kinds(store: &Store) -> Result<Option<Vec<String>>, StoreError> {
+    if objects(store)? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(match store.setting(KINDS_SETTING)? {
+        Some(k) => k
+            .split(',')
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
             .collect(),
-        (_, Some(_)) => return Ok(()),
+        None => all_keys()
+            .filter(|k| !KINDS_ADDED.contains(k))
+            .map(str::to_string)
+            .collect(),
+    }))
+}
+
+/// Records, before a collect adds objects whose partials are `kept` (registry keys), which
+/// kinds every object of the store holds then: `kept` in an empty store, else those its
+/// objects hold ([`held_kinds`]) that `kept` has too. Returns the kinds its objects held that
+/// it no longer holds (a collect keeping less than the store did).
+pub fn record_kinds(store: &Store, kept: &[&str]) -> Result<Vec<String>, StoreError> {
+    let (kinds, dropped): (Vec<String>, Vec<String>) = match held_kinds(store)? {
+        None => (kept.iter().map(|k| k.to_string()).collect(), Vec::new()),
+        Some(held) => held.into_iter().partition(|k| kept.contains(&k.as_str())),
     };
-    store.set_setting(KINDS_SETTING, &kinds.join(","))
+    store.set_setting(KINDS_SETTING, &kinds.join(","))?;
+    Ok(dropped)
 }
 
 /// Checks that every object of the store holds the partials kept under `key` (see
-/// [`record_kinds`]): a store collected before they were kept is refused, with what to do.
+/// [`record_kinds`]): refused otherwise, with what to do.
 pub fn check_kind(store: &Store, key: &str) -> Result<(), StoreError> {
-    let held = match store.setting(KINDS_SETTING)? {
-        Some(k) => k.split(',').any(|k| k == key),
-        None => !KINDS_ADDED.contains(&key),
+    check_kinds(store, &[key], keep_name(key))
+}
+
+/// Checks that every object of the store holds the partials of every key of `keys`, which
+/// `analysis` reads: refused otherwise, naming the analyses missing, what the store keeps and
+/// what to do. An empty store is not refused (it answers nothing).
+pub fn check_kinds(store: &Store, keys: &[&str], analysis: &str) -> Result<(), StoreError> {
+    let Some(held) = held_kinds(store)? else {
+        return Ok(());
     };
-    if held {
+    let missing: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| !held.iter().any(|h| h == k))
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    let objects: i64 = store
-        .conn
-        .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
-        .map_err(|e| store.sql(e))?;
-    if objects == 0 {
-        return Ok(());
+    let keeps = keep_names(held.iter().map(String::as_str));
+    let mut names: Vec<&'static str> = Vec::new();
+    for k in &missing {
+        let n = keep_name(k);
+        if !names.contains(&n) {
+            names.push(n);
+        }
     }
+    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    let mut asked = keeps.clone();
+    asked.extend(names.iter().copied());
+    let why = if store.setting(KINDS_SETTING)?.is_none() {
+        "some of its objects were collected before the store kept them".to_string()
+    } else {
+        format!(
+            "not every object of it holds them (every object holds: {})",
+            keeps.join(", ")
+        )
+    };
     Err(StoreError::Unsupported {
         path: store.dir.display().to_string(),
         reason: format!(
-            "some of its objects were collected before the store kept the {key:?} partials; `hosp-logs store rebuild` collects them again with them (or add --no-store)"
+            "{analysis} reads the {} partials, and {why}: `hosp-logs store rebuild --keep {}` collects the sources again with them kept (--source, or the config's), or add --no-store",
+            quoted.join(", "),
+            asked.join(",")
         ),
     })
 }
@@ -489,6 +642,49 @@ impl Analysis for KeptSet {
     }
 
     fn fold(&self, p: &mut KeptPartial, batch: &[Request<'_>]) {
+        self.fold_where(p, batch, |_| true);
+    }
+
+    fn merge(&self, into: &mut KeptPartial, from: KeptPartial) {
+        for (m, e) in from.extents {
+            match into.extents.entry(m) {
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    let o = o.get_mut();
+                    o.first_us = o.first_us.min(e.first_us);
+                    o.last_us = o.last_us.max(e.last_us);
+                    o.requests += e.requests;
+                    o.seen.merge(e.seen);
+                }
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(e);
+                }
+            }
+        }
+        for ((k, a), b) in self.kept.iter().zip(into.parts.iter_mut()).zip(from.parts) {
+            k.merge(a.as_mut(), b);
+        }
+    }
+
+    fn finish(&self, p: KeptPartial, _end: &Finish) -> KeptPartial {
+        p
+    }
+}
+
+impl KeptSet {
+    /// The set as it folds the requests of a format that has `roles`: the analyses it lacks
+    /// a required role of are not folded (their partials are not kept, see [`rows`]).
+    pub fn for_roles(&self, roles: RoleSet) -> ForRoles<'_> {
+        ForRoles { set: self, roles }
+    }
+
+    /// Folds `batch` into each minute's extent and into the partials of the analyses `fold`
+    /// says.
+    fn fold_where(
+        &self,
+        p: &mut KeptPartial,
+        batch: &[Request<'_>],
+        fold: impl Fn(&dyn KeptDyn) -> bool,
+    ) {
         let mut runs: Vec<(i64, usize, usize)> = Vec::new();
         let mut i = 0;
         while i < batch.len() {
@@ -522,32 +718,52 @@ impl Analysis for KeptSet {
             i = j;
         }
         for (k, part) in self.kept.iter().zip(p.parts.iter_mut()) {
-            k.fold(part.as_mut(), batch, &runs);
+            if fold(k.as_ref()) {
+                k.fold(part.as_mut(), batch, &runs);
+            }
         }
+    }
+}
+
+/// A [`KeptSet`] folding the requests of a format that has `roles` only into the analyses
+/// whose required roles it has ([`KeptSet::for_roles`]): the others' partials would be
+/// thrown away by [`rows`].
+pub struct ForRoles<'a> {
+    set: &'a KeptSet,
+    roles: RoleSet,
+}
+
+impl Analysis for ForRoles<'_> {
+    type Partial = KeptPartial;
+    type Report = KeptPartial;
+
+    fn name(&self) -> &'static str {
+        self.set.name()
+    }
+
+    fn required(&self) -> RoleSet {
+        self.set.required()
+    }
+
+    fn optional(&self) -> RoleSet {
+        self.set.optional()
+    }
+
+    fn partial(&self) -> KeptPartial {
+        self.set.partial()
+    }
+
+    fn fold(&self, p: &mut KeptPartial, batch: &[Request<'_>]) {
+        self.set
+            .fold_where(p, batch, |k| k.required().minus(self.roles).is_empty());
     }
 
     fn merge(&self, into: &mut KeptPartial, from: KeptPartial) {
-        for (m, e) in from.extents {
-            match into.extents.entry(m) {
-                std::collections::btree_map::Entry::Occupied(mut o) => {
-                    let o = o.get_mut();
-                    o.first_us = o.first_us.min(e.first_us);
-                    o.last_us = o.last_us.max(e.last_us);
-                    o.requests += e.requests;
-                    o.seen.merge(e.seen);
-                }
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert(e);
-                }
-            }
-        }
-        for ((k, a), b) in self.kept.iter().zip(into.parts.iter_mut()).zip(from.parts) {
-            k.merge(a.as_mut(), b);
-        }
+        self.set.merge(into, from)
     }
 
-    fn finish(&self, p: KeptPartial, _end: &Finish) -> KeptPartial {
-        p
+    fn finish(&self, p: KeptPartial, end: &Finish) -> KeptPartial {
+        self.set.finish(p, end)
     }
 }
 
@@ -780,4 +996,100 @@ where
     }
     let read = super::slo::read(store, format, from_min, to_min, scope)?;
     Ok((partial, seen, read))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::FormatId;
+
+    const SLO: SloConfig = SloConfig {
+        target: 0.99,
+        latency_threshold_ms: None,
+    };
+
+    fn registry_keys() -> Vec<&'static str> {
+        let mut keys: Vec<&str> = registry(SLO, &SecuritySettings::default())
+            .iter()
+            .map(|k| k.key())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn every_registry_key_is_under_exactly_one_keep_name() {
+        let mut named: Vec<&str> = all_keys().collect();
+        named.sort();
+        assert_eq!(named, registry_keys());
+        named.dedup();
+        assert_eq!(named.len(), registry_keys().len());
+        assert_eq!(keep_name("latency.target"), "latency");
+        assert_eq!(keep_name(STATUS_CLASSES_KEY), "report");
+    }
+
+    #[test]
+    fn keep_names_parse_to_their_registry_keys() {
+        let keep = Keep::parse(["slo", "latency"]).unwrap();
+        for k in registry_keys() {
+            assert_eq!(keep.keeps(k), k.starts_with("latency."), "{k}");
+        }
+        assert_eq!(keep.names(), ["slo", "latency"]);
+        let slo = Keep::parse(["slo"]).unwrap();
+        assert!(registry_keys().iter().all(|k| !slo.keeps(k)));
+        assert_eq!(slo.names(), ["slo"]);
+        assert_eq!(Keep::parse(["all"]).unwrap(), Keep::all());
+        assert_eq!(Keep::parse(["report", "all"]).unwrap(), Keep::all());
+        assert!(registry_keys().iter().all(|k| Keep::all().keeps(k)));
+        assert_eq!(
+            Keep::parse(["report", "edge"]).unwrap().names(),
+            ["slo", "edge", "report"]
+        );
+        let err = Keep::parse(["latency", "latencies"]).unwrap_err();
+        assert!(
+            err.contains("\"latencies\"") && err.contains("security") && err.contains("all"),
+            "{err}"
+        );
+        assert!(Keep::parse([]).is_err());
+    }
+
+    /// ALB lacks edge's and retries' required roles: their partials stay empty (never folded),
+    /// while folding every analysis gives them minutes, and the others are folded either way.
+    #[test]
+    fn a_format_lacking_an_analysis_required_roles_does_not_fold_it() {
+        let set = KeptSet {
+            kept: registry(SLO, &SecuritySettings::default()),
+        };
+        let batch: Vec<Request<'_>> = (0..3)
+            .map(|i| Request {
+                time_us: 1_700_000_000_000_000 + i * 30_000_000,
+                status: Some(200),
+                latency_ms: Some(12.0),
+                client_ip: Some("192.0.2.1"),
+                method: Some("GET"),
+                ..Request::default()
+            })
+            .collect();
+        let alb = FormatId::Alb.roles();
+        let (mut all, mut only) = (set.partial(), set.partial());
+        set.fold(&mut all, &batch);
+        let for_alb = set.for_roles(alb);
+        for_alb.fold(&mut only, &batch);
+        assert_eq!(all.extents, only.extents);
+        assert_eq!(only.extents.len(), 2);
+        let mut skipped = Vec::new();
+        for ((k, a), o) in set.kept.iter().zip(all.parts).zip(only.parts) {
+            let empty = k.encode(k.part()).unwrap();
+            let (a, o) = (k.encode(a).unwrap(), k.encode(o).unwrap());
+            assert_ne!(a, empty, "{}: folded when every analysis is", k.key());
+            if k.required().minus(alb).is_empty() {
+                // (the same partial: its bytes may differ, a hash map's order)
+                assert_ne!(o, empty, "{}: not folded over ALB", k.key());
+            } else {
+                assert_eq!(o, empty, "{}: folded over ALB", k.key());
+                skipped.push(k.key());
+            }
+        }
+        assert_eq!(skipped, ["edge", "retries"]);
+    }
 }

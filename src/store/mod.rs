@@ -478,6 +478,14 @@ impl Store {
             last_minute: last.map(minute_text),
             complete_through: self.complete_through(None)?.map(minute_text),
             late_rows,
+            keep: kept::held_kinds(self)?
+                .map(|k| {
+                    kept::keep_names(k.iter().map(String::as_str))
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
             bytes: self.bytes()?,
         })
     }
@@ -740,6 +748,9 @@ pub struct Info {
     pub last_minute: Option<String>,
     pub complete_through: Option<String>,
     pub late_rows: u64,
+    /// The analyses every object keeps the partials of (`slo` first, always kept), as
+    /// `[store] keep` names them; empty for a store with no objects.
+    pub keep: Vec<String>,
     /// Where the bytes are.
     pub bytes: Bytes,
 }
