@@ -51,7 +51,7 @@ pub struct StoreSection {
     /// hosp-logs/store).
     pub path: Option<std::path::PathBuf>,
     /// The analyses whose partials a collect keeps (`latency`, `errors`, …, `all` or `slo`:
-    /// see `crate::store::kept::Keep`); default: all. `collect --keep` overrides it.
+    /// see `store::kept::Keep`); default: all. `collect --keep` overrides it.
     pub keep: Option<Vec<String>>,
 }
 

@@ -10,10 +10,17 @@ const LAYERS: &[&str] = &[
     "engine", "metrics", "store", "render", "serve", "generate", "cli",
 ];
 
-/// The code of a file before its unit-test module (tests may reach anywhere).
+/// The code of a file before its unit-test module (tests may reach anywhere), private or
+/// shared with the crate's other tests (`pub(crate) mod tests`).
 fn code(text: &str) -> &str {
-    text.find("#[cfg(test)]\nmod tests")
-        .map_or(text, |i| &text[..i])
+    [
+        "#[cfg(test)]\nmod tests",
+        "#[cfg(test)]\npub(crate) mod tests",
+    ]
+    .iter()
+    .filter_map(|m| text.find(m))
+    .min()
+    .map_or(text, |i| &text[..i])
 }
 
 #[test]

@@ -739,132 +739,6 @@ pub mod tally {
 }
 
 #[cfg(test)]
-mod measure {
-    use std::collections::BTreeMap;
-    use std::io::Write;
-
-    use super::super::state::SecurityPartial;
-    use super::*;
-
-    fn z(b: &[u8]) -> usize {
-        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
-        z.write_all(b).unwrap();
-        z.finish().unwrap().len()
-    }
-
-    /// Bytes of the security packs of a store by part (each part deflated alone by hour):
-    /// `HOSP_LOGS_MEASURE=path/store.sqlite cargo test --lib metrics::security::wire::measure
-    /// -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn security_bytes() {
-        let Some(db) = std::env::var_os("HOSP_LOGS_MEASURE") else {
-            return;
-        };
-        let conn = rusqlite::Connection::open(db).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT hour, data FROM packs WHERE family = 'security'")
-            .unwrap();
-        let rows: Vec<(i64, Vec<u8>)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let mut sums: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        let mut n = (0, 0);
-        for (_, blob) in rows {
-            let mut parts: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-            for m in crate::store::pack::decode(&blob, 1 << 32).unwrap() {
-                let per: BTreeMap<i64, SecurityPartial> = rmp_serde::from_slice(&m.raw).unwrap();
-                parts.entry("all".into()).or_default().extend(&m.raw);
-                for p in per.values() {
-                    n.0 += p.clients.len();
-                    let v = rmp_serde::to_vec(p).unwrap();
-                    let (_, strings, times, columns, body): (
-                        u8,
-                        Vec<Box<str>>,
-                        Vec<i64>,
-                        Columns,
-                        Bytes,
-                    ) = rmp_serde::from_slice(&v).unwrap();
-                    for st in &strings {
-                        let kind = if st.starts_with("Root=") {
-                            "s.trace"
-                        } else if st.starts_with("http") {
-                            "s.url"
-                        } else if st.parse::<std::net::IpAddr>().is_ok() {
-                            "s.ip"
-                        } else if st.starts_with('/') {
-                            "s.path"
-                        } else if st.contains(' ') && st.len() < 60 && !st.contains('(') {
-                            "s.route"
-                        } else {
-                            "s.other"
-                        };
-                        let e = parts.entry(kind.into()).or_default();
-                        e.extend(st.as_bytes());
-                        e.push(b'\n');
-                    }
-                    parts
-                        .entry("times".into())
-                        .or_default()
-                        .extend(rmp_serde::to_vec(&times).unwrap());
-                    let ips: Vec<&str> = p.clients.keys().map(|k| &**k).collect();
-                    parts
-                        .entry("ips".into())
-                        .or_default()
-                        .extend(rmp_serde::to_vec(&ips).unwrap());
-                    let cj = serde_json::to_value(&columns).unwrap();
-                    for (k, v) in cj.as_object().unwrap() {
-                        parts
-                            .entry(format!("col.{k}"))
-                            .or_default()
-                            .extend(rmp_serde::to_vec(&v).unwrap());
-                    }
-                    n.1 += columns.time.len();
-                    parts
-                        .entry("strings".into())
-                        .or_default()
-                        .extend(rmp_serde::to_vec(&strings).unwrap());
-                    parts
-                        .entry("columns".into())
-                        .or_default()
-                        .extend(rmp_serde::to_vec(&columns).unwrap());
-                    parts.entry("body".into()).or_default().extend(&body.0);
-                    for (ip, c) in &p.clients {
-                        let ((), mut t) = writing(|| {
-                            for (k, x) in [
-                                ("requests", rmp_serde::to_vec(&c.requests).unwrap()),
-                                ("sensitive", rmp_serde::to_vec(&c.sensitive).unwrap()),
-                                ("writes", rmp_serde::to_vec(&c.writes).unwrap()),
-                                ("off_hours", rmp_serde::to_vec(&c.off_hours).unwrap()),
-                                ("fails", rmp_serde::to_vec(&c.fails).unwrap()),
-                                ("scan", rmp_serde::to_vec(&c.scan).unwrap()),
-                                ("attack", rmp_serde::to_vec(&c.attack).unwrap()),
-                                ("all_", rmp_serde::to_vec(&c.all).unwrap()),
-                            ] {
-                                parts.entry(format!("c.{k}")).or_default().extend(x);
-                            }
-                        });
-                        let _ = ip;
-                        let _ = t.columns();
-                    }
-                }
-            }
-            for (k, v) in parts {
-                let e = sums.entry(k).or_default();
-                e.0 += v.len();
-                e.1 += z(&v);
-            }
-        }
-        println!("client-minutes {} rows {}", n.0, n.1);
-        for (k, (raw, zz)) in sums {
-            println!("{k:16} raw {raw:9} deflated {zz:8}");
-        }
-    }
-}
-
-#[cfg(test)]
 pub(crate) mod tests {
     use std::collections::BTreeMap;
 
@@ -1049,6 +923,132 @@ pub(crate) mod tests {
         for cut in [1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
             let r: Result<BTreeMap<i64, SecurityPartial>, _> = rmp_serde::from_slice(&bytes[..cut]);
             assert!(r.is_err(), "cut at {cut}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod measure {
+    use std::collections::BTreeMap;
+    use std::io::Write;
+
+    use super::super::state::SecurityPartial;
+    use super::*;
+
+    fn z(b: &[u8]) -> usize {
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+        z.write_all(b).unwrap();
+        z.finish().unwrap().len()
+    }
+
+    /// Bytes of the security packs of a store by part (each part deflated alone by hour):
+    /// `HOSP_LOGS_MEASURE=path/store.sqlite cargo test --lib metrics::security::wire::measure
+    /// -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn security_bytes() {
+        let Some(db) = std::env::var_os("HOSP_LOGS_MEASURE") else {
+            return;
+        };
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT hour, data FROM packs WHERE family = 'security'")
+            .unwrap();
+        let rows: Vec<(i64, Vec<u8>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut sums: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let mut n = (0, 0);
+        for (_, blob) in rows {
+            let mut parts: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+            for m in crate::store::pack::decode(&blob, 1 << 32).unwrap() {
+                let per: BTreeMap<i64, SecurityPartial> = rmp_serde::from_slice(&m.raw).unwrap();
+                parts.entry("all".into()).or_default().extend(&m.raw);
+                for p in per.values() {
+                    n.0 += p.clients.len();
+                    let v = rmp_serde::to_vec(p).unwrap();
+                    let (_, strings, times, columns, body): (
+                        u8,
+                        Vec<Box<str>>,
+                        Vec<i64>,
+                        Columns,
+                        Bytes,
+                    ) = rmp_serde::from_slice(&v).unwrap();
+                    for st in &strings {
+                        let kind = if st.starts_with("Root=") {
+                            "s.trace"
+                        } else if st.starts_with("http") {
+                            "s.url"
+                        } else if st.parse::<std::net::IpAddr>().is_ok() {
+                            "s.ip"
+                        } else if st.starts_with('/') {
+                            "s.path"
+                        } else if st.contains(' ') && st.len() < 60 && !st.contains('(') {
+                            "s.route"
+                        } else {
+                            "s.other"
+                        };
+                        let e = parts.entry(kind.into()).or_default();
+                        e.extend(st.as_bytes());
+                        e.push(b'\n');
+                    }
+                    parts
+                        .entry("times".into())
+                        .or_default()
+                        .extend(rmp_serde::to_vec(&times).unwrap());
+                    let ips: Vec<&str> = p.clients.keys().map(|k| &**k).collect();
+                    parts
+                        .entry("ips".into())
+                        .or_default()
+                        .extend(rmp_serde::to_vec(&ips).unwrap());
+                    let cj = serde_json::to_value(&columns).unwrap();
+                    for (k, v) in cj.as_object().unwrap() {
+                        parts
+                            .entry(format!("col.{k}"))
+                            .or_default()
+                            .extend(rmp_serde::to_vec(&v).unwrap());
+                    }
+                    n.1 += columns.time.len();
+                    parts
+                        .entry("strings".into())
+                        .or_default()
+                        .extend(rmp_serde::to_vec(&strings).unwrap());
+                    parts
+                        .entry("columns".into())
+                        .or_default()
+                        .extend(rmp_serde::to_vec(&columns).unwrap());
+                    parts.entry("body".into()).or_default().extend(&body.0);
+                    for (ip, c) in &p.clients {
+                        let ((), mut t) = writing(|| {
+                            for (k, x) in [
+                                ("requests", rmp_serde::to_vec(&c.requests).unwrap()),
+                                ("sensitive", rmp_serde::to_vec(&c.sensitive).unwrap()),
+                                ("writes", rmp_serde::to_vec(&c.writes).unwrap()),
+                                ("off_hours", rmp_serde::to_vec(&c.off_hours).unwrap()),
+                                ("fails", rmp_serde::to_vec(&c.fails).unwrap()),
+                                ("scan", rmp_serde::to_vec(&c.scan).unwrap()),
+                                ("attack", rmp_serde::to_vec(&c.attack).unwrap()),
+                                ("all_", rmp_serde::to_vec(&c.all).unwrap()),
+                            ] {
+                                parts.entry(format!("c.{k}")).or_default().extend(x);
+                            }
+                        });
+                        let _ = ip;
+                        let _ = t.columns();
+                    }
+                }
+            }
+            for (k, v) in parts {
+                let e = sums.entry(k).or_default();
+                e.0 += v.len();
+                e.1 += z(&v);
+            }
+        }
+        println!("client-minutes {} rows {}", n.0, n.1);
+        for (k, (raw, zz)) in sums {
+            println!("{k:16} raw {raw:9} deflated {zz:8}");
         }
     }
 }
