@@ -506,6 +506,11 @@ pub trait KeptDyn: Sync + Send {
     /// The roles without which it does not run (an object whose format lacks one keeps no
     /// partial of it: an answer over that format is refused as a raw read is).
     fn required(&self) -> RoleSet;
+    /// Whether a format with `roles` has every role it requires: what decides both whether a
+    /// collect folds it ([`KeptSet::for_roles`]) and whether its partial is kept ([`rows`]).
+    fn runs_on(&self, roles: RoleSet) -> bool {
+        self.required().minus(roles).is_empty()
+    }
     /// The roles it reads (required or optional: a collect reads whatever each format has).
     fn roles(&self) -> RoleSet;
     fn excludes(&self) -> bool;
@@ -754,8 +759,7 @@ impl Analysis for ForRoles<'_> {
     }
 
     fn fold(&self, p: &mut KeptPartial, batch: &[Request<'_>]) {
-        self.set
-            .fold_where(p, batch, |k| k.required().minus(self.roles).is_empty());
+        self.set.fold_where(p, batch, |k| k.runs_on(self.roles));
     }
 
     fn merge(&self, into: &mut KeptPartial, from: KeptPartial) {
@@ -793,7 +797,7 @@ pub fn rows(set: &KeptSet, p: KeptPartial, roles: Option<RoleSet>) -> Result<Row
         partials: Vec::new(),
     };
     for (k, part) in set.kept.iter().zip(p.parts) {
-        if roles.is_some_and(|r| !k.required().minus(r).is_empty()) {
+        if roles.is_some_and(|r| !k.runs_on(r)) {
             continue;
         }
         out.partials.push((k.key(), k.encode(part)?));
