@@ -596,13 +596,7 @@ fn the_store_backfills_the_view() {
     // nothing was read from the (empty) sources: the numbers are the store's, and the
     // snapshot says so (`input.store`, as every answer from the store does)
     assert_eq!(u(&snap["input"]["lines"]), 0);
-    let info = json_ok(
-        &hosp_logs()
-            .args(["store", "info", "--format", "json", "--store"])
-            .arg(&store)
-            .output()
-            .unwrap(),
-    );
+    let info = store_info(&store);
     let kept = &snap["input"]["store"];
     assert_eq!(kept["path"], store.display().to_string(), "{kept}");
     assert_eq!(kept["objects"], info["objects"], "{kept}");

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{
     copy_tree, fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files,
-    random_split, root, u,
+    random_split, root, store_info, u,
 };
 use serde_json::Value;
 
@@ -172,14 +172,7 @@ fn the_fixture_day_from_the_store_equals_a_raw_read() {
         "after a copy",
     );
 
-    let info = json_ok(
-        &hosp_logs()
-            .args(["store", "info", "--format", "json"])
-            .arg("--store")
-            .arg(&store)
-            .output()
-            .unwrap(),
-    );
+    let info = store_info(&store);
     assert_eq!(u(&info["objects"]), files);
     assert_eq!(info["schema_version"], 3);
     assert!(u(&info["size_bytes"]) > 0);
@@ -817,14 +810,7 @@ fn the_fixture_days_store_is_at_most_99_percent_of_its_gzip_logs_40_security_and
     for entry in std::fs::read_dir(&store).unwrap() {
         stored += entry.unwrap().metadata().unwrap().len();
     }
-    let info = json_ok(
-        &hosp_logs()
-            .args(["store", "info", "--format", "json"])
-            .arg("--store")
-            .arg(&store)
-            .output()
-            .unwrap(),
-    );
+    let info = store_info(&store);
     // every byte of the file is some table's (or free)
     let tables: u64 = info["bytes"]["tables"]
         .as_object()

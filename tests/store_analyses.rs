@@ -9,7 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{
-    fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, random_split, root, u,
+    fixture_config, fixture_day, fixture_edge, hosp_logs, json_ok, log_files, random_split, root,
+    store_info, u,
 };
 use serde_json::Value;
 
@@ -488,17 +489,6 @@ fn write_lines(path: &Path, lines: &[String]) {
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
-fn info(store: &Path) -> Value {
-    json_ok(
-        &hosp_logs()
-            .args(["store", "info", "--format", "json"])
-            .arg("--store")
-            .arg(store)
-            .output()
-            .unwrap(),
-    )
-}
-
 /// The kept partials live in packs shared by the objects of an hour: an object whose content
 /// changed is taken out of its packs and its new content put in (the answers equal a raw read
 /// of what the files hold now); collecting again changes neither the answers nor the packs.
@@ -543,7 +533,7 @@ fn a_changed_object_replaces_its_members_of_the_packs_and_collecting_again_chang
         assert_equal(r, s.clone(), &format!("changed: {cmd} {opts:?}"));
         before.push(s);
     }
-    let packs = info(&store)["bytes"]["packs"].clone();
+    let packs = store_info(&store)["bytes"]["packs"].clone();
     assert!(
         u(&packs["timings"]) > 0 && u(&packs["traffic"]) > 0,
         "{packs}"
@@ -555,7 +545,7 @@ fn a_changed_object_replaces_its_members_of_the_packs_and_collecting_again_chang
         // the same store gives the same JSON, `input` included
         assert_eq!(stored(cmd, &store, opts), b, "again: {cmd} {opts:?}");
     }
-    assert_eq!(info(&store)["bytes"]["packs"], packs);
+    assert_eq!(store_info(&store)["bytes"]["packs"], packs);
 }
 
 /// Version 2's tables as version 2 wrote them (no `packs`): its partials one row per object ×
@@ -657,7 +647,7 @@ fn a_store_of_schema_version_2_is_migrated_in_place() {
     .collect();
     let (cmd, opts, r) = &expected[0];
     assert_equal(r.clone(), stored(cmd, &store, opts), "migrated, not packed");
-    let migrated = info(&store);
+    let migrated = store_info(&store);
     assert_eq!(migrated["schema_version"], 3);
     assert_eq!(u(&migrated["objects"]), files);
     assert!(u(&migrated["bytes"]["packs"]["waiting"]) > 0, "{migrated}");
@@ -667,7 +657,7 @@ fn a_store_of_schema_version_2_is_migrated_in_place() {
     let again = collect(&store, &[PathBuf::from(fixture_day())]);
     assert_eq!(u(&again["objects"]["ingested"]), 0);
     assert_eq!(u(&again["objects"]["unchanged"]), files);
-    let packed = info(&store);
+    let packed = store_info(&store);
     assert!(
         packed["bytes"]["packs"].get("waiting").is_none(),
         "{packed}"
@@ -1132,7 +1122,7 @@ fn watch_backfilled_from_the_store_shows_what_a_raw_read_shows() {
         let kept = assert_equal(raw, stored, "watch --once --since 36h");
         // and says what it read from the store: every object of the day, complete through
         // the store's own complete_through
-        let info = info(&store);
+        let info = store_info(&store);
         assert_eq!(kept["path"], store.display().to_string(), "{kept}");
         assert_eq!(kept["objects"], info["objects"], "{kept}");
         assert_eq!(kept["complete_through"], info["complete_through"], "{kept}");

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fixture_config, fixture_day, hosp_logs, json_ok, log_files, u};
+use common::{fixture_config, fixture_day, hosp_logs, json_ok, log_files, store_info, u};
 use serde_json::Value;
 
 /// `files` copied into `dir` (one folder: one `--source` for the raw read and the collect).
@@ -93,14 +93,7 @@ fn assert_refused(cmd: &str, config: &str, store: &Path, name: &str, keeps: &str
 }
 
 fn keeps(store: &Path) -> Vec<String> {
-    let info = json_ok(
-        &hosp_logs()
-            .args(["store", "info", "--format", "json"])
-            .arg("--store")
-            .arg(store)
-            .output()
-            .unwrap(),
-    );
+    let info = store_info(store);
     info["keep"]
         .as_array()
         .unwrap()

@@ -134,6 +134,18 @@ pub fn json_ok(out: &std::process::Output) -> Value {
     serde_json::from_str(&stdout_ok(out)).unwrap()
 }
 
+/// `hosp-logs store info --format json` of `store`.
+pub fn store_info(store: &std::path::Path) -> Value {
+    json_ok(
+        &hosp_logs()
+            .args(["store", "info", "--format", "json"])
+            .arg("--store")
+            .arg(store)
+            .output()
+            .unwrap(),
+    )
+}
+
 /// A JSON object of counts (`{"200": 67178, …}`) as a sorted map.
 pub fn count_map(v: &Value) -> std::collections::BTreeMap<String, u64> {
     v.as_object()
